@@ -1,0 +1,15 @@
+//! `purse-api`: the types the browser and the server share.
+//!
+//! Money and currencies, the API error codes and body, and request/response structs. No IO,
+//! no HTTP client, no web framework, no database: this crate compiles to wasm and to native,
+//! so the browser previews exactly what the server will decide.
+
+pub mod currency;
+pub mod error;
+pub mod health;
+pub mod money;
+
+pub use currency::{Currency, CurrencyInfo};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use health::Health;
+pub use money::{Amount, Money, MoneyError};

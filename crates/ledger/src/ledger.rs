@@ -1,0 +1,243 @@
+//! [`Ledger`]: the handle the rest of Purse holds. Writes go through the group-commit writer;
+//! reads go straight to the database (read-only connections on SQLite).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::audit::{self, AuditReport};
+use crate::clock::{Clock, SystemClock};
+use crate::error::LedgerError;
+use crate::metrics::LedgerMetrics;
+use crate::reject::CreateAccountError;
+use crate::state_machine::TransferResult;
+use crate::store::Store;
+use crate::types::{
+    Account, AccountId, Balances, NewAccount, PendingRecord, Timestamp, Transfer, TransferId,
+    TransferRequest,
+};
+use crate::writer::{Command, Writer, WriterConfig};
+
+/// How a ledger batches and keeps time.
+#[derive(Clone, Debug)]
+pub struct LedgerConfig {
+    /// The most requests one batch (one database transaction) holds.
+    pub max_batch_requests: usize,
+    /// How long the writer waits for more submissions once it has one and the queue is empty.
+    /// Zero: commit what is queued at once; batches still grow under load, because everything
+    /// that arrives while a batch commits forms the next one.
+    pub batch_window: Duration,
+    /// How often an idle writer looks for expired pending transfers to void.
+    pub expiry_interval: Duration,
+    /// Submissions that may wait for the writer before submitters are slowed down.
+    pub queue_capacity: usize,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> LedgerConfig {
+        LedgerConfig {
+            max_batch_requests: 2_000,
+            batch_window: Duration::ZERO,
+            expiry_interval: Duration::from_secs(1),
+            queue_capacity: 8_192,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// An account create request's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountOutcome {
+    pub account: Account,
+    /// `false` when an identical account already existed.
+    pub created: bool,
+}
+
+/// A committed transfer with, for a pending transfer, where it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferRecord {
+    pub transfer: Transfer,
+    pub pending: Option<PendingRecord>,
+}
+
+/// A page of an account's transfers, newest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferPage {
+    /// Only transfers strictly older than this (the last timestamp of the previous page).
+    pub before: Option<Timestamp>,
+    pub limit: u32,
+}
+
+/// A double-entry ledger on SQLite or PostgreSQL. Cheap to clone; all clones share one writer.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<Store>,
+    commands: mpsc::Sender<Command>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    metrics: Arc<LedgerMetrics>,
+    max_batch_requests: usize,
+}
+
+impl Ledger {
+    /// Opens (creating and migrating if needed) the ledger at `url` with default settings.
+    pub async fn open(url: &str) -> Result<Ledger, LedgerError> {
+        Ledger::open_with(url, LedgerConfig::default()).await
+    }
+
+    pub async fn open_with(url: &str, config: LedgerConfig) -> Result<Ledger, LedgerError> {
+        let store = Arc::new(Store::open(url).await?);
+        let metrics = Arc::new(LedgerMetrics::default());
+        let (commands, receiver) = mpsc::channel(config.queue_capacity.max(1));
+        let writer = Writer {
+            store: store.clone(),
+            config: WriterConfig {
+                max_batch_requests: config.max_batch_requests.max(1),
+                batch_window: config.batch_window,
+                expiry_interval: config.expiry_interval,
+            },
+            clock: config.clock,
+            metrics: metrics.clone(),
+        };
+        let handle = tokio::spawn(writer.run(receiver));
+        Ok(Ledger {
+            inner: Arc::new(Inner {
+                store,
+                commands,
+                writer: Mutex::new(Some(handle)),
+                metrics,
+                max_batch_requests: config.max_batch_requests.max(1),
+            }),
+        })
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        self.inner.store.backend()
+    }
+
+    pub fn metrics(&self) -> &LedgerMetrics {
+        &self.inner.metrics
+    }
+
+    /// Creates accounts; one result per account, in order. An identical existing account is
+    /// `Ok` with `created: false`.
+    pub async fn create_accounts(
+        &self,
+        accounts: Vec<NewAccount>,
+    ) -> Result<Vec<Result<AccountOutcome, CreateAccountError>>, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Accounts { accounts, reply }).await?;
+        let results = answer.await.map_err(|_| LedgerError::ShutDown)??;
+        Ok(results
+            .into_iter()
+            .map(|result| result.map(|(account, created)| AccountOutcome { account, created }))
+            .collect())
+    }
+
+    /// Submits transfers, which commit together with other submitters' in the next batch. One
+    /// result per request, in order. Requests marked `linked` form chains with the requests
+    /// after them in this submission. Durable when this returns `Ok`.
+    pub async fn create_transfers(
+        &self,
+        requests: Vec<TransferRequest>,
+    ) -> Result<Vec<TransferResult>, LedgerError> {
+        if requests.len() > self.inner.max_batch_requests {
+            return Err(LedgerError::SubmissionTooLarge { max: self.inner.max_batch_requests });
+        }
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Transfers { requests, reply }).await?;
+        answer.await.map_err(|_| LedgerError::ShutDown)?
+    }
+
+    /// One transfer; a shorthand for a submission of one.
+    pub async fn create_transfer(&self, request: TransferRequest) -> Result<TransferResult, LedgerError> {
+        let mut results = self.create_transfers(vec![request]).await?;
+        results.pop().ok_or(LedgerError::ShutDown)
+    }
+
+    pub async fn lookup_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>, LedgerError> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.inner.store.lookup_accounts(&ids).await
+    }
+
+    pub async fn lookup_account(&self, id: AccountId) -> Result<Option<Account>, LedgerError> {
+        Ok(self.lookup_accounts(&[id]).await?.pop())
+    }
+
+    pub async fn lookup_transfers(
+        &self,
+        ids: &[TransferId],
+    ) -> Result<Vec<TransferRecord>, LedgerError> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.inner.store.lookup_transfers(&ids).await?;
+        Ok(found.into_iter().map(|(transfer, pending)| TransferRecord { transfer, pending }).collect())
+    }
+
+    /// An account's transfers, newest first. The next page starts `before` the last one's
+    /// timestamp; an empty page is the end.
+    pub async fn account_transfers(
+        &self,
+        account: AccountId,
+        page: TransferPage,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        self.inner.store.account_transfers(account, page.before, page.limit).await
+    }
+
+    /// The account's balances as they stood at `at` (after every transfer with a timestamp at
+    /// or before it). `None` if the account does not exist.
+    pub async fn balance_at(
+        &self,
+        account: AccountId,
+        at: Timestamp,
+    ) -> Result<Option<Balances>, LedgerError> {
+        if self.lookup_account(account).await?.is_none() {
+            return Ok(None);
+        }
+        let latest = self.inner.store.latest_transfer(account, at).await?;
+        Ok(Some(latest.and_then(|t| t.balances_after(account)).unwrap_or_default()))
+    }
+
+    /// Recomputes every balance from the transfers and checks every invariant.
+    pub async fn audit(&self) -> Result<AuditReport, LedgerError> {
+        audit::run(&self.inner.store).await
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), LedgerError> {
+        self.inner.store.ping().await
+    }
+
+    /// Stops accepting submissions, commits everything already submitted, and closes the
+    /// database. Calls after this answer [`LedgerError::ShutDown`].
+    pub async fn shutdown(&self) {
+        let handle = self.inner.writer.lock().await.take();
+        if let Some(handle) = handle {
+            let _ = self.inner.commands.send(Command::Shutdown).await;
+            if let Err(error) = handle.await {
+                tracing::error!(%error, "ledger writer ended abnormally");
+            }
+            self.inner.store.close().await;
+        }
+    }
+
+    async fn send(&self, command: Command) -> Result<(), LedgerError> {
+        self.inner.commands.send(command).await.map_err(|_| LedgerError::ShutDown)
+    }
+}

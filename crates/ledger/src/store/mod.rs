@@ -1,0 +1,360 @@
+//! Storage: the two backends behind one interface, and the batch flow they share.
+//!
+//! A batch is one database transaction: read the last timestamp (taking the writer's lock),
+//! find pending transfers that have expired, load the rows the batch touches, run the pure
+//! [`state_machine`](crate::state_machine), write what it decided with a handful of multi-row
+//! statements, commit. The number of statements per batch does not grow with the batch: that,
+//! not a weaker `synchronous` setting, is where throughput comes from.
+
+mod postgres;
+pub(crate) mod rows;
+mod sqlite;
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::error::LedgerError;
+use crate::reject::CreateAccountError;
+use crate::state_machine::{self, Execution, Snapshot, WriteSet};
+use crate::types::{
+    Account, AccountFlags, AccountId, Balances, FailedTransfer, NewAccount, PendingRecord,
+    Timestamp, Transfer, TransferId, TransferKind, TransferRequest,
+};
+
+pub(crate) use postgres::PostgresStore;
+pub(crate) use sqlite::SqliteStore;
+
+/// At most this many expired pending transfers are voided per batch; the rest wait for the next.
+const MAX_EXPIRIES_PER_BATCH: i64 = 1_000;
+
+/// The database behind a ledger.
+#[derive(Debug)]
+pub(crate) enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// Everything a full audit reads.
+#[derive(Debug, Default)]
+pub(crate) struct AuditData {
+    pub accounts: Vec<Account>,
+    pub pendings: HashMap<TransferId, PendingRecord>,
+    pub failed_ids: Vec<TransferId>,
+    pub last_timestamp: i64,
+}
+
+/// One batch's database transaction, as the shared flow needs it.
+pub(crate) trait BatchTx {
+    /// The last timestamp given out; also takes the lock that serializes writers.
+    async fn last_timestamp(&mut self) -> Result<i64, LedgerError>;
+    /// Open pending transfers with `expires_at <= now`, oldest first.
+    async fn due_pendings(&mut self, now: i64, limit: i64) -> Result<Vec<TransferId>, LedgerError>;
+    async fn transfers(
+        &mut self,
+        ids: &[i64],
+    ) -> Result<Vec<(Transfer, Option<PendingRecord>)>, LedgerError>;
+    async fn failures(&mut self, ids: &[i64]) -> Result<Vec<FailedTransfer>, LedgerError>;
+    async fn accounts(&mut self, ids: &[i64]) -> Result<Vec<Account>, LedgerError>;
+    async fn write(&mut self, writes: &WriteSet) -> Result<(), LedgerError>;
+    async fn insert_accounts(&mut self, accounts: &[Account]) -> Result<(), LedgerError>;
+    async fn set_last_timestamp(&mut self, last: i64) -> Result<(), LedgerError>;
+    async fn commit(self) -> Result<(), LedgerError>;
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite:` or `postgres://`), creating and migrating as needed.
+    pub(crate) async fn open(url: &str) -> Result<Store, LedgerError> {
+        if url.starts_with("sqlite:") {
+            Ok(Store::Sqlite(SqliteStore::open(url).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(PostgresStore::open(url).await?))
+        } else {
+            Err(LedgerError::InvalidUrl(format!(
+                "unsupported database URL {:?}: expected sqlite:PATH or postgres://…",
+                redact(url)
+            )))
+        }
+    }
+
+    pub(crate) fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Runs one batch of transfer submissions in one transaction.
+    pub(crate) async fn transfer_batch(
+        &self,
+        now: Timestamp,
+        submissions: &[Vec<TransferRequest>],
+    ) -> Result<Execution, LedgerError> {
+        match self {
+            Store::Sqlite(store) => {
+                let mut tx = store.begin().await?;
+                let execution = run_batch(&mut tx, now, submissions).await?;
+                tx.commit().await?;
+                Ok(execution)
+            }
+            Store::Postgres(store) => {
+                let mut tx = store.begin().await?;
+                let execution = run_batch(&mut tx, now, submissions).await?;
+                tx.commit().await?;
+                Ok(execution)
+            }
+        }
+    }
+
+    pub(crate) async fn create_accounts(
+        &self,
+        now: Timestamp,
+        accounts: &[NewAccount],
+    ) -> Result<Vec<Result<(Account, bool), CreateAccountError>>, LedgerError> {
+        match self {
+            Store::Sqlite(store) => {
+                let mut tx = store.begin().await?;
+                let results = run_create_accounts(&mut tx, now, accounts).await?;
+                tx.commit().await?;
+                Ok(results)
+            }
+            Store::Postgres(store) => {
+                let mut tx = store.begin().await?;
+                let results = run_create_accounts(&mut tx, now, accounts).await?;
+                tx.commit().await?;
+                Ok(results)
+            }
+        }
+    }
+
+    pub(crate) async fn ping(&self) -> Result<(), LedgerError> {
+        match self {
+            Store::Sqlite(store) => store.ping().await,
+            Store::Postgres(store) => store.ping().await,
+        }
+    }
+
+    pub(crate) async fn lookup_accounts(&self, ids: &[i64]) -> Result<Vec<Account>, LedgerError> {
+        match self {
+            Store::Sqlite(store) => store.lookup_accounts(ids).await,
+            Store::Postgres(store) => store.lookup_accounts(ids).await,
+        }
+    }
+
+    pub(crate) async fn lookup_transfers(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<(Transfer, Option<PendingRecord>)>, LedgerError> {
+        match self {
+            Store::Sqlite(store) => store.lookup_transfers(ids).await,
+            Store::Postgres(store) => store.lookup_transfers(ids).await,
+        }
+    }
+
+    pub(crate) async fn account_transfers(
+        &self,
+        account: AccountId,
+        before: Option<Timestamp>,
+        limit: u32,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        let before = before.map_or(i64::MAX, Timestamp::as_nanos);
+        match self {
+            Store::Sqlite(store) => store.account_transfers(account.0, before, limit).await,
+            Store::Postgres(store) => store.account_transfers(account.0, before, limit).await,
+        }
+    }
+
+    /// The latest transfer touching `account` at or before `at`.
+    pub(crate) async fn latest_transfer(
+        &self,
+        account: AccountId,
+        at: Timestamp,
+    ) -> Result<Option<Transfer>, LedgerError> {
+        match self {
+            Store::Sqlite(store) => store.latest_transfer(account.0, at.as_nanos()).await,
+            Store::Postgres(store) => store.latest_transfer(account.0, at.as_nanos()).await,
+        }
+    }
+
+    pub(crate) async fn audit_data(&self) -> Result<AuditData, LedgerError> {
+        match self {
+            Store::Sqlite(store) => store.audit_data().await,
+            Store::Postgres(store) => store.audit_data().await,
+        }
+    }
+
+    /// Every committed transfer in timestamp order, streamed to `visit`.
+    pub(crate) async fn scan_transfers(
+        &self,
+        visit: &mut (dyn FnMut(Transfer) + Send),
+    ) -> Result<(), LedgerError> {
+        match self {
+            Store::Sqlite(store) => store.scan_transfers(visit).await,
+            Store::Postgres(store) => store.scan_transfers(visit).await,
+        }
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Store::Sqlite(store) => store.close().await,
+            Store::Postgres(store) => store.close().await,
+        }
+    }
+}
+
+/// The shared batch flow; see the module docs.
+async fn run_batch<T: BatchTx>(
+    tx: &mut T,
+    now: Timestamp,
+    submissions: &[Vec<TransferRequest>],
+) -> Result<Execution, LedgerError> {
+    let last = tx.last_timestamp().await?;
+    let base = Timestamp(now.as_nanos().max(last.saturating_add(1)));
+    let expiring = tx.due_pendings(base.as_nanos(), MAX_EXPIRIES_PER_BATCH).await?;
+
+    let requests = || submissions.iter().flatten();
+    let request_ids: BTreeSet<i64> = requests().map(|r| r.id.0).filter(|id| *id > 0).collect();
+    let pending_ids: BTreeSet<i64> = requests()
+        .filter_map(|r| match r.kind {
+            TransferKind::PostPending { pending_id, .. } | TransferKind::VoidPending { pending_id } => {
+                Some(pending_id.0)
+            }
+            _ => None,
+        })
+        .filter(|id| *id > 0)
+        .chain(expiring.iter().map(|id| id.0))
+        .collect();
+    let transfer_ids: Vec<i64> = request_ids.union(&pending_ids).copied().collect();
+
+    let mut snapshot = Snapshot { expiring, ..Snapshot::default() };
+    for (transfer, record) in tx.transfers(&transfer_ids).await? {
+        if let Some(record) = record {
+            snapshot.pendings.insert(transfer.id, record);
+        }
+        snapshot.transfers.insert(transfer.id, transfer);
+    }
+    let request_ids: Vec<i64> = request_ids.into_iter().collect();
+    for failed in tx.failures(&request_ids).await? {
+        snapshot.failures.insert(failed.request.id, failed);
+    }
+
+    let mut account_ids: BTreeSet<i64> = requests()
+        .filter_map(|r| match r.kind {
+            TransferKind::Posted(m) | TransferKind::Pending { movement: m, .. } => {
+                Some([m.debit_account_id.0, m.credit_account_id.0])
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for id in &pending_ids {
+        if let Some(pending) = snapshot.transfers.get(&TransferId(*id)) {
+            account_ids.extend([pending.debit_account_id.0, pending.credit_account_id.0]);
+        }
+    }
+    let account_ids: Vec<i64> = account_ids.into_iter().filter(|id| *id > 0).collect();
+    for account in tx.accounts(&account_ids).await? {
+        snapshot.accounts.insert(account.id, account);
+    }
+
+    let execution = state_machine::execute(snapshot, base, submissions);
+    if !execution.violations.is_empty() {
+        return Err(LedgerError::InvariantViolated(execution.violations.join("; ")));
+    }
+    if !execution.writes.is_empty() {
+        tx.write(&execution.writes).await?;
+    }
+    Ok(execution)
+}
+
+async fn run_create_accounts<T: BatchTx>(
+    tx: &mut T,
+    now: Timestamp,
+    accounts: &[NewAccount],
+) -> Result<Vec<Result<(Account, bool), CreateAccountError>>, LedgerError> {
+    let last = tx.last_timestamp().await?;
+    let timestamp = Timestamp(now.as_nanos().max(last.saturating_add(1)));
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id.0).filter(|id| *id > 0).collect();
+    let mut known: HashMap<AccountId, Account> =
+        tx.accounts(&ids).await?.into_iter().map(|a| (a.id, a)).collect();
+
+    let mut created = Vec::new();
+    let results = accounts
+        .iter()
+        .map(|new| {
+            validate_account(new)?;
+            if let Some(existing) = known.get(&new.id) {
+                let same = existing.currency == new.currency
+                    && existing.code == new.code
+                    && existing.flags == new.flags;
+                return if same {
+                    Ok((*existing, false))
+                } else {
+                    Err(CreateAccountError::ExistsWithDifferentFields)
+                };
+            }
+            let account = Account {
+                id: new.id,
+                currency: new.currency,
+                code: new.code,
+                flags: new.flags,
+                balances: Balances::default(),
+                timestamp,
+            };
+            known.insert(account.id, account);
+            created.push(account);
+            Ok((account, true))
+        })
+        .collect();
+    if !created.is_empty() {
+        tx.insert_accounts(&created).await?;
+        tx.set_last_timestamp(timestamp.as_nanos()).await?;
+    }
+    Ok(results)
+}
+
+/// The stateless account checks, in the order of [`CreateAccountError`].
+fn validate_account(account: &NewAccount) -> Result<(), CreateAccountError> {
+    if account.id.0 <= 0 {
+        return Err(CreateAccountError::IdMustBePositive);
+    }
+    if account.code == 0 {
+        return Err(CreateAccountError::CodeMustNotBeZero);
+    }
+    let both = AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS
+        .union(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS);
+    if account.flags.contains(both) {
+        return Err(CreateAccountError::FlagsAreMutuallyExclusive);
+    }
+    Ok(())
+}
+
+/// A URL with any password replaced, for error messages and logs.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &url[..scheme_end], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_passwords() {
+        let cases = [
+            ("postgres://u:secret@host/db", "postgres://u:***@host/db"),
+            ("postgres://u@host/db", "postgres://u@host/db"),
+            ("sqlite://data/purse.db", "sqlite://data/purse.db"),
+            ("mysql://a:b@c", "mysql://a:***@c"),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact(url), expected);
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! PostgreSQL: production. Durable commits (the server's `synchronous_commit`), one batch per
+//! transaction, writers on any number of instances serialized by `SELECT … FOR UPDATE` on the
+//! single `ledger_meta` row. Bulk writes pass one array per column through `UNNEST`, so a batch
+//! costs the same handful of statements whatever its size.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
+
+use super::rows::{
+    self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS,
+    TRANSFER_COLUMNS_T, TransferRow, TransferWithStateRow,
+};
+use super::{AuditData, BatchTx, redact};
+use crate::error::LedgerError;
+use crate::state_machine::WriteSet;
+use crate::types::PendingRecord;
+use crate::types::{Account, FailedTransfer, Transfer, TransferId};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug)]
+pub(crate) struct PostgresStore {
+    pool: PgPool,
+}
+
+pub(crate) struct PostgresBatch {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl PostgresStore {
+    pub(crate) async fn open(url: &str) -> Result<PostgresStore, LedgerError> {
+        let options = PgConnectOptions::from_str(url).map_err(|e| {
+            LedgerError::InvalidUrl(format!("invalid PostgreSQL URL {:?}: {e}", redact(url)))
+        })?;
+        let unreachable =
+            |e: sqlx::Error| LedgerError::Database(format!("cannot connect to {}: {e}", redact(url)));
+        // One direct connection first: a pool retries a refused connection until its acquire
+        // timeout, and an operator with a wrong URL deserves an answer at once.
+        PgConnection::connect_with(&options).await.map_err(unreachable)?.close().await.ok();
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(unreachable)?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+
+    pub(crate) async fn begin(&self) -> Result<PostgresBatch, LedgerError> {
+        Ok(PostgresBatch { tx: self.pool.begin().await? })
+    }
+
+    pub(crate) async fn ping(&self) -> Result<(), LedgerError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) async fn lookup_accounts(&self, ids: &[i64]) -> Result<Vec<Account>, LedgerError> {
+        let rows: Vec<AccountRow> =
+            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1)"))
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(Account::try_from).collect()
+    }
+
+    pub(crate) async fn lookup_transfers(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<(Transfer, Option<PendingRecord>)>, LedgerError> {
+        let mut connection = self.pool.acquire().await?;
+        select_transfers(&mut connection, ids).await
+    }
+
+    pub(crate) async fn account_transfers(
+        &self,
+        account: i64,
+        before: i64,
+        limit: u32,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        let sql = format!(
+            "SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
+                 WHERE debit_account_id = $1 AND timestamp < $2 ORDER BY timestamp DESC LIMIT $3) AS d \
+             UNION ALL \
+             SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
+                 WHERE credit_account_id = $1 AND timestamp < $2 ORDER BY timestamp DESC LIMIT $3) AS c \
+             ORDER BY timestamp DESC LIMIT $3"
+        );
+        let rows: Vec<TransferRow> = sqlx::query_as(&sql)
+            .bind(account)
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(Transfer::try_from).collect()
+    }
+
+    pub(crate) async fn latest_transfer(
+        &self,
+        account: i64,
+        at: i64,
+    ) -> Result<Option<Transfer>, LedgerError> {
+        let sql = format!(
+            "SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
+                 WHERE debit_account_id = $1 AND timestamp <= $2 ORDER BY timestamp DESC LIMIT 1) AS d \
+             UNION ALL \
+             SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
+                 WHERE credit_account_id = $1 AND timestamp <= $2 ORDER BY timestamp DESC LIMIT 1) AS c \
+             ORDER BY timestamp DESC LIMIT 1"
+        );
+        let row: Option<TransferRow> =
+            sqlx::query_as(&sql).bind(account).bind(at).fetch_optional(&self.pool).await?;
+        row.map(Transfer::try_from).transpose()
+    }
+
+    pub(crate) async fn audit_data(&self) -> Result<AuditData, LedgerError> {
+        // One repeatable-read snapshot, so the pieces agree with each other.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let accounts: Vec<AccountRow> =
+            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"))
+                .fetch_all(&mut *tx)
+                .await?;
+        let pendings: Vec<(i64, i64, Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT id, state, expires_at, resolved_by FROM pending_transfers")
+                .fetch_all(&mut *tx)
+                .await?;
+        let failed_ids: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM failed_transfers").fetch_all(&mut *tx).await?;
+        let (last_timestamp,): (i64,) =
+            sqlx::query_as("SELECT last_timestamp FROM ledger_meta WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        let mut data = AuditData { last_timestamp, ..AuditData::default() };
+        for row in accounts {
+            data.accounts.push(Account::try_from(row)?);
+        }
+        for (id, state, expires_at, resolved_by) in pendings {
+            data.pendings.insert(TransferId(id), rows::pending_record(state, expires_at, resolved_by)?);
+        }
+        data.failed_ids = failed_ids.into_iter().map(|(id,)| TransferId(id)).collect();
+        Ok(data)
+    }
+
+    pub(crate) async fn scan_transfers(
+        &self,
+        visit: &mut (dyn FnMut(Transfer) + Send),
+    ) -> Result<(), LedgerError> {
+        let sql = format!("SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp");
+        let mut stream = sqlx::query_as::<_, TransferRow>(&sql).fetch(&self.pool);
+        while let Some(row) = stream.try_next().await? {
+            visit(Transfer::try_from(row)?);
+        }
+        Ok(())
+    }
+}
+
+async fn select_transfers(
+    connection: &mut sqlx::PgConnection,
+    ids: &[i64],
+) -> Result<Vec<(Transfer, Option<PendingRecord>)>, LedgerError> {
+    let rows: Vec<TransferWithStateRow> = sqlx::query_as(&format!(
+        "SELECT {TRANSFER_COLUMNS_T}, p.state, p.expires_at, p.resolved_by \
+         FROM transfers t LEFT JOIN pending_transfers p ON p.id = t.id WHERE t.id = ANY($1)"
+    ))
+    .bind(ids)
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.into_iter().map(TransferWithStateRow::into_parts).collect()
+}
+
+/// One `Vec` per column, for `UNNEST`.
+struct Columns<const N: usize> {
+    values: [Vec<i64>; N],
+}
+
+impl<const N: usize> Columns<N> {
+    fn with_capacity(capacity: usize) -> Columns<N> {
+        Columns { values: std::array::from_fn(|_| Vec::with_capacity(capacity)) }
+    }
+
+    fn push(&mut self, row: [i64; N]) {
+        for (column, value) in self.values.iter_mut().zip(row) {
+            column.push(value);
+        }
+    }
+}
+
+impl BatchTx for PostgresBatch {
+    async fn last_timestamp(&mut self) -> Result<i64, LedgerError> {
+        let (last,): (i64,) =
+            sqlx::query_as("SELECT last_timestamp FROM ledger_meta WHERE id = 1 FOR UPDATE")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        Ok(last)
+    }
+
+    async fn due_pendings(&mut self, now: i64, limit: i64) -> Result<Vec<TransferId>, LedgerError> {
+        let ids: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM pending_transfers \
+             WHERE state = 0 AND expires_at IS NOT NULL AND expires_at <= $1 \
+             ORDER BY expires_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        Ok(ids.into_iter().map(|(id,)| TransferId(id)).collect())
+    }
+
+    async fn transfers(
+        &mut self,
+        ids: &[i64],
+    ) -> Result<Vec<(Transfer, Option<PendingRecord>)>, LedgerError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        select_transfers(&mut self.tx, ids).await
+    }
+
+    async fn failures(&mut self, ids: &[i64]) -> Result<Vec<FailedTransfer>, LedgerError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<FailedRow> = sqlx::query_as(&format!(
+            "SELECT {FAILED_COLUMNS} FROM failed_transfers WHERE id = ANY($1)"
+        ))
+        .bind(ids)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.into_iter().map(FailedTransfer::try_from).collect()
+    }
+
+    async fn accounts(&mut self, ids: &[i64]) -> Result<Vec<Account>, LedgerError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<AccountRow> =
+            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1)"))
+                .bind(ids)
+                .fetch_all(&mut *self.tx)
+                .await?;
+        rows.into_iter().map(Account::try_from).collect()
+    }
+
+    async fn write(&mut self, writes: &WriteSet) -> Result<(), LedgerError> {
+        if !writes.transfers.is_empty() {
+            // Integer columns except pending_id; then pending_id and currency apart.
+            let mut columns = Columns::<16>::with_capacity(writes.transfers.len());
+            let mut pending_ids = Vec::with_capacity(writes.transfers.len());
+            let mut currencies = Vec::with_capacity(writes.transfers.len());
+            for t in &writes.transfers {
+                let [dr0, dr1, dr2, dr3] = rows::balance_values(&t.debit_balances_after)?;
+                let [cr0, cr1, cr2, cr3] = rows::balance_values(&t.credit_balances_after)?;
+                columns.push([
+                    t.id.0,
+                    t.debit_account_id.0,
+                    t.credit_account_id.0,
+                    rows::signed(t.amount)?,
+                    i64::from(t.code),
+                    i64::from(t.flags.bits()),
+                    i64::from(t.timeout_s),
+                    t.timestamp.as_nanos(),
+                    dr0, dr1, dr2, dr3, cr0, cr1, cr2, cr3,
+                ]);
+                pending_ids.push(t.pending_id.map(|p| p.0));
+                currencies.push(t.currency.code());
+            }
+            let [id, debit, credit, amount, code, flags, timeout, timestamp, dr0, dr1, dr2, dr3, cr0, cr1, cr2, cr3] =
+                columns.values;
+            sqlx::query(&format!(
+                "INSERT INTO transfers ({TRANSFER_COLUMNS}) \
+                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], \
+                     $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], \
+                     $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], \
+                     $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[])"
+            ))
+            .bind(id)
+            .bind(debit)
+            .bind(credit)
+            .bind(amount)
+            .bind(pending_ids)
+            .bind(currencies)
+            .bind(code)
+            .bind(flags)
+            .bind(timeout)
+            .bind(timestamp)
+            .bind(dr0)
+            .bind(dr1)
+            .bind(dr2)
+            .bind(dr3)
+            .bind(cr0)
+            .bind(cr1)
+            .bind(cr2)
+            .bind(cr3)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+
+        let (new, changed): (Vec<_>, Vec<_>) =
+            writes.pendings.iter().partition(|(_, _, new)| *new);
+        if !new.is_empty() {
+            sqlx::query(
+                "INSERT INTO pending_transfers (id, state, expires_at, resolved_by) \
+                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])",
+            )
+            .bind(new.iter().map(|(id, _, _)| id.0).collect::<Vec<_>>())
+            .bind(new.iter().map(|(_, r, _)| i64::from(r.state.as_code())).collect::<Vec<_>>())
+            .bind(new.iter().map(|(_, r, _)| r.expires_at.map(|t| t.as_nanos())).collect::<Vec<_>>())
+            .bind(new.iter().map(|(_, r, _)| r.resolved_by.map(|t| t.0)).collect::<Vec<_>>())
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        if !changed.is_empty() {
+            sqlx::query(
+                "UPDATE pending_transfers AS p SET state = v.state, resolved_by = v.resolved_by \
+                 FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, state, resolved_by) \
+                 WHERE p.id = v.id",
+            )
+            .bind(changed.iter().map(|(id, _, _)| id.0).collect::<Vec<_>>())
+            .bind(changed.iter().map(|(_, r, _)| i64::from(r.state.as_code())).collect::<Vec<_>>())
+            .bind(changed.iter().map(|(_, r, _)| r.resolved_by.map(|t| t.0)).collect::<Vec<_>>())
+            .execute(&mut *self.tx)
+            .await?;
+        }
+
+        if !writes.failures.is_empty() {
+            let values: Vec<FailedValues> = writes.failures.iter().map(FailedValues::from).collect();
+            let mut columns = Columns::<10>::with_capacity(values.len());
+            for f in &values {
+                columns.push([
+                    f.id,
+                    f.reason,
+                    f.flags,
+                    f.debit_account_id,
+                    f.credit_account_id,
+                    f.amount,
+                    f.pending_id,
+                    f.code,
+                    f.timeout_s,
+                    f.timestamp,
+                ]);
+            }
+            let currencies: Vec<Option<&str>> = values.iter().map(|f| f.currency).collect();
+            let [id, reason, flags, debit, credit, amount, pending, code, timeout, timestamp] =
+                columns.values;
+            sqlx::query(&format!(
+                "INSERT INTO failed_transfers ({FAILED_COLUMNS}) \
+                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], \
+                     $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[], \
+                     $10::bigint[], $11::bigint[])"
+            ))
+            .bind(id)
+            .bind(reason)
+            .bind(flags)
+            .bind(debit)
+            .bind(credit)
+            .bind(amount)
+            .bind(pending)
+            .bind(currencies)
+            .bind(code)
+            .bind(timeout)
+            .bind(timestamp)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+
+        if !writes.accounts.is_empty() {
+            let mut columns = Columns::<5>::with_capacity(writes.accounts.len());
+            for (id, balances) in &writes.accounts {
+                let [dp, dpo, cp, cpo] = rows::balance_values(balances)?;
+                columns.push([id.0, dp, dpo, cp, cpo]);
+            }
+            let [id, dp, dpo, cp, cpo] = columns.values;
+            sqlx::query(
+                "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo, \
+                     credits_pending = v.cp, credits_posted = v.cpo \
+                 FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) \
+                     AS v(id, dp, dpo, cp, cpo) \
+                 WHERE a.id = v.id",
+            )
+            .bind(id)
+            .bind(dp)
+            .bind(dpo)
+            .bind(cp)
+            .bind(cpo)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+
+        self.set_last_timestamp(writes.last_timestamp.as_nanos()).await
+    }
+
+    async fn insert_accounts(&mut self, accounts: &[Account]) -> Result<(), LedgerError> {
+        sqlx::query(&format!(
+            "INSERT INTO accounts ({ACCOUNT_COLUMNS}) \
+             SELECT id, currency, code, flags, 0, 0, 0, 0, timestamp \
+             FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) \
+                 AS v(id, currency, code, flags, timestamp)"
+        ))
+        .bind(accounts.iter().map(|a| a.id.0).collect::<Vec<_>>())
+        .bind(accounts.iter().map(|a| a.currency.code()).collect::<Vec<_>>())
+        .bind(accounts.iter().map(|a| i64::from(a.code)).collect::<Vec<_>>())
+        .bind(accounts.iter().map(|a| i64::from(a.flags.bits())).collect::<Vec<_>>())
+        .bind(accounts.iter().map(|a| a.timestamp.as_nanos()).collect::<Vec<_>>())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_last_timestamp(&mut self, last: i64) -> Result<(), LedgerError> {
+        sqlx::query(
+            "UPDATE ledger_meta SET last_timestamp = $1 WHERE id = 1 AND last_timestamp < $1",
+        )
+        .bind(last)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn commit(self) -> Result<(), LedgerError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
