@@ -16,7 +16,7 @@ use crate::error::LedgerError;
 use crate::reject::CreateAccountError;
 use crate::state_machine::{self, Execution, Snapshot, WriteSet};
 use crate::types::{
-    Account, AccountFlags, AccountId, Balances, FailedTransfer, NewAccount, PendingRecord,
+    Account, AccountFlags, AccountId, Balances, NewAccount, PendingRecord,
     Timestamp, Transfer, TransferId, TransferKind, TransferRequest,
 };
 
@@ -24,7 +24,7 @@ pub(crate) use postgres::PostgresStore;
 pub(crate) use sqlite::SqliteStore;
 
 /// At most this many expired pending transfers are voided per batch; the rest wait for the next.
-const MAX_EXPIRIES_PER_BATCH: i64 = 1_000;
+pub(crate) const MAX_EXPIRIES_PER_BATCH: i64 = 1_000;
 
 /// The database behind a ledger.
 #[derive(Debug)]
@@ -42,19 +42,59 @@ pub(crate) struct AuditData {
     pub last_timestamp: i64,
 }
 
+/// What a batch must read: the ids its requests name.
+#[derive(Debug, Default)]
+pub(crate) struct BatchKeys {
+    /// Positive ids of the requests (committed or refused before?).
+    pub request_ids: Vec<i64>,
+    /// Positive ids of the pending transfers that posts and voids name.
+    pub pending_ids: Vec<i64>,
+    /// Positive ids of the accounts that new transfers name.
+    pub account_ids: Vec<i64>,
+}
+
+impl BatchKeys {
+    fn of(submissions: &[Vec<TransferRequest>]) -> BatchKeys {
+        let mut request_ids = BTreeSet::new();
+        let mut pending_ids = BTreeSet::new();
+        let mut account_ids = BTreeSet::new();
+        for request in submissions.iter().flatten() {
+            request_ids.insert(request.id.0);
+            match request.kind {
+                TransferKind::Posted(m) | TransferKind::Pending { movement: m, .. } => {
+                    account_ids.extend([m.debit_account_id.0, m.credit_account_id.0]);
+                }
+                TransferKind::PostPending { pending_id, .. }
+                | TransferKind::VoidPending { pending_id } => {
+                    pending_ids.insert(pending_id.0);
+                }
+            }
+        }
+        let positive = |set: BTreeSet<i64>| set.into_iter().filter(|id| *id > 0).collect();
+        BatchKeys {
+            request_ids: positive(request_ids),
+            pending_ids: positive(pending_ids),
+            account_ids: positive(account_ids),
+        }
+    }
+}
+
+/// The first timestamp a batch may give: after the last one, and not before the clock.
+pub(crate) fn batch_base(now: Timestamp, last_timestamp: i64) -> Timestamp {
+    Timestamp(now.as_nanos().max(last_timestamp.saturating_add(1)))
+}
+
 /// One batch's database transaction, as the shared flow needs it.
 pub(crate) trait BatchTx {
+    /// Takes the writer's lock and reads everything the batch needs: the last timestamp, the
+    /// pending transfers due to expire at [`batch_base`] (at most [`MAX_EXPIRIES_PER_BATCH`],
+    /// oldest first), the committed and refused transfers with the requested ids, the pending
+    /// transfers named and due, and every account those and the new transfers touch.
+    async fn load(&mut self, now: Timestamp, keys: &BatchKeys) -> Result<(i64, Snapshot), LedgerError>;
+    async fn write(&mut self, writes: &WriteSet) -> Result<(), LedgerError>;
     /// The last timestamp given out; also takes the lock that serializes writers.
     async fn last_timestamp(&mut self) -> Result<i64, LedgerError>;
-    /// Open pending transfers with `expires_at <= now`, oldest first.
-    async fn due_pendings(&mut self, now: i64, limit: i64) -> Result<Vec<TransferId>, LedgerError>;
-    async fn transfers(
-        &mut self,
-        ids: &[i64],
-    ) -> Result<Vec<(Transfer, Option<PendingRecord>)>, LedgerError>;
-    async fn failures(&mut self, ids: &[i64]) -> Result<Vec<FailedTransfer>, LedgerError>;
     async fn accounts(&mut self, ids: &[i64]) -> Result<Vec<Account>, LedgerError>;
-    async fn write(&mut self, writes: &WriteSet) -> Result<(), LedgerError>;
     async fn insert_accounts(&mut self, accounts: &[Account]) -> Result<(), LedgerError>;
     async fn set_last_timestamp(&mut self, last: i64) -> Result<(), LedgerError>;
     async fn commit(self) -> Result<(), LedgerError>;
@@ -206,56 +246,8 @@ async fn run_batch<T: BatchTx>(
     now: Timestamp,
     submissions: &[Vec<TransferRequest>],
 ) -> Result<Execution, LedgerError> {
-    let last = tx.last_timestamp().await?;
-    let base = Timestamp(now.as_nanos().max(last.saturating_add(1)));
-    let expiring = tx.due_pendings(base.as_nanos(), MAX_EXPIRIES_PER_BATCH).await?;
-
-    let requests = || submissions.iter().flatten();
-    let request_ids: BTreeSet<i64> = requests().map(|r| r.id.0).filter(|id| *id > 0).collect();
-    let pending_ids: BTreeSet<i64> = requests()
-        .filter_map(|r| match r.kind {
-            TransferKind::PostPending { pending_id, .. } | TransferKind::VoidPending { pending_id } => {
-                Some(pending_id.0)
-            }
-            _ => None,
-        })
-        .filter(|id| *id > 0)
-        .chain(expiring.iter().map(|id| id.0))
-        .collect();
-    let transfer_ids: Vec<i64> = request_ids.union(&pending_ids).copied().collect();
-
-    let mut snapshot = Snapshot { expiring, ..Snapshot::default() };
-    for (transfer, record) in tx.transfers(&transfer_ids).await? {
-        if let Some(record) = record {
-            snapshot.pendings.insert(transfer.id, record);
-        }
-        snapshot.transfers.insert(transfer.id, transfer);
-    }
-    let request_ids: Vec<i64> = request_ids.into_iter().collect();
-    for failed in tx.failures(&request_ids).await? {
-        snapshot.failures.insert(failed.request.id, failed);
-    }
-
-    let mut account_ids: BTreeSet<i64> = requests()
-        .filter_map(|r| match r.kind {
-            TransferKind::Posted(m) | TransferKind::Pending { movement: m, .. } => {
-                Some([m.debit_account_id.0, m.credit_account_id.0])
-            }
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    for id in &pending_ids {
-        if let Some(pending) = snapshot.transfers.get(&TransferId(*id)) {
-            account_ids.extend([pending.debit_account_id.0, pending.credit_account_id.0]);
-        }
-    }
-    let account_ids: Vec<i64> = account_ids.into_iter().filter(|id| *id > 0).collect();
-    for account in tx.accounts(&account_ids).await? {
-        snapshot.accounts.insert(account.id, account);
-    }
-
-    let execution = state_machine::execute(snapshot, base, submissions);
+    let (last, snapshot) = tx.load(now, &BatchKeys::of(submissions)).await?;
+    let execution = state_machine::execute(snapshot, batch_base(now, last), submissions);
     if !execution.violations.is_empty() {
         return Err(LedgerError::InvariantViolated(execution.violations.join("; ")));
     }
@@ -270,8 +262,7 @@ async fn run_create_accounts<T: BatchTx>(
     now: Timestamp,
     accounts: &[NewAccount],
 ) -> Result<Vec<Result<(Account, bool), CreateAccountError>>, LedgerError> {
-    let last = tx.last_timestamp().await?;
-    let timestamp = Timestamp(now.as_nanos().max(last.saturating_add(1)));
+    let timestamp = batch_base(now, tx.last_timestamp().await?);
     let ids: Vec<i64> = accounts.iter().map(|a| a.id.0).filter(|id| *id > 0).collect();
     let mut known: HashMap<AccountId, Account> =
         tx.accounts(&ids).await?.into_iter().map(|a| (a.id, a)).collect();

@@ -3,6 +3,7 @@
 //! single `ledger_meta` row. Bulk writes pass one array per column through `UNNEST`, so a batch
 //! costs the same handful of statements whatever its size.
 
+use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -14,11 +15,11 @@ use super::rows::{
     self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS,
     TRANSFER_COLUMNS_T, TransferRow, TransferWithStateRow,
 };
-use super::{AuditData, BatchTx, redact};
+use super::{AuditData, BatchKeys, BatchTx, MAX_EXPIRIES_PER_BATCH, batch_base, redact};
 use crate::error::LedgerError;
-use crate::state_machine::WriteSet;
+use crate::state_machine::{Snapshot, WriteSet};
 use crate::types::PendingRecord;
-use crate::types::{Account, FailedTransfer, Transfer, TransferId};
+use crate::types::{Account, FailedTransfer, Timestamp, Transfer, TransferId};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -207,40 +208,56 @@ impl BatchTx for PostgresBatch {
         Ok(last)
     }
 
-    async fn due_pendings(&mut self, now: i64, limit: i64) -> Result<Vec<TransferId>, LedgerError> {
-        let ids: Vec<(i64,)> = sqlx::query_as(
+    async fn load(
+        &mut self,
+        now: Timestamp,
+        keys: &BatchKeys,
+    ) -> Result<(i64, Snapshot), LedgerError> {
+        let last = self.last_timestamp().await?;
+        let base = batch_base(now, last);
+        let due: Vec<(i64,)> = sqlx::query_as(
             "SELECT id FROM pending_transfers \
              WHERE state = 0 AND expires_at IS NOT NULL AND expires_at <= $1 \
              ORDER BY expires_at, id LIMIT $2",
         )
-        .bind(now)
-        .bind(limit)
+        .bind(base.as_nanos())
+        .bind(MAX_EXPIRIES_PER_BATCH)
         .fetch_all(&mut *self.tx)
         .await?;
-        Ok(ids.into_iter().map(|(id,)| TransferId(id)).collect())
-    }
+        let expiring: Vec<TransferId> = due.into_iter().map(|(id,)| TransferId(id)).collect();
 
-    async fn transfers(
-        &mut self,
-        ids: &[i64],
-    ) -> Result<Vec<(Transfer, Option<PendingRecord>)>, LedgerError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let resolved: BTreeSet<i64> =
+            keys.pending_ids.iter().copied().chain(expiring.iter().map(|id| id.0)).collect();
+        let wanted: Vec<i64> = keys.request_ids.iter().copied().chain(resolved.iter().copied()).collect();
+        let mut snapshot = Snapshot { expiring, ..Snapshot::default() };
+        let mut account_ids: BTreeSet<i64> = keys.account_ids.iter().copied().collect();
+        let found = if wanted.is_empty() { Vec::new() } else { select_transfers(&mut self.tx, &wanted).await? };
+        for (transfer, record) in found {
+            if resolved.contains(&transfer.id.0) {
+                account_ids.extend([transfer.debit_account_id.0, transfer.credit_account_id.0]);
+            }
+            if let Some(record) = record {
+                snapshot.pendings.insert(transfer.id, record);
+            }
+            snapshot.transfers.insert(transfer.id, transfer);
         }
-        select_transfers(&mut self.tx, ids).await
-    }
-
-    async fn failures(&mut self, ids: &[i64]) -> Result<Vec<FailedTransfer>, LedgerError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        if !keys.request_ids.is_empty() {
+            let rows: Vec<FailedRow> = sqlx::query_as(&format!(
+                "SELECT {FAILED_COLUMNS} FROM failed_transfers WHERE id = ANY($1)"
+            ))
+            .bind(&keys.request_ids)
+            .fetch_all(&mut *self.tx)
+            .await?;
+            for row in rows {
+                let failed = FailedTransfer::try_from(row)?;
+                snapshot.failures.insert(failed.request.id, failed);
+            }
         }
-        let rows: Vec<FailedRow> = sqlx::query_as(&format!(
-            "SELECT {FAILED_COLUMNS} FROM failed_transfers WHERE id = ANY($1)"
-        ))
-        .bind(ids)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        rows.into_iter().map(FailedTransfer::try_from).collect()
+        let account_ids: Vec<i64> = account_ids.into_iter().collect();
+        for account in self.accounts(&account_ids).await? {
+            snapshot.accounts.insert(account.id, account);
+        }
+        Ok((last, snapshot))
     }
 
     async fn accounts(&mut self, ids: &[i64]) -> Result<Vec<Account>, LedgerError> {
