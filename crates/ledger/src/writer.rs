@@ -92,6 +92,10 @@ impl Writer {
         commands: &mut mpsc::Receiver<Command>,
         batch: &mut Vec<Submission>,
     ) -> Option<Command> {
+        // Submitters just answered by the previous batch are runnable but have not had a
+        // chance to submit again; yielding once lets them join this batch instead of forming a
+        // half-size one of their own. Costs nothing when nobody else is runnable.
+        tokio::task::yield_now().await;
         let deadline = Instant::now() + self.config.batch_window;
         let mut size: usize = batch.iter().map(|(requests, _)| requests.len()).sum();
         while size < self.config.max_batch_requests {

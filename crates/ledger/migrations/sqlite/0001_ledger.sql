@@ -25,9 +25,11 @@ CREATE TABLE accounts (
 
 -- Committed transfers: immutable. Post and void rows carry their pending transfer's accounts,
 -- currency and code. `dr_*`/`cr_*` are the debit and credit accounts' balances right after the
--- transfer, which answer balance-as-of queries with one index probe.
+-- transfer, which answer balance-as-of queries with one index probe. The timestamp is the
+-- rowid, so new rows append to the table and the account indexes order by it for free.
 CREATE TABLE transfers (
-    id                 INTEGER PRIMARY KEY CHECK (id <> 0),
+    timestamp          INTEGER PRIMARY KEY,
+    id                 INTEGER NOT NULL UNIQUE CHECK (id <> 0),
     debit_account_id   INTEGER NOT NULL REFERENCES accounts (id),
     credit_account_id  INTEGER NOT NULL REFERENCES accounts (id),
     amount             INTEGER NOT NULL CHECK (amount > 0),
@@ -37,7 +39,6 @@ CREATE TABLE transfers (
     -- 1 linked, 2 pending, 4 post_pending, 8 void_pending (at most one of the last three).
     flags              INTEGER NOT NULL CHECK (flags BETWEEN 0 AND 15 AND (flags >> 1) IN (0, 1, 2, 4)),
     timeout_s          INTEGER NOT NULL CHECK (timeout_s >= 0 AND (timeout_s = 0 OR (flags & 2) <> 0)),
-    timestamp          INTEGER NOT NULL UNIQUE,
     dr_debits_pending  INTEGER NOT NULL CHECK (dr_debits_pending >= 0),
     dr_debits_posted   INTEGER NOT NULL CHECK (dr_debits_posted >= 0),
     dr_credits_pending INTEGER NOT NULL CHECK (dr_credits_pending >= 0),
@@ -51,8 +52,8 @@ CREATE TABLE transfers (
     -- Negative ids are the ledger's own voids of expired pending transfers: id = -pending_id.
     CHECK (id > 0 OR ((flags & 8) <> 0 AND id = -pending_id))
 ) STRICT;
-CREATE INDEX transfers_by_debit_account ON transfers (debit_account_id, timestamp);
-CREATE INDEX transfers_by_credit_account ON transfers (credit_account_id, timestamp);
+CREATE INDEX transfers_by_debit_account ON transfers (debit_account_id);
+CREATE INDEX transfers_by_credit_account ON transfers (credit_account_id);
 -- A pending transfer is posted, voided or expired at most once.
 CREATE UNIQUE INDEX transfers_one_resolution ON transfers (pending_id) WHERE pending_id IS NOT NULL;
 

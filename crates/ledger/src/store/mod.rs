@@ -131,11 +131,16 @@ impl Store {
         match self {
             Store::Sqlite(store) => {
                 let mut tx = store.begin().await?;
-                let execution = run_batch(&mut tx, now, submissions).await?;
-                tx.commit().await?;
-                Ok(execution)
+                match run_batch(&mut tx, now, submissions).await {
+                    Ok(execution) => tx.commit().await.map(|()| execution),
+                    Err(error) => {
+                        tx.rollback().await;
+                        Err(error)
+                    }
+                }
             }
             Store::Postgres(store) => {
+                // `sqlx::Transaction` rolls back when dropped.
                 let mut tx = store.begin().await?;
                 let execution = run_batch(&mut tx, now, submissions).await?;
                 tx.commit().await?;
@@ -152,9 +157,13 @@ impl Store {
         match self {
             Store::Sqlite(store) => {
                 let mut tx = store.begin().await?;
-                let results = run_create_accounts(&mut tx, now, accounts).await?;
-                tx.commit().await?;
-                Ok(results)
+                match run_create_accounts(&mut tx, now, accounts).await {
+                    Ok(results) => tx.commit().await.map(|()| results),
+                    Err(error) => {
+                        tx.rollback().await;
+                        Err(error)
+                    }
+                }
             }
             Store::Postgres(store) => {
                 let mut tx = store.begin().await?;
