@@ -75,6 +75,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
+            .page_size(1024)
             .pragma("cache_size", "-65536");
         let open_error = |e: sqlx::Error| {
             LedgerError::Database(format!("cannot open {}: {}", path.display(), e))
