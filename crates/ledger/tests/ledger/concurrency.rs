@@ -69,7 +69,7 @@ async fn many_tasks_spending_one_wallet_can_never_overdraw_it() {
                         }
                     } else {
                         assert!(
-                            results.iter().any(|r| *r == Err(CreateTransferError::ExceedsCredits)),
+                            results.contains(&Err(CreateTransferError::ExceedsCredits)),
                             "only running out of money may refuse these: {results:?}"
                         );
                         refused += 1;

@@ -298,7 +298,8 @@ async fn linked_chains_commit_all_or_nothing() {
     for db in TestDb::every_backend().await {
         let ledger = standard_ledger(&db, LedgerConfig::default(), 1_000).await;
         let fee = |id| TransferRequest::posted(id, movement(ALICE, BANK, 10));
-        let cases: Vec<(Vec<TransferRequest>, Vec<Result<(), Reason>>)> = vec![
+        type Case = (Vec<TransferRequest>, Vec<Result<(), Reason>>);
+        let cases: Vec<Case> = vec![
             // A payment and its fee: the fee fails, so neither happens.
             (
                 vec![TransferRequest::posted(10, movement(ALICE, BOB, 995)).linked(), fee(11)],

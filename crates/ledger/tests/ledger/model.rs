@@ -218,15 +218,15 @@ impl Model {
         }
         let recorded = |reason| Err((reason, true));
         match request.kind {
-            TransferKind::Posted(m) => self.movement(request, m, None).or_else(|r| recorded(r)),
+            TransferKind::Posted(m) => self.movement(request, m, None).or_else(&recorded),
             TransferKind::Pending { movement, timeout_s } => {
-                self.movement(request, movement, Some(timeout_s)).or_else(|r| recorded(r))
+                self.movement(request, movement, Some(timeout_s)).or_else(&recorded)
             }
             TransferKind::PostPending { pending_id, amount } => {
-                self.resolve(request, pending_id.0, Some(amount)).or_else(|r| recorded(r))
+                self.resolve(request, pending_id.0, Some(amount)).or_else(&recorded)
             }
             TransferKind::VoidPending { pending_id } => {
-                self.resolve(request, pending_id.0, None).or_else(|r| recorded(r))
+                self.resolve(request, pending_id.0, None).or_else(recorded)
             }
         }
     }
@@ -454,9 +454,9 @@ impl Workload {
         };
         let mut requests: Vec<TransferRequest> = (0..length).map(|_| self.request()).collect();
         // Most multi-request submissions are chains; a few leave the chain open.
-        for i in 0..length {
+        for (i, request) in requests.iter_mut().enumerate() {
             let chain = length > 1 && self.rng.random_range(0..10) < 7;
-            requests[i].linked = chain && (i + 1 < length || self.rng.random_range(0..10) == 0);
+            request.linked = chain && (i + 1 < length || self.rng.random_range(0..10) == 0);
         }
         requests
     }

@@ -88,7 +88,8 @@ async fn bad_database_urls_get_one_line_errors() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, b"not a folder").unwrap();
     let under_file = format!("sqlite://{}/purse.db", file.display());
-    let cases: Vec<(String, fn(&LedgerError) -> bool)> = vec![
+    type Expected = fn(&LedgerError) -> bool;
+    let cases: Vec<(String, Expected)> = vec![
         ("mysql://root@localhost/purse".into(), |e| matches!(e, LedgerError::InvalidUrl(_))),
         ("data/purse.db".into(), |e| matches!(e, LedgerError::InvalidUrl(_))),
         ("sqlite::memory:".into(), |e| matches!(e, LedgerError::InvalidUrl(_))),
