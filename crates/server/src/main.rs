@@ -1,1 +1,5 @@
-fn main(){}
+//! `purse-server`: see [`purse_server::cli`].
+
+fn main() -> std::process::ExitCode {
+    purse_server::cli::main()
+}

@@ -1,0 +1,43 @@
+//! The `/api/v1` router. One module per area; this one holds the operational endpoints.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use purse_api::{ErrorCode, Health};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// `GET /api/v1/healthz`: 200 when the database answers, 503 when it does not.
+async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>, AppError> {
+    state.ledger.ping().await.map_err(AppError::unavailable)?;
+    Ok(axum::Json(Health {
+        status: "ok".into(),
+        database: state.ledger.backend().into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}
+
+/// `GET /api/v1/openapi.json`: the contract, kept beside the code that serves it.
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("../../openapi.json"))
+}
+
+pub async fn not_found() -> AppError {
+    AppError::not_found()
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::new(ErrorCode::MethodNotAllowed, "This method is not allowed here.")
+}
+

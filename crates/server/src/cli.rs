@@ -1,0 +1,183 @@
+//! The command line: `purse-server serve` and `purse-server audit`.
+//!
+//! Every failure ends in one line on stderr naming the problem (a malformed database URL, an
+//! unreachable PostgreSQL, a port in use, a folder that cannot be written) and a non-zero exit,
+//! never a panic trace.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use purse_ledger::Ledger;
+use tokio::net::TcpListener;
+
+use crate::static_site::StaticSite;
+use crate::state::AppState;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/purse.db";
+
+#[derive(Debug, Parser)]
+#[command(name = "purse-server", version, about = "The Purse wallet server.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the web app.
+    Serve(ServeArgs),
+    /// Recompute every balance from the transfers and check every invariant; exits 1 on any
+    /// violation.
+    Audit(DatabaseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite:PATH` (created with its folder on first start) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PURSE_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The built web app (Trunk's `dist`).
+    #[arg(long, env = "PURSE_STATIC_DIR", default_value = "dist")]
+    pub static_dir: PathBuf,
+    /// Load demo data (idempotent).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// Parses the command line, runs it, and turns any error into one line and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&anyhow::Error::new(error).context("cannot start the runtime")),
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await.map(|()| true),
+            Command::Audit(args) => audit(&args).await,
+        }
+    });
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => fail(&error),
+    }
+}
+
+fn fail(error: &anyhow::Error) -> ExitCode {
+    // `{:#}` joins the causes on one line: "cannot listen on …: Address already in use".
+    eprintln!("purse-server: error: {error:#}");
+    ExitCode::FAILURE
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let result = if std::env::var("PURSE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().try_init()
+    } else {
+        builder.compact().try_init()
+    };
+    // Already initialised (tests): keep the first.
+    drop(result);
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let stop = shutdown_signal();
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let ledger = Ledger::open(&args.database.database_url).await.context("cannot open the ledger")?;
+    if args.demo {
+        crate::demo::seed(&ledger).await.context("cannot load the demo data")?;
+    }
+    let site = StaticSite::load(&args.static_dir);
+    let addr = listener.local_addr().context("cannot read the listening address")?;
+    tracing::info!(%addr, database = ledger.backend(), demo = args.demo, "Purse is listening");
+    eprintln!("Purse is running at http://{addr}/ (database: {}). Stop it with Ctrl-C.", ledger.backend());
+
+    let app = crate::app(AppState::new(ledger.clone(), site));
+    let served = axum::serve(listener, app).with_graceful_shutdown(stop).await;
+    // In-flight requests are done; now commit whatever the ledger writer still holds.
+    tracing::info!("stopping: flushing the ledger");
+    ledger.shutdown().await;
+    served.context("the server stopped with an error")
+}
+
+/// A future that resolves on Ctrl-C or SIGTERM. The handlers are registered when this is
+/// called, not when the future is first polled, so a signal that arrives during start-up is
+/// not lost to the default action (which would kill the process without flushing).
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut interrupt, mut terminate) = signals;
+            let interrupted = async {
+                match interrupt.as_mut() {
+                    Some(signal) => drop(signal.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let terminated = async {
+                match terminate.as_mut() {
+                    Some(signal) => drop(signal.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = interrupted => {},
+                () = terminated => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutdown requested");
+    }
+}
+
+/// Prints the audit; `Ok(false)` when it found violations.
+pub async fn audit(args: &DatabaseArgs) -> anyhow::Result<bool> {
+    let ledger = Ledger::open(&args.database_url).await.context("cannot open the ledger")?;
+    let report = ledger.audit().await.context("the audit could not run")?;
+    ledger.shutdown().await;
+    let summary = format!(
+        "{} accounts, {} transfers, {} open pending, {} recorded refusals",
+        report.accounts, report.transfers, report.open_pendings, report.recorded_rejections
+    );
+    if report.is_clean() {
+        println!("audit: clean ({summary})");
+        for (currency, totals) in &report.totals {
+            println!(
+                "  {currency}: debits = credits = {} posted, {} pending (minor units)",
+                totals.debits_posted, totals.debits_pending
+            );
+        }
+    } else {
+        println!("audit: {} violation(s) ({summary})", report.violations.len());
+        for violation in &report.violations {
+            println!("  {violation}");
+        }
+    }
+    Ok(report.is_clean())
+}

@@ -1,0 +1,119 @@
+//! `GET /metrics`: Prometheus text. Request counts and latencies by route, and what the ledger
+//! writer has done (batch sizes, commit latency, transfers made and refused).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use purse_ledger::{Histogram, HistogramSnapshot};
+
+use crate::state::AppState;
+
+const LATENCY_BOUNDS: &[f64] =
+    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+/// Counters of answered requests.
+#[derive(Debug, Default)]
+pub struct HttpMetrics {
+    /// `(method, route, status)` → count.
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// route → latency histogram.
+    latency: Mutex<BTreeMap<String, Arc<Histogram>>>,
+}
+
+impl HttpMetrics {
+    fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        if let Ok(mut requests) = self.requests.lock() {
+            *requests.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
+        }
+        let histogram = self.latency.lock().ok().map(|mut latency| {
+            latency
+                .entry(route.to_string())
+                .or_insert_with(|| Arc::new(Histogram::new(LATENCY_BOUNDS)))
+                .clone()
+        });
+        if let Some(histogram) = histogram {
+            histogram.observe(seconds);
+        }
+    }
+}
+
+/// Middleware: times every request and counts it under its route pattern (never the raw path,
+/// which would let clients create unbounded label values).
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(path) => path.as_str().to_string(),
+        None if request.uri().path().starts_with("/api/") => "/api/unmatched".to_string(),
+        None => "/static".to_string(),
+    };
+    let response = next.run(request).await;
+    state.http_metrics.record(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+/// `GET /metrics`.
+pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP purse_http_requests_total Requests answered, by method, route and status.");
+    let _ = writeln!(out, "# TYPE purse_http_requests_total counter");
+    if let Ok(requests) = state.http_metrics.requests.lock() {
+        for ((method, route, status), count) in requests.iter() {
+            let _ = writeln!(
+                out,
+                "purse_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
+            );
+        }
+    }
+    let _ = writeln!(out, "# HELP purse_http_request_duration_seconds Time to answer, by route.");
+    let _ = writeln!(out, "# TYPE purse_http_request_duration_seconds histogram");
+    if let Ok(latency) = state.http_metrics.latency.lock() {
+        for (route, histogram) in latency.iter() {
+            write_histogram(&mut out, "purse_http_request_duration_seconds", &format!("route=\"{route}\""), &histogram.snapshot());
+        }
+    }
+
+    let ledger = state.ledger.metrics();
+    let _ = writeln!(out, "# HELP purse_ledger_batch_size Requests per committed ledger batch.");
+    let _ = writeln!(out, "# TYPE purse_ledger_batch_size histogram");
+    write_histogram(&mut out, "purse_ledger_batch_size", "", &ledger.batch_size.snapshot());
+    let _ = writeln!(out, "# HELP purse_ledger_commit_seconds Time from a batch's BEGIN to its COMMIT returning.");
+    let _ = writeln!(out, "# TYPE purse_ledger_commit_seconds histogram");
+    write_histogram(&mut out, "purse_ledger_commit_seconds", "", &ledger.commit_seconds.snapshot());
+    for (name, help, counter) in [
+        ("purse_ledger_transfers_created_total", "Transfers committed.", &ledger.transfers_created),
+        ("purse_ledger_transfers_rejected_total", "Transfer requests refused with a reason.", &ledger.transfers_rejected),
+        ("purse_ledger_pending_expired_total", "Pending transfers voided by their timeout.", &ledger.pending_expired),
+        ("purse_ledger_batches_failed_total", "Batches rolled back by a storage error.", &ledger.batches_failed),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} counter");
+        let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+    }
+    let _ = writeln!(out, "# HELP purse_uptime_seconds Seconds since the server started.");
+    let _ = writeln!(out, "# TYPE purse_uptime_seconds gauge");
+    let _ = writeln!(out, "purse_uptime_seconds {:.0}", state.started.elapsed().as_secs_f64());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out)
+}
+
+fn write_histogram(out: &mut String, name: &str, labels: &str, snapshot: &HistogramSnapshot) {
+    let join = |extra: &str| match (labels.is_empty(), extra.is_empty()) {
+        (true, _) => extra.to_string(),
+        (false, true) => labels.to_string(),
+        (false, false) => format!("{labels},{extra}"),
+    };
+    for (bound, count) in &snapshot.buckets {
+        let _ = writeln!(out, "{name}_bucket{{{}}} {count}", join(&format!("le=\"{bound}\"")));
+    }
+    let _ = writeln!(out, "{name}_bucket{{{}}} {}", join("le=\"+Inf\""), snapshot.count);
+    let braces = |text: String| if text.is_empty() { text } else { format!("{{{text}}}") };
+    let _ = writeln!(out, "{name}_sum{} {}", braces(join("")), snapshot.sum);
+    let _ = writeln!(out, "{name}_count{} {}", braces(join("")), snapshot.count);
+}

@@ -1,0 +1,153 @@
+//! The `purse-server` binary: one-line errors for bad start-up input, a graceful stop on
+//! SIGTERM that leaves a ledger the auditor passes, and `audit` exiting non-zero on damage.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_purse-server");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BINARY)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("PURSE_ADDR")
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap()
+}
+
+/// Asserts a start-up failure: non-zero exit, one line on stderr mentioning `expected`.
+fn check_fails(args: &[&str], expected: &str) {
+    let output = run(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{args:?} should fail; stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{args:?}: one line expected, got:\n{stderr}");
+    assert!(lines[0].starts_with("purse-server: error: "), "{args:?}: {stderr}");
+    assert!(lines[0].contains(expected), "{args:?}: expected {expected:?} in {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+}
+
+#[test]
+fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken_addr = taken.local_addr().unwrap().to_string();
+    let free_db = format!("sqlite://{}/ok.db", dir.path().display());
+    let under_file = format!("sqlite://{}/data/purse.db", file.display());
+
+    check_fails(&["serve", "--database-url", "mysql://root@localhost/purse", "--addr", "127.0.0.1:0"], "unsupported database URL");
+    check_fails(&["serve", "--database-url", "postgres://nobody:hunter2@127.0.0.1:1/purse", "--addr", "127.0.0.1:0"], "cannot connect");
+    check_fails(&["serve", "--database-url", &free_db, "--addr", &taken_addr], "cannot listen on");
+    check_fails(&["serve", "--database-url", &under_file, "--addr", "127.0.0.1:0"], "cannot create folder");
+    check_fails(&["serve", "--database-url", "sqlite:///proc/purse/purse.db", "--addr", "127.0.0.1:0"], "cannot create folder");
+    check_fails(&["audit", "--database-url", "postgres://[::1"], "invalid PostgreSQL URL");
+    // The password never reaches the terminal.
+    let output = run(&["serve", "--database-url", "postgres://nobody:hunter2@127.0.0.1:1/purse", "--addr", "127.0.0.1:0"]);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
+    drop(taken);
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(database_url: &str, static_dir: &str) -> Server {
+        let mut child = Command::new(BINARY)
+            .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--database-url", database_url, "--static-dir", static_dir])
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            assert!(Instant::now() < deadline, "the server did not start");
+            let line = lines.next().expect("the server exited early").unwrap();
+            if let Some(rest) = line.strip_prefix("Purse is running at http://") {
+                break rest.split('/').next().unwrap().to_string();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, addr }
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+        (status, body)
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "no graceful stop within 20 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/purse.db", dir.path().display());
+    let missing_dist = dir.path().join("dist").display().to_string();
+    let server = Server::start(&url, &missing_dist);
+    let (status, body) = server.get("/api/v1/healthz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""database":"sqlite""#), "{body}");
+    let (status, body) = server.get("/");
+    assert_eq!(status, 503, "the SPA is not built: {body}");
+    let exit = server.terminate();
+    assert!(exit.success(), "graceful stop exits 0, got {exit:?}");
+
+    // Start again: the demo data is there once, not twice.
+    let server = Server::start(&url, &missing_dist);
+    assert!(server.terminate().success());
+    let output = run(&["audit", "--database-url", &url]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.starts_with("audit: clean (5 accounts, 5 transfers"), "{stdout}");
+}
+
+#[test]
+fn audit_fails_on_a_tampered_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("purse.db");
+    let url = format!("sqlite://{}", path.display());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let ledger = purse_ledger::Ledger::open(&url).await.unwrap();
+        purse_server::demo::seed(&ledger).await.unwrap();
+        ledger.shutdown().await;
+        use sqlx::Connection;
+        let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("UPDATE accounts SET credits_posted = credits_posted + 100 WHERE id = 1001")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+    });
+    let output = run(&["audit", "--database-url", &url]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with("audit: "), "{stdout}");
+    assert!(stdout.contains("violation"), "{stdout}");
+    assert!(stdout.contains("account 1001"), "{stdout}");
+}

@@ -1,0 +1,194 @@
+//! The HTTP surface: health, errors in API.md's shape, metrics, the SPA and its security
+//! headers, and the JSON extractor.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Request, StatusCode, header};
+use axum::routing::post;
+use http_body_util::BodyExt;
+use purse_server::json::{ApiJson, MAX_BODY_BYTES};
+use tower::ServiceExt;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_ok_and_names_the_database() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (response, body) = app.get("/api/v1/healthz").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = json(&body);
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["database"], db.backend);
+        assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+        app.ledger.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_unavailable_when_the_database_is_gone() {
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, db.dir.path()).await;
+    app.ledger.shutdown().await;
+    let (response, body) = app.get("/api/v1/healthz").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = json(&body);
+    assert_eq!(body["error"]["code"], "service_unavailable");
+    assert!(!body["error"]["message"].as_str().unwrap_or("").contains("pool"), "no internals: {body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_errors_have_the_documented_shape() {
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, db.dir.path()).await;
+    let cases = [
+        (Request::get("/api/v1/no-such-thing").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND, "not_found"),
+        (Request::get("/api/v2/healthz").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND, "not_found"),
+        (Request::post("/api/v1/healthz").body(Body::empty()).unwrap(), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+    ];
+    for (request, status, code) in cases {
+        let path = request.uri().to_string();
+        let (response, body) = app.send(request).await;
+        assert_eq!(response.status(), status, "{path}");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json", "{path}");
+        let body = json(&body);
+        assert_eq!(body["error"]["code"], code, "{path}");
+        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{path}");
+    }
+    app.ledger.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_by_route_and_show_the_ledger() {
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, db.dir.path()).await;
+    purse_server::demo::seed(&app.ledger).await.unwrap();
+    app.get("/api/v1/healthz").await;
+    app.get("/api/v1/healthz").await;
+    app.get("/api/v1/nope/123").await;
+    let (response, body) = app.get("/metrics").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
+    let text = String::from_utf8(body).unwrap();
+    for expected in [
+        r#"purse_http_requests_total{method="GET",route="/api/v1/healthz",status="200"} 2"#,
+        r#"purse_http_requests_total{method="GET",route="/api/{*rest}",status="404"} 1"#,
+        r#"purse_http_request_duration_seconds_count{route="/api/v1/healthz"} 2"#,
+        // The demo's transfers are one submission: one batch.
+        "purse_ledger_batch_size_count 1",
+        "purse_ledger_commit_seconds_bucket{le=\"+Inf\"} 1",
+        "purse_ledger_transfers_created_total 5",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(!text.contains("/nope/123"), "raw paths must not become labels");
+    app.ledger.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spa_is_served_with_its_routes_and_a_policy_that_lets_it_run() {
+    let db = TestDb::sqlite();
+    let dist = fake_dist();
+    let app = TestApp::new(&db, dist.path()).await;
+    let index = std::fs::read(dist.path().join("index.html")).unwrap();
+    for path in ["/", "/status", "/wallet/activity"] {
+        let (response, body) = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(body, index, "{path} answers index.html");
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache", "{path}");
+    }
+    let (response, body) = app.get("/app.js").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body, b"export default function init() {}");
+    let (response, _) = app.get("/missing.wasm").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "a missing asset is not the index");
+
+    let (response, _) = app.get("/status").await;
+    let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+    let hashes = purse_server::static_site::inline_script_hashes(&index);
+    assert_eq!(hashes.len(), 1);
+    assert!(csp.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {}", hashes[0])), "{csp}");
+    assert!(!csp.split([' ', ';']).any(|source| source == "'unsafe-eval'"), "{csp}");
+    assert!(!csp.contains("'unsafe-inline'"), "{csp}");
+    assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(response.headers()[header::X_FRAME_OPTIONS], "DENY");
+    assert!(response.headers().contains_key("x-request-id"));
+
+    // API answers carry the same headers.
+    let (response, _) = app.get("/api/v1/healthz").await;
+    assert!(response.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+    app.ledger.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_built_spa_the_api_still_answers() {
+    let db = TestDb::sqlite();
+    let nowhere = db.dir.path().join("not-built");
+    let app = TestApp::new(&db, &nowhere).await;
+    let (response, body) = app.get("/").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("make run"), "{text}");
+    let (response, _) = app.get("/api/v1/healthz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    app.ledger.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_api() {
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, db.dir.path()).await;
+    let (response, body) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let spec = json(&body);
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert!(spec["paths"]["/healthz"]["get"].is_object());
+    assert!(spec["components"]["schemas"]["Error"].is_object());
+    app.ledger.shutdown().await;
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Note {
+    text: String,
+}
+
+async fn echo(ApiJson(note): ApiJson<Note>) -> String {
+    note.text
+}
+
+#[tokio::test]
+async fn the_json_extractor_answers_in_the_api_error_shape() {
+    let router = Router::new().route("/echo", post(echo)).layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let send = |content_type: Option<&str>, body: Vec<u8>| {
+        let mut request = Request::post("/echo");
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        router.clone().oneshot(request.body(Body::from(body)).unwrap())
+    };
+    let json_type = Some("application/json");
+    let big = format!(r#"{{"text":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
+    let cases: Vec<(Option<&str>, Vec<u8>, StatusCode, &str, Option<&str>)> = vec![
+        (json_type, br#"{"text":"hi"}"#.to_vec(), StatusCode::OK, "", None),
+        (Some("application/json; charset=utf-8"), br#"{"text":"hi"}"#.to_vec(), StatusCode::OK, "", None),
+        (json_type, b"{".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", None),
+        (json_type, br#"{"text":5}"#.to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("text")),
+        (json_type, br#"{"text":"a","extra":1}"#.to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("extra")),
+        (json_type, b"{}".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("text")),
+        (None, br#"{"text":"hi"}"#.to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None),
+        (json_type, big.into_bytes(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
+    ];
+    for (content_type, body, status, code, field) in cases {
+        let response = send(content_type, body).await.unwrap();
+        assert_eq!(response.status(), status, "{code}");
+        if status != StatusCode::OK {
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            let body = json(&bytes);
+            assert_eq!(body["error"]["code"], code);
+            assert_eq!(body["error"]["field"].as_str(), field, "{body}");
+        }
+    }
+}

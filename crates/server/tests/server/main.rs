@@ -1,0 +1,8 @@
+//! The server's integration tests, one binary: the HTTP surface through `app().oneshot` (no
+//! socket), and the `purse-server` binary itself (start-up errors, graceful shutdown, audit).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod http;
+mod support;
