@@ -156,7 +156,9 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-/// Prints the audit; `Ok(false)` when it found violations.
+/// Prints the audit; `Ok(false)` when it found violations. The report is this command's
+/// output, so it goes to stdout.
+#[allow(clippy::print_stdout)]
 pub async fn audit(args: &DatabaseArgs) -> anyhow::Result<bool> {
     let ledger = Ledger::open(&args.database_url).await.context("cannot open the ledger")?;
     let report = ledger.audit().await.context("the audit could not run")?;

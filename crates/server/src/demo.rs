@@ -2,7 +2,7 @@
 //! something to show. Idempotent by construction: fixed ids, and a transfer's id is its
 //! idempotency key, so loading twice changes nothing.
 
-use purse_api::Currency;
+use purse_api::{Amount, Currency};
 use purse_ledger::{AccountFlags, AccountId, Ledger, Movement, NewAccount, TransferRequest};
 
 /// What an account is for (the ledger's account `code`).
@@ -48,6 +48,10 @@ pub async fn seed(ledger: &Ledger) -> anyhow::Result<usize> {
         created += usize::from(outcome.created);
     }
 
+    let minor = |amount: &str| -> anyhow::Result<u64> {
+        let amount = Amount::parse(amount, usd.code())?;
+        Ok(u64::try_from(amount.to_minor())?)
+    };
     let movement = |debit: AccountId, credit: AccountId, amount: u64, code: u16| Movement {
         debit_account_id: debit,
         credit_account_id: credit,
@@ -55,12 +59,13 @@ pub async fn seed(ledger: &Ledger) -> anyhow::Result<usize> {
         currency: usd,
         code,
     };
+    let (deposit, p2p, tip) = (minor("100.00")?, minor("12.50")?, minor("3.00")?);
     let mut transfers: Vec<TransferRequest> = WALLETS
         .iter()
-        .map(|wallet| TransferRequest::posted(wallet.0, movement(BANK_CLEARING, *wallet, 100_00, transfer_code::DEPOSIT)))
+        .map(|wallet| TransferRequest::posted(wallet.0, movement(BANK_CLEARING, *wallet, deposit, transfer_code::DEPOSIT)))
         .collect();
-    transfers.push(TransferRequest::posted(2_001, movement(WALLETS[0], WALLETS[1], 12_50, transfer_code::P2P)));
-    transfers.push(TransferRequest::posted(2_002, movement(WALLETS[1], WALLETS[2], 3_00, transfer_code::TIP)));
+    transfers.push(TransferRequest::posted(2_001, movement(WALLETS[0], WALLETS[1], p2p, transfer_code::P2P)));
+    transfers.push(TransferRequest::posted(2_002, movement(WALLETS[1], WALLETS[2], tip, transfer_code::TIP)));
     for (request, result) in transfers.iter().zip(ledger.create_transfers(transfers.clone()).await?) {
         let outcome = result.map_err(|reason| anyhow::anyhow!("demo {}: {reason}", request.id))?;
         created += usize::from(outcome.created);

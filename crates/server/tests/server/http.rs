@@ -171,7 +171,8 @@ async fn the_json_extractor_answers_in_the_api_error_shape() {
     };
     let json_type = Some("application/json");
     let big = format!(r#"{{"text":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
-    let cases: Vec<(Option<&str>, Vec<u8>, StatusCode, &str, Option<&str>)> = vec![
+    type Case<'a> = (Option<&'a str>, Vec<u8>, StatusCode, &'a str, Option<&'a str>);
+    let cases: Vec<Case> = vec![
         (json_type, br#"{"text":"hi"}"#.to_vec(), StatusCode::OK, "", None),
         (Some("application/json; charset=utf-8"), br#"{"text":"hi"}"#.to_vec(), StatusCode::OK, "", None),
         (json_type, b"{".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", None),
