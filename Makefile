@@ -1,0 +1,53 @@
+# Purse: two commands.
+#   make run    installs what is missing, builds the web app and the server, and starts Purse
+#               on SQLite with demo data at http://127.0.0.1:8080
+#   make test   every suite: unit, ledger model/concurrency/crash, server API (SQLite, and
+#               PostgreSQL when DATABASE_URL is set), clippy, wasm tests and an end-to-end
+#               journey in headless Chromium
+# and a few more: make setup, make bench, make lint, make audit.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+CHROMEDRIVER ?= /usr/bin/chromedriver
+export CHROMEDRIVER
+
+.PHONY: setup run test test-native test-browser lint bench audit web web-release clean
+
+setup:
+	@scripts/setup.sh
+
+web: setup
+	trunk build --offline
+
+web-release: setup
+	trunk build --release --offline
+
+run: web-release
+	cargo run --release -p purse-server -- serve --demo
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p purse-web --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+test-native:
+	@if [ -n "$${DATABASE_URL:-}" ]; then echo "test: SQLite and PostgreSQL ($${DATABASE_URL%%@*}@…)"; \
+	 else echo "test: SQLite only (set DATABASE_URL=postgres://… to add PostgreSQL)"; fi
+	cargo test --workspace
+
+test-browser: web
+	cargo test -p purse-web --target wasm32-unknown-unknown
+	cargo test -p purse-server --features browser-tests --test browser
+
+test: setup lint test-native test-browser
+	@echo "make test: every suite passed"
+
+bench:
+	cargo bench -p purse-ledger --bench ledger
+
+audit:
+	cargo run --release -p purse-server -- audit
+
+clean:
+	cargo clean
+	rm -rf dist

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what building and testing Purse needs, skipping whatever is already there at the
+# right version (so every run after the first takes a second):
+#   - the wasm32-unknown-unknown Rust target
+#   - Trunk 0.21 (0.22 needs a newer rustc)
+#   - wasm-bindgen-cli at exactly the version of wasm-bindgen in Cargo.lock
+#   - Chromium and ChromeDriver (Debian packages) for the browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf 'setup: %s\n' "$*"; }
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
+  :
+else
+  say "installing Trunk 0.21 (about 10 minutes, once)"
+  cargo install trunk --version '^0.21' --locked
+fi
+
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$wasm_bindgen_version" ]; then
+  say "cannot find wasm-bindgen in Cargo.lock"; exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wasm_bindgen_version" ]; then
+  say "installing wasm-bindgen-cli $wasm_bindgen_version (about 6 minutes, once)"
+  # Not --locked: the registry here lacks some of its newest locked dependencies.
+  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
+fi
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  say "installing Chromium and ChromeDriver"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    say "need root (or sudo) to install chromium and chromium-driver with apt-get"; exit 1
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+say "ready (trunk $(trunk --version | cut -d' ' -f2), wasm-bindgen $wasm_bindgen_version, $(chromium --version 2>/dev/null | head -n1))"
