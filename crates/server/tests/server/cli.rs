@@ -44,6 +44,8 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
     check_fails(&["serve", "--database-url", &free_db, "--addr", &taken_addr], "cannot listen on");
     check_fails(&["serve", "--database-url", &under_file, "--addr", "127.0.0.1:0"], "cannot create folder");
     check_fails(&["serve", "--database-url", "sqlite:///proc/purse/purse.db", "--addr", "127.0.0.1:0"], "cannot create folder");
+    // A folder that exists but takes no new files, even for root: sysfs.
+    check_fails(&["serve", "--database-url", "sqlite:///sys/purse.db", "--addr", "127.0.0.1:0"], "cannot open /sys/purse.db");
     check_fails(&["audit", "--database-url", "postgres://[::1"], "invalid PostgreSQL URL");
     // The password never reaches the terminal.
     let output = run(&["serve", "--database-url", "postgres://nobody:hunter2@127.0.0.1:1/purse", "--addr", "127.0.0.1:0"]);
