@@ -14,10 +14,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use purse_api::Currency;
 
 use crate::error::LedgerError;
-use crate::store::Store;
+use crate::store::{AuditData, AuditVisitor, Store};
 use crate::types::{
-    Account, AccountId, Balances, PendingRecord, PendingState, Timestamp, Transfer, TransferFlags,
-    TransferId,
+    Account, AccountId, Balances, PendingState, Timestamp, Transfer, TransferFlags, TransferId,
 };
 
 /// What an audit found.
@@ -52,21 +51,14 @@ impl AuditReport {
 const MAX_VIOLATIONS: usize = 1_000;
 
 pub(crate) async fn run(store: &Store) -> Result<AuditReport, LedgerError> {
-    let data = store.audit_data().await?;
-    let mut auditor = Auditor {
-        accounts: data.accounts.iter().map(|a| (a.id, *a)).collect(),
-        folded: HashMap::new(),
-        pendings: HashMap::new(),
-        previous: None,
-        transfers: 0,
-        transfer_ids: HashSet::new(),
-        violations: Vec::new(),
-    };
-    store.scan_transfers(&mut |transfer| auditor.visit(&transfer)).await?;
-    Ok(auditor.finish(&data.accounts, &data.pendings, &data.failed_ids, data.last_timestamp))
+    let mut auditor = Auditor::default();
+    store.audit(&mut auditor).await?;
+    Ok(auditor.finish())
 }
 
+#[derive(Default)]
 struct Auditor {
+    data: AuditData,
     accounts: HashMap<AccountId, Account>,
     folded: HashMap<AccountId, Balances>,
     /// Every pending transfer seen so far, and the transfer that resolved it.
@@ -77,6 +69,17 @@ struct Auditor {
     violations: Vec<String>,
 }
 
+impl AuditVisitor for Auditor {
+    fn start(&mut self, data: AuditData) {
+        self.accounts = data.accounts.iter().map(|a| (a.id, *a)).collect();
+        self.data = data;
+    }
+
+    fn visit(&mut self, transfer: Transfer) {
+        self.check_transfer(&transfer);
+    }
+}
+
 impl Auditor {
     fn violation(&mut self, text: String) {
         if self.violations.len() < MAX_VIOLATIONS {
@@ -84,7 +87,7 @@ impl Auditor {
         }
     }
 
-    fn visit(&mut self, t: &Transfer) {
+    fn check_transfer(&mut self, t: &Transfer) {
         self.transfers += 1;
         self.transfer_ids.insert(t.id);
         let id = t.id;
@@ -215,13 +218,9 @@ impl Auditor {
         pending.amount
     }
 
-    fn finish(
-        mut self,
-        accounts: &[Account],
-        stored_pendings: &HashMap<TransferId, PendingRecord>,
-        failed_ids: &[TransferId],
-        last_timestamp: i64,
-    ) -> AuditReport {
+    fn finish(mut self) -> AuditReport {
+        let data = std::mem::take(&mut self.data);
+        let (accounts, stored_pendings, failed_ids) = (&data.accounts, &data.pendings, &data.failed_ids);
         let mut totals: BTreeMap<Currency, Totals> = BTreeMap::new();
         let mut open: HashMap<AccountId, (u128, u128)> = HashMap::new();
         let mut open_pendings = 0;
@@ -313,7 +312,7 @@ impl Auditor {
         if committed_and_rejected > 0 {
             self.violation(format!("{committed_and_rejected} ids are both committed and rejected"));
         }
-        if self.previous.is_some_and(|last| last.as_nanos() > last_timestamp) {
+        if self.previous.is_some_and(|last| last.as_nanos() > data.last_timestamp) {
             self.violation("a transfer is newer than the ledger's last timestamp".to_string());
         }
 

@@ -12,6 +12,10 @@ pub enum LedgerError {
     /// commit itself, when its fate is unknown: retry with the same ids, which is always safe.
     #[error("database error: {0}")]
     Database(String),
+    /// The database refused a row (a `CHECK`, `UNIQUE` or foreign key): the engine let through
+    /// something its constraints forbid. The batch was rolled back.
+    #[error("database constraint violated: {0}")]
+    Constraint(String),
     #[error("database migration failed: {0}")]
     Migration(String),
     /// Stored data that the ledger cannot have written (an unknown currency, a negative
@@ -27,11 +31,37 @@ pub enum LedgerError {
     /// The ledger was shut down; nothing more is accepted.
     #[error("the ledger is shut down")]
     ShutDown,
+    /// The ledger was opened read-only (for an audit): it moves no money.
+    #[error("the ledger is open read-only")]
+    ReadOnly,
+}
+
+impl LedgerError {
+    /// Whether the failure may belong to one submission of a batch rather than to the
+    /// database as a whole, so that running each submission alone can spare the others.
+    pub fn may_be_one_submissions_fault(&self) -> bool {
+        matches!(self, LedgerError::Constraint(_) | LedgerError::InvariantViolated(_))
+    }
 }
 
 impl From<sqlx::Error> for LedgerError {
     fn from(error: sqlx::Error) -> LedgerError {
-        LedgerError::Database(one_line(&error.to_string()))
+        use sqlx::error::ErrorKind;
+        let text = one_line(&error.to_string());
+        match &error {
+            sqlx::Error::Database(database)
+                if matches!(
+                    database.kind(),
+                    ErrorKind::UniqueViolation
+                        | ErrorKind::ForeignKeyViolation
+                        | ErrorKind::NotNullViolation
+                        | ErrorKind::CheckViolation
+                ) =>
+            {
+                LedgerError::Constraint(text)
+            }
+            _ => LedgerError::Database(text),
+        }
     }
 }
 

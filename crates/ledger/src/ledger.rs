@@ -34,6 +34,9 @@ pub struct LedgerConfig {
     /// Submissions that may wait for the writer before submitters are slowed down.
     pub queue_capacity: usize,
     pub clock: Arc<dyn Clock>,
+    /// Open for reading only (an audit): no writer, no migrations, no expiry sweeps, nothing
+    /// created; `create_*` answer [`LedgerError::ReadOnly`].
+    pub read_only: bool,
 }
 
 impl Default for LedgerConfig {
@@ -44,6 +47,7 @@ impl Default for LedgerConfig {
             expiry_interval: Duration::from_secs(1),
             queue_capacity: 8_192,
             clock: Arc::new(SystemClock),
+            read_only: false,
         }
     }
 }
@@ -84,6 +88,7 @@ struct Inner {
     writer: Mutex<Option<JoinHandle<()>>>,
     metrics: Arc<LedgerMetrics>,
     max_batch_requests: usize,
+    read_only: bool,
 }
 
 impl Ledger {
@@ -93,9 +98,10 @@ impl Ledger {
     }
 
     pub async fn open_with(url: &str, config: LedgerConfig) -> Result<Ledger, LedgerError> {
-        let store = Arc::new(Store::open(url).await?);
+        let store = Arc::new(Store::open(url, config.read_only).await?);
         let metrics = Arc::new(LedgerMetrics::default());
         let (commands, receiver) = mpsc::channel(config.queue_capacity.max(1));
+        let read_only = config.read_only;
         let writer = Writer {
             store: store.clone(),
             config: WriterConfig {
@@ -106,16 +112,22 @@ impl Ledger {
             clock: config.clock,
             metrics: metrics.clone(),
         };
-        let handle = tokio::spawn(writer.run(receiver));
+        let handle = (!read_only).then(|| tokio::spawn(writer.run(receiver)));
         Ok(Ledger {
             inner: Arc::new(Inner {
                 store,
                 commands,
-                writer: Mutex::new(Some(handle)),
+                writer: Mutex::new(handle),
                 metrics,
                 max_batch_requests: config.max_batch_requests.max(1),
+                read_only,
             }),
         })
+    }
+
+    /// Opens `url` for reading only: see [`LedgerConfig::read_only`].
+    pub async fn open_read_only(url: &str) -> Result<Ledger, LedgerError> {
+        Ledger::open_with(url, LedgerConfig { read_only: true, ..LedgerConfig::default() }).await
     }
 
     /// `"sqlite"` or `"postgres"`.
@@ -227,17 +239,21 @@ impl Ledger {
     /// Stops accepting submissions, commits everything already submitted, and closes the
     /// database. Calls after this answer [`LedgerError::ShutDown`].
     pub async fn shutdown(&self) {
-        let handle = self.inner.writer.lock().await.take();
-        if let Some(handle) = handle {
+        // Held to the end, so a second caller returns only once the first has finished.
+        let mut writer = self.inner.writer.lock().await;
+        if let Some(handle) = writer.take() {
             let _ = self.inner.commands.send(Command::Shutdown).await;
             if let Err(error) = handle.await {
                 tracing::error!(%error, "ledger writer ended abnormally");
             }
-            self.inner.store.close().await;
         }
+        self.inner.store.close().await;
     }
 
     async fn send(&self, command: Command) -> Result<(), LedgerError> {
+        if self.inner.read_only {
+            return Err(LedgerError::ReadOnly);
+        }
         self.inner.commands.send(command).await.map_err(|_| LedgerError::ShutDown)
     }
 }

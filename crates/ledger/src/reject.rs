@@ -80,10 +80,14 @@ impl std::error::Error for CreateAccountError {}
 ///    [`PendingTransferExpired`](Self::PendingTransferExpired),
 ///    [`ExceedsPendingTransferAmount`](Self::ExceedsPendingTransferAmount) (posts).
 ///
-/// Linked chains add two reasons: the member that failed gets its own reason and every other
-/// member [`LinkedEventFailed`](Self::LinkedEventFailed); a submission whose last request is
-/// still linked gets [`LinkedEventChainOpen`](Self::LinkedEventChainOpen) on that last request
-/// and `LinkedEventFailed` on the rest of its chain.
+/// Linked chains add two reasons. When a member of a chain fails, it gets its own reason and
+/// every other member [`LinkedEventFailed`](Self::LinkedEventFailed); nothing of the chain is
+/// applied. A member's reason may come from an earlier member's effect (a post then a void of
+/// the same hold: `PendingTransferAlreadyPosted`); it is recorded all the same, because the
+/// first outcome of an id is final, and a new attempt takes new ids. A submission whose last
+/// request is still linked is not applied at all: that request gets
+/// [`LinkedEventChainOpen`](Self::LinkedEventChainOpen), the rest of its chain
+/// `LinkedEventFailed`, and nothing is recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CreateTransferError {
     LinkedEventFailed,

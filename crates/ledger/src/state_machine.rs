@@ -163,11 +163,19 @@ impl Machine {
                 end += 1;
             }
             let chain = &requests[start..=end];
-            let chain_open = requests[end].linked;
-            if chain.len() == 1 && !chain_open {
+            if requests[end].linked {
+                // The submission ended inside a chain: nothing of it is applied or recorded.
+                results.extend((0..chain.len()).map(|index| {
+                    Err(if index + 1 == chain.len() {
+                        Reason::LinkedEventChainOpen
+                    } else {
+                        Reason::LinkedEventFailed
+                    })
+                }));
+            } else if chain.len() == 1 {
                 results.push(self.apply_recording(&chain[0]));
             } else {
-                results.extend(self.chain(chain, chain_open));
+                results.extend(self.chain(chain));
             }
             start = end + 1;
         }
@@ -183,10 +191,13 @@ impl Machine {
         })
     }
 
-    fn chain(&mut self, chain: &[TransferRequest], chain_open: bool) -> Vec<TransferResult> {
+    /// A closed chain: every member applies, or none does. The member that failed keeps its
+    /// reason (recorded like any refusal, even when an earlier member's effect caused it: the
+    /// first outcome of an id is final) and the others get `LinkedEventFailed`.
+    fn chain(&mut self, chain: &[TransferRequest]) -> Vec<TransferResult> {
         let mark = (self.undo.len(), self.created.len(), self.next_timestamp);
         let mut outcomes = Vec::with_capacity(chain.len());
-        let mut failure: Option<(usize, Rejection)> = None;
+        let mut failure = None;
         for (index, request) in chain.iter().enumerate() {
             match self.apply(request) {
                 Ok(outcome) => outcomes.push(outcome),
@@ -195,12 +206,6 @@ impl Machine {
                     break;
                 }
             }
-        }
-        if failure.is_none() && chain_open {
-            failure = Some((chain.len() - 1, Rejection {
-                reason: Reason::LinkedEventChainOpen,
-                record: false,
-            }));
         }
         let Some((failed_index, rejection)) = failure else {
             return outcomes.into_iter().map(Ok).collect();
@@ -399,13 +404,12 @@ impl Machine {
             return;
         };
         let open = self.pendings.get(&pending_id).map(|r| r.state) == Some(PendingState::Open);
-        let void_id = TransferId::expiry_of(pending_id);
-        if !open || self.transfers.contains_key(&void_id) {
+        if !open {
             self.violations.push(format!("expiring {pending_id} is not open"));
             return;
         }
         self.commit(Planned {
-            id: void_id,
+            id: TransferId::expiry_of(pending_id),
             debit_account_id: pending.debit_account_id,
             credit_account_id: pending.credit_account_id,
             amount: pending.amount,

@@ -130,10 +130,10 @@ impl Writer {
                     let _ = reply.send(Ok(results));
                 }
             }
-            Err(error) if submissions.len() > 1 => {
-                // Whatever broke the batch must not fail submissions that had nothing to do
-                // with it: run each alone. Safe even if the commit's fate was unknown, because
-                // an id that did commit answers "already created" the second time.
+            Err(error) if submissions.len() > 1 && error.may_be_one_submissions_fault() => {
+                // A refused row or a broken invariant may come from one submission: it must not
+                // fail the others, so each runs alone. (Connection and I/O failures are the
+                // database's, not a submission's: everyone gets the error and may retry.)
                 tracing::warn!(%error, submissions = submissions.len(), "batch failed; isolating");
                 for (submission, reply) in submissions.iter().zip(replies) {
                     let result = self.execute(std::slice::from_ref(submission)).await;

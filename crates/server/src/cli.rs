@@ -164,7 +164,8 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 /// output, so it goes to stdout.
 #[allow(clippy::print_stdout)]
 pub async fn audit(args: &DatabaseArgs) -> anyhow::Result<bool> {
-    let ledger = Ledger::open(&args.database_url).await.context("cannot open the ledger")?;
+    // Read-only: an audit moves nothing, creates nothing, and does not void expired holds.
+    let ledger = Ledger::open_read_only(&args.database_url).await.context("cannot open the ledger")?;
     let report = ledger.audit().await.context("the audit could not run")?;
     ledger.shutdown().await;
     let summary = format!(

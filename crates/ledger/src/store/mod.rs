@@ -33,7 +33,13 @@ pub(crate) enum Store {
     Postgres(PostgresStore),
 }
 
-/// Everything a full audit reads.
+/// What receives an audit's snapshot.
+pub(crate) trait AuditVisitor {
+    fn start(&mut self, data: AuditData);
+    fn visit(&mut self, transfer: Transfer);
+}
+
+/// Everything a full audit reads besides the transfers.
 #[derive(Debug, Default)]
 pub(crate) struct AuditData {
     pub accounts: Vec<Account>,
@@ -100,13 +106,33 @@ pub(crate) trait BatchTx {
     async fn commit(self) -> Result<(), LedgerError>;
 }
 
+impl AuditData {
+    fn from_rows(
+        accounts: Vec<rows::AccountRow>,
+        pendings: Vec<(i64, i64, Option<i64>, Option<i64>)>,
+        failed_ids: Vec<(i64,)>,
+        last_timestamp: i64,
+    ) -> Result<AuditData, LedgerError> {
+        let mut data = AuditData { last_timestamp, ..AuditData::default() };
+        for row in accounts {
+            data.accounts.push(Account::try_from(row)?);
+        }
+        for (id, state, expires_at, resolved_by) in pendings {
+            data.pendings.insert(TransferId(id), rows::pending_record(state, expires_at, resolved_by)?);
+        }
+        data.failed_ids = failed_ids.into_iter().map(|(id,)| TransferId(id)).collect();
+        Ok(data)
+    }
+}
+
 impl Store {
-    /// Connects to `url` (`sqlite:` or `postgres://`), creating and migrating as needed.
-    pub(crate) async fn open(url: &str) -> Result<Store, LedgerError> {
+    /// Connects to `url` (`sqlite:` or `postgres://`), creating and migrating as needed, or,
+    /// `read_only`, touching nothing.
+    pub(crate) async fn open(url: &str, read_only: bool) -> Result<Store, LedgerError> {
         if url.starts_with("sqlite:") {
-            Ok(Store::Sqlite(SqliteStore::open(url).await?))
+            Ok(Store::Sqlite(SqliteStore::open(url, read_only).await?))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(PostgresStore::open(url).await?))
+            Ok(Store::Postgres(PostgresStore::open(url, read_only).await?))
         } else {
             Err(LedgerError::InvalidUrl(format!(
                 "unsupported database URL {:?}: expected sqlite:PATH or postgres://…",
@@ -223,21 +249,16 @@ impl Store {
         }
     }
 
-    pub(crate) async fn audit_data(&self) -> Result<AuditData, LedgerError> {
-        match self {
-            Store::Sqlite(store) => store.audit_data().await,
-            Store::Postgres(store) => store.audit_data().await,
-        }
-    }
-
-    /// Every committed transfer in timestamp order, streamed to `visit`.
-    pub(crate) async fn scan_transfers(
+    /// Reads everything an audit needs from one consistent snapshot: `visitor` gets the
+    /// accounts, pending states and refused ids first, then every committed transfer in
+    /// timestamp order.
+    pub(crate) async fn audit(
         &self,
-        visit: &mut (dyn FnMut(Transfer) + Send),
+        visitor: &mut (dyn AuditVisitor + Send),
     ) -> Result<(), LedgerError> {
         match self {
-            Store::Sqlite(store) => store.scan_transfers(visit).await,
-            Store::Postgres(store) => store.scan_transfers(visit).await,
+            Store::Sqlite(store) => store.audit(visitor).await,
+            Store::Postgres(store) => store.audit(visitor).await,
         }
     }
 

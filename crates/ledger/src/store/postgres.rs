@@ -15,7 +15,7 @@ use super::rows::{
     self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS,
     TRANSFER_COLUMNS_T, TransferRow, TransferWithStateRow,
 };
-use super::{AuditData, BatchKeys, BatchTx, MAX_EXPIRIES_PER_BATCH, batch_base, redact};
+use super::{AuditData, AuditVisitor, BatchKeys, BatchTx, MAX_EXPIRIES_PER_BATCH, batch_base, redact};
 use crate::error::LedgerError;
 use crate::state_machine::{Snapshot, WriteSet};
 use crate::types::PendingRecord;
@@ -33,10 +33,13 @@ pub(crate) struct PostgresBatch {
 }
 
 impl PostgresStore {
-    pub(crate) async fn open(url: &str) -> Result<PostgresStore, LedgerError> {
-        let options = PgConnectOptions::from_str(url).map_err(|e| {
+    pub(crate) async fn open(url: &str, read_only: bool) -> Result<PostgresStore, LedgerError> {
+        let mut options = PgConnectOptions::from_str(url).map_err(|e| {
             LedgerError::InvalidUrl(format!("invalid PostgreSQL URL {:?}: {e}", redact(url)))
         })?;
+        if read_only {
+            options = options.options([("default_transaction_read_only", "on")]);
+        }
         let unreachable =
             |e: sqlx::Error| LedgerError::Database(format!("cannot connect to {}: {e}", redact(url)));
         // One direct connection first: a pool retries a refused connection until its acquire
@@ -48,12 +51,20 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(unreachable)?;
-        MIGRATOR.run(&pool).await?;
+        if read_only {
+            sqlx::query("SELECT last_timestamp FROM ledger_meta").execute(&pool).await.map_err(|e| {
+                LedgerError::Database(format!("no Purse ledger at {}: {e}", redact(url)))
+            })?;
+        } else {
+            MIGRATOR.run(&pool).await?;
+        }
         Ok(PostgresStore { pool })
     }
 
     pub(crate) async fn begin(&self) -> Result<PostgresBatch, LedgerError> {
-        Ok(PostgresBatch { tx: self.pool.begin().await? })
+        // READ COMMITTED explicitly: after waiting on the `ledger_meta` lock, each statement
+        // must see what the previous writer committed, whatever the server's default.
+        Ok(PostgresBatch { tx: self.pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await? })
     }
 
     pub(crate) async fn ping(&self) -> Result<(), LedgerError> {
@@ -123,12 +134,13 @@ impl PostgresStore {
         row.map(Transfer::try_from).transpose()
     }
 
-    pub(crate) async fn audit_data(&self) -> Result<AuditData, LedgerError> {
-        // One repeatable-read snapshot, so the pieces agree with each other.
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
+    pub(crate) async fn audit(
+        &self,
+        visitor: &mut (dyn AuditVisitor + Send),
+    ) -> Result<(), LedgerError> {
+        // One repeatable-read snapshot: every piece, transfers included, agrees with the rest
+        // while writers go on.
+        let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
         let accounts: Vec<AccountRow> =
             sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"))
                 .fetch_all(&mut *tx)
@@ -143,27 +155,15 @@ impl PostgresStore {
             sqlx::query_as("SELECT last_timestamp FROM ledger_meta WHERE id = 1")
                 .fetch_one(&mut *tx)
                 .await?;
-        tx.commit().await?;
-        let mut data = AuditData { last_timestamp, ..AuditData::default() };
-        for row in accounts {
-            data.accounts.push(Account::try_from(row)?);
+        visitor.start(AuditData::from_rows(accounts, pendings, failed_ids, last_timestamp)?);
+        {
+            let sql = format!("SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp");
+            let mut stream = sqlx::query_as::<_, TransferRow>(&sql).fetch(&mut *tx);
+            while let Some(row) = stream.try_next().await? {
+                visitor.visit(Transfer::try_from(row)?);
+            }
         }
-        for (id, state, expires_at, resolved_by) in pendings {
-            data.pendings.insert(TransferId(id), rows::pending_record(state, expires_at, resolved_by)?);
-        }
-        data.failed_ids = failed_ids.into_iter().map(|(id,)| TransferId(id)).collect();
-        Ok(data)
-    }
-
-    pub(crate) async fn scan_transfers(
-        &self,
-        visit: &mut (dyn FnMut(Transfer) + Send),
-    ) -> Result<(), LedgerError> {
-        let sql = format!("SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp");
-        let mut stream = sqlx::query_as::<_, TransferRow>(&sql).fetch(&self.pool);
-        while let Some(row) = stream.try_next().await? {
-            visit(Transfer::try_from(row)?);
-        }
+        tx.rollback().await?;
         Ok(())
     }
 }

@@ -24,7 +24,7 @@ use super::rows::{
     self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS,
     TRANSFER_COLUMNS_T, TransferRow, TransferWithStateRow,
 };
-use super::{AuditData, BatchKeys, BatchTx, MAX_EXPIRIES_PER_BATCH};
+use super::{AuditData, AuditVisitor, BatchKeys, BatchTx, MAX_EXPIRIES_PER_BATCH};
 use crate::error::LedgerError;
 use crate::state_machine::{Snapshot, WriteSet};
 use crate::types::PendingRecord;
@@ -55,7 +55,7 @@ pub(crate) struct SqliteBatch {
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
 
 impl SqliteStore {
-    pub(crate) async fn open(url: &str) -> Result<SqliteStore, LedgerError> {
+    pub(crate) async fn open(url: &str, read_only: bool) -> Result<SqliteStore, LedgerError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| LedgerError::InvalidUrl(format!("invalid SQLite URL {url:?}: {e}")))?;
         let path = options.get_filename().to_path_buf();
@@ -63,6 +63,22 @@ impl SqliteStore {
             return Err(LedgerError::InvalidUrl(
                 "in-memory SQLite is not supported: the ledger needs a file (sqlite:PATH)".into(),
             ));
+        }
+        let open_error = |e: sqlx::Error| {
+            LedgerError::Database(format!("cannot open {}: {}", path.display(), e))
+        };
+        if read_only {
+            let reader = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.read_only(true).busy_timeout(Duration::from_secs(5)))
+                .await
+                .map_err(open_error)?;
+            sqlx::query("SELECT last_timestamp FROM ledger_meta").execute(&reader).await.map_err(|e| {
+                LedgerError::Database(format!("no Purse ledger in {}: {e}", path.display()))
+            })?;
+            let checkpointer = std::sync::Mutex::new(None);
+            let stop = Arc::new(tokio::sync::Notify::new());
+            return Ok(SqliteStore { writer: reader.clone(), reader, checkpointer, stop });
         }
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder).map_err(|e| {
@@ -77,9 +93,6 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5))
             .page_size(1024)
             .pragma("cache_size", "-65536");
-        let open_error = |e: sqlx::Error| {
-            LedgerError::Database(format!("cannot open {}: {}", path.display(), e))
-        };
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
@@ -182,46 +195,36 @@ impl SqliteStore {
         row.map(Transfer::try_from).transpose()
     }
 
-    pub(crate) async fn audit_data(&self) -> Result<AuditData, LedgerError> {
-        let mut connection = self.reader.acquire().await?;
-        // One read transaction, so the pieces agree with each other.
-        sqlx::query("BEGIN").execute(&mut *connection).await?;
+    pub(crate) async fn audit(
+        &self,
+        visitor: &mut (dyn AuditVisitor + Send),
+    ) -> Result<(), LedgerError> {
+        // One read transaction (rolled back if anything fails or the call is dropped): every
+        // piece, transfers included, comes from the same snapshot while writers go on.
+        let mut tx = self.reader.begin().await?;
         let accounts: Vec<AccountRow> =
             sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"))
-                .fetch_all(&mut *connection)
+                .fetch_all(&mut *tx)
                 .await?;
         let pendings: Vec<(i64, i64, Option<i64>, Option<i64>)> =
             sqlx::query_as("SELECT id, state, expires_at, resolved_by FROM pending_transfers")
-                .fetch_all(&mut *connection)
+                .fetch_all(&mut *tx)
                 .await?;
-        let failed_ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM failed_transfers")
-            .fetch_all(&mut *connection)
-            .await?;
+        let failed_ids: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM failed_transfers").fetch_all(&mut *tx).await?;
         let (last_timestamp,): (i64,) =
             sqlx::query_as("SELECT last_timestamp FROM ledger_meta WHERE id = 1")
-                .fetch_one(&mut *connection)
+                .fetch_one(&mut *tx)
                 .await?;
-        sqlx::query("COMMIT").execute(&mut *connection).await?;
-        let mut data = AuditData { last_timestamp, ..AuditData::default() };
-        for row in accounts {
-            data.accounts.push(Account::try_from(row)?);
+        visitor.start(AuditData::from_rows(accounts, pendings, failed_ids, last_timestamp)?);
+        {
+            let sql = format!("SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp");
+            let mut stream = sqlx::query_as::<_, TransferRow>(&sql).fetch(&mut *tx);
+            while let Some(row) = stream.try_next().await? {
+                visitor.visit(Transfer::try_from(row)?);
+            }
         }
-        for (id, state, expires_at, resolved_by) in pendings {
-            data.pendings.insert(TransferId(id), rows::pending_record(state, expires_at, resolved_by)?);
-        }
-        data.failed_ids = failed_ids.into_iter().map(|(id,)| TransferId(id)).collect();
-        Ok(data)
-    }
-
-    pub(crate) async fn scan_transfers(
-        &self,
-        visit: &mut (dyn FnMut(Transfer) + Send),
-    ) -> Result<(), LedgerError> {
-        let sql = format!("SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp");
-        let mut stream = sqlx::query_as::<_, TransferRow>(&sql).fetch(&self.reader);
-        while let Some(row) = stream.try_next().await? {
-            visit(Transfer::try_from(row)?);
-        }
+        tx.rollback().await?;
         Ok(())
     }
 }

@@ -119,3 +119,35 @@ async fn the_same_transfer_sent_twice_at_once_is_made_once() {
         ledger.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_while_money_moves_sees_one_consistent_moment() {
+    for db in TestDb::every_backend().await {
+        let ledger = standard_ledger(&db, LedgerConfig::default(), 1_000_000).await;
+        let stop = Arc::new(AtomicBool::new(false));
+        let mover = {
+            let (ledger, stop) = (ledger.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut id = 1_000;
+                while !stop.load(Ordering::SeqCst) {
+                    let requests = vec![
+                        TransferRequest::pending(id, movement(ALICE, BOB, 3), 0).linked(),
+                        TransferRequest::post(id + 1, id, 2),
+                    ];
+                    for result in ledger.create_transfers(requests).await.unwrap() {
+                        result.unwrap();
+                    }
+                    id += 2;
+                }
+                id
+            })
+        };
+        for round in 0..15 {
+            let report = ledger.audit().await.unwrap();
+            assert!(report.is_clean(), "{} round {round}: {:?}", db.backend, report.violations);
+        }
+        stop.store(true, Ordering::SeqCst);
+        assert!(mover.await.unwrap() > 1_010, "money was moving during the audits");
+        ledger.shutdown().await;
+    }
+}

@@ -305,9 +305,14 @@ async fn linked_chains_commit_all_or_nothing() {
                 vec![TransferRequest::posted(10, movement(ALICE, BOB, 995)).linked(), fee(11)],
                 vec![Err(Reason::LinkedEventFailed), Err(Reason::ExceedsCredits)],
             ),
-            // A chain whose last request is still linked.
+            // A chain whose last request is still linked is refused untouched, even when a
+            // member would fail on its own: nothing is applied or recorded.
             (
                 vec![fee(12).linked(), fee(13).linked()],
+                vec![Err(Reason::LinkedEventFailed), Err(Reason::LinkedEventChainOpen)],
+            ),
+            (
+                vec![TransferRequest::posted(25, movement(BOB, ALICE, 50)).linked(), fee(26).linked()],
                 vec![Err(Reason::LinkedEventFailed), Err(Reason::LinkedEventChainOpen)],
             ),
             // A failure in the middle fails the whole chain, before and after.
@@ -348,11 +353,16 @@ async fn linked_chains_commit_all_or_nothing() {
         // Alice: 1,000 − 10 (fee 18) − 60 (post 20) − 10 (fee 21) − 50 held by 22.
         let alice = balances(&ledger, ALICE).await;
         assert_eq!((alice.debits_posted, alice.debits_pending), (80, 50));
+        let bob = balances(&ledger, BOB).await;
+        assert_eq!(bob.debits_posted, 0, "Bob's payment in the open chain never happened");
         let open = ledger.lookup_transfers(&[TransferId(22)]).await.unwrap().pop().unwrap();
         assert_eq!(open.pending.map(|p| p.state), Some(PendingState::Open));
-        // The failed member's refusal was recorded; the rolled-back members' ids are free.
+        // The failed member's refusal was recorded; the rolled-back members' ids are free, and
+        // so are the ids of an open chain.
         check(&ledger, fee(11), Err(Reason::ExceedsCredits)).await;
         check(&ledger, TransferRequest::posted(10, movement(ALICE, BOB, 5)), Ok(())).await;
+        check(&ledger, TransferRequest::posted(25, movement(ALICE, BOB, 5)), Ok(())).await;
+        check(&ledger, fee(13), Ok(())).await;
         let report = ledger.audit().await.unwrap();
         assert!(report.is_clean(), "{:?}", report.violations);
         ledger.shutdown().await;
@@ -440,7 +450,8 @@ async fn shutdown_commits_what_was_submitted_and_then_refuses() {
             }));
         }
         tokio::task::yield_now().await;
-        ledger.shutdown().await;
+        // Two at once: both return only when the writer has flushed.
+        tokio::join!(ledger.shutdown(), ledger.shutdown());
         let mut committed = 0;
         for task in tasks {
             match task.await.unwrap() {

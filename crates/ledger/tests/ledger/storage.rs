@@ -105,3 +105,64 @@ async fn bad_database_urls_get_one_line_errors() {
         assert!(!error.to_string().contains('\n'), "{url}: {error}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_ledger_moves_nothing_and_creates_nothing() {
+    for db in TestDb::every_backend().await {
+        use std::sync::Arc;
+        let clock = Arc::new(purse_ledger::ManualClock::new(purse_ledger::Timestamp::from_nanos(1_600_000_000_000_000_000)));
+        let config = LedgerConfig { clock, ..LedgerConfig::default() };
+        let ledger = standard_ledger(&db, config, 1_000).await;
+        // A hold whose one-second timeout passed long ago by the wall clock.
+        ledger.create_transfer(TransferRequest::pending(10, movement(ALICE, BOB, 100), 1)).await.unwrap().unwrap();
+        ledger.shutdown().await;
+
+        let reader = Ledger::open_read_only(&db.url).await.unwrap();
+        let refused = reader.create_transfer(TransferRequest::posted(11, movement(ALICE, BOB, 1))).await;
+        assert_eq!(refused, Err(LedgerError::ReadOnly));
+        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+        let hold = reader.lookup_transfers(&[purse_ledger::TransferId(10)]).await.unwrap().pop().unwrap();
+        assert_eq!(hold.pending.map(|p| p.state), Some(purse_ledger::PendingState::Open), "no sweep ran");
+        assert!(reader.audit().await.unwrap().is_clean());
+        reader.shutdown().await;
+    }
+    // Nothing there: an error, and no file left behind.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.db");
+    let error = Ledger::open_read_only(&format!("sqlite://{}", path.display())).await.expect_err("absent");
+    assert!(matches!(error, LedgerError::Database(_)), "{error:?}");
+    assert!(!path.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_audit_leaves_no_stale_reader_behind() {
+    for db in TestDb::every_backend().await {
+        let ledger = standard_ledger(&db, LedgerConfig::default(), 1_000_000).await;
+        for round in 0..30_i64 {
+            let budget = std::time::Duration::from_micros(50 << (round % 8));
+            let _ = tokio::time::timeout(budget, ledger.audit()).await;
+            let id = 100 + round;
+            ledger.create_transfer(TransferRequest::posted(id, movement(ALICE, BOB, 1))).await.unwrap().unwrap();
+            let found = ledger.lookup_transfers(&[purse_ledger::TransferId(id)]).await.unwrap();
+            assert_eq!(found.len(), 1, "{} round {round}: a reader missed a committed transfer", db.backend);
+        }
+        assert!(ledger.audit().await.unwrap().is_clean());
+        ledger.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_refused_row_is_named_a_constraint_violation() {
+    let db = TestDb::sqlite();
+    let ledger = standard_ledger(&db, LedgerConfig::default(), 0).await;
+    ledger.shutdown().await;
+    let mut connection = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    let error = sqlx::query("UPDATE accounts SET credits_posted = -5 WHERE id = 1")
+        .execute(&mut connection)
+        .await
+        .expect_err("a CHECK refuses it");
+    let error = LedgerError::from(error);
+    assert!(matches!(error, LedgerError::Constraint(_)), "{error:?}");
+    assert!(error.may_be_one_submissions_fault());
+    assert!(!LedgerError::Database("connection reset".into()).may_be_one_submissions_fault());
+}

@@ -47,6 +47,10 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
     // A folder that exists but takes no new files, even for root: sysfs.
     check_fails(&["serve", "--database-url", "sqlite:///sys/purse.db", "--addr", "127.0.0.1:0"], "cannot open /sys/purse.db");
     check_fails(&["audit", "--database-url", "postgres://[::1"], "invalid PostgreSQL URL");
+    // An audit opens read-only: a ledger that is not there is an error, not a new empty one.
+    let absent = dir.path().join("absent/purse.db");
+    check_fails(&["audit", "--database-url", &format!("sqlite://{}", absent.display())], "cannot open");
+    assert!(!absent.parent().map(std::path::Path::exists).unwrap_or(true), "the audit created nothing");
     // The password never reaches the terminal.
     let output = run(&["serve", "--database-url", "postgres://nobody:hunter2@127.0.0.1:1/purse", "--addr", "127.0.0.1:0"]);
     assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
