@@ -4,7 +4,7 @@
 #   make test   every suite: unit, ledger model/concurrency/crash, server API (SQLite, and
 #               PostgreSQL when DATABASE_URL is set), clippy, wasm tests and an end-to-end
 #               journey in headless Chromium
-# and a few more: make setup, make bench, make lint, make audit.
+# and a few more: make setup, make bench, make lint (rustfmt and clippy), make audit.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -27,6 +27,7 @@ run: web-release
 	cargo run --release -p purse-server -- serve --demo
 
 lint:
+	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p purse-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 

@@ -27,16 +27,12 @@ impl ApiError {
     /// Turns a non-2xx answer into an error: the API's error body when there is one.
     pub fn from_answer(status: u16, body: &str) -> ApiError {
         match serde_json::from_str::<ErrorBody>(body) {
-            Ok(body) => ApiError {
-                status: Some(status),
-                code: Some(body.error.code),
-                message: body.error.message,
-            },
-            Err(_) => ApiError {
-                status: Some(status),
-                code: None,
-                message: t(Text::UnexpectedAnswer).to_string(),
-            },
+            Ok(body) => {
+                ApiError { status: Some(status), code: Some(body.error.code), message: body.error.message }
+            }
+            Err(_) => {
+                ApiError { status: Some(status), code: None, message: t(Text::UnexpectedAnswer).to_string() }
+            }
         }
     }
 }

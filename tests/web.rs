@@ -71,7 +71,10 @@ async fn the_status_page_shows_a_skeleton_then_says_what_went_wrong_and_can_retr
     assert!(alert.text_content().unwrap_or_default().contains(t(Text::StatusUnavailable)));
     let message = find(&root, ".status-message").expect("what went wrong");
     assert_eq!(message.text_content().unwrap_or_default(), t(Text::UnexpectedAnswer));
-    assert!(root.text_content().unwrap_or_default().contains(t(Text::StatusUnavailableDetail)), "says no money moved");
+    assert!(
+        root.text_content().unwrap_or_default().contains(t(Text::StatusUnavailableDetail)),
+        "says no money moved"
+    );
 
     let retry: HtmlElement = find(&root, "button").expect("a retry button").unchecked_into();
     assert_eq!(retry.text_content().unwrap_or_default(), t(Text::Retry));

@@ -2,8 +2,8 @@
 //! and the `main` landmark.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use leptos_router::components::A;
+use wasm_bindgen::JsCast;
 
 use crate::text::{Text, t};
 

@@ -65,8 +65,14 @@ impl ErrorCode {
     pub const fn http_status(self) -> u16 {
         use ErrorCode::*;
         match self {
-            InvalidRequest | InvalidAmount | InvalidCurrency | IdempotencyKeyRequired
-            | WeakPassword | InvalidCardNumber | InvalidRoutingNumber | InvalidUrl => 400,
+            InvalidRequest
+            | InvalidAmount
+            | InvalidCurrency
+            | IdempotencyKeyRequired
+            | WeakPassword
+            | InvalidCardNumber
+            | InvalidRoutingNumber
+            | InvalidUrl => 400,
             Unauthenticated | InvalidCredentials => 401,
             Forbidden | CsrfRejected | PinRequired | PinIncorrect | PinLocked | PinNotSet => 403,
             NotFound => 404,
@@ -74,9 +80,19 @@ impl ErrorCode {
             IdempotencyKeyInUse | HandleTaken => 409,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
-            IdempotencyKeyMismatch | InsufficientFunds | SelfTransfer | RecipientNotFound
-            | LimitExceeded | CardDeclined | CardExpired | CheckoutNotOpen | CheckoutExpired
-            | RefundExceedsPayment | RequestNotOpen | CancelWindowClosed | NotACreator => 422,
+            IdempotencyKeyMismatch
+            | InsufficientFunds
+            | SelfTransfer
+            | RecipientNotFound
+            | LimitExceeded
+            | CardDeclined
+            | CardExpired
+            | CheckoutNotOpen
+            | CheckoutExpired
+            | RefundExceedsPayment
+            | RequestNotOpen
+            | CancelWindowClosed
+            | NotACreator => 422,
             RateLimited => 429,
             InternalError => 500,
             ServiceUnavailable => 503,
@@ -156,14 +172,44 @@ mod tests {
     const ALL: [ErrorCode; 38] = {
         use ErrorCode::*;
         [
-            InvalidRequest, InvalidAmount, InvalidCurrency, IdempotencyKeyRequired, WeakPassword,
-            InvalidCardNumber, InvalidRoutingNumber, InvalidUrl, Unauthenticated,
-            InvalidCredentials, Forbidden, CsrfRejected, PinRequired, PinIncorrect, PinLocked,
-            PinNotSet, NotFound, MethodNotAllowed, IdempotencyKeyInUse, HandleTaken,
-            PayloadTooLarge, UnsupportedMediaType, IdempotencyKeyMismatch, InsufficientFunds,
-            SelfTransfer, RecipientNotFound, LimitExceeded, CardDeclined, CardExpired,
-            CheckoutNotOpen, CheckoutExpired, RefundExceedsPayment, RequestNotOpen,
-            CancelWindowClosed, NotACreator, RateLimited, InternalError, ServiceUnavailable,
+            InvalidRequest,
+            InvalidAmount,
+            InvalidCurrency,
+            IdempotencyKeyRequired,
+            WeakPassword,
+            InvalidCardNumber,
+            InvalidRoutingNumber,
+            InvalidUrl,
+            Unauthenticated,
+            InvalidCredentials,
+            Forbidden,
+            CsrfRejected,
+            PinRequired,
+            PinIncorrect,
+            PinLocked,
+            PinNotSet,
+            NotFound,
+            MethodNotAllowed,
+            IdempotencyKeyInUse,
+            HandleTaken,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            IdempotencyKeyMismatch,
+            InsufficientFunds,
+            SelfTransfer,
+            RecipientNotFound,
+            LimitExceeded,
+            CardDeclined,
+            CardExpired,
+            CheckoutNotOpen,
+            CheckoutExpired,
+            RefundExceedsPayment,
+            RequestNotOpen,
+            CancelWindowClosed,
+            NotACreator,
+            RateLimited,
+            InternalError,
+            ServiceUnavailable,
         ]
     };
 
@@ -204,11 +250,7 @@ mod tests {
     #[test]
     fn body_omits_absent_field() {
         let body = ErrorBody {
-            error: ErrorDetail {
-                code: ErrorCode::NotFound,
-                message: "No such thing.".into(),
-                field: None,
-            },
+            error: ErrorDetail { code: ErrorCode::NotFound, message: "No such thing.".into(), field: None },
         };
         let json = serde_json::to_string(&body).unwrap_or_default();
         assert_eq!(json, r#"{"error":{"code":"not_found","message":"No such thing."}}"#);

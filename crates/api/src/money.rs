@@ -39,9 +39,7 @@ impl MoneyError {
     /// The API error code this failure answers with.
     pub fn code(&self) -> ErrorCode {
         match self {
-            MoneyError::UnknownCurrency | MoneyError::CurrencyNotEnabled(_) => {
-                ErrorCode::InvalidCurrency
-            }
+            MoneyError::UnknownCurrency | MoneyError::CurrencyNotEnabled(_) => ErrorCode::InvalidCurrency,
             MoneyError::Malformed
             | MoneyError::TooManyDecimals { .. }
             | MoneyError::NotPositive
@@ -253,8 +251,7 @@ fn matches_amount_grammar(raw: &str) -> bool {
         None => (raw, None),
     };
     let whole_ok = whole == "0"
-        || (whole.starts_with(|c: char| matches!(c, '1'..='9'))
-            && whole.bytes().all(|b| b.is_ascii_digit()));
+        || (whole.starts_with(|c: char| matches!(c, '1'..='9')) && whole.bytes().all(|b| b.is_ascii_digit()));
     let fraction_ok =
         fraction.is_none_or(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
     whole_ok && fraction_ok
@@ -364,9 +361,11 @@ mod tests {
             ("1.2345", Currency::Kwd, Err(MoneyError::TooManyDecimals { currency: Currency::Kwd })),
             ("0.001", Currency::Kwd, Ok(1)),
             ("0.01", Currency::Eur, Ok(1)),
-            ("3000.001", Currency::Kwd, Err(MoneyError::AboveMaximum {
-                max: Money::from_minor(3_000_000, Currency::Kwd),
-            })),
+            (
+                "3000.001",
+                Currency::Kwd,
+                Err(MoneyError::AboveMaximum { max: Money::from_minor(3_000_000, Currency::Kwd) }),
+            ),
         ];
         for (raw, currency, expected) in cases {
             let max = currency.info().max_per_transaction_minor;

@@ -25,9 +25,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use purse_api::Currency;
-use purse_ledger::{
-    AccountFlags, AccountId, Ledger, LedgerConfig, Movement, NewAccount, TransferRequest,
-};
+use purse_ledger::{AccountFlags, AccountId, Ledger, LedgerConfig, Movement, NewAccount, TransferRequest};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -50,9 +48,24 @@ fn scenarios(backend: &str, scale: f64) -> Vec<Scenario> {
     let scaled = |n: u64| ((n as f64 * scale) as u64).max(1);
     let named = |suffix: &str| -> &'static str { format!("{backend}_{suffix}").leak() };
     vec![
-        Scenario { name: named("group_commit"), max_batch: 2_000, hot_share: 0.0, transfers_per_submitter: scaled(1_500) },
-        Scenario { name: named("one_per_commit"), max_batch: 1, hot_share: 0.0, transfers_per_submitter: scaled(40) },
-        Scenario { name: named("hot_account"), max_batch: 2_000, hot_share: 0.9, transfers_per_submitter: scaled(1_500) },
+        Scenario {
+            name: named("group_commit"),
+            max_batch: 2_000,
+            hot_share: 0.0,
+            transfers_per_submitter: scaled(1_500),
+        },
+        Scenario {
+            name: named("one_per_commit"),
+            max_batch: 1,
+            hot_share: 0.0,
+            transfers_per_submitter: scaled(40),
+        },
+        Scenario {
+            name: named("hot_account"),
+            max_batch: 2_000,
+            hot_share: 0.9,
+            transfers_per_submitter: scaled(1_500),
+        },
     ]
 }
 
@@ -154,7 +167,8 @@ fn movement(debit: i64, credit: i64, amount: u64) -> Movement {
 /// A bank account and `WALLETS` wallets (plus the hot one) that cannot go below zero, each
 /// funded well beyond what the scenario spends.
 async fn prepare(ledger: &Ledger) {
-    let mut accounts = vec![NewAccount { id: AccountId(BANK), currency: Currency::Usd, code: 1, flags: AccountFlags::NONE }];
+    let mut accounts =
+        vec![NewAccount { id: AccountId(BANK), currency: Currency::Usd, code: 1, flags: AccountFlags::NONE }];
     for id in HOT..3 + WALLETS {
         accounts.push(NewAccount {
             id: AccountId(id),

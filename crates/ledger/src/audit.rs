@@ -116,23 +116,21 @@ impl Auditor {
 
         let amount = t.amount;
         // (debit side, credit side) changes: (pending delta, posted delta), signed.
-        let (pending_delta, posted_delta): (i128, i128) =
-            if t.flags.contains(TransferFlags::PENDING) {
-                self.pendings.insert(id, (*t, None));
-                (i128::from(amount), 0)
-            } else if t.flags.contains(TransferFlags::POST_PENDING)
-                || t.flags.contains(TransferFlags::VOID_PENDING)
-            {
-                let released = self.resolve(t);
-                let posted =
-                    if t.flags.contains(TransferFlags::POST_PENDING) { i128::from(amount) } else { 0 };
-                (-i128::from(released), posted)
-            } else {
-                if t.timeout_s != 0 {
-                    self.violation(format!("{id}: a timeout on a transfer that is not pending"));
-                }
-                (0, i128::from(amount))
-            };
+        let (pending_delta, posted_delta): (i128, i128) = if t.flags.contains(TransferFlags::PENDING) {
+            self.pendings.insert(id, (*t, None));
+            (i128::from(amount), 0)
+        } else if t.flags.contains(TransferFlags::POST_PENDING)
+            || t.flags.contains(TransferFlags::VOID_PENDING)
+        {
+            let released = self.resolve(t);
+            let posted = if t.flags.contains(TransferFlags::POST_PENDING) { i128::from(amount) } else { 0 };
+            (-i128::from(released), posted)
+        } else {
+            if t.timeout_s != 0 {
+                self.violation(format!("{id}: a timeout on a transfer that is not pending"));
+            }
+            (0, i128::from(amount))
+        };
 
         for (account_id, debit_side, snapshot) in [
             (t.debit_account_id, true, t.debit_balances_after),
@@ -225,8 +223,7 @@ impl Auditor {
         let mut open: HashMap<AccountId, (u128, u128)> = HashMap::new();
         let mut open_pendings = 0;
 
-        let mut pendings: Vec<(Transfer, Option<Transfer>)> =
-            self.pendings.values().copied().collect();
+        let mut pendings: Vec<(Transfer, Option<Transfer>)> = self.pendings.values().copied().collect();
         pendings.sort_by_key(|(pending, _)| pending.timestamp);
         for (pending, resolution) in &pendings {
             let expected = match resolution {
@@ -307,8 +304,7 @@ impl Auditor {
             }
         }
 
-        let committed_and_rejected =
-            failed_ids.iter().filter(|id| self.transfer_ids.contains(id)).count();
+        let committed_and_rejected = failed_ids.iter().filter(|id| self.transfer_ids.contains(id)).count();
         if committed_and_rejected > 0 {
             self.violation(format!("{committed_and_rejected} ids are both committed and rejected"));
         }

@@ -15,8 +15,7 @@ use crate::reject::CreateAccountError;
 use crate::state_machine::TransferResult;
 use crate::store::Store;
 use crate::types::{
-    Account, AccountId, Balances, NewAccount, PendingRecord, Timestamp, Transfer, TransferId,
-    TransferRequest,
+    Account, AccountId, Balances, NewAccount, PendingRecord, Timestamp, Transfer, TransferId, TransferRequest,
 };
 use crate::writer::{Command, Writer, WriterConfig};
 
@@ -190,10 +189,7 @@ impl Ledger {
         Ok(self.lookup_accounts(&[id]).await?.pop())
     }
 
-    pub async fn lookup_transfers(
-        &self,
-        ids: &[TransferId],
-    ) -> Result<Vec<TransferRecord>, LedgerError> {
+    pub async fn lookup_transfers(&self, ids: &[TransferId]) -> Result<Vec<TransferRecord>, LedgerError> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -227,8 +223,15 @@ impl Ledger {
     }
 
     /// Recomputes every balance from the transfers and checks every invariant.
+    ///
+    /// Runs as its own task: a caller that gives up (a timeout, a closed request) detaches from
+    /// it rather than cancelling it halfway through its read transaction, which would hand a
+    /// connection still inside that transaction back to the pool.
     pub async fn audit(&self) -> Result<AuditReport, LedgerError> {
-        audit::run(&self.inner.store).await
+        let store = self.inner.store.clone();
+        tokio::spawn(async move { audit::run(&store).await })
+            .await
+            .map_err(|error| LedgerError::InvariantViolated(format!("the audit task failed: {error}")))?
     }
 
     /// Whether the database answers.

@@ -12,8 +12,8 @@ use purse_api::Currency;
 
 use crate::reject::CreateTransferError as Reason;
 use crate::types::{
-    Account, AccountId, Balances, FailedTransfer, MAX_BALANCE, Movement, PendingRecord,
-    PendingState, Timestamp, Transfer, TransferFlags, TransferId, TransferKind, TransferRequest,
+    Account, AccountId, Balances, FailedTransfer, MAX_BALANCE, Movement, PendingRecord, PendingState,
+    Timestamp, Transfer, TransferFlags, TransferId, TransferKind, TransferRequest,
 };
 
 /// A transfer's fate: made (or already made, `created: false`) or refused.
@@ -149,7 +149,10 @@ enum Effect {
     Reserve,
     /// Release the pending amount and post `amount` of it, ending the pending transfer in
     /// `state` (posted, voided or expired).
-    Resolve { pending_amount: u64, state: PendingState },
+    Resolve {
+        pending_amount: u64,
+        state: PendingState,
+    },
 }
 
 impl Machine {
@@ -266,25 +269,18 @@ impl Machine {
             };
         }
         if let Some(failed) = self.failures.get(&request.id) {
-            let reason = if failed.request == *request {
-                failed.reason
-            } else {
-                Reason::ExistsWithDifferentFields
-            };
+            let reason =
+                if failed.request == *request { failed.reason } else { Reason::ExistsWithDifferentFields };
             return Err(unrecorded(reason));
         }
 
         let planned = match request.kind {
             TransferKind::Posted(movement) => self.plan_movement(request, movement, 0),
-            TransferKind::Pending { movement, timeout_s } => {
-                self.plan_movement(request, movement, timeout_s)
-            }
+            TransferKind::Pending { movement, timeout_s } => self.plan_movement(request, movement, timeout_s),
             TransferKind::PostPending { pending_id, amount } => {
                 self.plan_resolution(request, pending_id, Some(amount))
             }
-            TransferKind::VoidPending { pending_id } => {
-                self.plan_resolution(request, pending_id, None)
-            }
+            TransferKind::VoidPending { pending_id } => self.plan_resolution(request, pending_id, None),
         }
         .map_err(recorded)?;
         Ok(TransferOutcome { transfer: self.commit(planned), created: true })
@@ -297,10 +293,8 @@ impl Machine {
         timeout_s: u32,
     ) -> Result<Planned, Reason> {
         let pending = matches!(request.kind, TransferKind::Pending { .. });
-        let debit =
-            self.accounts.get(&movement.debit_account_id).ok_or(Reason::DebitAccountNotFound)?;
-        let credit =
-            self.accounts.get(&movement.credit_account_id).ok_or(Reason::CreditAccountNotFound)?;
+        let debit = self.accounts.get(&movement.debit_account_id).ok_or(Reason::DebitAccountNotFound)?;
+        let credit = self.accounts.get(&movement.credit_account_id).ok_or(Reason::CreditAccountNotFound)?;
         if debit.currency != credit.currency {
             return Err(Reason::AccountsMustHaveTheSameCurrency);
         }
@@ -449,8 +443,7 @@ impl Machine {
                     b.credits_pending = b.credits_pending.checked_add(amount)?;
                     Some(())
                 });
-                let expires_at =
-                    (planned.timeout_s > 0).then(|| timestamp.plus_seconds(planned.timeout_s));
+                let expires_at = (planned.timeout_s > 0).then(|| timestamp.plus_seconds(planned.timeout_s));
                 let record = PendingRecord { state: PendingState::Open, expires_at, resolved_by: None };
                 self.set_pending(id, record);
             }
@@ -475,9 +468,8 @@ impl Machine {
                 }
             }
         }
-        let balances_of = |account: AccountId| {
-            self.accounts.get(&account).map(|a| a.balances).unwrap_or_default()
-        };
+        let balances_of =
+            |account: AccountId| self.accounts.get(&account).map(|a| a.balances).unwrap_or_default();
         let transfer = Transfer {
             id,
             debit_account_id: planned.debit_account_id,
@@ -519,11 +511,7 @@ impl Machine {
     }
 
     /// Collects the write set and checks the batch's invariants, each on two paths.
-    fn finish(
-        self,
-        results: Vec<Vec<TransferResult>>,
-        initial: &HashMap<AccountId, Balances>,
-    ) -> Execution {
+    fn finish(self, results: Vec<Vec<TransferResult>>, initial: &HashMap<AccountId, Balances>) -> Execution {
         let mut violations = self.violations;
         let mut accounts = Vec::new();
         // Per currency: (Δ debits_posted, Δ credits_posted, Δ debits_pending, Δ credits_pending)
@@ -571,9 +559,7 @@ impl Machine {
             }
             previous = Some(transfer.timestamp);
         }
-        for (currency, [debits_posted, credits_posted, debits_pending, credits_pending]) in
-            &by_accounts
-        {
+        for (currency, [debits_posted, credits_posted, debits_pending, credits_pending]) in &by_accounts {
             if debits_posted != credits_posted || debits_pending != credits_pending {
                 violations.push(format!("{currency}: debits and credits moved unequally"));
             }

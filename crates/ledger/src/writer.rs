@@ -59,8 +59,7 @@ impl Writer {
         loop {
             let command = match carried.take() {
                 Some(command) => command,
-                None => match tokio::time::timeout(self.config.expiry_interval, commands.recv()).await
-                {
+                None => match tokio::time::timeout(self.config.expiry_interval, commands.recv()).await {
                     Ok(Some(command)) => command,
                     Ok(None) => break,
                     Err(_idle) => {

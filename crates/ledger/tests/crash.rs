@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 
 use purse_api::Currency;
 use purse_ledger::{
-    AccountFlags, AccountId, Ledger, Movement, NewAccount, TransferId, TransferRequest,
-    TransferResult,
+    AccountFlags, AccountId, Ledger, Movement, NewAccount, TransferId, TransferRequest, TransferResult,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -139,12 +138,8 @@ async fn parent(url: &str, backend: &str) {
     let mut rng = SmallRng::seed_from_u64(seed);
 
     let ledger = Ledger::open(url).await.unwrap();
-    let mut accounts = vec![NewAccount {
-        id: AccountId(BANK),
-        currency: Currency::Usd,
-        code: 1,
-        flags: AccountFlags::NONE,
-    }];
+    let mut accounts =
+        vec![NewAccount { id: AccountId(BANK), currency: Currency::Usd, code: 1, flags: AccountFlags::NONE }];
     for wallet in 2..2 + WALLETS {
         accounts.push(NewAccount {
             id: AccountId(wallet),
@@ -156,13 +151,16 @@ async fn parent(url: &str, backend: &str) {
     ledger.create_accounts(accounts).await.unwrap();
     let funding: Vec<TransferRequest> = (2..2 + WALLETS)
         .map(|wallet| {
-            TransferRequest::posted(wallet, Movement {
-                debit_account_id: AccountId(BANK),
-                credit_account_id: AccountId(wallet),
-                amount: 200_000,
-                currency: Currency::Usd,
-                code: 1,
-            })
+            TransferRequest::posted(
+                wallet,
+                Movement {
+                    debit_account_id: AccountId(BANK),
+                    credit_account_id: AccountId(wallet),
+                    amount: 200_000,
+                    currency: Currency::Usd,
+                    code: 1,
+                },
+            )
         })
         .collect();
     for result in ledger.create_transfers(funding).await.unwrap() {
@@ -174,7 +172,11 @@ async fn parent(url: &str, backend: &str) {
     let mut sent: BTreeSet<u64> = BTreeSet::new();
     for round in 1..=ROUNDS {
         let (round_acked, round_sent) = run_child_and_kill(url, round, &mut rng);
-        println!("{backend} round {round}: {} sent, {} acknowledged before SIGKILL", round_sent.len(), round_acked.len());
+        println!(
+            "{backend} round {round}: {} sent, {} acknowledged before SIGKILL",
+            round_sent.len(),
+            round_acked.len()
+        );
         assert!(round_acked.len() >= 20, "the child must be under load when killed");
         sent.extend(round_sent);
         acked.extend(round_acked);

@@ -13,8 +13,8 @@ use clap::{Args, Parser, Subcommand};
 use purse_ledger::Ledger;
 use tokio::net::TcpListener;
 
-use crate::static_site::StaticSite;
 use crate::state::AppState;
+use crate::static_site::StaticSite;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/purse.db";
 
@@ -102,9 +102,8 @@ fn init_logging() {
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let stop = shutdown_signal();
-    let listener = TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let listener =
+        TcpListener::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     let ledger = Ledger::open(&args.database.database_url).await.context("cannot open the ledger")?;
     if args.demo {
         crate::demo::seed(&ledger).await.context("cannot load the demo data")?;

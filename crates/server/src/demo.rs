@@ -31,8 +31,18 @@ pub const WALLETS: [AccountId; 3] = [AccountId(1001), AccountId(1002), AccountId
 pub async fn seed(ledger: &Ledger) -> anyhow::Result<usize> {
     let usd = Currency::Usd;
     let mut accounts = vec![
-        NewAccount { id: BANK_CLEARING, currency: usd, code: account_code::BANK_CLEARING, flags: AccountFlags::NONE },
-        NewAccount { id: PLATFORM_FEES, currency: usd, code: account_code::PLATFORM_FEES, flags: AccountFlags::NONE },
+        NewAccount {
+            id: BANK_CLEARING,
+            currency: usd,
+            code: account_code::BANK_CLEARING,
+            flags: AccountFlags::NONE,
+        },
+        NewAccount {
+            id: PLATFORM_FEES,
+            currency: usd,
+            code: account_code::PLATFORM_FEES,
+            flags: AccountFlags::NONE,
+        },
     ];
     for wallet in WALLETS {
         accounts.push(NewAccount {
@@ -62,7 +72,12 @@ pub async fn seed(ledger: &Ledger) -> anyhow::Result<usize> {
     let (deposit, p2p, tip) = (minor("100.00")?, minor("12.50")?, minor("3.00")?);
     let mut transfers: Vec<TransferRequest> = WALLETS
         .iter()
-        .map(|wallet| TransferRequest::posted(wallet.0, movement(BANK_CLEARING, *wallet, deposit, transfer_code::DEPOSIT)))
+        .map(|wallet| {
+            TransferRequest::posted(
+                wallet.0,
+                movement(BANK_CLEARING, *wallet, deposit, transfer_code::DEPOSIT),
+            )
+        })
         .collect();
     transfers.push(TransferRequest::posted(2_001, movement(WALLETS[0], WALLETS[1], p2p, transfer_code::P2P)));
     transfers.push(TransferRequest::posted(2_002, movement(WALLETS[1], WALLETS[2], tip, transfer_code::TIP)));

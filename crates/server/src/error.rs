@@ -73,9 +73,8 @@ impl IntoResponse for AppError {
         if let Some(cause) = &self.cause {
             tracing::error!(code = %self.code, %cause, "request failed");
         }
-        let body = ErrorBody {
-            error: ErrorDetail { code: self.code, message: self.message, field: self.field },
-        };
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
         (status, axum::Json(body)).into_response()
     }
 }
@@ -115,6 +114,9 @@ mod tests {
         let amount: AppError = MoneyError::Malformed.into();
         assert_eq!((amount.code, amount.field.as_deref()), (ErrorCode::InvalidAmount, Some("amount")));
         let currency: AppError = MoneyError::UnknownCurrency.into();
-        assert_eq!((currency.code, currency.field.as_deref()), (ErrorCode::InvalidCurrency, Some("currency")));
+        assert_eq!(
+            (currency.code, currency.field.as_deref()),
+            (ErrorCode::InvalidCurrency, Some("currency"))
+        );
     }
 }

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -76,7 +76,12 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let _ = writeln!(out, "# TYPE purse_http_request_duration_seconds histogram");
     if let Ok(latency) = state.http_metrics.latency.lock() {
         for (route, histogram) in latency.iter() {
-            write_histogram(&mut out, "purse_http_request_duration_seconds", &format!("route=\"{route}\""), &histogram.snapshot());
+            write_histogram(
+                &mut out,
+                "purse_http_request_duration_seconds",
+                &format!("route=\"{route}\""),
+                &histogram.snapshot(),
+            );
         }
     }
 
@@ -84,14 +89,29 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let _ = writeln!(out, "# HELP purse_ledger_batch_size Requests per committed ledger batch.");
     let _ = writeln!(out, "# TYPE purse_ledger_batch_size histogram");
     write_histogram(&mut out, "purse_ledger_batch_size", "", &ledger.batch_size.snapshot());
-    let _ = writeln!(out, "# HELP purse_ledger_commit_seconds Time from a batch's BEGIN to its COMMIT returning.");
+    let _ = writeln!(
+        out,
+        "# HELP purse_ledger_commit_seconds Time from a batch's BEGIN to its COMMIT returning."
+    );
     let _ = writeln!(out, "# TYPE purse_ledger_commit_seconds histogram");
     write_histogram(&mut out, "purse_ledger_commit_seconds", "", &ledger.commit_seconds.snapshot());
     for (name, help, counter) in [
         ("purse_ledger_transfers_created_total", "Transfers committed.", &ledger.transfers_created),
-        ("purse_ledger_transfers_rejected_total", "Transfer requests refused with a reason.", &ledger.transfers_rejected),
-        ("purse_ledger_pending_expired_total", "Pending transfers voided by their timeout.", &ledger.pending_expired),
-        ("purse_ledger_batches_failed_total", "Batches rolled back by a storage error.", &ledger.batches_failed),
+        (
+            "purse_ledger_transfers_rejected_total",
+            "Transfer requests refused with a reason.",
+            &ledger.transfers_rejected,
+        ),
+        (
+            "purse_ledger_pending_expired_total",
+            "Pending transfers voided by their timeout.",
+            &ledger.pending_expired,
+        ),
+        (
+            "purse_ledger_batches_failed_total",
+            "Batches rolled back by a storage error.",
+            &ledger.batches_failed,
+        ),
     ] {
         let _ = writeln!(out, "# HELP {name} {help}");
         let _ = writeln!(out, "# TYPE {name} counter");

@@ -33,10 +33,16 @@ impl StaticSite {
         let index = std::fs::read(dir.join("index.html")).ok();
         match &index {
             Some(_) => tracing::info!(dir = %dir.display(), "serving the web app"),
-            None => tracing::warn!(dir = %dir.display(), "no index.html: the web app is not built; serving the API only"),
+            None => {
+                tracing::warn!(dir = %dir.display(), "no index.html: the web app is not built; serving the API only")
+            }
         }
         let hashes = index.as_deref().map(inline_script_hashes).unwrap_or_default();
-        StaticSite { dir: dir.to_path_buf(), index: index.map(Into::into), csp: content_security_policy(&hashes) }
+        StaticSite {
+            dir: dir.to_path_buf(),
+            index: index.map(Into::into),
+            csp: content_security_policy(&hashes),
+        }
     }
 
     /// The answer for a path no file matched: `index.html` for a client-side route, 404 for a

@@ -115,7 +115,8 @@ async fn the_spa_runs_under_its_policy_routes_on_the_client_and_works_from_the_k
     assert_eq!(title, purse_web_title());
 
     // A client-side route: the link is followed without a page load.
-    let marker: serde_json::Value = client.execute("window.__samePage = 'yes'; return 1;", vec![]).await.unwrap();
+    let marker: serde_json::Value =
+        client.execute("window.__samePage = 'yes'; return 1;", vec![]).await.unwrap();
     assert_eq!(marker, serde_json::json!(1));
     client.find(Locator::Css("nav.app-nav a[href='/status']")).await.unwrap().click().await.unwrap();
     let database = text_of(&client, ".status[data-state=healthy] .fact-database").await;
@@ -123,7 +124,10 @@ async fn the_spa_runs_under_its_policy_routes_on_the_client_and_works_from_the_k
     let same_page = client.execute("return window.__samePage || 'reloaded';", vec![]).await.unwrap();
     assert_eq!(same_page, serde_json::json!("yes"), "navigation stayed in the SPA");
     let current = client
-        .execute("return document.querySelector(\"nav a[aria-current='page']\").getAttribute('href');", vec![])
+        .execute(
+            "return document.querySelector(\"nav a[aria-current='page']\").getAttribute('href');",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(current, serde_json::json!("/status"));

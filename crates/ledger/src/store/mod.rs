@@ -6,9 +6,8 @@
 //! statements, commit. The number of statements per batch does not grow with the batch: that,
 //! not a weaker `synchronous` setting, is where throughput comes from.
 
-mod postgres;
 pub(crate) mod rows;
-mod sqlite;
+// After `read_audit_snapshot!`, which they use.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -16,8 +15,8 @@ use crate::error::LedgerError;
 use crate::reject::CreateAccountError;
 use crate::state_machine::{self, Execution, Snapshot, WriteSet};
 use crate::types::{
-    Account, AccountFlags, AccountId, Balances, NewAccount, PendingRecord,
-    Timestamp, Transfer, TransferId, TransferKind, TransferRequest,
+    Account, AccountFlags, AccountId, Balances, NewAccount, PendingRecord, Timestamp, Transfer, TransferId,
+    TransferKind, TransferRequest,
 };
 
 pub(crate) use postgres::PostgresStore;
@@ -32,6 +31,64 @@ pub(crate) enum Store {
     Sqlite(SqliteStore),
     Postgres(PostgresStore),
 }
+
+/// An account's transfers newest first, strictly before `$2`, at most `$3`: the two index
+/// scans (as debit, as credit) merged. `$N` placeholders work on both backends.
+pub(crate) static ACCOUNT_TRANSFERS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let columns = rows::TRANSFER_COLUMNS;
+    format!(
+        "SELECT * FROM (SELECT {columns} FROM transfers \
+             WHERE debit_account_id = $1 AND timestamp < $2 ORDER BY timestamp DESC LIMIT $3) AS d \
+         UNION ALL \
+         SELECT * FROM (SELECT {columns} FROM transfers \
+             WHERE credit_account_id = $1 AND timestamp < $2 ORDER BY timestamp DESC LIMIT $3) AS c \
+         ORDER BY timestamp DESC LIMIT $3"
+    )
+});
+
+/// The latest transfer touching account `$1` at or before `$2`.
+pub(crate) static LATEST_TRANSFER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let columns = rows::TRANSFER_COLUMNS;
+    format!(
+        "SELECT * FROM (SELECT {columns} FROM transfers \
+             WHERE debit_account_id = $1 AND timestamp <= $2 ORDER BY timestamp DESC LIMIT 1) AS d \
+         UNION ALL \
+         SELECT * FROM (SELECT {columns} FROM transfers \
+             WHERE credit_account_id = $1 AND timestamp <= $2 ORDER BY timestamp DESC LIMIT 1) AS c \
+         ORDER BY timestamp DESC LIMIT 1"
+    )
+});
+
+/// Reads an audit's snapshot inside the open read transaction `$tx` and feeds `$visitor`: the
+/// same statements on both backends, only the transaction type differs.
+macro_rules! read_audit_snapshot {
+    ($tx:expr, $visitor:expr) => {{
+        use futures_util::TryStreamExt;
+        use $crate::store::rows::{ACCOUNT_COLUMNS, AccountRow, TRANSFER_COLUMNS, TransferRow};
+        let accounts: Vec<AccountRow> =
+            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"))
+                .fetch_all(&mut *$tx)
+                .await?;
+        let pendings: Vec<(i64, i64, Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT id, state, expires_at, resolved_by FROM pending_transfers")
+                .fetch_all(&mut *$tx)
+                .await?;
+        let failed_ids: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM failed_transfers").fetch_all(&mut *$tx).await?;
+        let (last_timestamp,): (i64,) = sqlx::query_as("SELECT last_timestamp FROM ledger_meta WHERE id = 1")
+            .fetch_one(&mut *$tx)
+            .await?;
+        $visitor.start($crate::store::AuditData::from_rows(accounts, pendings, failed_ids, last_timestamp)?);
+        let sql = format!("SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp");
+        let mut stream = sqlx::query_as::<_, TransferRow>(&sql).fetch(&mut *$tx);
+        while let Some(row) = stream.try_next().await? {
+            $visitor.visit($crate::types::Transfer::try_from(row)?);
+        }
+    }};
+}
+
+mod postgres;
+mod sqlite;
 
 /// What receives an audit's snapshot.
 pub(crate) trait AuditVisitor {
@@ -70,8 +127,7 @@ impl BatchKeys {
                 TransferKind::Posted(m) | TransferKind::Pending { movement: m, .. } => {
                     account_ids.extend([m.debit_account_id.0, m.credit_account_id.0]);
                 }
-                TransferKind::PostPending { pending_id, .. }
-                | TransferKind::VoidPending { pending_id } => {
+                TransferKind::PostPending { pending_id, .. } | TransferKind::VoidPending { pending_id } => {
                     pending_ids.insert(pending_id.0);
                 }
             }
@@ -252,10 +308,7 @@ impl Store {
     /// Reads everything an audit needs from one consistent snapshot: `visitor` gets the
     /// accounts, pending states and refused ids first, then every committed transfer in
     /// timestamp order.
-    pub(crate) async fn audit(
-        &self,
-        visitor: &mut (dyn AuditVisitor + Send),
-    ) -> Result<(), LedgerError> {
+    pub(crate) async fn audit(&self, visitor: &mut (dyn AuditVisitor + Send)) -> Result<(), LedgerError> {
         match self {
             Store::Sqlite(store) => store.audit(visitor).await,
             Store::Postgres(store) => store.audit(visitor).await,
@@ -340,8 +393,8 @@ fn validate_account(account: &NewAccount) -> Result<(), CreateAccountError> {
     if account.code == 0 {
         return Err(CreateAccountError::CodeMustNotBeZero);
     }
-    let both = AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS
-        .union(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS);
+    let both =
+        AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS.union(AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS);
     if account.flags.contains(both) {
         return Err(CreateAccountError::FlagsAreMutuallyExclusive);
     }

@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
 
@@ -15,7 +14,10 @@ use super::rows::{
     self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS,
     TRANSFER_COLUMNS_T, TransferRow, TransferWithStateRow,
 };
-use super::{AuditData, AuditVisitor, BatchKeys, BatchTx, MAX_EXPIRIES_PER_BATCH, batch_base, redact};
+use super::{
+    ACCOUNT_TRANSFERS, AuditVisitor, BatchKeys, BatchTx, LATEST_TRANSFER, MAX_EXPIRIES_PER_BATCH, batch_base,
+    redact,
+};
 use crate::error::LedgerError;
 use crate::state_machine::{Snapshot, WriteSet};
 use crate::types::PendingRecord;
@@ -34,9 +36,8 @@ pub(crate) struct PostgresBatch {
 
 impl PostgresStore {
     pub(crate) async fn open(url: &str, read_only: bool) -> Result<PostgresStore, LedgerError> {
-        let mut options = PgConnectOptions::from_str(url).map_err(|e| {
-            LedgerError::InvalidUrl(format!("invalid PostgreSQL URL {:?}: {e}", redact(url)))
-        })?;
+        let mut options = PgConnectOptions::from_str(url)
+            .map_err(|e| LedgerError::InvalidUrl(format!("invalid PostgreSQL URL {:?}: {e}", redact(url))))?;
         if read_only {
             options = options.options([("default_transaction_read_only", "on")]);
         }
@@ -52,9 +53,10 @@ impl PostgresStore {
             .await
             .map_err(unreachable)?;
         if read_only {
-            sqlx::query("SELECT last_timestamp FROM ledger_meta").execute(&pool).await.map_err(|e| {
-                LedgerError::Database(format!("no Purse ledger at {}: {e}", redact(url)))
-            })?;
+            sqlx::query("SELECT last_timestamp FROM ledger_meta")
+                .execute(&pool)
+                .await
+                .map_err(|e| LedgerError::Database(format!("no Purse ledger at {}: {e}", redact(url))))?;
         } else {
             MIGRATOR.run(&pool).await?;
         }
@@ -99,15 +101,7 @@ impl PostgresStore {
         before: i64,
         limit: u32,
     ) -> Result<Vec<Transfer>, LedgerError> {
-        let sql = format!(
-            "SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
-                 WHERE debit_account_id = $1 AND timestamp < $2 ORDER BY timestamp DESC LIMIT $3) AS d \
-             UNION ALL \
-             SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
-                 WHERE credit_account_id = $1 AND timestamp < $2 ORDER BY timestamp DESC LIMIT $3) AS c \
-             ORDER BY timestamp DESC LIMIT $3"
-        );
-        let rows: Vec<TransferRow> = sqlx::query_as(&sql)
+        let rows: Vec<TransferRow> = sqlx::query_as(&ACCOUNT_TRANSFERS)
             .bind(account)
             .bind(before)
             .bind(i64::from(limit))
@@ -121,48 +115,16 @@ impl PostgresStore {
         account: i64,
         at: i64,
     ) -> Result<Option<Transfer>, LedgerError> {
-        let sql = format!(
-            "SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
-                 WHERE debit_account_id = $1 AND timestamp <= $2 ORDER BY timestamp DESC LIMIT 1) AS d \
-             UNION ALL \
-             SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
-                 WHERE credit_account_id = $1 AND timestamp <= $2 ORDER BY timestamp DESC LIMIT 1) AS c \
-             ORDER BY timestamp DESC LIMIT 1"
-        );
         let row: Option<TransferRow> =
-            sqlx::query_as(&sql).bind(account).bind(at).fetch_optional(&self.pool).await?;
+            sqlx::query_as(&LATEST_TRANSFER).bind(account).bind(at).fetch_optional(&self.pool).await?;
         row.map(Transfer::try_from).transpose()
     }
 
-    pub(crate) async fn audit(
-        &self,
-        visitor: &mut (dyn AuditVisitor + Send),
-    ) -> Result<(), LedgerError> {
+    pub(crate) async fn audit(&self, visitor: &mut (dyn AuditVisitor + Send)) -> Result<(), LedgerError> {
         // One repeatable-read snapshot: every piece, transfers included, agrees with the rest
         // while writers go on.
         let mut tx = self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
-        let accounts: Vec<AccountRow> =
-            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"))
-                .fetch_all(&mut *tx)
-                .await?;
-        let pendings: Vec<(i64, i64, Option<i64>, Option<i64>)> =
-            sqlx::query_as("SELECT id, state, expires_at, resolved_by FROM pending_transfers")
-                .fetch_all(&mut *tx)
-                .await?;
-        let failed_ids: Vec<(i64,)> =
-            sqlx::query_as("SELECT id FROM failed_transfers").fetch_all(&mut *tx).await?;
-        let (last_timestamp,): (i64,) =
-            sqlx::query_as("SELECT last_timestamp FROM ledger_meta WHERE id = 1")
-                .fetch_one(&mut *tx)
-                .await?;
-        visitor.start(AuditData::from_rows(accounts, pendings, failed_ids, last_timestamp)?);
-        {
-            let sql = format!("SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp");
-            let mut stream = sqlx::query_as::<_, TransferRow>(&sql).fetch(&mut *tx);
-            while let Some(row) = stream.try_next().await? {
-                visitor.visit(Transfer::try_from(row)?);
-            }
-        }
+        read_audit_snapshot!(tx, visitor);
         tx.rollback().await?;
         Ok(())
     }
@@ -208,11 +170,7 @@ impl BatchTx for PostgresBatch {
         Ok(last)
     }
 
-    async fn load(
-        &mut self,
-        now: Timestamp,
-        keys: &BatchKeys,
-    ) -> Result<(i64, Snapshot), LedgerError> {
+    async fn load(&mut self, now: Timestamp, keys: &BatchKeys) -> Result<(i64, Snapshot), LedgerError> {
         let last = self.last_timestamp().await?;
         let base = batch_base(now, last);
         let due: Vec<(i64,)> = sqlx::query_as(
@@ -231,7 +189,8 @@ impl BatchTx for PostgresBatch {
         let wanted: Vec<i64> = keys.request_ids.iter().copied().chain(resolved.iter().copied()).collect();
         let mut snapshot = Snapshot { expiring, ..Snapshot::default() };
         let mut account_ids: BTreeSet<i64> = keys.account_ids.iter().copied().collect();
-        let found = if wanted.is_empty() { Vec::new() } else { select_transfers(&mut self.tx, &wanted).await? };
+        let found =
+            if wanted.is_empty() { Vec::new() } else { select_transfers(&mut self.tx, &wanted).await? };
         for (transfer, record) in found {
             if resolved.contains(&transfer.id.0) {
                 account_ids.extend([transfer.debit_account_id.0, transfer.credit_account_id.0]);
@@ -242,12 +201,11 @@ impl BatchTx for PostgresBatch {
             snapshot.transfers.insert(transfer.id, transfer);
         }
         if !keys.request_ids.is_empty() {
-            let rows: Vec<FailedRow> = sqlx::query_as(&format!(
-                "SELECT {FAILED_COLUMNS} FROM failed_transfers WHERE id = ANY($1)"
-            ))
-            .bind(&keys.request_ids)
-            .fetch_all(&mut *self.tx)
-            .await?;
+            let rows: Vec<FailedRow> =
+                sqlx::query_as(&format!("SELECT {FAILED_COLUMNS} FROM failed_transfers WHERE id = ANY($1)"))
+                    .bind(&keys.request_ids)
+                    .fetch_all(&mut *self.tx)
+                    .await?;
             for row in rows {
                 let failed = FailedTransfer::try_from(row)?;
                 snapshot.failures.insert(failed.request.id, failed);
@@ -290,13 +248,36 @@ impl BatchTx for PostgresBatch {
                     i64::from(t.flags.bits()),
                     i64::from(t.timeout_s),
                     t.timestamp.as_nanos(),
-                    dr0, dr1, dr2, dr3, cr0, cr1, cr2, cr3,
+                    dr0,
+                    dr1,
+                    dr2,
+                    dr3,
+                    cr0,
+                    cr1,
+                    cr2,
+                    cr3,
                 ]);
                 pending_ids.push(t.pending_id.map(|p| p.0));
                 currencies.push(t.currency.code());
             }
-            let [id, debit, credit, amount, code, flags, timeout, timestamp, dr0, dr1, dr2, dr3, cr0, cr1, cr2, cr3] =
-                columns.values;
+            let [
+                id,
+                debit,
+                credit,
+                amount,
+                code,
+                flags,
+                timeout,
+                timestamp,
+                dr0,
+                dr1,
+                dr2,
+                dr3,
+                cr0,
+                cr1,
+                cr2,
+                cr3,
+            ] = columns.values;
             sqlx::query(&format!(
                 "INSERT INTO transfers ({TRANSFER_COLUMNS}) \
                  SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], \
@@ -326,8 +307,7 @@ impl BatchTx for PostgresBatch {
             .await?;
         }
 
-        let (new, changed): (Vec<_>, Vec<_>) =
-            writes.pendings.iter().partition(|(_, _, new)| *new);
+        let (new, changed): (Vec<_>, Vec<_>) = writes.pendings.iter().partition(|(_, _, new)| *new);
         if !new.is_empty() {
             sqlx::query(
                 "INSERT INTO pending_transfers (id, state, expires_at, resolved_by) \
@@ -438,12 +418,10 @@ impl BatchTx for PostgresBatch {
     }
 
     async fn set_last_timestamp(&mut self, last: i64) -> Result<(), LedgerError> {
-        sqlx::query(
-            "UPDATE ledger_meta SET last_timestamp = $1 WHERE id = 1 AND last_timestamp < $1",
-        )
-        .bind(last)
-        .execute(&mut *self.tx)
-        .await?;
+        sqlx::query("UPDATE ledger_meta SET last_timestamp = $1 WHERE id = 1 AND last_timestamp < $1")
+            .bind(last)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 

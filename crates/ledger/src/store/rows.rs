@@ -10,8 +10,8 @@ use crate::error::LedgerError;
 use crate::reject::CreateTransferError;
 use crate::types::PendingRecord;
 use crate::types::{
-    Account, AccountFlags, AccountId, Balances, FailedTransfer, Movement, PendingState, Timestamp,
-    Transfer, TransferFlags, TransferId, TransferKind, TransferRequest,
+    Account, AccountFlags, AccountId, Balances, FailedTransfer, Movement, PendingState, Timestamp, Transfer,
+    TransferFlags, TransferId, TransferKind, TransferRequest,
 };
 
 /// The columns of `transfers`, in the order every insert and select uses.

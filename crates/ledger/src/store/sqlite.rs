@@ -13,18 +13,17 @@ use std::str::FromStr;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
+use sqlx::Sqlite;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::Sqlite;
-use sqlx::pool::PoolConnection;
 
 use super::rows::{
     self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS,
     TRANSFER_COLUMNS_T, TransferRow, TransferWithStateRow,
 };
-use super::{AuditData, AuditVisitor, BatchKeys, BatchTx, MAX_EXPIRIES_PER_BATCH};
+use super::{ACCOUNT_TRANSFERS, AuditVisitor, BatchKeys, BatchTx, LATEST_TRANSFER, MAX_EXPIRIES_PER_BATCH};
 use crate::error::LedgerError;
 use crate::state_machine::{Snapshot, WriteSet};
 use crate::types::PendingRecord;
@@ -64,18 +63,18 @@ impl SqliteStore {
                 "in-memory SQLite is not supported: the ledger needs a file (sqlite:PATH)".into(),
             ));
         }
-        let open_error = |e: sqlx::Error| {
-            LedgerError::Database(format!("cannot open {}: {}", path.display(), e))
-        };
+        let open_error =
+            |e: sqlx::Error| LedgerError::Database(format!("cannot open {}: {}", path.display(), e));
         if read_only {
             let reader = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(options.read_only(true).busy_timeout(Duration::from_secs(5)))
                 .await
                 .map_err(open_error)?;
-            sqlx::query("SELECT last_timestamp FROM ledger_meta").execute(&reader).await.map_err(|e| {
-                LedgerError::Database(format!("no Purse ledger in {}: {e}", path.display()))
-            })?;
+            sqlx::query("SELECT last_timestamp FROM ledger_meta")
+                .execute(&reader)
+                .await
+                .map_err(|e| LedgerError::Database(format!("no Purse ledger in {}: {e}", path.display())))?;
             let checkpointer = std::sync::Mutex::new(None);
             let stop = Arc::new(tokio::sync::Notify::new());
             return Ok(SqliteStore { writer: reader.clone(), reader, checkpointer, stop });
@@ -106,11 +105,8 @@ impl SqliteStore {
             .connect_with(options.clone().read_only(true))
             .await
             .map_err(open_error)?;
-        let checkpoint_pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(open_error)?;
+        let checkpoint_pool =
+            SqlitePoolOptions::new().max_connections(1).connect_with(options).await.map_err(open_error)?;
         let stop = Arc::new(tokio::sync::Notify::new());
         let checkpointer = tokio::spawn(checkpoint_loop(checkpoint_pool, stop.clone()));
         let checkpointer = std::sync::Mutex::new(Some(checkpointer));
@@ -160,15 +156,7 @@ impl SqliteStore {
         before: i64,
         limit: u32,
     ) -> Result<Vec<Transfer>, LedgerError> {
-        let sql = format!(
-            "SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
-                 WHERE debit_account_id = ?1 AND timestamp < ?2 ORDER BY timestamp DESC LIMIT ?3) \
-             UNION ALL \
-             SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
-                 WHERE credit_account_id = ?1 AND timestamp < ?2 ORDER BY timestamp DESC LIMIT ?3) \
-             ORDER BY timestamp DESC LIMIT ?3"
-        );
-        let rows: Vec<TransferRow> = sqlx::query_as(&sql)
+        let rows: Vec<TransferRow> = sqlx::query_as(&ACCOUNT_TRANSFERS)
             .bind(account)
             .bind(before)
             .bind(i64::from(limit))
@@ -182,48 +170,16 @@ impl SqliteStore {
         account: i64,
         at: i64,
     ) -> Result<Option<Transfer>, LedgerError> {
-        let sql = format!(
-            "SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
-                 WHERE debit_account_id = ?1 AND timestamp <= ?2 ORDER BY timestamp DESC LIMIT 1) \
-             UNION ALL \
-             SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers \
-                 WHERE credit_account_id = ?1 AND timestamp <= ?2 ORDER BY timestamp DESC LIMIT 1) \
-             ORDER BY timestamp DESC LIMIT 1"
-        );
         let row: Option<TransferRow> =
-            sqlx::query_as(&sql).bind(account).bind(at).fetch_optional(&self.reader).await?;
+            sqlx::query_as(&LATEST_TRANSFER).bind(account).bind(at).fetch_optional(&self.reader).await?;
         row.map(Transfer::try_from).transpose()
     }
 
-    pub(crate) async fn audit(
-        &self,
-        visitor: &mut (dyn AuditVisitor + Send),
-    ) -> Result<(), LedgerError> {
+    pub(crate) async fn audit(&self, visitor: &mut (dyn AuditVisitor + Send)) -> Result<(), LedgerError> {
         // One read transaction (rolled back if anything fails or the call is dropped): every
         // piece, transfers included, comes from the same snapshot while writers go on.
         let mut tx = self.reader.begin().await?;
-        let accounts: Vec<AccountRow> =
-            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"))
-                .fetch_all(&mut *tx)
-                .await?;
-        let pendings: Vec<(i64, i64, Option<i64>, Option<i64>)> =
-            sqlx::query_as("SELECT id, state, expires_at, resolved_by FROM pending_transfers")
-                .fetch_all(&mut *tx)
-                .await?;
-        let failed_ids: Vec<(i64,)> =
-            sqlx::query_as("SELECT id FROM failed_transfers").fetch_all(&mut *tx).await?;
-        let (last_timestamp,): (i64,) =
-            sqlx::query_as("SELECT last_timestamp FROM ledger_meta WHERE id = 1")
-                .fetch_one(&mut *tx)
-                .await?;
-        visitor.start(AuditData::from_rows(accounts, pendings, failed_ids, last_timestamp)?);
-        {
-            let sql = format!("SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp");
-            let mut stream = sqlx::query_as::<_, TransferRow>(&sql).fetch(&mut *tx);
-            while let Some(row) = stream.try_next().await? {
-                visitor.visit(Transfer::try_from(row)?);
-            }
-        }
+        read_audit_snapshot!(tx, visitor);
         tx.rollback().await?;
         Ok(())
     }
@@ -259,11 +215,8 @@ async fn select_accounts(
     connection: &mut sqlx::SqliteConnection,
     ids: &[i64],
 ) -> Result<Vec<Account>, LedgerError> {
-    let sql = format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN (SELECT value FROM json_each(?1))"
-    );
-    let rows: Vec<AccountRow> =
-        sqlx::query_as(&sql).bind(json_ids(ids)).fetch_all(&mut *connection).await?;
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN (SELECT value FROM json_each(?1))");
+    let rows: Vec<AccountRow> = sqlx::query_as(&sql).bind(json_ids(ids)).fetch_all(&mut *connection).await?;
     rows.into_iter().map(Account::try_from).collect()
 }
 
@@ -339,8 +292,7 @@ impl JsonRow<'_> {
     }
 
     fn text(&self, column: usize) -> Result<String, LedgerError> {
-        self.opt_text(column)?
-            .ok_or_else(|| LedgerError::Corrupt(format!("missing text in column {column}")))
+        self.opt_text(column)?.ok_or_else(|| LedgerError::Corrupt(format!("missing text in column {column}")))
     }
 
     fn transfer(&self) -> Result<TransferRow, LedgerError> {
@@ -480,11 +432,7 @@ impl BatchTx for SqliteBatch {
         Ok(last)
     }
 
-    async fn load(
-        &mut self,
-        now: Timestamp,
-        keys: &BatchKeys,
-    ) -> Result<(i64, Snapshot), LedgerError> {
+    async fn load(&mut self, now: Timestamp, keys: &BatchKeys) -> Result<(i64, Snapshot), LedgerError> {
         // `LOAD` opens the transaction itself.
         self.begun = true;
         let (last, due, transfers, failures, accounts): (i64, String, String, String, String) =
@@ -553,16 +501,21 @@ impl BatchTx for SqliteBatch {
                         Sql::Int(i64::from(t.flags.bits())),
                         Sql::Int(i64::from(t.timeout_s)),
                         Sql::Int(t.timestamp.as_nanos()),
-                        Sql::Int(dr0), Sql::Int(dr1), Sql::Int(dr2), Sql::Int(dr3),
-                        Sql::Int(cr0), Sql::Int(cr1), Sql::Int(cr2), Sql::Int(cr3),
+                        Sql::Int(dr0),
+                        Sql::Int(dr1),
+                        Sql::Int(dr2),
+                        Sql::Int(dr3),
+                        Sql::Int(cr0),
+                        Sql::Int(cr1),
+                        Sql::Int(cr2),
+                        Sql::Int(cr3),
                     ])
                 })
                 .collect::<Result<Vec<_>, LedgerError>>()?;
             let _ = writeln!(script, "INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES {};", values(rows));
         }
 
-        let (new, changed): (Vec<_>, Vec<_>) =
-            writes.pendings.iter().partition(|(_, _, new)| *new);
+        let (new, changed): (Vec<_>, Vec<_>) = writes.pendings.iter().partition(|(_, _, new)| *new);
         if !new.is_empty() {
             let rows = new.iter().map(|(id, record, _)| {
                 [
@@ -610,7 +563,8 @@ impl BatchTx for SqliteBatch {
                     Sql::Int(f.timestamp),
                 ]
             });
-            let _ = writeln!(script, "INSERT INTO failed_transfers ({FAILED_COLUMNS}) VALUES {};", values(rows));
+            let _ =
+                writeln!(script, "INSERT INTO failed_transfers ({FAILED_COLUMNS}) VALUES {};", values(rows));
         }
 
         if !writes.accounts.is_empty() {

@@ -106,10 +106,8 @@ async fn the_same_transfer_sent_twice_at_once_is_made_once() {
         let ledger = standard_ledger(&db, LedgerConfig::default(), 1_000_000).await;
         for round in 0..50_i64 {
             let request = TransferRequest::posted(10 + round, movement(ALICE, BOB, 7));
-            let (first, second) = tokio::join!(
-                ledger.create_transfer(request),
-                ledger.create_transfer(request)
-            );
+            let (first, second) =
+                tokio::join!(ledger.create_transfer(request), ledger.create_transfer(request));
             let (first, second) = (first.unwrap().unwrap(), second.unwrap().unwrap());
             assert!(first.created ^ second.created, "round {round}: exactly one creates");
             assert_eq!(first.transfer, second.transfer);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use purse_api::Currency;
 use purse_ledger::{
     AccountId, Balances, CreateAccountError, CreateTransferError as Reason, Ledger, LedgerConfig,
-    ManualClock, Movement, PendingState, Timestamp, TransferId, TransferRequest, MAX_BALANCE,
+    MAX_BALANCE, ManualClock, Movement, PendingState, Timestamp, TransferId, TransferRequest,
 };
 
 use crate::support::*;
@@ -53,24 +53,42 @@ async fn every_rejection_has_a_name_and_the_first_broken_rule_wins() {
             // Stateless checks, in order.
             (TransferRequest::posted(0, movement(ALICE, ALICE, 0)), Reason::IdMustBePositive),
             (TransferRequest::posted(-5, movement(ALICE, BOB, 1)), Reason::IdMustBePositive),
-            (TransferRequest::posted(100, movement(AccountId(0), AccountId(0), 0)), Reason::AmountMustNotBeZero),
-            (TransferRequest::posted(101, movement(AccountId(0), AccountId(-1), 1)), Reason::DebitAccountIdMustBePositive),
-            (TransferRequest::posted(102, movement(ALICE, AccountId(-1), 1)), Reason::CreditAccountIdMustBePositive),
+            (
+                TransferRequest::posted(100, movement(AccountId(0), AccountId(0), 0)),
+                Reason::AmountMustNotBeZero,
+            ),
+            (
+                TransferRequest::posted(101, movement(AccountId(0), AccountId(-1), 1)),
+                Reason::DebitAccountIdMustBePositive,
+            ),
+            (
+                TransferRequest::posted(102, movement(ALICE, AccountId(-1), 1)),
+                Reason::CreditAccountIdMustBePositive,
+            ),
             (TransferRequest::posted(103, movement(MISSING, MISSING, 1)), Reason::AccountsMustBeDifferent),
-            (TransferRequest::posted(104, with_code(movement(MISSING, BOB, 1), 0)), Reason::CodeMustNotBeZero),
+            (
+                TransferRequest::posted(104, with_code(movement(MISSING, BOB, 1), 0)),
+                Reason::CodeMustNotBeZero,
+            ),
             (TransferRequest::pending(105, movement(ALICE, ALICE, 5), 10), Reason::AccountsMustBeDifferent),
             // Stateful checks, in order.
             (TransferRequest::posted(110, movement(MISSING, AccountId(98), 1)), Reason::DebitAccountNotFound),
             (TransferRequest::posted(111, movement(ALICE, MISSING, 1)), Reason::CreditAccountNotFound),
             (TransferRequest::posted(112, movement(ALICE, EURO, 1)), Reason::AccountsMustHaveTheSameCurrency),
-            (TransferRequest::posted(113, with_currency(movement(ALICE, BOB, 1), Currency::Eur)), Reason::CurrencyMustMatchAccounts),
+            (
+                TransferRequest::posted(113, with_currency(movement(ALICE, BOB, 1), Currency::Eur)),
+                Reason::CurrencyMustMatchAccounts,
+            ),
             (TransferRequest::posted(114, movement(BOB, ALICE, 1)), Reason::ExceedsCredits),
             (TransferRequest::posted(115, movement(ALICE, BOB, 10_001)), Reason::ExceedsCredits),
             (TransferRequest::pending(116, movement(ALICE, BOB, 10_001), 0), Reason::ExceedsCredits),
             (TransferRequest::posted(117, movement(BANK, CAPPED, 1)), Reason::ExceedsDebits),
             (TransferRequest::posted(118, movement(BANK, BOB, MAX_BALANCE)), Reason::OverflowsDebitsPosted),
             (TransferRequest::posted(119, movement(BANK, BOB, u64::MAX)), Reason::OverflowsDebitsPosted),
-            (TransferRequest::pending(120, movement(BANK, BOB, MAX_BALANCE + 1), 0), Reason::OverflowsDebitsPending),
+            (
+                TransferRequest::pending(120, movement(BANK, BOB, MAX_BALANCE + 1), 0),
+                Reason::OverflowsDebitsPending,
+            ),
             (TransferRequest::pending(121, movement(BANK, BOB, MAX_BALANCE), 0), Reason::OverflowsDebits),
             // Posts and voids.
             (TransferRequest::post(0, 1, 5), Reason::IdMustBePositive),
@@ -100,10 +118,17 @@ async fn overflow_checks_guard_every_column() {
         let accounts = [x, y, z, w].map(|id| account(id, USD, none)).to_vec();
         ledger.create_accounts(accounts).await.unwrap();
         check(&ledger, TransferRequest::posted(1, movement(x, y, MAX_BALANCE - 5)), Ok(())).await;
-        check(&ledger, TransferRequest::posted(2, movement(z, y, 10)), Err(Reason::OverflowsCreditsPosted)).await;
-        check(&ledger, TransferRequest::pending(3, movement(z, y, 10), 0), Err(Reason::OverflowsCredits)).await;
+        check(&ledger, TransferRequest::posted(2, movement(z, y, 10)), Err(Reason::OverflowsCreditsPosted))
+            .await;
+        check(&ledger, TransferRequest::pending(3, movement(z, y, 10), 0), Err(Reason::OverflowsCredits))
+            .await;
         check(&ledger, TransferRequest::pending(4, movement(z, w, MAX_BALANCE - 5), 0), Ok(())).await;
-        check(&ledger, TransferRequest::pending(5, movement(y, w, 10), 0), Err(Reason::OverflowsCreditsPending)).await;
+        check(
+            &ledger,
+            TransferRequest::pending(5, movement(y, w, 10), 0),
+            Err(Reason::OverflowsCreditsPending),
+        )
+        .await;
         check(&ledger, TransferRequest::posted(6, movement(z, x, 10)), Err(Reason::OverflowsDebits)).await;
         check(&ledger, TransferRequest::posted(7, movement(w, x, 5)), Ok(())).await;
         assert_eq!(balances(&ledger, y).await.credits_posted, MAX_BALANCE - 5);
@@ -170,7 +195,12 @@ async fn a_refused_id_keeps_its_refusal_even_after_the_funds_arrive() {
         )
         .await;
         // A stateless refusal is not recorded: the id stays free.
-        check(&ledger, TransferRequest::posted(22, movement(ALICE, ALICE, 5)), Err(Reason::AccountsMustBeDifferent)).await;
+        check(
+            &ledger,
+            TransferRequest::posted(22, movement(ALICE, ALICE, 5)),
+            Err(Reason::AccountsMustBeDifferent),
+        )
+        .await;
         check(&ledger, TransferRequest::posted(22, movement(ALICE, BOB, 5)), Ok(())).await;
         assert_eq!(posted_of(&ledger, BOB).await, (0, 5));
         let report = ledger.audit().await.unwrap();
@@ -188,7 +218,8 @@ async fn pending_transfers_reserve_then_post_in_part_or_void() {
         let alice = balances(&ledger, ALICE).await;
         assert_eq!((alice.debits_pending, alice.available_credit_balance()), (500, 9_500));
         // The hold counts against what Alice can spend.
-        check(&ledger, TransferRequest::posted(11, movement(ALICE, BOB, 9_501)), Err(Reason::ExceedsCredits)).await;
+        check(&ledger, TransferRequest::posted(11, movement(ALICE, BOB, 9_501)), Err(Reason::ExceedsCredits))
+            .await;
 
         check(&ledger, TransferRequest::post(12, 10, 501), Err(Reason::ExceedsPendingTransferAmount)).await;
         check(&ledger, TransferRequest::post(13, 10, 200), Ok(())).await;
@@ -210,8 +241,10 @@ async fn pending_transfers_reserve_then_post_in_part_or_void() {
         check(&ledger, TransferRequest::post(31, 30, 800), Ok(())).await;
         assert_eq!(balances(&ledger, BOB).await.credits_posted, 1_000);
 
-        let records = ledger.lookup_transfers(&[TransferId(10), TransferId(20), TransferId(30)]).await.unwrap();
-        let states: Vec<_> = records.iter().map(|r| (r.transfer.id.0, r.pending.map(|p| (p.state, p.resolved_by)))).collect();
+        let records =
+            ledger.lookup_transfers(&[TransferId(10), TransferId(20), TransferId(30)]).await.unwrap();
+        let states: Vec<_> =
+            records.iter().map(|r| (r.transfer.id.0, r.pending.map(|p| (p.state, p.resolved_by)))).collect();
         assert!(states.contains(&(10, Some((PendingState::Posted, Some(TransferId(13)))))), "{states:?}");
         assert!(states.contains(&(20, Some((PendingState::Voided, Some(TransferId(21)))))), "{states:?}");
         assert!(states.contains(&(30, Some((PendingState::Posted, Some(TransferId(31)))))), "{states:?}");
@@ -226,7 +259,11 @@ async fn pending_transfers_reserve_then_post_in_part_or_void() {
 }
 
 fn manual_config(clock: &Arc<ManualClock>) -> LedgerConfig {
-    LedgerConfig { clock: clock.clone(), expiry_interval: Duration::from_millis(20), ..LedgerConfig::default() }
+    LedgerConfig {
+        clock: clock.clone(),
+        expiry_interval: Duration::from_millis(20),
+        ..LedgerConfig::default()
+    }
 }
 
 const START: Timestamp = Timestamp::from_nanos(1_700_000_000_000_000_000);
@@ -318,7 +355,11 @@ async fn linked_chains_commit_all_or_nothing() {
             // A failure in the middle fails the whole chain, before and after.
             (
                 vec![fee(14).linked(), fee(-1).linked(), fee(15)],
-                vec![Err(Reason::LinkedEventFailed), Err(Reason::IdMustBePositive), Err(Reason::LinkedEventFailed)],
+                vec![
+                    Err(Reason::LinkedEventFailed),
+                    Err(Reason::IdMustBePositive),
+                    Err(Reason::LinkedEventFailed),
+                ],
             ),
             // Two chains in one submission are independent.
             (
@@ -335,12 +376,12 @@ async fn linked_chains_commit_all_or_nothing() {
                 vec![Ok(()), Ok(()), Ok(())],
             ),
             // A rolled-back void leaves its hold open.
+            (vec![TransferRequest::pending(22, movement(ALICE, BOB, 50), 0)], vec![Ok(())]),
             (
-                vec![TransferRequest::pending(22, movement(ALICE, BOB, 50), 0)],
-                vec![Ok(())],
-            ),
-            (
-                vec![TransferRequest::void(23, 22).linked(), TransferRequest::posted(24, movement(BOB, BANK, 10_000))],
+                vec![
+                    TransferRequest::void(23, 22).linked(),
+                    TransferRequest::posted(24, movement(BOB, BANK, 10_000)),
+                ],
                 vec![Err(Reason::LinkedEventFailed), Err(Reason::ExceedsCredits)],
             ),
         ];
@@ -413,9 +454,16 @@ async fn accounts_are_idempotent_and_named_when_refused() {
                 wallet,
                 wallet,
                 account(AccountId(0), USD, purse_ledger::AccountFlags::NONE),
-                purse_ledger::NewAccount { code: 0, ..account(AccountId(8), USD, purse_ledger::AccountFlags::NONE) },
+                purse_ledger::NewAccount {
+                    code: 0,
+                    ..account(AccountId(8), USD, purse_ledger::AccountFlags::NONE)
+                },
                 account(AccountId(9), USD, both),
-                account(AccountId(7), Currency::Eur, purse_ledger::AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS),
+                account(
+                    AccountId(7),
+                    Currency::Eur,
+                    purse_ledger::AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS,
+                ),
             ])
             .await
             .unwrap();

@@ -11,9 +11,8 @@ use std::sync::Arc;
 
 use purse_api::Currency;
 use purse_ledger::{
-    AccountFlags, AccountId, Balances, CreateTransferError as Reason, Ledger, LedgerConfig,
-    MAX_BALANCE, ManualClock, Movement, NewAccount, Timestamp, TransferId, TransferKind,
-    TransferPage, TransferRequest,
+    AccountFlags, AccountId, Balances, CreateTransferError as Reason, Ledger, LedgerConfig, MAX_BALANCE,
+    ManualClock, Movement, NewAccount, Timestamp, TransferId, TransferKind, TransferPage, TransferRequest,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -81,7 +80,11 @@ impl Model {
                 // An open chain is refused whole, untouched.
                 for i in 0..chain.len() {
                     let last = i + 1 == chain.len();
-                    outcomes.push(Err(if last { Reason::LinkedEventChainOpen } else { Reason::LinkedEventFailed }));
+                    outcomes.push(Err(if last {
+                        Reason::LinkedEventChainOpen
+                    } else {
+                        Reason::LinkedEventFailed
+                    }));
                 }
                 start = end + 1;
                 continue;
@@ -298,15 +301,18 @@ impl Model {
             self.account(debit_id).debits_posted += m.amount;
             self.account(credit_id).credits_posted += m.amount;
         }
-        self.transfers.insert(request.id.0, ModelTransfer {
-            request: *request,
-            debit: debit_id,
-            credit: credit_id,
-            amount: m.amount,
-            pending_id: None,
-            timestamp,
-            expires_at,
-        });
+        self.transfers.insert(
+            request.id.0,
+            ModelTransfer {
+                request: *request,
+                debit: debit_id,
+                credit: credit_id,
+                amount: m.amount,
+                pending_id: None,
+                timestamp,
+                expires_at,
+            },
+        );
         Ok((timestamp, m.amount, true))
     }
 
@@ -334,14 +340,17 @@ impl Model {
         self.states.insert(pending_id, if post.is_some() { State::Posted } else { State::Voided });
         let amount = post.unwrap_or(pending.amount);
         let timestamp = self.take_timestamp();
-        self.transfers.insert(request.id.0, ModelTransfer {
-            request: *request,
-            amount,
-            pending_id: Some(pending_id),
-            timestamp,
-            expires_at: None,
-            ..pending
-        });
+        self.transfers.insert(
+            request.id.0,
+            ModelTransfer {
+                request: *request,
+                amount,
+                pending_id: Some(pending_id),
+                timestamp,
+                expires_at: None,
+                ..pending
+            },
+        );
         Ok((timestamp, amount, true))
     }
 }
@@ -490,7 +499,10 @@ fn accounts() -> Vec<NewAccount> {
         (6, Currency::Usd, cmned),
         (7, Currency::Eur, AccountFlags::NONE),
     ];
-    specs.iter().map(|&(id, currency, flags)| NewAccount { id: AccountId(id), currency, code: 3, flags }).collect()
+    specs
+        .iter()
+        .map(|&(id, currency, flags)| NewAccount { id: AccountId(id), currency, code: 3, flags })
+        .collect()
 }
 
 fn seed() -> u64 {
@@ -513,18 +525,26 @@ async fn compare_balances(ledger: &Ledger, model: &Model, step: usize, seed: u64
 async fn run_model(db: &TestDb, steps: usize, seed: u64) {
     println!("model test on {}: PURSE_MODEL_SEED={seed}", db.backend);
     let clock = Arc::new(ManualClock::new(Timestamp::from_nanos(START)));
-    let config = LedgerConfig { clock: clock.clone(), expiry_interval: std::time::Duration::from_secs(3600), ..LedgerConfig::default() };
+    let config = LedgerConfig {
+        clock: clock.clone(),
+        expiry_interval: std::time::Duration::from_secs(3600),
+        ..LedgerConfig::default()
+    };
     let ledger = Ledger::open_with(&db.url, config).await.unwrap();
     let mut model = Model::default();
     for account in accounts() {
-        model.accounts.insert(account.id.0, ModelAccount {
-            currency: account.currency,
-            flags: account.flags,
-            balances: Balances::default(),
-        });
+        model.accounts.insert(
+            account.id.0,
+            ModelAccount { currency: account.currency, flags: account.flags, balances: Balances::default() },
+        );
     }
     ledger.create_accounts(accounts()).await.unwrap();
-    let mut workload = Workload { rng: SmallRng::seed_from_u64(seed), next_id: 0, submitted: Vec::new(), pendings: Vec::new() };
+    let mut workload = Workload {
+        rng: SmallRng::seed_from_u64(seed),
+        next_id: 0,
+        submitted: Vec::new(),
+        pendings: Vec::new(),
+    };
 
     // Start the limited wallets with money, so spending succeeds as well as fails.
     let mut now = START + SECOND;
@@ -533,25 +553,31 @@ async fn run_model(db: &TestDb, steps: usize, seed: u64) {
         .iter()
         .map(|&wallet| {
             workload.next_id += 1;
-            TransferRequest::posted(workload.next_id, Movement {
-                debit_account_id: AccountId(1),
-                credit_account_id: AccountId(wallet),
-                amount: 5_000,
-                currency: Currency::Usd,
-                code: 1,
-            })
+            TransferRequest::posted(
+                workload.next_id,
+                Movement {
+                    debit_account_id: AccountId(1),
+                    credit_account_id: AccountId(wallet),
+                    amount: 5_000,
+                    currency: Currency::Usd,
+                    code: 1,
+                },
+            )
         })
         .collect();
     // 6 may only take credits up to its debits: give it some debits.
     workload.next_id += 1;
     let mut funding = funding;
-    funding.push(TransferRequest::posted(workload.next_id, Movement {
-        debit_account_id: AccountId(6),
-        credit_account_id: AccountId(2),
-        amount: 3_000,
-        currency: Currency::Usd,
-        code: 1,
-    }));
+    funding.push(TransferRequest::posted(
+        workload.next_id,
+        Movement {
+            debit_account_id: AccountId(6),
+            credit_account_id: AccountId(2),
+            amount: 3_000,
+            currency: Currency::Usd,
+            code: 1,
+        },
+    ));
 
     let mut tally: BTreeMap<String, usize> = BTreeMap::new();
     for step in 0..=steps {
@@ -560,7 +586,10 @@ async fn run_model(db: &TestDb, steps: usize, seed: u64) {
         let got = ledger.create_transfers(requests.clone()).await.unwrap();
         assert_eq!(got.len(), expected.len());
         for ((request, got), expected) in requests.iter().zip(&got).zip(&expected) {
-            let got_view = got.as_ref().map(|o| (o.transfer.timestamp.as_nanos(), o.transfer.amount, o.created)).map_err(|e| *e);
+            let got_view = got
+                .as_ref()
+                .map(|o| (o.transfer.timestamp.as_nanos(), o.transfer.amount, o.created))
+                .map_err(|e| *e);
             assert_eq!(got_view, *expected, "seed {seed}, step {step}: {request:?} in {requests:?}");
             let key = match got {
                 Ok(o) if o.created => "created".to_string(),
@@ -579,10 +608,12 @@ async fn run_model(db: &TestDb, steps: usize, seed: u64) {
     compare_balances(&ledger, &model, steps, seed).await;
 
     // The expiry voids the model made are the ledger's too.
-    let expiries: Vec<TransferId> = model.transfers.keys().filter(|id| **id < 0).map(|id| TransferId(*id)).collect();
+    let expiries: Vec<TransferId> =
+        model.transfers.keys().filter(|id| **id < 0).map(|id| TransferId(*id)).collect();
     let found = ledger.lookup_transfers(&expiries).await.unwrap();
     assert_eq!(found.len(), expiries.len(), "seed {seed}: expiry voids");
-    let history = ledger.account_transfers(AccountId(3), TransferPage { before: None, limit: 100 }).await.unwrap();
+    let history =
+        ledger.account_transfers(AccountId(3), TransferPage { before: None, limit: 100 }).await.unwrap();
     let model_history = model.transfers.values().filter(|t| t.debit == 3 || t.credit == 3).count();
     assert_eq!(history.len(), model_history.min(100), "seed {seed}: account 3's history");
 
@@ -591,9 +622,17 @@ async fn run_model(db: &TestDb, steps: usize, seed: u64) {
     println!("{}: {tally:?}", db.backend);
     // The workload must have reached the interesting corners, or the test proves little.
     for reason in [
-        "created", "already existed", "exceeds_credits", "exceeds_debits", "linked_event_failed",
-        "exists_with_different_fields", "pending_transfer_already_posted", "pending_transfer_expired",
-        "overflows_debits_posted", "debit_account_not_found", "accounts_must_be_different",
+        "created",
+        "already existed",
+        "exceeds_credits",
+        "exceeds_debits",
+        "linked_event_failed",
+        "exists_with_different_fields",
+        "pending_transfer_already_posted",
+        "pending_transfer_expired",
+        "overflows_debits_posted",
+        "debit_account_not_found",
+        "accounts_must_be_different",
     ] {
         assert!(tally.get(reason).copied().unwrap_or(0) > 0, "seed {seed}: never saw {reason}: {tally:?}");
     }
@@ -606,7 +645,8 @@ async fn random_operations_match_the_model_one_by_one() {
     let seed = seed();
     for db in TestDb::every_backend().await {
         let default_steps = if db.backend == "sqlite" { 4_000 } else { 2_500 };
-        let steps = std::env::var("PURSE_MODEL_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(default_steps);
+        let steps =
+            std::env::var("PURSE_MODEL_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(default_steps);
         run_model(&db, steps, seed).await;
     }
 }

@@ -21,7 +21,11 @@ async fn raw(db: &TestDb, sql: &str) -> Result<u64, sqlx::Error> {
 async fn the_database_refuses_rows_that_break_the_invariants() {
     for db in TestDb::every_backend().await {
         let ledger = standard_ledger(&db, LedgerConfig::default(), 1_000).await;
-        ledger.create_transfer(TransferRequest::pending(10, movement(ALICE, BOB, 100), 0)).await.unwrap().unwrap();
+        ledger
+            .create_transfer(TransferRequest::pending(10, movement(ALICE, BOB, 100), 0))
+            .await
+            .unwrap()
+            .unwrap();
         ledger.create_transfer(TransferRequest::post(11, 10, 100)).await.unwrap().unwrap();
         let refused = [
             // A wallet below zero.
@@ -56,8 +60,16 @@ async fn the_database_refuses_rows_that_break_the_invariants() {
 async fn the_auditor_finds_what_the_constraints_cannot() {
     for db in TestDb::every_backend().await {
         let ledger = standard_ledger(&db, LedgerConfig::default(), 1_000).await;
-        ledger.create_transfer(TransferRequest::posted(10, movement(ALICE, BOB, 100))).await.unwrap().unwrap();
-        ledger.create_transfer(TransferRequest::pending(11, movement(ALICE, BOB, 50), 0)).await.unwrap().unwrap();
+        ledger
+            .create_transfer(TransferRequest::posted(10, movement(ALICE, BOB, 100)))
+            .await
+            .unwrap()
+            .unwrap();
+        ledger
+            .create_transfer(TransferRequest::pending(11, movement(ALICE, BOB, 50), 0))
+            .await
+            .unwrap()
+            .unwrap();
         assert!(ledger.audit().await.unwrap().is_clean());
 
         let tampering = [
@@ -94,9 +106,10 @@ async fn bad_database_urls_get_one_line_errors() {
         ("data/purse.db".into(), |e| matches!(e, LedgerError::InvalidUrl(_))),
         ("sqlite::memory:".into(), |e| matches!(e, LedgerError::InvalidUrl(_))),
         (under_file, |e| matches!(e, LedgerError::Database(m) if m.contains("cannot create folder"))),
-        ("postgres://nobody:secret@127.0.0.1:1/purse".into(), |e| {
-            matches!(e, LedgerError::Database(m) if m.contains("cannot connect") && !m.contains("secret"))
-        }),
+        (
+            "postgres://nobody:secret@127.0.0.1:1/purse".into(),
+            |e| matches!(e, LedgerError::Database(m) if m.contains("cannot connect") && !m.contains("secret")),
+        ),
         ("postgres://[::1".into(), |e| matches!(e, LedgerError::InvalidUrl(_))),
     ];
     for (url, expected) in cases {
@@ -110,11 +123,17 @@ async fn bad_database_urls_get_one_line_errors() {
 async fn a_read_only_ledger_moves_nothing_and_creates_nothing() {
     for db in TestDb::every_backend().await {
         use std::sync::Arc;
-        let clock = Arc::new(purse_ledger::ManualClock::new(purse_ledger::Timestamp::from_nanos(1_600_000_000_000_000_000)));
+        let clock = Arc::new(purse_ledger::ManualClock::new(purse_ledger::Timestamp::from_nanos(
+            1_600_000_000_000_000_000,
+        )));
         let config = LedgerConfig { clock, ..LedgerConfig::default() };
         let ledger = standard_ledger(&db, config, 1_000).await;
         // A hold whose one-second timeout passed long ago by the wall clock.
-        ledger.create_transfer(TransferRequest::pending(10, movement(ALICE, BOB, 100), 1)).await.unwrap().unwrap();
+        ledger
+            .create_transfer(TransferRequest::pending(10, movement(ALICE, BOB, 100), 1))
+            .await
+            .unwrap()
+            .unwrap();
         ledger.shutdown().await;
 
         let reader = Ledger::open_read_only(&db.url).await.unwrap();
@@ -142,7 +161,11 @@ async fn an_abandoned_audit_leaves_no_stale_reader_behind() {
             let budget = std::time::Duration::from_micros(50 << (round % 8));
             let _ = tokio::time::timeout(budget, ledger.audit()).await;
             let id = 100 + round;
-            ledger.create_transfer(TransferRequest::posted(id, movement(ALICE, BOB, 1))).await.unwrap().unwrap();
+            ledger
+                .create_transfer(TransferRequest::posted(id, movement(ALICE, BOB, 1)))
+                .await
+                .unwrap()
+                .unwrap();
             let found = ledger.lookup_transfers(&[purse_ledger::TransferId(id)]).await.unwrap();
             assert_eq!(found.len(), 1, "{} round {round}: a reader missed a committed transfer", db.backend);
         }

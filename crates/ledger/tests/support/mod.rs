@@ -7,9 +7,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use purse_api::Currency;
-use purse_ledger::{
-    AccountFlags, AccountId, Ledger, LedgerConfig, Movement, NewAccount, TransferRequest,
-};
+use purse_ledger::{AccountFlags, AccountId, Ledger, LedgerConfig, Movement, NewAccount, TransferRequest};
 
 /// A database that exists for one test and is dropped after it.
 pub struct TestDb {
@@ -58,7 +56,6 @@ impl TestDb {
             _dir: None,
         }
     }
-
 }
 
 impl Drop for TestDb {
@@ -128,13 +125,7 @@ pub fn standard_accounts() -> Vec<NewAccount> {
 }
 
 pub fn movement(debit: AccountId, credit: AccountId, amount: u64) -> Movement {
-    Movement {
-        debit_account_id: debit,
-        credit_account_id: credit,
-        amount,
-        currency: USD,
-        code: CODE,
-    }
+    Movement { debit_account_id: debit, credit_account_id: credit, amount, currency: USD, code: CODE }
 }
 
 /// A ledger with the standard accounts, Alice funded with `alice_funds` from the bank

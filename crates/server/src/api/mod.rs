@@ -40,4 +40,3 @@ pub async fn not_found() -> AppError {
 async fn method_not_allowed() -> AppError {
     AppError::new(ErrorCode::MethodNotAllowed, "This method is not allowed here.")
 }
-

@@ -39,20 +39,38 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
     let free_db = format!("sqlite://{}/ok.db", dir.path().display());
     let under_file = format!("sqlite://{}/data/purse.db", file.display());
 
-    check_fails(&["serve", "--database-url", "mysql://root@localhost/purse", "--addr", "127.0.0.1:0"], "unsupported database URL");
-    check_fails(&["serve", "--database-url", "postgres://nobody:hunter2@127.0.0.1:1/purse", "--addr", "127.0.0.1:0"], "cannot connect");
+    check_fails(
+        &["serve", "--database-url", "mysql://root@localhost/purse", "--addr", "127.0.0.1:0"],
+        "unsupported database URL",
+    );
+    check_fails(
+        &["serve", "--database-url", "postgres://nobody:hunter2@127.0.0.1:1/purse", "--addr", "127.0.0.1:0"],
+        "cannot connect",
+    );
     check_fails(&["serve", "--database-url", &free_db, "--addr", &taken_addr], "cannot listen on");
     check_fails(&["serve", "--database-url", &under_file, "--addr", "127.0.0.1:0"], "cannot create folder");
-    check_fails(&["serve", "--database-url", "sqlite:///proc/purse/purse.db", "--addr", "127.0.0.1:0"], "cannot create folder");
+    check_fails(
+        &["serve", "--database-url", "sqlite:///proc/purse/purse.db", "--addr", "127.0.0.1:0"],
+        "cannot create folder",
+    );
     // A folder that exists but takes no new files, even for root: sysfs.
-    check_fails(&["serve", "--database-url", "sqlite:///sys/purse.db", "--addr", "127.0.0.1:0"], "cannot open /sys/purse.db");
+    check_fails(
+        &["serve", "--database-url", "sqlite:///sys/purse.db", "--addr", "127.0.0.1:0"],
+        "cannot open /sys/purse.db",
+    );
     check_fails(&["audit", "--database-url", "postgres://[::1"], "invalid PostgreSQL URL");
     // An audit opens read-only: a ledger that is not there is an error, not a new empty one.
     let absent = dir.path().join("absent/purse.db");
     check_fails(&["audit", "--database-url", &format!("sqlite://{}", absent.display())], "cannot open");
     assert!(!absent.parent().map(std::path::Path::exists).unwrap_or(true), "the audit created nothing");
     // The password never reaches the terminal.
-    let output = run(&["serve", "--database-url", "postgres://nobody:hunter2@127.0.0.1:1/purse", "--addr", "127.0.0.1:0"]);
+    let output = run(&[
+        "serve",
+        "--database-url",
+        "postgres://nobody:hunter2@127.0.0.1:1/purse",
+        "--addr",
+        "127.0.0.1:0",
+    ]);
     assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
     drop(taken);
 }
@@ -65,7 +83,16 @@ struct Server {
 impl Server {
     fn start(database_url: &str, static_dir: &str) -> Server {
         let mut child = Command::new(BINARY)
-            .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--database-url", database_url, "--static-dir", static_dir])
+            .args([
+                "serve",
+                "--demo",
+                "--addr",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+                "--static-dir",
+                static_dir,
+            ])
             .env("RUST_LOG", "warn")
             .stderr(Stdio::piped())
             .spawn()

@@ -43,9 +43,17 @@ async fn api_errors_have_the_documented_shape() {
     let db = TestDb::sqlite();
     let app = TestApp::new(&db, db.dir.path()).await;
     let cases = [
-        (Request::get("/api/v1/no-such-thing").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND, "not_found"),
+        (
+            Request::get("/api/v1/no-such-thing").body(Body::empty()).unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
         (Request::get("/api/v2/healthz").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND, "not_found"),
-        (Request::post("/api/v1/healthz").body(Body::empty()).unwrap(), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+        (
+            Request::post("/api/v1/healthz").body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
     ];
     for (request, status, code) in cases {
         let path = request.uri().to_string();
@@ -177,9 +185,21 @@ async fn the_json_extractor_answers_in_the_api_error_shape() {
         (Some("application/json; charset=utf-8"), br#"{"text":"hi"}"#.to_vec(), StatusCode::OK, "", None),
         (json_type, b"{".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", None),
         (json_type, br#"{"text":5}"#.to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("text")),
-        (json_type, br#"{"text":"a","extra":1}"#.to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("extra")),
+        (
+            json_type,
+            br#"{"text":"a","extra":1}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            Some("extra"),
+        ),
         (json_type, b"{}".to_vec(), StatusCode::BAD_REQUEST, "invalid_request", Some("text")),
-        (None, br#"{"text":"hi"}"#.to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None),
+        (
+            None,
+            br#"{"text":"hi"}"#.to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            None,
+        ),
         (json_type, big.into_bytes(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
     ];
     for (content_type, body, status, code, field) in cases {

@@ -31,7 +31,11 @@ impl TestDb {
         let mut databases = vec![TestDb::sqlite()];
         if let Some(base) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
             use sqlx::Connection;
-            let name = format!("purse_server_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+            let name = format!(
+                "purse_server_test_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            );
             let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
             let url = match base.rsplit_once('/') {
@@ -53,11 +57,15 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((base, name)) = self.cleanup.take() else { return };
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
             runtime.block_on(async {
                 use sqlx::Connection;
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&base).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
                 }
             });
         })
@@ -91,7 +99,8 @@ impl TestApp {
 }
 
 pub fn json(bytes: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
 }
 
 /// A fake built SPA: an `index.html` with an inline loader script, and one asset.
