@@ -11,8 +11,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
 
 use super::rows::{
-    self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS,
-    TRANSFER_COLUMNS_T, TransferRow, TransferWithStateRow,
+    self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS_T,
+    TransferRow, TransferWithStateRow,
 };
 use super::{
     ACCOUNT_TRANSFERS, AuditVisitor, BatchKeys, BatchTx, LATEST_TRANSFER, MAX_EXPIRIES_PER_BATCH, batch_base,
@@ -159,6 +159,22 @@ impl<const N: usize> Columns<N> {
             column.push(value);
         }
     }
+
+    /// `$1::bigint[], …, $N::bigint[]`: these columns are always the first parameters.
+    fn bigint_placeholders(&self) -> String {
+        (1..=N).map(|i| format!("${i}::bigint[]")).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Binds each column, in order, as one array parameter.
+    fn bind(
+        self,
+        mut query: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments> {
+        for column in self.values {
+            query = query.bind(column);
+        }
+        query
+    }
 }
 
 impl BatchTx for PostgresBatch {
@@ -232,79 +248,30 @@ impl BatchTx for PostgresBatch {
 
     async fn write(&mut self, writes: &WriteSet) -> Result<(), LedgerError> {
         if !writes.transfers.is_empty() {
-            // Integer columns except pending_id; then pending_id and currency apart.
             let mut columns = Columns::<16>::with_capacity(writes.transfers.len());
             let mut pending_ids = Vec::with_capacity(writes.transfers.len());
             let mut currencies = Vec::with_capacity(writes.transfers.len());
             for t in &writes.transfers {
                 let [dr0, dr1, dr2, dr3] = rows::balance_values(&t.debit_balances_after)?;
                 let [cr0, cr1, cr2, cr3] = rows::balance_values(&t.credit_balances_after)?;
+                #[rustfmt::skip]
                 columns.push([
-                    t.id.0,
-                    t.debit_account_id.0,
-                    t.credit_account_id.0,
-                    rows::signed(t.amount)?,
-                    i64::from(t.code),
-                    i64::from(t.flags.bits()),
-                    i64::from(t.timeout_s),
-                    t.timestamp.as_nanos(),
-                    dr0,
-                    dr1,
-                    dr2,
-                    dr3,
-                    cr0,
-                    cr1,
-                    cr2,
-                    cr3,
+                    t.id.0, t.debit_account_id.0, t.credit_account_id.0, rows::signed(t.amount)?,
+                    i64::from(t.code), i64::from(t.flags.bits()), i64::from(t.timeout_s),
+                    t.timestamp.as_nanos(), dr0, dr1, dr2, dr3, cr0, cr1, cr2, cr3,
                 ]);
                 pending_ids.push(t.pending_id.map(|p| p.0));
                 currencies.push(t.currency.code());
             }
-            let [
-                id,
-                debit,
-                credit,
-                amount,
-                code,
-                flags,
-                timeout,
-                timestamp,
-                dr0,
-                dr1,
-                dr2,
-                dr3,
-                cr0,
-                cr1,
-                cr2,
-                cr3,
-            ] = columns.values;
-            sqlx::query(&format!(
-                "INSERT INTO transfers ({TRANSFER_COLUMNS}) \
-                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], \
-                     $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], \
-                     $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], \
-                     $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[])"
-            ))
-            .bind(id)
-            .bind(debit)
-            .bind(credit)
-            .bind(amount)
-            .bind(pending_ids)
-            .bind(currencies)
-            .bind(code)
-            .bind(flags)
-            .bind(timeout)
-            .bind(timestamp)
-            .bind(dr0)
-            .bind(dr1)
-            .bind(dr2)
-            .bind(dr3)
-            .bind(cr0)
-            .bind(cr1)
-            .bind(cr2)
-            .bind(cr3)
-            .execute(&mut *self.tx)
-            .await?;
+            let sql = format!(
+                "INSERT INTO transfers (id, debit_account_id, credit_account_id, amount, code, flags, \
+                     timeout_s, timestamp, dr_debits_pending, dr_debits_posted, dr_credits_pending, \
+                     dr_credits_posted, cr_debits_pending, cr_debits_posted, cr_credits_pending, \
+                     cr_credits_posted, pending_id, currency) \
+                 SELECT * FROM UNNEST({}, $17::bigint[], $18::text[])",
+                columns.bigint_placeholders()
+            );
+            columns.bind(sqlx::query(&sql)).bind(pending_ids).bind(currencies).execute(&mut *self.tx).await?;
         }
 
         let (new, changed): (Vec<_>, Vec<_>) = writes.pendings.iter().partition(|(_, _, new)| *new);
@@ -337,41 +304,20 @@ impl BatchTx for PostgresBatch {
             let values: Vec<FailedValues> = writes.failures.iter().map(FailedValues::from).collect();
             let mut columns = Columns::<10>::with_capacity(values.len());
             for f in &values {
+                #[rustfmt::skip]
                 columns.push([
-                    f.id,
-                    f.reason,
-                    f.flags,
-                    f.debit_account_id,
-                    f.credit_account_id,
-                    f.amount,
-                    f.pending_id,
-                    f.code,
-                    f.timeout_s,
-                    f.timestamp,
+                    f.id, f.reason, f.flags, f.debit_account_id, f.credit_account_id, f.amount,
+                    f.pending_id, f.code, f.timeout_s, f.timestamp,
                 ]);
             }
             let currencies: Vec<Option<&str>> = values.iter().map(|f| f.currency).collect();
-            let [id, reason, flags, debit, credit, amount, pending, code, timeout, timestamp] =
-                columns.values;
-            sqlx::query(&format!(
-                "INSERT INTO failed_transfers ({FAILED_COLUMNS}) \
-                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], \
-                     $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[], \
-                     $10::bigint[], $11::bigint[])"
-            ))
-            .bind(id)
-            .bind(reason)
-            .bind(flags)
-            .bind(debit)
-            .bind(credit)
-            .bind(amount)
-            .bind(pending)
-            .bind(currencies)
-            .bind(code)
-            .bind(timeout)
-            .bind(timestamp)
-            .execute(&mut *self.tx)
-            .await?;
+            let sql = format!(
+                "INSERT INTO failed_transfers (id, reason, flags, debit_account_id, \
+                     credit_account_id, amount, pending_id, code, timeout_s, timestamp, currency) \
+                 SELECT * FROM UNNEST({}, $11::text[])",
+                columns.bigint_placeholders()
+            );
+            columns.bind(sqlx::query(&sql)).bind(currencies).execute(&mut *self.tx).await?;
         }
 
         if !writes.accounts.is_empty() {
@@ -380,21 +326,14 @@ impl BatchTx for PostgresBatch {
                 let [dp, dpo, cp, cpo] = rows::balance_values(balances)?;
                 columns.push([id.0, dp, dpo, cp, cpo]);
             }
-            let [id, dp, dpo, cp, cpo] = columns.values;
-            sqlx::query(
+            let sql = format!(
                 "UPDATE accounts AS a SET debits_pending = v.dp, debits_posted = v.dpo, \
                      credits_pending = v.cp, credits_posted = v.cpo \
-                 FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) \
-                     AS v(id, dp, dpo, cp, cpo) \
+                 FROM UNNEST({}) AS v(id, dp, dpo, cp, cpo) \
                  WHERE a.id = v.id",
-            )
-            .bind(id)
-            .bind(dp)
-            .bind(dpo)
-            .bind(cp)
-            .bind(cpo)
-            .execute(&mut *self.tx)
-            .await?;
+                columns.bigint_placeholders()
+            );
+            columns.bind(sqlx::query(&sql)).execute(&mut *self.tx).await?;
         }
 
         self.set_last_timestamp(writes.last_timestamp.as_nanos()).await
