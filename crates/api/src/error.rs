@@ -5,144 +5,75 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Every error code the API answers with. Serialized in `snake_case`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    // 400
-    InvalidRequest,
-    InvalidAmount,
-    InvalidCurrency,
-    IdempotencyKeyRequired,
-    WeakPassword,
-    InvalidCardNumber,
-    InvalidRoutingNumber,
-    InvalidUrl,
-    // 401
-    Unauthenticated,
-    InvalidCredentials,
-    // 403
-    Forbidden,
-    CsrfRejected,
-    PinRequired,
-    PinIncorrect,
-    PinLocked,
-    PinNotSet,
-    // 404
-    NotFound,
-    // 405
-    MethodNotAllowed,
-    // 409
-    IdempotencyKeyInUse,
-    HandleTaken,
-    // 413
-    PayloadTooLarge,
-    // 415
-    UnsupportedMediaType,
-    // 422
-    IdempotencyKeyMismatch,
-    InsufficientFunds,
-    SelfTransfer,
-    RecipientNotFound,
-    LimitExceeded,
-    CardDeclined,
-    CardExpired,
-    CheckoutNotOpen,
-    CheckoutExpired,
-    RefundExceedsPayment,
-    RequestNotOpen,
-    CancelWindowClosed,
-    NotACreator,
-    // 429
-    RateLimited,
-    // 5xx
-    InternalError,
-    ServiceUnavailable,
+/// Declares [`ErrorCode`] from one table: variant, wire name, HTTP status.
+macro_rules! error_codes {
+    ($($variant:ident = $wire:literal => $status:literal,)*) => {
+        /// Every error code the API answers with. Serialized as its wire name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum ErrorCode {
+            $(#[serde(rename = $wire)] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The HTTP status API.md pairs with this code.
+            pub const fn http_status(self) -> u16 {
+                match self {
+                    $(ErrorCode::$variant => $status,)*
+                }
+            }
+
+            /// The code as it appears on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $wire,)*
+                }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    /// The HTTP status API.md pairs with this code.
-    pub const fn http_status(self) -> u16 {
-        use ErrorCode::*;
-        match self {
-            InvalidRequest
-            | InvalidAmount
-            | InvalidCurrency
-            | IdempotencyKeyRequired
-            | WeakPassword
-            | InvalidCardNumber
-            | InvalidRoutingNumber
-            | InvalidUrl => 400,
-            Unauthenticated | InvalidCredentials => 401,
-            Forbidden | CsrfRejected | PinRequired | PinIncorrect | PinLocked | PinNotSet => 403,
-            NotFound => 404,
-            MethodNotAllowed => 405,
-            IdempotencyKeyInUse | HandleTaken => 409,
-            PayloadTooLarge => 413,
-            UnsupportedMediaType => 415,
-            IdempotencyKeyMismatch
-            | InsufficientFunds
-            | SelfTransfer
-            | RecipientNotFound
-            | LimitExceeded
-            | CardDeclined
-            | CardExpired
-            | CheckoutNotOpen
-            | CheckoutExpired
-            | RefundExceedsPayment
-            | RequestNotOpen
-            | CancelWindowClosed
-            | NotACreator => 422,
-            RateLimited => 429,
-            InternalError => 500,
-            ServiceUnavailable => 503,
-        }
-    }
-
-    /// The code as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            InvalidRequest => "invalid_request",
-            InvalidAmount => "invalid_amount",
-            InvalidCurrency => "invalid_currency",
-            IdempotencyKeyRequired => "idempotency_key_required",
-            WeakPassword => "weak_password",
-            InvalidCardNumber => "invalid_card_number",
-            InvalidRoutingNumber => "invalid_routing_number",
-            InvalidUrl => "invalid_url",
-            Unauthenticated => "unauthenticated",
-            InvalidCredentials => "invalid_credentials",
-            Forbidden => "forbidden",
-            CsrfRejected => "csrf_rejected",
-            PinRequired => "pin_required",
-            PinIncorrect => "pin_incorrect",
-            PinLocked => "pin_locked",
-            PinNotSet => "pin_not_set",
-            NotFound => "not_found",
-            MethodNotAllowed => "method_not_allowed",
-            IdempotencyKeyInUse => "idempotency_key_in_use",
-            HandleTaken => "handle_taken",
-            PayloadTooLarge => "payload_too_large",
-            UnsupportedMediaType => "unsupported_media_type",
-            IdempotencyKeyMismatch => "idempotency_key_mismatch",
-            InsufficientFunds => "insufficient_funds",
-            SelfTransfer => "self_transfer",
-            RecipientNotFound => "recipient_not_found",
-            LimitExceeded => "limit_exceeded",
-            CardDeclined => "card_declined",
-            CardExpired => "card_expired",
-            CheckoutNotOpen => "checkout_not_open",
-            CheckoutExpired => "checkout_expired",
-            RefundExceedsPayment => "refund_exceeds_payment",
-            RequestNotOpen => "request_not_open",
-            CancelWindowClosed => "cancel_window_closed",
-            NotACreator => "not_a_creator",
-            RateLimited => "rate_limited",
-            InternalError => "internal_error",
-            ServiceUnavailable => "service_unavailable",
-        }
-    }
+error_codes! {
+    InvalidRequest = "invalid_request" => 400,
+    InvalidAmount = "invalid_amount" => 400,
+    InvalidCurrency = "invalid_currency" => 400,
+    IdempotencyKeyRequired = "idempotency_key_required" => 400,
+    WeakPassword = "weak_password" => 400,
+    InvalidCardNumber = "invalid_card_number" => 400,
+    InvalidRoutingNumber = "invalid_routing_number" => 400,
+    InvalidUrl = "invalid_url" => 400,
+    Unauthenticated = "unauthenticated" => 401,
+    InvalidCredentials = "invalid_credentials" => 401,
+    Forbidden = "forbidden" => 403,
+    CsrfRejected = "csrf_rejected" => 403,
+    PinRequired = "pin_required" => 403,
+    PinIncorrect = "pin_incorrect" => 403,
+    PinLocked = "pin_locked" => 403,
+    PinNotSet = "pin_not_set" => 403,
+    NotFound = "not_found" => 404,
+    MethodNotAllowed = "method_not_allowed" => 405,
+    IdempotencyKeyInUse = "idempotency_key_in_use" => 409,
+    HandleTaken = "handle_taken" => 409,
+    PayloadTooLarge = "payload_too_large" => 413,
+    UnsupportedMediaType = "unsupported_media_type" => 415,
+    IdempotencyKeyMismatch = "idempotency_key_mismatch" => 422,
+    InsufficientFunds = "insufficient_funds" => 422,
+    SelfTransfer = "self_transfer" => 422,
+    RecipientNotFound = "recipient_not_found" => 422,
+    LimitExceeded = "limit_exceeded" => 422,
+    CardDeclined = "card_declined" => 422,
+    CardExpired = "card_expired" => 422,
+    CheckoutNotOpen = "checkout_not_open" => 422,
+    CheckoutExpired = "checkout_expired" => 422,
+    RefundExceedsPayment = "refund_exceeds_payment" => 422,
+    RequestNotOpen = "request_not_open" => 422,
+    CancelWindowClosed = "cancel_window_closed" => 422,
+    NotACreator = "not_a_creator" => 422,
+    RateLimited = "rate_limited" => 429,
+    InternalError = "internal_error" => 500,
+    ServiceUnavailable = "service_unavailable" => 503,
 }
 
 impl fmt::Display for ErrorCode {
@@ -169,58 +100,23 @@ pub struct ErrorDetail {
 mod tests {
     use super::*;
 
-    const ALL: [ErrorCode; 38] = {
-        use ErrorCode::*;
-        [
-            InvalidRequest,
-            InvalidAmount,
-            InvalidCurrency,
-            IdempotencyKeyRequired,
-            WeakPassword,
-            InvalidCardNumber,
-            InvalidRoutingNumber,
-            InvalidUrl,
-            Unauthenticated,
-            InvalidCredentials,
-            Forbidden,
-            CsrfRejected,
-            PinRequired,
-            PinIncorrect,
-            PinLocked,
-            PinNotSet,
-            NotFound,
-            MethodNotAllowed,
-            IdempotencyKeyInUse,
-            HandleTaken,
-            PayloadTooLarge,
-            UnsupportedMediaType,
-            IdempotencyKeyMismatch,
-            InsufficientFunds,
-            SelfTransfer,
-            RecipientNotFound,
-            LimitExceeded,
-            CardDeclined,
-            CardExpired,
-            CheckoutNotOpen,
-            CheckoutExpired,
-            RefundExceedsPayment,
-            RequestNotOpen,
-            CancelWindowClosed,
-            NotACreator,
-            RateLimited,
-            InternalError,
-            ServiceUnavailable,
-        ]
-    };
-
     #[test]
     fn wire_name_matches_serde_name() {
-        for code in ALL {
+        for &code in ErrorCode::ALL {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
             let back: Result<ErrorCode, _> = serde_json::from_str(&json);
             assert_eq!(back.ok(), Some(code));
         }
+    }
+
+    #[test]
+    fn wire_names_are_unique_snake_case() {
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
     }
 
     #[test]
