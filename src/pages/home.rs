@@ -8,7 +8,7 @@ use crate::text::{Text, t};
 #[component]
 pub fn Home() -> impl IntoView {
     view! {
-        <section class="card hero" aria-labelledby="home-title">
+        <section class="card" aria-labelledby="home-title">
             <h1 id="home-title">{t(Text::HomeTitle)}</h1>
             <p class="lead">{t(Text::HomeLead)}</p>
             <A href="/status" attr:class="button button-secondary">{t(Text::HomeStatusLink)}</A>
