@@ -6,10 +6,21 @@
 
 pub mod currency;
 pub mod error;
+pub mod handle;
 pub mod health;
 pub mod money;
+pub mod people;
+pub mod wallet;
 
 pub use currency::{Currency, CurrencyInfo};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use handle::{Handle, HandleError};
 pub use health::Health;
 pub use money::{Amount, Money, MoneyError};
+pub use people::{
+    LoginRequest, PasswordError, PinRequest, PublicProfile, Role, SignupRequest, User, UserResponse,
+};
+pub use wallet::{
+    Activity, ActivityKind, ActivityPage, ActivityResponse, ActivityStatus, Balance, Counterparty, Direction,
+    Wallet,
+};

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{Mutex, broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditReport};
@@ -15,8 +15,12 @@ use crate::reject::CreateAccountError;
 use crate::state_machine::TransferResult;
 use crate::store::Store;
 use crate::types::{
-    Account, AccountId, Balances, NewAccount, PendingRecord, Timestamp, Transfer, TransferId, TransferRequest,
+    Account, AccountId, Balances, LedgerChange, NewAccount, PendingRecord, Timestamp, Transfer, TransferId,
+    TransferRequest,
 };
+
+/// Changes a slow subscriber may fall behind by before it is told it lagged.
+const CHANGE_BUFFER: usize = 1_024;
 use crate::writer::{Command, Writer, WriterConfig};
 
 /// How a ledger batches and keeps time.
@@ -83,6 +87,9 @@ pub struct Ledger {
 #[derive(Debug)]
 struct Inner {
     store: Arc<Store>,
+    changes: broadcast::Sender<LedgerChange>,
+    /// PostgreSQL: the task that turns `NOTIFY`s into [`LedgerChange`]s.
+    listener: Option<JoinHandle<()>>,
     commands: mpsc::Sender<Command>,
     writer: Mutex<Option<JoinHandle<()>>>,
     metrics: Arc<LedgerMetrics>,
@@ -101,6 +108,8 @@ impl Ledger {
         let metrics = Arc::new(LedgerMetrics::default());
         let (commands, receiver) = mpsc::channel(config.queue_capacity.max(1));
         let read_only = config.read_only;
+        let (changes, _) = broadcast::channel(CHANGE_BUFFER);
+        let listener = store.spawn_change_listener(changes.clone()).await?;
         let writer = Writer {
             store: store.clone(),
             config: WriterConfig {
@@ -110,11 +119,14 @@ impl Ledger {
             },
             clock: config.clock,
             metrics: metrics.clone(),
+            announce: listener.is_none().then(|| changes.clone()),
         };
         let handle = (!read_only).then(|| tokio::spawn(writer.run(receiver)));
         Ok(Ledger {
             inner: Arc::new(Inner {
                 store,
+                changes,
+                listener,
                 commands,
                 writer: Mutex::new(handle),
                 metrics,
@@ -127,6 +139,13 @@ impl Ledger {
     /// Opens `url` for reading only: see [`LedgerConfig::read_only`].
     pub async fn open_read_only(url: &str) -> Result<Ledger, LedgerError> {
         Ledger::open_with(url, LedgerConfig { read_only: true, ..LedgerConfig::default() }).await
+    }
+
+    /// Committed changes, as they happen: which accounts' balances moved. On PostgreSQL this
+    /// includes batches committed by other server instances on the same database. A receiver
+    /// that falls behind gets `Lagged` and should treat it as [`LedgerChange::Everything`].
+    pub fn subscribe(&self) -> broadcast::Receiver<LedgerChange> {
+        self.inner.changes.subscribe()
     }
 
     /// `"sqlite"` or `"postgres"`.
@@ -208,6 +227,17 @@ impl Ledger {
         self.inner.store.account_transfers(account, page.before, page.limit).await
     }
 
+    /// An account's transfers after `after` (all of them when `None`), oldest first: what a
+    /// live stream that last saw `after` has missed.
+    pub async fn account_transfers_after(
+        &self,
+        account: AccountId,
+        after: Option<Timestamp>,
+        limit: u32,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        self.inner.store.account_transfers_after(account, after, limit).await
+    }
+
     /// The account's balances as they stood at `at` (after every transfer with a timestamp at
     /// or before it). `None` if the account does not exist.
     pub async fn balance_at(
@@ -249,6 +279,9 @@ impl Ledger {
             if let Err(error) = handle.await {
                 tracing::error!(%error, "ledger writer ended abnormally");
             }
+        }
+        if let Some(listener) = &self.inner.listener {
+            listener.abort();
         }
         self.inner.store.close().await;
     }

@@ -32,7 +32,7 @@ pub use metrics::{Histogram, HistogramSnapshot, LedgerMetrics};
 pub use reject::{CreateAccountError, CreateTransferError};
 pub use state_machine::{TransferOutcome, TransferResult};
 pub use types::{
-    Account, AccountFlags, AccountId, Balances, FailedTransfer, MAX_BALANCE, Movement, NewAccount,
-    PendingRecord, PendingState, Timestamp, Transfer, TransferFlags, TransferId, TransferKind,
+    Account, AccountFlags, AccountId, Balances, FailedTransfer, LedgerChange, MAX_BALANCE, Movement,
+    NewAccount, PendingRecord, PendingState, Timestamp, Transfer, TransferFlags, TransferId, TransferKind,
     TransferRequest,
 };

@@ -351,6 +351,24 @@ pub struct PendingRecord {
     pub resolved_by: Option<TransferId>,
 }
 
+/// What a committed batch changed, for whoever waits on [`crate::Ledger::subscribe`]: the
+/// accounts whose balances moved, or (after a lost notification connection) a hint that any
+/// account may have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LedgerChange {
+    Accounts(std::sync::Arc<[AccountId]>),
+    Everything,
+}
+
+impl LedgerChange {
+    pub fn touches(&self, account: AccountId) -> bool {
+        match self {
+            LedgerChange::Accounts(accounts) => accounts.contains(&account),
+            LedgerChange::Everything => true,
+        }
+    }
+}
+
 /// A request the ledger rejected after its idempotency check, recorded under the request's
 /// id so that resubmitting it returns the same rejection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,7 +19,7 @@ use crate::metrics::LedgerMetrics;
 use crate::reject::CreateAccountError;
 use crate::state_machine::{Execution, TransferResult};
 use crate::store::Store;
-use crate::types::{Account, NewAccount, TransferRequest};
+use crate::types::{Account, AccountId, LedgerChange, NewAccount, TransferRequest};
 
 pub(crate) type AccountResults = Vec<Result<(Account, bool), CreateAccountError>>;
 
@@ -49,6 +49,9 @@ pub(crate) struct Writer {
     pub config: WriterConfig,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<LedgerMetrics>,
+    /// Where committed changes are announced, when the store does not announce them itself
+    /// (PostgreSQL does, with `NOTIFY` inside the batch, so every instance hears them).
+    pub announce: Option<tokio::sync::broadcast::Sender<LedgerChange>>,
 }
 
 type Submission = (Vec<TransferRequest>, oneshot::Sender<Result<Vec<TransferResult>, LedgerError>>);
@@ -155,6 +158,14 @@ impl Writer {
         match self.store.transfer_batch(self.clock.now(), submissions).await {
             Ok(execution) => {
                 self.record(started, &execution);
+                if let Some(announce) = &self.announce {
+                    let accounts: Vec<AccountId> =
+                        execution.writes.accounts.iter().map(|(id, _)| *id).collect();
+                    if !accounts.is_empty() {
+                        // Nobody listening is fine.
+                        let _ = announce.send(LedgerChange::Accounts(accounts.into()));
+                    }
+                }
                 Ok(execution.results)
             }
             Err(error) => {

@@ -15,8 +15,8 @@ use crate::error::LedgerError;
 use crate::reject::CreateAccountError;
 use crate::state_machine::{self, Execution, Snapshot, WriteSet};
 use crate::types::{
-    Account, AccountFlags, AccountId, Balances, NewAccount, PendingRecord, Timestamp, Transfer, TransferId,
-    TransferKind, TransferRequest,
+    Account, AccountFlags, AccountId, Balances, LedgerChange, NewAccount, PendingRecord, Timestamp, Transfer,
+    TransferId, TransferKind, TransferRequest,
 };
 
 pub(crate) use postgres::PostgresStore;
@@ -45,6 +45,22 @@ pub(crate) static ACCOUNT_TRANSFERS: std::sync::LazyLock<String> = std::sync::La
          ORDER BY timestamp DESC LIMIT $3"
     )
 });
+
+/// An account's transfers strictly after `$2`, oldest first, at most `$3`.
+pub(crate) static ACCOUNT_TRANSFERS_AFTER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let columns = rows::TRANSFER_COLUMNS;
+    format!(
+        "SELECT * FROM (SELECT {columns} FROM transfers \
+             WHERE debit_account_id = $1 AND timestamp > $2 ORDER BY timestamp LIMIT $3) AS d \
+         UNION ALL \
+         SELECT * FROM (SELECT {columns} FROM transfers \
+             WHERE credit_account_id = $1 AND timestamp > $2 ORDER BY timestamp LIMIT $3) AS c \
+         ORDER BY timestamp LIMIT $3"
+    )
+});
+
+/// The channel on which PostgreSQL batches announce the accounts they changed.
+pub(crate) const CHANGE_CHANNEL: &str = "purse_ledger_changes";
 
 /// The latest transfer touching account `$1` at or before `$2`.
 pub(crate) static LATEST_TRANSFER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -288,8 +304,34 @@ impl Store {
     ) -> Result<Vec<Transfer>, LedgerError> {
         let before = before.map_or(i64::MAX, Timestamp::as_nanos);
         match self {
-            Store::Sqlite(store) => store.account_transfers(account.0, before, limit).await,
-            Store::Postgres(store) => store.account_transfers(account.0, before, limit).await,
+            Store::Sqlite(store) => store.account_query(&ACCOUNT_TRANSFERS, account.0, before, limit).await,
+            Store::Postgres(store) => store.account_query(&ACCOUNT_TRANSFERS, account.0, before, limit).await,
+        }
+    }
+
+    pub(crate) async fn account_transfers_after(
+        &self,
+        account: AccountId,
+        after: Option<Timestamp>,
+        limit: u32,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        let after = after.map_or(i64::MIN, Timestamp::as_nanos);
+        let sql = &ACCOUNT_TRANSFERS_AFTER;
+        match self {
+            Store::Sqlite(store) => store.account_query(sql, account.0, after, limit).await,
+            Store::Postgres(store) => store.account_query(sql, account.0, after, limit).await,
+        }
+    }
+
+    /// PostgreSQL: a task listening for other writers' (and our own) `NOTIFY`s. SQLite: none,
+    /// the writer announces its own batches.
+    pub(crate) async fn spawn_change_listener(
+        &self,
+        changes: tokio::sync::broadcast::Sender<LedgerChange>,
+    ) -> Result<Option<tokio::task::JoinHandle<()>>, LedgerError> {
+        match self {
+            Store::Sqlite(_) => Ok(None),
+            Store::Postgres(store) => store.spawn_change_listener(changes).await.map(Some),
         }
     }
 

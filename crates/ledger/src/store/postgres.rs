@@ -7,21 +7,22 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
+use tokio::sync::broadcast;
 
 use super::rows::{
     self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS_T,
     TransferRow, TransferWithStateRow,
 };
 use super::{
-    ACCOUNT_TRANSFERS, AuditVisitor, BatchKeys, BatchTx, LATEST_TRANSFER, MAX_EXPIRIES_PER_BATCH, batch_base,
+    AuditVisitor, BatchKeys, BatchTx, CHANGE_CHANNEL, LATEST_TRANSFER, MAX_EXPIRIES_PER_BATCH, batch_base,
     redact,
 };
 use crate::error::LedgerError;
 use crate::state_machine::{Snapshot, WriteSet};
 use crate::types::PendingRecord;
-use crate::types::{Account, FailedTransfer, Timestamp, Transfer, TransferId};
+use crate::types::{Account, AccountId, FailedTransfer, LedgerChange, Timestamp, Transfer, TransferId};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -69,6 +70,40 @@ impl PostgresStore {
         Ok(PostgresBatch { tx: self.pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await? })
     }
 
+    /// Listens on [`CHANGE_CHANNEL`] and republishes every batch's changed accounts. After a
+    /// lost connection (notifications may have been missed) it publishes `Everything`.
+    pub(crate) async fn spawn_change_listener(
+        &self,
+        changes: broadcast::Sender<LedgerChange>,
+    ) -> Result<tokio::task::JoinHandle<()>, LedgerError> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANGE_CHANNEL).await?;
+        Ok(tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => {
+                        let accounts: Vec<AccountId> = notification
+                            .payload()
+                            .split(',')
+                            .filter_map(|id| id.parse().ok())
+                            .map(AccountId)
+                            .collect();
+                        let _ = changes.send(LedgerChange::Accounts(accounts.into()));
+                    }
+                    Ok(None) => {
+                        tracing::warn!("ledger change listener reconnected; announcing a full refresh");
+                        let _ = changes.send(LedgerChange::Everything);
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "ledger change listener failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        let _ = changes.send(LedgerChange::Everything);
+                    }
+                }
+            }
+        }))
+    }
+
     pub(crate) async fn ping(&self) -> Result<(), LedgerError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -95,15 +130,18 @@ impl PostgresStore {
         select_transfers(&mut connection, ids).await
     }
 
-    pub(crate) async fn account_transfers(
+    /// One of the per-account transfer queries (`ACCOUNT_TRANSFERS`, `ACCOUNT_TRANSFERS_AFTER`):
+    /// binds the account, the timestamp bound and the limit.
+    pub(crate) async fn account_query(
         &self,
+        sql: &str,
         account: i64,
-        before: i64,
+        bound: i64,
         limit: u32,
     ) -> Result<Vec<Transfer>, LedgerError> {
-        let rows: Vec<TransferRow> = sqlx::query_as(&ACCOUNT_TRANSFERS)
+        let rows: Vec<TransferRow> = sqlx::query_as(sql)
             .bind(account)
-            .bind(before)
+            .bind(bound)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
@@ -142,6 +180,28 @@ async fn select_transfers(
     .fetch_all(&mut *connection)
     .await?;
     rows.into_iter().map(TransferWithStateRow::into_parts).collect()
+}
+
+/// The changed accounts as comma-separated ids, in payloads under PostgreSQL's 8,000-byte
+/// `NOTIFY` limit.
+fn change_payloads(accounts: &[(AccountId, crate::types::Balances)]) -> Vec<String> {
+    const MAX_PAYLOAD_BYTES: usize = 7_000;
+    let mut payloads = Vec::new();
+    let mut current = String::new();
+    for (id, _) in accounts {
+        let id = id.0.to_string();
+        if !current.is_empty() && current.len() + 1 + id.len() > MAX_PAYLOAD_BYTES {
+            payloads.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(',');
+        }
+        current.push_str(&id);
+    }
+    if !current.is_empty() {
+        payloads.push(current);
+    }
+    payloads
 }
 
 /// One `Vec` per column, for `UNNEST`.
@@ -336,6 +396,14 @@ impl BatchTx for PostgresBatch {
             columns.bind(sqlx::query(&sql)).execute(&mut *self.tx).await?;
         }
 
+        // Every instance listening hears which accounts moved, when (and only if) this commits.
+        for payload in change_payloads(&writes.accounts) {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGE_CHANNEL)
+                .bind(payload)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         self.set_last_timestamp(writes.last_timestamp.as_nanos()).await
     }
 

@@ -23,7 +23,7 @@ use super::rows::{
     self, ACCOUNT_COLUMNS, AccountRow, FAILED_COLUMNS, FailedRow, FailedValues, TRANSFER_COLUMNS,
     TRANSFER_COLUMNS_T, TransferRow, TransferWithStateRow,
 };
-use super::{ACCOUNT_TRANSFERS, AuditVisitor, BatchKeys, BatchTx, LATEST_TRANSFER, MAX_EXPIRIES_PER_BATCH};
+use super::{AuditVisitor, BatchKeys, BatchTx, LATEST_TRANSFER, MAX_EXPIRIES_PER_BATCH};
 use crate::error::LedgerError;
 use crate::state_machine::{Snapshot, WriteSet};
 use crate::types::PendingRecord;
@@ -150,15 +150,18 @@ impl SqliteStore {
         select_transfers(&mut connection, ids).await
     }
 
-    pub(crate) async fn account_transfers(
+    /// One of the per-account transfer queries (`ACCOUNT_TRANSFERS`, `ACCOUNT_TRANSFERS_AFTER`):
+    /// binds the account, the timestamp bound and the limit.
+    pub(crate) async fn account_query(
         &self,
+        sql: &str,
         account: i64,
-        before: i64,
+        bound: i64,
         limit: u32,
     ) -> Result<Vec<Transfer>, LedgerError> {
-        let rows: Vec<TransferRow> = sqlx::query_as(&ACCOUNT_TRANSFERS)
+        let rows: Vec<TransferRow> = sqlx::query_as(sql)
             .bind(account)
-            .bind(before)
+            .bind(bound)
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
             .await?;

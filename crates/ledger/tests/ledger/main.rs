@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod changes;
 mod concurrency;
 mod engine;
 mod model;
