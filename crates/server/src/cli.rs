@@ -14,6 +14,12 @@ use purse_ledger::Ledger;
 use tokio::net::TcpListener;
 
 use crate::state::AppState;
+use std::sync::Arc;
+
+use purse_ledger::SystemClock;
+
+use crate::auth::Passwords;
+use crate::db::Db;
 use crate::static_site::StaticSite;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/purse.db";
@@ -104,20 +110,36 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let stop = shutdown_signal();
     let listener =
         TcpListener::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
-    let ledger = Ledger::open(&args.database.database_url).await.context("cannot open the ledger")?;
-    if args.demo {
-        crate::demo::seed(&ledger).await.context("cannot load the demo data")?;
-    }
+    let url = &args.database.database_url;
+    let ledger = Ledger::open(url).await.context("cannot open the ledger")?;
+    let db = Db::open(url).await.context("cannot open the server's tables")?;
     let site = StaticSite::load(&args.static_dir);
+    let state =
+        AppState::new(ledger.clone(), db.clone(), site, Arc::new(SystemClock), Passwords::production())
+            .await
+            .context("cannot read the server's secrets")?;
+    if args.demo {
+        crate::demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
+    }
     let addr = listener.local_addr().context("cannot read the listening address")?;
     tracing::info!(%addr, database = ledger.backend(), demo = args.demo, "Purse is listening");
     eprintln!("Purse is running at http://{addr}/ (database: {}). Stop it with Ctrl-C.", ledger.backend());
+    if args.demo {
+        eprintln!("{}", crate::demo::sign_in_help(&format!("http://{addr}/")));
+    }
 
-    let app = crate::app(AppState::new(ledger.clone(), site));
+    let app = crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let stopping = state.clone();
+    let stop = async move {
+        stop.await;
+        // Live event streams end, so the graceful stop does not wait on them forever.
+        stopping.begin_stopping();
+    };
     let served = axum::serve(listener, app).with_graceful_shutdown(stop).await;
     // In-flight requests are done; now commit whatever the ledger writer still holds.
     tracing::info!("stopping: flushing the ledger");
     ledger.shutdown().await;
+    db.close().await;
     served.context("the server stopped with an error")
 }
 

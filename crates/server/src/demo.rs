@@ -1,90 +1,95 @@
-//! `--demo`: a small, fixed set of ledger accounts and transfers, so a fresh server has
-//! something to show. Idempotent by construction: fixed ids, and a transfer's id is its
-//! idempotency key, so loading twice changes nothing.
+//! `--demo`: the people of the demo, once. `alice` and `bob` (members), `lina` and `omar`
+//! (creators), `souq_books` (a merchant), each with password [`PASSWORD`] and PIN [`PIN`];
+//! alice and bob get 500.00 USD each from the demo-funding account, through ordinary ledger
+//! transfers. Idempotent: people are created only if their handle is free, and the funding
+//! transfers have fixed ids (a transfer's id is its idempotency key).
 
-use purse_api::{Amount, Currency};
-use purse_ledger::{AccountFlags, AccountId, Ledger, Movement, NewAccount, TransferRequest};
+use purse_api::{ActivityKind, Amount, Currency, Handle};
+use purse_ledger::{AccountFlags, Ledger, Movement, NewAccount, TransferRequest};
 
-/// What an account is for (the ledger's account `code`).
-pub mod account_code {
-    pub const USER_WALLET: u16 = 1;
-    pub const MERCHANT: u16 = 2;
-    pub const PLATFORM_FEES: u16 = 3;
-    pub const CARD_CLEARING: u16 = 4;
-    pub const BANK_CLEARING: u16 = 5;
-}
+use crate::activity::kind_name;
+use crate::api::people::create_person;
+use crate::auth::{ROLE_CREATOR, ROLE_MERCHANT};
+use crate::codes;
+use crate::error::AppError;
+use crate::state::AppState;
 
-/// Why money moved (the ledger's transfer `code`).
-pub mod transfer_code {
-    pub const P2P: u16 = 1;
-    pub const TIP: u16 = 2;
-    pub const CHECKOUT: u16 = 3;
-    pub const DEPOSIT: u16 = 5;
-}
+pub const PASSWORD: &str = "purse-demo-pass";
+pub const PIN: &str = "1234";
 
-pub const BANK_CLEARING: AccountId = AccountId(1);
-pub const PLATFORM_FEES: AccountId = AccountId(2);
-/// Demo wallets.
-pub const WALLETS: [AccountId; 3] = [AccountId(1001), AccountId(1002), AccountId(1003)];
+/// `(handle, display name, roles, funded)`.
+const PEOPLE: [(&str, &str, i64, bool); 5] = [
+    ("alice", "Alice Martin", 0, true),
+    ("bob", "Bob Okafor", 0, true),
+    ("lina", "Lina Haddad", ROLE_CREATOR, false),
+    ("omar", "Omar Farouk", ROLE_CREATOR, false),
+    ("souq_books", "Souq Books", ROLE_MERCHANT, false),
+];
 
-/// Loads the demo data; returns how many rows were new.
-pub async fn seed(ledger: &Ledger) -> anyhow::Result<usize> {
-    let usd = Currency::Usd;
-    let mut accounts = vec![
-        NewAccount {
-            id: BANK_CLEARING,
-            currency: usd,
-            code: account_code::BANK_CLEARING,
-            flags: AccountFlags::NONE,
-        },
-        NewAccount {
-            id: PLATFORM_FEES,
-            currency: usd,
-            code: account_code::PLATFORM_FEES,
-            flags: AccountFlags::NONE,
-        },
-    ];
-    for wallet in WALLETS {
-        accounts.push(NewAccount {
-            id: wallet,
-            currency: usd,
-            code: account_code::USER_WALLET,
-            flags: AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS,
-        });
-    }
+/// Funding transfer ids: fixed, one per funded person, below any id the server hands out.
+const FUNDING_IDS: [i64; 2] = [101, 102];
+
+/// Loads the demo data; returns how many people were new.
+pub async fn seed(state: &AppState) -> Result<usize, AppError> {
+    ensure_demo_funding(&state.ledger).await?;
     let mut created = 0;
-    for (account, result) in accounts.iter().zip(ledger.create_accounts(accounts.clone()).await?) {
-        let outcome = result.map_err(|reason| anyhow::anyhow!("demo {}: {reason}", account.id))?;
-        created += usize::from(outcome.created);
+    let mut funded = Vec::new();
+    for (handle, display_name, roles, fund) in PEOPLE {
+        let handle = Handle::parse(handle).map_err(AppError::internal)?;
+        let user = match state.db.user_by_handle(handle.as_str()).await.map_err(AppError::unavailable)? {
+            Some(user) => user,
+            None => {
+                created += 1;
+                create_person(state, &handle, display_name, PASSWORD, Some(PIN), roles).await?
+            }
+        };
+        if fund {
+            funded.push(user.id);
+        }
     }
-
-    let minor = |amount: &str| -> anyhow::Result<u64> {
-        let amount = Amount::parse(amount, usd.code())?;
-        Ok(u64::try_from(amount.to_minor())?)
-    };
-    let movement = |debit: AccountId, credit: AccountId, amount: u64, code: u16| Movement {
-        debit_account_id: debit,
-        credit_account_id: credit,
-        amount,
-        currency: usd,
-        code,
-    };
-    let (deposit, p2p, tip) = (minor("100.00")?, minor("12.50")?, minor("3.00")?);
-    let mut transfers: Vec<TransferRequest> = WALLETS
-        .iter()
-        .map(|wallet| {
-            TransferRequest::posted(
-                wallet.0,
-                movement(BANK_CLEARING, *wallet, deposit, transfer_code::DEPOSIT),
-            )
-        })
-        .collect();
-    transfers.push(TransferRequest::posted(2_001, movement(WALLETS[0], WALLETS[1], p2p, transfer_code::P2P)));
-    transfers.push(TransferRequest::posted(2_002, movement(WALLETS[1], WALLETS[2], tip, transfer_code::TIP)));
-    for (request, result) in transfers.iter().zip(ledger.create_transfers(transfers.clone()).await?) {
-        let outcome = result.map_err(|reason| anyhow::anyhow!("demo {}: {reason}", request.id))?;
-        created += usize::from(outcome.created);
+    let amount = Amount::parse("500.00", "USD").map_err(AppError::internal)?;
+    let amount = u64::try_from(amount.to_minor()).map_err(AppError::internal)?;
+    for (user_id, transfer_id) in funded.into_iter().zip(FUNDING_IDS) {
+        state
+            .db
+            .put_note(transfer_id, &kind_name(ActivityKind::Deposit), Some("Demo funds"))
+            .await
+            .map_err(AppError::unavailable)?;
+        let request = TransferRequest::posted(
+            transfer_id,
+            Movement {
+                debit_account_id: codes::DEMO_FUNDING,
+                credit_account_id: codes::wallet_of(user_id),
+                amount,
+                currency: Currency::Usd,
+                code: codes::transfer::DEPOSIT,
+            },
+        );
+        state.ledger.create_transfer(request).await?.map_err(AppError::internal)?;
     }
     tracing::info!(created, "demo data loaded");
     Ok(created)
+}
+
+/// The account demo money comes from: it may go as negative as it likes.
+async fn ensure_demo_funding(ledger: &Ledger) -> Result<(), AppError> {
+    let account = NewAccount {
+        id: codes::DEMO_FUNDING,
+        currency: Currency::Usd,
+        code: codes::account::DEMO_FUNDING,
+        flags: AccountFlags::NONE,
+    };
+    for result in ledger.create_accounts(vec![account]).await? {
+        result.map_err(AppError::internal)?;
+    }
+    Ok(())
+}
+
+/// How to use the demo, for the terminal.
+pub fn sign_in_help(base_url: &str) -> String {
+    let handles: Vec<&str> = PEOPLE.iter().map(|(handle, ..)| *handle).collect();
+    format!(
+        "Demo: open {base_url} and sign in as {} with password {PASSWORD}; payment PIN {PIN}.",
+        handles.join(", ")
+    )
 }

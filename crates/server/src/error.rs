@@ -14,13 +14,20 @@ pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds until trying again makes sense (`429`, `pin_locked`): sent as `Retry-After`.
+    pub retry_after_s: Option<i64>,
     /// For 5xx only: what actually happened, for the log; never sent to the client.
     cause: Option<String>,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> AppError {
-        AppError { code, message: message.into(), field: None, cause: None }
+        AppError { code, message: message.into(), field: None, retry_after_s: None, cause: None }
+    }
+
+    pub fn retry_after(mut self, seconds: i64) -> AppError {
+        self.retry_after_s = Some(seconds);
+        self
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> AppError {
@@ -42,6 +49,7 @@ impl AppError {
             code: ErrorCode::InternalError,
             message: "Something went wrong on our side. Nothing was changed; please try again.".into(),
             field: None,
+            retry_after_s: None,
             cause: Some(cause.to_string()),
         }
     }
@@ -52,6 +60,7 @@ impl AppError {
             code: ErrorCode::ServiceUnavailable,
             message: "Purse is temporarily unavailable. Please try again shortly.".into(),
             field: None,
+            retry_after_s: None,
             cause: Some(cause.to_string()),
         }
     }

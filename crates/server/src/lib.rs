@@ -4,12 +4,20 @@
 //! `app(state).oneshot(request)` and no socket. [`cli`] is the command line: `serve` and
 //! `audit`.
 
+pub mod activity;
 pub mod api;
+pub mod auth;
 pub mod cli;
+pub mod codes;
+pub mod db;
 pub mod demo;
 pub mod error;
+pub mod ids;
 pub mod json;
+pub mod limits;
 pub mod metrics;
+pub mod pin;
+pub mod query;
 pub mod state;
 pub mod static_site;
 
@@ -56,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .fallback_service(spa)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::csrf))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(middleware::from_fn(timeout))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, site.csp.clone()))

@@ -3,26 +3,63 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use purse_ledger::Ledger;
+use purse_ledger::{Clock, Ledger};
+use tokio::sync::watch;
 
+use crate::auth::Passwords;
+use crate::db::{Db, DbError};
+use crate::ids::Ids;
 use crate::metrics::HttpMetrics;
 use crate::static_site::StaticSite;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub ledger: Ledger,
+    pub db: Db,
     pub site: Arc<StaticSite>,
     pub http_metrics: Arc<HttpMetrics>,
     pub started: Instant,
+    /// Time for sessions, limits and locks; tests move it by hand.
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<Ids>,
+    pub passwords: Passwords,
+    /// Becomes `true` when the server is stopping: live streams end so the stop can finish.
+    pub stopping: watch::Receiver<bool>,
+    stop: Arc<watch::Sender<bool>>,
 }
 
 impl AppState {
-    pub fn new(ledger: Ledger, site: StaticSite) -> AppState {
-        AppState {
+    /// Reads (or, on a new database, creates) the shared secrets and assembles the state.
+    pub async fn new(
+        ledger: Ledger,
+        db: Db,
+        site: StaticSite,
+        clock: Arc<dyn Clock>,
+        passwords: Passwords,
+    ) -> Result<AppState, DbError> {
+        let ids = Ids::new(db.secret("activity-ids").await?, db.secret("cursors").await?);
+        let (stop, stopping) = watch::channel(false);
+        Ok(AppState {
             ledger,
+            db,
             site: Arc::new(site),
             http_metrics: Arc::new(HttpMetrics::default()),
             started: Instant::now(),
-        }
+            clock,
+            ids: Arc::new(ids),
+            passwords,
+            stopping,
+            stop: Arc::new(stop),
+        })
+    }
+
+    /// Nanoseconds since the Unix epoch, by [`AppState::clock`].
+    pub fn now(&self) -> i64 {
+        self.clock.now().as_nanos()
+    }
+
+    /// Tells live streams to end (the server is shutting down).
+    pub fn begin_stopping(&self) {
+        let _ = self.stop.send(true);
     }
 }

@@ -24,7 +24,13 @@ use crate::state_machine::{Snapshot, WriteSet};
 use crate::types::PendingRecord;
 use crate::types::{Account, AccountId, FailedTransfer, LedgerChange, Timestamp, Transfer, TransferId};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+/// The ledger's migrations. Versions 1–999 are the ledger's; the server keeps its own tables
+/// in the same database with versions from 1000, so each migrator ignores the other's.
+fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 #[derive(Debug)]
 pub(crate) struct PostgresStore {
@@ -59,7 +65,7 @@ impl PostgresStore {
                 .await
                 .map_err(|e| LedgerError::Database(format!("no Purse ledger at {}: {e}", redact(url))))?;
         } else {
-            MIGRATOR.run(&pool).await?;
+            migrator().run(&pool).await?;
         }
         Ok(PostgresStore { pool })
     }

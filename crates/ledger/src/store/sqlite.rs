@@ -29,7 +29,13 @@ use crate::state_machine::{Snapshot, WriteSet};
 use crate::types::PendingRecord;
 use crate::types::{Account, FailedTransfer, Timestamp, Transfer, TransferId};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+/// The ledger's migrations. Versions 1–999 are the ledger's; the server keeps its own tables
+/// in the same database with versions from 1000, so each migrator ignores the other's.
+fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 #[derive(Debug)]
 pub(crate) struct SqliteStore {
@@ -99,7 +105,7 @@ impl SqliteStore {
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .map_err(open_error)?;
-        MIGRATOR.run(&writer).await?;
+        migrator().run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone().read_only(true))

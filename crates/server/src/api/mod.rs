@@ -1,10 +1,14 @@
 //! The `/api/v1` router. One module per area; this one holds the operational endpoints.
 
+pub mod events;
+pub mod people;
+pub mod wallet;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use purse_api::{ErrorCode, Health};
 
 use crate::error::AppError;
@@ -14,6 +18,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi))
+        .route("/auth/signup", post(people::signup))
+        .route("/auth/login", post(people::login))
+        .route("/auth/logout", post(people::logout))
+        .route("/me", get(people::me))
+        .route("/me/pin", put(people::set_pin))
+        .route("/users/{handle}", get(people::profile))
+        .route("/wallet", get(wallet::wallet))
+        .route("/activity", get(wallet::activity_page))
+        .route("/activity/{id}", get(wallet::activity_item))
+        .route("/events", get(events::stream))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

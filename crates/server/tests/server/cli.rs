@@ -157,7 +157,8 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     let output = run(&["audit", "--database-url", &url]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.starts_with("audit: clean (5 accounts, 5 transfers"), "{stdout}");
+    // The demo: the funding account and five wallets; two funding transfers.
+    assert!(stdout.starts_with("audit: clean (6 accounts, 2 transfers"), "{stdout}");
 }
 
 #[test]
@@ -168,11 +169,16 @@ fn audit_fails_on_a_tampered_ledger() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let ledger = purse_ledger::Ledger::open(&url).await.unwrap();
-        purse_server::demo::seed(&ledger).await.unwrap();
+        let db = purse_server::db::Db::open(&url).await.unwrap();
+        let site = purse_server::static_site::StaticSite::load(dir.path());
+        let clock = std::sync::Arc::new(purse_ledger::SystemClock);
+        let passwords = purse_server::auth::Passwords::for_tests();
+        let state = purse_server::AppState::new(ledger.clone(), db, site, clock, passwords).await.unwrap();
+        purse_server::demo::seed(&state).await.unwrap();
         ledger.shutdown().await;
         use sqlx::Connection;
         let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query("UPDATE accounts SET credits_posted = credits_posted + 100 WHERE id = 1001")
+        sqlx::query("UPDATE accounts SET credits_posted = credits_posted + 100 WHERE id = 1000000001")
             .execute(&mut connection)
             .await
             .unwrap();
@@ -182,5 +188,5 @@ fn audit_fails_on_a_tampered_ledger() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.starts_with("audit: "), "{stdout}");
     assert!(stdout.contains("violation"), "{stdout}");
-    assert!(stdout.contains("account 1001"), "{stdout}");
+    assert!(stdout.contains("account 1000000001"), "{stdout}");
 }

@@ -22,7 +22,7 @@ async fn health_says_ok_and_names_the_database() {
         assert_eq!(body["status"], "ok");
         assert_eq!(body["database"], db.backend);
         assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
-        app.ledger.shutdown().await;
+        app.stop().await;
     }
 }
 
@@ -64,14 +64,14 @@ async fn api_errors_have_the_documented_shape() {
         assert_eq!(body["error"]["code"], code, "{path}");
         assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{path}");
     }
-    app.ledger.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_requests_by_route_and_show_the_ledger() {
     let db = TestDb::sqlite();
     let app = TestApp::new(&db, db.dir.path()).await;
-    purse_server::demo::seed(&app.ledger).await.unwrap();
+    purse_server::demo::seed(&app.state).await.unwrap();
     app.get("/api/v1/healthz").await;
     app.get("/api/v1/healthz").await;
     app.get("/api/v1/nope/123").await;
@@ -83,15 +83,15 @@ async fn metrics_count_requests_by_route_and_show_the_ledger() {
         r#"purse_http_requests_total{method="GET",route="/api/v1/healthz",status="200"} 2"#,
         r#"purse_http_requests_total{method="GET",route="/api/{*rest}",status="404"} 1"#,
         r#"purse_http_request_duration_seconds_count{route="/api/v1/healthz"} 2"#,
-        // The demo's transfers are one submission: one batch.
-        "purse_ledger_batch_size_count 1",
-        "purse_ledger_commit_seconds_bucket{le=\"+Inf\"} 1",
-        "purse_ledger_transfers_created_total 5",
+        // The demo funds two people, one transfer (one batch) each.
+        "purse_ledger_batch_size_count 2",
+        "purse_ledger_commit_seconds_bucket{le=\"+Inf\"} 2",
+        "purse_ledger_transfers_created_total 2",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
     assert!(!text.contains("/nope/123"), "raw paths must not become labels");
-    app.ledger.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,7 +126,7 @@ async fn the_spa_is_served_with_its_routes_and_a_policy_that_lets_it_run() {
     // API answers carry the same headers.
     let (response, _) = app.get("/api/v1/healthz").await;
     assert!(response.headers().contains_key(header::CONTENT_SECURITY_POLICY));
-    app.ledger.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,7 +140,7 @@ async fn without_a_built_spa_the_api_still_answers() {
     assert!(text.contains("make run"), "{text}");
     let (response, _) = app.get("/api/v1/healthz").await;
     assert_eq!(response.status(), StatusCode::OK);
-    app.ledger.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -153,7 +153,7 @@ async fn the_openapi_document_describes_the_api() {
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/healthz"]["get"].is_object());
     assert!(spec["components"]["schemas"]["Error"].is_object());
-    app.ledger.shutdown().await;
+    app.stop().await;
 }
 
 #[derive(serde::Deserialize)]

@@ -3,10 +3,21 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+
 use axum::body::Body;
-use axum::http::{Request, Response};
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
-use purse_ledger::Ledger;
+use purse_api::Currency;
+use purse_ledger::{
+    AccountFlags, AccountId, Ledger, LedgerConfig, ManualClock, Movement, NewAccount, Timestamp,
+    TransferRequest,
+};
+use purse_server::auth::Passwords;
+use purse_server::codes;
+use purse_server::db::Db;
 use purse_server::static_site::StaticSite;
 use purse_server::{AppState, app};
 use tower::ServiceExt;
@@ -73,17 +84,67 @@ impl Drop for TestDb {
     }
 }
 
-/// A test application: the ledger, and a static folder (possibly empty).
+/// A test application on a fresh database, with a clock the test moves by hand.
 pub struct TestApp {
     pub ledger: Ledger,
     pub state: AppState,
+    pub clock: Arc<ManualClock>,
 }
+
+/// An answer: status, headers, body (parsed as JSON when it is JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: serde_json::Value,
+    pub raw: Vec<u8>,
+}
+
+impl Answer {
+    /// The API error code, for error answers.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        self.body["error"]["field"].as_str()
+    }
+
+    /// The session cookie this answer sets, as `name=value`.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("purse_session="))
+            .and_then(|v| v.split(';').next())
+            .map(str::to_string)
+    }
+}
+
+pub const START: i64 = 1_800_000_000_000_000_000;
 
 impl TestApp {
     pub async fn new(db: &TestDb, static_dir: &std::path::Path) -> TestApp {
-        let ledger = Ledger::open(&db.url).await.unwrap();
-        let state = AppState::new(ledger.clone(), StaticSite::load(static_dir));
-        TestApp { ledger, state }
+        let clock = Arc::new(ManualClock::new(Timestamp::from_nanos(START)));
+        TestApp::with_clock(db, static_dir, clock).await
+    }
+
+    /// Another instance on the same database (sharing `clock`).
+    pub async fn with_clock(db: &TestDb, static_dir: &std::path::Path, clock: Arc<ManualClock>) -> TestApp {
+        let config = LedgerConfig { clock: clock.clone(), ..LedgerConfig::default() };
+        let ledger = Ledger::open_with(&db.url, config).await.unwrap();
+        let server_db = Db::open(&db.url).await.unwrap();
+        let state = AppState::new(
+            ledger.clone(),
+            server_db,
+            StaticSite::load(static_dir),
+            clock.clone(),
+            Passwords::for_tests(),
+        )
+        .await
+        .unwrap();
+        TestApp { ledger, state, clock }
     }
 
     pub async fn send(&self, request: Request<Body>) -> (Response<()>, Vec<u8>) {
@@ -96,7 +157,137 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> (Response<()>, Vec<u8>) {
         self.send(Request::get(path).body(Body::empty()).unwrap()).await
     }
+
+    /// A request as a browser on this origin would send it, from `address`.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Answer {
+        self.call_with(method, path, cookie, body, &[]).await
+    }
+
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<serde_json::Value>,
+        extra_headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(path).header(header::HOST, "purse.test");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        for (name, value) in extra_headers {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        let mut request = request.body(body).unwrap();
+        let address: SocketAddr = "203.0.113.7:40000".parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(address));
+        let (response, raw) = self.send(request).await;
+        let body = serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null);
+        Answer { status: response.status(), headers: response.headers().clone(), body, raw }
+    }
+
+    /// Signs `handle` up (password `correct horse battery`) and returns the session cookie.
+    pub async fn sign_up(&self, handle: &str) -> String {
+        let answer = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/signup",
+                None,
+                Some(serde_json::json!({"handle": handle, "display_name": handle.to_uppercase(), "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+        answer.session_cookie().unwrap()
+    }
+
+    /// The person signed up as `handle`.
+    pub async fn user(&self, handle: &str) -> purse_server::db::UserRow {
+        self.state.db.user_by_handle(handle).await.unwrap().unwrap()
+    }
+
+    /// Moves `amount` (minor units) into `handle`'s wallet from the demo-funding account, as a
+    /// deposit with `note`, the way server code moves money: a ledger transfer plus its note.
+    pub async fn fund(
+        &self,
+        transfer_id: i64,
+        handle: &str,
+        amount: u64,
+        note: &str,
+    ) -> purse_ledger::Transfer {
+        let user = self.user(handle).await;
+        self.move_money(
+            transfer_id,
+            codes::DEMO_FUNDING,
+            codes::wallet_of(user.id),
+            amount,
+            "deposit",
+            Some(note),
+            false,
+        )
+        .await
+    }
+
+    /// A transfer between people (or any accounts), posted or pending.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn move_money(
+        &self,
+        transfer_id: i64,
+        from: AccountId,
+        to: AccountId,
+        amount: u64,
+        kind: &str,
+        note: Option<&str>,
+        pending: bool,
+    ) -> purse_ledger::Transfer {
+        self.ledger
+            .create_accounts(vec![NewAccount {
+                id: codes::DEMO_FUNDING,
+                currency: Currency::Usd,
+                code: codes::account::DEMO_FUNDING,
+                flags: AccountFlags::NONE,
+            }])
+            .await
+            .unwrap();
+        self.state.db.put_note(transfer_id, kind, note).await.unwrap();
+        let movement = Movement {
+            debit_account_id: from,
+            credit_account_id: to,
+            amount,
+            currency: Currency::Usd,
+            code: codes::transfer::P2P,
+        };
+        let request = if pending {
+            TransferRequest::pending(transfer_id, movement, 0)
+        } else {
+            TransferRequest::posted(transfer_id, movement)
+        };
+        self.ledger.create_transfer(request).await.unwrap().unwrap().transfer
+    }
+
+    pub fn advance(&self, seconds: u32) {
+        self.clock.advance_seconds(seconds);
+    }
+
+    pub async fn stop(self) {
+        self.ledger.shutdown().await;
+        self.state.db.close().await;
+    }
 }
+
+pub const PASSWORD: &str = "correct horse battery";
 
 pub fn json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes)

@@ -1,0 +1,153 @@
+//! A person's activity, built from the ledger's transfers (amounts, status, time: the truth)
+//! plus what the ledger does not hold (the note, the kind a person would call it, who the
+//! other side is).
+//!
+//! One activity per *originating* transfer: a posted transfer, or a pending one. Posts, voids
+//! and expiries are not activities of their own; they change the status (and, for a partial
+//! post, the amount) of the pending transfer's activity.
+
+use std::collections::HashMap;
+
+use purse_api::{Activity, ActivityKind, ActivityStatus, Counterparty, Currency, Direction, Handle, Money};
+use purse_ledger::{AccountId, PendingState, Transfer, TransferFlags, TransferId};
+
+use crate::codes;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Whether `transfer` starts an activity (rather than resolving one).
+pub fn is_originating(transfer: &Transfer) -> bool {
+    !transfer.flags.contains(TransferFlags::POST_PENDING)
+        && !transfer.flags.contains(TransferFlags::VOID_PENDING)
+}
+
+/// RFC 3339 UTC from ledger nanoseconds.
+pub fn rfc3339(nanos: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
+        .ok()
+        .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Builds activities for the owner of `wallet` from originating transfers, with every lookup
+/// they need done once for the whole list.
+pub async fn build(
+    state: &AppState,
+    wallet: AccountId,
+    transfers: &[Transfer],
+) -> Result<Vec<Activity>, AppError> {
+    // Pending states and, for posted holds, the amount actually posted.
+    let pending_ids: Vec<TransferId> =
+        transfers.iter().filter(|t| t.flags.contains(TransferFlags::PENDING)).map(|t| t.id).collect();
+    let records = state.ledger.lookup_transfers(&pending_ids).await?;
+    let states: HashMap<TransferId, (PendingState, Option<TransferId>)> =
+        records.iter().filter_map(|r| r.pending.map(|p| (r.transfer.id, (p.state, p.resolved_by)))).collect();
+    let post_ids: Vec<TransferId> = states
+        .values()
+        .filter(|(state, _)| *state == PendingState::Posted)
+        .filter_map(|(_, resolved_by)| *resolved_by)
+        .collect();
+    let posted_amounts: HashMap<TransferId, u64> = state
+        .ledger
+        .lookup_transfers(&post_ids)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.transfer.pending_id.map(|pending| (pending, r.transfer.amount)))
+        .collect();
+
+    // The people on the other side.
+    let other =
+        |t: &Transfer| if t.debit_account_id == wallet { t.credit_account_id } else { t.debit_account_id };
+    let mut owner_ids: Vec<i64> = transfers.iter().filter_map(|t| codes::owner_of(other(t))).collect();
+    owner_ids.sort_unstable();
+    owner_ids.dedup();
+    let people: HashMap<i64, Counterparty> = state
+        .db
+        .users_by_ids(&owner_ids)
+        .await
+        .map_err(AppError::unavailable)?
+        .into_iter()
+        .filter_map(|u| {
+            Some((
+                u.id,
+                Counterparty { handle: Handle::parse(&u.handle).ok()?, display_name: u.display_name },
+            ))
+        })
+        .collect();
+
+    let ids: Vec<i64> = transfers.iter().map(|t| t.id.0).collect();
+    let notes: HashMap<i64, (String, Option<String>)> = state
+        .db
+        .notes(&ids)
+        .await
+        .map_err(AppError::unavailable)?
+        .into_iter()
+        .map(|(id, kind, note)| (id, (kind, note)))
+        .collect();
+
+    Ok(transfers
+        .iter()
+        .map(|t| {
+            let (status, amount) = match states.get(&t.id) {
+                None => (ActivityStatus::Completed, t.amount),
+                Some((PendingState::Open, _)) => (ActivityStatus::Pending, t.amount),
+                Some((PendingState::Posted, _)) => {
+                    (ActivityStatus::Completed, posted_amounts.get(&t.id).copied().unwrap_or(t.amount))
+                }
+                Some((PendingState::Voided | PendingState::Expired, _)) => {
+                    (ActivityStatus::Canceled, t.amount)
+                }
+            };
+            let (kind, note) = match notes.get(&t.id.0) {
+                Some((kind, note)) => (parse_kind(kind).unwrap_or(codes::kind_of(t.code)), note.clone()),
+                None => (codes::kind_of(t.code), None),
+            };
+            Activity {
+                id: state.ids.encode("tr", t.id.0),
+                kind,
+                direction: if t.debit_account_id == wallet { Direction::Out } else { Direction::In },
+                status,
+                amount: money(amount, t.currency),
+                currency: t.currency,
+                fee: Money::zero(t.currency).amount_string(),
+                counterparty: codes::owner_of(other(t)).and_then(|id| people.get(&id).cloned()),
+                note,
+                created_at: rfc3339(t.timestamp.as_nanos()),
+            }
+        })
+        .collect())
+}
+
+fn money(minor: u64, currency: Currency) -> String {
+    Money::from_minor(i64::try_from(minor).unwrap_or(i64::MAX), currency).amount_string()
+}
+
+/// The kind as stored in a note (`snake_case`).
+fn parse_kind(text: &str) -> Option<ActivityKind> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
+}
+
+/// The wire name of a kind, for notes.
+pub fn kind_name(kind: ActivityKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000_123_456_789), "2023-11-14T22:13:20.123456789Z");
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for kind in [ActivityKind::Transfer, ActivityKind::Deposit, ActivityKind::Tip, ActivityKind::Interest]
+        {
+            assert_eq!(parse_kind(&kind_name(kind)), Some(kind));
+        }
+        assert_eq!(parse_kind("nonsense"), None);
+    }
+}

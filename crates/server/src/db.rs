@@ -1,0 +1,353 @@
+//! The server's own tables (people, sessions, rate limits, transfer notes, secrets), in the same
+//! database as the ledger but never the ledger's tables.
+//!
+//! Both backends run the same SQL text: sqlx accepts `$1`-style placeholders on SQLite too, and
+//! what differs (id lists) is written per backend. [`with_pool!`] writes a body once and
+//! compiles it for each pool type.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// The server's connection pool.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool `$db` holds.
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A database failure, as one line.
+#[derive(Debug, thiserror::Error)]
+#[error("database error: {0}")]
+pub struct DbError(pub String);
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> DbError {
+        DbError(error.to_string().split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for DbError {
+    fn from(error: sqlx::migrate::MigrateError) -> DbError {
+        DbError(format!("migration failed: {error}"))
+    }
+}
+
+/// A person as stored.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub public_id: String,
+    pub handle: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub pin_hash: Option<String>,
+    pub pin_failures: i64,
+    pub pin_locked_until: Option<i64>,
+    pub roles: i64,
+    pub created_at: i64,
+}
+
+const USER_COLUMNS: &str = "id, public_id, handle, display_name, password_hash, pin_hash, pin_failures, \
+     pin_locked_until, roles, created_at";
+
+/// A person to create.
+#[derive(Debug)]
+pub struct NewUser<'a> {
+    pub public_id: &'a str,
+    pub handle: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub pin_hash: Option<&'a str>,
+    pub roles: i64,
+    pub created_at: i64,
+}
+
+/// Why a person was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertUserError {
+    #[error("the handle is taken")]
+    HandleTaken,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+fn sqlite_migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.set_ignore_missing(true);
+    migrator
+}
+
+fn postgres_migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.set_ignore_missing(true);
+    migrator
+}
+
+impl Db {
+    /// Connects to the database the ledger uses (opened first, so the URL is known to be good)
+    /// and migrates the server's tables.
+    pub async fn open(url: &str) -> Result<Db, DbError> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+            sqlite_migrator().run(&pool).await?;
+            Ok(Db::Sqlite(pool))
+        } else {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await?;
+            postgres_migrator().run(&pool).await?;
+            Ok(Db::Postgres(pool))
+        }
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await);
+    }
+
+    /// The 32-byte secret called `name`, created (randomly, once, for every instance) if absent.
+    pub async fn secret(&self, name: &str) -> Result<[u8; 32], DbError> {
+        let fresh = crate::auth::random_bytes::<32>();
+        let value: Vec<u8> = with_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(fresh.to_vec())
+            .execute(pool)
+            .await?;
+            sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(pool)
+                .await?
+        });
+        value.try_into().map_err(|_| DbError(format!("secret {name} is not 32 bytes")))
+    }
+
+    pub async fn insert_user(&self, user: NewUser<'_>) -> Result<UserRow, InsertUserError> {
+        let sql = format!(
+            "INSERT INTO users (public_id, handle, display_name, password_hash, pin_hash, roles, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
+        );
+        let result: Result<UserRow, sqlx::Error> = with_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(user.public_id)
+                .bind(user.handle)
+                .bind(user.display_name)
+                .bind(user.password_hash)
+                .bind(user.pin_hash)
+                .bind(user.roles)
+                .bind(user.created_at)
+                .fetch_one(pool)
+                .await
+        });
+        match result {
+            Ok(row) => Ok(row),
+            Err(error) if error.as_database_error().is_some_and(|e| e.is_unique_violation()) => {
+                Err(InsertUserError::HandleTaken)
+            }
+            Err(error) => Err(InsertUserError::Db(error.into())),
+        }
+    }
+
+    pub async fn user_by_handle(&self, handle: &str) -> Result<Option<UserRow>, DbError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE handle = $1");
+        Ok(with_pool!(self, |pool| sqlx::query_as(&sql).bind(handle).fetch_optional(pool).await?))
+    }
+
+    pub async fn users_by_ids(&self, ids: &[i64]) -> Result<Vec<UserRow>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                let sql =
+                    format!("SELECT {USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each($1))");
+                sqlx::query_as(&sql).bind(format!("[{}]", list.join(","))).fetch_all(pool).await?
+            }
+            Db::Postgres(pool) => {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ANY($1)");
+                sqlx::query_as(&sql).bind(ids).fetch_all(pool).await?
+            }
+        })
+    }
+
+    pub async fn set_pin(&self, user_id: i64, pin_hash: &str) -> Result<(), DbError> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE users SET pin_hash = $1, pin_failures = 0, pin_locked_until = NULL WHERE id = $2",
+            )
+            .bind(pin_hash)
+            .bind(user_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Counts a wrong PIN; at `lock_after` wrong in a row, locks until `lock_until`. Returns
+    /// the failures so far and the lock, as stored.
+    pub async fn record_pin_failure(
+        &self,
+        user_id: i64,
+        lock_after: i64,
+        lock_until: i64,
+    ) -> Result<(i64, Option<i64>), DbError> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "UPDATE users SET pin_failures = pin_failures + 1, \
+                     pin_locked_until = CASE WHEN pin_failures + 1 >= $1 THEN $2 ELSE pin_locked_until END \
+                 WHERE id = $3 RETURNING pin_failures, pin_locked_until",
+            )
+            .bind(lock_after)
+            .bind(lock_until)
+            .bind(user_id)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// A right PIN ends the run of wrong ones (and any expired lock).
+    pub async fn clear_pin_failures(&self, user_id: i64) -> Result<(), DbError> {
+        with_pool!(self, |pool| {
+            sqlx::query("UPDATE users SET pin_failures = 0, pin_locked_until = NULL WHERE id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    pub async fn insert_session(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: i64,
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash.to_vec())
+            .bind(user_id)
+            .bind(created_at)
+            .bind(expires_at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// The person a live session belongs to.
+    pub async fn session_user(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<UserRow>, DbError> {
+        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(&sql).bind(token_hash.to_vec()).bind(now).fetch_optional(pool).await?
+        }))
+    }
+
+    pub async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), DbError> {
+        with_pool!(self, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash.to_vec())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Counts one hit on `key` in a fixed window of `window` starting at the first hit;
+    /// returns the count in the current window and when it started.
+    pub async fn hit(&self, key: &str, now: i64, window: i64) -> Result<(i64, i64), DbError> {
+        Ok(with_pool!(self, |pool| {
+            sqlx::query_as(
+                "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                     count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
+                     window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
+                 RETURNING count, window_start",
+            )
+            .bind(key)
+            .bind(now)
+            .bind(now - window)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Records why a transfer happened (idempotent: the first note stands).
+    pub async fn put_note(&self, transfer_id: i64, kind: &str, note: Option<&str>) -> Result<(), DbError> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO transfer_notes (transfer_id, kind, note) VALUES ($1, $2, $3) \
+                 ON CONFLICT (transfer_id) DO NOTHING",
+            )
+            .bind(transfer_id)
+            .bind(kind)
+            .bind(note)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Notes for these transfers: `(transfer_id, kind, note)`.
+    pub async fn notes(&self, transfer_ids: &[i64]) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
+        if transfer_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                let list: Vec<String> = transfer_ids.iter().map(i64::to_string).collect();
+                sqlx::query_as(
+                    "SELECT transfer_id, kind, note FROM transfer_notes \
+                     WHERE transfer_id IN (SELECT value FROM json_each($1))",
+                )
+                .bind(format!("[{}]", list.join(",")))
+                .fetch_all(pool)
+                .await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT transfer_id, kind, note FROM transfer_notes WHERE transfer_id = ANY($1)",
+                )
+                .bind(transfer_ids)
+                .fetch_all(pool)
+                .await?
+            }
+        })
+    }
+}

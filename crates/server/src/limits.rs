@@ -1,0 +1,40 @@
+//! Rate limits: fixed windows counted in the database, so every instance shares them. Over a
+//! limit is `429 rate_limited` with `Retry-After`.
+
+use purse_api::ErrorCode;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// At most `max` hits per `window_s` seconds for one subject.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub name: &'static str,
+    pub max: i64,
+    pub window_s: i64,
+}
+
+/// Sign-in attempts for one handle (from anywhere).
+pub const LOGIN_PER_HANDLE: Limit = Limit { name: "login-handle", max: 10, window_s: 15 * 60 };
+/// Sign-in attempts from one address (for any handle).
+pub const LOGIN_PER_ADDRESS: Limit = Limit { name: "login-address", max: 50, window_s: 15 * 60 };
+/// New accounts from one address.
+pub const SIGNUP_PER_ADDRESS: Limit = Limit { name: "signup-address", max: 20, window_s: 60 * 60 };
+/// PIN checks for one person (wrong PINs also lock after five in a row; see `api::me`).
+pub const PIN_PER_USER: Limit = Limit { name: "pin-user", max: 20, window_s: 15 * 60 };
+
+const NANOS: i64 = 1_000_000_000;
+
+/// Counts one hit of `limit` for `subject`; refuses it when over.
+pub async fn check(state: &AppState, limit: Limit, subject: &str) -> Result<(), AppError> {
+    let now = state.now();
+    let key = format!("{}:{subject}", limit.name);
+    let (count, window_start) =
+        state.db.hit(&key, now, limit.window_s * NANOS).await.map_err(AppError::unavailable)?;
+    if count <= limit.max {
+        return Ok(());
+    }
+    let retry_after_s = (window_start + limit.window_s * NANOS - now + NANOS - 1) / NANOS;
+    Err(AppError::new(ErrorCode::RateLimited, "Too many attempts. Wait a little and try again.")
+        .retry_after(retry_after_s.max(1)))
+}
