@@ -82,9 +82,14 @@ impl IntoResponse for AppError {
         if let Some(cause) = &self.cause {
             tracing::error!(code = %self.code, %cause, "request failed");
         }
+        let retry_after = self.retry_after_s;
         let body =
             ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -5,4 +5,5 @@
 
 mod cli;
 mod http;
+mod people;
 mod support;
