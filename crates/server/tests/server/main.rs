@@ -7,3 +7,4 @@ mod cli;
 mod http;
 mod people;
 mod support;
+mod wallet;

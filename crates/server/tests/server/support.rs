@@ -41,26 +41,28 @@ impl TestDb {
     pub async fn every_backend() -> Vec<TestDb> {
         let mut databases = vec![TestDb::sqlite()];
         if let Some(base) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
-            use sqlx::Connection;
-            let name = format!(
-                "purse_server_test_{}_{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed)
-            );
-            let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-            let url = match base.rsplit_once('/') {
-                Some((prefix, _)) => format!("{prefix}/{name}"),
-                None => base.clone(),
-            };
-            databases.push(TestDb {
-                url,
-                backend: "postgres",
-                dir: tempfile::tempdir().unwrap(),
-                cleanup: Some((base, name)),
-            });
+            databases.push(TestDb::postgres(&base).await);
         }
         databases
+    }
+
+    /// A fresh PostgreSQL database beside `base`'s.
+    pub async fn postgres(base: &str) -> TestDb {
+        use sqlx::Connection;
+        let name =
+            format!("purse_server_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let mut admin = sqlx::PgConnection::connect(base).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+        let url = match base.rsplit_once('/') {
+            Some((prefix, _)) => format!("{prefix}/{name}"),
+            None => base.to_string(),
+        };
+        TestDb {
+            url,
+            backend: "postgres",
+            dir: tempfile::tempdir().unwrap(),
+            cleanup: Some((base.to_string(), name)),
+        }
     }
 }
 
