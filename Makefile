@@ -45,6 +45,7 @@ test: setup lint test-native test-browser
 
 bench:
 	cargo bench -p purse-ledger --bench ledger
+	cargo bench -p purse-server --bench wallet
 
 audit:
 	cargo run --release -p purse-server -- audit

@@ -108,13 +108,18 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
-            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+            // SQLite connections do not go stale: no ping before every use.
+            let pool =
+                SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?;
             sqlite_migrator().run(&pool).await?;
             Ok(Db::Sqlite(pool))
         } else {
             let options = PgConnectOptions::from_str(url)?;
+            // No ping before every use (a round trip per query); a dead connection fails its
+            // query once and is replaced.
             let pool = PgPoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;

@@ -12,8 +12,13 @@ use crate::ids::Ids;
 use crate::metrics::HttpMetrics;
 use crate::static_site::StaticSite;
 
+/// Shared by every request: cloning it is one reference count, which matters because every
+/// request clones it several times (router, middleware, extractors).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+#[derive(Debug)]
+pub struct Shared {
     pub ledger: Ledger,
     pub db: Db,
     pub site: Arc<StaticSite>,
@@ -25,7 +30,15 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Becomes `true` when the server is stopping: live streams end so the stop can finish.
     pub stopping: watch::Receiver<bool>,
-    stop: Arc<watch::Sender<bool>>,
+    stop: watch::Sender<bool>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -39,7 +52,7 @@ impl AppState {
     ) -> Result<AppState, DbError> {
         let ids = Ids::new(db.secret("activity-ids").await?, db.secret("cursors").await?);
         let (stop, stopping) = watch::channel(false);
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             ledger,
             db,
             site: Arc::new(site),
@@ -49,8 +62,8 @@ impl AppState {
             ids: Arc::new(ids),
             passwords,
             stopping,
-            stop: Arc::new(stop),
-        })
+            stop,
+        })))
     }
 
     /// Nanoseconds since the Unix epoch, by [`AppState::clock`].

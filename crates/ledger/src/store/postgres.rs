@@ -53,8 +53,11 @@ impl PostgresStore {
         // One direct connection first: a pool retries a refused connection until its acquire
         // timeout, and an operator with a wrong URL deserves an answer at once.
         PgConnection::connect_with(&options).await.map_err(unreachable)?.close().await.ok();
+        // No ping before every use (a round trip per query); a dead connection fails its batch
+        // or query once (callers retry with the same ids) and is replaced.
         let pool = PgPoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await

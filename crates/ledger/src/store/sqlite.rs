@@ -108,6 +108,8 @@ impl SqliteStore {
         migrator().run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
+            // SQLite connections do not go stale: no ping round trip before every query.
+            .test_before_acquire(false)
             .connect_with(options.clone().read_only(true))
             .await
             .map_err(open_error)?;
