@@ -109,8 +109,11 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
             // SQLite connections do not go stale: no ping before every use.
-            let pool =
-                SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .test_before_acquire(false)
+                .connect_with(options)
+                .await?;
             sqlite_migrator().run(&pool).await?;
             Ok(Db::Sqlite(pool))
         } else {

@@ -1,7 +1,7 @@
 //! `GET /metrics`: Prometheus text. Request counts and latencies by route, and what the ledger
 //! writer has done (batch sizes, commit latency, transfers made and refused).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -18,29 +18,64 @@ use crate::state::AppState;
 const LATENCY_BOUNDS: &[f64] =
     &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
-/// Counters of answered requests.
+/// Counters of answered requests, per route pattern. Recording a request allocates nothing
+/// once its route, method and status have been seen.
 #[derive(Debug, Default)]
 pub struct HttpMetrics {
-    /// `(method, route, status)` → count.
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    /// route → latency histogram.
-    latency: Mutex<BTreeMap<String, Arc<Histogram>>>,
+    routes: Mutex<HashMap<String, Arc<RouteStats>>>,
+}
+
+#[derive(Debug)]
+struct RouteStats {
+    latency: Histogram,
+    /// `(method, status, count)`: a handful per route, searched in place.
+    counts: Mutex<Vec<(String, u16, u64)>>,
 }
 
 impl HttpMetrics {
     fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        if let Ok(mut requests) = self.requests.lock() {
-            *requests.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
-        }
-        let histogram = self.latency.lock().ok().map(|mut latency| {
-            latency
+        let stats = self.routes.lock().ok().map(|mut routes| match routes.get(route) {
+            Some(stats) => stats.clone(),
+            None => routes
                 .entry(route.to_string())
-                .or_insert_with(|| Arc::new(Histogram::new(LATENCY_BOUNDS)))
-                .clone()
+                .or_insert_with(|| {
+                    Arc::new(RouteStats {
+                        latency: Histogram::new(LATENCY_BOUNDS),
+                        counts: Mutex::new(Vec::new()),
+                    })
+                })
+                .clone(),
         });
-        if let Some(histogram) = histogram {
-            histogram.observe(seconds);
+        let Some(stats) = stats else { return };
+        stats.latency.observe(seconds);
+        if let Ok(mut counts) = stats.counts.lock() {
+            match counts.iter_mut().find(|(m, s, _)| m == method && *s == status) {
+                Some((_, _, count)) => *count += 1,
+                None => counts.push((method.to_string(), status, 1)),
+            }
         }
+    }
+
+    /// `(method, route, status, count)` and `(route, latency)`, sorted, for rendering.
+    fn snapshot(&self) -> (Vec<(String, String, u16, u64)>, Vec<(String, HistogramSnapshot)>) {
+        let routes: Vec<(String, Arc<RouteStats>)> = self
+            .routes
+            .lock()
+            .map(|routes| routes.iter().map(|(route, stats)| (route.clone(), stats.clone())).collect())
+            .unwrap_or_default();
+        let mut counts = Vec::new();
+        let mut latencies = Vec::new();
+        for (route, stats) in routes {
+            if let Ok(route_counts) = stats.counts.lock() {
+                for (method, status, count) in route_counts.iter() {
+                    counts.push((method.clone(), route.clone(), *status, *count));
+                }
+            }
+            latencies.push((route, stats.latency.snapshot()));
+        }
+        counts.sort();
+        latencies.sort_by(|a, b| a.0.cmp(&b.0));
+        (counts, latencies)
     }
 }
 
@@ -48,14 +83,21 @@ impl HttpMetrics {
 /// which would let clients create unbounded label values).
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
-    let route = match request.extensions().get::<MatchedPath>() {
-        Some(path) => path.as_str().to_string(),
-        None if request.uri().path().starts_with("/api/") => "/api/unmatched".to_string(),
-        None => "/static".to_string(),
-    };
+    let method = request.method().clone();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let unmatched_api = matched.is_none() && request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
-    state.http_metrics.record(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    let route = match &matched {
+        Some(path) => path.as_str(),
+        None if unmatched_api => "/api/unmatched",
+        None => "/static",
+    };
+    state.http_metrics.record(
+        method.as_str(),
+        route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 
@@ -64,25 +106,22 @@ pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     let _ = writeln!(out, "# HELP purse_http_requests_total Requests answered, by method, route and status.");
     let _ = writeln!(out, "# TYPE purse_http_requests_total counter");
-    if let Ok(requests) = state.http_metrics.requests.lock() {
-        for ((method, route, status), count) in requests.iter() {
-            let _ = writeln!(
-                out,
-                "purse_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
-            );
-        }
+    let (counts, latencies) = state.http_metrics.snapshot();
+    for (method, route, status, count) in counts {
+        let _ = writeln!(
+            out,
+            "purse_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
+        );
     }
     let _ = writeln!(out, "# HELP purse_http_request_duration_seconds Time to answer, by route.");
     let _ = writeln!(out, "# TYPE purse_http_request_duration_seconds histogram");
-    if let Ok(latency) = state.http_metrics.latency.lock() {
-        for (route, histogram) in latency.iter() {
-            write_histogram(
-                &mut out,
-                "purse_http_request_duration_seconds",
-                &format!("route=\"{route}\""),
-                &histogram.snapshot(),
-            );
-        }
+    for (route, latency) in latencies {
+        write_histogram(
+            &mut out,
+            "purse_http_request_duration_seconds",
+            &format!("route=\"{route}\""),
+            &latency,
+        );
     }
 
     let ledger = state.ledger.metrics();

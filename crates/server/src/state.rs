@@ -6,7 +6,7 @@ use std::time::Instant;
 use purse_ledger::{Clock, Ledger};
 use tokio::sync::watch;
 
-use crate::auth::Passwords;
+use crate::auth::{Passwords, SessionCache};
 use crate::db::{Db, DbError};
 use crate::ids::Ids;
 use crate::metrics::HttpMetrics;
@@ -28,6 +28,8 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<Ids>,
     pub passwords: Passwords,
+    /// Sessions recently checked, for reads (see [`crate::auth::SignedIn`]).
+    pub sessions: SessionCache,
     /// Becomes `true` when the server is stopping: live streams end so the stop can finish.
     pub stopping: watch::Receiver<bool>,
     stop: watch::Sender<bool>,
@@ -61,6 +63,7 @@ impl AppState {
             clock,
             ids: Arc::new(ids),
             passwords,
+            sessions: SessionCache::default(),
             stopping,
             stop,
         })))

@@ -116,6 +116,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     state.db.delete_session(&user.session).await.map_err(AppError::unavailable)?;
+    state.sessions.forget(&user.session);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_cookie_header(&headers))]).into_response())
 }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::activity::{self, is_originating};
 use crate::api::people::ensure_wallet;
-use crate::auth::CurrentUser;
+use crate::auth::SignedIn;
 use crate::codes;
 use crate::error::AppError;
 use crate::query::{ApiQuery, page_limit};
@@ -42,8 +42,8 @@ fn balance(currency: Currency, b: &Balances) -> Balance {
 }
 
 /// `GET /wallet`.
-pub async fn wallet(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Wallet>, AppError> {
-    Ok(Json(wallet_view(&state, user.row.id).await?))
+pub async fn wallet(State(state): State<AppState>, user: SignedIn) -> Result<Json<Wallet>, AppError> {
+    Ok(Json(wallet_view(&state, user.user_id).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,7 +57,7 @@ pub struct PageQuery {
 /// timestamp (signed), so items arriving meanwhile never shift a page.
 pub async fn activity_page(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: SignedIn,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<ActivityPage>, AppError> {
     let limit = page_limit(query.limit.as_deref())?;
@@ -69,7 +69,7 @@ pub async fn activity_page(
             })?))
         }
     };
-    let wallet = codes::wallet_of(user.row.id);
+    let wallet = codes::wallet_of(user.user_id);
     let wanted = limit as usize + 1;
     let mut found = Vec::with_capacity(wanted);
     loop {
@@ -95,11 +95,11 @@ pub async fn activity_page(
 /// `GET /activity/{id}`: one receipt. Someone else's id is `404`, like one that never existed.
 pub async fn activity_item(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Json<ActivityResponse>, AppError> {
     let transfer_id = state.ids.decode("tr", &id).ok_or_else(AppError::not_found)?;
-    let wallet = codes::wallet_of(user.row.id);
+    let wallet = codes::wallet_of(user.user_id);
     let record = state.ledger.lookup_transfers(&[TransferId(transfer_id)]).await?.pop();
     let transfer = record
         .map(|r| r.transfer)
