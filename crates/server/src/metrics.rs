@@ -25,6 +25,9 @@ pub struct HttpMetrics {
     routes: Mutex<HashMap<String, Arc<RouteStats>>>,
 }
 
+/// `(method, route, status, count)`.
+type RequestCount = (String, String, u16, u64);
+
 #[derive(Debug)]
 struct RouteStats {
     latency: Histogram,
@@ -57,7 +60,7 @@ impl HttpMetrics {
     }
 
     /// `(method, route, status, count)` and `(route, latency)`, sorted, for rendering.
-    fn snapshot(&self) -> (Vec<(String, String, u16, u64)>, Vec<(String, HistogramSnapshot)>) {
+    fn snapshot(&self) -> (Vec<RequestCount>, Vec<(String, HistogramSnapshot)>) {
         let routes: Vec<(String, Arc<RouteStats>)> = self
             .routes
             .lock()
