@@ -1,8 +1,12 @@
 //! The only module that talks to the server. Every call returns the server's answer or an
-//! [`ApiError`] a page can show as is: the server's own message when it sent one, a plain
-//! sentence otherwise. Nothing is turned into `None`.
+//! [`ApiError`] a page can show as is: the server's own message (and the field it blames) when
+//! it sent one, a plain sentence otherwise. Nothing is turned into `None`.
 
-use purse_api::{ErrorBody, ErrorCode, Health};
+use purse_api::{
+    Activity, ActivityPage, ActivityResponse, ErrorBody, ErrorCode, Health, LoginRequest, PinRequest,
+    SignupRequest, User, UserResponse, Wallet,
+};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::text::{Text, t};
@@ -16,33 +20,100 @@ pub struct ApiError {
     pub code: Option<ErrorCode>,
     /// What to tell the person.
     pub message: String,
+    /// The request field the server blamed, for forms.
+    pub field: Option<String>,
 }
 
 impl ApiError {
     /// No answer: offline, DNS, the server down.
     pub fn network() -> ApiError {
-        ApiError { status: None, code: None, message: t(Text::NetworkError).to_string() }
+        ApiError { status: None, code: None, message: t(Text::NetworkError).to_string(), field: None }
+    }
+
+    fn unexpected(status: u16) -> ApiError {
+        ApiError {
+            status: Some(status),
+            code: None,
+            message: t(Text::UnexpectedAnswer).to_string(),
+            field: None,
+        }
     }
 
     /// Turns a non-2xx answer into an error: the API's error body when there is one.
     pub fn from_answer(status: u16, body: &str) -> ApiError {
         match serde_json::from_str::<ErrorBody>(body) {
-            Ok(body) => {
-                ApiError { status: Some(status), code: Some(body.error.code), message: body.error.message }
-            }
-            Err(_) => {
-                ApiError { status: Some(status), code: None, message: t(Text::UnexpectedAnswer).to_string() }
-            }
+            Ok(body) => ApiError {
+                status: Some(status),
+                code: Some(body.error.code),
+                message: body.error.message,
+                field: body.error.field,
+            },
+            Err(_) => ApiError::unexpected(status),
         }
+    }
+
+    pub fn is_unauthenticated(&self) -> bool {
+        self.code == Some(ErrorCode::Unauthenticated)
+    }
+}
+
+/// The answer as `T` for 2xx, as an [`ApiError`] otherwise.
+pub fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        serde_json::from_str(body).map_err(|_| ApiError::unexpected(status))
+    } else {
+        Err(ApiError::from_answer(status, body))
     }
 }
 
 /// `GET /api/v1/healthz`.
 pub async fn health() -> Result<Health, ApiError> {
-    get_json("/api/v1/healthz").await
+    get("/api/v1/healthz").await
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+/// `GET /api/v1/me`: the signed-in person, or `None` when nobody is signed in.
+pub async fn me() -> Result<Option<User>, ApiError> {
+    match get::<UserResponse>("/api/v1/me").await {
+        Ok(response) => Ok(Some(response.user)),
+        Err(error) if error.is_unauthenticated() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+pub async fn sign_up(request: &SignupRequest) -> Result<User, ApiError> {
+    send::<_, UserResponse>("POST", "/api/v1/auth/signup", Some(request)).await.map(|r| r.user)
+}
+
+pub async fn sign_in(request: &LoginRequest) -> Result<User, ApiError> {
+    send::<_, UserResponse>("POST", "/api/v1/auth/login", Some(request)).await.map(|r| r.user)
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    send_empty("POST", "/api/v1/auth/logout", None::<&()>).await
+}
+
+pub async fn set_pin(request: &PinRequest) -> Result<(), ApiError> {
+    send_empty("PUT", "/api/v1/me/pin", Some(request)).await
+}
+
+pub async fn wallet() -> Result<Wallet, ApiError> {
+    get("/api/v1/wallet").await
+}
+
+pub async fn activity_page(cursor: Option<&str>, limit: u32) -> Result<ActivityPage, ApiError> {
+    let path = match cursor {
+        Some(cursor) => format!("/api/v1/activity?limit={limit}&cursor={cursor}"),
+        None => format!("/api/v1/activity?limit={limit}"),
+    };
+    get(&path).await
+}
+
+pub async fn activity(id: &str) -> Result<Activity, ApiError> {
+    // Ids are `prefix_base32`: nothing to escape.
+    get::<ActivityResponse>(&format!("/api/v1/activity/{id}")).await.map(|r| r.activity)
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let response = gloo_net::http::Request::get(path)
         .header("Accept", "application/json")
         .send()
@@ -53,17 +124,40 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     decode(status, &body)
 }
 
-/// The answer as `T` for 2xx, as an [`ApiError`] otherwise.
-pub fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
-    if (200..300).contains(&status) {
-        serde_json::from_str(body).map_err(|_| ApiError {
-            status: Some(status),
-            code: None,
-            message: t(Text::UnexpectedAnswer).to_string(),
-        })
-    } else {
-        Err(ApiError::from_answer(status, body))
+async fn raw_send<B: Serialize>(
+    method: &str,
+    path: &str,
+    body: Option<&B>,
+) -> Result<(u16, String), ApiError> {
+    let builder = match method {
+        "PUT" => gloo_net::http::Request::put(path),
+        "DELETE" => gloo_net::http::Request::delete(path),
+        _ => gloo_net::http::Request::post(path),
     }
+    .header("Accept", "application/json");
+    let request = match body {
+        Some(body) => builder.json(body).map_err(|_| ApiError::unexpected(0))?,
+        None => builder.build().map_err(|_| ApiError::unexpected(0))?,
+    };
+    let response = request.send().await.map_err(|_| ApiError::network())?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    Ok((status, text))
+}
+
+async fn send<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    let (status, text) = raw_send(method, path, body).await?;
+    decode(status, &text)
+}
+
+/// For answers without a body (`204`).
+async fn send_empty<B: Serialize>(method: &str, path: &str, body: Option<&B>) -> Result<(), ApiError> {
+    let (status, text) = raw_send(method, path, body).await?;
+    if (200..300).contains(&status) { Ok(()) } else { Err(ApiError::from_answer(status, &text)) }
 }
 
 #[cfg(test)]
@@ -77,15 +171,16 @@ mod tests {
         assert_eq!(ok.map(|h| h.database), Ok("sqlite".to_string()));
 
         let api_error: Result<Health, ApiError> = decode(
-            503,
-            r#"{"error":{"code":"service_unavailable","message":"Purse is temporarily unavailable."}}"#,
+            400,
+            r#"{"error":{"code":"weak_password","message":"Choose a stronger password.","field":"password"}}"#,
         );
         assert_eq!(
             api_error,
             Err(ApiError {
-                status: Some(503),
-                code: Some(ErrorCode::ServiceUnavailable),
-                message: "Purse is temporarily unavailable.".into(),
+                status: Some(400),
+                code: Some(ErrorCode::WeakPassword),
+                message: "Choose a stronger password.".into(),
+                field: Some("password".into()),
             })
         );
 
@@ -94,5 +189,9 @@ mod tests {
 
         let garbage: Result<Health, ApiError> = decode(200, "{}");
         assert_eq!(garbage.map_err(|e| e.message), Err(t(Text::UnexpectedAnswer).to_string()));
+
+        let signed_out =
+            ApiError::from_answer(401, r#"{"error":{"code":"unauthenticated","message":"Sign in."}}"#);
+        assert!(signed_out.is_unauthenticated());
     }
 }

@@ -1,14 +1,18 @@
 //! `purse-web`: the Purse single-page app (Leptos, client-side rendered, built by Trunk).
 //!
 //! `App` holds the routes; one file per page under `pages/`, shared pieces under
-//! `components/`. Pages talk to the server only through [`api_client`]. Decisions a page makes
-//! from data live in plain structs next to it (like [`pages::status::StatusView`]) and are
-//! tested natively; the DOM is tested in a real browser with `wasm-bindgen-test`. Every
-//! string people read comes from [`text`].
+//! `components/`. Pages talk to the server only through [`api_client`] (and the live stream,
+//! [`live`]). Decisions a page makes from data live in plain types (like [`feed::Feed`] and
+//! [`pages::status::StatusView`]) and are tested natively; the DOM is tested in a real browser
+//! with `wasm-bindgen-test`. Every string people read comes from [`text`].
 
 pub mod api_client;
 pub mod components;
+pub mod feed;
+pub mod format;
+pub mod live;
 pub mod pages;
+pub mod session;
 pub mod text;
 
 use leptos::prelude::*;
@@ -16,16 +20,26 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::layout::Layout;
-use crate::pages::{home::Home, not_found::NotFound, status::Status};
+use crate::pages::auth::{SignIn, SignUp};
+use crate::pages::home::Home;
+use crate::pages::not_found::NotFound;
+use crate::pages::pin::PinSettings;
+use crate::pages::receipt::Receipt;
+use crate::pages::status::Status;
 
-/// The whole app: the layout every page slots into, and the routes.
+/// The whole app: the session, the layout every page slots into, and the routes.
 #[component]
 pub fn App() -> impl IntoView {
+    session::provide_session();
     view! {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
+                    <Route path=path!("/signin") view=SignIn />
+                    <Route path=path!("/signup") view=SignUp />
+                    <Route path=path!("/activity/:id") view=Receipt />
+                    <Route path=path!("/settings/pin") view=PinSettings />
                     <Route path=path!("/status") view=Status />
                 </Routes>
             </Layout>

@@ -1,10 +1,13 @@
-//! The frame every page slots into: a skip link, the header with the brand and navigation,
-//! and the `main` landmark.
+//! The frame every page slots into: a skip link, the header with the brand, navigation and the
+//! account (name and sign-out, or sign-in), and the `main` landmark.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
 
+use crate::api_client;
+use crate::session::{SessionState, use_session};
 use crate::text::{Text, t};
 
 /// Moves keyboard focus to the page's content. The router handles every link click itself,
@@ -31,12 +34,53 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <span>{t(Text::Brand)}</span>
             </A>
             <nav class="app-nav" aria-label=t(Text::MainNavigation)>
-                <A href="/" exact=true>{t(Text::NavHome)}</A>
+                <A href="/" exact=true>{t(Text::NavWallet)}</A>
                 <A href="/status">{t(Text::NavStatus)}</A>
             </nav>
+            <Account />
         </header>
         <main id="main" class="app-main" tabindex="-1">
             {children()}
         </main>
+    }
+}
+
+/// Who is signed in, with sign-out; or the way to sign in.
+#[component]
+fn Account() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let busy = RwSignal::new(false);
+    let sign_out = move |_| {
+        busy.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            // Signed out here whatever the answer: the cookie is the server's to end.
+            let _ = api_client::sign_out().await;
+            session.set_user(None);
+            busy.set(false);
+            navigate("/", Default::default());
+        });
+    };
+    move || {
+        match session.state.get() {
+        SessionState::SignedIn(user) => view! {
+            <div class="account">
+                <span class="account-name" title=format!("@{}", user.handle)>
+                    <span class="visually-hidden">{t(Text::SignedInAs)}" "</span>{user.display_name.clone()}
+                </span>
+                <A href="/settings/pin" attr:class="account-link">{t(Text::PinTitle)}</A>
+                <button type="button" class="button button-small button-secondary" on:click=sign_out.clone() disabled=move || busy.get()>
+                    {move || if busy.get() { t(Text::SigningOut) } else { t(Text::SignOut) }}
+                </button>
+            </div>
+        }
+        .into_any(),
+        SessionState::SignedOut => view! {
+            <div class="account"><A href="/signin" attr:class="button button-small">{t(Text::SignIn)}</A></div>
+        }
+        .into_any(),
+        _ => view! { <div class="account"></div> }.into_any(),
+    }
     }
 }

@@ -1,3 +1,7 @@
 //! Pieces shared by pages.
 
+pub mod activity_row;
+pub mod fields;
 pub mod layout;
+pub mod money;
+pub mod states;

@@ -1,17 +1,41 @@
-//! `/`: the landing page until the wallet arrives.
+//! `/`: the wallet for a signed-in person; a welcome with the way in for everyone else.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::states::{ErrorState, SkeletonList};
+use crate::pages::wallet::WalletHome;
+use crate::session::{SessionState, use_session};
 use crate::text::{Text, t};
 
 #[component]
 pub fn Home() -> impl IntoView {
+    let session = use_session();
+    move || match session.state.get() {
+        SessionState::Checking => {
+            view! { <section class="card"><SkeletonList rows=3 /></section> }.into_any()
+        }
+        SessionState::SignedIn(user) => view! { <WalletHome user=user /> }.into_any(),
+        SessionState::SignedOut => view! { <Welcome /> }.into_any(),
+        SessionState::Unknown(message) => view! {
+            <section class="card">
+                <ErrorState message=message on_retry=move |()| session.refresh() no_money_moved=true />
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn Welcome() -> impl IntoView {
     view! {
-        <section class="card" aria-labelledby="home-title">
-            <h1 id="home-title">{t(Text::HomeTitle)}</h1>
-            <p class="lead">{t(Text::HomeLead)}</p>
-            <A href="/status" attr:class="button button-secondary">{t(Text::HomeStatusLink)}</A>
+        <section class="card hero" aria-labelledby="welcome-title">
+            <h1 id="welcome-title">{t(Text::WelcomeTitle)}</h1>
+            <p class="lead">{t(Text::WelcomeLead)}</p>
+            <div class="actions">
+                <A href="/signup" attr:class="button">{t(Text::CreateAccount)}</A>
+                <A href="/signin" attr:class="button button-secondary">{t(Text::SignIn)}</A>
+            </div>
         </section>
     }
 }

@@ -1,5 +1,9 @@
 //! One module per page.
 
+pub mod auth;
 pub mod home;
 pub mod not_found;
+pub mod pin;
+pub mod receipt;
 pub mod status;
+pub mod wallet;

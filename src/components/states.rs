@@ -1,0 +1,60 @@
+//! Loading, empty and error states, designed once.
+
+use leptos::prelude::*;
+
+use crate::text::{Text, t};
+
+/// Grey rows where a list will be, announced as busy.
+#[component]
+pub fn SkeletonList(rows: usize) -> impl IntoView {
+    view! {
+        <div class="skeleton-list" aria-busy="true">
+            <span class="visually-hidden">{t(Text::Loading)}</span>
+            {(0..rows).map(|_| view! {
+                <div class="skeleton-row" aria-hidden="true">
+                    <div class="skeleton skeleton-avatar"></div>
+                    <div class="skeleton-lines">
+                        <div class="skeleton skeleton-line"></div>
+                        <div class="skeleton skeleton-line short"></div>
+                    </div>
+                </div>
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// Nothing here yet: one line, and what to do next.
+#[component]
+pub fn EmptyState(
+    title: &'static str,
+    body: &'static str,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <div class="empty-state">
+            <p class="empty-title">{title}</p>
+            <p class="muted">{body}</p>
+            {children.map(|children| children())}
+        </div>
+    }
+}
+
+/// What went wrong, in plain words, whether money moved, and a way to try again.
+#[component]
+pub fn ErrorState(
+    #[prop(into)] message: Signal<String>,
+    #[prop(into)] on_retry: Callback<()>,
+    /// Say that no money moved (true for every read).
+    #[prop(optional)]
+    no_money_moved: bool,
+) -> impl IntoView {
+    view! {
+        <div class="error-state" role="alert">
+            <p class="error-message">{move || message.get()}</p>
+            {no_money_moved.then(|| view! { <p class="muted">{t(Text::NoMoneyMoved)}</p> })}
+            <button type="button" class="button button-secondary" on:click=move |_| on_retry.run(())>
+                {t(Text::Retry)}
+            </button>
+        </div>
+    }
+}

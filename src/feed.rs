@@ -1,0 +1,162 @@
+//! The activity feed as plain state: pages appended at the end, live items merged in at the
+//! top or updated in place. The view only draws it; the rules are tested natively.
+
+use purse_api::{Activity, ActivityPage};
+
+/// Where the next page stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageState {
+    /// More may exist; nothing is being fetched.
+    Idle,
+    Loading,
+    /// The last fetch failed with this message; it can be retried.
+    Failed(String),
+    /// Everything has been fetched.
+    Done,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Feed {
+    pub items: Vec<Activity>,
+    pub next_cursor: Option<String>,
+    pub state: PageState,
+    /// Whether the first page has arrived (before that, show a skeleton).
+    pub loaded: bool,
+}
+
+impl Default for Feed {
+    fn default() -> Feed {
+        Feed { items: Vec::new(), next_cursor: None, state: PageState::Idle, loaded: false }
+    }
+}
+
+impl Feed {
+    /// The cursor to fetch next, marking the feed as loading; `None` when nothing should be
+    /// fetched (already loading, failed and not retried, or done).
+    pub fn start_next(&mut self) -> Option<Option<String>> {
+        match self.state {
+            PageState::Idle => {
+                self.state = PageState::Loading;
+                Some(self.next_cursor.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// After a failure, allows the next [`Feed::start_next`].
+    pub fn retry(&mut self) {
+        if matches!(self.state, PageState::Failed(_)) {
+            self.state = PageState::Idle;
+        }
+    }
+
+    pub fn apply_page(&mut self, page: ActivityPage) {
+        for item in page.items {
+            if !self.items.iter().any(|known| known.id == item.id) {
+                self.items.push(item);
+            }
+        }
+        self.state = if page.next_cursor.is_some() { PageState::Idle } else { PageState::Done };
+        self.next_cursor = page.next_cursor;
+        self.loaded = true;
+    }
+
+    pub fn fail(&mut self, message: String) {
+        self.state = PageState::Failed(message);
+    }
+
+    /// A live activity: an update of a known item (same id) replaces it where it is; a new
+    /// one goes on top. Returns whether it was new.
+    pub fn merge_live(&mut self, activity: Activity) -> bool {
+        match self.items.iter_mut().find(|known| known.id == activity.id) {
+            Some(known) => {
+                *known = activity;
+                false
+            }
+            None => {
+                self.items.insert(0, activity);
+                true
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.loaded && self.items.is_empty() && self.state == PageState::Done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use purse_api::{ActivityKind, ActivityStatus, Currency, Direction};
+
+    use super::*;
+
+    fn item(id: &str, status: ActivityStatus) -> Activity {
+        Activity {
+            id: id.into(),
+            kind: ActivityKind::Transfer,
+            direction: Direction::In,
+            status,
+            amount: "1.00".into(),
+            currency: Currency::Usd,
+            fee: "0.00".into(),
+            counterparty: None,
+            note: None,
+            created_at: "2026-11-22T10:00:00Z".into(),
+        }
+    }
+
+    fn page(ids: &[&str], next: Option<&str>) -> ActivityPage {
+        ActivityPage {
+            items: ids.iter().map(|id| item(id, ActivityStatus::Completed)).collect(),
+            next_cursor: next.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn pages_append_until_done_and_never_load_twice_at_once() {
+        let mut feed = Feed::default();
+        assert_eq!(feed.start_next(), Some(None));
+        assert_eq!(feed.start_next(), None, "already loading");
+        feed.apply_page(page(&["c", "b"], Some("k1")));
+        assert_eq!(feed.start_next(), Some(Some("k1".into())));
+        feed.fail("offline".into());
+        assert_eq!(feed.start_next(), None, "a failure waits for a retry");
+        feed.retry();
+        assert_eq!(feed.start_next(), Some(Some("k1".into())));
+        feed.apply_page(page(&["b", "a"], None));
+        let ids: Vec<&str> = feed.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["c", "b", "a"], "no duplicates across pages");
+        assert_eq!(feed.state, PageState::Done);
+        assert_eq!(feed.start_next(), None);
+        assert!(!feed.is_empty());
+    }
+
+    #[test]
+    fn live_items_go_on_top_and_updates_stay_in_place() {
+        let mut feed = Feed::default();
+        feed.apply_page(page(&["b", "a"], None));
+        assert!(feed.merge_live(item("c", ActivityStatus::Pending)));
+        assert!(!feed.merge_live(item("c", ActivityStatus::Canceled)));
+        assert!(!feed.merge_live(item("a", ActivityStatus::Returned)));
+        let view: Vec<(&str, ActivityStatus)> =
+            feed.items.iter().map(|i| (i.id.as_str(), i.status)).collect();
+        assert_eq!(
+            view,
+            [
+                ("c", ActivityStatus::Canceled),
+                ("b", ActivityStatus::Completed),
+                ("a", ActivityStatus::Returned)
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_means_loaded_and_nothing_there() {
+        let mut feed = Feed::default();
+        assert!(!feed.is_empty(), "not before the first page");
+        feed.start_next();
+        feed.apply_page(page(&[], None));
+        assert!(feed.is_empty());
+    }
+}

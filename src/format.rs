@@ -1,0 +1,114 @@
+//! Amounts and times as people read them. Pure functions, tested natively.
+
+use purse_api::{Currency, Money};
+
+/// `1234.5` (at the currency's scale) as `$1,234.50`; `KD 1,234.500`, `¥1,235`.
+pub fn money(amount: &str, currency: Currency) -> String {
+    let Ok(value) = Money::parse_written(amount, currency) else { return format!("{amount} {currency}") };
+    let negative = value.to_minor() < 0;
+    let written = value.amount_string();
+    let unsigned = written.trim_start_matches('-');
+    let (whole, fraction) = unsigned.split_once('.').map_or((unsigned, None), |(w, f)| (w, Some(f)));
+    let grouped = group_thousands(whole);
+    let number = match fraction {
+        Some(fraction) => format!("{grouped}.{fraction}"),
+        None => grouped,
+    };
+    let symbol = currency.info().symbol;
+    // A word-like symbol takes a space; a sign does not.
+    let body = if symbol.chars().all(char::is_alphabetic) {
+        format!("{symbol} {number}")
+    } else {
+        format!("{symbol}{number}")
+    };
+    if negative { format!("\u{2212}{body}") } else { body }
+}
+
+/// With a sign for direction: `+$25.00` in, `−$12.50` out.
+pub fn signed_money(amount: &str, currency: Currency, incoming: bool) -> String {
+    let plain = money(amount, currency);
+    if incoming { format!("+{plain}") } else { format!("\u{2212}{plain}") }
+}
+
+fn group_thousands(digits: &str) -> String {
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// An RFC 3339 UTC time as `Nov 22, 14:05` (UTC; the browser shows local time where it can,
+/// see [`when`]).
+pub fn short_utc(rfc3339: &str) -> String {
+    let date = rfc3339.get(0..10).unwrap_or("");
+    let time = rfc3339.get(11..16).unwrap_or("");
+    let month =
+        date.get(5..7).and_then(|m| m.parse::<usize>().ok()).and_then(|m| MONTHS.get(m.wrapping_sub(1)));
+    let day = date.get(8..10).and_then(|d| d.parse::<u32>().ok());
+    match (month, day) {
+        (Some(month), Some(day)) => format!("{month} {day}, {time}"),
+        _ => rfc3339.to_string(),
+    }
+}
+
+/// When something happened, in the reader's own time zone (in the browser).
+pub fn when(rfc3339: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+        if !date.get_time().is_nan() {
+            let options = js_sys::Object::new();
+            for (key, value) in
+                [("month", "short"), ("day", "numeric"), ("hour", "2-digit"), ("minute", "2-digit")]
+            {
+                let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+            }
+            return String::from(date.to_locale_string("en", &options));
+        }
+    }
+    short_utc(rfc3339)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_like_money() {
+        let cases = [
+            ("0.00", Currency::Usd, "$0.00"),
+            ("5.00", Currency::Usd, "$5.00"),
+            ("1234.50", Currency::Usd, "$1,234.50"),
+            ("1234567.89", Currency::Usd, "$1,234,567.89"),
+            ("999.99", Currency::Usd, "$999.99"),
+            ("-12.50", Currency::Usd, "\u{2212}$12.50"),
+            ("1235", Currency::Jpy, "¥1,235"),
+            ("1234.500", Currency::Kwd, "KD 1,234.500"),
+            ("10.00", Currency::Eur, "€10.00"),
+        ];
+        for (amount, currency, expected) in cases {
+            assert_eq!(money(amount, currency), expected, "{amount} {currency}");
+        }
+        assert_eq!(money("oops", Currency::Usd), "oops USD", "never hides what the server said");
+    }
+
+    #[test]
+    fn direction_is_a_sign_not_only_a_colour() {
+        assert_eq!(signed_money("25.00", Currency::Usd, true), "+$25.00");
+        assert_eq!(signed_money("12.50", Currency::Usd, false), "\u{2212}$12.50");
+    }
+
+    #[test]
+    fn times_are_short() {
+        assert_eq!(short_utc("2026-11-22T14:05:09.123Z"), "Nov 22, 14:05");
+        assert_eq!(short_utc("2026-01-02T00:00:00Z"), "Jan 2, 00:00");
+        assert_eq!(short_utc("garbage"), "garbage");
+    }
+}

@@ -1,0 +1,64 @@
+//! `/activity/{id}`: one receipt, in full.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use purse_api::Direction;
+
+use crate::api_client;
+use crate::components::activity_row::{kind_label, status_label, title};
+use crate::components::money::MoneyDisplay;
+use crate::components::states::{ErrorState, SkeletonList};
+use crate::format;
+use crate::text::{Text, t};
+
+#[component]
+pub fn Receipt() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let receipt = LocalResource::new(move || {
+        let id = id();
+        async move { api_client::activity(&id).await }
+    });
+    view! {
+        <section class="card receipt" aria-labelledby="receipt-title">
+            <p><A href="/">{t(Text::BackToWallet)}</A></p>
+            {move || match receipt.get() {
+                None => view! { <SkeletonList rows=3 /> }.into_any(),
+                Some(Err(error)) if error.status == Some(404) => view! {
+                    <h1 id="receipt-title">{t(Text::Receipt)}</h1>
+                    <p>{t(Text::ReceiptMissing)}</p>
+                }.into_any(),
+                Some(Err(error)) => view! {
+                    <h1 id="receipt-title">{t(Text::Receipt)}</h1>
+                    <ErrorState message=error.message on_retry=move |()| receipt.refetch() no_money_moved=true />
+                }.into_any(),
+                Some(Ok(activity)) => {
+                    let heading = match (activity.direction, &activity.counterparty) {
+                        (Direction::In, Some(person)) => format!("{} {} {}", t(Text::Received), t(Text::From), person.display_name),
+                        (Direction::Out, Some(person)) => format!("{} {} {}", t(Text::Sent), t(Text::To), person.display_name),
+                        _ => title(&activity),
+                    };
+                    view! {
+                        <h1 id="receipt-title">{heading}</h1>
+                        <p class="receipt-amount">
+                            <MoneyDisplay amount=activity.amount.clone() currency=activity.currency direction=activity.direction />
+                        </p>
+                        <dl class="facts">
+                            <div><dt>{t(Text::ReceiptStatus)}</dt><dd class="receipt-status">{status_label(activity.status)}</dd></div>
+                            <div><dt>{t(Text::Activity)}</dt><dd>{kind_label(activity.kind)}</dd></div>
+                            {activity.counterparty.clone().map(|person| view! {
+                                <div><dt>{if activity.direction == Direction::In { t(Text::From) } else { t(Text::To) }}</dt>
+                                <dd>{person.display_name}" · @"{person.handle.to_string()}</dd></div>
+                            })}
+                            {activity.note.clone().map(|note| view! { <div><dt>{t(Text::ReceiptNote)}</dt><dd>{note}</dd></div> })}
+                            <div><dt>{t(Text::ReceiptFee)}</dt><dd><MoneyDisplay amount=activity.fee.clone() currency=activity.currency /></dd></div>
+                            <div><dt>{t(Text::ReceiptWhen)}</dt><dd><time datetime=activity.created_at.clone()>{format::when(&activity.created_at)}</time></dd></div>
+                            <div><dt>{t(Text::ReceiptId)}</dt><dd class="receipt-id">{activity.id.clone()}</dd></div>
+                        </dl>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}

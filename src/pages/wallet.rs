@@ -1,0 +1,178 @@
+//! The wallet home: the balance (what is available, and what is pending when anything is),
+//! the activity with infinite scroll, and both kept live by the event stream. New money slides
+//! in at the top and is announced to screen readers.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use purse_api::{Currency, Direction, Money, User, Wallet};
+use send_wrapper::SendWrapper;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+use crate::api_client::{self, ApiError};
+use crate::components::activity_row::ActivityRow;
+use crate::components::money::MoneyDisplay;
+use crate::components::states::{EmptyState, ErrorState, SkeletonList};
+use crate::feed::{Feed, PageState};
+use crate::format;
+use crate::live::{Handlers, Live, LiveStatus};
+use crate::text::{Text, received_announcement, t};
+
+const PAGE_SIZE: u32 = 20;
+
+#[component]
+pub fn WalletHome(user: User) -> impl IntoView {
+    let wallet: RwSignal<Option<Result<Wallet, ApiError>>> = RwSignal::new(None);
+    let feed = RwSignal::new(Feed::default());
+    let fresh = RwSignal::new(Vec::<String>::new());
+    let announcement = RwSignal::new(String::new());
+    let live_status = RwSignal::new(LiveStatus::Connecting);
+
+    let load_wallet = move || {
+        leptos::task::spawn_local(async move { wallet.set(Some(api_client::wallet().await)) });
+    };
+    let load_next = move || {
+        let Some(cursor) = feed.try_update(Feed::start_next).flatten() else { return };
+        leptos::task::spawn_local(async move {
+            match api_client::activity_page(cursor.as_deref(), PAGE_SIZE).await {
+                Ok(page) => feed.update(|f| f.apply_page(page)),
+                Err(error) => feed.update(|f| f.fail(error.message)),
+            }
+        });
+    };
+    load_wallet();
+    load_next();
+
+    let live = Live::connect(Handlers {
+        activity: Box::new(move |activity| {
+            let is_new = feed.try_update(|f| f.merge_live(activity.clone())).unwrap_or(false);
+            if is_new {
+                fresh.update(|ids| ids.push(activity.id.clone()));
+                if activity.direction == Direction::In {
+                    let amount = format::money(&activity.amount, activity.currency);
+                    let from = activity.counterparty.as_ref().map(|p| p.display_name.as_str());
+                    announcement.set(received_announcement(&amount, from));
+                }
+            }
+        }),
+        balance: Box::new(move |update| wallet.set(Some(Ok(update)))),
+        status: Box::new(move |status| live_status.set(status)),
+        resync: Box::new(move || {
+            load_wallet();
+            feed.set(Feed::default());
+            load_next();
+        }),
+    });
+    let live = SendWrapper::new(live);
+    on_cleanup(move || drop(live));
+
+    view! {
+        <section class="card balance-card" aria-labelledby="balance-title">
+            <h1 id="balance-title" class="balance-label">{t(Text::AvailableBalance)}</h1>
+            {move || match wallet.get() {
+                None => view! { <div class="skeleton skeleton-balance" aria-hidden="true"></div> }.into_any(),
+                Some(Err(error)) => view! {
+                    <ErrorState message=error.message on_retry=move |()| load_wallet() no_money_moved=true />
+                }.into_any(),
+                Some(Ok(wallet)) => balance_view(&wallet).into_any(),
+            }}
+            <p class="live-status" data-status=move || format!("{:?}", live_status.get()).to_lowercase()>
+                <span class="live-dot" aria-hidden="true"></span>
+                {move || match live_status.get() {
+                    LiveStatus::Open => t(Text::Live),
+                    LiveStatus::Connecting | LiveStatus::Reconnecting => t(Text::Reconnecting),
+                }}
+            </p>
+        </section>
+        {(!user.pin_set).then(|| view! {
+            <aside class="card notice">
+                <p>{t(Text::SetPinPrompt)}</p>
+                <A href="/settings/pin" attr:class="button button-secondary">{t(Text::SetPinAction)}</A>
+            </aside>
+        })}
+        <section class="card activity" aria-labelledby="activity-title">
+            <h2 id="activity-title">{t(Text::Activity)}</h2>
+            {move || {
+                let current = feed.get();
+                if !current.loaded {
+                    return match current.state {
+                        PageState::Failed(message) => view! {
+                            <ErrorState message=message on_retry=move |()| { feed.update(Feed::retry); load_next(); } no_money_moved=true />
+                        }.into_any(),
+                        _ => view! { <SkeletonList rows=4 /> }.into_any(),
+                    };
+                }
+                if current.is_empty() {
+                    return view! { <EmptyState title=t(Text::ActivityEmptyTitle) body=t(Text::ActivityEmptyBody) /> }.into_any();
+                }
+                let fresh_ids = fresh.get();
+                view! {
+                    <ul class="activity-list">
+                        {current.items.into_iter().map(|activity| {
+                            let is_fresh = fresh_ids.contains(&activity.id);
+                            view! { <ActivityRow activity=activity fresh=is_fresh /> }
+                        }).collect_view()}
+                    </ul>
+                    {match current.state {
+                        PageState::Idle => view! { <LoadMore on_load=Callback::new(move |()| load_next()) /> }.into_any(),
+                        PageState::Loading => view! { <SkeletonList rows=2 /> }.into_any(),
+                        PageState::Failed(message) => view! {
+                            <ErrorState message=message on_retry=move |()| { feed.update(Feed::retry); load_next(); } no_money_moved=true />
+                        }.into_any(),
+                        PageState::Done => ().into_any(),
+                    }}
+                }.into_any()
+            }}
+        </section>
+        <div class="visually-hidden" aria-live="polite" aria-atomic="true">{move || announcement.get()}</div>
+    }
+}
+
+fn balance_view(wallet: &Wallet) -> impl IntoView {
+    let balance = wallet.balances.first().cloned();
+    let currency = balance.as_ref().map_or(Currency::Usd, |b| b.currency);
+    let available = balance.as_ref().map_or_else(|| "0.00".to_string(), |b| b.available.clone());
+    let is_set = |amount: &str| Money::parse_written(amount, currency).is_ok_and(|m| !m.is_zero());
+    let pending_out = balance.as_ref().map(|b| b.pending_out.clone()).filter(|a| is_set(a));
+    let pending_in = balance.as_ref().map(|b| b.pending_in.clone()).filter(|a| is_set(a));
+    view! {
+        <p class="balance-amount"><MoneyDisplay amount=available currency=currency /></p>
+        {(pending_in.is_some() || pending_out.is_some()).then(|| view! {
+            <p class="balance-pending">
+                {pending_in.map(|amount| view! {
+                    <span>{t(Text::PendingIn)}" "<MoneyDisplay amount=amount currency=currency /></span>
+                })}
+                {pending_out.map(|amount| view! {
+                    <span>{t(Text::PendingOut)}" "<MoneyDisplay amount=amount currency=currency /></span>
+                })}
+            </p>
+        })}
+    }
+}
+
+/// A "show more" button that also loads by itself when it scrolls into view.
+#[component]
+fn LoadMore(on_load: Callback<()>) -> impl IntoView {
+    let button = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        let Some(element) = button.get() else { return };
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            let visible = entries.iter().any(|entry| {
+                entry.dyn_into::<web_sys::IntersectionObserverEntry>().is_ok_and(|e| e.is_intersecting())
+            });
+            if visible {
+                on_load.run(());
+            }
+        });
+        if let Ok(observer) = web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()) {
+            observer.observe(&element);
+            let kept = SendWrapper::new((observer, callback));
+            on_cleanup(move || kept.0.disconnect());
+        }
+    });
+    view! {
+        <button type="button" class="button button-secondary load-more" node_ref=button on:click=move |_| on_load.run(())>
+            {t(Text::LoadMore)}
+        </button>
+    }
+}
