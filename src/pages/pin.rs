@@ -10,14 +10,30 @@ use crate::components::fields::TextField;
 use crate::session::{SessionState, use_session};
 use crate::text::{Text, t};
 
+/// What the page can show, from the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Gate {
+    Checking,
+    SignedOut,
+    SignedIn { pin_set: bool },
+}
+
 #[component]
 pub fn PinSettings() -> impl IntoView {
     let session = use_session();
+    // Once signed in, the gate keeps its first value: saving the PIN updates the person's
+    // details, and the form must not be rebuilt (it shows the success message).
+    let gate = Memo::new(move |previous: Option<&Gate>| match (session.state.get(), previous) {
+        (SessionState::SignedIn(_), Some(signed_in @ Gate::SignedIn { .. })) => *signed_in,
+        (SessionState::SignedIn(user), _) => Gate::SignedIn { pin_set: user.pin_set },
+        (SessionState::Checking, _) => Gate::Checking,
+        _ => Gate::SignedOut,
+    });
     move || {
-        match session.state.get() {
-        SessionState::SignedIn(user) => view! { <PinForm pin_set=user.pin_set /> }.into_any(),
-        SessionState::Checking => ().into_any(),
-        _ => view! {
+        match gate.get() {
+        Gate::Checking => ().into_any(),
+        Gate::SignedIn { pin_set } => view! { <PinForm pin_set=pin_set /> }.into_any(),
+        Gate::SignedOut => view! {
             <section class="card"><p>{t(Text::SignInTitle)}</p><A href="/signin" attr:class="button">{t(Text::SignIn)}</A></section>
         }
         .into_any(),
@@ -28,6 +44,7 @@ pub fn PinSettings() -> impl IntoView {
 #[component]
 fn PinForm(pin_set: bool) -> impl IntoView {
     let session = use_session();
+    let pin_set = RwSignal::new(pin_set);
     let current = RwSignal::new(String::new());
     let pin = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
@@ -53,19 +70,25 @@ fn PinForm(pin_set: bool) -> impl IntoView {
             confirm_error.set(Some(t(Text::PinMismatch).into()));
             return;
         }
-        let request = PinRequest { pin: new_pin, current_pin: pin_set.then(|| current.get_untracked()) };
+        let had_pin = pin_set.get_untracked();
+        let request = PinRequest { pin: new_pin, current_pin: had_pin.then(|| current.get_untracked()) };
         busy.set(true);
         leptos::task::spawn_local(async move {
             match api_client::set_pin(&request).await {
                 Ok(()) => {
                     saved.set(true);
+                    pin_set.set(true);
                     for signal in [current, pin, confirm] {
                         signal.set(String::new());
                     }
-                    session.refresh();
+                    session.state.update(|state| {
+                        if let SessionState::SignedIn(user) = state {
+                            user.pin_set = true;
+                        }
+                    });
                 }
                 Err(error) => match error.field.as_deref() {
-                    Some("current_pin") | Some("pin") if pin_set => current_error.set(Some(error.message)),
+                    Some("current_pin") | Some("pin") if had_pin => current_error.set(Some(error.message)),
                     Some("pin") => pin_error.set(Some(error.message)),
                     _ => form_error.set(Some(error.message)),
                 },
@@ -76,10 +99,10 @@ fn PinForm(pin_set: bool) -> impl IntoView {
 
     view! {
         <section class="card form-card" aria-labelledby="pin-title">
-            <h1 id="pin-title">{if pin_set { t(Text::ChangePin) } else { t(Text::PinTitle) }}</h1>
-            <p class="muted">{if pin_set { t(Text::PinChangeLead) } else { t(Text::PinSetLead) }}</p>
+            <h1 id="pin-title">{move || if pin_set.get() { t(Text::ChangePin) } else { t(Text::PinTitle) }}</h1>
+            <p class="muted">{move || if pin_set.get() { t(Text::PinChangeLead) } else { t(Text::PinSetLead) }}</p>
             <form on:submit=submit novalidate=true>
-                {pin_set.then(|| view! {
+                {move || pin_set.get().then(|| view! {
                     <TextField id="current_pin" label=t(Text::CurrentPin) value=current error=current_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
                 })}
                 <TextField id="pin" label=t(Text::NewPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 hint=t(Text::PinHint) autocomplete="off" />
