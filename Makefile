@@ -46,6 +46,7 @@ test: setup lint test-native test-browser
 bench:
 	cargo bench -p purse-ledger --bench ledger
 	cargo bench -p purse-server --bench wallet
+	cargo bench -p purse-server --bench transfers
 
 audit:
 	cargo run --release -p purse-server -- audit

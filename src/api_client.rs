@@ -3,8 +3,9 @@
 //! it sent one, a plain sentence otherwise. Nothing is turned into `None`.
 
 use purse_api::{
-    Activity, ActivityPage, ActivityResponse, ErrorBody, ErrorCode, Health, LoginRequest, PinRequest,
-    SignupRequest, User, UserResponse, Wallet,
+    Activity, ActivityPage, ActivityResponse, ErrorBody, ErrorCode, Handle, Health, LoginRequest,
+    MoneyRequest, NewMoneyRequest, PaidRequest, PayRequestBody, PinRequest, PublicProfile, RequestPage,
+    RequestResponse, SendRequest, SignupRequest, Transfer, TransferResponse, User, UserResponse, Wallet,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -113,6 +114,58 @@ pub async fn activity(id: &str) -> Result<Activity, ApiError> {
     get::<ActivityResponse>(&format!("/api/v1/activity/{id}")).await.map(|r| r.activity)
 }
 
+/// `GET /users/{handle}`: who a handle is, and whether the viewer has paid them before.
+pub async fn profile(handle: &Handle) -> Result<PublicProfile, ApiError> {
+    get(&format!("/api/v1/users/{handle}")).await
+}
+
+/// A fresh idempotency key for one attempt at a payment: kept while the person retries that
+/// attempt, so a retry after a lost answer cannot pay twice.
+pub fn new_idempotency_key() -> String {
+    // The bits of a random float: its mantissa is the randomness; no arithmetic needed.
+    let random = js_sys::Math::random().to_bits();
+    format!("web-{}-{random:x}", js_sys::Date::now() as u64)
+}
+
+/// `POST /transfers`.
+pub async fn send_money(request: &SendRequest, key: &str) -> Result<Transfer, ApiError> {
+    let (status, text) = raw_send_keyed("POST", "/api/v1/transfers", Some(request), Some(key)).await?;
+    decode::<TransferResponse>(status, &text).map(|r| r.transfer)
+}
+
+/// `POST /transfers/{id}/cancel`.
+pub async fn cancel_transfer(id: &str) -> Result<Transfer, ApiError> {
+    send::<(), TransferResponse>("POST", &format!("/api/v1/transfers/{id}/cancel"), None)
+        .await
+        .map(|r| r.transfer)
+}
+
+/// `POST /requests`.
+pub async fn request_money(request: &NewMoneyRequest) -> Result<MoneyRequest, ApiError> {
+    send::<_, RequestResponse>("POST", "/api/v1/requests", Some(request)).await.map(|r| r.request)
+}
+
+/// `GET /requests?direction=…` (the newest 50).
+pub async fn requests(incoming: bool) -> Result<RequestPage, ApiError> {
+    let direction = if incoming { "incoming" } else { "outgoing" };
+    get(&format!("/api/v1/requests?direction={direction}&limit=50")).await
+}
+
+/// `POST /requests/{id}/pay`.
+pub async fn pay_request(id: &str, pin: Option<String>, key: &str) -> Result<PaidRequest, ApiError> {
+    let path = format!("/api/v1/requests/{id}/pay");
+    let (status, text) = raw_send_keyed("POST", &path, Some(&PayRequestBody { pin }), Some(key)).await?;
+    decode(status, &text)
+}
+
+/// `POST /requests/{id}/decline` or `/cancel`.
+pub async fn close_request(id: &str, decline: bool) -> Result<MoneyRequest, ApiError> {
+    let action = if decline { "decline" } else { "cancel" };
+    send::<(), RequestResponse>("POST", &format!("/api/v1/requests/{id}/{action}"), None)
+        .await
+        .map(|r| r.request)
+}
+
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let response = gloo_net::http::Request::get(path)
         .header("Accept", "application/json")
@@ -129,12 +182,24 @@ async fn raw_send<B: Serialize>(
     path: &str,
     body: Option<&B>,
 ) -> Result<(u16, String), ApiError> {
-    let builder = match method {
+    raw_send_keyed(method, path, body, None).await
+}
+
+async fn raw_send_keyed<B: Serialize>(
+    method: &str,
+    path: &str,
+    body: Option<&B>,
+    key: Option<&str>,
+) -> Result<(u16, String), ApiError> {
+    let mut builder = match method {
         "PUT" => gloo_net::http::Request::put(path),
         "DELETE" => gloo_net::http::Request::delete(path),
         _ => gloo_net::http::Request::post(path),
     }
     .header("Accept", "application/json");
+    if let Some(key) = key {
+        builder = builder.header("Idempotency-Key", key);
+    }
     let request = match body {
         Some(body) => builder.json(body).map_err(|_| ApiError::unexpected(0))?,
         None => builder.build().map_err(|_| ApiError::unexpected(0))?,

@@ -12,6 +12,7 @@ pub mod feed;
 pub mod format;
 pub mod live;
 pub mod pages;
+pub mod qr;
 pub mod session;
 pub mod text;
 
@@ -24,7 +25,10 @@ use crate::pages::auth::{SignIn, SignUp};
 use crate::pages::home::Home;
 use crate::pages::not_found::NotFound;
 use crate::pages::pin::PinSettings;
+use crate::pages::profile::Profile;
 use crate::pages::receipt::Receipt;
+use crate::pages::request::RequestPage;
+use crate::pages::send::SendPage;
 use crate::pages::status::Status;
 
 /// The whole app: the session, the layout every page slots into, and the routes.
@@ -40,6 +44,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUp />
                     <Route path=path!("/activity/:id") view=Receipt />
                     <Route path=path!("/settings/pin") view=PinSettings />
+                    <Route path=path!("/send") view=SendPage />
+                    <Route path=path!("/pay/:handle") view=SendPage />
+                    <Route path=path!("/request") view=RequestPage />
+                    <Route path=path!("/u/:handle") view=Profile />
                     <Route path=path!("/status") view=Status />
                 </Routes>
             </Layout>

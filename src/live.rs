@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use purse_api::{Activity, Wallet};
+use purse_api::{Activity, MoneyRequest, Wallet};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{EventSource, MessageEvent};
@@ -25,6 +25,8 @@ pub enum LiveStatus {
 pub struct Handlers {
     pub activity: Box<dyn Fn(Activity)>,
     pub balance: Box<dyn Fn(Wallet)>,
+    /// A request for money to or from the person, new or changed.
+    pub request: Box<dyn Fn(MoneyRequest)>,
     pub status: Box<dyn Fn(LiveStatus)>,
     /// After a stream was replaced: re-read the wallet and the first page.
     pub resync: Box<dyn Fn()>,
@@ -102,6 +104,11 @@ fn open(shared: &Rc<RefCell<Inner>>) {
             (inner.handlers.balance)(wallet);
         }
     });
+    let on_request = listener(&weak, |inner, event| {
+        if let Some(request) = data::<MoneyRequest>(&event) {
+            (inner.handlers.request)(request);
+        }
+    });
     // `open` is a plain `Event`, not a `MessageEvent`.
     let weak_for_open = weak.clone();
     let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_event: web_sys::Event| {
@@ -122,12 +129,16 @@ fn open(shared: &Rc<RefCell<Inner>>) {
             schedule_reopen(&shared);
         }
     });
-    for (name, closure) in
-        [("activity", &on_activity), ("balance", &on_balance), ("open", &on_open), ("error", &on_error)]
-    {
+    for (name, closure) in [
+        ("activity", &on_activity),
+        ("balance", &on_balance),
+        ("request", &on_request),
+        ("open", &on_open),
+        ("error", &on_error),
+    ] {
         let _ = source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
     }
-    listeners.extend([on_activity, on_balance, on_open, on_error]);
+    listeners.extend([on_activity, on_balance, on_request, on_open, on_error]);
     let mut inner = shared.borrow_mut();
     if let Some(old) = inner.source.replace(source) {
         old.close();

@@ -4,4 +4,5 @@ pub mod activity_row;
 pub mod fields;
 pub mod layout;
 pub mod money;
+pub mod requests;
 pub mod states;

@@ -12,6 +12,7 @@ use wasm_bindgen::closure::Closure;
 use crate::api_client::{self, ApiError};
 use crate::components::activity_row::ActivityRow;
 use crate::components::money::MoneyDisplay;
+use crate::components::requests::IncomingRequests;
 use crate::components::states::{EmptyState, ErrorState, SkeletonList};
 use crate::feed::{Feed, PageState};
 use crate::format;
@@ -27,6 +28,7 @@ pub fn WalletHome(user: User) -> impl IntoView {
     let fresh = RwSignal::new(Vec::<String>::new());
     let announcement = RwSignal::new(String::new());
     let live_status = RwSignal::new(LiveStatus::Connecting);
+    let requests_version = RwSignal::new(0u32);
 
     let load_wallet = move || {
         leptos::task::spawn_local(async move { wallet.set(Some(api_client::wallet().await)) });
@@ -56,9 +58,11 @@ pub fn WalletHome(user: User) -> impl IntoView {
             }
         }),
         balance: Box::new(move |update| wallet.set(Some(Ok(update)))),
+        request: Box::new(move |_| requests_version.update(|v| *v += 1)),
         status: Box::new(move |status| live_status.set(status)),
         resync: Box::new(move || {
             load_wallet();
+            requests_version.update(|v| *v += 1);
             feed.set(Feed::default());
             load_next();
         }),
@@ -84,6 +88,12 @@ pub fn WalletHome(user: User) -> impl IntoView {
                 }}
             </p>
         </section>
+        <nav class="actions" aria-label=t(Text::MainNavigation)>
+            <A href="/send" attr:class="button">{t(Text::NavSend)}</A>
+            <A href="/request" attr:class="button button-secondary">{t(Text::NavRequest)}</A>
+            <A href=format!("/u/{}", user.handle) attr:class="button button-secondary">{t(Text::PayLink)}</A>
+        </nav>
+        <IncomingRequests version=requests_version />
         {(!user.pin_set).then(|| view! {
             <aside class="card notice">
                 <p>{t(Text::SetPinPrompt)}</p>

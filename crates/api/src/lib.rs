@@ -9,6 +9,7 @@ pub mod error;
 pub mod handle;
 pub mod health;
 pub mod money;
+pub mod payments;
 pub mod people;
 pub mod wallet;
 
@@ -17,6 +18,10 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use handle::{Handle, HandleError};
 pub use health::Health;
 pub use money::{Amount, Money, MoneyError};
+pub use payments::{
+    AmountText, MoneyRequest, NewMoneyRequest, PaidRequest, PayRequestBody, PersonRef, RequestPage,
+    RequestResponse, RequestStatus, SendRequest, Transfer, TransferResponse, TransferStatus,
+};
 pub use people::{
     LoginRequest, PasswordError, PinRequest, PublicProfile, Role, SignupRequest, User, UserResponse,
 };

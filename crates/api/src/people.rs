@@ -61,6 +61,13 @@ pub struct PublicProfile {
     pub handle: Handle,
     pub display_name: String,
     pub is_creator: bool,
+    /// Whether the viewer has a pending or completed payment to this person (absent on one's
+    /// own profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_before: Option<bool>,
+    /// When the viewer has never paid this person: how long a first payment can be canceled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_window_seconds: Option<u32>,
 }
 
 /// Password rule: 10 to 128 characters.

@@ -148,6 +148,19 @@ impl Ledger {
         self.inner.changes.subscribe()
     }
 
+    /// Announces to every subscriber, on every instance, that something about `accounts`
+    /// changed outside the books (a request for money was made, say), so live views of them
+    /// refresh. Subscribers treat it like a batch that touched those accounts.
+    pub async fn announce(&self, accounts: &[AccountId]) -> Result<(), LedgerError> {
+        if accounts.is_empty() {
+            return Ok(());
+        }
+        if !self.inner.store.announce(accounts).await? {
+            let _ = self.inner.changes.send(LedgerChange::Accounts(accounts.to_vec().into()));
+        }
+        Ok(())
+    }
+
     /// `"sqlite"` or `"postgres"`.
     pub fn backend(&self) -> &'static str {
         self.inner.store.backend()

@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use purse_ledger::Ledger;
 use tokio::net::TcpListener;
 
-use crate::state::AppState;
+use crate::state::{AppState, Settings};
 use std::sync::Arc;
 
 use purse_ledger::SystemClock;
@@ -57,9 +57,16 @@ pub struct ServeArgs {
     /// The built web app (Trunk's `dist`).
     #[arg(long, env = "PURSE_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
-    /// Load demo data (idempotent).
+    /// Load demo data (idempotent). Also shortens the grace window to 60 seconds unless
+    /// `--grace-window-seconds` says otherwise.
     #[arg(long)]
     pub demo: bool,
+    /// How long the sender of a first payment to someone can cancel it (default 600).
+    #[arg(long, env = "PURSE_GRACE_WINDOW_SECONDS")]
+    pub grace_window_seconds: Option<u32>,
+    /// Money movements one person may start per minute.
+    #[arg(long, env = "PURSE_MONEY_PER_MINUTE", default_value_t = Settings::default().money_per_minute)]
+    pub money_per_minute: i64,
 }
 
 /// Parses the command line, runs it, and turns any error into one line and exit code 1.
@@ -106,6 +113,15 @@ fn init_logging() {
     drop(result);
 }
 
+/// The settings `args` ask for.
+pub fn settings(args: &ServeArgs) -> Settings {
+    let demo_window = if args.demo { 60 } else { Settings::default().grace_window_s };
+    Settings {
+        grace_window_s: args.grace_window_seconds.unwrap_or(demo_window),
+        money_per_minute: args.money_per_minute,
+    }
+}
+
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let stop = shutdown_signal();
     let listener =
@@ -117,7 +133,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state =
         AppState::new(ledger.clone(), db.clone(), site, Arc::new(SystemClock), Passwords::production())
             .await
-            .context("cannot read the server's secrets")?;
+            .context("cannot read the server's secrets")?
+            .with_settings(settings(&args));
     if args.demo {
         crate::demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
     }
@@ -128,6 +145,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         eprintln!("{}", crate::demo::sign_in_help(&format!("http://{addr}/")));
     }
 
+    // Grace windows that ended while the server was down complete now, then every second.
+    let jobs = crate::payments::spawn_jobs(&state);
     let app = crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let stopping = state.clone();
     let stop = async move {
@@ -136,7 +155,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         stopping.begin_stopping();
     };
     let served = axum::serve(listener, app).with_graceful_shutdown(stop).await;
-    // In-flight requests are done; now commit whatever the ledger writer still holds.
+    // In-flight requests are done; the jobs stop (they were told with the streams); now commit
+    // whatever the ledger writer still holds.
+    drop(jobs.await);
     tracing::info!("stopping: flushing the ledger");
     ledger.shutdown().await;
     db.close().await;

@@ -24,11 +24,12 @@ pub enum Db {
 macro_rules! with_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            Db::Sqlite($pool) => $body,
-            Db::Postgres($pool) => $body,
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
         }
     };
 }
+pub(crate) use with_pool;
 
 /// A database failure, as one line.
 #[derive(Debug, thiserror::Error)]

@@ -65,6 +65,13 @@ impl AppError {
         }
     }
 
+    /// The body API.md prescribes for this error.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail { code: self.code, message: self.message.clone(), field: self.field.clone() },
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
@@ -83,8 +90,7 @@ impl IntoResponse for AppError {
             tracing::error!(code = %self.code, %cause, "request failed");
         }
         let retry_after = self.retry_after_s;
-        let body =
-            ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
+        let body = self.body();
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());

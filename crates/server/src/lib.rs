@@ -16,6 +16,8 @@ pub mod ids;
 pub mod json;
 pub mod limits;
 pub mod metrics;
+pub mod operations;
+pub mod payments;
 pub mod pin;
 pub mod query;
 pub mod state;

@@ -30,9 +30,25 @@ pub struct Shared {
     pub passwords: Passwords,
     /// Sessions recently checked, for reads (see [`crate::auth::SignedIn`]).
     pub sessions: SessionCache,
+    pub settings: Settings,
     /// Becomes `true` when the server is stopping: live streams end so the stop can finish.
     pub stopping: watch::Receiver<bool>,
     stop: watch::Sender<bool>,
+}
+
+/// What an operator may tune.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// How long the sender of a first payment to someone can cancel it.
+    pub grace_window_s: u32,
+    /// Money movements (sends, requests, payments of requests) one person may start per minute.
+    pub money_per_minute: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { grace_window_s: 10 * 60, money_per_minute: 60 }
+    }
 }
 
 impl std::ops::Deref for AppState {
@@ -64,9 +80,19 @@ impl AppState {
             ids: Arc::new(ids),
             passwords,
             sessions: SessionCache::default(),
+            settings: Settings::default(),
             stopping,
             stop,
         })))
+    }
+
+    /// The same state with `settings`. Call it before the state is shared (cloned).
+    pub fn with_settings(mut self, settings: Settings) -> AppState {
+        match Arc::get_mut(&mut self.0) {
+            Some(shared) => shared.settings = settings,
+            None => tracing::error!("settings changed after the state was shared; keeping the old ones"),
+        }
+        self
     }
 
     /// Nanoseconds since the Unix epoch, by [`AppState::clock`].

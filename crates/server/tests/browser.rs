@@ -343,3 +343,104 @@ async fn a_new_person_signs_up_sets_a_pin_and_sees_money_arrive_without_reloadin
     client.close().await.unwrap();
     state.ledger.shutdown().await;
 }
+
+async fn sign_in(client: &Client, base: &str, handle: &str) {
+    client.goto(&format!("{base}/signin")).await.unwrap();
+    type_into(client, "#handle", handle).await;
+    type_into(client, "#password", purse_server::demo::PASSWORD).await;
+    client.find(Locator::Css("#password")).await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
+    text_of(client, ".balance-amount .money").await;
+    wait_until(
+        client,
+        "return document.querySelector('.live-status')?.dataset.status === 'open';",
+        "the live stream",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, state) = serve(&format!("sqlite://{}/purse.db", dir.path().display())).await;
+    purse_server::demo::seed(&state).await.unwrap();
+    let driver = ChromeDriver::start();
+    let (alice, bob) = (browser(&driver).await, browser(&driver).await);
+    let base = format!("http://{addr}");
+    sign_in(&bob, &base, "bob").await;
+    bob.execute("window.__samePage = 'yes'; return 1;", vec![]).await.unwrap();
+    sign_in(&alice, &base, "alice").await;
+
+    // Alice sends Bob 20.00: the preview says she never paid him, the review says what happens.
+    alice.find(Locator::Css(".actions a[href='/send']")).await.unwrap().click().await.unwrap();
+    type_into(&alice, "#to", "bob").await;
+    assert_eq!(text_of(&alice, ".profile-preview strong").await, "Bob Okafor");
+    assert_eq!(text_of(&alice, ".profile-preview .badge").await, "You haven't paid them before");
+    type_into(&alice, "#amount", "20.001").await;
+    type_into(&alice, "#note", "Lunch 🍜").await;
+    alice.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    assert!(
+        text_of(&alice, "#amount-error").await.contains("at most two decimals"),
+        "refused before sending"
+    );
+    alice.find(Locator::Css("#amount")).await.unwrap().send_keys(&Key::Backspace.to_string()).await.unwrap();
+    alice.find(Locator::Css("#amount")).await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
+    assert_eq!(
+        text_of(&alice, "#review-sentence").await,
+        "Bob Okafor receives $20.00; you can cancel for 10 minutes because this is your first payment to Bob Okafor."
+    );
+    alice.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(&alice, ".done-title").await, "Sent");
+    assert_eq!(text_of(&alice, ".done button").await, "Cancel payment");
+
+    // Bob's open wallet shows it, without a reload.
+    assert_eq!(text_of(&bob, ".activity-row.fresh .activity-title").await, "Alice Martin");
+    wait_until(
+        &bob,
+        "return document.querySelector('.balance-pending')?.textContent.includes('$20.00');",
+        "Bob's pending balance",
+    )
+    .await;
+    assert_eq!(
+        bob.execute("return window.__samePage || 'reloaded';", vec![]).await.unwrap(),
+        serde_json::json!("yes")
+    );
+
+    // Bob asks Alice for 60.00; her wallet lists it live, and she pays with her PIN.
+    alice.find(Locator::Css(".done a[href='/']")).await.unwrap().click().await.unwrap();
+    text_of(&alice, ".balance-amount .money").await;
+    wait_until(
+        &alice,
+        "return document.querySelector('.live-status')?.dataset.status === 'open';",
+        "Alice's live stream",
+    )
+    .await;
+    bob.find(Locator::Css(".actions a[href='/request']")).await.unwrap().click().await.unwrap();
+    type_into(&bob, "#from", "alice").await;
+    type_into(&bob, "#amount", "60.00").await;
+    type_into(&bob, "#note", "Concert tickets").await;
+    bob.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(&bob, ".done-title").await, "Request sent");
+
+    let asked = text_of(&alice, ".request-row").await;
+    assert!(asked.contains("Bob Okafor asks for $60.00") && asked.contains("Concert tickets"), "{asked}");
+    type_into(&alice, "#request-pin", purse_server::demo::PIN).await;
+    alice.find(Locator::Css(".request-row button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_until(
+        &alice,
+        "return document.querySelector('.balance-amount .money')?.textContent === '$420.00';",
+        "Alice's balance after paying",
+    )
+    .await;
+    let bobs = state
+        .ledger
+        .lookup_account(codes::wallet_of(state.db.user_by_handle("bob").await.unwrap().unwrap().id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((bobs.balances.credits_posted, bobs.balances.credits_pending), (50_000 + 6_000, 2_000));
+    assert!(state.ledger.audit().await.unwrap().is_clean());
+
+    alice.close().await.unwrap();
+    bob.close().await.unwrap();
+    state.ledger.shutdown().await;
+}

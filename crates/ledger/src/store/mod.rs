@@ -325,6 +325,15 @@ impl Store {
 
     /// PostgreSQL: a task listening for other writers' (and our own) `NOTIFY`s. SQLite: none,
     /// the writer announces its own batches.
+    /// Announces `accounts` through the database when it carries announcements (PostgreSQL's
+    /// `NOTIFY`); `false` when the caller must announce in process.
+    pub(crate) async fn announce(&self, accounts: &[AccountId]) -> Result<bool, LedgerError> {
+        match self {
+            Store::Sqlite(_) => Ok(false),
+            Store::Postgres(store) => store.announce(accounts).await.map(|()| true),
+        }
+    }
+
     pub(crate) async fn spawn_change_listener(
         &self,
         changes: tokio::sync::broadcast::Sender<LedgerChange>,

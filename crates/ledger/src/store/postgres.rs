@@ -79,6 +79,20 @@ impl PostgresStore {
         Ok(PostgresBatch { tx: self.pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED").await? })
     }
 
+    /// `NOTIFY`s `accounts` on [`CHANGE_CHANNEL`], as a committed batch does.
+    pub(crate) async fn announce(&self, accounts: &[AccountId]) -> Result<(), LedgerError> {
+        let accounts: Vec<(AccountId, crate::types::Balances)> =
+            accounts.iter().map(|id| (*id, crate::types::Balances::default())).collect();
+        for payload in change_payloads(&accounts) {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGE_CHANNEL)
+                .bind(payload)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Listens on [`CHANGE_CHANNEL`] and republishes every batch's changed accounts. After a
     /// lost connection (notifications may have been missed) it publishes `Everything`.
     pub(crate) async fn spawn_change_listener(

@@ -1,7 +1,9 @@
 //! `GET /events`: a person's live stream (Server-Sent Events). `activity` events carry an
-//! activity (new, or with a new status), `balance` events the wallet. Each event's id is the
-//! ledger timestamp it brings the stream up to, so a client reconnecting with `Last-Event-ID`
-//! gets exactly what it missed, from the ledger itself. Keep-alive comments every 15 seconds.
+//! activity (new, or with a new status), `balance` events the wallet, `request` events a
+//! request for money made to or by the person (new, or paid, declined, canceled). Each event's
+//! id is `<ledger timestamp>:<request change time>`, the two positions it brings the stream up
+//! to, so a client reconnecting with `Last-Event-ID` gets exactly what it missed, from the
+//! ledger and the requests table themselves. Keep-alive comments every 15 seconds.
 //!
 //! The stream wakes on the ledger's change announcements (in process on SQLite; `NOTIFY` on
 //! PostgreSQL, so a transfer committed by another instance wakes it too) and ends when the
@@ -19,6 +21,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::activity::{self, is_originating};
+use crate::api::requests;
 use crate::api::wallet::wallet_view;
 use crate::auth::CurrentUser;
 use crate::codes;
@@ -34,27 +37,36 @@ pub async fn stream(
     user: CurrentUser,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let last_seen = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<i64>().ok())
-        .map(Timestamp::from_nanos);
+    let last_seen = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(parse_event_id);
     // Subscribe before reading where the stream starts, so nothing falls in between.
     let changes = state.ledger.subscribe();
     let wallet = codes::wallet_of(user.row.id);
-    let start = match last_seen {
-        Some(at) => at,
-        None => latest(&state, wallet).await?,
+    let (start, requests_start) = match last_seen {
+        Some(positions) => positions,
+        None => (latest(&state, wallet).await?, requests::last_change(&state, user.row.id).await?),
     };
     let (events, receiver) = mpsc::channel(64);
     tokio::spawn(async move {
-        let mut live = Live { state, user_id: user.row.id, wallet, cursor: start, events };
+        let mut live = Live {
+            state,
+            user_id: user.row.id,
+            wallet,
+            cursor: start,
+            requests_cursor: requests_start,
+            events,
+        };
         if let Err(error) = live.run(changes, last_seen.is_some()).await {
             tracing::warn!(%error, "event stream ended with an error");
         }
     });
     Ok(Sse::new(ReceiverStream::new(receiver))
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
+}
+
+/// `<ledger ns>:<requests ns>` (or, from older streams, `<ledger ns>` alone).
+fn parse_event_id(text: &str) -> Option<(Timestamp, i64)> {
+    let (ledger, requests) = text.split_once(':').unwrap_or((text, "0"));
+    Some((Timestamp::from_nanos(ledger.parse().ok()?), requests.parse().ok()?))
 }
 
 /// The newest transfer of `wallet` (or the beginning of time).
@@ -69,6 +81,8 @@ struct Live {
     wallet: AccountId,
     /// The newest ledger timestamp this stream has delivered.
     cursor: Timestamp,
+    /// The newest request change this stream has delivered.
+    requests_cursor: i64,
     events: mpsc::Sender<Result<Event, Infallible>>,
 }
 
@@ -138,7 +152,40 @@ impl Live {
                 break;
             }
         }
+        self.send_requests().await?;
         self.send_balance().await
+    }
+
+    /// Sends every request change after the requests cursor.
+    async fn send_requests(&mut self) -> Result<(), Closed> {
+        let rows = match requests::changed_since(&self.state, self.user_id, self.requests_cursor).await {
+            Ok(rows) => rows,
+            Err(error) => {
+                tracing::warn!(%error, "event stream could not read requests");
+                return Ok(());
+            }
+        };
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let names = match requests::people(&self.state, &rows).await {
+            Ok(names) => names,
+            Err(error) => {
+                tracing::warn!(%error, "event stream could not read people");
+                return Ok(());
+            }
+        };
+        for row in rows {
+            self.requests_cursor = self.requests_cursor.max(row.updated_at);
+            let Ok(request) = requests::view(&self.state, &row, &names) else { continue };
+            let event = Event::default().event("request").id(self.event_id()).json_data(&request);
+            self.send(event).await?;
+        }
+        Ok(())
+    }
+
+    fn event_id(&self) -> String {
+        format!("{}:{}", self.cursor.as_nanos(), self.requests_cursor)
     }
 
     async fn send_activity(&self, transfer: &Transfer) -> Result<(), Closed> {
@@ -166,7 +213,7 @@ impl Live {
         let Some(activity) = activity else { return Ok(()) };
         let event = Event::default()
             .event("activity")
-            .id(transfer.timestamp.as_nanos().to_string())
+            .id(format!("{}:{}", transfer.timestamp.as_nanos(), self.requests_cursor))
             .json_data(&activity);
         self.send(event).await
     }
@@ -179,8 +226,7 @@ impl Live {
                 return Ok(());
             }
         };
-        let event =
-            Event::default().event("balance").id(self.cursor.as_nanos().to_string()).json_data(&wallet);
+        let event = Event::default().event("balance").id(self.event_id()).json_data(&wallet);
         self.send(event).await
     }
 

@@ -2,6 +2,8 @@
 
 pub mod events;
 pub mod people;
+pub mod requests;
+pub mod transfers;
 pub mod wallet;
 
 use axum::Router;
@@ -28,6 +30,12 @@ pub fn router() -> Router<AppState> {
         .route("/activity", get(wallet::activity_page))
         .route("/activity/{id}", get(wallet::activity_item))
         .route("/events", get(events::stream))
+        .route("/transfers", post(transfers::send))
+        .route("/transfers/{id}/cancel", post(transfers::cancel))
+        .route("/requests", post(requests::create).get(requests::list))
+        .route("/requests/{id}/pay", post(requests::pay))
+        .route("/requests/{id}/decline", post(requests::decline))
+        .route("/requests/{id}/cancel", post(requests::cancel))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -148,7 +148,7 @@ pub async fn set_pin(
 /// `GET /users/{handle}`: what any signed-in person may see of another.
 pub async fn profile(
     State(state): State<AppState>,
-    _viewer: CurrentUser,
+    viewer: CurrentUser,
     Path(handle): Path<String>,
 ) -> Result<Json<PublicProfile>, AppError> {
     let handle = Handle::parse(&handle).map_err(|reason| {
@@ -156,9 +156,16 @@ pub async fn profile(
     })?;
     let user = state.db.user_by_handle(handle.as_str()).await.map_err(AppError::unavailable)?;
     let user = user.ok_or_else(AppError::not_found)?;
+    let paid_before = if user.id == viewer.row.id {
+        None
+    } else {
+        Some(crate::payments::has_paid_before(&state, viewer.row.id, user.id).await?)
+    };
     Ok(Json(PublicProfile {
         handle,
         display_name: user.display_name,
         is_creator: user.roles & ROLE_CREATOR != 0,
+        paid_before,
+        cancel_window_seconds: (paid_before == Some(false)).then_some(state.settings.grace_window_s),
     }))
 }

@@ -165,6 +165,13 @@ async fn the_openapi_document_describes_the_api() {
         ("/activity", "get"),
         ("/activity/{id}", "get"),
         ("/events", "get"),
+        ("/transfers", "post"),
+        ("/transfers/{id}/cancel", "post"),
+        ("/requests", "post"),
+        ("/requests", "get"),
+        ("/requests/{id}/pay", "post"),
+        ("/requests/{id}/decline", "post"),
+        ("/requests/{id}/cancel", "post"),
     ] {
         assert!(spec["paths"][path][method].is_object(), "{method} {path} is not in the spec");
     }

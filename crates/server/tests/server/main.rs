@@ -5,6 +5,8 @@
 
 mod cli;
 mod http;
+mod payments;
 mod people;
+mod requests;
 mod support;
 mod wallet;

@@ -340,7 +340,14 @@ async fn profiles_show_only_what_is_public() {
     purse_server::demo::seed(&app.state).await.unwrap();
     let cookie = app.sign_up("gina").await;
     let lina = app.call(Method::GET, "/api/v1/users/lina", Some(&cookie), None).await;
-    assert_eq!(lina.body, json!({"handle": "lina", "display_name": "Lina Haddad", "is_creator": true}));
+    assert_eq!(
+        lina.body,
+        json!({"handle": "lina", "display_name": "Lina Haddad", "is_creator": true,
+               "paid_before": false, "cancel_window_seconds": 600})
+    );
+    // One's own profile says nothing about paying oneself.
+    let own = app.call(Method::GET, "/api/v1/users/gina", Some(&cookie), None).await;
+    assert_eq!(own.body, json!({"handle": "gina", "display_name": "GINA", "is_creator": false}));
     let alice = app.call(Method::GET, "/api/v1/users/Alice", Some(&cookie), None).await;
     assert_eq!(alice.body["is_creator"], false);
     let nobody = app.call(Method::GET, "/api/v1/users/nobody", Some(&cookie), None).await;

@@ -245,20 +245,20 @@ async fn a_receipt_is_its_owners_and_nobody_elses() {
 }
 
 /// Reads Server-Sent Events from a streaming body.
-struct Events {
+pub struct Events {
     body: Body,
     buffer: String,
 }
 
 #[derive(Debug)]
-struct Received {
-    event: String,
-    id: String,
-    data: Value,
+pub struct Received {
+    pub event: String,
+    pub id: String,
+    pub data: Value,
 }
 
 impl Events {
-    async fn open(app: &TestApp, cookie: &str, last_event_id: Option<&str>) -> Events {
+    pub async fn open(app: &TestApp, cookie: &str, last_event_id: Option<&str>) -> Events {
         let mut request =
             Request::get("/api/v1/events").header(header::COOKIE, cookie).header(header::HOST, "purse.test");
         if let Some(id) = last_event_id {
@@ -272,7 +272,7 @@ impl Events {
     }
 
     /// The next event (skipping keep-alive comments), within `limit`.
-    async fn next(&mut self, limit: Duration) -> Option<Received> {
+    pub async fn next(&mut self, limit: Duration) -> Option<Received> {
         tokio::time::timeout(limit, async {
             loop {
                 if let Some(end) = self.buffer.find("\n\n") {

@@ -1,0 +1,135 @@
+//! Sending money: `POST /transfers` (idempotent) and `POST /transfers/{id}/cancel`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use purse_api::payments::{clean_note, needs_pin};
+use purse_api::{Amount, ErrorCode, Handle, SendRequest, TransferResponse};
+
+use crate::auth::CurrentUser;
+use crate::db::UserRow;
+use crate::error::AppError;
+use crate::json::ApiJson;
+use crate::operations::{self, Earlier, IdempotencyKey, StoredAnswer};
+use crate::payments::{self, Plan};
+use crate::state::AppState;
+use crate::{limits, pin};
+
+/// `POST /transfers`.
+pub async fn send(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    key: IdempotencyKey,
+    ApiJson(body): ApiJson<SendRequest>,
+) -> Result<Response, AppError> {
+    let hash = operations::request_hash("POST /transfers", &SendRequest { pin: None, ..body.clone() });
+    let earlier = operations::earlier(&state, user.row.id, &key, &hash).await?;
+    if let Earlier::Answered(answer) = earlier {
+        return Ok(answer.into_response());
+    }
+    if matches!(earlier, Earlier::None) {
+        let limit = limits::money_per_user(state.settings.money_per_minute);
+        limits::check(&state, limit, &user.row.id.to_string()).await?;
+    }
+    let (amount, note, recipient) = check(&state, &user, &body).await?;
+    let operation = match earlier {
+        // Cut off after it was checked (PIN included): carry on with the same transfer.
+        Earlier::Resume(operation) => operation,
+        _ => {
+            if needs_pin(amount) {
+                pin::verify(&state, &user, body.pin.as_deref()).await?;
+            }
+            match operations::start(&state, user.row.id, &key, &hash).await? {
+                Ok(operation) => operation,
+                Err(Earlier::Answered(answer)) => return Ok(answer.into_response()),
+                Err(Earlier::Resume(operation)) => operation,
+                Err(Earlier::None) => {
+                    return Err(AppError::internal("an operation neither started nor existed"));
+                }
+            }
+        }
+    };
+    let plan = Plan {
+        sender_id: user.row.id,
+        recipient_id: recipient.id,
+        amount,
+        note,
+        request_id: None,
+        kind: "transfer",
+        grace_window: true,
+    };
+    let answer = match payments::execute(&state, operation, &plan).await {
+        Ok(payment) => StoredAnswer::json(
+            StatusCode::CREATED,
+            &TransferResponse { transfer: payments::view(&state, &payment, &recipient)? },
+        )?,
+        Err(error) if error.code == ErrorCode::InsufficientFunds => StoredAnswer::error(&error),
+        Err(error) => {
+            operations::release(&state, operation).await;
+            return Err(error);
+        }
+    };
+    operations::finish(&state, operation, &answer).await?;
+    Ok(answer.into_response())
+}
+
+/// The checks every send passes before anything is written, in API.md's order: the amount
+/// and currency, the note, then who receives it.
+async fn check(
+    state: &AppState,
+    user: &CurrentUser,
+    body: &SendRequest,
+) -> Result<(Amount, Option<String>, UserRow), AppError> {
+    let amount = body.amount.parse(&body.currency)?;
+    let note = clean_note(body.note.as_deref()).map_err(|error| {
+        AppError::invalid_request(format!("The note is too long: {error}.")).with_field("note")
+    })?;
+    let recipient = recipient(state, user, &body.to, "to").await?;
+    Ok((amount, note, recipient))
+}
+
+/// The person `handle` names, who must not be `user`.
+pub async fn recipient(
+    state: &AppState,
+    user: &CurrentUser,
+    handle: &Handle,
+    field: &str,
+) -> Result<UserRow, AppError> {
+    if handle.as_str() == user.row.handle {
+        return Err(
+            AppError::new(ErrorCode::SelfTransfer, "You can't send money to yourself.").with_field(field)
+        );
+    }
+    state.db.user_by_handle(handle.as_str()).await.map_err(AppError::unavailable)?.ok_or_else(|| {
+        AppError::new(ErrorCode::RecipientNotFound, format!("Nobody on Purse has the handle @{handle}."))
+            .with_field(field)
+    })
+}
+
+/// `POST /transfers/{id}/cancel`: only the sender, only in the grace window.
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<TransferResponse>, AppError> {
+    let transfer_id = state.ids.decode("tr", &id).ok_or_else(AppError::not_found)?;
+    let payment =
+        payments::payment_of_transfer(&state, transfer_id).await?.ok_or_else(AppError::not_found)?;
+    if payment.sender_id != user.row.id {
+        return Err(if payment.recipient_id == user.row.id {
+            AppError::new(ErrorCode::Forbidden, "Only the sender can cancel a payment.")
+        } else {
+            AppError::not_found()
+        });
+    }
+    let payment = payments::cancel(&state, payment).await?;
+    let recipient = state
+        .db
+        .users_by_ids(&[payment.recipient_id])
+        .await
+        .map_err(AppError::unavailable)?
+        .pop()
+        .ok_or_else(|| AppError::internal("the recipient vanished"))?;
+    Ok(Json(TransferResponse { transfer: payments::view(&state, &payment, &recipient)? }))
+}

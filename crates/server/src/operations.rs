@@ -1,0 +1,301 @@
+//! Idempotency keys, and the ledger transfer ids that hang off them.
+//!
+//! Every money-moving request carries an `Idempotency-Key`. Its first arrival, once validated,
+//! creates an *operation* row (user, key, hash of the request) and commits it **before** the
+//! ledger sees anything. The operation's id is the base of every ledger transfer id the
+//! request may use ([`ledger_id`]), so:
+//!
+//! - a ledger transfer can never exist without its key (the key committed first; on SQLite
+//!   the ledger's `synchronous=FULL` commit makes every earlier WAL frame durable with it);
+//! - a key can exist without its transfer only while the request is processing, and a retry
+//!   with that key resumes it with the *same* transfer ids, so the ledger's own idempotency
+//!   returns the transfer that did commit instead of moving money again.
+//!
+//! The first answer is stored with the operation and replayed byte for byte. A replay with a
+//! different body is `422 idempotency_key_mismatch`; one that arrives while the first is still
+//! processing is `409 idempotency_key_in_use`. Validation failures (`400`, and refusals
+//! before anything began such as a wrong PIN) are not stored: nothing started, so a corrected
+//! retry with the same key is a first arrival.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use purse_api::ErrorCode;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, DbError, with_pool};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Ledger ids of operations start here, far above fixed ids (demo funding, tests).
+const LEDGER_ID_BASE: i64 = 1 << 40;
+/// Ledger ids per operation.
+const SLOTS: i64 = 16;
+
+/// What each ledger id of an operation is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// The payment itself (posted, or pending in a grace window).
+    Main = 0,
+    /// Posting the pending payment when its window ends.
+    Post = 1,
+    /// Voiding it when the sender cancels.
+    Void = 2,
+}
+
+/// The ledger transfer id of `operation`'s `slot`.
+pub fn ledger_id(operation: i64, slot: Slot) -> i64 {
+    LEDGER_ID_BASE + operation * SLOTS + slot as i64
+}
+
+/// How long a processing request holds its key against a concurrent duplicate. Longer than
+/// the request timeout, so a request still running is never resumed beside itself.
+pub const LEASE_SECONDS: i64 = 60;
+const NANOS: i64 = 1_000_000_000;
+
+/// The `Idempotency-Key` header: 1–255 printable ASCII characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(pub String);
+
+impl FromRequestParts<AppState> for IdempotencyKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<IdempotencyKey, AppError> {
+        let value = parts.headers.get("idempotency-key").map(HeaderValue::as_bytes);
+        match value {
+            Some(bytes) if is_valid_key(bytes) => {
+                Ok(IdempotencyKey(String::from_utf8_lossy(bytes).into_owned()))
+            }
+            _ => Err(AppError::new(
+                ErrorCode::IdempotencyKeyRequired,
+                "Send an Idempotency-Key header of 1 to 255 printable ASCII characters.",
+            )),
+        }
+    }
+}
+
+fn is_valid_key(bytes: &[u8]) -> bool {
+    (1..=255).contains(&bytes.len()) && bytes.iter().all(|b| (0x20..=0x7e).contains(b))
+}
+
+/// The hash that tells a replay from a different request under the same key: the endpoint
+/// and the body as canonical JSON (object keys sorted), without secrets such as the PIN.
+pub fn request_hash(endpoint: &str, body: &impl Serialize) -> [u8; 32] {
+    let canonical = serde_json::to_value(body).map(|value| value.to_string()).unwrap_or_default();
+    let mut hasher = Sha256::new();
+    hasher.update(endpoint.as_bytes());
+    hasher.update([0]);
+    hasher.update(canonical.as_bytes());
+    hasher.finalize().into()
+}
+
+/// An answer as first given, replayed for the same key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl IntoResponse for StoredAnswer {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, [(header::CONTENT_TYPE, "application/json")], self.body).into_response()
+    }
+}
+
+impl StoredAnswer {
+    /// A success answer (the body serialized once, here, and stored as sent).
+    pub fn json(status: StatusCode, body: &impl Serialize) -> Result<StoredAnswer, AppError> {
+        let body = serde_json::to_string(body).map_err(AppError::internal)?;
+        Ok(StoredAnswer { status: status.as_u16(), body })
+    }
+
+    /// A business refusal, stored so that its replay refuses the same way.
+    pub fn error(error: &AppError) -> StoredAnswer {
+        let body = serde_json::to_string(&error.body()).unwrap_or_default();
+        StoredAnswer { status: error.status().as_u16(), body }
+    }
+}
+
+/// What a key's earlier arrivals mean for this one.
+#[derive(Debug)]
+pub enum Earlier {
+    /// Never seen: validate, then [`start`].
+    None,
+    /// Answered: send this again.
+    Answered(StoredAnswer),
+    /// Started and cut off (the server stopped or failed mid-way): carry on as this operation,
+    /// whose lease this request now holds.
+    Resume(i64),
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct OperationRow {
+    id: i64,
+    request_hash: Vec<u8>,
+    response_status: Option<i64>,
+    response_body: Option<String>,
+    locked_until: i64,
+}
+
+/// Looks the key up: `Answered` or `Resume`, or `None` for a first arrival. Refuses a
+/// different request under the key (`422`) and one arriving while the first runs (`409`).
+pub async fn earlier(
+    state: &AppState,
+    user_id: i64,
+    key: &IdempotencyKey,
+    hash: &[u8; 32],
+) -> Result<Earlier, AppError> {
+    let Some(row) = find(&state.db, user_id, key).await.map_err(AppError::unavailable)? else {
+        return Ok(Earlier::None);
+    };
+    if row.request_hash.as_slice() != hash {
+        return Err(AppError::new(
+            ErrorCode::IdempotencyKeyMismatch,
+            "This Idempotency-Key was used for a different request. Use a new key for a new request.",
+        ));
+    }
+    if let (Some(status), Some(body)) = (row.response_status, row.response_body) {
+        return Ok(Earlier::Answered(StoredAnswer { status: u16::try_from(status).unwrap_or(500), body }));
+    }
+    let now = state.now();
+    if row.locked_until > now || !take_over(&state.db, row.id, row.locked_until, now).await? {
+        return Err(in_use());
+    }
+    Ok(Earlier::Resume(row.id))
+}
+
+fn in_use() -> AppError {
+    AppError::new(
+        ErrorCode::IdempotencyKeyInUse,
+        "A request with this Idempotency-Key is still being processed. Try again in a moment.",
+    )
+    .retry_after(1)
+}
+
+/// Records a first arrival and returns its operation id. A concurrent twin that got there
+/// first makes this `409` (or a replay, if it already answered).
+pub async fn start(
+    state: &AppState,
+    user_id: i64,
+    key: &IdempotencyKey,
+    hash: &[u8; 32],
+) -> Result<Result<i64, Earlier>, AppError> {
+    let now = state.now();
+    let inserted: Option<i64> = with_pool!(&state.db, |pool| {
+        sqlx::query_scalar(
+            "INSERT INTO operations (user_id, idempotency_key, request_hash, locked_until, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
+        )
+        .bind(user_id)
+        .bind(&key.0)
+        .bind(hash.to_vec())
+        .bind(now + LEASE_SECONDS * NANOS)
+        .bind(now)
+        .fetch_optional(pool)
+        .await
+        .map_err(|e| AppError::unavailable(DbError::from(e)))?
+    });
+    match inserted {
+        Some(id) => Ok(Ok(id)),
+        None => match earlier(state, user_id, key, hash).await? {
+            Earlier::None => Err(in_use()),
+            other => Ok(Err(other)),
+        },
+    }
+}
+
+/// Stores the answer; from now on the key replays it.
+pub async fn finish(state: &AppState, operation: i64, answer: &StoredAnswer) -> Result<(), AppError> {
+    with_pool!(&state.db, |pool| {
+        sqlx::query(
+            "UPDATE operations SET response_status = $1, response_body = $2, locked_until = 0 WHERE id = $3",
+        )
+        .bind(i64::from(answer.status))
+        .bind(&answer.body)
+        .bind(operation)
+        .execute(pool)
+        .await
+        .map_err(|e| AppError::unavailable(DbError::from(e)))?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+/// Lets a retry resume at once (after a failure of ours, when no answer was stored).
+pub async fn release(state: &AppState, operation: i64) {
+    let result: Result<u64, sqlx::Error> = with_pool!(&state.db, |pool| {
+        sqlx::query("UPDATE operations SET locked_until = 0 WHERE id = $1 AND response_status IS NULL")
+            .bind(operation)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    });
+    if let Err(error) = result {
+        tracing::warn!(%error, operation, "could not release an operation's lease");
+    }
+}
+
+async fn find(db: &Db, user_id: i64, key: &IdempotencyKey) -> Result<Option<OperationRow>, DbError> {
+    Ok(with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, request_hash, response_status, response_body, locked_until FROM operations \
+             WHERE user_id = $1 AND idempotency_key = $2",
+        )
+        .bind(user_id)
+        .bind(&key.0)
+        .fetch_optional(pool)
+        .await?
+    }))
+}
+
+/// Takes the lease of a processing operation whose lease ran out; `false` if another request
+/// took it first.
+async fn take_over(db: &Db, operation: i64, expired: i64, now: i64) -> Result<bool, AppError> {
+    let taken = with_pool!(db, |pool| {
+        sqlx::query("UPDATE operations SET locked_until = $1 WHERE id = $2 AND locked_until = $3")
+            .bind(now + LEASE_SECONDS * NANOS)
+            .bind(operation)
+            .bind(expired)
+            .execute(pool)
+            .await
+            .map_err(|e| AppError::unavailable(DbError::from(e)))?
+            .rows_affected()
+    });
+    Ok(taken == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_one_to_255_printable_ascii_characters() {
+        assert!(is_valid_key(b"a"));
+        assert!(is_valid_key(b"order 42: retry #1 ~!"));
+        assert!(is_valid_key("k".repeat(255).as_bytes()));
+        assert!(!is_valid_key(b""));
+        assert!(!is_valid_key("k".repeat(256).as_bytes()));
+        assert!(!is_valid_key(b"tab\there"));
+        assert!(!is_valid_key("caf\u{e9}".as_bytes()));
+    }
+
+    #[test]
+    fn ledger_ids_of_operations_never_meet() {
+        assert_eq!(ledger_id(1, Slot::Main) + 1, ledger_id(1, Slot::Post));
+        assert!(ledger_id(1, Slot::Void) < ledger_id(2, Slot::Main));
+        assert!(ledger_id(1, Slot::Main) > 1_000_000);
+    }
+
+    #[test]
+    fn the_hash_ignores_key_order_but_not_values() {
+        let a = serde_json::json!({"to": "bob", "amount": "5.00"});
+        let b = serde_json::json!({"amount": "5.00", "to": "bob"});
+        let c = serde_json::json!({"amount": "5.01", "to": "bob"});
+        assert_eq!(request_hash("POST /transfers", &a), request_hash("POST /transfers", &b));
+        assert_ne!(request_hash("POST /transfers", &a), request_hash("POST /transfers", &c));
+        assert_ne!(request_hash("POST /transfers", &a), request_hash("POST /tips", &a));
+    }
+}

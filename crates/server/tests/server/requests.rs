@@ -1,0 +1,351 @@
+//! Requests for money: who may do what, paying once, bad inputs, and the live stream.
+
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::*;
+use crate::wallet::Events;
+
+async fn ask(app: &TestApp, cookie: &str, body: Value) -> Answer {
+    app.call(Method::POST, "/api/v1/requests", Some(cookie), Some(body)).await
+}
+
+async fn act(
+    app: &TestApp,
+    cookie: &str,
+    id: &str,
+    action: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> Answer {
+    let headers: Vec<(&str, &str)> = key.map(|k| ("idempotency-key", k)).into_iter().collect();
+    let body = body.or_else(|| (action == "pay").then(|| json!({})));
+    app.call_with(Method::POST, &format!("/api/v1/requests/{id}/{action}"), Some(cookie), body, &headers)
+        .await
+}
+
+async fn available(app: &TestApp, cookie: &str) -> String {
+    let wallet = app.call(Method::GET, "/api/v1/wallet", Some(cookie), None).await;
+    wallet.body["balances"][0]["available"].as_str().unwrap_or_default().to_string()
+}
+
+async fn list(app: &TestApp, cookie: &str, direction: &str) -> Value {
+    app.call(Method::GET, &format!("/api/v1/requests?direction={direction}"), Some(cookie), None).await.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_payer_pays_or_declines_and_only_the_requester_cancels() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let bob = app.sign_up("bob").await;
+        let carol = app.sign_up("carol").await;
+        app.fund(1, "alice", 10_000, "Top-up").await;
+
+        // Bob asks Alice for 15.00.
+        let made =
+            ask(&app, &bob, json!({"from": "@alice", "amount": "15.00", "currency": "USD", "note": "Pizza"}))
+                .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{} {:?}", db.backend, made.body);
+        let request = &made.body["request"];
+        assert_eq!(
+            (
+                request["status"].as_str(),
+                request["from"]["handle"].as_str(),
+                request["to"]["handle"].as_str()
+            ),
+            (Some("open"), Some("alice"), Some("bob"))
+        );
+        assert_eq!((request["amount"].as_str(), request["note"].as_str()), (Some("15.00"), Some("Pizza")));
+        let id = request["id"].as_str().unwrap().to_string();
+        assert!(id.starts_with("rq_"));
+        assert_eq!(list(&app, &alice, "incoming").await["items"][0]["id"], id.as_str());
+        assert_eq!(list(&app, &bob, "outgoing").await["items"][0]["id"], id.as_str());
+        assert_eq!(list(&app, &alice, "outgoing").await["items"], json!([]));
+        assert_eq!(list(&app, &carol, "incoming").await["items"], json!([]));
+
+        // The wrong people.
+        assert_eq!(act(&app, &bob, &id, "pay", Some("b1"), None).await.code(), "forbidden");
+        assert_eq!(act(&app, &bob, &id, "decline", None, None).await.code(), "forbidden");
+        assert_eq!(act(&app, &alice, &id, "cancel", None, None).await.code(), "forbidden");
+        for action in ["pay", "decline", "cancel"] {
+            assert_eq!(
+                act(&app, &carol, &id, action, Some("c1"), None).await.code(),
+                "not_found",
+                "{action}"
+            );
+        }
+        assert_eq!(act(&app, &alice, "rq_AAAAAAAAAAAAA", "pay", Some("x"), None).await.code(), "not_found");
+        assert_eq!(act(&app, &alice, &id, "pay", None, None).await.code(), "idempotency_key_required");
+
+        // Alice pays: at once, even though she never paid Bob before.
+        let paid = act(&app, &alice, &id, "pay", Some("pay-1"), None).await;
+        assert_eq!(paid.status, StatusCode::OK, "{:?}", paid.body);
+        assert_eq!(paid.body["request"]["status"], "paid");
+        assert_eq!(paid.body["transfer"]["status"], "completed");
+        assert_eq!(
+            (paid.body["transfer"]["to"].as_str(), paid.body["transfer"]["note"].as_str()),
+            (Some("bob"), Some("Pizza"))
+        );
+        let replay = act(&app, &alice, &id, "pay", Some("pay-1"), None).await;
+        assert_eq!((replay.status, &replay.raw), (paid.status, &paid.raw));
+        let twice = act(&app, &alice, &id, "pay", Some("pay-2"), None).await;
+        assert_eq!((twice.status, twice.code()), (StatusCode::UNPROCESSABLE_ENTITY, "request_not_open"));
+        assert_eq!(
+            (available(&app, &alice).await.as_str(), available(&app, &bob).await.as_str()),
+            ("85.00", "15.00")
+        );
+        let activity = app.call(Method::GET, "/api/v1/activity", Some(&bob), None).await;
+        assert_eq!(activity.body["items"][0]["kind"], "request");
+        assert_eq!(activity.body["items"][0]["note"], "Pizza");
+        assert_eq!(act(&app, &alice, &id, "decline", None, None).await.code(), "request_not_open");
+        assert_eq!(act(&app, &bob, &id, "cancel", None, None).await.code(), "request_not_open");
+
+        // Declined, then nothing more; canceled, then nothing more.
+        let second = ask(&app, &bob, json!({"from": "alice", "amount": "1.00", "currency": "USD"})).await;
+        let second = second.body["request"]["id"].as_str().unwrap().to_string();
+        let declined = act(&app, &alice, &second, "decline", None, None).await;
+        assert_eq!(declined.body["request"]["status"], "declined");
+        assert_eq!(
+            act(&app, &alice, &second, "decline", None, None).await.body["request"]["status"],
+            "declined"
+        );
+        assert_eq!(act(&app, &alice, &second, "pay", Some("pay-3"), None).await.code(), "request_not_open");
+        assert_eq!(act(&app, &bob, &second, "cancel", None, None).await.code(), "request_not_open");
+        let third = ask(&app, &bob, json!({"from": "alice", "amount": "2.00", "currency": "USD"})).await;
+        let third = third.body["request"]["id"].as_str().unwrap().to_string();
+        assert_eq!(act(&app, &bob, &third, "cancel", None, None).await.body["request"]["status"], "canceled");
+        assert_eq!(act(&app, &alice, &third, "pay", Some("pay-4"), None).await.code(), "request_not_open");
+        assert_eq!(available(&app, &alice).await, "85.00");
+        assert!(app.ledger.audit().await.unwrap().is_clean());
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_paid_from_several_devices_at_once_moves_money_once() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let bob = app.sign_up("bob").await;
+        app.fund(1, "alice", 10_000, "Top-up").await;
+        let made = ask(&app, &bob, json!({"from": "alice", "amount": "10.00", "currency": "USD"})).await;
+        let id = made.body["request"]["id"].as_str().unwrap().to_string();
+        let mut tasks = Vec::new();
+        for i in 0..6 {
+            let state = app.state.clone();
+            let (cookie, id) = (alice.clone(), id.clone());
+            tasks.push(tokio::spawn(
+                async move { pay_from(&state, &cookie, &id, &format!("device-{i}")).await },
+            ));
+        }
+        let mut paid = 0;
+        for task in tasks {
+            let (status, body) = task.await.unwrap();
+            match status {
+                StatusCode::OK => paid += 1,
+                StatusCode::UNPROCESSABLE_ENTITY => assert_eq!(body["error"]["code"], "request_not_open"),
+                other => panic!("{other}: {body}"),
+            }
+        }
+        assert_eq!(paid, 1, "{}", db.backend);
+        assert_eq!(available(&app, &alice).await, "90.00");
+        assert_eq!(available(&app, &bob).await, "10.00");
+        assert!(app.ledger.audit().await.unwrap().is_clean());
+        app.stop().await;
+    }
+}
+
+async fn pay_from(state: &purse_server::AppState, cookie: &str, id: &str, key: &str) -> (StatusCode, Value) {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = Request::post(format!("/api/v1/requests/{id}/pay"))
+        .header(header::HOST, "purse.test")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("idempotency-key", key)
+        .body(Body::from("{}"))
+        .unwrap();
+    let address: std::net::SocketAddr = "203.0.113.7:40000".parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(address));
+    let response = purse_server::app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    (status, json(&response.into_body().collect().await.unwrap().to_bytes()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paying_a_request_needs_the_money_and_above_the_threshold_the_pin() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let bob = app.sign_up("bob").await;
+        app.fund(1, "alice", 6_000, "Top-up").await;
+        let big = ask(&app, &bob, json!({"from": "alice", "amount": "55.00", "currency": "USD"})).await;
+        let id = big.body["request"]["id"].as_str().unwrap().to_string();
+        assert_eq!(act(&app, &alice, &id, "pay", Some("k1"), None).await.code(), "pin_not_set");
+        let pin = app.call(Method::PUT, "/api/v1/me/pin", Some(&alice), Some(json!({"pin": "1234"}))).await;
+        assert_eq!(pin.status, StatusCode::NO_CONTENT);
+        assert_eq!(act(&app, &alice, &id, "pay", Some("k1"), None).await.code(), "pin_required");
+        assert_eq!(
+            act(&app, &alice, &id, "pay", Some("k1"), Some(json!({"pin": "0000"}))).await.code(),
+            "pin_incorrect"
+        );
+        let bad_body =
+            act(&app, &alice, &id, "pay", Some("k1"), Some(json!({"pin": "1234", "tip": "1"}))).await;
+        assert_eq!((bad_body.code(), bad_body.field()), ("invalid_request", Some("tip")));
+        let paid = act(&app, &alice, &id, "pay", Some("k1"), Some(json!({"pin": "1234"}))).await;
+        assert_eq!(paid.status, StatusCode::OK, "{} {:?}", db.backend, paid.body);
+        // Too much: refused, still open, and payable once there is money.
+        let more = ask(&app, &bob, json!({"from": "alice", "amount": "20.00", "currency": "USD"})).await;
+        let more = more.body["request"]["id"].as_str().unwrap().to_string();
+        let broke = act(&app, &alice, &more, "pay", Some("k2"), None).await;
+        assert_eq!((broke.status, broke.code()), (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_funds"));
+        assert_eq!(list(&app, &alice, "incoming").await["items"][0]["status"], "open");
+        app.fund(2, "alice", 5_000, "Top-up").await;
+        assert_eq!(act(&app, &alice, &more, "pay", Some("k3"), None).await.status, StatusCode::OK);
+        assert_eq!(available(&app, &bob).await, "75.00");
+        app.stop().await;
+    }
+}
+
+/// A bad request for money: its name, body, and the status, code and field it must get.
+type Case<'a> = (&'a str, Value, StatusCode, &'a str, Option<&'a str>);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_their_exact_code() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let bob = app.sign_up("bob").await;
+        app.sign_up("alice").await;
+        let with = |amount: Value| json!({"from": "alice", "amount": amount, "currency": "USD"});
+        #[rustfmt::skip]
+        let cases: Vec<Case<'_>> = vec![
+            ("zero", with(json!("0")), StatusCode::BAD_REQUEST, "invalid_amount", Some("amount")),
+            ("negative", with(json!("-1")), StatusCode::BAD_REQUEST, "invalid_amount", Some("amount")),
+            ("too precise", with(json!("1.001")), StatusCode::BAD_REQUEST, "invalid_amount", Some("amount")),
+            ("exponent", with(json!("1e3")), StatusCode::BAD_REQUEST, "invalid_amount", Some("amount")),
+            ("number", with(json!(5)), StatusCode::BAD_REQUEST, "invalid_amount", Some("amount")),
+            ("huge", with(json!("9".repeat(30))), StatusCode::BAD_REQUEST, "invalid_amount", Some("amount")),
+            ("above the maximum", with(json!("10000.01")), StatusCode::BAD_REQUEST, "invalid_amount", Some("amount")),
+            ("currency", json!({"from": "alice", "amount": "1.00", "currency": "ABC"}), StatusCode::BAD_REQUEST, "invalid_currency", Some("currency")),
+            ("from himself", json!({"from": "BOB", "amount": "1.00", "currency": "USD"}), StatusCode::UNPROCESSABLE_ENTITY, "self_transfer", Some("from")),
+            ("from nobody", json!({"from": "nobody", "amount": "1.00", "currency": "USD"}), StatusCode::UNPROCESSABLE_ENTITY, "recipient_not_found", Some("from")),
+            ("bad handle", json!({"from": "a", "amount": "1.00", "currency": "USD"}), StatusCode::BAD_REQUEST, "invalid_request", Some("from")),
+            ("long note", json!({"from": "alice", "amount": "1.00", "currency": "USD", "note": "x".repeat(281)}), StatusCode::BAD_REQUEST, "invalid_request", Some("note")),
+            ("unknown field", json!({"from": "alice", "amount": "1.00", "currency": "USD", "to": "bob"}), StatusCode::BAD_REQUEST, "invalid_request", Some("to")),
+        ];
+        for (name, body, status, code, field) in cases {
+            let answer = ask(&app, &bob, body).await;
+            assert_eq!(
+                (answer.status, answer.code(), answer.field()),
+                (status, code, field),
+                "{} {name}",
+                db.backend
+            );
+        }
+        for (query, field) in [
+            ("", "direction"),
+            ("?direction=sideways", "direction"),
+            ("?direction=incoming&limit=0", "limit"),
+            ("?direction=incoming&cursor=abc", "cursor"),
+        ] {
+            let answer = app.call(Method::GET, &format!("/api/v1/requests{query}"), Some(&bob), None).await;
+            assert_eq!((answer.status, answer.field()), (StatusCode::BAD_REQUEST, Some(field)), "{query}");
+        }
+        assert_eq!(list(&app, &bob, "outgoing").await["items"], json!([]), "nothing was made");
+        assert_eq!(
+            app.call(Method::POST, "/api/v1/requests", None, Some(with(json!("1.00")))).await.code(),
+            "unauthenticated"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_page_newest_first() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let bob = app.sign_up("bob").await;
+        let alice = app.sign_up("alice").await;
+        for cents in 1..=5 {
+            ask(&app, &bob, json!({"from": "alice", "amount": format!("0.0{cents}"), "currency": "USD"}))
+                .await;
+        }
+        let page =
+            app.call(Method::GET, "/api/v1/requests?direction=incoming&limit=2", Some(&alice), None).await;
+        let amounts = |page: &Value| {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["amount"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(amounts(&page.body), ["0.05", "0.04"]);
+        let cursor = page.body["next_cursor"].as_str().unwrap();
+        let next = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/requests?direction=incoming&limit=2&cursor={cursor}"),
+                Some(&alice),
+                None,
+            )
+            .await;
+        assert_eq!(amounts(&next.body), ["0.03", "0.02"]);
+        let cursor = next.body["next_cursor"].as_str().unwrap();
+        let last = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/requests?direction=incoming&limit=2&cursor={cursor}"),
+                Some(&alice),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (amounts(&last.body), &last.body["next_cursor"]),
+            (vec!["0.01".to_string()], &Value::Null)
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_payer_sees_a_request_within_a_second_and_a_reconnect_gets_what_it_missed() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let bob = app.sign_up("bob").await;
+        let second = Duration::from_secs(1);
+        let mut events = Events::open(&app, &alice, None).await;
+        let hello = events.next(second).await.unwrap();
+        assert_eq!(hello.event, "balance");
+        ask(&app, &bob, json!({"from": "alice", "amount": "7.50", "currency": "USD", "note": "Taxi"})).await;
+        let arrived = events.next(second).await.expect("within a second");
+        assert_eq!(arrived.event, "request", "{}", db.backend);
+        assert_eq!(
+            (
+                arrived.data["amount"].as_str(),
+                arrived.data["to"]["handle"].as_str(),
+                arrived.data["status"].as_str()
+            ),
+            (Some("7.50"), Some("bob"), Some("open"))
+        );
+        let balance = events.next(second).await.unwrap();
+        let last_id = balance.id.clone();
+        drop(events);
+
+        // Offline, Bob cancels it (a moment later); the reconnect hears about it.
+        app.advance(1);
+        let id = arrived.data["id"].as_str().unwrap();
+        assert_eq!(act(&app, &bob, id, "cancel", None, None).await.status, StatusCode::OK);
+        let mut again = Events::open(&app, &alice, Some(&last_id)).await;
+        let missed = again.next(second).await.unwrap();
+        assert_eq!((missed.event.as_str(), missed.data["status"].as_str()), ("request", Some("canceled")));
+        app.stop().await;
+    }
+}

@@ -1,0 +1,332 @@
+//! `/send` and the pay link `/pay/{handle}?amount=&note=`: send money to an @handle.
+//!
+//! Three steps: the form (recipient with a profile preview, amount, note, each checked by the
+//! same rules the server applies), a review that says exactly what will happen (and asks for
+//! the PIN above the threshold), and the result, with a Cancel button while a first payment's
+//! grace window is open. One idempotency key per attempt: retrying after a lost answer can
+//! never pay twice.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use purse_api::payments::{clean_note, needs_pin};
+use purse_api::{
+    Amount, AmountText, ErrorCode, Handle, PublicProfile, SendRequest, Transfer, TransferStatus,
+};
+
+use crate::api_client;
+use crate::components::fields::TextField;
+use crate::components::money::MoneyDisplay;
+use crate::format;
+use crate::session::{SessionState, use_session};
+use crate::text::{Text, t};
+
+/// The amount as typed, by API.md's rule.
+pub fn check_amount(text: &str) -> Result<Amount, &'static str> {
+    Amount::parse(text.trim(), "USD").map_err(|_| t(Text::AmountFormat))
+}
+
+/// A handle as typed (a leading `@` is fine).
+pub fn check_handle(text: &str) -> Result<Handle, &'static str> {
+    Handle::parse(text.trim()).map_err(|_| t(Text::HandleFormat))
+}
+
+/// "10 minutes", "1 minute", "45 seconds".
+pub fn window_words(seconds: u32) -> String {
+    match seconds {
+        s if s % 60 == 0 && s >= 120 => format!("{} minutes", s / 60),
+        60 => "1 minute".to_string(),
+        s => format!("{s} seconds"),
+    }
+}
+
+/// What the review step says will happen.
+pub fn review_sentence(name: &str, amount: &str, first_payment_window: Option<u32>) -> String {
+    let money = format::money(amount, purse_api::Currency::Usd);
+    match first_payment_window {
+        Some(seconds) => format!(
+            "{name} {} {money}; {} {} {} {name}.",
+            t(Text::Receives),
+            t(Text::ReviewWithWindow),
+            window_words(seconds),
+            t(Text::ReviewBecause)
+        ),
+        None => format!("{name} {} {money} {}", t(Text::Receives), t(Text::ReviewNow)),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Step {
+    Form,
+    Review,
+    Done(Transfer),
+}
+
+#[component]
+pub fn SendPage() -> impl IntoView {
+    let session = use_session();
+    let signed_in = Memo::new(move |_| match session.state.get() {
+        SessionState::SignedIn(_) => Some(true),
+        SessionState::Checking => None,
+        _ => Some(false),
+    });
+    move || {
+        match signed_in.get() {
+        None => ().into_any(),
+        Some(true) => view! { <SendForm /> }.into_any(),
+        Some(false) => view! {
+            <section class="card"><p>{t(Text::SignInTitle)}</p><A href="/signin" attr:class="button">{t(Text::SignIn)}</A></section>
+        }
+        .into_any(),
+    }
+    }
+}
+
+/// Looks `handle` up whenever it becomes a valid handle; the answer lands in `profile`.
+pub fn watch_profile(to: RwSignal<String>, profile: RwSignal<Option<Result<PublicProfile, String>>>) {
+    Effect::new(move |previous: Option<Option<Handle>>| {
+        let handle = check_handle(&to.get()).ok();
+        if previous.as_ref() == Some(&handle) {
+            return handle;
+        }
+        profile.set(None);
+        if let Some(handle) = handle.clone() {
+            leptos::task::spawn_local(async move {
+                let answer = api_client::profile(&handle).await.map_err(|error| match error.code {
+                    Some(ErrorCode::NotFound) => t(Text::NoSuchPerson).to_string(),
+                    _ => error.message,
+                });
+                // Only if the field still names the same person.
+                if check_handle(&to.get_untracked()).ok().as_ref() == Some(&handle) {
+                    profile.set(Some(answer));
+                }
+            });
+        }
+        handle
+    });
+}
+
+/// The profile preview under the recipient field.
+#[component]
+pub fn ProfilePreview(
+    to: RwSignal<String>,
+    profile: RwSignal<Option<Result<PublicProfile, String>>>,
+    #[prop(default = true)] show_paid_before: bool,
+) -> impl IntoView {
+    view! {
+        <div class="profile-preview" aria-live="polite">
+            {move || match profile.get() {
+                None if check_handle(&to.get()).is_ok() => view! { <p class="muted">{t(Text::LookingUp)}</p> }.into_any(),
+                None => ().into_any(),
+                Some(Err(message)) => view! { <p class="field-error">{message}</p> }.into_any(),
+                Some(Ok(person)) => {
+                    let initial = person.display_name.chars().next().unwrap_or('?').to_uppercase().to_string();
+                    view! {
+                        <div class="person">
+                            <span class="avatar" aria-hidden="true">{initial}</span>
+                            <span class="person-names">
+                                <strong>{person.display_name.clone()}</strong>
+                                <span class="muted">"@"{person.handle.to_string()}</span>
+                            </span>
+                            {show_paid_before.then(|| person.paid_before.map(|paid| view! {
+                                <span class="badge" data-paid-before=paid.to_string()>
+                                    {if paid { t(Text::PaidBefore) } else { t(Text::FirstPayment) }}
+                                </span>
+                            }))}
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn SendForm() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let to = RwSignal::new(params.get_untracked().get("handle").unwrap_or_default());
+    let amount = RwSignal::new(query.get_untracked().get("amount").unwrap_or_default());
+    let note = RwSignal::new(query.get_untracked().get("note").unwrap_or_default());
+    let pin = RwSignal::new(String::new());
+    let to_error = RwSignal::new(None::<String>);
+    let amount_error = RwSignal::new(None::<String>);
+    let note_error = RwSignal::new(None::<String>);
+    let pin_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let profile = RwSignal::new(None::<Result<PublicProfile, String>>);
+    let step = RwSignal::new(Step::Form);
+    let busy = RwSignal::new(false);
+    let key = RwSignal::new(String::new());
+    watch_profile(to, profile);
+
+    let review = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        for signal in [to_error, amount_error, note_error, pin_error, form_error] {
+            signal.set(None);
+        }
+        let mut ok = true;
+        if let Err(message) = check_handle(&to.get_untracked()) {
+            to_error.set(Some(message.into()));
+            ok = false;
+        } else if !matches!(profile.get_untracked(), Some(Ok(_))) {
+            to_error.set(Some(t(Text::NoSuchPerson).into()));
+            ok = false;
+        } else if profile.get_untracked().and_then(Result::ok).is_some_and(|p| p.paid_before.is_none()) {
+            to_error.set(Some(t(Text::NotYourself).into()));
+            ok = false;
+        }
+        if let Err(message) = check_amount(&amount.get_untracked()) {
+            amount_error.set(Some(message.into()));
+            ok = false;
+        }
+        if clean_note(Some(&note.get_untracked())).is_err() {
+            note_error.set(Some(t(Text::NoteTooLong).into()));
+            ok = false;
+        }
+        if ok {
+            key.set(api_client::new_idempotency_key());
+            pin.set(String::new());
+            step.set(Step::Review);
+        }
+    };
+
+    let send = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        pin_error.set(None);
+        form_error.set(None);
+        let Ok(handle) = check_handle(&to.get_untracked()) else { return };
+        let Ok(value) = check_amount(&amount.get_untracked()) else { return };
+        let request = SendRequest {
+            to: handle,
+            amount: AmountText::Text(value.money().amount_string()),
+            currency: "USD".into(),
+            note: clean_note(Some(&note.get_untracked())).ok().flatten(),
+            pin: needs_pin(value).then(|| pin.get_untracked()),
+        };
+        busy.set(true);
+        let attempt = key.get_untracked();
+        leptos::task::spawn_local(async move {
+            match api_client::send_money(&request, &attempt).await {
+                Ok(transfer) => step.set(Step::Done(transfer)),
+                Err(error) => match error.field.as_deref() {
+                    Some("pin") => pin_error.set(Some(error.message)),
+                    Some("to") | Some("amount") | Some("note") | Some("currency")
+                        if error.code != Some(ErrorCode::InsufficientFunds) =>
+                    {
+                        let target = match error.field.as_deref() {
+                            Some("to") => to_error,
+                            Some("note") => note_error,
+                            _ => amount_error,
+                        };
+                        target.set(Some(error.message));
+                        step.set(Step::Form);
+                    }
+                    _ => form_error.set(Some(error.message)),
+                },
+            }
+            busy.set(false);
+        });
+    };
+
+    let cancel = move |id: String| {
+        busy.set(true);
+        form_error.set(None);
+        leptos::task::spawn_local(async move {
+            match api_client::cancel_transfer(&id).await {
+                Ok(transfer) => step.set(Step::Done(transfer)),
+                Err(error) => form_error.set(Some(error.message)),
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <section class="card form-card" aria-labelledby="send-title">
+            <h1 id="send-title">{t(Text::SendTitle)}</h1>
+            {move || match step.get() {
+                Step::Form => view! {
+                    <form on:submit=review novalidate=true>
+                        <TextField id="to" label=t(Text::Recipient) value=to error=to_error hint=t(Text::RecipientHint) autocomplete="off" maxlength=16 />
+                        <ProfilePreview to=to profile=profile />
+                        <TextField id="amount" label=t(Text::Amount) value=amount error=amount_error hint=t(Text::AmountHint) inputmode="decimal" maxlength=12 />
+                        <TextField id="note" label=t(Text::Note) value=note error=note_error hint=t(Text::NoteHint) maxlength=400 />
+                        <button type="submit" class="button button-block">{t(Text::Review)}</button>
+                    </form>
+                }.into_any(),
+                Step::Review => {
+                    let person = profile.get_untracked().and_then(Result::ok);
+                    let name = person.as_ref().map_or_else(|| to.get_untracked(), |p| p.display_name.clone());
+                    let window = person.as_ref().and_then(|p| p.cancel_window_seconds);
+                    let value = check_amount(&amount.get_untracked()).ok();
+                    let amount_text = value.map(|v| v.money().amount_string()).unwrap_or_default();
+                    let with_pin = value.is_some_and(needs_pin);
+                    view! {
+                        <form on:submit=send novalidate=true>
+                            <p class="review" id="review-sentence">{review_sentence(&name, &amount_text, window)}</p>
+                            {clean_note(Some(&note.get_untracked())).ok().flatten().map(|n| view! { <p class="muted">"“"{n}"”"</p> })}
+                            {with_pin.then(|| view! {
+                                <p class="muted">{t(Text::PinNeeded)}</p>
+                                <TextField id="pin" label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
+                            })}
+                            <p class="form-error" role="alert">{move || form_error.get()}</p>
+                            <div class="button-row">
+                                <button type="button" class="button button-secondary" on:click=move |_| step.set(Step::Form)>{t(Text::Edit)}</button>
+                                <button type="submit" class="button" disabled=move || busy.get()>
+                                    {move || if busy.get() { t(Text::Sending) } else { t(Text::SendNow) }}
+                                </button>
+                            </div>
+                        </form>
+                    }.into_any()
+                }
+                Step::Done(transfer) => {
+                    let pending = transfer.status == TransferStatus::Pending;
+                    let id = transfer.id.clone();
+                    view! {
+                        <div class="done" role="status">
+                            <p class="done-title">
+                                {if transfer.status == TransferStatus::Canceled { t(Text::PaymentCanceled) } else { t(Text::SentTitle) }}
+                            </p>
+                            <p class="balance-amount"><MoneyDisplay amount=transfer.amount.clone() currency=transfer.currency /></p>
+                            <p>"@"{transfer.to.to_string()}</p>
+                            {pending.then(|| view! {
+                                <p class="muted">{t(Text::SentPending)}" "{transfer.cancelable_until.as_deref().map(format::when).unwrap_or_default()}</p>
+                                <button type="button" class="button button-secondary" disabled=move || busy.get() on:click=move |_| cancel(id.clone())>
+                                    {move || if busy.get() { t(Text::Canceling) } else { t(Text::CancelPayment) }}
+                                </button>
+                            })}
+                            <p class="form-error" role="alert">{move || form_error.get()}</p>
+                            <p><A href="/activity/{}".replace("{}", &transfer.id)>{t(Text::Receipt)}</A>" · "<A href="/">{t(Text::BackToWallet)}</A></p>
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_review_says_what_will_happen() {
+        assert_eq!(
+            review_sentence("Bob", "20.00", Some(600)),
+            "Bob receives $20.00; you can cancel for 10 minutes because this is your first payment to Bob."
+        );
+        assert_eq!(review_sentence("Bob", "1234.50", None), "Bob receives $1,234.50 right away.");
+        assert_eq!(window_words(60), "1 minute");
+        assert_eq!(window_words(45), "45 seconds");
+    }
+
+    #[test]
+    fn the_form_refuses_what_the_api_would() {
+        for bad in ["", "0", "-1", "1.001", "1e3", "+5", "5.", "10000.01", "abc"] {
+            assert!(check_amount(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(check_amount(" 12.5 ").map(|a| a.to_minor()), Ok(1250));
+        assert!(check_handle("@Bob").is_ok());
+        assert!(check_handle("b!").is_err());
+    }
+}
