@@ -23,9 +23,11 @@ pub const SIGNUP_PER_ADDRESS: Limit = Limit { name: "signup-address", max: 20, w
 /// PIN checks for one person (wrong PINs also lock after five in a row; see `api::me`).
 pub const PIN_PER_USER: Limit = Limit { name: "pin-user", max: 20, window_s: 15 * 60 };
 
-/// Money movements started by one person; `max` comes from the settings.
-pub fn money_per_user(max: i64) -> Limit {
-    Limit { name: "money-user", max, window_s: 60 }
+/// Counts one money movement (send, request, payment of a request) started by `user_id`,
+/// against the per-minute maximum of the settings.
+pub async fn check_money(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    let limit = Limit { name: "money-user", max: state.settings.money_per_minute, window_s: 60 };
+    check(state, limit, &user_id.to_string()).await
 }
 
 const NANOS: i64 = 1_000_000_000;

@@ -175,14 +175,21 @@ fn in_use() -> AppError {
     .retry_after(1)
 }
 
-/// Records a first arrival and returns its operation id. A concurrent twin that got there
-/// first makes this `409` (or a replay, if it already answered).
+/// What [`start`] found: a new operation to run, or the answer a concurrent twin already gave.
+#[derive(Debug)]
+pub enum Begun {
+    Run(i64),
+    Replay(StoredAnswer),
+}
+
+/// Records a first arrival (or takes over a cut-off one) and returns the operation to run. A
+/// concurrent twin that got there first makes this `409`, or a replay if it already answered.
 pub async fn start(
     state: &AppState,
     user_id: i64,
     key: &IdempotencyKey,
     hash: &[u8; 32],
-) -> Result<Result<i64, Earlier>, AppError> {
+) -> Result<Begun, AppError> {
     let now = state.now();
     let inserted: Option<i64> = with_pool!(&state.db, |pool| {
         sqlx::query_scalar(
@@ -199,16 +206,37 @@ pub async fn start(
         .map_err(|e| AppError::unavailable(DbError::from(e)))?
     });
     match inserted {
-        Some(id) => Ok(Ok(id)),
+        Some(id) => Ok(Begun::Run(id)),
         None => match earlier(state, user_id, key, hash).await? {
             Earlier::None => Err(in_use()),
-            other => Ok(Err(other)),
+            Earlier::Answered(answer) => Ok(Begun::Replay(answer)),
+            Earlier::Resume(id) => Ok(Begun::Run(id)),
         },
     }
 }
 
+/// Ends `operation` with what running it gave. A business refusal (`422`, such as
+/// `insufficient_funds`) is an answer like a success: stored and replayed. Any other failure
+/// is ours: nothing is stored and the key is released, so its retry resumes at once.
+pub async fn conclude(
+    state: &AppState,
+    operation: i64,
+    outcome: Result<StoredAnswer, AppError>,
+) -> Result<Response, AppError> {
+    let answer = match outcome {
+        Ok(answer) => answer,
+        Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => StoredAnswer::error(&error),
+        Err(error) => {
+            release(state, operation).await;
+            return Err(error);
+        }
+    };
+    finish(state, operation, &answer).await?;
+    Ok(answer.into_response())
+}
+
 /// Stores the answer; from now on the key replays it.
-pub async fn finish(state: &AppState, operation: i64, answer: &StoredAnswer) -> Result<(), AppError> {
+async fn finish(state: &AppState, operation: i64, answer: &StoredAnswer) -> Result<(), AppError> {
     with_pool!(&state.db, |pool| {
         sqlx::query(
             "UPDATE operations SET response_status = $1, response_body = $2, locked_until = 0 WHERE id = $3",
@@ -225,7 +253,7 @@ pub async fn finish(state: &AppState, operation: i64, answer: &StoredAnswer) -> 
 }
 
 /// Lets a retry resume at once (after a failure of ours, when no answer was stored).
-pub async fn release(state: &AppState, operation: i64) {
+async fn release(state: &AppState, operation: i64) {
     let result: Result<u64, sqlx::Error> = with_pool!(&state.db, |pool| {
         sqlx::query("UPDATE operations SET locked_until = 0 WHERE id = $1 AND response_status IS NULL")
             .bind(operation)

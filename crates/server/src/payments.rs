@@ -73,7 +73,7 @@ pub async fn execute(state: &AppState, operation: i64, plan: &Plan) -> Result<Pa
         debit_account_id: codes::wallet_of(payment.sender_id),
         credit_account_id: codes::wallet_of(payment.recipient_id),
         amount: payment.amount.cast_unsigned(),
-        currency: currency_of(&payment),
+        currency: stored_currency(&payment.currency)?,
         code: codes::transfer::P2P,
     };
     let request = match payment.hold_until {
@@ -192,8 +192,9 @@ async fn set_state(state: &AppState, operation: i64, from: &[&str], to: &str) ->
     Ok(())
 }
 
-fn currency_of(payment: &PaymentRow) -> Currency {
-    Currency::parse_enabled(&payment.currency).unwrap_or(Currency::Usd)
+/// A currency code as stored by this server: anything else is a broken row, not USD.
+pub fn stored_currency(code: &str) -> Result<Currency, AppError> {
+    code.parse().map_err(|_| AppError::internal(format!("a stored currency is not one: {code:?}")))
 }
 
 /// The payment as its sender sees it on the wire.
@@ -203,7 +204,7 @@ pub fn view(state: &AppState, payment: &PaymentRow, recipient: &UserRow) -> Resu
         "canceled" => TransferStatus::Canceled,
         _ => TransferStatus::Completed,
     };
-    let currency = currency_of(payment);
+    let currency = stored_currency(&payment.currency)?;
     Ok(Transfer {
         id: state.ids.encode("tr", payment.transfer_id),
         status,
@@ -304,8 +305,8 @@ pub async fn post_due(state: &AppState) -> Result<usize, AppError> {
 
 /// Brings payments cut off between their operation and the ledger's answer (the server
 /// stopped mid-request) in line with the ledger, once their lease has run out: a transfer
-/// that committed makes the payment pending or completed; one the ledger refused, failed.
-/// One that never reached the ledger stays as it is until its key is retried.
+/// that committed makes the payment pending or completed. One that never committed stays as
+/// it is until its key is retried (which finishes it either way).
 pub async fn recover(state: &AppState) -> Result<usize, AppError> {
     let sql = format!(
         "SELECT {PAYMENT_COLUMNS} FROM payments WHERE state = 'processing' AND created_at < $1 \

@@ -14,8 +14,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use purse_api::payments::{clean_note, needs_pin};
 use purse_api::{
-    Currency, ErrorCode, Handle, Money, MoneyRequest, NewMoneyRequest, PaidRequest, PayRequestBody,
-    PersonRef, RequestPage, RequestResponse, RequestStatus,
+    ErrorCode, Handle, Money, MoneyRequest, NewMoneyRequest, PaidRequest, PayRequestBody, PersonRef,
+    RequestPage, RequestResponse, RequestStatus,
 };
 use purse_ledger::TransferId;
 use serde::Deserialize;
@@ -27,7 +27,7 @@ use crate::codes;
 use crate::db::{DbError, UserRow, with_pool};
 use crate::error::AppError;
 use crate::json::ApiJson;
-use crate::operations::{self, Earlier, IdempotencyKey, Slot, StoredAnswer};
+use crate::operations::{self, Begun, Earlier, IdempotencyKey, Slot, StoredAnswer};
 use crate::payments::{self, Plan};
 use crate::query::{ApiQuery, page_limit};
 use crate::state::AppState;
@@ -64,8 +64,7 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<NewMoneyRequest>,
 ) -> Result<(StatusCode, Json<RequestResponse>), AppError> {
-    let limit = limits::money_per_user(state.settings.money_per_minute);
-    limits::check(&state, limit, &user.row.id.to_string()).await?;
+    limits::check_money(&state, user.row.id).await?;
     let amount = body.amount.parse(&body.currency)?;
     let note = clean_note(body.note.as_deref()).map_err(|error| {
         AppError::invalid_request(format!("The note is too long: {error}.")).with_field("note")
@@ -165,13 +164,11 @@ pub async fn pay(
     if let Earlier::Answered(answer) = earlier {
         return Ok(answer.into_response());
     }
-    let currency = Currency::parse_enabled(&row.currency).unwrap_or(Currency::Usd);
-    let amount = purse_api::Amount::from_minor(row.amount, currency)?;
+    let amount = purse_api::Amount::from_minor(row.amount, payments::stored_currency(&row.currency)?)?;
     let operation = match earlier {
         Earlier::Resume(operation) => operation,
         _ => {
-            let limit = limits::money_per_user(state.settings.money_per_minute);
-            limits::check(&state, limit, &user.row.id.to_string()).await?;
+            limits::check_money(&state, user.row.id).await?;
             if row.status != "open" {
                 return Err(not_open(&row));
             }
@@ -179,25 +176,13 @@ pub async fn pay(
                 pin::verify(&state, &user, body.pin.as_deref()).await?;
             }
             match operations::start(&state, user.row.id, &key, &hash).await? {
-                Ok(operation) => operation,
-                Err(Earlier::Answered(answer)) => return Ok(answer.into_response()),
-                Err(Earlier::Resume(operation)) => operation,
-                Err(Earlier::None) => {
-                    return Err(AppError::internal("an operation neither started nor existed"));
-                }
+                Begun::Run(operation) => operation,
+                Begun::Replay(answer) => return Ok(answer.into_response()),
             }
         }
     };
-    let answer = match pay_claimed(&state, operation, &row, amount).await {
-        Ok(answer) => answer,
-        Err(error) if error.code.http_status() == 422 => StoredAnswer::error(&error),
-        Err(error) => {
-            operations::release(&state, operation).await;
-            return Err(error);
-        }
-    };
-    operations::finish(&state, operation, &answer).await?;
-    Ok(answer.into_response())
+    let outcome = pay_claimed(&state, operation, &row, amount).await;
+    operations::conclude(&state, operation, outcome).await
 }
 
 /// Claims the request for `operation`, moves the money, and marks it paid.
@@ -259,30 +244,12 @@ async fn pay_claimed(
 }
 
 /// Takes the request for `operation`: it must be open and not claimed by another payment
-/// still within its lease. A claim whose lease ran out is taken over only if its operation
-/// never moved money; if it did, the request is marked paid instead.
+/// still within its lease (see [`paid_by_earlier_claim`] for one whose lease ran out).
 async fn claim(state: &AppState, operation: i64, row: &RequestRow) -> Result<bool, AppError> {
-    let now = state.now();
-    if let Some(previous) = row.paying_operation_id.filter(|previous| *previous != operation) {
-        let paid = state
-            .ledger
-            .lookup_transfers(&[TransferId(operations::ledger_id(previous, Slot::Main))])
-            .await?
-            .pop()
-            .is_some();
-        if paid {
-            with_pool!(&state.db, |pool| {
-                sqlx::query("UPDATE money_requests SET status = 'paid', updated_at = $1 WHERE id = $2 AND status = 'open'")
-                    .bind(now)
-                    .bind(row.id)
-                    .execute(pool)
-                    .await
-                    .map_err(db_error)?
-                    .rows_affected()
-            });
-            return Ok(false);
-        }
+    if paid_by_earlier_claim(state, row, Some(operation)).await? {
+        return Ok(false);
     }
+    let now = state.now();
     let claimed = with_pool!(&state.db, |pool| {
         sqlx::query(
             "UPDATE money_requests SET paying_operation_id = $1, claim_until = $2 \
@@ -299,6 +266,38 @@ async fn claim(state: &AppState, operation: i64, row: &RequestRow) -> Result<boo
         .rows_affected()
     });
     Ok(claimed == 1)
+}
+
+/// Whether another operation (not `except`) holding a claim on this open request did move
+/// the money (its request was cut off after the ledger committed). If so the request is
+/// marked paid, so that neither a second payment nor a decline or cancel can follow it.
+async fn paid_by_earlier_claim(
+    state: &AppState,
+    row: &RequestRow,
+    except: Option<i64>,
+) -> Result<bool, AppError> {
+    let Some(previous) = row.paying_operation_id.filter(|previous| Some(*previous) != except) else {
+        return Ok(false);
+    };
+    if row.status != "open" {
+        return Ok(false);
+    }
+    let transfer = TransferId(operations::ledger_id(previous, Slot::Main));
+    if state.ledger.lookup_transfers(&[transfer]).await?.is_empty() {
+        return Ok(false);
+    }
+    with_pool!(&state.db, |pool| {
+        sqlx::query(
+            "UPDATE money_requests SET status = 'paid', updated_at = $1 WHERE id = $2 AND status = 'open'",
+        )
+        .bind(state.now())
+        .bind(row.id)
+        .execute(pool)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    });
+    Ok(true)
 }
 
 async fn unclaim(state: &AppState, operation: i64, request: i64) -> Result<(), AppError> {
@@ -345,6 +344,10 @@ async fn close(
 ) -> Result<Json<RequestResponse>, AppError> {
     if row.status == to.as_str() {
         return respond(state, row).await;
+    }
+    if paid_by_earlier_claim(state, &row, None).await? {
+        let current = load(state, row.id).await?.ok_or_else(AppError::not_found)?;
+        return Err(not_open(&current));
     }
     let now = state.now();
     let closed = with_pool!(&state.db, |pool| {
@@ -487,7 +490,7 @@ pub fn view(
             display_name: user.display_name.clone(),
         })
     };
-    let currency = Currency::parse_enabled(&row.currency).unwrap_or(Currency::Usd);
+    let currency = payments::stored_currency(&row.currency)?;
     Ok(MoneyRequest {
         id: state.ids.encode("rq", row.id),
         status: RequestStatus::parse(&row.status).unwrap_or(RequestStatus::Open),

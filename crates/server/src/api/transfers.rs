@@ -11,7 +11,7 @@ use crate::auth::CurrentUser;
 use crate::db::UserRow;
 use crate::error::AppError;
 use crate::json::ApiJson;
-use crate::operations::{self, Earlier, IdempotencyKey, StoredAnswer};
+use crate::operations::{self, Begun, Earlier, IdempotencyKey, StoredAnswer};
 use crate::payments::{self, Plan};
 use crate::state::AppState;
 use crate::{limits, pin};
@@ -29,8 +29,7 @@ pub async fn send(
         return Ok(answer.into_response());
     }
     if matches!(earlier, Earlier::None) {
-        let limit = limits::money_per_user(state.settings.money_per_minute);
-        limits::check(&state, limit, &user.row.id.to_string()).await?;
+        limits::check_money(&state, user.row.id).await?;
     }
     let (amount, note, recipient) = check(&state, &user, &body).await?;
     let operation = match earlier {
@@ -41,12 +40,8 @@ pub async fn send(
                 pin::verify(&state, &user, body.pin.as_deref()).await?;
             }
             match operations::start(&state, user.row.id, &key, &hash).await? {
-                Ok(operation) => operation,
-                Err(Earlier::Answered(answer)) => return Ok(answer.into_response()),
-                Err(Earlier::Resume(operation)) => operation,
-                Err(Earlier::None) => {
-                    return Err(AppError::internal("an operation neither started nor existed"));
-                }
+                Begun::Run(operation) => operation,
+                Begun::Replay(answer) => return Ok(answer.into_response()),
             }
         }
     };
@@ -59,19 +54,14 @@ pub async fn send(
         kind: "transfer",
         grace_window: true,
     };
-    let answer = match payments::execute(&state, operation, &plan).await {
+    let outcome = match payments::execute(&state, operation, &plan).await {
         Ok(payment) => StoredAnswer::json(
             StatusCode::CREATED,
             &TransferResponse { transfer: payments::view(&state, &payment, &recipient)? },
-        )?,
-        Err(error) if error.code == ErrorCode::InsufficientFunds => StoredAnswer::error(&error),
-        Err(error) => {
-            operations::release(&state, operation).await;
-            return Err(error);
-        }
+        ),
+        Err(error) => Err(error),
     };
-    operations::finish(&state, operation, &answer).await?;
-    Ok(answer.into_response())
+    operations::conclude(&state, operation, outcome).await
 }
 
 /// The checks every send passes before anything is written, in API.md's order: the amount

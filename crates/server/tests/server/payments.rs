@@ -255,23 +255,10 @@ async fn a_key_replays_its_first_answer_refuses_another_body_and_one_twin_at_a_t
 
 /// `POST /transfers` from another task.
 async fn post_transfer(state: &AppState, cookie: &str, key: &str, body: Value) -> (StatusCode, Vec<u8>) {
-    use axum::body::Body;
-    use axum::extract::ConnectInfo;
-    use axum::http::{Request, header};
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let mut request = Request::post("/api/v1/transfers")
-        .header(header::HOST, "purse.test")
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("idempotency-key", key)
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let address: std::net::SocketAddr = "203.0.113.7:40000".parse().unwrap();
-    request.extensions_mut().insert(ConnectInfo(address));
-    let response = purse_server::app(state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+    let headers = [("idempotency-key", key)];
+    let answer =
+        call_state(state, Method::POST, "/api/v1/transfers", Some(cookie), Some(body), &headers).await;
+    (answer.status, answer.raw)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -445,10 +432,9 @@ async fn a_request_cut_off_before_or_after_the_ledger_is_finished_by_its_retry_a
         };
 
         // Cut off after the key was recorded, before the ledger: no money moved yet.
-        operations::start(&app.state, alice_id, &key("before"), &hash("2.00")).await.unwrap().unwrap();
+        started(&app, alice_id, &key("before"), &hash("2.00")).await;
         // Cut off after the ledger committed, before the answer was stored.
-        let after =
-            operations::start(&app.state, alice_id, &key("after"), &hash("3.00")).await.unwrap().unwrap();
+        let after = started(&app, alice_id, &key("after"), &hash("3.00")).await;
         payments::execute(&app.state, after, &plan("3.00")).await.unwrap();
         assert_eq!(available(&app, &bob).await, "3.00");
 
@@ -479,7 +465,7 @@ async fn a_cut_off_payment_whose_transfer_committed_is_recovered_by_the_job() {
             serde_json::from_value(json!({"to": "bob", "amount": "8.00", "currency": "USD"})).unwrap();
         let hash = operations::request_hash("POST /transfers", &request);
         let key = operations::IdempotencyKey("k".into());
-        let operation = operations::start(&app.state, alice_id, &key, &hash).await.unwrap().unwrap();
+        let operation = started(&app, alice_id, &key, &hash).await;
         let plan = payments::Plan {
             sender_id: alice_id,
             recipient_id: bob_id,
@@ -502,6 +488,14 @@ async fn a_cut_off_payment_whose_transfer_committed_is_recovered_by_the_job() {
         assert_eq!(available(&app, &alice).await, "92.00");
         audit_is_clean(&app).await;
         app.stop().await;
+    }
+}
+
+/// A new operation, as `POST /transfers` starts one.
+async fn started(app: &TestApp, user_id: i64, key: &operations::IdempotencyKey, hash: &[u8; 32]) -> i64 {
+    match operations::start(&app.state, user_id, key, hash).await.unwrap() {
+        operations::Begun::Run(operation) => operation,
+        other => panic!("{other:?}"),
     }
 }
 

@@ -159,23 +159,11 @@ async fn a_request_paid_from_several_devices_at_once_moves_money_once() {
 }
 
 async fn pay_from(state: &purse_server::AppState, cookie: &str, id: &str, key: &str) -> (StatusCode, Value) {
-    use axum::body::Body;
-    use axum::extract::ConnectInfo;
-    use axum::http::{Request, header};
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let mut request = Request::post(format!("/api/v1/requests/{id}/pay"))
-        .header(header::HOST, "purse.test")
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("idempotency-key", key)
-        .body(Body::from("{}"))
-        .unwrap();
-    let address: std::net::SocketAddr = "203.0.113.7:40000".parse().unwrap();
-    request.extensions_mut().insert(ConnectInfo(address));
-    let response = purse_server::app(state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    (status, json(&response.into_body().collect().await.unwrap().to_bytes()))
+    let path = format!("/api/v1/requests/{id}/pay");
+    let answer =
+        call_state(state, Method::POST, &path, Some(cookie), Some(json!({})), &[("idempotency-key", key)])
+            .await;
+    (answer.status, answer.body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -346,6 +334,64 @@ async fn the_payer_sees_a_request_within_a_second_and_a_reconnect_gets_what_it_m
         let mut again = Events::open(&app, &alice, Some(&last_id)).await;
         let missed = again.next(second).await.unwrap();
         assert_eq!((missed.event.as_str(), missed.data["status"].as_str()), ("request", Some("canceled")));
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_cut_off_after_the_ledger_keeps_the_request_from_being_paid_or_declined_again() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let bob = app.sign_up("bob").await;
+        app.fund(1, "alice", 10_000, "Top-up").await;
+        let (alice_id, bob_id) = (app.user("alice").await.id, app.user("bob").await.id);
+        let made = ask(&app, &bob, json!({"from": "alice", "amount": "12.00", "currency": "USD"})).await;
+        let id = made.body["request"]["id"].as_str().unwrap().to_string();
+        let request_id = app.state.ids.decode("rq", &id).unwrap();
+
+        // A payment of it reached the ledger; then the server stopped before marking it paid,
+        // and its claim's lease ran out.
+        let key = purse_server::operations::IdempotencyKey("device-1".into());
+        let hash = purse_server::operations::request_hash("POST /requests/x/pay", &json!({}));
+        let operation =
+            match purse_server::operations::start(&app.state, alice_id, &key, &hash).await.unwrap() {
+                purse_server::operations::Begun::Run(operation) => operation,
+                other => panic!("{other:?}"),
+            };
+        let plan = purse_server::payments::Plan {
+            sender_id: alice_id,
+            recipient_id: bob_id,
+            amount: purse_api::Amount::parse("12.00", "USD").unwrap(),
+            note: None,
+            request_id: Some(request_id),
+            kind: "request",
+            grace_window: false,
+        };
+        purse_server::payments::execute(&app.state, operation, &plan).await.unwrap();
+        let claim = "UPDATE money_requests SET paying_operation_id = $1, claim_until = 0 WHERE id = $2";
+        match &app.state.db {
+            purse_server::db::Db::Sqlite(pool) => {
+                sqlx::query(claim).bind(operation).bind(request_id).execute(pool).await.unwrap();
+            }
+            purse_server::db::Db::Postgres(pool) => {
+                sqlx::query(claim).bind(operation).bind(request_id).execute(pool).await.unwrap();
+            }
+        }
+
+        let declined = act(&app, &alice, &id, "decline", None, None).await;
+        assert_eq!(
+            (declined.status, declined.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "request_not_open"),
+            "{}",
+            db.backend
+        );
+        assert_eq!(act(&app, &alice, &id, "pay", Some("device-2"), None).await.code(), "request_not_open");
+        assert_eq!(list(&app, &alice, "incoming").await["items"][0]["status"], "paid");
+        assert_eq!(
+            (available(&app, &alice).await.as_str(), available(&app, &bob).await.as_str()),
+            ("88.00", "12.00")
+        );
         app.stop().await;
     }
 }

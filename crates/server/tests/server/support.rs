@@ -179,26 +179,7 @@ impl TestApp {
         body: Option<serde_json::Value>,
         extra_headers: &[(&str, &str)],
     ) -> Answer {
-        let mut request = Request::builder().method(method).uri(path).header(header::HOST, "purse.test");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        for (name, value) in extra_headers {
-            request = request.header(*name, *value);
-        }
-        let body = match body {
-            Some(json) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        let mut request = request.body(body).unwrap();
-        let address: SocketAddr = "203.0.113.7:40000".parse().unwrap();
-        request.extensions_mut().insert(ConnectInfo(address));
-        let (response, raw) = self.send(request).await;
-        let body = serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null);
-        Answer { status: response.status(), headers: response.headers().clone(), body, raw }
+        call_state(&self.state, method, path, cookie, body, extra_headers).await
     }
 
     /// Signs `handle` up (password `correct horse battery`) and returns the session cookie.
@@ -287,6 +268,40 @@ impl TestApp {
         self.ledger.shutdown().await;
         self.state.db.close().await;
     }
+}
+
+/// A request as a browser on this origin would send it, from `address`, to the app around
+/// `state` (usable from spawned tasks, which cannot borrow a `TestApp`).
+pub async fn call_state(
+    state: &AppState,
+    method: Method,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<serde_json::Value>,
+    extra_headers: &[(&str, &str)],
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(path).header(header::HOST, "purse.test");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    for (name, value) in extra_headers {
+        request = request.header(*name, *value);
+    }
+    let body = match body {
+        Some(json) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(json.to_string())
+        }
+        None => Body::empty(),
+    };
+    let mut request = request.body(body).unwrap();
+    let address: SocketAddr = "203.0.113.7:40000".parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(address));
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let raw = body.collect().await.unwrap().to_bytes().to_vec();
+    let body = serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null);
+    Answer { status: parts.status, headers: parts.headers, body, raw }
 }
 
 pub const PASSWORD: &str = "correct horse battery";
