@@ -2,6 +2,7 @@
 
 pub mod activity_row;
 pub mod fields;
+pub mod gate;
 pub mod layout;
 pub mod money;
 pub mod requests;

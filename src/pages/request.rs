@@ -7,29 +7,14 @@ use purse_api::{AmountText, MoneyRequest, NewMoneyRequest, PublicProfile};
 
 use crate::api_client;
 use crate::components::fields::TextField;
+use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
 use crate::pages::send::{ProfilePreview, check_amount, check_handle, watch_profile};
-use crate::session::{SessionState, use_session};
 use crate::text::{Text, t};
 
 #[component]
 pub fn RequestPage() -> impl IntoView {
-    let session = use_session();
-    let signed_in = Memo::new(move |_| match session.state.get() {
-        SessionState::SignedIn(_) => Some(true),
-        SessionState::Checking => None,
-        _ => Some(false),
-    });
-    move || {
-        match signed_in.get() {
-        None => ().into_any(),
-        Some(true) => view! { <RequestForm /> }.into_any(),
-        Some(false) => view! {
-            <section class="card"><p>{t(Text::SignInTitle)}</p><A href="/signin" attr:class="button">{t(Text::SignIn)}</A></section>
-        }
-        .into_any(),
-    }
-    }
+    view! { <SignedInOnly><RequestForm /></SignedInOnly> }
 }
 
 #[component]

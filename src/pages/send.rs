@@ -16,9 +16,10 @@ use purse_api::{
 
 use crate::api_client;
 use crate::components::fields::TextField;
+use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
 use crate::format;
-use crate::session::{SessionState, use_session};
+use crate::session::{Session, SessionState, use_session};
 use crate::text::{Text, t};
 
 /// The amount as typed, by API.md's rule.
@@ -55,6 +56,13 @@ pub fn review_sentence(name: &str, amount: &str, first_payment_window: Option<u3
     }
 }
 
+fn signed_in_as(session: Session) -> Option<Handle> {
+    match session.state.get_untracked() {
+        SessionState::SignedIn(user) => Some(user.handle),
+        _ => None,
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum Step {
     Form,
@@ -64,22 +72,7 @@ enum Step {
 
 #[component]
 pub fn SendPage() -> impl IntoView {
-    let session = use_session();
-    let signed_in = Memo::new(move |_| match session.state.get() {
-        SessionState::SignedIn(_) => Some(true),
-        SessionState::Checking => None,
-        _ => Some(false),
-    });
-    move || {
-        match signed_in.get() {
-        None => ().into_any(),
-        Some(true) => view! { <SendForm /> }.into_any(),
-        Some(false) => view! {
-            <section class="card"><p>{t(Text::SignInTitle)}</p><A href="/signin" attr:class="button">{t(Text::SignIn)}</A></section>
-        }
-        .into_any(),
-    }
-    }
+    view! { <SignedInOnly><SendForm /></SignedInOnly> }
 }
 
 /// Looks `handle` up whenever it becomes a valid handle; the answer lands in `profile`.
@@ -143,6 +136,7 @@ pub fn ProfilePreview(
 
 #[component]
 fn SendForm() -> impl IntoView {
+    let session = use_session();
     let params = use_params_map();
     let query = use_query_map();
     let to = RwSignal::new(params.get_untracked().get("handle").unwrap_or_default());
@@ -172,7 +166,7 @@ fn SendForm() -> impl IntoView {
         } else if !matches!(profile.get_untracked(), Some(Ok(_))) {
             to_error.set(Some(t(Text::NoSuchPerson).into()));
             ok = false;
-        } else if profile.get_untracked().and_then(Result::ok).is_some_and(|p| p.paid_before.is_none()) {
+        } else if signed_in_as(session) == check_handle(&to.get_untracked()).ok() {
             to_error.set(Some(t(Text::NotYourself).into()));
             ok = false;
         }
