@@ -13,7 +13,7 @@ use crate::error::LedgerError;
 use crate::metrics::LedgerMetrics;
 use crate::reject::CreateAccountError;
 use crate::state_machine::TransferResult;
-use crate::store::Store;
+use crate::store::{Store, WriteGate};
 use crate::types::{
     Account, AccountId, Balances, LedgerChange, NewAccount, PendingRecord, Timestamp, Transfer, TransferId,
     TransferRequest,
@@ -111,6 +111,7 @@ impl Ledger {
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
         let listener = store.spawn_change_listener(changes.clone()).await?;
         let writer = Writer {
+            gate: store.write_gate(),
             store: store.clone(),
             config: WriterConfig {
                 max_batch_requests: config.max_batch_requests.max(1),
@@ -159,6 +160,14 @@ impl Ledger {
             let _ = self.inner.changes.send(LedgerChange::Accounts(accounts.to_vec().into()));
         }
         Ok(())
+    }
+
+    /// On SQLite, the lock the ledger's writer holds for each write transaction: another
+    /// writer of the same database file in this process that holds it around its own
+    /// transactions never meets the ledger's in SQLite's busy loop (see [`WriteGate`]). `None`
+    /// on PostgreSQL, where writers do not exclude each other.
+    pub fn write_gate(&self) -> Option<WriteGate> {
+        self.inner.store.write_gate()
     }
 
     /// `"sqlite"` or `"postgres"`.

@@ -31,6 +31,7 @@ pub use ledger::{AccountOutcome, Ledger, LedgerConfig, TransferPage, TransferRec
 pub use metrics::{Histogram, HistogramSnapshot, LedgerMetrics};
 pub use reject::{CreateAccountError, CreateTransferError};
 pub use state_machine::{TransferOutcome, TransferResult};
+pub use store::WriteGate;
 pub use types::{
     Account, AccountFlags, AccountId, Balances, FailedTransfer, LedgerChange, MAX_BALANCE, Movement,
     NewAccount, PendingRecord, PendingState, Timestamp, Transfer, TransferFlags, TransferId, TransferKind,

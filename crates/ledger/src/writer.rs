@@ -18,7 +18,7 @@ use crate::error::LedgerError;
 use crate::metrics::LedgerMetrics;
 use crate::reject::CreateAccountError;
 use crate::state_machine::{Execution, TransferResult};
-use crate::store::Store;
+use crate::store::{Store, WriteGate};
 use crate::types::{Account, AccountId, LedgerChange, NewAccount, TransferRequest};
 
 pub(crate) type AccountResults = Vec<Result<(Account, bool), CreateAccountError>>;
@@ -52,6 +52,9 @@ pub(crate) struct Writer {
     /// Where committed changes are announced, when the store does not announce them itself
     /// (PostgreSQL does, with `NOTIFY` inside the batch, so every instance hears them).
     pub announce: Option<tokio::sync::broadcast::Sender<LedgerChange>>,
+    /// On SQLite, the file's write turn, shared with other writers of the file in this process
+    /// (see [`crate::Ledger::write_gate`]).
+    pub gate: Option<WriteGate>,
 }
 
 type Submission = (Vec<TransferRequest>, oneshot::Sender<Result<Vec<TransferResult>, LedgerError>>);
@@ -71,6 +74,9 @@ impl Writer {
                     }
                 },
             };
+            // Take the file's turn first, then gather: whatever is submitted while another
+            // writer of the file holds it joins this batch instead of waiting for the next.
+            let _turn = self.turn().await;
             match command {
                 Command::Shutdown => commands.close(),
                 Command::Accounts { accounts, reply } => {
@@ -176,8 +182,16 @@ impl Writer {
         }
     }
 
+    async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        }
+    }
+
     /// A batch with no submissions: only voids pending transfers that have expired.
     async fn expire_only(&self) {
+        let _turn = self.turn().await;
         if let Err(error) = self.execute(&[]).await {
             tracing::warn!(%error, "expiring pending transfers failed; will retry");
         }

@@ -85,6 +85,14 @@ fn main() {
             latencies.extend(task.await.unwrap());
         }
         support::report(&format!("transfers_post_{backend}"), "transfers", latencies, started);
+        let metrics = served.ledger.metrics();
+        let (batches, commits) = (metrics.batch_size.snapshot(), metrics.commit_seconds.snapshot());
+        println!(
+            "    ledger: {} batches, {:.1} transfers per batch, {:.2} ms per commit",
+            batches.count,
+            batches.sum / batches.count.max(1) as f64,
+            commits.sum * 1000.0 / commits.count.max(1) as f64,
+        );
         println!("    audit clean: {}", served.ledger.audit().await.unwrap().is_clean());
         served.stop().await;
     });

@@ -32,7 +32,7 @@ macro_rules! with_pool {
 pub(crate) use with_pool;
 
 /// A database failure, as one line.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("database error: {0}")]
 pub struct DbError(pub String);
 
@@ -65,6 +65,39 @@ pub struct UserRow {
 
 const USER_COLUMNS: &str = "id, public_id, handle, display_name, password_hash, pin_hash, pin_failures, \
      pin_locked_until, roles, created_at";
+
+/// Who a handle names: all a payment needs of its recipient.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub id: i64,
+    pub handle: String,
+}
+
+/// Handles already looked up, with their person. Never stale: nobody is ever deleted and a
+/// handle never changes (no endpoint does either; one that did would have to clear this). An
+/// unknown handle is not remembered, so a person who signs up is found at once.
+#[derive(Debug, Default)]
+pub struct HandleCache {
+    people: std::sync::Mutex<std::collections::HashMap<String, Person>>,
+}
+
+/// Beyond this many entries the cache starts over.
+const HANDLE_CACHE_MAX: usize = 100_000;
+
+impl HandleCache {
+    pub fn get(&self, handle: &str) -> Option<Person> {
+        self.people.lock().ok()?.get(handle).cloned()
+    }
+
+    pub fn put(&self, person: Person) {
+        if let Ok(mut people) = self.people.lock() {
+            if people.len() >= HANDLE_CACHE_MAX {
+                people.clear();
+            }
+            people.insert(person.handle.clone(), person);
+        }
+    }
+}
 
 /// A person to create.
 #[derive(Debug)]
@@ -301,25 +334,6 @@ impl Db {
                 .rows_affected()
         });
         Ok(())
-    }
-
-    /// Counts one hit on `key` in a fixed window of `window` starting at the first hit;
-    /// returns the count in the current window and when it started.
-    pub async fn hit(&self, key: &str, now: i64, window: i64) -> Result<(i64, i64), DbError> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_as(
-                "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
-                 ON CONFLICT (key) DO UPDATE SET \
-                     count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
-                     window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
-                 RETURNING count, window_start",
-            )
-            .bind(key)
-            .bind(now)
-            .bind(now - window)
-            .fetch_one(pool)
-            .await?
-        }))
     }
 
     /// Records why a transfer happened (idempotent: the first note stands).

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod journal;
 pub mod json;
 pub mod limits;
 pub mod metrics;

@@ -2,7 +2,8 @@
 //!
 //! Every money-moving request carries an `Idempotency-Key`. Its first arrival, once validated,
 //! creates an *operation* row (user, key, hash of the request) and commits it **before** the
-//! ledger sees anything. The operation's id is the base of every ledger transfer id the
+//! ledger sees anything, in one [`crate::journal`] batch with its rate-limit hit and, for a
+//! send, its payment row. The operation's id is the base of every ledger transfer id the
 //! request may use ([`ledger_id`]), so:
 //!
 //! - a ledger transfer can never exist without its key (the key committed first; on SQLite
@@ -15,7 +16,9 @@
 //! different body is `422 idempotency_key_mismatch`; one that arrives while the first is still
 //! processing is `409 idempotency_key_in_use`. Validation failures (`400`, and refusals
 //! before anything began such as a wrong PIN) are not stored: nothing started, so a corrected
-//! retry with the same key is a first arrival.
+//! retry with the same key is a first arrival. Validation comes before the key is looked up
+//! (a replay validates as its first arrival did), except that a request needing the PIN looks
+//! its key up first: a replay never has its PIN checked.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -27,6 +30,9 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{Db, DbError, with_pool};
 use crate::error::AppError;
+use crate::journal::{Answer, Draft, Opened, Opening, Settlement, StateChange};
+use crate::limits;
+use crate::payments::PaymentRow;
 use crate::state::AppState;
 
 /// Ledger ids of operations start here, far above fixed ids (demo funding, tests).
@@ -175,94 +181,76 @@ fn in_use() -> AppError {
     .retry_after(1)
 }
 
-/// What [`start`] found: a new operation to run, or the answer a concurrent twin already gave.
+/// What [`start`] found: a new operation to run (with its payment, if it makes one), or the
+/// answer a concurrent twin already gave.
 #[derive(Debug)]
 pub enum Begun {
-    Run(i64),
+    Run { operation: i64, payment: Option<PaymentRow> },
     Replay(StoredAnswer),
 }
 
-/// Records a first arrival (or takes over a cut-off one) and returns the operation to run. A
-/// concurrent twin that got there first makes this `409`, or a replay if it already answered.
+/// Records a first arrival, counted against the money limit (`429 rate_limited` over it,
+/// with nothing recorded), together with the payment it makes if that is known now; or takes
+/// over a cut-off arrival. A concurrent twin that got there first makes this `409`, or a
+/// replay if it already answered. One batched write (see [`crate::journal`]).
 pub async fn start(
     state: &AppState,
     user_id: i64,
     key: &IdempotencyKey,
     hash: &[u8; 32],
+    payment: Option<Draft>,
 ) -> Result<Begun, AppError> {
-    let now = state.now();
-    let inserted: Option<i64> = with_pool!(&state.db, |pool| {
-        sqlx::query_scalar(
-            "INSERT INTO operations (user_id, idempotency_key, request_hash, locked_until, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
-        )
-        .bind(user_id)
-        .bind(&key.0)
-        .bind(hash.to_vec())
-        .bind(now + LEASE_SECONDS * NANOS)
-        .bind(now)
-        .fetch_optional(pool)
-        .await
-        .map_err(|e| AppError::unavailable(DbError::from(e)))?
-    });
-    match inserted {
-        Some(id) => Ok(Begun::Run(id)),
-        None => match earlier(state, user_id, key, hash).await? {
+    let limit = limits::money(state);
+    let hit = limit.hit(state, &user_id.to_string());
+    let now = hit.now;
+    let opening = Opening {
+        user_id,
+        key: key.0.clone(),
+        hash: *hash,
+        now,
+        locked_until: now + LEASE_SECONDS * NANOS,
+        limit: Some((hit, limit.max)),
+        payment,
+    };
+    match state.journal.open(opening).await.map_err(AppError::unavailable)? {
+        Opened::Run { operation, payment } => Ok(Begun::Run { operation, payment }),
+        Opened::Limited(count) => Err(limit.refusal(count, now)),
+        Opened::Taken => match earlier(state, user_id, key, hash).await? {
             Earlier::None => Err(in_use()),
             Earlier::Answered(answer) => Ok(Begun::Replay(answer)),
-            Earlier::Resume(id) => Ok(Begun::Run(id)),
+            Earlier::Resume(operation) => Ok(Begun::Run { operation, payment: None }),
         },
     }
 }
 
-/// Ends `operation` with what running it gave. A business refusal (`422`, such as
+/// Ends `operation` with what running it gave, and moves its payment (if it made one) from
+/// `processing` to `payment_state`, in one batched write. A business refusal (`422`, such as
 /// `insufficient_funds`) is an answer like a success: stored and replayed. Any other failure
 /// is ours: nothing is stored and the key is released, so its retry resumes at once.
 pub async fn conclude(
     state: &AppState,
     operation: i64,
+    payment_state: Option<&'static str>,
     outcome: Result<StoredAnswer, AppError>,
 ) -> Result<Response, AppError> {
-    let answer = match outcome {
-        Ok(answer) => answer,
-        Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => StoredAnswer::error(&error),
-        Err(error) => {
-            release(state, operation).await;
-            return Err(error);
+    let payment = payment_state.map(|to| StateChange { from: &["processing"], to });
+    let (answer, result) = match outcome {
+        Ok(answer) => (Answer::Store(answer.clone()), Ok(answer.into_response())),
+        Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            let answer = StoredAnswer::error(&error);
+            (Answer::Store(answer.clone()), Ok(answer.into_response()))
         }
+        Err(error) => (Answer::Release, Err(error)),
     };
-    finish(state, operation, &answer).await?;
-    Ok(answer.into_response())
-}
-
-/// Stores the answer; from now on the key replays it.
-async fn finish(state: &AppState, operation: i64, answer: &StoredAnswer) -> Result<(), AppError> {
-    with_pool!(&state.db, |pool| {
-        sqlx::query(
-            "UPDATE operations SET response_status = $1, response_body = $2, locked_until = 0 WHERE id = $3",
-        )
-        .bind(i64::from(answer.status))
-        .bind(&answer.body)
-        .bind(operation)
-        .execute(pool)
-        .await
-        .map_err(|e| AppError::unavailable(DbError::from(e)))?
-        .rows_affected()
-    });
-    Ok(())
-}
-
-/// Lets a retry resume at once (after a failure of ours, when no answer was stored).
-async fn release(state: &AppState, operation: i64) {
-    let result: Result<u64, sqlx::Error> = with_pool!(&state.db, |pool| {
-        sqlx::query("UPDATE operations SET locked_until = 0 WHERE id = $1 AND response_status IS NULL")
-            .bind(operation)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-    });
-    if let Err(error) = result {
-        tracing::warn!(%error, operation, "could not release an operation's lease");
+    let settled = state.journal.settle(Settlement { operation, payment, answer }).await;
+    match (settled, result) {
+        (Ok(()), result) => result,
+        // Ours failed first; the lease runs out by itself.
+        (Err(error), Err(first)) => {
+            tracing::warn!(%error, operation, "could not release an operation's lease");
+            Err(first)
+        }
+        (Err(error), Ok(_)) => Err(AppError::unavailable(error)),
     }
 }
 

@@ -19,8 +19,9 @@ use purse_ledger::{CreateTransferError, Movement, TransferId, TransferRequest};
 
 use crate::activity::rfc3339;
 use crate::codes;
-use crate::db::{DbError, UserRow, with_pool};
+use crate::db::{DbError, with_pool};
 use crate::error::AppError;
+use crate::journal::{Answer, Draft, Settlement, StateChange};
 use crate::operations::{self, Slot};
 use crate::state::AppState;
 
@@ -42,7 +43,7 @@ pub struct PaymentRow {
     pub created_at: i64,
 }
 
-const PAYMENT_COLUMNS: &str = "operation_id, transfer_id, sender_id, recipient_id, amount, currency, note, \
+pub(crate) const PAYMENT_COLUMNS: &str = "operation_id, transfer_id, sender_id, recipient_id, amount, currency, note, \
      hold_until, state, request_id, created_at";
 
 /// A payment to make.
@@ -61,14 +62,41 @@ pub struct Plan {
     pub grace_window: bool,
 }
 
-/// Makes the payment of `operation` (or finishes making it, after a cut-off attempt). Money
-/// moves at most once whatever happens around this call: the ledger transfer id is fixed by
-/// the operation. A payment the ledger refuses for lack of money is `insufficient_funds`.
+impl Plan {
+    /// The payment as the journal records it; the grace window, if it may have one, would
+    /// end `grace_window_s` from now.
+    pub fn draft(&self, state: &AppState) -> Draft {
+        let now = state.now();
+        Draft {
+            sender_id: self.sender_id,
+            recipient_id: self.recipient_id,
+            amount: self.amount.to_minor(),
+            currency: self.amount.currency().code().to_string(),
+            note: self.note.clone(),
+            kind: self.kind,
+            request_id: self.request_id,
+            hold_until: self.grace_window.then(|| now + i64::from(state.settings.grace_window_s) * NANOS),
+            now,
+        }
+    }
+}
+
+/// Makes the payment of `operation` (or finishes making it, after a cut-off attempt),
+/// recording it first if it is not yet. Money moves at most once whatever happens around this
+/// call: the ledger transfer id is fixed by the operation.
 pub async fn execute(state: &AppState, operation: i64, plan: &Plan) -> Result<PaymentRow, AppError> {
     let payment = match payment_of_operation(state, operation).await? {
         Some(payment) => payment,
-        None => record(state, operation, plan).await?,
+        None => state.journal.record(operation, plan.draft(state)).await.map_err(AppError::unavailable)?,
     };
+    transfer(state, payment).await
+}
+
+/// Asks the ledger for a recorded payment's transfer. Returns the payment in the state the
+/// ledger's answer gives it (`pending` or `completed`), which the caller stores with the
+/// operation's answer ([`settled_state`], [`operations::conclude`]); a payment the ledger
+/// refuses for lack of money is `insufficient_funds` (and `failed`).
+pub async fn transfer(state: &AppState, payment: PaymentRow) -> Result<PaymentRow, AppError> {
     let movement = Movement {
         debit_account_id: codes::wallet_of(payment.sender_id),
         credit_account_id: codes::wallet_of(payment.recipient_id),
@@ -82,68 +110,29 @@ pub async fn execute(state: &AppState, operation: i64, plan: &Plan) -> Result<Pa
         Some(_) => TransferRequest::pending(payment.transfer_id, movement, 0),
         None => TransferRequest::posted(payment.transfer_id, movement),
     };
-    let result = state.ledger.create_transfer(request).await?;
-    match result {
+    match state.ledger.create_transfer(request).await? {
         Ok(_) => {
             let settled = if payment.hold_until.is_some() { "pending" } else { "completed" };
-            set_state(state, payment.operation_id, &["processing"], settled).await?;
             Ok(PaymentRow { state: settled.to_string(), ..payment })
         }
-        Err(CreateTransferError::ExceedsCredits) => {
-            set_state(state, payment.operation_id, &["processing"], "failed").await?;
-            Err(AppError::new(
-                ErrorCode::InsufficientFunds,
-                "Not enough money in your wallet for this payment. Nothing was sent.",
-            )
-            .with_field("amount"))
-        }
+        Err(CreateTransferError::ExceedsCredits) => Err(AppError::new(
+            ErrorCode::InsufficientFunds,
+            "Not enough money in your wallet for this payment. Nothing was sent.",
+        )
+        .with_field("amount")),
         Err(reason) => Err(AppError::internal(format!("the ledger refused a payment: {reason:?}"))),
     }
 }
 
-/// Writes the payment row and its note, deciding once whether it gets a grace window.
-async fn record(state: &AppState, operation: i64, plan: &Plan) -> Result<PaymentRow, AppError> {
-    let now = state.now();
-    let hold_until =
-        if plan.grace_window && !has_paid_before(state, plan.sender_id, plan.recipient_id).await? {
-            Some(now + i64::from(state.settings.grace_window_s) * NANOS)
-        } else {
-            None
-        };
-    let transfer_id = operations::ledger_id(operation, Slot::Main);
-    let sql = format!(
-        "INSERT INTO payments ({PAYMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing', $9, $10) \
-         ON CONFLICT (operation_id) DO NOTHING"
-    );
-    with_pool!(&state.db, |pool| {
-        let mut tx = pool.begin().await.map_err(db_error)?;
-        sqlx::query(
-            "INSERT INTO transfer_notes (transfer_id, kind, note) VALUES ($1, $2, $3) \
-             ON CONFLICT (transfer_id) DO NOTHING",
-        )
-        .bind(transfer_id)
-        .bind(plan.kind)
-        .bind(plan.note.as_deref())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_error)?;
-        sqlx::query(&sql)
-            .bind(operation)
-            .bind(transfer_id)
-            .bind(plan.sender_id)
-            .bind(plan.recipient_id)
-            .bind(plan.amount.to_minor())
-            .bind(plan.amount.currency().code())
-            .bind(plan.note.as_deref())
-            .bind(hold_until)
-            .bind(plan.request_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
-    });
-    payment_of_operation(state, operation).await?.ok_or_else(|| AppError::internal("a payment row vanished"))
+/// The state a payment moves to from `processing` after [`transfer`] gave `made`: its new
+/// state, `failed` when refused for lack of money, none when the outcome is not known.
+pub fn settled_state(made: &Result<PaymentRow, AppError>) -> Option<&'static str> {
+    match made {
+        Ok(payment) if payment.state == "pending" => Some("pending"),
+        Ok(_) => Some("completed"),
+        Err(error) if error.code == ErrorCode::InsufficientFunds => Some("failed"),
+        Err(_) => None,
+    }
 }
 
 fn db_error(error: sqlx::Error) -> AppError {
@@ -183,13 +172,15 @@ pub async fn payment_of_transfer(state: &AppState, transfer_id: i64) -> Result<O
 
 /// Moves a payment's state on, only from one of `from` (so a late writer never undoes a
 /// newer state).
-async fn set_state(state: &AppState, operation: i64, from: &[&str], to: &str) -> Result<(), AppError> {
-    let from = from.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
-    let sql = format!("UPDATE payments SET state = $1 WHERE operation_id = $2 AND state IN ({from})");
-    with_pool!(&state.db, |pool| {
-        sqlx::query(&sql).bind(to).bind(operation).execute(pool).await.map_err(db_error)?.rows_affected()
-    });
-    Ok(())
+async fn set_state(
+    state: &AppState,
+    operation: i64,
+    from: &'static [&'static str],
+    to: &'static str,
+) -> Result<(), AppError> {
+    let payment = Some(StateChange { from, to });
+    let settlement = Settlement { operation, payment, answer: Answer::Keep };
+    state.journal.settle(settlement).await.map_err(AppError::unavailable)
 }
 
 /// A currency code as stored by this server: anything else is a broken row, not USD.
@@ -198,7 +189,7 @@ pub fn stored_currency(code: &str) -> Result<Currency, AppError> {
 }
 
 /// The payment as its sender sees it on the wire.
-pub fn view(state: &AppState, payment: &PaymentRow, recipient: &UserRow) -> Result<Transfer, AppError> {
+pub fn view(state: &AppState, payment: &PaymentRow, recipient_handle: &str) -> Result<Transfer, AppError> {
     let status = match payment.state.as_str() {
         "pending" => TransferStatus::Pending,
         "canceled" => TransferStatus::Canceled,
@@ -208,7 +199,7 @@ pub fn view(state: &AppState, payment: &PaymentRow, recipient: &UserRow) -> Resu
     Ok(Transfer {
         id: state.ids.encode("tr", payment.transfer_id),
         status,
-        to: Handle::parse(&recipient.handle).map_err(AppError::internal)?,
+        to: Handle::parse(recipient_handle).map_err(AppError::internal)?,
         amount: Money::from_minor(payment.amount, currency).amount_string(),
         currency,
         note: payment.note.clone(),
@@ -283,7 +274,7 @@ pub async fn post_due(state: &AppState) -> Result<usize, AppError> {
             })
             .collect();
         let results = state.ledger.create_transfers(requests).await?;
-        let mut progressed = false;
+        let mut settlements = Vec::new();
         for (payment, result) in due.iter().zip(results) {
             let to = match result {
                 Ok(_) | Err(CreateTransferError::PendingTransferAlreadyPosted) => "completed",
@@ -293,10 +284,16 @@ pub async fn post_due(state: &AppState) -> Result<usize, AppError> {
                     continue;
                 }
             };
-            set_state(state, payment.operation_id, &["pending"], to).await?;
-            resolved += 1;
-            progressed = true;
+            let change = Some(StateChange { from: &["pending"], to });
+            settlements.push(Settlement {
+                operation: payment.operation_id,
+                payment: change,
+                answer: Answer::Keep,
+            });
         }
+        let progressed = !settlements.is_empty();
+        resolved += settlements.len();
+        state.journal.settle_all(settlements).await.map_err(AppError::unavailable)?;
         if !progressed {
             return Ok(resolved);
         }

@@ -7,8 +7,9 @@ use purse_ledger::{Clock, Ledger};
 use tokio::sync::watch;
 
 use crate::auth::{Passwords, SessionCache};
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, HandleCache};
 use crate::ids::Ids;
+use crate::journal::Journal;
 use crate::metrics::HttpMetrics;
 use crate::static_site::StaticSite;
 
@@ -21,6 +22,8 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     pub ledger: Ledger,
     pub db: Db,
+    /// Batched writes of the server's own rows on the money path.
+    pub journal: Journal,
     pub site: Arc<StaticSite>,
     pub http_metrics: Arc<HttpMetrics>,
     pub started: Instant,
@@ -30,6 +33,8 @@ pub struct Shared {
     pub passwords: Passwords,
     /// Sessions recently checked, for reads (see [`crate::auth::SignedIn`]).
     pub sessions: SessionCache,
+    /// Recipients by handle, for sends and requests.
+    pub handles: HandleCache,
     pub settings: Settings,
     /// Becomes `true` when the server is stopping: live streams end so the stop can finish.
     pub stopping: watch::Receiver<bool>,
@@ -70,8 +75,10 @@ impl AppState {
     ) -> Result<AppState, DbError> {
         let ids = Ids::new(db.secret("activity-ids").await?, db.secret("cursors").await?);
         let (stop, stopping) = watch::channel(false);
+        let journal = Journal::start(&db, ledger.write_gate())?;
         Ok(AppState(Arc::new(Shared {
             ledger,
+            journal,
             db,
             site: Arc::new(site),
             http_metrics: Arc::new(HttpMetrics::default()),
@@ -80,6 +87,7 @@ impl AppState {
             ids: Arc::new(ids),
             passwords,
             sessions: SessionCache::default(),
+            handles: HandleCache::default(),
             settings: Settings::default(),
             stopping,
             stop,

@@ -106,6 +106,8 @@ macro_rules! read_audit_snapshot {
 mod postgres;
 mod sqlite;
 
+pub use sqlite::WriteGate;
+
 /// What receives an audit's snapshot.
 pub(crate) trait AuditVisitor {
     fn start(&mut self, data: AuditData);
@@ -210,6 +212,13 @@ impl Store {
                 "unsupported database URL {:?}: expected sqlite:PATH or postgres://…",
                 redact(url)
             )))
+        }
+    }
+
+    pub(crate) fn write_gate(&self) -> Option<WriteGate> {
+        match self {
+            Store::Sqlite(store) => Some(store.gate()),
+            Store::Postgres(_) => None,
         }
     }
 

@@ -21,6 +21,10 @@ use purse_server::{AppState, app};
 
 pub const CLIENTS: usize = 64;
 
+/// The server binary's allocator (see `src/main.rs`), so these figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Requests per client: `base` times `PURSE_BENCH_SCALE` (default 1).
 pub fn per_client(base: f64) -> usize {
     let scale: f64 = std::env::var("PURSE_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);

@@ -28,7 +28,7 @@ use crate::db::{DbError, UserRow, with_pool};
 use crate::error::AppError;
 use crate::json::ApiJson;
 use crate::operations::{self, Begun, Earlier, IdempotencyKey, Slot, StoredAnswer};
-use crate::payments::{self, Plan};
+use crate::payments::{self, PaymentRow, Plan};
 use crate::query::{ApiQuery, page_limit};
 use crate::state::AppState;
 use crate::{limits, pin};
@@ -168,36 +168,45 @@ pub async fn pay(
     let operation = match earlier {
         Earlier::Resume(operation) => operation,
         _ => {
-            limits::check_money(&state, user.row.id).await?;
             if row.status != "open" {
                 return Err(not_open(&row));
             }
             if needs_pin(amount) {
                 pin::verify(&state, &user, body.pin.as_deref()).await?;
             }
-            match operations::start(&state, user.row.id, &key, &hash).await? {
-                Begun::Run(operation) => operation,
+            match operations::start(&state, user.row.id, &key, &hash, None).await? {
+                Begun::Run { operation, .. } => operation,
                 Begun::Replay(answer) => return Ok(answer.into_response()),
             }
         }
     };
-    let outcome = pay_claimed(&state, operation, &row, amount).await;
-    operations::conclude(&state, operation, outcome).await
+    let (settled, outcome) = match claimed(&state, operation, &row).await {
+        Ok(()) => pay_claimed(&state, operation, &row, amount).await,
+        Err(error) => (None, Err(error)),
+    };
+    operations::conclude(&state, operation, settled, outcome).await
 }
 
-/// Claims the request for `operation`, moves the money, and marks it paid.
-async fn pay_claimed(
-    state: &AppState,
-    operation: i64,
-    row: &RequestRow,
-    amount: purse_api::Amount,
-) -> Result<StoredAnswer, AppError> {
+/// Claims the request for `operation` (or finds that this very operation did, before it was
+/// cut off); `422 request_not_open` when it can't be.
+async fn claimed(state: &AppState, operation: i64, row: &RequestRow) -> Result<(), AppError> {
     // Resumed after this very operation paid it: carry on to the same answer.
     let paid_by_this = row.status == "paid" && row.paying_operation_id == Some(operation);
     if !paid_by_this && !claim(state, operation, row).await? {
         let current = load(state, row.id).await?.unwrap_or_else(|| row.clone());
         return Err(not_open(&current));
     }
+    Ok(())
+}
+
+/// Moves the money of a claimed request and marks it paid. Returns the payment's new state
+/// (stored with the answer) and the answer.
+async fn pay_claimed(
+    state: &AppState,
+    operation: i64,
+    row: &RequestRow,
+    amount: purse_api::Amount,
+) -> (Option<&'static str>, Result<StoredAnswer, AppError>) {
     let plan = Plan {
         sender_id: row.payer_id,
         recipient_id: row.requester_id,
@@ -207,15 +216,25 @@ async fn pay_claimed(
         kind: "request",
         grace_window: false,
     };
-    let payment = match payments::execute(state, operation, &plan).await {
-        Ok(payment) => payment,
-        Err(error) => {
-            if error.code == ErrorCode::InsufficientFunds {
-                unclaim(state, operation, row.id).await?;
-            }
-            return Err(error);
+    let made = payments::execute(state, operation, &plan).await;
+    let settled = payments::settled_state(&made);
+    let outcome = match made {
+        Ok(payment) => mark_paid(state, operation, row, &payment).await,
+        Err(error) if error.code == ErrorCode::InsufficientFunds => {
+            unclaim(state, operation, row.id).await.and(Err(error))
         }
+        Err(error) => Err(error),
     };
+    (settled, outcome)
+}
+
+/// Marks a request paid by `payment` and tells both people; the answer to its payer.
+async fn mark_paid(
+    state: &AppState,
+    operation: i64,
+    row: &RequestRow,
+    payment: &PaymentRow,
+) -> Result<StoredAnswer, AppError> {
     let now = state.now();
     with_pool!(&state.db, |pool| {
         sqlx::query(
@@ -238,7 +257,7 @@ async fn pay_claimed(
         StatusCode::OK,
         &PaidRequest {
             request: view(state, &paid, &names)?,
-            transfer: payments::view(state, &payment, requester)?,
+            transfer: payments::view(state, payment, &requester.handle)?,
         },
     )
 }

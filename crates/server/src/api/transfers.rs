@@ -8,13 +8,13 @@ use purse_api::payments::{clean_note, needs_pin};
 use purse_api::{Amount, ErrorCode, Handle, SendRequest, TransferResponse};
 
 use crate::auth::CurrentUser;
-use crate::db::UserRow;
+use crate::db::Person;
 use crate::error::AppError;
 use crate::json::ApiJson;
 use crate::operations::{self, Begun, Earlier, IdempotencyKey, StoredAnswer};
 use crate::payments::{self, Plan};
+use crate::pin;
 use crate::state::AppState;
-use crate::{limits, pin};
 
 /// `POST /transfers`.
 pub async fn send(
@@ -24,27 +24,18 @@ pub async fn send(
     ApiJson(body): ApiJson<SendRequest>,
 ) -> Result<Response, AppError> {
     let hash = operations::request_hash("POST /transfers", &SendRequest { pin: None, ..body.clone() });
-    let earlier = operations::earlier(&state, user.row.id, &key, &hash).await?;
+    let (amount, note, recipient) = check(&state, &user, &body).await?;
+    // A replay must never check a PIN (it was checked once, and is not stored), so where one
+    // is needed the key is looked up first. Elsewhere `start` finds an earlier arrival itself,
+    // which saves a round trip on every first arrival.
+    let earlier = if needs_pin(amount) {
+        operations::earlier(&state, user.row.id, &key, &hash).await?
+    } else {
+        Earlier::None
+    };
     if let Earlier::Answered(answer) = earlier {
         return Ok(answer.into_response());
     }
-    if matches!(earlier, Earlier::None) {
-        limits::check_money(&state, user.row.id).await?;
-    }
-    let (amount, note, recipient) = check(&state, &user, &body).await?;
-    let operation = match earlier {
-        // Cut off after it was checked (PIN included): carry on with the same transfer.
-        Earlier::Resume(operation) => operation,
-        _ => {
-            if needs_pin(amount) {
-                pin::verify(&state, &user, body.pin.as_deref()).await?;
-            }
-            match operations::start(&state, user.row.id, &key, &hash).await? {
-                Begun::Run(operation) => operation,
-                Begun::Replay(answer) => return Ok(answer.into_response()),
-            }
-        }
-    };
     let plan = Plan {
         sender_id: user.row.id,
         recipient_id: recipient.id,
@@ -54,14 +45,29 @@ pub async fn send(
         kind: "transfer",
         grace_window: true,
     };
-    let outcome = match payments::execute(&state, operation, &plan).await {
-        Ok(payment) => StoredAnswer::json(
-            StatusCode::CREATED,
-            &TransferResponse { transfer: payments::view(&state, &payment, &recipient)? },
-        ),
-        Err(error) => Err(error),
+    let (operation, recorded) = match earlier {
+        // Cut off after it was checked (PIN included): carry on with the same transfer.
+        Earlier::Resume(operation) => (operation, None),
+        _ => {
+            if needs_pin(amount) {
+                pin::verify(&state, &user, body.pin.as_deref()).await?;
+            }
+            match operations::start(&state, user.row.id, &key, &hash, Some(plan.draft(&state))).await? {
+                Begun::Run { operation, payment } => (operation, payment),
+                Begun::Replay(answer) => return Ok(answer.into_response()),
+            }
+        }
     };
-    operations::conclude(&state, operation, outcome).await
+    let made = match recorded {
+        Some(payment) => payments::transfer(&state, payment).await,
+        None => payments::execute(&state, operation, &plan).await,
+    };
+    let settled = payments::settled_state(&made);
+    let outcome = made.and_then(|payment| {
+        let transfer = payments::view(&state, &payment, &recipient.handle)?;
+        StoredAnswer::json(StatusCode::CREATED, &TransferResponse { transfer })
+    });
+    operations::conclude(&state, operation, settled, outcome).await
 }
 
 /// The checks every send passes before anything is written, in API.md's order: the amount
@@ -70,7 +76,7 @@ async fn check(
     state: &AppState,
     user: &CurrentUser,
     body: &SendRequest,
-) -> Result<(Amount, Option<String>, UserRow), AppError> {
+) -> Result<(Amount, Option<String>, Person), AppError> {
     let amount = body.amount.parse(&body.currency)?;
     let note = clean_note(body.note.as_deref()).map_err(|error| {
         AppError::invalid_request(format!("The note is too long: {error}.")).with_field("note")
@@ -85,16 +91,23 @@ pub async fn recipient(
     user: &CurrentUser,
     handle: &Handle,
     field: &str,
-) -> Result<UserRow, AppError> {
+) -> Result<Person, AppError> {
     if handle.as_str() == user.row.handle {
         return Err(
             AppError::new(ErrorCode::SelfTransfer, "You can't send money to yourself.").with_field(field)
         );
     }
-    state.db.user_by_handle(handle.as_str()).await.map_err(AppError::unavailable)?.ok_or_else(|| {
-        AppError::new(ErrorCode::RecipientNotFound, format!("Nobody on Purse has the handle @{handle}."))
-            .with_field(field)
-    })
+    if let Some(person) = state.handles.get(handle.as_str()) {
+        return Ok(person);
+    }
+    let row =
+        state.db.user_by_handle(handle.as_str()).await.map_err(AppError::unavailable)?.ok_or_else(|| {
+            AppError::new(ErrorCode::RecipientNotFound, format!("Nobody on Purse has the handle @{handle}."))
+                .with_field(field)
+        })?;
+    let person = Person { id: row.id, handle: row.handle };
+    state.handles.put(person.clone());
+    Ok(person)
 }
 
 /// `POST /transfers/{id}/cancel`: only the sender, only in the grace window.
@@ -121,5 +134,5 @@ pub async fn cancel(
         .map_err(AppError::unavailable)?
         .pop()
         .ok_or_else(|| AppError::internal("the recipient vanished"))?;
-    Ok(Json(TransferResponse { transfer: payments::view(&state, &payment, &recipient)? }))
+    Ok(Json(TransferResponse { transfer: payments::view(&state, &payment, &recipient.handle)? }))
 }

@@ -302,6 +302,61 @@ async fn twenty_concurrent_sends_spend_exactly_what_there_is() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seventy_concurrent_sends_meet_the_limit_of_sixty_a_minute_and_replays_are_not_counted() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, bob, _) = three(&app).await;
+        assert_eq!(app.state.settings.money_per_minute, 60);
+        // Hits of one person arrive in the same batches: each must still count once.
+        let mut tasks = Vec::new();
+        for i in 0..70 {
+            let (state, cookie) = (app.state.clone(), alice.clone());
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"to": "bob", "amount": "0.01", "currency": "USD"});
+                let key = format!("tip-{i}");
+                let (status, raw) = post_transfer(&state, &cookie, &key, body).await;
+                (key, status, raw)
+            }));
+        }
+        let (mut sent, mut limited) = (Vec::new(), 0);
+        for task in tasks {
+            let (key, status, raw) = task.await.unwrap();
+            match status {
+                StatusCode::CREATED => sent.push((key, raw)),
+                StatusCode::TOO_MANY_REQUESTS => {
+                    assert_eq!(json(&raw)["error"]["code"], "rate_limited");
+                    limited += 1;
+                }
+                other => panic!("{other}: {}", String::from_utf8_lossy(&raw)),
+            }
+        }
+        assert_eq!((sent.len(), limited), (60, 10), "{}", db.backend);
+        assert_eq!(available(&app, &alice).await, "99.40", "only the 60 moved money");
+
+        let body = json!({"to": "bob", "amount": "0.01", "currency": "USD"});
+        let over = send(&app, &alice, Some("one-more"), body.clone()).await;
+        assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+        let retry_after: i64 = over.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        // A replay moves nothing, so the limit does not stop it.
+        let (key, first) = &sent[0];
+        assert_eq!(&send(&app, &alice, Some(key), body.clone()).await.raw, first);
+        // Bob's own limit is his.
+        app.fund(2, "bob", 100, "Top-up").await;
+        let back =
+            send(&app, &bob, Some("back"), json!({"to": "alice", "amount": "0.01", "currency": "USD"}));
+        assert_eq!(back.await.status, StatusCode::CREATED);
+
+        app.advance(61);
+        assert_eq!(send(&app, &alice, Some("one-more"), body).await.status, StatusCode::CREATED);
+        // Bob's 0.01 is a first payment, held in its grace window: not available yet.
+        assert_eq!(available(&app, &alice).await, "99.39");
+        audit_is_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sender_can_cancel_in_the_window_and_not_after() {
     for db in TestDb::every_backend().await {
         let app = TestApp::new(&db, db.dir.path()).await;
@@ -475,11 +530,11 @@ async fn a_cut_off_payment_whose_transfer_committed_is_recovered_by_the_job() {
             kind: "transfer",
             grace_window: true,
         };
-        payments::execute(&app.state, operation, &plan).await.unwrap();
-        // Make it look cut off between the ledger and the payment's own record.
-        let payment = payments::payment_of_operation(&app.state, operation).await.unwrap().unwrap();
-        assert_eq!(payment.state, "pending");
-        force_state(&app, operation, "processing").await;
+        let made = payments::execute(&app.state, operation, &plan).await.unwrap();
+        assert_eq!(made.state, "pending", "the ledger holds it");
+        // Cut off before its state and answer were stored (`operations::conclude`).
+        let stored = payments::payment_of_operation(&app.state, operation).await.unwrap().unwrap();
+        assert_eq!(stored.state, "processing");
         assert_eq!(payments::recover(&app.state).await.unwrap(), 0, "not while its lease runs");
         app.advance(11 * 60);
         assert_eq!(payments::recover(&app.state).await.unwrap(), 1);
@@ -493,35 +548,14 @@ async fn a_cut_off_payment_whose_transfer_committed_is_recovered_by_the_job() {
 
 /// A new operation, as `POST /transfers` starts one.
 async fn started(app: &TestApp, user_id: i64, key: &operations::IdempotencyKey, hash: &[u8; 32]) -> i64 {
-    match operations::start(&app.state, user_id, key, hash).await.unwrap() {
-        operations::Begun::Run(operation) => operation,
+    match operations::start(&app.state, user_id, key, hash, None).await.unwrap() {
+        operations::Begun::Run { operation, payment: None } => operation,
         other => panic!("{other:?}"),
     }
 }
 
 async fn cancel(app: &TestApp, id: &str, cookie: &str) -> Answer {
     app.call(Method::POST, &format!("/api/v1/transfers/{id}/cancel"), Some(cookie), None).await
-}
-
-async fn force_state(app: &TestApp, operation: i64, state: &str) {
-    match &app.state.db {
-        purse_server::db::Db::Sqlite(pool) => {
-            sqlx::query("UPDATE payments SET state = $1 WHERE operation_id = $2")
-                .bind(state)
-                .bind(operation)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-        purse_server::db::Db::Postgres(pool) => {
-            sqlx::query("UPDATE payments SET state = $1 WHERE operation_id = $2")
-                .bind(state)
-                .bind(operation)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

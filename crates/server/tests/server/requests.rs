@@ -355,8 +355,8 @@ async fn a_payment_cut_off_after_the_ledger_keeps_the_request_from_being_paid_or
         let key = purse_server::operations::IdempotencyKey("device-1".into());
         let hash = purse_server::operations::request_hash("POST /requests/x/pay", &json!({}));
         let operation =
-            match purse_server::operations::start(&app.state, alice_id, &key, &hash).await.unwrap() {
-                purse_server::operations::Begun::Run(operation) => operation,
+            match purse_server::operations::start(&app.state, alice_id, &key, &hash, None).await.unwrap() {
+                purse_server::operations::Begun::Run { operation, .. } => operation,
                 other => panic!("{other:?}"),
             };
         let plan = purse_server::payments::Plan {
