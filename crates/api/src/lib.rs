@@ -11,6 +11,7 @@ pub mod health;
 pub mod money;
 pub mod payments;
 pub mod people;
+pub mod tips;
 pub mod wallet;
 
 pub use currency::{Currency, CurrencyInfo};
@@ -24,6 +25,9 @@ pub use payments::{
 };
 pub use people::{
     LoginRequest, PasswordError, PinRequest, PublicProfile, Role, SignupRequest, User, UserResponse,
+};
+pub use tips::{
+    Creator, CreatorResponse, CreatorSettings, Goal, GoalSettings, NewTip, Tip, TipItem, TipPage, TipResponse,
 };
 pub use wallet::{
     Activity, ActivityKind, ActivityPage, ActivityResponse, ActivityStatus, Balance, Counterparty, Direction,

@@ -76,13 +76,13 @@ pub async fn build(
         .collect();
 
     let ids: Vec<i64> = transfers.iter().map(|t| t.id.0).collect();
-    let notes: HashMap<i64, (String, Option<String>)> = state
+    let notes: HashMap<i64, (String, Option<String>, bool)> = state
         .db
         .notes(&ids)
         .await
         .map_err(AppError::unavailable)?
         .into_iter()
-        .map(|(id, kind, note)| (id, (kind, note)))
+        .map(|(id, kind, note, hide_sender)| (id, (kind, note, hide_sender != 0)))
         .collect();
 
     Ok(transfers
@@ -98,19 +98,29 @@ pub async fn build(
                     (ActivityStatus::Canceled, t.amount)
                 }
             };
-            let (kind, note) = match notes.get(&t.id.0) {
-                Some((kind, note)) => (parse_kind(kind).unwrap_or(codes::kind_of(t.code)), note.clone()),
-                None => (codes::kind_of(t.code), None),
+            let (kind, note, hide_sender) = match notes.get(&t.id.0) {
+                Some((kind, note, hide)) => {
+                    (parse_kind(kind).unwrap_or(codes::kind_of(t.code)), note.clone(), *hide)
+                }
+                None => (codes::kind_of(t.code), None, false),
+            };
+            let incoming = t.credit_account_id == wallet;
+            // An anonymous tip: its creator never learns who sent it (the sender still sees
+            // whom they tipped).
+            let counterparty = if incoming && hide_sender {
+                None
+            } else {
+                codes::owner_of(other(t)).and_then(|id| people.get(&id).cloned())
             };
             Activity {
                 id: state.ids.encode("tr", t.id.0),
                 kind,
-                direction: if t.debit_account_id == wallet { Direction::Out } else { Direction::In },
+                direction: if incoming { Direction::In } else { Direction::Out },
                 status,
                 amount: money(amount, t.currency),
                 currency: t.currency,
                 fee: Money::zero(t.currency).amount_string(),
-                counterparty: codes::owner_of(other(t)).and_then(|id| people.get(&id).cloned()),
+                counterparty,
                 note,
                 created_at: rfc3339(t.timestamp.as_nanos()),
             }

@@ -67,6 +67,9 @@ pub struct ServeArgs {
     /// Money movements one person may start per minute.
     #[arg(long, env = "PURSE_MONEY_PER_MINUTE", default_value_t = Settings::default().money_per_minute)]
     pub money_per_minute: i64,
+    /// The platform's fee on tips in basis points (0–10000; 250 = 2.5%), paid by the creator.
+    #[arg(long, env = "PURSE_TIP_FEE_BPS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub tip_fee_bps: u32,
 }
 
 /// Parses the command line, runs it, and turns any error into one line and exit code 1.
@@ -119,6 +122,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
     Settings {
         grace_window_s: args.grace_window_seconds.unwrap_or(demo_window),
         money_per_minute: args.money_per_minute,
+        tip_fee_bps: args.tip_fee_bps,
     }
 }
 

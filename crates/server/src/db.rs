@@ -66,6 +66,10 @@ pub struct UserRow {
 const USER_COLUMNS: &str = "id, public_id, handle, display_name, password_hash, pin_hash, pin_failures, \
      pin_locked_until, roles, created_at";
 
+/// Why a transfer happened: `(transfer_id, kind, note, hide_sender)` (the last is 1 when its
+/// recipient must not learn who sent it).
+pub type NoteRow = (i64, String, Option<String>, i64);
+
 /// Who a handle names: all a payment needs of its recipient.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Person {
@@ -353,8 +357,8 @@ impl Db {
         Ok(())
     }
 
-    /// Notes for these transfers: `(transfer_id, kind, note)`.
-    pub async fn notes(&self, transfer_ids: &[i64]) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
+    /// Notes for these transfers: `(transfer_id, kind, note, hide_sender)`.
+    pub async fn notes(&self, transfer_ids: &[i64]) -> Result<Vec<NoteRow>, DbError> {
         if transfer_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -362,21 +366,19 @@ impl Db {
             Db::Sqlite(pool) => {
                 let list: Vec<String> = transfer_ids.iter().map(i64::to_string).collect();
                 sqlx::query_as(
-                    "SELECT transfer_id, kind, note FROM transfer_notes \
+                    "SELECT transfer_id, kind, note, hide_sender FROM transfer_notes \
                      WHERE transfer_id IN (SELECT value FROM json_each($1))",
                 )
                 .bind(format!("[{}]", list.join(",")))
                 .fetch_all(pool)
                 .await?
             }
-            Db::Postgres(pool) => {
-                sqlx::query_as(
-                    "SELECT transfer_id, kind, note FROM transfer_notes WHERE transfer_id = ANY($1)",
-                )
-                .bind(transfer_ids)
-                .fetch_all(pool)
-                .await?
-            }
+            Db::Postgres(pool) => sqlx::query_as(
+                "SELECT transfer_id, kind, note, hide_sender FROM transfer_notes WHERE transfer_id = ANY($1)",
+            )
+            .bind(transfer_ids)
+            .fetch_all(pool)
+            .await?,
         })
     }
 }

@@ -1,5 +1,5 @@
 //! Group commit for the server's own rows on the money path: rate-limit hits, idempotency keys
-//! (operations), payments and their notes, payment states and stored answers.
+//! (operations), payments (and tips) and their notes, payment states and stored answers.
 //!
 //! The ledger's writer taught us that on SQLite a statement costs more than the rows it
 //! writes, and that several connections taking turns at the write lock mostly wait. So these
@@ -58,6 +58,19 @@ pub struct Draft {
     /// completed payment to the recipient yet (decided here, in the batch).
     pub hold_until: Option<i64>,
     pub now: i64,
+    /// What makes it a tip, if it is one.
+    pub tip: Option<TipDraft>,
+}
+
+/// A tip's own facts, recorded with its payment.
+#[derive(Clone, Debug)]
+pub struct TipDraft {
+    pub post_id: Option<String>,
+    /// The creator must never learn who sent it (their activity, events and lists say
+    /// "Anonymous").
+    pub anonymous: bool,
+    /// The platform's part, in minor units, moved from the creator in the same ledger chain.
+    pub fee: i64,
 }
 
 /// A first arrival of an idempotency key: the key, the limit it counts against, and the
@@ -82,7 +95,8 @@ pub enum Opened {
     Run { operation: i64, payment: Option<PaymentRow> },
     /// The key was there already (an earlier or concurrent arrival); nothing was written.
     Taken,
-    /// Over its limit; nothing else was written.
+    /// Over its limit: the key was taken back and nothing else of it stays (the refused hit
+    /// still counts in the window, as any hit does).
     Limited(HitCount),
 }
 
@@ -148,14 +162,15 @@ impl Journal {
         let (writes, queue) = mpsc::channel(4 * MAX_BATCH);
         match db {
             Db::Sqlite(pool) => {
-                let connection = open_sqlite(pool.connect_options().get_filename())?;
+                let path = pool.connect_options().get_filename().to_path_buf();
+                let connection = open_sqlite(&path)?;
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_time()
                     .build()
                     .map_err(|e| DbError(format!("cannot start the journal: {e}")))?;
                 std::thread::Builder::new()
                     .name("purse-journal".into())
-                    .spawn(move || runtime.block_on(run(Conn::Sqlite(connection), gate, queue)))
+                    .spawn(move || runtime.block_on(run(Conn::Sqlite(connection, path), gate, queue)))
                     .map_err(|e| DbError(format!("cannot start the journal: {e}")))?;
             }
             Db::Postgres(pool) => {
@@ -224,10 +239,26 @@ fn unexpected(done: &Done) -> DbError {
     DbError(format!("the server's writer answered with the wrong kind: {done:?}"))
 }
 
-/// The journal's connection: its own on SQLite, the pool on PostgreSQL.
+/// The journal's connection: its own on SQLite (and the file, to reopen it), the pool on
+/// PostgreSQL.
 enum Conn {
-    Sqlite(rusqlite::Connection),
+    Sqlite(rusqlite::Connection, std::path::PathBuf),
     Postgres(sqlx::PgPool),
+}
+
+impl Conn {
+    /// A SQLite connection left inside a transaction (its `ROLLBACK` failed) would hold the
+    /// file's write lock for ever: it is replaced by a fresh one.
+    fn mend(&mut self) {
+        if let Conn::Sqlite(connection, path) = self
+            && !connection.is_autocommit()
+        {
+            match open_sqlite(path) {
+                Ok(fresh) => *connection = fresh,
+                Err(error) => tracing::error!(%error, "the journal could not reopen its connection"),
+            }
+        }
+    }
 }
 
 /// The server's tables are in the ledger's file, in WAL mode already. `NORMAL`, as for the
@@ -257,10 +288,9 @@ async fn run(mut conn: Conn, gate: Option<WriteGate>, mut queue: mpsc::Receiver<
             Some(gate) => Some(gate.lock().await),
             None => None,
         };
+        // Batches form while the turn is awaited (the ledger holds the file while it commits);
+        // a yield here would not help: writers run on the server's runtime, not this thread's.
         let mut batch = vec![first];
-        // Writers just answered are runnable but have not written again yet: one yield lets
-        // them join this batch (as in the ledger's writer).
-        tokio::task::yield_now().await;
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
                 Ok(write) => batch.push(write),
@@ -327,10 +357,11 @@ impl From<BatchError> for DbError {
 }
 
 async fn commit(conn: &mut Conn, writes: &[Write]) -> Result<Vec<Done>, BatchError> {
+    conn.mend();
     let mut tx = match conn {
         // IMMEDIATE: take the write lock at once, not at the first write (a deferred
         // transaction that must upgrade its lock can fail instead of waiting).
-        Conn::Sqlite(connection) => {
+        Conn::Sqlite(connection, _) => {
             connection.execute_batch("BEGIN IMMEDIATE")?;
             Tx::Sqlite(connection)
         }
@@ -451,6 +482,8 @@ async fn count_hits(tx: &mut Tx<'_>, hits: &[(usize, &Hit)]) -> Result<Vec<(usiz
             None => subjects.push((&hit.key, 1, hit)),
         }
     }
+    // Rows are locked in key order, so two instances' batches cannot deadlock on PostgreSQL.
+    subjects.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut params = Params::new(tx);
     let rows: Vec<String> = subjects
         .iter()
@@ -513,10 +546,13 @@ async fn open_keys(
     if openings.is_empty() {
         return Ok(HashMap::new());
     }
+    // Key order, so two instances' batches lock in the same order (no deadlock).
+    let mut sorted: Vec<&Opening> = openings.iter().map(|(_, o)| *o).collect();
+    sorted.sort_unstable_by(|a, b| (a.user_id, &a.key).cmp(&(b.user_id, &b.key)));
     let mut params = Params::new(tx);
-    let rows: Vec<String> = openings
+    let rows: Vec<String> = sorted
         .iter()
-        .map(|(_, o)| {
+        .map(|o| {
             format!(
                 "({}, {}, {}, {}, {})",
                 params.plain(Value::int(o.user_id)),
@@ -562,10 +598,12 @@ async fn record_payments(
     if drafts.is_empty() {
         return Ok(HashMap::new());
     }
+    let mut sorted: Vec<(i64, &Draft)> = drafts.iter().map(|(_, operation, d)| (*operation, *d)).collect();
+    sorted.sort_unstable_by_key(|(operation, _)| *operation);
     let mut params = Params::new(tx);
-    let rows: Vec<String> = drafts
+    let rows: Vec<String> = sorted
         .iter()
-        .map(|(_, operation, d)| {
+        .map(|(operation, d)| {
             format!(
                 "({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
                 params.cast(Value::int(*operation)),
@@ -596,25 +634,53 @@ async fn record_payments(
     let inserted: Vec<PaymentRow> = tx.fetch(&sql, &params.values).await?;
 
     if !inserted.is_empty() {
+        let draft_of = |operation: i64| drafts.iter().find(|(_, op, _)| *op == operation).map(|d| d.2);
         let mut params = Params::new(tx);
         let rows: Vec<String> = inserted
             .iter()
             .map(|p| {
-                let kind =
-                    drafts.iter().find(|(_, op, _)| *op == p.operation_id).map_or("transfer", |d| d.2.kind);
+                let draft = draft_of(p.operation_id);
+                let hide_sender = draft.and_then(|d| d.tip.as_ref()).is_some_and(|tip| tip.anonymous);
                 format!(
-                    "({}, {}, {})",
+                    "({}, {}, {}, {})",
                     params.plain(Value::int(p.transfer_id)),
-                    params.plain(Value::text(kind)),
+                    params.plain(Value::text(draft.map_or("transfer", |d| d.kind))),
                     params.plain(Value::Text(p.note.clone())),
+                    params.plain(Value::int(i64::from(hide_sender))),
                 )
             })
             .collect();
         let sql = format!(
-            "INSERT INTO transfer_notes (transfer_id, kind, note) VALUES {} ON CONFLICT (transfer_id) DO NOTHING",
+            "INSERT INTO transfer_notes (transfer_id, kind, note, hide_sender) VALUES {} \
+             ON CONFLICT (transfer_id) DO NOTHING",
             rows.join(", ")
         );
         tx.execute(&sql, &params.values).await?;
+
+        let tips: Vec<(i64, &TipDraft)> = inserted
+            .iter()
+            .filter_map(|p| Some((p.operation_id, draft_of(p.operation_id)?.tip.as_ref()?)))
+            .collect();
+        if !tips.is_empty() {
+            let mut params = Params::new(tx);
+            let rows: Vec<String> = tips
+                .iter()
+                .map(|(operation, tip)| {
+                    format!(
+                        "({}, {}, {}, {})",
+                        params.plain(Value::int(*operation)),
+                        params.plain(Value::Text(tip.post_id.clone())),
+                        params.plain(Value::int(i64::from(tip.anonymous))),
+                        params.plain(Value::int(tip.fee)),
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO tips (operation_id, post_id, anonymous, fee) VALUES {} ON CONFLICT (operation_id) DO NOTHING",
+                rows.join(", ")
+            );
+            tx.execute(&sql, &params.values).await?;
+        }
     }
 
     let mut payments: HashMap<i64, PaymentRow> = inserted.into_iter().map(|p| (p.operation_id, p)).collect();
@@ -643,7 +709,8 @@ async fn settle(tx: &mut Tx<'_>, settlements: &[(usize, &Settlement)]) -> Result
             }
         }
     }
-    for round in rounds {
+    for mut round in rounds {
+        round.sort_unstable_by_key(|(operation, _)| *operation);
         let mut params = Params::new(tx);
         let rows: Vec<String> = round
             .iter()
@@ -664,13 +731,14 @@ async fn settle(tx: &mut Tx<'_>, settlements: &[(usize, &Settlement)]) -> Result
         tx.execute(&sql, &params.values).await?;
     }
 
-    let answers: Vec<(i64, &StoredAnswer)> = settlements
+    let mut answers: Vec<(i64, &StoredAnswer)> = settlements
         .iter()
         .filter_map(|(_, s)| match &s.answer {
             Answer::Store(answer) => Some((s.operation, answer)),
             _ => None,
         })
         .collect();
+    answers.sort_unstable_by_key(|(operation, _)| *operation);
     if !answers.is_empty() {
         let mut params = Params::new(tx);
         let rows: Vec<String> = answers

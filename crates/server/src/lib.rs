@@ -23,6 +23,7 @@ pub mod pin;
 pub mod query;
 pub mod state;
 pub mod static_site;
+pub mod tips;
 
 use std::time::Duration;
 

@@ -49,6 +49,8 @@ pub enum Slot {
     Post = 1,
     /// Voiding it when the sender cancels.
     Void = 2,
+    /// The platform's fee on a tip, linked to it.
+    Fee = 3,
 }
 
 /// The ledger transfer id of `operation`'s `slot`.

@@ -77,6 +77,7 @@ impl Plan {
             request_id: self.request_id,
             hold_until: self.grace_window.then(|| now + i64::from(state.settings.grace_window_s) * NANOS),
             now,
+            tip: None,
         }
     }
 }

@@ -3,7 +3,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use purse_ledger::{Clock, Ledger};
+use purse_api::Currency;
+use purse_ledger::{AccountFlags, Clock, Ledger, NewAccount};
+
+use crate::codes;
 use tokio::sync::watch;
 
 use crate::auth::{Passwords, SessionCache};
@@ -48,12 +51,29 @@ pub struct Settings {
     pub grace_window_s: u32,
     /// Money movements (sends, requests, payments of requests) one person may start per minute.
     pub money_per_minute: i64,
+    /// The platform's fee on tips, in basis points of the tip (paid by the creator).
+    pub tip_fee_bps: u32,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { grace_window_s: 10 * 60, money_per_minute: 60 }
+        Settings { grace_window_s: 10 * 60, money_per_minute: 60, tip_fee_bps: 0 }
     }
+}
+
+/// The platform's own ledger accounts (tip fees), created once for every instance.
+async fn ensure_platform_accounts(ledger: &Ledger) -> Result<(), DbError> {
+    let fees = NewAccount {
+        id: codes::PLATFORM_FEES,
+        currency: Currency::Usd,
+        code: codes::account::PLATFORM_FEES,
+        flags: AccountFlags::NONE,
+    };
+    let results = ledger.create_accounts(vec![fees]).await.map_err(|e| DbError(e.to_string()))?;
+    for result in results {
+        result.map_err(|e| DbError(format!("the platform fee account: {e:?}")))?;
+    }
+    Ok(())
 }
 
 impl std::ops::Deref for AppState {
@@ -76,6 +96,7 @@ impl AppState {
         let ids = Ids::new(db.secret("activity-ids").await?, db.secret("cursors").await?);
         let (stop, stopping) = watch::channel(false);
         let journal = Journal::start(&db, ledger.write_gate())?;
+        ensure_platform_accounts(&ledger).await?;
         Ok(AppState(Arc::new(Shared {
             ledger,
             journal,

@@ -3,6 +3,7 @@
 pub mod events;
 pub mod people;
 pub mod requests;
+pub mod tips;
 pub mod transfers;
 pub mod wallet;
 
@@ -36,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/pay", post(requests::pay))
         .route("/requests/{id}/decline", post(requests::decline))
         .route("/requests/{id}/cancel", post(requests::cancel))
+        .route("/creators/{handle}", get(tips::creator))
+        .route("/me/creator", put(tips::set_creator))
+        .route("/tips", post(tips::tip))
+        .route("/me/tips", get(tips::list))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -157,8 +157,9 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     let output = run(&["audit", "--database-url", &url]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    // The demo: the funding account and five wallets; two funding transfers.
-    assert!(stdout.starts_with("audit: clean (6 accounts, 2 transfers"), "{stdout}");
+    // The platform's fee account, the demo's funding account and five wallets; two funding
+    // transfers.
+    assert!(stdout.starts_with("audit: clean (7 accounts, 2 transfers"), "{stdout}");
 }
 
 #[test]

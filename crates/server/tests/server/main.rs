@@ -9,4 +9,5 @@ mod payments;
 mod people;
 mod requests;
 mod support;
+mod tips;
 mod wallet;

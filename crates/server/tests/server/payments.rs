@@ -338,6 +338,10 @@ async fn seventy_concurrent_sends_meet_the_limit_of_sixty_a_minute_and_replays_a
         assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
         let retry_after: i64 = over.headers["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((1..=60).contains(&retry_after), "{retry_after}");
+        // Refused over the limit, the key was not kept: its retry is refused the same way, not
+        // told that the key is in use.
+        let again = send(&app, &alice, Some("one-more"), body.clone()).await;
+        assert_eq!((again.status, again.code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
         // A replay moves nothing, so the limit does not stop it.
         let (key, first) = &sent[0];
         assert_eq!(&send(&app, &alice, Some(key), body.clone()).await.raw, first);

@@ -18,6 +18,7 @@ use purse_ledger::{
 use purse_server::auth::Passwords;
 use purse_server::codes;
 use purse_server::db::Db;
+use purse_server::state::Settings;
 use purse_server::static_site::StaticSite;
 use purse_server::{AppState, app};
 use tower::ServiceExt;
@@ -130,6 +131,13 @@ impl TestApp {
     pub async fn new(db: &TestDb, static_dir: &std::path::Path) -> TestApp {
         let clock = Arc::new(ManualClock::new(Timestamp::from_nanos(START)));
         TestApp::with_clock(db, static_dir, clock).await
+    }
+
+    /// An app with these settings.
+    pub async fn with_settings(db: &TestDb, static_dir: &std::path::Path, settings: Settings) -> TestApp {
+        let app = TestApp::new(db, static_dir).await;
+        let TestApp { ledger, state, clock } = app;
+        TestApp { ledger, state: state.with_settings(settings), clock }
     }
 
     /// Another instance on the same database (sharing `clock`).
