@@ -28,6 +28,10 @@ use purse_api::ErrorCode;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use purse_api::Amount;
+use purse_api::payments::needs_pin;
+
+use crate::auth::CurrentUser;
 use crate::db::{Db, DbError, with_pool};
 use crate::error::AppError;
 use crate::journal::{Answer, Draft, Opened, Opening, Settlement, StateChange};
@@ -222,6 +226,34 @@ pub async fn start(
             Earlier::Answered(answer) => Ok(Begun::Replay(answer)),
             Earlier::Resume(operation) => Ok(Begun::Run { operation, payment: None }),
         },
+    }
+}
+
+/// How a payment-making request (a send, a tip) begins, PIN rule included: a replay gets its
+/// stored answer; a cut-off arrival resumes its operation (its PIN was checked then); a first
+/// arrival has its PIN checked when `amount` needs one and is [`start`]ed with `draft`. Where
+/// the PIN is needed the key is looked up first, so a replay never has its PIN checked;
+/// elsewhere `start` finds an earlier arrival itself, a round trip fewer.
+pub async fn begin_payment(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &IdempotencyKey,
+    hash: &[u8; 32],
+    amount: Amount,
+    pin: Option<&str>,
+    draft: Draft,
+) -> Result<Begun, AppError> {
+    let earlier =
+        if needs_pin(amount) { earlier(state, user.row.id, key, hash).await? } else { Earlier::None };
+    match earlier {
+        Earlier::Answered(answer) => Ok(Begun::Replay(answer)),
+        Earlier::Resume(operation) => Ok(Begun::Run { operation, payment: None }),
+        Earlier::None => {
+            if needs_pin(amount) {
+                crate::pin::verify(state, user, pin).await?;
+            }
+            start(state, user.row.id, key, hash, Some(draft)).await
+        }
     }
 }
 

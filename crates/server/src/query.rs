@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
+use crate::ids::Ids;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiQuery<T>(pub T);
@@ -39,6 +40,18 @@ pub fn page_limit(raw: Option<&str>) -> Result<u32, AppError> {
         None => Ok(20),
         Some(text) => text.parse::<u32>().ok().filter(|limit| (1..=100).contains(limit)).ok_or_else(|| {
             AppError::invalid_request("limit must be a whole number from 1 to 100.").with_field("limit")
+        }),
+    }
+}
+
+/// `?cursor=` of a list ordered by a descending position: where the page starts (before
+/// `i64::MAX` for the first page). A cursor this server did not give out is `400
+/// invalid_request`.
+pub fn page_before(ids: &Ids, raw: Option<&str>) -> Result<i64, AppError> {
+    match raw {
+        None => Ok(i64::MAX),
+        Some(cursor) => ids.read_cursor(cursor).ok_or_else(|| {
+            AppError::invalid_request("That cursor is not one this server gave out.").with_field("cursor")
         }),
     }
 }

@@ -29,7 +29,7 @@ use crate::error::AppError;
 use crate::json::ApiJson;
 use crate::operations::{self, Begun, Earlier, IdempotencyKey, Slot, StoredAnswer};
 use crate::payments::{self, PaymentRow, Plan};
-use crate::query::{ApiQuery, page_limit};
+use crate::query::{ApiQuery, page_before, page_limit};
 use crate::state::AppState;
 use crate::{limits, pin};
 
@@ -122,12 +122,7 @@ pub async fn list(
         }
     };
     let limit = page_limit(query.limit.as_deref())?;
-    let before = match query.cursor.as_deref() {
-        None => i64::MAX,
-        Some(cursor) => state.ids.read_cursor(cursor).ok_or_else(|| {
-            AppError::invalid_request("That cursor is not one this server gave out.").with_field("cursor")
-        })?,
-    };
+    let before = page_before(&state.ids, query.cursor.as_deref())?;
     let sql = format!(
         "SELECT {REQUEST_COLUMNS} FROM money_requests WHERE {column} = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
     );

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use purse_api::payments::{clean_note, needs_pin};
+use purse_api::payments::clean_note;
 use purse_api::tips::{GOAL_TITLE_MAX_CHARS, MAX_PRESETS, fee_minor, is_valid_post_id};
 use purse_api::{
     Creator, CreatorResponse, CreatorSettings, Currency, ErrorCode, Money, NewTip, TipItem, TipPage,
@@ -21,10 +21,9 @@ use crate::db::{DbError, UserRow, with_pool};
 use crate::error::AppError;
 use crate::journal::{Draft, TipDraft};
 use crate::json::ApiJson;
-use crate::operations::{self, Begun, Earlier, IdempotencyKey, StoredAnswer};
+use crate::operations::{self, Begun, IdempotencyKey, StoredAnswer};
 use crate::payments::{self, PaymentRow};
-use crate::pin;
-use crate::query::{ApiQuery, page_limit};
+use crate::query::{ApiQuery, page_before, page_limit};
 use crate::state::AppState;
 use crate::tips::{self, CreatorRow, TipRow};
 
@@ -168,42 +167,23 @@ pub async fn tip(
         .with_field("creator"));
     }
     let fee = fee_minor(amount, state.settings.tip_fee_bps);
-    let earlier = if needs_pin(amount) {
-        operations::earlier(&state, user.row.id, &key, &hash).await?
-    } else {
-        Earlier::None
+    let draft = Draft {
+        sender_id: user.row.id,
+        recipient_id: creator.id,
+        amount: amount.to_minor(),
+        currency: amount.currency().code().to_string(),
+        note: message,
+        kind: "tip",
+        request_id: None,
+        hold_until: None,
+        now: state.now(),
+        tip: Some(TipDraft { post_id: body.post_id.clone(), anonymous: body.anonymous == Some(true), fee }),
     };
-    if let Earlier::Answered(answer) = earlier {
-        return Ok(answer.into_response());
-    }
-    let (operation, recorded) = match earlier {
-        Earlier::Resume(operation) => (operation, None),
-        _ => {
-            if needs_pin(amount) {
-                pin::verify(&state, &user, body.pin.as_deref()).await?;
-            }
-            let now = state.now();
-            let draft = Draft {
-                sender_id: user.row.id,
-                recipient_id: creator.id,
-                amount: amount.to_minor(),
-                currency: amount.currency().code().to_string(),
-                note: message,
-                kind: "tip",
-                request_id: None,
-                hold_until: None,
-                now,
-                tip: Some(TipDraft {
-                    post_id: body.post_id.clone(),
-                    anonymous: body.anonymous == Some(true),
-                    fee,
-                }),
-            };
-            match operations::start(&state, user.row.id, &key, &hash, Some(draft)).await? {
-                Begun::Run { operation, payment } => (operation, payment),
-                Begun::Replay(answer) => return Ok(answer.into_response()),
-            }
-        }
+    let begun =
+        operations::begin_payment(&state, &user, &key, &hash, amount, body.pin.as_deref(), draft).await?;
+    let (operation, recorded) = match begun {
+        Begun::Run { operation, payment } => (operation, payment),
+        Begun::Replay(answer) => return Ok(answer.into_response()),
     };
     // A resumed tip: its rows were recorded with its key, in the same batch.
     let payment = match recorded {
@@ -248,12 +228,7 @@ pub async fn list(
         }
     };
     let limit = page_limit(query.limit.as_deref())?;
-    let before = match query.cursor.as_deref() {
-        None => i64::MAX,
-        Some(cursor) => state.ids.read_cursor(cursor).ok_or_else(|| {
-            AppError::invalid_request("That cursor is not one this server gave out.").with_field("cursor")
-        })?,
-    };
+    let before = page_before(&state.ids, query.cursor.as_deref())?;
     let column = if received { "recipient_id" } else { "sender_id" };
     let sql = format!(
         "SELECT p.operation_id, p.transfer_id, p.sender_id, p.recipient_id, p.amount, p.currency, p.note, \

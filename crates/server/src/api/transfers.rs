@@ -4,16 +4,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use purse_api::payments::{clean_note, needs_pin};
+use purse_api::payments::clean_note;
 use purse_api::{Amount, ErrorCode, Handle, SendRequest, TransferResponse};
 
 use crate::auth::CurrentUser;
 use crate::db::Person;
 use crate::error::AppError;
 use crate::json::ApiJson;
-use crate::operations::{self, Begun, Earlier, IdempotencyKey, StoredAnswer};
+use crate::operations::{self, Begun, IdempotencyKey, StoredAnswer};
 use crate::payments::{self, Plan};
-use crate::pin;
 use crate::state::AppState;
 
 /// `POST /transfers`.
@@ -25,17 +24,6 @@ pub async fn send(
 ) -> Result<Response, AppError> {
     let hash = operations::request_hash("POST /transfers", &SendRequest { pin: None, ..body.clone() });
     let (amount, note, recipient) = check(&state, &user, &body).await?;
-    // A replay must never check a PIN (it was checked once, and is not stored), so where one
-    // is needed the key is looked up first. Elsewhere `start` finds an earlier arrival itself,
-    // which saves a round trip on every first arrival.
-    let earlier = if needs_pin(amount) {
-        operations::earlier(&state, user.row.id, &key, &hash).await?
-    } else {
-        Earlier::None
-    };
-    if let Earlier::Answered(answer) = earlier {
-        return Ok(answer.into_response());
-    }
     let plan = Plan {
         sender_id: user.row.id,
         recipient_id: recipient.id,
@@ -45,18 +33,12 @@ pub async fn send(
         kind: "transfer",
         grace_window: true,
     };
-    let (operation, recorded) = match earlier {
-        // Cut off after it was checked (PIN included): carry on with the same transfer.
-        Earlier::Resume(operation) => (operation, None),
-        _ => {
-            if needs_pin(amount) {
-                pin::verify(&state, &user, body.pin.as_deref()).await?;
-            }
-            match operations::start(&state, user.row.id, &key, &hash, Some(plan.draft(&state))).await? {
-                Begun::Run { operation, payment } => (operation, payment),
-                Begun::Replay(answer) => return Ok(answer.into_response()),
-            }
-        }
+    let draft = plan.draft(&state);
+    let begun =
+        operations::begin_payment(&state, &user, &key, &hash, amount, body.pin.as_deref(), draft).await?;
+    let (operation, recorded) = match begun {
+        Begun::Run { operation, payment } => (operation, payment),
+        Begun::Replay(answer) => return Ok(answer.into_response()),
     };
     let made = match recorded {
         Some(payment) => payments::transfer(&state, payment).await,
