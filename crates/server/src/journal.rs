@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{Db, DbError};
 use crate::operations::{self, Slot, StoredAnswer};
-use crate::payments::{PAYMENT_COLUMNS, PaymentRow};
+use crate::payments::{PAID_STATES, PAYMENT_COLUMNS, PaymentRow};
 
 /// Writes in one batch at most (SQLite allows 32,766 bound values per statement; a payment
 /// takes eleven).
@@ -180,11 +180,15 @@ impl Journal {
         Ok(Journal { writes })
     }
 
-    async fn write(&self, write: Write) -> Result<Done, DbError> {
+    /// Queues `write`; its result arrives on the receiver.
+    async fn enqueue(&self, write: Write) -> Result<oneshot::Receiver<Result<Done, DbError>>, DbError> {
         let (reply, answer) = oneshot::channel();
-        let stopped = || DbError("the server's writer has stopped".into());
         self.writes.send((write, reply)).await.map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        Ok(answer)
+    }
+
+    async fn write(&self, write: Write) -> Result<Done, DbError> {
+        self.enqueue(write).await?.await.map_err(|_| stopped())?
     }
 
     /// Counts one hit of a rate limit.
@@ -218,12 +222,9 @@ impl Journal {
 
     /// Several settlements, queued together so that they share a batch.
     pub async fn settle_all(&self, settlements: Vec<Settlement>) -> Result<(), DbError> {
-        let stopped = || DbError("the server's writer has stopped".into());
         let mut answers = Vec::with_capacity(settlements.len());
         for settlement in settlements {
-            let (reply, answer) = oneshot::channel();
-            self.writes.send((Write::Settle(settlement), reply)).await.map_err(|_| stopped())?;
-            answers.push(answer);
+            answers.push(self.enqueue(Write::Settle(settlement)).await?);
         }
         for answer in answers {
             match answer.await.map_err(|_| stopped())?? {
@@ -233,6 +234,10 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+fn stopped() -> DbError {
+    DbError("the server's writer has stopped".into())
 }
 
 fn unexpected(done: &Done) -> DbError {
@@ -626,7 +631,7 @@ async fn record_payments(
          SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
              CASE WHEN v.column8 IS NOT NULL AND NOT EXISTS ( \
                  SELECT 1 FROM payments p WHERE p.sender_id = v.column3 AND p.recipient_id = v.column4 \
-                 AND p.state IN ('pending', 'completed')) THEN v.column8 END, \
+                 AND p.state IN {PAID_STATES}) THEN v.column8 END, \
              'processing', v.column9, v.column10 \
          FROM (VALUES {}) AS v WHERE true ON CONFLICT (operation_id) DO NOTHING RETURNING {PAYMENT_COLUMNS}",
         rows.join(", ")

@@ -140,19 +140,18 @@ fn db_error(error: sqlx::Error) -> AppError {
     AppError::unavailable(DbError::from(error))
 }
 
-/// Whether `sender` has a pending or completed payment to `recipient` (canceled and failed
-/// ones do not count).
+/// The states of a payment that count as having paid someone (canceled and failed ones do
+/// not): the rule for "paid before" and so for the grace window.
+pub(crate) const PAID_STATES: &str = "('pending', 'completed')";
+
+/// Whether `sender` has a pending or completed payment to `recipient`.
 pub async fn has_paid_before(state: &AppState, sender: i64, recipient: i64) -> Result<bool, AppError> {
+    let sql = format!(
+        "SELECT operation_id FROM payments WHERE sender_id = $1 AND recipient_id = $2 \
+         AND state IN {PAID_STATES} LIMIT 1"
+    );
     let found: Option<i64> = with_pool!(&state.db, |pool| {
-        sqlx::query_scalar(
-            "SELECT operation_id FROM payments WHERE sender_id = $1 AND recipient_id = $2 \
-             AND state IN ('pending', 'completed') LIMIT 1",
-        )
-        .bind(sender)
-        .bind(recipient)
-        .fetch_optional(pool)
-        .await
-        .map_err(db_error)?
+        sqlx::query_scalar(&sql).bind(sender).bind(recipient).fetch_optional(pool).await.map_err(db_error)?
     });
     Ok(found.is_some())
 }

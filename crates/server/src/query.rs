@@ -34,6 +34,16 @@ where
     }
 }
 
+/// The query of a list with two directions (`GET /requests`, `GET /me/tips`): which one,
+/// `?limit=` and `?cursor=`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectedPage {
+    pub direction: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
 /// `?limit=` as API.md has it: 1–100, default 20.
 pub fn page_limit(raw: Option<&str>) -> Result<u32, AppError> {
     match raw {

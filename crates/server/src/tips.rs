@@ -87,10 +87,14 @@ pub fn presets(row: Option<&CreatorRow>) -> Vec<i64> {
 }
 
 /// What anyone may see of a creator: settings, the goal's progress, how many supporters.
-pub async fn creator_view(state: &AppState, user: &UserRow, enabled: bool) -> Result<Creator, AppError> {
-    let row = creator_row(state, user.id).await?;
+pub async fn creator_view(
+    state: &AppState,
+    user: &UserRow,
+    enabled: bool,
+    row: Option<&CreatorRow>,
+) -> Result<Creator, AppError> {
     let usd = |minor: i64| Money::from_minor(minor, Currency::Usd).amount_string();
-    let goal = match row.as_ref().and_then(|r| Some((r.goal_title.clone()?, r.goal_target?, r.goal_since))) {
+    let goal = match row.and_then(|r| Some((r.goal_title.clone()?, r.goal_target?, r.goal_since))) {
         Some((title, target, since)) => {
             let raised = received_since(state, user.id, since.unwrap_or(0)).await?;
             Some(Goal { title, target: usd(target), raised: usd(raised) })
@@ -111,7 +115,7 @@ pub async fn creator_view(state: &AppState, user: &UserRow, enabled: bool) -> Re
         handle: Handle::parse(&user.handle).map_err(AppError::internal)?,
         display_name: user.display_name.clone(),
         enabled,
-        tip_presets: presets(row.as_ref()).into_iter().map(usd).collect(),
+        tip_presets: presets(row).into_iter().map(usd).collect(),
         goal,
         supporters: u64::try_from(supporters).unwrap_or(0),
     })

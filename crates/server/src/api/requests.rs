@@ -18,7 +18,6 @@ use purse_api::{
     RequestPage, RequestResponse, RequestStatus,
 };
 use purse_ledger::TransferId;
-use serde::Deserialize;
 
 use crate::activity::rfc3339;
 use crate::api::transfers::recipient;
@@ -29,7 +28,7 @@ use crate::error::AppError;
 use crate::json::ApiJson;
 use crate::operations::{self, Begun, Earlier, IdempotencyKey, Slot, StoredAnswer};
 use crate::payments::{self, PaymentRow, Plan};
-use crate::query::{ApiQuery, page_before, page_limit};
+use crate::query::{ApiQuery, DirectedPage, page_before, page_limit};
 use crate::state::AppState;
 use crate::{limits, pin};
 
@@ -98,19 +97,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(RequestResponse { request })))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    direction: Option<String>,
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
 /// `GET /requests?direction=incoming|outgoing`: newest first.
 pub async fn list(
     State(state): State<AppState>,
     user: SignedIn,
-    ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(query): ApiQuery<DirectedPage>,
 ) -> Result<Json<RequestPage>, AppError> {
     let column = match query.direction.as_deref() {
         Some("incoming") => "payer_id",

@@ -13,7 +13,6 @@ use purse_api::{
     Creator, CreatorResponse, CreatorSettings, Currency, ErrorCode, Money, NewTip, TipItem, TipPage,
     TipResponse,
 };
-use serde::Deserialize;
 
 use crate::api::transfers::recipient;
 use crate::auth::{CurrentUser, ROLE_CREATOR, SignedIn};
@@ -23,7 +22,7 @@ use crate::journal::{Draft, TipDraft};
 use crate::json::ApiJson;
 use crate::operations::{self, Begun, IdempotencyKey, StoredAnswer};
 use crate::payments::{self, PaymentRow};
-use crate::query::{ApiQuery, page_before, page_limit};
+use crate::query::{ApiQuery, DirectedPage, page_before, page_limit};
 use crate::state::AppState;
 use crate::tips::{self, CreatorRow, TipRow};
 
@@ -49,7 +48,8 @@ pub async fn creator(
         .map_err(AppError::unavailable)?
         .filter(is_creator)
         .ok_or_else(AppError::not_found)?;
-    Ok(Json(tips::creator_view(&state, &user, true).await?))
+    let row = tips::creator_row(&state, user.id).await?;
+    Ok(Json(tips::creator_view(&state, &user, true, row.as_ref()).await?))
 }
 
 /// `PUT /me/creator`: turns creator mode on or off; sets presets (1–6 amounts) and a goal.
@@ -122,7 +122,7 @@ pub async fn set_creator(
             .map_err(db_error)?
             .rows_affected()
     });
-    let creator = tips::creator_view(&state, &user.row, body.enabled).await?;
+    let creator = tips::creator_view(&state, &user.row, body.enabled, Some(&row)).await?;
     Ok(Json(CreatorResponse { creator }))
 }
 
@@ -167,6 +167,7 @@ pub async fn tip(
         .with_field("creator"));
     }
     let fee = fee_minor(amount, state.settings.tip_fee_bps);
+    let anonymous = body.anonymous == Some(true);
     let draft = Draft {
         sender_id: user.row.id,
         recipient_id: creator.id,
@@ -177,7 +178,7 @@ pub async fn tip(
         request_id: None,
         hold_until: None,
         now: state.now(),
-        tip: Some(TipDraft { post_id: body.post_id.clone(), anonymous: body.anonymous == Some(true), fee }),
+        tip: Some(TipDraft { post_id: body.post_id.clone(), anonymous, fee }),
     };
     let begun =
         operations::begin_payment(&state, &user, &key, &hash, amount, body.pin.as_deref(), draft).await?;
@@ -185,15 +186,25 @@ pub async fn tip(
         Begun::Run { operation, payment } => (operation, payment),
         Begun::Replay(answer) => return Ok(answer.into_response()),
     };
-    // A resumed tip: its rows were recorded with its key, in the same batch.
-    let payment = match recorded {
-        Some(payment) => payment,
-        None => payments::payment_of_operation(&state, operation)
-            .await?
-            .ok_or_else(|| AppError::internal("a resumed tip has no payment"))?,
+    let (payment, tip) = match recorded {
+        Some(payment) => {
+            let tip = TipRow {
+                operation_id: operation,
+                post_id: body.post_id,
+                anonymous: i64::from(anonymous),
+                fee,
+            };
+            (payment, tip)
+        }
+        // A resumed tip: its rows were recorded with its key, in the same batch, and say what
+        // it is (the fee as it was then).
+        None => (
+            payments::payment_of_operation(&state, operation)
+                .await?
+                .ok_or_else(|| AppError::internal("a resumed tip has no payment"))?,
+            tips::tip_row(&state, operation).await?.ok_or_else(|| AppError::internal("a tip has no row"))?,
+        ),
     };
-    let tip =
-        tips::tip_row(&state, operation).await?.ok_or_else(|| AppError::internal("a tip has no row"))?;
     let made = tips::transfer(&state, payment, tip.fee).await;
     let settled = payments::settled_state(&made);
     let outcome = made.and_then(|payment| {
@@ -203,20 +214,12 @@ pub async fn tip(
     operations::conclude(&state, operation, settled, outcome).await
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TipsQuery {
-    direction: Option<String>,
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
 /// `GET /me/tips?direction=received|sent`: newest first. Anonymous tips a creator received
 /// have `supporter: null`.
 pub async fn list(
     State(state): State<AppState>,
     user: SignedIn,
-    ApiQuery(query): ApiQuery<TipsQuery>,
+    ApiQuery(query): ApiQuery<DirectedPage>,
 ) -> Result<Json<TipPage>, AppError> {
     let received = match query.direction.as_deref() {
         Some("received") => true,

@@ -16,19 +16,6 @@ async fn send(app: &TestApp, cookie: &str, key: Option<&str>, body: Value) -> An
     app.call_with(Method::POST, "/api/v1/transfers", Some(cookie), Some(body), &headers).await
 }
 
-async fn balance(app: &TestApp, cookie: &str) -> Value {
-    app.call(Method::GET, "/api/v1/wallet", Some(cookie), None).await.body["balances"][0].clone()
-}
-
-async fn available(app: &TestApp, cookie: &str) -> String {
-    balance(app, cookie).await["available"].as_str().unwrap_or_default().to_string()
-}
-
-async fn set_pin(app: &TestApp, cookie: &str) {
-    let answer = app.call(Method::PUT, "/api/v1/me/pin", Some(cookie), Some(json!({"pin": "1234"}))).await;
-    assert_eq!(answer.status, StatusCode::NO_CONTENT);
-}
-
 /// Alice (100.00, PIN 1234), Bob and Carol, signed in.
 async fn three(app: &TestApp) -> (String, String, String) {
     let alice = app.sign_up("alice").await;

@@ -26,11 +26,6 @@ async fn act(
         .await
 }
 
-async fn available(app: &TestApp, cookie: &str) -> String {
-    let wallet = app.call(Method::GET, "/api/v1/wallet", Some(cookie), None).await;
-    wallet.body["balances"][0]["available"].as_str().unwrap_or_default().to_string()
-}
-
 async fn list(app: &TestApp, cookie: &str, direction: &str) -> Value {
     app.call(Method::GET, &format!("/api/v1/requests?direction={direction}"), Some(cookie), None).await.body
 }
@@ -176,8 +171,7 @@ async fn paying_a_request_needs_the_money_and_above_the_threshold_the_pin() {
         let big = ask(&app, &bob, json!({"from": "alice", "amount": "55.00", "currency": "USD"})).await;
         let id = big.body["request"]["id"].as_str().unwrap().to_string();
         assert_eq!(act(&app, &alice, &id, "pay", Some("k1"), None).await.code(), "pin_not_set");
-        let pin = app.call(Method::PUT, "/api/v1/me/pin", Some(&alice), Some(json!({"pin": "1234"}))).await;
-        assert_eq!(pin.status, StatusCode::NO_CONTENT);
+        set_pin(&app, &alice).await;
         assert_eq!(act(&app, &alice, &id, "pay", Some("k1"), None).await.code(), "pin_required");
         assert_eq!(
             act(&app, &alice, &id, "pay", Some("k1"), Some(json!({"pin": "0000"}))).await.code(),

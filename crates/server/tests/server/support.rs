@@ -278,6 +278,23 @@ impl TestApp {
     }
 }
 
+/// The person's first balance, as `GET /wallet` gives it.
+pub async fn balance(app: &TestApp, cookie: &str) -> serde_json::Value {
+    app.call(Method::GET, "/api/v1/wallet", Some(cookie), None).await.body["balances"][0].clone()
+}
+
+/// The person's available amount, as text (`""` if the wallet could not be read).
+pub async fn available(app: &TestApp, cookie: &str) -> String {
+    balance(app, cookie).await["available"].as_str().unwrap_or_default().to_string()
+}
+
+/// Sets the person's PIN to `1234`.
+pub async fn set_pin(app: &TestApp, cookie: &str) {
+    let answer =
+        app.call(Method::PUT, "/api/v1/me/pin", Some(cookie), Some(serde_json::json!({"pin": "1234"}))).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+}
+
 /// A request as a browser on this origin would send it, from `address`, to the app around
 /// `state` (usable from spawned tasks, which cannot borrow a `TestApp`).
 pub async fn call_state(

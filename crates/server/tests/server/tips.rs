@@ -16,11 +16,6 @@ async fn tip(app: &TestApp, cookie: &str, key: Option<&str>, body: Value) -> Ans
     app.call_with(Method::POST, "/api/v1/tips", Some(cookie), Some(body), &headers).await
 }
 
-async fn available(app: &TestApp, cookie: &str) -> String {
-    let wallet = app.call(Method::GET, "/api/v1/wallet", Some(cookie), None).await;
-    wallet.body["balances"][0]["available"].as_str().unwrap_or_default().to_string()
-}
-
 async fn fees_collected(app: &TestApp) -> i128 {
     app.ledger.lookup_account(codes::PLATFORM_FEES).await.unwrap().unwrap().balances.posted_credit_balance()
 }
@@ -35,8 +30,7 @@ async fn people(app: &TestApp) -> (String, String, String) {
     let lina = app.sign_up("lina").await;
     let bob = app.sign_up("bob").await;
     app.fund(1, "alice", 10_000, "Top-up").await;
-    let pin = app.call(Method::PUT, "/api/v1/me/pin", Some(&alice), Some(json!({"pin": "1234"}))).await;
-    assert_eq!(pin.status, StatusCode::NO_CONTENT);
+    set_pin(app, &alice).await;
     let on = set_creator(app, &lina, json!({"enabled": true})).await;
     assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
     (alice, lina, bob)

@@ -11,10 +11,6 @@ use tower::ServiceExt;
 
 use crate::support::*;
 
-async fn wallet(app: &TestApp, cookie: &str) -> Value {
-    app.call(Method::GET, "/api/v1/wallet", Some(cookie), None).await.body["balances"][0].clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wallet_shows_what_can_be_spent_and_what_is_on_hold() {
     for db in TestDb::every_backend().await {
@@ -38,13 +34,13 @@ async fn the_wallet_shows_what_can_be_spent_and_what_is_on_hold() {
         app.move_money(4, codes::wallet_of(bob_id), codes::wallet_of(alice_id), 500, "transfer", None, true)
             .await;
         assert_eq!(
-            wallet(&app, &alice).await,
+            balance(&app, &alice).await,
             json!({"currency": "USD", "available": "70.00", "pending_in": "5.00", "pending_out": "30.00"}),
             "{}",
             db.backend
         );
         assert_eq!(
-            wallet(&app, &bob).await,
+            balance(&app, &bob).await,
             json!({"currency": "USD", "available": "5.00", "pending_in": "30.00", "pending_out": "5.00"})
         );
         app.stop().await;
@@ -239,7 +235,7 @@ async fn a_receipt_is_its_owners_and_nobody_elses() {
             app.call(Method::GET, "/api/v1/activity", Some(&carol), None).await.body["items"],
             json!([])
         );
-        assert_eq!(wallet(&app, &carol).await["available"], "0.00");
+        assert_eq!(balance(&app, &carol).await["available"], "0.00");
         app.stop().await;
     }
 }
