@@ -27,7 +27,8 @@ pub use people::{
     LoginRequest, PasswordError, PinRequest, PublicProfile, Role, SignupRequest, User, UserResponse,
 };
 pub use tips::{
-    Creator, CreatorResponse, CreatorSettings, Goal, GoalSettings, NewTip, Tip, TipItem, TipPage, TipResponse,
+    AnonymousTotal, Creator, CreatorDashboard, CreatorResponse, CreatorSettings, Goal, GoalSettings, NewTip,
+    SupporterTotal, Tip, TipItem, TipPage, TipResponse, TipTotals,
 };
 pub use wallet::{
     Activity, ActivityKind, ActivityPage, ActivityResponse, ActivityStatus, Balance, Counterparty, Direction,

@@ -134,6 +134,57 @@ pub struct TipPage {
     pub total_received: Option<String>,
 }
 
+/// `GET /me/creator`: a creator's own dashboard (Purse's addition to API.md): their settings
+/// and page as anyone sees it, totals, and who supports them. Anonymous tips are counted in
+/// every total and in [`AnonymousTotal`], never under a name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatorDashboard {
+    pub creator: Creator,
+    pub totals: TipTotals,
+    /// Up to five people who tipped openly, most given first.
+    pub top_supporters: Vec<SupporterTotal>,
+    pub anonymous: AnonymousTotal,
+}
+
+/// Tips received before fees, at the currency's scale. "Today" and "this week" (from Monday)
+/// are in the reader's time zone, given as `?utc_offset_minutes=`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TipTotals {
+    pub currency: crate::Currency,
+    pub today: String,
+    pub this_week: String,
+    pub all_time: String,
+    pub tips: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupporterTotal {
+    pub supporter: Counterparty,
+    pub total: String,
+    pub tips: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnonymousTotal {
+    pub total: String,
+    pub tips: u64,
+}
+
+/// The bounds of `?utc_offset_minutes=`: every time zone in use (UTC−12:00 to UTC+14:00).
+pub const UTC_OFFSET_MINUTES: std::ops::RangeInclusive<i32> = -720..=840;
+
+/// When "today" and "this week" (weeks start on Monday) began, in nanoseconds since the Unix
+/// epoch, for a reader whose clock is `utc_offset_minutes` ahead of UTC.
+pub fn period_starts(now_ns: i64, utc_offset_minutes: i32) -> (i64, i64) {
+    const DAY_NS: i64 = 86_400 * 1_000_000_000;
+    let offset_ns = i64::from(utc_offset_minutes) * 60 * 1_000_000_000;
+    let local_days = (now_ns + offset_ns).div_euclid(DAY_NS);
+    let today = local_days * DAY_NS - offset_ns;
+    // 1970-01-01 was a Thursday: three days after a Monday.
+    let since_monday = (local_days + 3).rem_euclid(7);
+    (today, today - since_monday * DAY_NS)
+}
+
 /// `Option<Option<T>>` that tells an absent field (`None`) from `null` (`Some(None)`).
 mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -176,6 +227,27 @@ mod tests {
         assert!(!is_valid_post_id(&"p".repeat(65)));
         assert!(!is_valid_post_id("with space"));
         assert!(!is_valid_post_id("caf\u{e9}"));
+    }
+
+    #[test]
+    fn today_and_this_week_start_at_the_readers_midnight_and_monday() {
+        const S: i64 = 1_000_000_000;
+        // Wednesday 2026-11-25 01:30 UTC.
+        let now = 1_795_570_200 * S;
+        let (today, week) = period_starts(now, 0);
+        assert_eq!(today, 1_795_564_800 * S, "2026-11-25 00:00 UTC");
+        assert_eq!(week, 1_795_392_000 * S, "Monday 2026-11-23 00:00 UTC");
+        // In New York (UTC−5) it is still Tuesday evening.
+        let (today, week) = period_starts(now, -300);
+        assert_eq!(today, (1_795_478_400 + 5 * 3600) * S, "2026-11-24 00:00 in New York");
+        assert_eq!(week, (1_795_392_000 + 5 * 3600) * S, "Monday 2026-11-23 00:00 in New York");
+        // On a Monday, the week began today.
+        let monday_noon = (1_795_392_000 + 12 * 3600) * S;
+        let (today, week) = period_starts(monday_noon, 0);
+        assert_eq!(today, week);
+        // Before 1970 the arithmetic still floors.
+        let (today, _) = period_starts(-S, 0);
+        assert_eq!(today, -86_400 * S);
     }
 
     #[test]

@@ -101,9 +101,14 @@ pub async fn creator_view(
         }
         None => None,
     };
+    // People who tipped openly, plus one for each anonymous tip. Counting anonymous senders
+    // as people would tell the creator whether an anonymous tip came from someone who had
+    // tipped before (the count would not move), or from the same person as another one.
     let supporters: i64 = with_pool!(&state.db, |pool| {
         sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT p.sender_id) FROM payments p JOIN tips t ON t.operation_id = p.operation_id \
+            "SELECT CAST(COUNT(DISTINCT CASE WHEN t.anonymous = 0 THEN p.sender_id END) \
+             + COALESCE(SUM(t.anonymous), 0) AS BIGINT) \
+             FROM payments p JOIN tips t ON t.operation_id = p.operation_id \
              WHERE p.recipient_id = $1 AND p.state = 'completed'",
         )
         .bind(user.id)
@@ -135,6 +140,62 @@ pub async fn received_since(state: &AppState, creator: i64, since: i64) -> Resul
         .map_err(db_error)?
     });
     Ok(total.unwrap_or(0))
+}
+
+/// Totals for a creator's dashboard, in minor units before fees.
+#[derive(Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Totals {
+    pub today: i64,
+    pub this_week: i64,
+    pub all_time: i64,
+    pub tips: i64,
+    pub anonymous_total: i64,
+    pub anonymous_tips: i64,
+}
+
+/// What `creator` received today, this week (from the given starts, ns) and ever; how much of
+/// it came anonymously.
+pub async fn totals(state: &AppState, creator: i64, today: i64, week: i64) -> Result<Totals, AppError> {
+    Ok(with_pool!(&state.db, |pool| {
+        sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN p.created_at >= $2 THEN p.amount ELSE 0 END), 0) AS BIGINT) AS today, \
+             CAST(COALESCE(SUM(CASE WHEN p.created_at >= $3 THEN p.amount ELSE 0 END), 0) AS BIGINT) AS this_week, \
+             CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS all_time, \
+             COUNT(*) AS tips, \
+             CAST(COALESCE(SUM(p.amount * t.anonymous), 0) AS BIGINT) AS anonymous_total, \
+             CAST(COALESCE(SUM(t.anonymous), 0) AS BIGINT) AS anonymous_tips \
+             FROM payments p JOIN tips t ON t.operation_id = p.operation_id \
+             WHERE p.recipient_id = $1 AND p.state = 'completed'",
+        )
+        .bind(creator)
+        .bind(today)
+        .bind(week)
+        .fetch_one(pool)
+        .await
+        .map_err(db_error)?
+    }))
+}
+
+/// The people who gave `creator` the most in open tips: `(sender, total minor, tips)`, at most
+/// `limit`. Anonymous tips never count towards anyone here.
+pub async fn top_supporters(
+    state: &AppState,
+    creator: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64, i64)>, AppError> {
+    Ok(with_pool!(&state.db, |pool| {
+        sqlx::query_as(
+            "SELECT p.sender_id, CAST(SUM(p.amount) AS BIGINT) AS total, COUNT(*) AS tips \
+             FROM payments p JOIN tips t ON t.operation_id = p.operation_id \
+             WHERE p.recipient_id = $1 AND p.state = 'completed' AND t.anonymous = 0 \
+             GROUP BY p.sender_id ORDER BY total DESC, p.sender_id LIMIT $2",
+        )
+        .bind(creator)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?
+    }))
 }
 
 /// Moves a recorded tip: the tip from the supporter to the creator and, if there is a fee, the

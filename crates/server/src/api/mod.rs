@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{id}/decline", post(requests::decline))
         .route("/requests/{id}/cancel", post(requests::cancel))
         .route("/creators/{handle}", get(tips::creator))
-        .route("/me/creator", put(tips::set_creator))
+        .route("/me/creator", put(tips::set_creator).get(tips::dashboard))
         .route("/tips", post(tips::tip))
         .route("/me/tips", get(tips::list))
         .fallback(not_found)

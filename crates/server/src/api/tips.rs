@@ -8,10 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use purse_api::payments::clean_note;
-use purse_api::tips::{GOAL_TITLE_MAX_CHARS, MAX_PRESETS, fee_minor, is_valid_post_id};
+use purse_api::tips::{
+    GOAL_TITLE_MAX_CHARS, MAX_PRESETS, UTC_OFFSET_MINUTES, fee_minor, is_valid_post_id, period_starts,
+};
 use purse_api::{
-    Creator, CreatorResponse, CreatorSettings, Currency, ErrorCode, Money, NewTip, TipItem, TipPage,
-    TipResponse,
+    AnonymousTotal, Counterparty, Creator, CreatorDashboard, CreatorResponse, CreatorSettings, Currency,
+    ErrorCode, Handle, Money, NewTip, SupporterTotal, TipItem, TipPage, TipResponse, TipTotals,
 };
 
 use crate::api::transfers::recipient;
@@ -124,6 +126,81 @@ pub async fn set_creator(
     });
     let creator = tips::creator_view(&state, &user.row, body.enabled, Some(&row)).await?;
     Ok(Json(CreatorResponse { creator }))
+}
+
+/// The dashboard's query: the reader's time zone, for "today" and "this week".
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardQuery {
+    utc_offset_minutes: Option<String>,
+}
+
+/// How many supporters the dashboard names.
+const TOP_SUPPORTERS: i64 = 5;
+
+/// `GET /me/creator`: the signed-in person's own creator dashboard (settings, totals, top
+/// supporters). Works before creator mode is on, so the settings form has something to show.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    viewer: SignedIn,
+    ApiQuery(query): ApiQuery<DashboardQuery>,
+) -> Result<Json<CreatorDashboard>, AppError> {
+    let offset = match query.utc_offset_minutes.as_deref() {
+        None => 0,
+        Some(text) => {
+            text.parse::<i32>().ok().filter(|m| UTC_OFFSET_MINUTES.contains(m)).ok_or_else(|| {
+                AppError::invalid_request("utc_offset_minutes must be a whole number from -720 to 840.")
+                    .with_field("utc_offset_minutes")
+            })?
+        }
+    };
+    let user = state
+        .db
+        .users_by_ids(&[viewer.user_id])
+        .await
+        .map_err(AppError::unavailable)?
+        .pop()
+        .ok_or_else(|| AppError::internal("a signed-in person vanished"))?;
+    let row = tips::creator_row(&state, user.id).await?;
+    let creator = tips::creator_view(&state, &user, is_creator(&user), row.as_ref()).await?;
+    let (today, week) = period_starts(state.now(), offset);
+    let totals = tips::totals(&state, user.id, today, week).await?;
+    let top = tips::top_supporters(&state, user.id, TOP_SUPPORTERS).await?;
+    let ids: Vec<i64> = top.iter().map(|(id, _, _)| *id).collect();
+    let people: HashMap<i64, UserRow> = state
+        .db
+        .users_by_ids(&ids)
+        .await
+        .map_err(AppError::unavailable)?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let usd = |minor: i64| Money::from_minor(minor, Currency::Usd).amount_string();
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let mut top_supporters = Vec::with_capacity(top.len());
+    for (id, total, tips) in top {
+        let person = people.get(&id).ok_or_else(|| AppError::internal("a supporter vanished"))?;
+        top_supporters.push(SupporterTotal {
+            supporter: Counterparty {
+                handle: Handle::parse(&person.handle).map_err(AppError::internal)?,
+                display_name: person.display_name.clone(),
+            },
+            total: usd(total),
+            tips: count(tips),
+        });
+    }
+    Ok(Json(CreatorDashboard {
+        creator,
+        totals: TipTotals {
+            currency: Currency::Usd,
+            today: usd(totals.today),
+            this_week: usd(totals.this_week),
+            all_time: usd(totals.all_time),
+            tips: count(totals.tips),
+        },
+        top_supporters,
+        anonymous: AnonymousTotal { total: usd(totals.anonymous_total), tips: count(totals.anonymous_tips) },
+    }))
 }
 
 /// `POST /tips` (idempotent, like `POST /transfers`): no grace window (a tip is meant), the

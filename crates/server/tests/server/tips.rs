@@ -244,6 +244,10 @@ async fn an_anonymous_tip_never_names_its_sender_to_the_creator() {
         assert_eq!(listed.iter().find(|t| t["amount"] == "1.00").unwrap()["supporter"]["handle"], "bob");
         let page = app.call(Method::GET, "/api/v1/creators/lina", Some(&lina), None).await;
         assert_eq!(page.body["supporters"], 2, "counted, not named");
+        let dashboard = app.call(Method::GET, "/api/v1/me/creator", Some(&lina), None).await;
+        assert_eq!(dashboard.status, StatusCode::OK, "{:?}", dashboard.body);
+        assert_eq!(dashboard.body["anonymous"], json!({"total": "5.00", "tips": 1}));
+        assert_eq!(dashboard.body["top_supporters"].as_array().unwrap().len(), 1, "bob only");
         let mut events = Events::open(&app, &lina, Some("0:0")).await;
         let mut streamed = String::new();
         while let Some(event) = events.next(Duration::from_millis(500)).await {
@@ -255,6 +259,7 @@ async fn an_anonymous_tip_never_names_its_sender_to_the_creator() {
             ("receipt", String::from_utf8_lossy(&receipt.raw).to_string()),
             ("tips", String::from_utf8_lossy(&received.raw).to_string()),
             ("creator page", String::from_utf8_lossy(&page.raw).to_string()),
+            ("dashboard", String::from_utf8_lossy(&dashboard.raw).to_string()),
             ("events", streamed),
         ] {
             assert!(
@@ -345,6 +350,96 @@ async fn a_tip_and_its_fee_move_together_once_whatever_is_retried() {
         assert_eq!(kinds, ["fee", "tip", "fee", "tip"], "each fee shows on the creator's activity");
         let report = app.ledger.audit().await.unwrap();
         assert!(report.is_clean(), "{report:?}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_adds_up_today_this_week_and_ever_and_names_only_open_supporters() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, lina, bob) = people(&app).await;
+        app.fund(2, "bob", 1_000, "Top-up").await;
+        let send = |cookie: String, key: &'static str, amount: &'static str, anonymous: bool| {
+            let app = &app;
+            async move {
+                let body =
+                    json!({"creator": "lina", "amount": amount, "currency": "USD", "anonymous": anonymous});
+                let answer = tip(app, &cookie, Some(key), body).await;
+                assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+            }
+        };
+        let dashboard = |query: &'static str| {
+            let (app, lina) = (&app, lina.clone());
+            async move { app.call(Method::GET, &format!("/api/v1/me/creator{query}"), Some(&lina), None).await }
+        };
+        let empty = dashboard("").await;
+        assert_eq!(empty.status, StatusCode::OK, "{:?}", empty.body);
+        assert_eq!(
+            empty.body["totals"],
+            json!({"currency": "USD", "today": "0.00", "this_week": "0.00", "all_time": "0.00", "tips": 0})
+        );
+        assert_eq!(empty.body["top_supporters"], json!([]));
+
+        // The clock starts on Friday 2027-01-15 08:00 UTC.
+        send(bob.clone(), "b1", "1.00", false).await;
+        app.advance(20 * 3600); // Saturday 04:00 UTC; still Friday 23:00 in New York.
+        send(alice.clone(), "a1", "5.00", true).await;
+        send(bob.clone(), "b2", "2.00", false).await;
+        let utc = dashboard("").await;
+        assert_eq!(
+            (utc.body["totals"]["today"].as_str(), utc.body["totals"]["this_week"].as_str()),
+            (Some("7.00"), Some("8.00"))
+        );
+        let new_york = dashboard("?utc_offset_minutes=-300").await;
+        assert_eq!(new_york.body["totals"]["today"], "8.00", "Friday is not over in New York");
+        let page = app.call(Method::GET, "/api/v1/creators/lina", Some(&bob), None).await;
+        assert_eq!(page.body["supporters"], 2, "bob, and one anonymous tip");
+
+        app.advance(3 * 24 * 3600); // Tuesday 04:00 UTC: a new week.
+        send(alice.clone(), "a2", "4.00", false).await;
+        let now = dashboard("?utc_offset_minutes=0").await;
+        assert_eq!(
+            now.body["totals"],
+            json!({"currency": "USD", "today": "4.00", "this_week": "4.00", "all_time": "12.00", "tips": 4})
+        );
+        assert_eq!(
+            now.body["top_supporters"],
+            json!([
+                {"supporter": {"handle": "alice", "display_name": "ALICE"}, "total": "4.00", "tips": 1},
+                {"supporter": {"handle": "bob", "display_name": "BOB"}, "total": "3.00", "tips": 2},
+            ]),
+            "alice's anonymous 5.00 is not added to her name"
+        );
+        assert_eq!(now.body["anonymous"], json!({"total": "5.00", "tips": 1}));
+        assert_eq!(now.body["creator"]["handle"], "lina");
+        // Had anonymous senders been counted as people, alice's open tip would leave the count
+        // at 2 and tell lina who sent the anonymous one.
+        let page = app.call(Method::GET, "/api/v1/creators/lina", Some(&bob), None).await;
+        assert_eq!(page.body["supporters"], 3);
+
+        // Not a creator yet: the same answer, empty, so the settings form can start.
+        let bobs = app.call(Method::GET, "/api/v1/me/creator", Some(&bob), None).await;
+        assert_eq!((bobs.status, &bobs.body["creator"]["enabled"]), (StatusCode::OK, &json!(false)));
+        assert_eq!(bobs.body["totals"]["all_time"], "0.00");
+
+        for query in [
+            "?utc_offset_minutes=abc",
+            "?utc_offset_minutes=841",
+            "?utc_offset_minutes=-721",
+            "?utc_offset_minutes=1.5",
+        ] {
+            let bad = dashboard(query).await;
+            assert_eq!(
+                (bad.status, bad.code(), bad.field()),
+                (StatusCode::BAD_REQUEST, "invalid_request", Some("utc_offset_minutes")),
+                "{query}"
+            );
+        }
+        let unknown = dashboard("?tz=1").await;
+        assert_eq!((unknown.code(), unknown.field()), ("invalid_request", Some("tz")));
+        let nobody = app.call(Method::GET, "/api/v1/me/creator", None, None).await;
+        assert_eq!((nobody.status, nobody.code()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
         app.stop().await;
     }
 }
