@@ -8,7 +8,8 @@
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
-export PATH := $(HOME)/.cargo/bin:$(PATH)
+# wasm-opt comes from npm (scripts/setup.sh puts it in ~/.cache/purse-tools).
+export PATH := $(HOME)/.cache/purse-tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CHROMEDRIVER ?= /usr/bin/chromedriver
 export CHROMEDRIVER
 
@@ -20,8 +21,9 @@ setup:
 web: setup
 	trunk build --offline
 
+# The `web` cargo profile optimizes the wasm for size (see Cargo.toml); wasm-opt runs too.
 web-release: setup
-	trunk build --release --offline
+	trunk build --release --offline --cargo-profile web
 
 run: web-release
 	cargo run --release -p purse-server -- serve --demo
@@ -43,7 +45,8 @@ test-browser: web
 test: setup lint test-native test-browser
 	@echo "make test: every suite passed"
 
-bench:
+bench: web-release
+	cargo bench -p purse-server --bench embed_size
 	cargo bench -p purse-ledger --bench ledger
 	cargo bench -p purse-server --bench wallet
 	cargo bench -p purse-server --bench transfers

@@ -4,6 +4,7 @@
 #   - the wasm32-unknown-unknown Rust target
 #   - Trunk 0.21 (0.22 needs a newer rustc)
 #   - wasm-bindgen-cli at exactly the version of wasm-bindgen in Cargo.lock
+#   - wasm-opt (npm's binaryen, into ~/.cache/purse-tools) for release builds of the web app
 #   - Chromium and ChromeDriver (Debian packages) for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,22 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wasm_bind
   cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
 fi
 
+# wasm-opt shrinks the release wasm (the embed has a 200 KB budget). Trunk cannot download it
+# here, and Trunk.toml pins the version it accepts.
+binaryen_version=132
+tools="$HOME/.cache/purse-tools"
+if ! "$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version_$binaryen_version"; then
+  if ! command -v npm >/dev/null 2>&1; then
+    say "installing Node.js and npm"
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  say "installing wasm-opt (binaryen $binaryen_version, from npm)"
+  mkdir -p "$tools"
+  npm install --prefix "$tools" --no-save --no-audit --no-fund --silent "binaryen@$binaryen_version.0.0"
+fi
+
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   say "installing Chromium and ChromeDriver"
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
@@ -41,4 +58,4 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
-say "ready (trunk $(trunk --version | cut -d' ' -f2), wasm-bindgen $wasm_bindgen_version, $(chromium --version 2>/dev/null | head -n1))"
+say "ready (trunk $(trunk --version | cut -d' ' -f2), wasm-bindgen $wasm_bindgen_version, wasm-opt $binaryen_version, $(chromium --version 2>/dev/null | head -n1))"

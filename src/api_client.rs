@@ -3,9 +3,10 @@
 //! it sent one, a plain sentence otherwise. Nothing is turned into `None`.
 
 use purse_api::{
-    Activity, ActivityPage, ActivityResponse, ErrorBody, ErrorCode, Handle, Health, LoginRequest,
-    MoneyRequest, NewMoneyRequest, PaidRequest, PayRequestBody, PinRequest, PublicProfile, RequestPage,
-    RequestResponse, SendRequest, SignupRequest, Transfer, TransferResponse, User, UserResponse, Wallet,
+    Activity, ActivityPage, ActivityResponse, Creator, CreatorDashboard, CreatorResponse, CreatorSettings,
+    ErrorBody, ErrorCode, Handle, Health, LoginRequest, MoneyRequest, NewMoneyRequest, NewTip, PaidRequest,
+    PayRequestBody, PinRequest, PublicProfile, RequestPage, RequestResponse, SendRequest, SignupRequest, Tip,
+    TipPage, TipResponse, Transfer, TransferResponse, User, UserResponse, Wallet,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -164,6 +165,34 @@ pub async fn close_request(id: &str, decline: bool) -> Result<MoneyRequest, ApiE
     send::<(), RequestResponse>("POST", &format!("/api/v1/requests/{id}/{action}"), None)
         .await
         .map(|r| r.request)
+}
+
+/// `GET /creators/{handle}`: a creator's page (presets, goal).
+pub async fn creator(handle: &Handle) -> Result<Creator, ApiError> {
+    get(&format!("/api/v1/creators/{handle}")).await
+}
+
+/// `POST /tips`.
+pub async fn tip(request: &NewTip, key: &str) -> Result<Tip, ApiError> {
+    let (status, text) = raw_send_keyed("POST", "/api/v1/tips", Some(request), Some(key)).await?;
+    decode::<TipResponse>(status, &text).map(|r| r.tip)
+}
+
+/// `GET /me/creator`: the signed-in person's dashboard, "today" in their own time zone.
+pub async fn creator_dashboard() -> Result<CreatorDashboard, ApiError> {
+    // getTimezoneOffset is minutes *behind* UTC; the API takes minutes ahead.
+    let behind = js_sys::Date::new_0().get_timezone_offset() as i32;
+    get(&format!("/api/v1/me/creator?utc_offset_minutes={}", -behind)).await
+}
+
+/// `PUT /me/creator`.
+pub async fn set_creator(settings: &CreatorSettings) -> Result<Creator, ApiError> {
+    send::<_, CreatorResponse>("PUT", "/api/v1/me/creator", Some(settings)).await.map(|r| r.creator)
+}
+
+/// `GET /me/tips?direction=received` (the newest `limit`).
+pub async fn tips_received(limit: u32) -> Result<TipPage, ApiError> {
+    get(&format!("/api/v1/me/tips?direction=received&limit={limit}")).await
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {

@@ -1,4 +1,5 @@
-//! `purse-web`: the Purse single-page app (Leptos, client-side rendered, built by Trunk).
+//! `purse-web`: the Purse single-page app (Leptos, client-side rendered, built by Trunk), and
+//! the same code embedded in a host page ([`embed`]: Tip buttons and the wallet drawer).
 //!
 //! `App` holds the routes; one file per page under `pages/`, shared pieces under
 //! `components/`. Pages talk to the server only through [`api_client`] (and the live stream,
@@ -8,6 +9,7 @@
 
 pub mod api_client;
 pub mod components;
+pub mod embed;
 pub mod feed;
 pub mod format;
 pub mod live;
@@ -15,6 +17,7 @@ pub mod pages;
 pub mod qr;
 pub mod session;
 pub mod text;
+pub mod tip;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -22,6 +25,7 @@ use leptos_router::path;
 
 use crate::components::layout::Layout;
 use crate::pages::auth::{SignIn, SignUp};
+use crate::pages::creator::CreatorPage;
 use crate::pages::home::Home;
 use crate::pages::not_found::NotFound;
 use crate::pages::pin::PinSettings;
@@ -40,6 +44,8 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
+                    <Route path=path!("/wallet") view=Home />
+                    <Route path=path!("/creator") view=CreatorPage />
                     <Route path=path!("/signin") view=SignIn />
                     <Route path=path!("/signup") view=SignUp />
                     <Route path=path!("/activity/:id") view=Receipt />

@@ -1,6 +1,8 @@
 //! The SPA's components in a real browser (headless Chromium, through
 //! `wasm-bindgen-test-runner`): the layout's landmarks, money as people read it, activity rows,
-//! the designed states, and the status page's loading and error states. The runner's own
+//! the designed states, the status page's loading and error states, and the tip sheet in each of
+//! its states (choosing, a refused amount, the PIN, short of funds, sent, signed out, a creator
+//! page that would not load). The runner's own
 //! server has no API, so API calls answer 404 there: the error path, as a person behind a
 //! broken proxy would see it. The signed-in journey runs against the real server in
 //! `crates/server/tests/browser.rs`.
@@ -13,12 +15,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use leptos::prelude::*;
-use purse_api::{Activity, ActivityKind, ActivityStatus, Counterparty, Currency, Direction, Handle};
+use purse_api::{
+    Activity, ActivityKind, ActivityStatus, Counterparty, Creator, Currency, Direction, ErrorCode, Goal,
+    Handle, Role, Tip, User,
+};
+use purse_web::api_client::ApiError;
 use purse_web::components::activity_row::ActivityRow;
 use purse_web::components::money::MoneyDisplay;
 use purse_web::components::states::{EmptyState, ErrorState, SkeletonList};
+use purse_web::components::tip_sheet::{TipForm, TipSheet};
 use purse_web::pages::status::Status;
+use purse_web::session::{Session, SessionState};
 use purse_web::text::{Text, t};
+use purse_web::tip::{Choice, Step, TipFlow};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};
@@ -198,4 +207,221 @@ async fn the_status_page_shows_a_skeleton_then_says_what_went_wrong_and_can_retr
     retry.click();
     // The retry asks again and lands in the same honest state.
     wait_for(&root, ".status[data-state=unavailable]", Duration::from_secs(5)).await;
+}
+
+fn lina() -> Creator {
+    Creator {
+        handle: Handle::parse("lina").unwrap(),
+        display_name: "Lina Haddad".into(),
+        enabled: true,
+        tip_presets: vec!["1.00".into(), "5.00".into(), "10.00".into()],
+        goal: Some(Goal { title: "A new lens".into(), target: "500.00".into(), raised: "120.00".into() }),
+        supporters: 3,
+    }
+}
+
+/// Types `value` into the input `selector` as a person would (the `input` event fires).
+fn type_into(root: &HtmlElement, selector: &str, value: &str) {
+    let input: web_sys::HtmlInputElement =
+        find(root, selector).unwrap_or_else(|| panic!("no {selector}")).unchecked_into();
+    input.set_value(value);
+    let event = web_sys::Event::new("input").unwrap();
+    input.dispatch_event(&event).unwrap();
+}
+
+fn click(root: &HtmlElement, selector: &str) {
+    let element: HtmlElement =
+        find(root, selector).unwrap_or_else(|| panic!("no {selector}")).unchecked_into();
+    element.click();
+}
+
+/// The tip form for Lina, in `flow`'s state; counts how often it asks to close.
+fn tip_form(flow: TipFlow) -> (HtmlElement, RwSignal<TipFlow>, Arc<AtomicUsize>) {
+    let root = container();
+    let closes = Arc::new(AtomicUsize::new(0));
+    let counted = closes.clone();
+    let flow = RwSignal::new(flow);
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        let on_close = Callback::new(move |()| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        view! { <TipForm flow on_sent=Callback::new(|_| ()) on_close /> }
+    });
+    handle.forget();
+    (root, flow, closes)
+}
+
+async fn settle() {
+    gloo_timers::future::TimeoutFuture::new(30).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_tip_sheet_offers_the_presets_and_refuses_a_bad_amount_on_its_field() {
+    let (root, flow, _) = tip_form(TipFlow::new(lina(), Some("42".into())));
+    assert_eq!(text(&root, "#tip-title"), "Tip Lina Haddad");
+    assert!(text(&root, ".goal").contains("$120.00 raised of $500.00"));
+    let progress = find(&root, "progress.goal-bar").unwrap();
+    assert_eq!(
+        (progress.get_attribute("value"), progress.get_attribute("max")),
+        (Some("12000".into()), Some("50000".into()))
+    );
+    let labels: Vec<String> = (0..4)
+        .map(|i| {
+            root.query_selector_all(".preset span")
+                .unwrap()
+                .item(i)
+                .unwrap()
+                .text_content()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(labels, ["$1.00", "$5.00", "$10.00", t(Text::TipOther)]);
+    assert_eq!(text(&root, ".presets legend"), t(Text::TipAmount));
+
+    // Nothing chosen: the form says so, on the amount.
+    click(&root, ".tip-form button[type=submit]");
+    settle().await;
+    assert_eq!(text(&root, "#tip-amount-error"), t(Text::TipChooseAmount));
+    // "Other", then an amount the API would refuse.
+    click(&root, "input[value=other]");
+    settle().await;
+    type_into(&root, "#tip-custom", "1.001");
+    click(&root, ".tip-form button[type=submit]");
+    settle().await;
+    assert_eq!(text(&root, "#tip-custom-error"), t(Text::AmountFormat));
+    assert_eq!(find(&root, "#tip-custom").unwrap().get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(flow.get_untracked().step, Step::Choose, "nothing was sent");
+    // A good amount, a message, anonymously: the confirmation says exactly that.
+    type_into(&root, "#tip-custom", "3");
+    type_into(&root, "#tip-message", "Thank you");
+    click(&root, "#tip-anonymous");
+    click(&root, ".tip-form button[type=submit]");
+    settle().await;
+    assert_eq!(flow.get_untracked().step, Step::Review);
+    assert_eq!(
+        text(&root, "#tip-confirmation"),
+        "Lina Haddad receives $3.00. They won't see who sent it. Tips are sent right away and can't be undone."
+    );
+    assert!(text(&root, ".tip-quote").contains("Thank you"));
+    assert!(find(&root, "#tip-pin").is_none(), "no PIN for $3.00");
+    // Edit keeps what was typed.
+    click(&root, ".button-row .button-secondary");
+    settle().await;
+    let custom: web_sys::HtmlInputElement = find(&root, "#tip-custom").unwrap().unchecked_into();
+    assert_eq!(custom.value(), "3");
+}
+
+#[wasm_bindgen_test]
+async fn above_the_step_up_threshold_the_confirmation_asks_for_the_pin() {
+    let mut start = TipFlow::new(lina(), None);
+    start.choice = Some(Choice::Custom);
+    start.custom = "60.00".into();
+    start.step = Step::Review;
+    let (root, _, _) = tip_form(start);
+    let pin = find(&root, "#tip-pin").expect("a PIN field");
+    assert_eq!(pin.get_attribute("type").as_deref(), Some("password"));
+    assert_eq!(pin.get_attribute("inputmode").as_deref(), Some("numeric"));
+    assert_eq!(text(&root, "label[for=tip-pin]"), t(Text::PaymentPin));
+    assert_eq!(text(&root, ".tip-form button[type=submit]"), t(Text::TipSend));
+}
+
+#[wasm_bindgen_test]
+async fn short_of_funds_the_sheet_says_what_the_wallet_has_and_offers_only_what_fits() {
+    let mut start = TipFlow::new(lina(), None);
+    start.choice = Some(Choice::Preset(2));
+    start.step = Step::Review;
+    let (root, flow, _) = tip_form(start);
+    let refused = ApiError {
+        status: Some(422),
+        code: Some(ErrorCode::InsufficientFunds),
+        message: "Not enough money".into(),
+        field: Some("amount".into()),
+    };
+    flow.update(|f| f.answer(Err(refused), Some("6.20".into())));
+    settle().await;
+    assert_eq!(
+        text(&root, "#tip-amount-error"),
+        "Your wallet has $6.20. Choose a smaller amount, or add money to your wallet."
+    );
+    let disabled =
+        |value: &str| find(&root, &format!("input[value='{value}']")).unwrap().has_attribute("disabled");
+    assert_eq!((disabled("1.00"), disabled("5.00"), disabled("10.00")), (false, false, true));
+    assert!(find(&root, ".preset.unavailable").is_some(), "marked, not only greyed");
+    assert_eq!(find(&root, ".tip-form a").unwrap().get_attribute("href").as_deref(), Some("/wallet"));
+}
+
+#[wasm_bindgen_test]
+async fn a_sent_tip_says_so_and_done_closes_the_sheet() {
+    let mut start = TipFlow::new(lina(), Some("42".into()));
+    start.step = Step::Sent(Tip {
+        id: "tip_abc".into(),
+        creator: Handle::parse("lina").unwrap(),
+        amount: "5.00".into(),
+        currency: Currency::Usd,
+        post_id: Some("42".into()),
+        message: None,
+        anonymous: false,
+        fee: "0.00".into(),
+        created_at: "2026-11-23T10:00:00Z".into(),
+    });
+    let (root, _, closes) = tip_form(start);
+    assert_eq!(text(&root, ".done-title"), t(Text::TipSentTitle));
+    assert_eq!(find(&root, ".done").unwrap().get_attribute("role").as_deref(), Some("status"));
+    assert!(text(&root, ".done").contains("You tipped Lina Haddad $5.00."));
+    click(&root, ".done button");
+    assert_eq!(closes.load(Ordering::SeqCst), 1);
+}
+
+fn sheet_as(state: SessionState) -> HtmlElement {
+    let root = container();
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(Session { state: RwSignal::new(state) });
+        view! {
+            <TipSheet creator=Handle::parse("lina").unwrap() post_id=None on_sent=Callback::new(|_| ()) on_close=Callback::new(|()| ()) />
+        }
+    });
+    handle.forget();
+    root
+}
+
+#[wasm_bindgen_test]
+async fn signed_out_the_tip_sheet_asks_to_sign_in_first() {
+    let root = sheet_as(SessionState::SignedOut);
+    assert_eq!(text(&root, "#tip-title"), "Sign in to tip @lina");
+    assert!(find(&root, "form.sign-in-form #handle").is_some());
+    assert!(find(&root, "form.sign-in-form #password").is_some());
+    assert_eq!(
+        find(&root, "a[href='/signup']").map(|a| a.text_content().unwrap_or_default()),
+        Some(t(Text::CreateAccount).into())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_creator_page_that_cannot_be_read_is_an_error_with_a_retry_and_no_money_moved() {
+    let alice = User {
+        id: "u_1".into(),
+        handle: Handle::parse("alice").unwrap(),
+        display_name: "Alice Martin".into(),
+        pin_set: true,
+        roles: Vec::<Role>::new(),
+    };
+    let root = sheet_as(SessionState::SignedIn(alice));
+    assert!(find(&root, ".skeleton-list").is_some(), "loading first");
+    let error = wait_for(&root, ".error-state", Duration::from_secs(5)).await;
+    assert!(error.text_content().unwrap_or_default().contains(t(Text::NoMoneyMoved)));
+    assert_eq!(text(&root, ".error-state button"), t(Text::Retry));
+}
+
+#[wasm_bindgen_test]
+async fn tipping_yourself_is_explained_not_attempted() {
+    let lina_user = User {
+        id: "u_2".into(),
+        handle: Handle::parse("lina").unwrap(),
+        display_name: "Lina Haddad".into(),
+        pin_set: true,
+        roles: vec![Role::Creator],
+    };
+    let root = sheet_as(SessionState::SignedIn(lina_user));
+    assert!(root.text_content().unwrap_or_default().contains(t(Text::TipYourself)));
+    assert!(find(&root, ".presets").is_none());
 }

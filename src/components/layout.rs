@@ -6,6 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsCast;
 
+use purse_api::Role;
+
 use crate::api_client;
 use crate::session::{SessionState, use_session};
 use crate::text::{Text, t};
@@ -26,15 +28,19 @@ fn skip_to_content(event: leptos::ev::MouseEvent) {
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let session = use_session();
     view! {
         <a class="skip-link" href="#main" on:click=skip_to_content>{t(Text::SkipToContent)}</a>
         <header class="app-header">
-            <A href="/" attr:class="brand">
+            <A href="/wallet" attr:class="brand">
                 <span class="brand-mark" aria-hidden="true">"◆"</span>
                 <span>{t(Text::Brand)}</span>
             </A>
             <nav class="app-nav" aria-label=t(Text::MainNavigation)>
-                <A href="/" exact=true>{t(Text::NavWallet)}</A>
+                <A href="/wallet" exact=true>{t(Text::NavWallet)}</A>
+                {move || session.user().filter(|user| user.roles.contains(&Role::Creator)).map(|_| view! {
+                    <A href="/creator">{t(Text::CreatorNav)}</A>
+                })}
                 <A href="/status">{t(Text::NavStatus)}</A>
             </nav>
             <Account />
@@ -59,7 +65,7 @@ fn Account() -> impl IntoView {
             let _ = api_client::sign_out().await;
             session.set_user(None);
             busy.set(false);
-            navigate("/", Default::default());
+            navigate("/wallet", Default::default());
         });
     };
     move || {

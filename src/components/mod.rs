@@ -1,9 +1,12 @@
 //! Pieces shared by pages.
 
 pub mod activity_row;
+pub mod dialog;
 pub mod fields;
 pub mod gate;
 pub mod layout;
 pub mod money;
 pub mod requests;
+pub mod sign_in;
 pub mod states;
+pub mod tip_sheet;

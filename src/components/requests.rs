@@ -1,5 +1,5 @@
 //! Requests for money made to the signed-in person, with Pay (PIN above the threshold) and
-//! Decline. Reloads whenever `version` changes (the live stream bumps it).
+//! Decline. Reloads whenever the wallet's [`RequestsVersion`] changes (the live stream bumps it).
 
 use leptos::prelude::*;
 use purse_api::payments::needs_pin;
@@ -8,10 +8,12 @@ use purse_api::{Amount, MoneyRequest, RequestStatus};
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::money::MoneyDisplay;
+use crate::pages::wallet::RequestsVersion;
 use crate::text::{Text, t};
 
 #[component]
-pub fn IncomingRequests(version: RwSignal<u32>) -> impl IntoView {
+pub fn IncomingRequests() -> impl IntoView {
+    let version = use_context::<RequestsVersion>().map_or_else(|| RwSignal::new(0), |v| v.0);
     let items = RwSignal::new(None::<Result<Vec<MoneyRequest>, String>>);
     Effect::new(move |_| {
         version.track();

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::requests::IncomingRequests;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::pages::wallet::WalletHome;
 use crate::session::{SessionState, use_session};
@@ -15,7 +16,9 @@ pub fn Home() -> impl IntoView {
         SessionState::Checking => {
             view! { <section class="card"><SkeletonList rows=3 /></section> }.into_any()
         }
-        SessionState::SignedIn(user) => view! { <WalletHome user=user /> }.into_any(),
+        SessionState::SignedIn(user) => {
+            view! { <WalletHome user=user><IncomingRequests /></WalletHome> }.into_any()
+        }
         SessionState::SignedOut => view! { <Welcome /> }.into_any(),
         SessionState::Unknown(message) => view! {
             <section class="card">

@@ -11,7 +11,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="card empty-state" aria-labelledby="not-found-title">
             <h1 id="not-found-title">{t(Text::NotFoundTitle)}</h1>
             <p>{t(Text::NotFoundLead)}</p>
-            <A href="/" attr:class="button">{t(Text::BackHome)}</A>
+            <A href="/wallet" attr:class="button">{t(Text::BackHome)}</A>
         </section>
     }
 }

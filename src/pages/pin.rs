@@ -113,7 +113,7 @@ fn PinForm(pin_set: bool) -> impl IntoView {
                     {move || if busy.get() { t(Text::SavingPin) } else { t(Text::SavePin) }}
                 </button>
             </form>
-            <p><A href="/">{t(Text::BackToWallet)}</A></p>
+            <p><A href="/wallet">{t(Text::BackToWallet)}</A></p>
         </section>
     }
 }

@@ -22,7 +22,7 @@ pub fn Receipt() -> impl IntoView {
     });
     view! {
         <section class="card receipt" aria-labelledby="receipt-title">
-            <p><A href="/">{t(Text::BackToWallet)}</A></p>
+            <p><A href="/wallet">{t(Text::BackToWallet)}</A></p>
             {move || match receipt.get() {
                 None => view! { <SkeletonList rows=3 /> }.into_any(),
                 Some(Err(error)) if error.status == Some(404) => view! {

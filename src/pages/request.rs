@@ -79,7 +79,7 @@ fn RequestForm() -> impl IntoView {
                         <p class="done-title">{t(Text::RequestSent)}</p>
                         <p class="balance-amount"><MoneyDisplay amount=made.amount.clone() currency=made.currency /></p>
                         <p>{t(Text::RequestFrom)}" "{made.from.display_name.clone()}" (@"{made.from.handle.to_string()}")"</p>
-                        <p><A href="/">{t(Text::BackToWallet)}</A></p>
+                        <p><A href="/wallet">{t(Text::BackToWallet)}</A></p>
                     </div>
                 }.into_any(),
                 None => view! {

@@ -290,7 +290,7 @@ fn SendForm() -> impl IntoView {
                                 </button>
                             })}
                             <p class="form-error" role="alert">{move || form_error.get()}</p>
-                            <p><A href="/activity/{}".replace("{}", &transfer.id)>{t(Text::Receipt)}</A>" · "<A href="/">{t(Text::BackToWallet)}</A></p>
+                            <p><A href="/activity/{}".replace("{}", &transfer.id)>{t(Text::Receipt)}</A>" · "<A href="/wallet">{t(Text::BackToWallet)}</A></p>
                         </div>
                     }.into_any()
                 }

@@ -3,7 +3,6 @@
 //! in at the top and is announced to screen readers.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use purse_api::{Currency, Direction, Money, User, Wallet};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
@@ -12,7 +11,6 @@ use wasm_bindgen::closure::Closure;
 use crate::api_client::{self, ApiError};
 use crate::components::activity_row::ActivityRow;
 use crate::components::money::MoneyDisplay;
-use crate::components::requests::IncomingRequests;
 use crate::components::states::{EmptyState, ErrorState, SkeletonList};
 use crate::feed::{Feed, PageState};
 use crate::format;
@@ -21,14 +19,25 @@ use crate::text::{Text, received_announcement, t};
 
 const PAGE_SIZE: u32 = 20;
 
+/// Bumped whenever the live stream says a request for money changed, for whatever lists them.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestsVersion(pub RwSignal<u32>);
+
 #[component]
-pub fn WalletHome(user: User) -> impl IntoView {
+pub fn WalletHome(
+    user: User,
+    /// Shown between the actions and the activity (the SPA's incoming requests; the embed's
+    /// drawer leaves them to the full wallet). They read [`RequestsVersion`] from context.
+    #[prop(optional)]
+    children: Option<ChildrenFn>,
+) -> impl IntoView {
     let wallet: RwSignal<Option<Result<Wallet, ApiError>>> = RwSignal::new(None);
     let feed = RwSignal::new(Feed::default());
     let fresh = RwSignal::new(Vec::<String>::new());
     let announcement = RwSignal::new(String::new());
     let live_status = RwSignal::new(LiveStatus::Connecting);
     let requests_version = RwSignal::new(0u32);
+    provide_context(RequestsVersion(requests_version));
 
     let load_wallet = move || {
         leptos::task::spawn_local(async move { wallet.set(Some(api_client::wallet().await)) });
@@ -89,15 +98,15 @@ pub fn WalletHome(user: User) -> impl IntoView {
             </p>
         </section>
         <nav class="actions" aria-label=t(Text::MainNavigation)>
-            <A href="/send" attr:class="button">{t(Text::NavSend)}</A>
-            <A href="/request" attr:class="button button-secondary">{t(Text::NavRequest)}</A>
-            <A href=format!("/u/{}", user.handle) attr:class="button button-secondary">{t(Text::PayLink)}</A>
+            <a href="/send" class="button">{t(Text::NavSend)}</a>
+            <a href="/request" class="button button-secondary">{t(Text::NavRequest)}</a>
+            <a href=format!("/u/{}", user.handle) class="button button-secondary">{t(Text::PayLink)}</a>
         </nav>
-        <IncomingRequests version=requests_version />
+        {children.map(|children| children())}
         {(!user.pin_set).then(|| view! {
             <aside class="card notice">
                 <p>{t(Text::SetPinPrompt)}</p>
-                <A href="/settings/pin" attr:class="button button-secondary">{t(Text::SetPinAction)}</A>
+                <a href="/settings/pin" class="button button-secondary">{t(Text::SetPinAction)}</a>
             </aside>
         })}
         <section class="card activity" aria-labelledby="activity-title">

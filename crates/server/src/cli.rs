@@ -57,8 +57,9 @@ pub struct ServeArgs {
     /// The built web app (Trunk's `dist`).
     #[arg(long, env = "PURSE_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
-    /// Load demo data (idempotent). Also shortens the grace window to 60 seconds unless
-    /// `--grace-window-seconds` says otherwise.
+    /// Load demo data (idempotent) and serve the demo timeline at `/` (the wallet stays at
+    /// `/wallet`). Also shortens the grace window to 60 seconds unless `--grace-window-seconds`
+    /// says otherwise.
     #[arg(long)]
     pub demo: bool,
     /// How long the sender of a first payment to someone can cancel it (default 600).
@@ -123,6 +124,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
         grace_window_s: args.grace_window_seconds.unwrap_or(demo_window),
         money_per_minute: args.money_per_minute,
         tip_fee_bps: args.tip_fee_bps,
+        demo: args.demo,
     }
 }
 

@@ -2,7 +2,8 @@
 //! (creators), `souq_books` (a merchant), each with password [`PASSWORD`] and PIN [`PIN`];
 //! alice and bob get 500.00 USD each from the demo-funding account, through ordinary ledger
 //! transfers. Idempotent: people are created only if their handle is free, and the funding
-//! transfers have fixed ids (a transfer's id is its idempotency key).
+//! transfers have fixed ids (a transfer's id is its idempotency key). Lina's creator page gets
+//! presets and a goal.
 
 use purse_api::{ActivityKind, Amount, Currency, Handle};
 use purse_ledger::{AccountFlags, Ledger, Movement, NewAccount, TransferRequest};
@@ -13,6 +14,7 @@ use crate::auth::{ROLE_CREATOR, ROLE_MERCHANT};
 use crate::codes;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::tips;
 
 pub const PASSWORD: &str = "purse-demo-pass";
 pub const PIN: &str = "1234";
@@ -67,8 +69,27 @@ pub async fn seed(state: &AppState) -> Result<usize, AppError> {
         );
         state.ledger.create_transfer(request).await?.map_err(AppError::internal)?;
     }
+    seed_creator_page(state).await?;
     tracing::info!(created, "demo data loaded");
     Ok(created)
+}
+
+/// Lina's tip presets and goal, once (a creator who changed them keeps her own).
+async fn seed_creator_page(state: &AppState) -> Result<(), AppError> {
+    let lina = state.db.user_by_handle("lina").await.map_err(AppError::unavailable)?;
+    let Some(lina) = lina else { return Ok(()) };
+    if tips::creator_row(state, lina.id).await?.is_some() {
+        return Ok(());
+    }
+    let row = tips::CreatorRow {
+        user_id: lina.id,
+        tip_presets: "[200,500,1000,2500]".to_string(),
+        goal_title: Some("A new lens for night photos".to_string()),
+        goal_target: Some(50_000),
+        goal_since: Some(0),
+        updated_at: state.now(),
+    };
+    tips::save_creator(state, &row).await
 }
 
 /// The account demo money comes from: it may go as negative as it likes.
@@ -88,8 +109,10 @@ async fn ensure_demo_funding(ledger: &Ledger) -> Result<(), AppError> {
 /// How to use the demo, for the terminal.
 pub fn sign_in_help(base_url: &str) -> String {
     let handles: Vec<&str> = PEOPLE.iter().map(|(handle, ..)| *handle).collect();
+    let base_url = base_url.trim_end_matches('/');
     format!(
-        "Demo: open {base_url} and sign in as {} with password {PASSWORD}; payment PIN {PIN}.",
+        "Demo: open {base_url} (a social timeline with Purse embedded; the wallet is at {base_url}/wallet) \
+         and sign in as {} with password {PASSWORD}; payment PIN {PIN}.",
         handles.join(", ")
     )
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod codes;
 pub mod db;
 pub mod demo;
+pub mod demo_site;
 pub mod error;
 pub mod ids;
 pub mod journal;
@@ -34,6 +35,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -60,8 +62,12 @@ pub fn app(state: AppState) -> Router {
     let spa = ServeDir::new(&site.dir)
         .append_index_html_on_directories(false)
         .fallback(axum::handler::HandlerWithoutStateExt::into_service(spa_fallback));
+    // Static files only: compressing the event stream would hold events back.
+    let spa = tower::ServiceBuilder::new().layer(CompressionLayer::new().gzip(true)).service(spa);
+    let pages = if state.settings.demo { demo_site::router() } else { Router::new() };
 
     Router::new()
+        .merge(pages)
         .nest("/api/v1", api::router())
         // Any other API path is a JSON 404, never the SPA's index.
         .route("/api/{*rest}", axum::routing::any(api::not_found))

@@ -53,11 +53,13 @@ pub struct Settings {
     pub money_per_minute: i64,
     /// The platform's fee on tips, in basis points of the tip (paid by the creator).
     pub tip_fee_bps: u32,
+    /// Demo mode: `/` is the demo timeline (a host page embedding Purse).
+    pub demo: bool,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { grace_window_s: 10 * 60, money_per_minute: 60, tip_fee_bps: 0 }
+        Settings { grace_window_s: 10 * 60, money_per_minute: 60, tip_fee_bps: 0, demo: false }
     }
 }
 

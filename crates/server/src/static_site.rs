@@ -14,6 +14,12 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+/// What a host page downloads from the built web app to show its Tip buttons: the loader, the
+/// embed's JavaScript and WebAssembly, and the stylesheets its shadow roots load. `make bench`
+/// weighs them (`embed-size`); the browser test checks that a host page loads exactly these.
+pub const EMBED_FILES: [&str; 6] =
+    ["embed.js", "purse-embed.js", "purse-embed_bg.wasm", "tokens.css", "main.css", "embed.css"];
+
 /// What the static folder holds, read once at start-up.
 #[derive(Debug, Clone)]
 pub struct StaticSite {

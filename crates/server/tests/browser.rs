@@ -1,7 +1,9 @@
 //! End to end in a real browser: the built SPA (`dist/`, from `trunk build`) served by the real
 //! app on a real socket, driven through ChromeDriver in headless Chromium. Proves that the
 //! Content-Security-Policy lets the wasm run, that client-side routes and deep links work, that
-//! the status page shows what the server says, and that the page works from the keyboard.
+//! the status page shows what the server says, and that the page works from the keyboard; then
+//! the journeys: signing up, sending and requesting money, and tipping from the demo timeline
+//! (Purse embedded in a page it did not build).
 //!
 //! Needs `--features browser-tests`, a built `dist/`, and `chromedriver` (the Makefile's
 //! `make test` provides all three; `CHROMEDRIVER` and `CHROMIUM` override the paths).
@@ -13,13 +15,15 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use purse_ledger::Ledger;
 use purse_server::auth::Passwords;
 use purse_server::codes;
 use purse_server::db::Db;
-use purse_server::static_site::StaticSite;
+use purse_server::state::Settings;
+use purse_server::static_site::{EMBED_FILES, StaticSite};
 use purse_server::{AppState, app};
 
 fn dist() -> PathBuf {
@@ -84,11 +88,17 @@ async fn browser(driver: &ChromeDriver) -> Client {
 }
 
 async fn serve(database_url: &str) -> (SocketAddr, AppState) {
+    serve_with(database_url, Settings::default()).await
+}
+
+async fn serve_with(database_url: &str, settings: Settings) -> (SocketAddr, AppState) {
     let ledger = Ledger::open(database_url).await.unwrap();
     let db = Db::open(database_url).await.unwrap();
     let clock = std::sync::Arc::new(purse_ledger::SystemClock);
-    let state =
-        AppState::new(ledger, db, StaticSite::load(&dist()), clock, Passwords::for_tests()).await.unwrap();
+    let state = AppState::new(ledger, db, StaticSite::load(&dist()), clock, Passwords::for_tests())
+        .await
+        .unwrap()
+        .with_settings(settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let served = state.clone();
@@ -252,7 +262,7 @@ async fn a_new_person_signs_up_sets_a_pin_and_sees_money_arrive_without_reloadin
     .await;
     let user = state.db.user_by_handle("newbie").await.unwrap().unwrap();
     assert!(user.pin_hash.is_some());
-    client.find(Locator::Css(".form-card a[href='/']")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css(".form-card a[href='/wallet']")).await.unwrap().click().await.unwrap();
     text_of(&client, ".balance-amount .money").await;
     wait_until(
         &client,
@@ -406,7 +416,7 @@ async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
     );
 
     // Bob asks Alice for 60.00; her wallet lists it live, and she pays with her PIN.
-    alice.find(Locator::Css(".done a[href='/']")).await.unwrap().click().await.unwrap();
+    alice.find(Locator::Css(".done a[href='/wallet']")).await.unwrap().click().await.unwrap();
     text_of(&alice, ".balance-amount .money").await;
     wait_until(
         &alice,
@@ -442,5 +452,226 @@ async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
 
     alice.close().await.unwrap();
     bob.close().await.unwrap();
+    state.ledger.shutdown().await;
+}
+
+/// Runs `script` (which may use `purse(css)`: the first match inside any of Purse's shadow roots
+/// on the page) and returns its value.
+async fn in_purse(client: &Client, script: &str) -> serde_json::Value {
+    let helpers = "const purse = (css) => { for (const host of document.querySelectorAll('[data-purse-mounted]')) { \
+        const found = host.shadowRoot && host.shadowRoot.querySelector(css); if (found) return found; } return null; };";
+    client.execute(&format!("{helpers} {script}"), vec![]).await.unwrap()
+}
+
+/// The text of the first element matching `css` inside Purse's shadow roots, once it has some.
+async fn purse_text(client: &Client, css: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text =
+            in_purse(client, &format!("const e = purse({css:?}); return e ? e.innerText : null;")).await;
+        if let Some(text) = text.as_str().filter(|t| !t.trim().is_empty()) {
+            return text.trim().to_string();
+        }
+        assert!(Instant::now() < deadline, "{css} did not appear inside Purse");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the first element matching `css` inside Purse reads `expected`.
+async fn purse_shows(client: &Client, css: &str, expected: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text =
+            in_purse(client, &format!("const e = purse({css:?}); return e ? e.innerText.trim() : null;"))
+                .await;
+        if text.as_str() == Some(expected) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} reads {text}, not {expected:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn purse_until(client: &Client, condition: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while in_purse(client, &format!("return Boolean({condition});")).await != serde_json::json!(true) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Focuses `css` inside Purse, then types `text` as key presses (keys go to whatever has focus,
+/// shadow DOM or not, as a person's would).
+async fn type_in_purse(client: &Client, css: &str, text: &str) {
+    purse_until(client, &format!("purse({css:?})"), css).await;
+    in_purse(client, &format!("purse({css:?}).focus(); return 1;")).await;
+    press(client, text).await;
+}
+
+async fn press(client: &Client, keys: &str) {
+    let mut actions = KeyActions::new("keyboard".to_string());
+    for key in keys.chars() {
+        actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    }
+    client.perform_actions(actions).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_tips_a_creator_from_the_demo_timeline_and_the_creator_sees_it_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings { demo: true, ..Settings::default() };
+    let (addr, state) = serve_with(&format!("sqlite://{}/purse.db", dir.path().display()), settings).await;
+    purse_server::demo::seed(&state).await.unwrap();
+    let driver = ChromeDriver::start();
+    let (alice, lina) = (browser(&driver).await, browser(&driver).await);
+    let base = format!("http://{addr}");
+
+    // Lina watches her dashboard in her own browser session.
+    sign_in(&lina, &base, "lina").await;
+    lina.find(Locator::Css("nav.app-nav a[href='/creator']")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(&lina, "#creator-title").await, "Creator dashboard");
+    assert_eq!(text_of(&lina, ".empty-state .empty-title").await, "No tips yet");
+    wait_until(
+        &lina,
+        "return document.querySelector('.live-status')?.dataset.status === 'open';",
+        "lina's live stream",
+    )
+    .await;
+    lina.execute("window.__samePage = 'yes'; return 1;", vec![]).await.unwrap();
+
+    // Alice reads the timeline, signed out: a page Purse did not build, with Purse embedded.
+    alice.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(text_of(&alice, ".post[data-post='1'] .byline strong").await, "Lina Haddad");
+    purse_until(&alice, "purse('.tip-button')", "the Tip buttons").await;
+    let first_tip =
+        "document.querySelector(\"[data-purse-tip][data-post='1']\").shadowRoot.querySelector('.tip-button')";
+    let label = alice.execute(&format!("return {first_tip}.innerText;"), vec![]).await.unwrap();
+    assert_eq!(label.as_str().map(|l| l.replace('\n', " ")), Some("$ Tip @lina for this post".into()));
+    assert_eq!(
+        alice
+            .execute(
+                "return document.querySelectorAll('.post[data-post=\"3\"] [data-purse-tip]').length;",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        serde_json::json!(0),
+        "bob is not a creator: no Tip button on his post"
+    );
+    // The host's heavy-handed button styles stop at the shadow root.
+    let style = alice
+        .execute(
+            &format!("const s = getComputedStyle({first_tip}); return [s.textTransform, s.color];"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(style[0], "uppercase", "{style}");
+    assert_ne!(style[1], "rgb(220, 20, 60)", "crimson is the host's colour: {style}");
+
+    // From the keyboard: focus the Tip button, Enter opens the sheet; sign in right there.
+    alice.execute(&format!("{first_tip}.focus(); return 1;"), vec![]).await.unwrap();
+    press(&alice, &char::from(Key::Enter).to_string()).await;
+    purse_shows(&alice, "dialog.sheet[open] #tip-title", "Sign in to tip @lina").await;
+    type_in_purse(&alice, "dialog.sheet #handle", "alice").await;
+    type_in_purse(&alice, "dialog.sheet #password", purse_server::demo::PASSWORD).await;
+    press(&alice, &char::from(Key::Enter).to_string()).await;
+
+    // The sheet: Lina, her goal, her presets. Choose 5.00, write a message, confirm.
+    purse_shows(&alice, "dialog.sheet[open] #tip-title", "Tip Lina Haddad").await;
+    assert!(purse_text(&alice, "dialog.sheet .goal").await.contains("A new lens for night photos"));
+    let presets = in_purse(
+        &alice,
+        "return [...purse('dialog.sheet .presets').querySelectorAll('.preset span')].map(e => e.innerText);",
+    )
+    .await;
+    assert_eq!(presets, serde_json::json!(["$2.00", "$5.00", "$10.00", "$25.00", "Other"]));
+    in_purse(&alice, "purse('dialog.sheet input[value=\"5.00\"]').click(); return 1;").await;
+    type_in_purse(&alice, "dialog.sheet #tip-message", "Beautiful light!").await;
+    in_purse(&alice, "purse('dialog.sheet .tip-form button[type=submit]').click(); return 1;").await;
+    purse_shows(&alice, "dialog.sheet #tip-confirmation", "Lina Haddad receives $5.00. They'll see it's from you. Tips are sent right away and can't be undone.").await;
+    in_purse(&alice, "purse('dialog.sheet .tip-form button[type=submit]').click(); return 1;").await;
+    purse_shows(&alice, "dialog.sheet .done-title", "Tip sent").await;
+
+    // The host page heard `purse:tip-sent` (with the tip) and thanked her its own way.
+    assert_eq!(
+        text_of(&alice, "#toasts .toast").await,
+        "You tipped Lina Haddad $5.00. Thank you for supporting creators!"
+    );
+    let toast_tip = alice
+        .execute("return document.querySelector('#toasts .toast').dataset.tipId;", vec![])
+        .await
+        .unwrap();
+    assert!(toast_tip.as_str().unwrap().starts_with("tip_"), "{toast_tip}");
+    in_purse(&alice, "purse('dialog.sheet .done button').click(); return 1;").await;
+    purse_until(&alice, "!purse('dialog.sheet[open]')", "the sheet to close").await;
+    assert_eq!(
+        alice
+            .execute(&format!("return {first_tip}.innerText;"), vec![])
+            .await
+            .unwrap()
+            .as_str()
+            .map(|t| t.contains("Tipped")),
+        Some(true)
+    );
+
+    // Lina's dashboard shows it without a reload: who, the message, today's total.
+    assert_eq!(text_of(&lina, ".tip-row.fresh .activity-title").await, "Alice Martin");
+    assert!(text_of(&lina, ".tip-row.fresh .activity-subtitle").await.contains("Beautiful light!"));
+    wait_until(
+        &lina,
+        "return document.querySelector('.stat-today .money')?.textContent === '$5.00';",
+        "today's total",
+    )
+    .await;
+    assert_eq!(
+        lina.execute("return window.__samePage || 'reloaded';", vec![]).await.unwrap(),
+        serde_json::json!("yes")
+    );
+    let supporters = text_of(&lina, ".supporters").await;
+    assert!(supporters.contains("Alice Martin") && supporters.contains("$5.00"), "{supporters}");
+
+    // The timeline loads more posts as she scrolls; Purse mounts their Tip buttons by itself.
+    let posts = "return document.querySelectorAll('.post').length;";
+    let before = alice.execute(posts, vec![]).await.unwrap().as_u64().unwrap();
+    alice.execute("window.scrollTo(0, document.body.scrollHeight); return 1;", vec![]).await.unwrap();
+    wait_until(
+        &alice,
+        &format!(
+            "const later = [...document.querySelectorAll('.post')].slice({before}); \
+             return later.length > 0 && later.filter(p => p.querySelector('[data-purse-tip]')) \
+             .every(p => p.querySelector('[data-purse-tip]').shadowRoot?.querySelector('.tip-button'));"
+        ),
+        "Tip buttons on posts loaded after scrolling",
+    )
+    .await;
+
+    // What the page downloaded from Purse to show its Tip buttons is exactly what `make bench`
+    // weighs (besides API calls).
+    let loaded = alice
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)\
+             .filter(p => !p.startsWith('/api/') && !p.startsWith('/demo/')).map(p => p.slice(1)).sort();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut expected: Vec<&str> = EMBED_FILES.to_vec();
+    expected.sort_unstable();
+    assert_eq!(loaded, serde_json::json!(expected));
+
+    // The host asks Purse to open the wallet (`purse:open`): the drawer, with her balance.
+    alice.find(Locator::Css("#open-wallet")).await.unwrap().click().await.unwrap();
+    purse_shows(&alice, "dialog.drawer[open] #drawer-title", "Your wallet").await;
+    purse_shows(&alice, "dialog.drawer .balance-amount .money", "$495.00").await;
+    press(&alice, &char::from(Key::Escape).to_string()).await;
+    purse_until(&alice, "!purse('dialog.drawer[open]')", "Escape to close the drawer").await;
+
+    let lina_row = state.db.user_by_handle("lina").await.unwrap().unwrap();
+    let account = state.ledger.lookup_account(codes::wallet_of(lina_row.id)).await.unwrap().unwrap();
+    assert_eq!(account.balances.credits_posted, 500);
+    assert!(state.ledger.audit().await.unwrap().is_clean());
+    alice.close().await.unwrap();
+    lina.close().await.unwrap();
     state.ledger.shutdown().await;
 }

@@ -1,0 +1,98 @@
+//! The sign-in form, on its own so the `/signin` page, the tip sheet and the wallet drawer on a
+//! host page all use the same one. It checks the handle before sending and shows the server's
+//! answer on the field it names; on success it sets the session and says so.
+
+use leptos::prelude::*;
+use purse_api::{Handle, LoginRequest, User};
+
+use crate::api_client::{self, ApiError};
+use crate::components::fields::TextField;
+use crate::session::use_session;
+use crate::text::{Text, t};
+
+/// Errors per field, plus one for the form as a whole.
+#[derive(Clone, Copy, Debug)]
+pub struct FormErrors {
+    pub handle: RwSignal<Option<String>>,
+    pub display_name: RwSignal<Option<String>>,
+    pub password: RwSignal<Option<String>>,
+    pub form: RwSignal<Option<String>>,
+}
+
+impl FormErrors {
+    pub fn new() -> FormErrors {
+        FormErrors {
+            handle: RwSignal::new(None),
+            display_name: RwSignal::new(None),
+            password: RwSignal::new(None),
+            form: RwSignal::new(None),
+        }
+    }
+
+    pub fn clear(&self) {
+        for signal in [self.handle, self.display_name, self.password, self.form] {
+            signal.set(None);
+        }
+    }
+
+    /// Puts the server's message where it belongs.
+    pub fn show(&self, error: ApiError) {
+        let target = match error.field.as_deref() {
+            Some("handle") => self.handle,
+            Some("display_name") => self.display_name,
+            Some("password") => self.password,
+            _ => self.form,
+        };
+        target.set(Some(error.message));
+    }
+}
+
+impl Default for FormErrors {
+    fn default() -> FormErrors {
+        FormErrors::new()
+    }
+}
+
+#[component]
+pub fn SignInForm(on_signed_in: Callback<User>) -> impl IntoView {
+    let session = use_session();
+    let handle = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let errors = FormErrors::new();
+    let busy = RwSignal::new(false);
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        errors.clear();
+        let parsed = match Handle::parse(&handle.get_untracked()) {
+            Ok(parsed) => parsed,
+            Err(reason) => {
+                errors.handle.set(Some(format!("{}: {reason}.", t(Text::Handle))));
+                return;
+            }
+        };
+        let request = LoginRequest { handle: parsed, password: password.get_untracked() };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api_client::sign_in(&request).await {
+                Ok(user) => {
+                    session.set_user(Some(user.clone()));
+                    on_signed_in.run(user);
+                }
+                Err(error) => errors.show(error),
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <form class="sign-in-form" on:submit=submit novalidate=true>
+            <TextField id="handle" label=t(Text::Handle) value=handle error=errors.handle autocomplete="username" />
+            <TextField id="password" label=t(Text::Password) value=password error=errors.password kind="password" autocomplete="current-password" />
+            <p class="form-error" role="alert">{move || errors.form.get()}</p>
+            <button type="submit" class="button button-block" disabled=move || busy.get()>
+                {move || if busy.get() { t(Text::SigningIn) } else { t(Text::SignIn) }}
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,333 @@
+//! The tip sheet: tip a creator for a post. Sign in inline when needed; the creator's name,
+//! avatar and goal; their preset amounts or one typed; a message; an anonymous switch; the PIN
+//! above the step-up threshold; a confirmation that says what will happen; and, when the wallet
+//! is short, amounts that fit. Its decisions are [`crate::tip::TipFlow`]; this file draws them.
+
+use leptos::prelude::*;
+use purse_api::{AmountText, Creator, Currency, ErrorCode, Handle, NewTip, Tip};
+use wasm_bindgen::JsCast;
+
+use crate::api_client::{self, ApiError};
+use crate::components::fields::TextField;
+use crate::components::money::MoneyDisplay;
+use crate::components::sign_in::SignInForm;
+use crate::components::states::{ErrorState, SkeletonList};
+use crate::format;
+use crate::session::{SessionState, use_session};
+use crate::text::{Text, t};
+use crate::tip::{Choice, Step, TipFlow};
+
+/// The id of the sheet's title, for the dialog's `aria-labelledby`.
+pub const TITLE_ID: &str = "tip-title";
+
+/// The whole sheet for `creator`'s post: signs the person in if needed, loads the creator,
+/// then runs the flow. `on_sent` hears about each tip the server accepted.
+#[component]
+pub fn TipSheet(
+    creator: Handle,
+    post_id: Option<String>,
+    on_sent: Callback<Tip>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let session = use_session();
+    let signed_in = Memo::new(move |_| match session.state.get() {
+        SessionState::SignedIn(user) => Some(Some(user.handle)),
+        SessionState::Checking => None,
+        _ => Some(None),
+    });
+    move || {
+        let creator = creator.clone();
+        let post_id = post_id.clone();
+        match signed_in.get() {
+            None => view! { <SheetTitle text=format!("{} @{creator}", t(Text::TipTitle)) /><SkeletonList rows=2 /> }
+                .into_any(),
+            Some(None) => view! {
+                <SheetTitle text=format!("{} @{creator}", t(Text::TipSignIn)) />
+                <SignInForm on_signed_in=Callback::new(|_| ()) />
+                <p class="muted form-switch">{t(Text::NoAccount)}" "<a href="/signup">{t(Text::CreateAccount)}</a></p>
+            }
+            .into_any(),
+            Some(Some(me)) if me == creator => view! {
+                <SheetTitle text=format!("{} @{creator}", t(Text::TipTitle)) />
+                <p>{t(Text::TipYourself)}</p>
+                <button type="button" class="button button-block" on:click=move |_| on_close.run(())>{t(Text::Close)}</button>
+            }
+            .into_any(),
+            Some(Some(_)) => view! { <LoadedSheet creator post_id on_sent on_close /> }.into_any(),
+        }
+    }
+}
+
+#[component]
+fn SheetTitle(text: String) -> impl IntoView {
+    view! { <h2 id=TITLE_ID class="sheet-title">{text}</h2> }
+}
+
+/// Loads the creator's page, then shows the form.
+#[component]
+fn LoadedSheet(
+    creator: Handle,
+    post_id: Option<String>,
+    on_sent: Callback<Tip>,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let loaded = RwSignal::new(None::<Result<RwSignal<TipFlow>, ApiError>>);
+    let load = {
+        let creator = creator.clone();
+        move || {
+            let (creator, post_id) = (creator.clone(), post_id.clone());
+            loaded.set(None);
+            leptos::task::spawn_local(async move {
+                let answer = api_client::creator(&creator).await;
+                loaded.set(Some(answer.map(|page| RwSignal::new(TipFlow::new(page, post_id)))));
+            });
+        }
+    };
+    load();
+    move || match loaded.get() {
+        None => {
+            view! { <SheetTitle text=format!("{} @{creator}", t(Text::TipTitle)) /><SkeletonList rows=3 /> }
+                .into_any()
+        }
+        Some(Ok(flow)) => view! { <TipForm flow on_sent on_close /> }.into_any(),
+        Some(Err(error)) => {
+            // Not a creator (or gone): nothing to retry. Anything else may pass.
+            let message = match error.code {
+                Some(ErrorCode::NotFound) => format!("@{creator} {}", t(Text::TipNotTaken)),
+                _ => error.message,
+            };
+            let load = load.clone();
+            view! {
+                <SheetTitle text=format!("{} @{creator}", t(Text::TipTitle)) />
+                <ErrorState message=message on_retry=move |()| load() no_money_moved=true />
+            }
+            .into_any()
+        }
+    }
+}
+
+/// The form, the confirmation and the result for a loaded creator: everything it shows comes
+/// from `flow`, so a test can put the sheet in any state.
+#[component]
+pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callback<()>) -> impl IntoView {
+    let session = use_session();
+    let start = flow.get_untracked();
+    let custom = RwSignal::new(start.custom.clone());
+    let message = RwSignal::new(start.message.clone());
+    let pin = RwSignal::new(start.pin.clone());
+    let copy_fields = move |flow: &mut TipFlow| {
+        flow.custom = custom.get_untracked();
+        flow.message = message.get_untracked();
+        flow.pin = pin.get_untracked();
+    };
+    let problem = move |pick: fn(&TipFlow) -> Option<String>| Signal::derive(move || flow.with(pick));
+    let amount_error = problem(|f| f.problems.amount.clone());
+    let message_error = problem(|f| f.problems.message.clone());
+    let pin_error = problem(|f| f.problems.pin.clone());
+    let sheet = NodeRef::<leptos::html::Div>::new();
+
+    // Each step puts focus where the person continues: the first control that asks for it.
+    Effect::new(move |previous: Option<std::mem::Discriminant<Step>>| {
+        let step = flow.with(|f| std::mem::discriminant(&f.step));
+        if previous.is_some_and(|p| p != step) {
+            focus_marked(sheet);
+        }
+        step
+    });
+
+    let review = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        flow.update(|f| {
+            copy_fields(f);
+            f.review(api_client::new_idempotency_key);
+        });
+        pin.set(String::new());
+    };
+
+    let send = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        flow.update(|f| {
+            copy_fields(f);
+            f.step = Step::Sending;
+        });
+        let current = flow.get_untracked();
+        let Ok(amount) = current.amount() else { return };
+        let request = NewTip {
+            creator: current.creator.handle.clone(),
+            amount: AmountText::Text(amount.money().amount_string()),
+            currency: "USD".into(),
+            post_id: current.post_id.clone(),
+            message: current.cleaned_message().ok().flatten(),
+            anonymous: current.anonymous.then_some(true),
+            pin: current.needs_pin().then(|| current.pin.clone()),
+        };
+        leptos::task::spawn_local(async move {
+            let answer = api_client::tip(&request, &current.key).await;
+            let available = match &answer {
+                Err(error) if error.code == Some(ErrorCode::InsufficientFunds) => api_client::wallet()
+                    .await
+                    .ok()
+                    .and_then(|wallet| wallet.balances.into_iter().next())
+                    .map(|balance| balance.available),
+                _ => None,
+            };
+            match &answer {
+                Ok(tip) => on_sent.run(tip.clone()),
+                Err(error) if error.is_unauthenticated() => session.set_user(None),
+                Err(_) => {}
+            }
+            pin.set(String::new());
+            flow.update(|f| f.answer(answer, available));
+        });
+    };
+
+    let creator = start.creator.clone();
+    view! {
+        <div class="tip-sheet" node_ref=sheet>
+            <CreatorHeader creator=creator />
+            {move || match flow.with(|f| f.step.clone()) {
+                Step::Choose => view! {
+                    <form class="tip-form" on:submit=review novalidate=true>
+                        <Presets flow />
+                        {move || flow.with(|f| f.choice == Some(Choice::Custom)).then(|| view! {
+                            <TextField id="tip-custom" label=t(Text::TipOtherAmount) value=custom error=amount_error hint=t(Text::AmountHint) inputmode="decimal" maxlength=12 />
+                        })}
+                        {move || flow.with(|f| f.choice != Some(Choice::Custom)).then(|| view! {
+                            <p class="field-error" id="tip-amount-error" role="alert">{move || amount_error.get()}</p>
+                        })}
+                        {move || flow.with(|f| f.short_of_funds.is_some()).then(|| view! {
+                            <p class="muted"><a href="/wallet" target="_top">{t(Text::AddMoney)}</a></p>
+                        })}
+                        <TextField id="tip-message" label=t(Text::TipMessage) value=message error=message_error hint=t(Text::TipMessageHint) maxlength=400 />
+                        <label class="switch">
+                            <input type="checkbox" role="switch" id="tip-anonymous"
+                                prop:checked=move || flow.with(|f| f.anonymous)
+                                on:change=move |event| flow.update(|f| f.anonymous = event_target_checked(&event))
+                                aria-describedby="tip-anonymous-hint" />
+                            <span class="switch-track" aria-hidden="true"></span>
+                            <span>{t(Text::TipAnonymous)}</span>
+                        </label>
+                        <p class="field-hint" id="tip-anonymous-hint">{t(Text::TipAnonymousHint)}</p>
+                        <button type="submit" class="button button-block">{t(Text::TipContinue)}</button>
+                    </form>
+                }.into_any(),
+                Step::Review | Step::Sending => {
+                    let current = flow.get_untracked();
+                    let note = current.cleaned_message().ok().flatten();
+                    view! {
+                        <form class="tip-form" on:submit=send novalidate=true>
+                            <p class="review" id="tip-confirmation" tabindex="-1" data-autofocus=(!current.needs_pin()).then_some("")>
+                                {current.confirmation()}
+                            </p>
+                            {note.map(|note| view! { <p class="muted tip-quote">"“"{note}"”"</p> })}
+                            {current.needs_pin().then(|| view! {
+                                <p class="muted">{t(Text::PinNeeded)}</p>
+                                <div data-autofocus="">
+                                    <TextField id="tip-pin" label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
+                                </div>
+                            })}
+                            <p class="form-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
+                            <div class="button-row">
+                                <button type="button" class="button button-secondary" on:click=move |_| flow.update(TipFlow::edit)>{t(Text::Edit)}</button>
+                                <button type="submit" class="button" disabled=move || flow.with(|f| f.step == Step::Sending)>
+                                    {move || if flow.with(|f| f.step == Step::Sending) { t(Text::TipSending) } else { t(Text::TipSend) }}
+                                </button>
+                            </div>
+                        </form>
+                    }.into_any()
+                }
+                Step::Sent(tip) => {
+                    let name = flow.with_untracked(|f| f.creator.display_name.clone());
+                    view! {
+                        <div class="done" role="status">
+                            <p class="done-title">{t(Text::TipSentTitle)}</p>
+                            <p class="balance-amount"><MoneyDisplay amount=tip.amount.clone() currency=tip.currency /></p>
+                            <p>{format!("{} {name} {}.", t(Text::TipSentTo), format::money(&tip.amount, tip.currency))}</p>
+                            <button type="button" class="button button-block" data-autofocus="" on:click=move |_| on_close.run(())>{t(Text::TipDone)}</button>
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// Moves focus to the first element marked `data-autofocus` in `sheet` (or the first input
+/// inside it), once the new step is drawn.
+fn focus_marked(sheet: NodeRef<leptos::html::Div>) {
+    request_animation_frame(move || {
+        let Some(root) = sheet.get_untracked() else { return };
+        let marked = root.query_selector("[data-autofocus] input, [data-autofocus]").ok().flatten();
+        if let Some(element) = marked.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = element.focus();
+        }
+    });
+}
+
+/// The creator: avatar, name, handle, and their goal's progress when they have one.
+#[component]
+fn CreatorHeader(creator: Creator) -> impl IntoView {
+    let initial = creator.display_name.chars().next().unwrap_or('?').to_uppercase().to_string();
+    let goal = creator.goal.clone();
+    view! {
+        <div class="person sheet-person">
+            <span class="avatar avatar-large" aria-hidden="true">{initial}</span>
+            <span class="person-names">
+                <h2 id=TITLE_ID class="sheet-title">{format!("{} {}", t(Text::TipTitle), creator.display_name)}</h2>
+                <span class="muted">"@"{creator.handle.to_string()}</span>
+            </span>
+        </div>
+        {goal.map(|goal| view! { <GoalProgress title=goal.title raised=goal.raised target=goal.target /> })}
+    }
+}
+
+/// A goal as a bar and words: "$120.00 raised of $500.00".
+#[component]
+pub fn GoalProgress(title: String, raised: String, target: String) -> impl IntoView {
+    let minor =
+        |amount: &str| purse_api::Money::parse_written(amount, Currency::Usd).map_or(0, |m| m.to_minor());
+    let (raised_minor, target_minor) = (minor(&raised), minor(&target).max(1));
+    let words = format!(
+        "{} {} {}",
+        format::money(&raised, Currency::Usd),
+        t(Text::GoalRaised),
+        format::money(&target, Currency::Usd)
+    );
+    view! {
+        <div class="goal">
+            <p class="goal-title"><span class="muted">{t(Text::GoalLabel)}": "</span>{title}</p>
+            <progress class="goal-bar" max=target_minor.to_string() value=raised_minor.min(target_minor).to_string() aria-label=words.clone()></progress>
+            <p class="muted goal-words">{words}</p>
+        </div>
+    }
+}
+
+/// The preset amounts and "Other", as one group of radio buttons drawn as pills.
+#[component]
+fn Presets(flow: RwSignal<TipFlow>) -> impl IntoView {
+    let presets = flow.with_untracked(TipFlow::presets);
+    view! {
+        <fieldset class="presets" aria-describedby="tip-amount-error">
+            <legend>{t(Text::TipAmount)}</legend>
+            {presets.into_iter().enumerate().map(|(index, amount)| {
+                let written = amount.money().amount_string();
+                let fits = move || flow.with(|f| f.affordable(amount));
+                view! {
+                    <label class="preset" class:unavailable=move || !fits()>
+                        <input type="radio" name="tip-amount" value=written.clone()
+                            prop:checked=move || flow.with(|f| f.choice == Some(Choice::Preset(index)))
+                            disabled=move || !fits()
+                            on:change=move |_| flow.update(|f| f.choice = Some(Choice::Preset(index))) />
+                        <span>{format::money(&written, Currency::Usd)}</span>
+                    </label>
+                }
+            }).collect_view()}
+            <label class="preset">
+                <input type="radio" name="tip-amount" value="other"
+                    prop:checked=move || flow.with(|f| f.choice == Some(Choice::Custom))
+                    on:change=move |_| flow.update(|f| f.choice = Some(Choice::Custom)) />
+                <span>{t(Text::TipOther)}</span>
+            </label>
+        </fieldset>
+    }
+}

@@ -1,0 +1,350 @@
+//! Purse inside someone else's page: the social app's timeline.
+//!
+//! A host page includes the loader (`/embed.js`, a stable URL) and marks mount points:
+//! `<div data-purse-tip data-creator="lina" data-post="42">` becomes a Tip button for that post,
+//! `<div data-purse-wallet>` the wallet launcher. [`start`] mounts Leptos into a shadow root
+//! inside each mount point, so the host's CSS and ours cannot reach each other; watches the page
+//! for mount points added later (a timeline loads more posts) and unmounts those removed; and
+//! keeps one overlay (its own shadow root at the end of `<body>`) for the tip sheet and the
+//! wallet drawer, modal dialogs in the browser's top layer above anything the host stacks.
+//!
+//! The host and Purse talk only through DOM events. In: `purse:open` (dispatched anywhere in
+//! the document) opens the wallet drawer. Out: `purse:tip-sent` on the Tip button's mount
+//! point, bubbling, with the tip as `detail`. The host never reaches into the wallet's state.
+//!
+//! Purse's API takes cookie-authenticated writes only from its own origin (API.md's CSRF rule),
+//! so a host serves Purse under its own origin (the demo timeline is served by Purse itself).
+
+use std::any::Any;
+use std::cell::RefCell;
+
+use leptos::prelude::*;
+use purse_api::tips::is_valid_post_id;
+use purse_api::{Handle, Role, Tip, User};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{Document, Element};
+
+use crate::components::dialog::Modal;
+use crate::components::sign_in::SignInForm;
+use crate::components::states::SkeletonList;
+use crate::components::tip_sheet::{self, TipSheet};
+use crate::pages::wallet::WalletHome;
+use crate::session::{SessionState, provide_session, use_session};
+use crate::text::{Text, t};
+
+/// Marks a mount point Purse has taken, so it is never mounted twice.
+const MOUNTED: &str = "data-purse-mounted";
+const MOUNT_POINTS: &str =
+    "[data-purse-tip]:not([data-purse-mounted]), [data-purse-wallet]:not([data-purse-mounted])";
+/// The stylesheets every shadow root loads, relative to where the loader lives.
+const STYLESHEETS: [&str; 3] = ["tokens.css", "main.css", "embed.css"];
+/// The drawer's title, for its dialog's `aria-labelledby`.
+const DRAWER_TITLE_ID: &str = "drawer-title";
+
+/// What every mounted piece shares: which dialog is open, and the tips sent from this page.
+#[derive(Clone, Copy, Debug)]
+pub struct EmbedState {
+    pub drawer_open: RwSignal<bool>,
+    /// The post being tipped: whose, which, and the mount point to tell when it is done.
+    pub tip: RwSignal<Option<TipTarget>, LocalStorage>,
+    /// `(creator, post)` of every tip sent from this page, so their buttons say so.
+    pub sent: RwSignal<Vec<(String, Option<String>)>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TipTarget {
+    pub creator: Handle,
+    pub post_id: Option<String>,
+    /// The Tip button's mount point: `purse:tip-sent` is dispatched on it.
+    pub source: Element,
+}
+
+impl EmbedState {
+    fn new() -> EmbedState {
+        EmbedState {
+            drawer_open: RwSignal::new(false),
+            tip: RwSignal::new_local(None),
+            sent: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn open_drawer(self) {
+        self.tip.set(None);
+        self.drawer_open.set(true);
+    }
+}
+
+/// The running embed: the reactive root every mount hangs from, and the mounts themselves.
+struct Running {
+    root: Owner,
+    base: String,
+    /// Each mount point with its view (dropping the handle unmounts it).
+    mounts: Vec<(Element, Box<dyn Any>)>,
+}
+
+thread_local! {
+    static RUNNING: RefCell<Option<Running>> = const { RefCell::new(None) };
+}
+
+/// Where the loader lives, so the shadow roots load our stylesheets from there: the loader sets
+/// `globalThis.__purseEmbed` before it starts the wasm (`/` if it did not).
+pub fn base_url() -> String {
+    js_sys::Reflect::get(&js_sys::global(), &"__purseEmbed".into())
+        .ok()
+        .and_then(|value| value.as_string())
+        .unwrap_or_else(|| "/".to_string())
+}
+
+/// Starts the embed: the shared state, the overlay, every mount point there is and every one
+/// the host adds later.
+pub fn start(base: String) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    // The session starts asking the server before anything is mounted (mounting would set this
+    // up otherwise); an error means it already was.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let root = Owner::new();
+    let embed = root.with(|| {
+        provide_session();
+        let embed = EmbedState::new();
+        provide_context(embed);
+        embed
+    });
+    RUNNING.with(|running| *running.borrow_mut() = Some(Running { root, base, mounts: Vec::new() }));
+    mount_overlay(&document, embed);
+    mount_all(&document);
+    watch(&document);
+    listen_for_open(&document, embed);
+}
+
+/// Mounts every mount point not mounted yet.
+fn mount_all(document: &Document) {
+    let Ok(found) = document.query_selector_all(MOUNT_POINTS) else { return };
+    for index in 0..found.length() {
+        if let Some(element) = found.item(index).and_then(|node| node.dyn_into::<Element>().ok()) {
+            mount_point(document, element);
+        }
+    }
+}
+
+/// A shadow root on `host` with Purse's stylesheets and one container to mount into.
+fn shadow_container(document: &Document, host: &Element) -> Option<web_sys::HtmlElement> {
+    let shadow = match host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) {
+        Ok(shadow) => shadow,
+        Err(_) => {
+            web_sys::console::warn_1(&"Purse: this mount point already has a shadow root; skipped.".into());
+            return None;
+        }
+    };
+    let base = RUNNING.with(|r| r.borrow().as_ref().map(|r| r.base.clone())).unwrap_or_default();
+    for sheet in STYLESHEETS {
+        let link = document.create_element("link").ok()?;
+        link.set_attribute("rel", "stylesheet").ok()?;
+        link.set_attribute("href", &format!("{base}{sheet}")).ok()?;
+        shadow.append_child(&link).ok()?;
+    }
+    let container = document.create_element("div").ok()?;
+    container.set_class_name("purse-root");
+    shadow.append_child(&container).ok()?;
+    container.dyn_into().ok()
+}
+
+/// Mounts `view` into a shadow root on `host`, as a child of the embed's reactive root (so it
+/// sees the session and the shared state), and keeps it until `host` leaves the page.
+fn mount_into<V: IntoView + 'static>(document: &Document, host: Element, view: impl FnOnce() -> V + 'static) {
+    let _ = host.set_attribute(MOUNTED, "");
+    let Some(container) = shadow_container(document, &host) else { return };
+    let Some(root) = RUNNING.with(|r| r.borrow().as_ref().map(|r| r.root.clone())) else { return };
+    let handle = root.with(|| leptos::mount::mount_to(container, view));
+    RUNNING.with(|r| {
+        if let Some(running) = r.borrow_mut().as_mut() {
+            running.mounts.push((host, Box::new(handle)));
+        }
+    });
+}
+
+fn mount_point(document: &Document, element: Element) {
+    if element.has_attribute("data-purse-wallet") {
+        mount_into(document, element, || view! { <WalletLauncher /> });
+        return;
+    }
+    let creator = element.get_attribute("data-creator").unwrap_or_default();
+    let Ok(creator) = Handle::parse(&creator) else {
+        let _ = element.set_attribute(MOUNTED, "");
+        let message = format!("Purse: data-creator=\"{creator}\" is not a handle; no Tip button here.");
+        web_sys::console::warn_1(&message.into());
+        return;
+    };
+    let post_id = element.get_attribute("data-post").filter(|post| {
+        let valid = is_valid_post_id(post);
+        if !valid {
+            let message = format!("Purse: data-post=\"{post}\" is not a post id (1–64 printable characters); tipping the creator without it.");
+            web_sys::console::warn_1(&message.into());
+        }
+        valid
+    });
+    let source = element.clone();
+    mount_into(document, element, move || view! { <TipButton creator post_id source /> });
+}
+
+/// Mounts mount points as the host adds them; unmounts views whose mount point left the page.
+fn watch(document: &Document) {
+    let observed = document.clone();
+    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| {
+        let mut removed = false;
+        for record in records.iter() {
+            if let Ok(record) = record.dyn_into::<web_sys::MutationRecord>() {
+                removed |= record.removed_nodes().length() > 0;
+            }
+        }
+        mount_all(&observed);
+        if removed {
+            // Dropped outside the borrow: unmounting runs cleanups that may look at RUNNING.
+            let gone: Vec<Box<dyn Any>> = RUNNING.with(|r| {
+                let mut running = r.borrow_mut();
+                let Some(running) = running.as_mut() else { return Vec::new() };
+                let (kept, gone): (Vec<_>, Vec<_>) =
+                    running.mounts.drain(..).partition(|(host, _)| host.is_connected());
+                running.mounts = kept;
+                gone.into_iter().map(|(_, handle)| handle).collect()
+            });
+            drop(gone);
+        }
+    });
+    let Ok(observer) = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()) else { return };
+    let options = web_sys::MutationObserverInit::new();
+    options.set_child_list(true);
+    options.set_subtree(true);
+    if let Some(target) = document.document_element() {
+        let _ = observer.observe_with_options(&target, &options);
+    }
+    // The page keeps watching for as long as it lives.
+    callback.forget();
+    std::mem::forget(observer);
+}
+
+/// `purse:open`, dispatched by the host anywhere in the document, opens the wallet drawer.
+fn listen_for_open(document: &Document, embed: EmbedState) {
+    let open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| embed.open_drawer());
+    let _ = document.add_event_listener_with_callback("purse:open", open.as_ref().unchecked_ref());
+    open.forget();
+}
+
+/// Tells the host page a tip was sent: `purse:tip-sent` on the Tip button's mount point,
+/// bubbling (and out of any shadow root), with the tip as `detail`.
+pub fn announce_tip(source: &Element, tip: &Tip) {
+    let detail = serde_json::to_string(tip).ok().and_then(|json| js_sys::JSON::parse(&json).ok());
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(&detail.unwrap_or(wasm_bindgen::JsValue::NULL));
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("purse:tip-sent", &init) {
+        let _ = source.dispatch_event(&event);
+    }
+}
+
+/// The overlay: its own shadow root at the end of `<body>`, holding the two dialogs.
+fn mount_overlay(document: &Document, embed: EmbedState) {
+    let Some(body) = document.body() else { return };
+    let Ok(host) = document.create_element("div") else { return };
+    let _ = host.set_attribute("data-purse-overlay", "");
+    let _ = body.append_child(&host);
+    mount_into(document, host, move || view! { <Overlay embed /> });
+}
+
+#[component]
+fn Overlay(embed: EmbedState) -> impl IntoView {
+    let tip_open = Signal::derive(move || embed.tip.with(Option::is_some));
+    let close_tip = Callback::new(move |()| embed.tip.set(None));
+    let sent = Callback::new(move |tip: Tip| {
+        if let Some(target) = embed.tip.get_untracked() {
+            embed.sent.update(|sent| sent.push((target.creator.to_string(), target.post_id.clone())));
+            announce_tip(&target.source, &tip);
+        }
+    });
+    let close_drawer = Callback::new(move |()| embed.drawer_open.set(false));
+    view! {
+        <Modal open=tip_open on_close=close_tip labelledby=tip_sheet::TITLE_ID class="sheet">
+            {move || embed.tip.get().map(|target| view! {
+                <TipSheet creator=target.creator post_id=target.post_id on_sent=sent on_close=close_tip />
+            })}
+        </Modal>
+        <Modal open=embed.drawer_open on_close=close_drawer labelledby=DRAWER_TITLE_ID class="drawer">
+            <Drawer />
+        </Modal>
+    }
+}
+
+/// The Tip button for one post.
+#[component]
+fn TipButton(creator: Handle, post_id: Option<String>, source: Element) -> impl IntoView {
+    let embed = expect_context::<EmbedState>();
+    let key = (creator.to_string(), post_id.clone());
+    let tipped = Memo::new(move |_| embed.sent.with(|sent| sent.contains(&key)));
+    let label = format!("@{creator} {}", t(Text::TipForPost));
+    let open = move |_| {
+        embed.drawer_open.set(false);
+        embed.tip.set(Some(TipTarget {
+            creator: creator.clone(),
+            post_id: post_id.clone(),
+            source: source.clone(),
+        }));
+    };
+    view! {
+        <button type="button" class="tip-button" class:tipped=tipped aria-haspopup="dialog" on:click=open>
+            <span class="tip-icon" aria-hidden="true">"$"</span>
+            <span>{move || if tipped.get() { t(Text::TipTipped) } else { t(Text::TipButton) }}</span>
+            <span class="visually-hidden">" "{label}</span>
+        </button>
+    }
+}
+
+/// The wallet launcher: opens the drawer.
+#[component]
+fn WalletLauncher() -> impl IntoView {
+    let embed = expect_context::<EmbedState>();
+    view! {
+        <button type="button" class="button wallet-launcher" aria-haspopup="dialog" on:click=move |_| embed.open_drawer()>
+            <span class="brand-mark" aria-hidden="true">"◆"</span>
+            <span>{t(Text::WalletButton)}</span>
+        </button>
+    }
+}
+
+/// The wallet in the drawer: the wallet home for a signed-in person (live while open), the
+/// sign-in form otherwise.
+#[component]
+fn Drawer() -> impl IntoView {
+    let session = use_session();
+    let person = Memo::new(move |_| match session.state.get() {
+        SessionState::SignedIn(user) => Some(Some(user)),
+        SessionState::Checking => None,
+        _ => Some(None),
+    });
+    view! {
+        <h2 id=DRAWER_TITLE_ID class="drawer-title">{t(Text::WalletDrawerTitle)}</h2>
+        {move || match person.get() {
+            None => view! { <SkeletonList rows=3 /> }.into_any(),
+            Some(None) => view! {
+                <section class="card">
+                    <p>{t(Text::SignInTitle)}</p>
+                    <SignInForm on_signed_in=Callback::new(|_| ()) />
+                    <p class="muted form-switch">{t(Text::NoAccount)}" "<a href="/signup" target="_top">{t(Text::CreateAccount)}</a></p>
+                </section>
+            }.into_any(),
+            Some(Some(user)) => view! { <SignedInDrawer user /> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn SignedInDrawer(user: User) -> impl IntoView {
+    let creator = user.roles.contains(&Role::Creator);
+    view! {
+        <WalletHome user=user />
+        <p class="drawer-links">
+            <a href="/wallet" target="_top">{t(Text::OpenFullWallet)}</a>
+            {creator.then(|| view! { " · "<a href="/creator" target="_top">{t(Text::CreatorTitle)}</a> })}
+        </p>
+    }
+}

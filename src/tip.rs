@@ -1,0 +1,351 @@
+//! The tip sheet's decisions, as plain state tested natively: which amount is chosen (a preset
+//! or one typed), whether it can be sent as it is, what the confirmation says, and what an
+//! answer from `POST /tips` turns the sheet into. The view (`components::tip_sheet`) only
+//! draws a [`TipFlow`] and feeds it what the person does.
+
+use purse_api::payments::{clean_note, needs_pin};
+use purse_api::{Amount, Creator, Currency, ErrorCode, Money, Tip};
+
+use crate::api_client::ApiError;
+use crate::format;
+use crate::text::{Text, t};
+
+/// Which amount the person picked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// One of the creator's presets, by position.
+    Preset(usize),
+    /// The amount typed in [`TipFlow::custom`].
+    Custom,
+}
+
+/// Where the sheet is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Choosing the amount, the message and whether to be anonymous.
+    Choose,
+    /// The confirmation: what will happen, and the PIN when the amount needs it.
+    Review,
+    /// `POST /tips` is on its way.
+    Sending,
+    /// Done: the server's tip.
+    Sent(Tip),
+}
+
+/// Problems with what was typed, on the field they belong to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problems {
+    pub amount: Option<String>,
+    pub message: Option<String>,
+    pub pin: Option<String>,
+    /// Not about one field: shown above the buttons.
+    pub form: Option<String>,
+}
+
+/// Everything the tip sheet shows, for one creator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TipFlow {
+    pub creator: Creator,
+    pub post_id: Option<String>,
+    pub choice: Option<Choice>,
+    pub custom: String,
+    pub message: String,
+    pub anonymous: bool,
+    pub pin: String,
+    pub step: Step,
+    pub problems: Problems,
+    /// What the wallet could spend when a tip was refused for lack of money: amounts above it
+    /// are offered no more, and the sheet says how much there is.
+    pub short_of_funds: Option<String>,
+    /// The idempotency key of the attempt being confirmed: kept across retries of that attempt,
+    /// so a retry after a lost answer cannot tip twice.
+    pub key: String,
+}
+
+impl TipFlow {
+    pub fn new(creator: Creator, post_id: Option<String>) -> TipFlow {
+        TipFlow {
+            creator,
+            post_id,
+            choice: None,
+            custom: String::new(),
+            message: String::new(),
+            anonymous: false,
+            pin: String::new(),
+            step: Step::Choose,
+            problems: Problems::default(),
+            short_of_funds: None,
+            key: String::new(),
+        }
+    }
+
+    /// The creator's presets, as amounts (any the server wrote badly are left out).
+    pub fn presets(&self) -> Vec<Amount> {
+        self.creator.tip_presets.iter().filter_map(|p| Amount::parse(p, "USD").ok()).collect()
+    }
+
+    /// Whether a preset may be offered: not when the wallet was found too short for it.
+    pub fn affordable(&self, amount: Amount) -> bool {
+        let available =
+            self.short_of_funds.as_deref().and_then(|a| Money::parse_written(a, Currency::Usd).ok());
+        available.is_none_or(|available| amount.to_minor() <= available.to_minor())
+    }
+
+    /// The chosen amount, by API.md's rule.
+    pub fn amount(&self) -> Result<Amount, String> {
+        match self.choice {
+            None => Err(t(Text::TipChooseAmount).to_string()),
+            Some(Choice::Preset(index)) => {
+                self.presets().get(index).copied().ok_or_else(|| t(Text::TipChooseAmount).to_string())
+            }
+            Some(Choice::Custom) => {
+                Amount::parse(self.custom.trim(), "USD").map_err(|_| t(Text::AmountFormat).to_string())
+            }
+        }
+    }
+
+    /// The message as it will be sent: cleaned as notes are, `None` when empty.
+    pub fn cleaned_message(&self) -> Result<Option<String>, String> {
+        clean_note(Some(&self.message)).map_err(|_| t(Text::TipMessageTooLong).to_string())
+    }
+
+    /// Whether the chosen amount needs the payment PIN.
+    pub fn needs_pin(&self) -> bool {
+        self.amount().is_ok_and(needs_pin)
+    }
+
+    /// "Continue": to the confirmation when the form holds, with a fresh key for this attempt;
+    /// otherwise the problems, on their fields.
+    pub fn review(&mut self, new_key: impl FnOnce() -> String) {
+        self.problems = Problems::default();
+        let amount = self.amount();
+        let message = self.cleaned_message();
+        if let Err(problem) = &amount {
+            self.problems.amount = Some(problem.clone());
+        } else if let Ok(amount) = amount
+            && !self.affordable(amount)
+        {
+            self.problems.amount = Some(t(Text::TipTooMuch).to_string());
+        }
+        if let Err(problem) = message {
+            self.problems.message = Some(problem);
+        }
+        if self.problems == Problems::default() {
+            self.pin.clear();
+            self.key = new_key();
+            self.step = Step::Review;
+        }
+    }
+
+    /// "Edit": back to the form, nothing lost.
+    pub fn edit(&mut self) {
+        self.problems = Problems::default();
+        self.step = Step::Choose;
+    }
+
+    /// What the confirmation says will happen.
+    pub fn confirmation(&self) -> String {
+        let amount = self.amount().map(|a| format::money(&a.money().amount_string(), Currency::Usd));
+        let amount = amount.unwrap_or_default();
+        let name = &self.creator.display_name;
+        let who = if self.anonymous { t(Text::TipConfirmAnonymous) } else { t(Text::TipConfirmNamed) };
+        format!("{name} {} {amount}. {who} {}", t(Text::Receives), t(Text::TipFinal))
+    }
+
+    /// Adds a sent tip to what the sheet shows as raised towards the creator's goal.
+    fn count_towards_goal(&mut self, tip: &Tip) {
+        let Some(goal) = self.creator.goal.as_mut() else { return };
+        let raised = Money::parse_written(&goal.raised, tip.currency);
+        let amount = Money::parse_written(&tip.amount, tip.currency);
+        if let (Ok(raised), Ok(amount)) = (raised, amount)
+            && let Ok(total) = raised.checked_add(amount)
+        {
+            goal.raised = total.amount_string();
+        }
+    }
+
+    /// Turns the server's answer into the next step. A refusal for lack of money goes back to
+    /// the form with what the wallet holds (`available`, read after the refusal), so the person
+    /// can pick an amount that fits.
+    pub fn answer(&mut self, answer: Result<Tip, ApiError>, available: Option<String>) {
+        self.problems = Problems::default();
+        let error = match answer {
+            Ok(tip) => {
+                self.count_towards_goal(&tip);
+                self.step = Step::Sent(tip);
+                return;
+            }
+            Err(error) => error,
+        };
+        match (error.code, error.field.as_deref()) {
+            (Some(ErrorCode::InsufficientFunds), _) => {
+                let money = available.as_deref().map(|a| format::money(a, Currency::Usd));
+                self.problems.amount = Some(match money {
+                    Some(money) => format!("{} {money}. {}", t(Text::TipShortHave), t(Text::TipShortNext)),
+                    None => t(Text::TipShort).to_string(),
+                });
+                self.short_of_funds = available.or_else(|| Some("0.00".to_string()));
+                self.step = Step::Choose;
+            }
+            (_, Some("pin")) => {
+                self.problems.pin = Some(error.message);
+                self.step = Step::Review;
+            }
+            (_, Some("amount")) => {
+                self.problems.amount = Some(error.message);
+                self.step = Step::Choose;
+            }
+            (_, Some("message")) => {
+                self.problems.message = Some(error.message);
+                self.step = Step::Choose;
+            }
+            // Nothing answered: the tip may or may not have gone. Retrying sends the same key,
+            // so it cannot go twice.
+            (None, _) if error.status.is_none() => {
+                self.problems.form = Some(format!("{} {}", error.message, t(Text::TipRetrySafe)));
+                self.step = Step::Review;
+            }
+            _ => {
+                self.problems.form = Some(error.message);
+                self.step = Step::Review;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use purse_api::Handle;
+
+    fn creator(presets: &[&str]) -> Creator {
+        Creator {
+            handle: Handle::parse("lina").unwrap(),
+            display_name: "Lina Haddad".into(),
+            enabled: true,
+            tip_presets: presets.iter().map(|p| p.to_string()).collect(),
+            goal: None,
+            supporters: 0,
+        }
+    }
+
+    fn flow() -> TipFlow {
+        TipFlow::new(creator(&["1.00", "5.00", "10.00"]), Some("42".into()))
+    }
+
+    fn tip(amount: &str) -> Tip {
+        Tip {
+            id: "tip_abc".into(),
+            creator: Handle::parse("lina").unwrap(),
+            amount: amount.into(),
+            currency: Currency::Usd,
+            post_id: Some("42".into()),
+            message: None,
+            anonymous: false,
+            fee: "0.00".into(),
+            created_at: "2026-11-23T10:00:00Z".into(),
+        }
+    }
+
+    fn refused(status: u16, code: ErrorCode, field: Option<&str>) -> ApiError {
+        ApiError {
+            status: Some(status),
+            code: Some(code),
+            message: "no".into(),
+            field: field.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_preset_or_a_typed_amount_is_checked_by_the_apis_rule() {
+        let mut flow = flow();
+        assert!(flow.amount().is_err(), "nothing chosen yet");
+        flow.choice = Some(Choice::Preset(1));
+        assert_eq!(flow.amount().map(Amount::to_minor), Ok(500));
+        flow.choice = Some(Choice::Custom);
+        for bad in ["", "0", "1.001", "-2", "10000.01", "five"] {
+            flow.custom = bad.into();
+            assert!(flow.amount().is_err(), "{bad:?}");
+        }
+        flow.custom = " 7.5 ".into();
+        assert_eq!(flow.amount().map(Amount::to_minor), Ok(750));
+        assert!(!flow.needs_pin());
+        flow.custom = "50.01".into();
+        assert!(flow.needs_pin(), "above the step-up threshold");
+    }
+
+    #[test]
+    fn review_refuses_what_the_server_would_and_keeps_what_was_typed() {
+        let mut flow = flow();
+        flow.message = "m".repeat(281);
+        flow.review(|| "k1".into());
+        assert_eq!(flow.step, Step::Choose);
+        assert!(flow.problems.amount.is_some() && flow.problems.message.is_some());
+        flow.choice = Some(Choice::Preset(0));
+        flow.message = "Thank you\u{200b}!".into();
+        flow.review(|| "k1".into());
+        assert_eq!((flow.step.clone(), flow.key.as_str()), (Step::Review, "k1"));
+        assert_eq!(flow.cleaned_message(), Ok(Some("Thank you!".into())), "cleaned as notes are");
+        flow.edit();
+        assert_eq!((flow.step.clone(), flow.message.as_str()), (Step::Choose, "Thank you\u{200b}!"));
+    }
+
+    #[test]
+    fn the_confirmation_names_the_creator_the_amount_and_who_they_will_see() {
+        let mut flow = flow();
+        flow.choice = Some(Choice::Preset(1));
+        assert_eq!(
+            flow.confirmation(),
+            "Lina Haddad receives $5.00. They'll see it's from you. Tips are sent right away and can't be undone."
+        );
+        flow.anonymous = true;
+        assert_eq!(
+            flow.confirmation(),
+            "Lina Haddad receives $5.00. They won't see who sent it. Tips are sent right away and can't be undone."
+        );
+    }
+
+    #[test]
+    fn short_of_funds_goes_back_to_amounts_that_fit() {
+        let mut flow = flow();
+        flow.choice = Some(Choice::Preset(2));
+        flow.review(|| "k1".into());
+        flow.answer(Err(refused(422, ErrorCode::InsufficientFunds, Some("amount"))), Some("6.20".into()));
+        assert_eq!(flow.step, Step::Choose);
+        assert_eq!(
+            flow.problems.amount.as_deref(),
+            Some("Your wallet has $6.20. Choose a smaller amount, or add money to your wallet.")
+        );
+        let offered: Vec<bool> = flow.presets().into_iter().map(|p| flow.affordable(p)).collect();
+        assert_eq!(offered, [true, true, false]);
+        // The too-big amount is refused before it is sent again.
+        flow.review(|| "k2".into());
+        assert_eq!((flow.step.clone(), flow.key.as_str()), (Step::Choose, "k1"));
+        flow.choice = Some(Choice::Preset(1));
+        flow.review(|| "k2".into());
+        assert_eq!((flow.step.clone(), flow.key.as_str()), (Step::Review, "k2"), "a new attempt, a new key");
+    }
+
+    #[test]
+    fn answers_land_where_they_belong() {
+        let mut flow = flow();
+        flow.choice = Some(Choice::Custom);
+        flow.custom = "60.00".into();
+        flow.review(|| "k1".into());
+        flow.answer(Err(refused(403, ErrorCode::PinIncorrect, Some("pin"))), None);
+        assert_eq!((flow.step.clone(), flow.problems.pin.as_deref()), (Step::Review, Some("no")));
+        flow.answer(Err(ApiError::network()), None);
+        assert_eq!(flow.step, Step::Review, "stays, to retry with the same key");
+        assert!(flow.problems.form.as_deref().is_some_and(|m| m.ends_with(t(Text::TipRetrySafe))));
+        assert_eq!(flow.key, "k1");
+        flow.answer(Err(refused(400, ErrorCode::InvalidRequest, Some("message"))), None);
+        assert_eq!((flow.step.clone(), flow.problems.message.as_deref()), (Step::Choose, Some("no")));
+        flow.answer(Err(refused(422, ErrorCode::NotACreator, Some("creator"))), None);
+        assert_eq!((flow.step.clone(), flow.problems.form.as_deref()), (Step::Review, Some("no")));
+        flow.creator.goal =
+            Some(purse_api::Goal { title: "Lens".into(), target: "500.00".into(), raised: "12.50".into() });
+        flow.answer(Ok(tip("60.00")), None);
+        assert_eq!(flow.step, Step::Sent(tip("60.00")));
+        assert_eq!(flow.creator.goal.map(|g| g.raised).as_deref(), Some("72.50"), "the goal moved");
+    }
+}
