@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::live::LiveStatus;
 use crate::text::{Text, t};
 
 /// Grey rows where a list will be, announced as busy.
@@ -56,5 +57,19 @@ pub fn ErrorState(
                 {t(Text::Retry)}
             </button>
         </div>
+    }
+}
+
+/// Whether the live stream is open: a dot and a word, for pages that update by themselves.
+#[component]
+pub fn LiveIndicator(status: RwSignal<LiveStatus>) -> impl IntoView {
+    view! {
+        <p class="live-status" data-status=move || format!("{:?}", status.get()).to_lowercase()>
+            <span class="live-dot" aria-hidden="true"></span>
+            {move || match status.get() {
+                LiveStatus::Open => t(Text::Live),
+                LiveStatus::Connecting | LiveStatus::Reconnecting => t(Text::Reconnecting),
+            }}
+        </p>
     }
 }

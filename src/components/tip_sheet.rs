@@ -146,12 +146,14 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
 
     let send = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        flow.update(|f| {
-            copy_fields(f);
-            f.step = Step::Sending;
-        });
+        flow.update(|f| copy_fields(f));
         let current = flow.get_untracked();
-        let Ok(amount) = current.amount() else { return };
+        let Ok(amount) = current.amount() else {
+            // Reviewed amounts parse; should one not, the form says why.
+            flow.update(TipFlow::edit);
+            return;
+        };
+        flow.update(|f| f.step = Step::Sending);
         let request = NewTip {
             creator: current.creator.handle.clone(),
             amount: AmountText::Text(amount.money().amount_string()),

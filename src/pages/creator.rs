@@ -15,7 +15,7 @@ use crate::api_client::{self, ApiError};
 use crate::components::fields::TextField;
 use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
-use crate::components::states::{EmptyState, ErrorState, SkeletonList};
+use crate::components::states::{EmptyState, ErrorState, LiveIndicator, SkeletonList};
 use crate::components::tip_sheet::GoalProgress;
 use crate::format;
 use crate::live::{Handlers, Live, LiveStatus};
@@ -128,13 +128,7 @@ fn Dashboard() -> impl IntoView {
             Some(Ok(data)) => view! {
                 <section class="card" aria-labelledby="creator-title">
                     <h1 id="creator-title">{t(Text::CreatorTitle)}</h1>
-                    <p class="live-status" data-status=move || format!("{:?}", live_status.get()).to_lowercase()>
-                        <span class="live-dot" aria-hidden="true"></span>
-                        {move || match live_status.get() {
-                            LiveStatus::Open => t(Text::Live),
-                            LiveStatus::Connecting | LiveStatus::Reconnecting => t(Text::Reconnecting),
-                        }}
-                    </p>
+                    <LiveIndicator status=live_status />
                     <Totals data=data.clone() />
                     {data.creator.goal.clone().map(|goal| view! { <GoalProgress title=goal.title raised=goal.raised target=goal.target /> })}
                 </section>

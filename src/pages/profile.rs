@@ -1,4 +1,5 @@
-//! `/u/{handle}`: a person's profile, with their pay link and its QR code.
+//! `/u/{handle}`: a person's profile, with their pay link and its QR code, and a Tip button when
+//! they are a creator (the same tip sheet a host page's Tip buttons open).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -6,13 +7,30 @@ use leptos_router::hooks::use_params_map;
 use purse_api::{ErrorCode, Handle, PublicProfile};
 
 use crate::api_client;
+use crate::components::dialog::Modal;
 use crate::components::states::{ErrorState, SkeletonList};
+use crate::components::tip_sheet::{self, TipSheet};
 use crate::qr;
 use crate::text::{Text, t};
 
 /// The absolute pay link for `handle` on this origin.
 pub fn pay_link(origin: &str, handle: &Handle) -> String {
     format!("{origin}/pay/{handle}")
+}
+
+/// A Tip button and its sheet, for a creator's profile.
+#[component]
+fn TipCreator(creator: Handle) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let close = Callback::new(move |()| open.set(false));
+    view! {
+        <button type="button" class="button button-secondary button-block tip-profile" aria-haspopup="dialog" on:click=move |_| open.set(true)>
+            {format!("{} @{creator}", t(Text::TipButton))}
+        </button>
+        <Modal open=open on_close=close labelledby=tip_sheet::TITLE_ID class="sheet">
+            <TipSheet creator=creator.clone() post_id=None on_sent=Callback::new(|_| ()) on_close=close />
+        </Modal>
+    }
 }
 
 #[component]
@@ -65,6 +83,7 @@ pub fn Profile() -> impl IntoView {
                         {person.paid_before.is_some().then(|| view! {
                             <A href=format!("/pay/{}", person.handle) attr:class="button button-block">{t(Text::SendTo)}</A>
                         })}
+                        {(person.is_creator && person.paid_before.is_some()).then(|| view! { <TipCreator creator=person.handle.clone() /> })}
                     }.into_any()
                 }
             }}

@@ -11,7 +11,7 @@ use wasm_bindgen::closure::Closure;
 use crate::api_client::{self, ApiError};
 use crate::components::activity_row::ActivityRow;
 use crate::components::money::MoneyDisplay;
-use crate::components::states::{EmptyState, ErrorState, SkeletonList};
+use crate::components::states::{EmptyState, ErrorState, LiveIndicator, SkeletonList};
 use crate::feed::{Feed, PageState};
 use crate::format;
 use crate::live::{Handlers, Live, LiveStatus};
@@ -89,13 +89,7 @@ pub fn WalletHome(
                 }.into_any(),
                 Some(Ok(wallet)) => balance_view(&wallet).into_any(),
             }}
-            <p class="live-status" data-status=move || format!("{:?}", live_status.get()).to_lowercase()>
-                <span class="live-dot" aria-hidden="true"></span>
-                {move || match live_status.get() {
-                    LiveStatus::Open => t(Text::Live),
-                    LiveStatus::Connecting | LiveStatus::Reconnecting => t(Text::Reconnecting),
-                }}
-            </p>
+            <LiveIndicator status=live_status />
         </section>
         <nav class="actions" aria-label=t(Text::MainNavigation)>
             <a href="/send" class="button">{t(Text::NavSend)}</a>

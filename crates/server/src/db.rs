@@ -229,6 +229,17 @@ impl Db {
         Ok(with_pool!(self, |pool| sqlx::query_as(&sql).bind(handle).fetch_optional(pool).await?))
     }
 
+    /// The people with these ids (repeats allowed), by id.
+    pub async fn people_by_id(
+        &self,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<std::collections::HashMap<i64, UserRow>, DbError> {
+        let mut ids: Vec<i64> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self.users_by_ids(&ids).await?.into_iter().map(|u| (u.id, u)).collect())
+    }
+
     pub async fn users_by_ids(&self, ids: &[i64]) -> Result<Vec<UserRow>, DbError> {
         if ids.is_empty() {
             return Ok(Vec::new());

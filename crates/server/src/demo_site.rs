@@ -5,8 +5,8 @@
 //! the binary, so `--demo` works from any directory.
 
 use axum::Router;
-use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -32,8 +32,13 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/", get(index)).route("/demo/timeline/{file}", get(file))
 }
 
-async fn index() -> Response {
-    answer("text/html; charset=utf-8", INDEX)
+/// The timeline, once the web app is built (without it the page could not embed Purse: it gets
+/// the same explanation as every page).
+async fn index(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+    match state.site.index {
+        Some(_) => answer("text/html; charset=utf-8", INDEX),
+        None => state.site.fallback(&method, &uri),
+    }
 }
 
 async fn file(Path(name): Path<String>) -> Response {

@@ -469,17 +469,8 @@ async fn announce(state: &AppState, row: &RequestRow) {
 
 /// The people named in `rows`, by id.
 pub async fn people(state: &AppState, rows: &[RequestRow]) -> Result<HashMap<i64, UserRow>, AppError> {
-    let mut ids: Vec<i64> = rows.iter().flat_map(|r| [r.payer_id, r.requester_id]).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(state
-        .db
-        .users_by_ids(&ids)
-        .await
-        .map_err(AppError::unavailable)?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect())
+    let ids = rows.iter().flat_map(|r| [r.payer_id, r.requester_id]);
+    state.db.people_by_id(ids).await.map_err(AppError::unavailable)
 }
 
 /// A request on the wire.

@@ -1,8 +1,6 @@
 //! Tips: `GET /creators/{handle}`, `PUT /me/creator`, `POST /tips` (idempotent) and
 //! `GET /me/tips`.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -166,15 +164,8 @@ pub async fn dashboard(
     let (today, week) = period_starts(state.now(), offset);
     let totals = tips::totals(&state, user.id, today, week).await?;
     let top = tips::top_supporters(&state, user.id, TOP_SUPPORTERS).await?;
-    let ids: Vec<i64> = top.iter().map(|(id, _, _)| *id).collect();
-    let people: HashMap<i64, UserRow> = state
-        .db
-        .users_by_ids(&ids)
-        .await
-        .map_err(AppError::unavailable)?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let people =
+        state.db.people_by_id(top.iter().map(|(id, _, _)| *id)).await.map_err(AppError::unavailable)?;
     let usd = |minor: i64| Money::from_minor(minor, Currency::Usd).amount_string();
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     let mut top_supporters = Vec::with_capacity(top.len());
@@ -329,17 +320,8 @@ pub async fn list(
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = if more { rows.last().map(|r| state.ids.cursor(r.payment.operation_id)) } else { None };
-    let mut ids: Vec<i64> = rows.iter().flat_map(|r| [r.payment.sender_id, r.payment.recipient_id]).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let people: HashMap<i64, UserRow> = state
-        .db
-        .users_by_ids(&ids)
-        .await
-        .map_err(AppError::unavailable)?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let ids = rows.iter().flat_map(|r| [r.payment.sender_id, r.payment.recipient_id]);
+    let people = state.db.people_by_id(ids).await.map_err(AppError::unavailable)?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
         let creator =

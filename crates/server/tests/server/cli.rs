@@ -146,8 +146,10 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     let (status, body) = server.get("/api/v1/healthz");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""database":"sqlite""#), "{body}");
-    let (status, body) = server.get("/");
-    assert_eq!(status, 503, "the SPA is not built: {body}");
+    for page in ["/", "/wallet"] {
+        let (status, body) = server.get(page);
+        assert_eq!(status, 503, "{page}: the web app is not built, so neither is the demo timeline: {body}");
+    }
     let exit = server.terminate();
     assert!(exit.success(), "graceful stop exits 0, got {exit:?}");
 

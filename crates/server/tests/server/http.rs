@@ -1,5 +1,5 @@
 //! The HTTP surface: health, errors in API.md's shape, metrics, the SPA and its security
-//! headers, and the JSON extractor.
+//! headers, the demo timeline, compression, and the JSON extractor.
 
 use axum::Router;
 use axum::body::Body;
@@ -8,6 +8,7 @@ use axum::http::{Request, StatusCode, header};
 use axum::routing::post;
 use http_body_util::BodyExt;
 use purse_server::json::{ApiJson, MAX_BODY_BYTES};
+use purse_server::state::Settings;
 use tower::ServiceExt;
 
 use crate::support::*;
@@ -126,6 +127,68 @@ async fn the_spa_is_served_with_its_routes_and_a_policy_that_lets_it_run() {
     // API answers carry the same headers.
     let (response, _) = app.get("/api/v1/healthz").await;
     assert!(response.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_demo_mode_the_timeline_is_home_and_the_wallet_keeps_its_routes() {
+    let db = TestDb::sqlite();
+    let dist = fake_dist();
+    let demo = Settings { demo: true, ..Settings::default() };
+    let app = TestApp::with_settings(&db, dist.path(), demo).await;
+    let index = std::fs::read(dist.path().join("index.html")).unwrap();
+    let (response, body) = app.get("/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    let page = String::from_utf8(body).unwrap();
+    // Embedded exactly as README tells a host: the loader and mount points, no inline script
+    // (the page runs under the same policy as everything else).
+    assert!(page.contains(r#"<script type="module" src="/embed.js"></script>"#), "{page}");
+    assert!(page.contains(r#"<div data-purse-tip data-creator="lina" data-post="1"></div>"#));
+    assert!(page.contains("<div data-purse-wallet></div>"));
+    assert!(purse_server::static_site::inline_script_hashes(page.as_bytes()).is_empty());
+    let (response, body) = app.get("/wallet").await;
+    assert_eq!((response.status(), body), (StatusCode::OK, index), "the wallet is the SPA");
+    let (response, script) = app.get("/demo/timeline/timeline.js").await;
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
+    assert!(String::from_utf8(script).unwrap().contains("purse:tip-sent"));
+    let (response, _) = app.get("/demo/timeline/lina.svg").await;
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    let (response, _) = app.get("/demo/timeline/nothing.svg").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+
+    // Without demo mode there is no timeline.
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, dist.path()).await;
+    let (response, _) = app.get("/demo/timeline/timeline.js").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_files_are_gzipped_for_browsers_that_ask_and_the_event_stream_never_is() {
+    let db = TestDb::sqlite();
+    let dist = fake_dist();
+    std::fs::write(dist.path().join("big.js"), "export const x = 1;\n".repeat(200)).unwrap();
+    let app = TestApp::new(&db, dist.path()).await;
+    let gzip =
+        |path: &str| Request::get(path).header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).unwrap();
+    let (response, body) = app.send(gzip("/big.js")).await;
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+    assert!(body.len() < 200, "{} bytes", body.len());
+    let (response, body) = app.get("/big.js").await;
+    assert!(!response.headers().contains_key(header::CONTENT_ENCODING));
+    assert_eq!(body.len(), 4_000);
+    let cookie = app.sign_up("alice").await;
+    let events = Request::get("/api/v1/events")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = purse_server::app(app.state.clone()).oneshot(events).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(!response.headers().contains_key(header::CONTENT_ENCODING), "events are never held back");
     app.stop().await;
 }
 
