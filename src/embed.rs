@@ -33,8 +33,10 @@ use crate::pages::wallet::WalletHome;
 use crate::session::{SessionState, provide_session, use_session};
 use crate::text::{Text, t};
 
-/// Marks a mount point Purse has taken, so it is never mounted twice.
+/// Marks a mount point Purse has mounted, so it is never mounted twice at once.
 const MOUNTED: &str = "data-purse-mounted";
+/// Marks a mount point whose shadow root is Purse's (kept when the view is unmounted).
+const USED: &str = "data-purse-used";
 const MOUNT_POINTS: &str =
     "[data-purse-tip]:not([data-purse-mounted]), [data-purse-wallet]:not([data-purse-mounted])";
 /// The stylesheets every shadow root loads, relative to where the loader lives.
@@ -79,6 +81,7 @@ impl EmbedState {
 struct Running {
     root: Owner,
     base: String,
+    embed: EmbedState,
     /// Each mount point with its view (dropping the handle unmounts it).
     mounts: Vec<(Element, Box<dyn Any>)>,
 }
@@ -110,7 +113,7 @@ pub fn start(base: String) {
         provide_context(embed);
         embed
     });
-    RUNNING.with(|running| *running.borrow_mut() = Some(Running { root, base, mounts: Vec::new() }));
+    RUNNING.with(|running| *running.borrow_mut() = Some(Running { root, base, embed, mounts: Vec::new() }));
     mount_overlay(&document, embed);
     mount_all(&document);
     watch(&document);
@@ -127,15 +130,22 @@ fn mount_all(document: &Document) {
     }
 }
 
-/// A shadow root on `host` with Purse's stylesheets and one container to mount into.
+/// A shadow root on `host` with Purse's stylesheets and one container to mount into. A mount
+/// point Purse used before (moved, or given other attributes) gets its own shadow root back,
+/// emptied.
 fn shadow_container(document: &Document, host: &Element) -> Option<web_sys::HtmlElement> {
-    let shadow = match host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)) {
-        Ok(shadow) => shadow,
-        Err(_) => {
+    let shadow = match host.shadow_root() {
+        Some(ours) if host.has_attribute(USED) => {
+            ours.set_inner_html("");
+            ours
+        }
+        Some(_) => {
             web_sys::console::warn_1(&"Purse: this mount point already has a shadow root; skipped.".into());
             return None;
         }
+        None => host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?,
     };
+    let _ = host.set_attribute(USED, "");
     let base = RUNNING.with(|r| r.borrow().as_ref().map(|r| r.base.clone())).unwrap_or_default();
     for sheet in STYLESHEETS {
         let link = document.create_element("link").ok()?;
@@ -187,40 +197,67 @@ fn mount_point(document: &Document, element: Element) {
     mount_into(document, element, move || view! { <TipButton creator post_id source /> });
 }
 
-/// Mounts mount points as the host adds them; unmounts views whose mount point left the page.
+/// Mounts mount points as the host adds them; unmounts views whose mount point left the page
+/// (one put back later is mounted again) or whose `data-creator`/`data-post` changed (a list
+/// that reuses its elements gets a button for the new post); puts the overlay back if the host
+/// replaced the whole body.
 fn watch(document: &Document) {
     let observed = document.clone();
     let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| {
         let mut removed = false;
+        let mut changed = Vec::new();
         for record in records.iter() {
             if let Ok(record) = record.dyn_into::<web_sys::MutationRecord>() {
                 removed |= record.removed_nodes().length() > 0;
+                if record.type_() == "attributes"
+                    && let Some(element) = record.target().and_then(|t| t.dyn_into::<Element>().ok())
+                {
+                    changed.push(element);
+                }
             }
         }
-        mount_all(&observed);
-        if removed {
-            // Dropped outside the borrow: unmounting runs cleanups that may look at RUNNING.
-            let gone: Vec<Box<dyn Any>> = RUNNING.with(|r| {
-                let mut running = r.borrow_mut();
-                let Some(running) = running.as_mut() else { return Vec::new() };
-                let (kept, gone): (Vec<_>, Vec<_>) =
-                    running.mounts.drain(..).partition(|(host, _)| host.is_connected());
-                running.mounts = kept;
-                gone.into_iter().map(|(_, handle)| handle).collect()
-            });
-            drop(gone);
+        if removed || !changed.is_empty() {
+            unmount_where(|host| !host.is_connected() || changed.contains(host));
         }
+        // Changed mount points are mounted afresh, a refused one (a bad handle) included.
+        for element in &changed {
+            let _ = element.remove_attribute(MOUNTED);
+        }
+        if observed.query_selector("[data-purse-overlay]").ok().flatten().is_none()
+            && let Some(embed) = RUNNING.with(|r| r.borrow().as_ref().map(|r| r.embed))
+        {
+            mount_overlay(&observed, embed);
+        }
+        mount_all(&observed);
     });
     let Ok(observer) = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()) else { return };
     let options = web_sys::MutationObserverInit::new();
     options.set_child_list(true);
     options.set_subtree(true);
+    options.set_attribute_filter(&js_sys::Array::of2(&"data-creator".into(), &"data-post".into()));
     if let Some(target) = document.document_element() {
         let _ = observer.observe_with_options(&target, &options);
     }
     // The page keeps watching for as long as it lives.
     callback.forget();
     std::mem::forget(observer);
+}
+
+/// Unmounts the views whose mount point `gone` says is gone, and frees those mount points to be
+/// mounted again.
+fn unmount_where(gone: impl Fn(&Element) -> bool) {
+    // Dropped outside the borrow: unmounting runs cleanups that may look at RUNNING.
+    let dropped: Vec<(Element, Box<dyn Any>)> = RUNNING.with(|r| {
+        let mut running = r.borrow_mut();
+        let Some(running) = running.as_mut() else { return Vec::new() };
+        let (dropped, kept) = running.mounts.drain(..).partition(|(host, _)| gone(host));
+        running.mounts = kept;
+        dropped
+    });
+    for (host, handle) in dropped {
+        drop(handle);
+        let _ = host.remove_attribute(MOUNTED);
+    }
 }
 
 /// `purse:open`, dispatched by the host anywhere in the document, opens the wallet drawer.
@@ -230,17 +267,41 @@ fn listen_for_open(document: &Document, embed: EmbedState) {
     open.forget();
 }
 
-/// Tells the host page a tip was sent: `purse:tip-sent` on the Tip button's mount point,
-/// bubbling (and out of any shadow root), with the tip as `detail`.
-pub fn announce_tip(source: &Element, tip: &Tip) {
-    let detail = serde_json::to_string(tip).ok().and_then(|json| js_sys::JSON::parse(&json).ok());
+/// Tells the host page a tip was sent: `purse:tip-sent`, bubbling (and out of any shadow root),
+/// on the Tip button's mount point (`source`, or else the first one for the tip's creator and
+/// post, or else the document). `detail` is what the host needs to thank the person: the tip's
+/// id, creator, amount, currency, post and whether it was anonymous; never the message.
+pub fn announce_tip(source: Option<&Element>, tip: &Tip) {
+    let detail = serde_json::json!({
+        "id": tip.id,
+        "creator": tip.creator,
+        "amount": tip.amount,
+        "currency": tip.currency,
+        "post_id": tip.post_id,
+        "anonymous": tip.anonymous,
+        "created_at": tip.created_at,
+    });
+    let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(wasm_bindgen::JsValue::NULL);
     let init = web_sys::CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
-    init.set_detail(&detail.unwrap_or(wasm_bindgen::JsValue::NULL));
-    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("purse:tip-sent", &init) {
-        let _ = source.dispatch_event(&event);
-    }
+    init.set_detail(&detail);
+    let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("purse:tip-sent", &init) else { return };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let target: web_sys::EventTarget = match source.cloned().or_else(|| mount_point_of(&document, tip)) {
+        Some(element) => element.into(),
+        None => document.into(),
+    };
+    let _ = target.dispatch_event(&event);
+}
+
+/// The first connected Tip mount point for `tip`'s creator and post.
+fn mount_point_of(document: &Document, tip: &Tip) -> Option<Element> {
+    let found = document.query_selector_all("[data-purse-tip]").ok()?;
+    (0..found.length()).filter_map(|i| found.item(i)?.dyn_into::<Element>().ok()).find(|element| {
+        let creator = element.get_attribute("data-creator").and_then(|c| Handle::parse(&c).ok());
+        creator.as_ref() == Some(&tip.creator) && element.get_attribute("data-post") == tip.post_id
+    })
 }
 
 /// The overlay: its own shadow root at the end of `<body>`, holding the two dialogs.
@@ -256,11 +317,12 @@ fn mount_overlay(document: &Document, embed: EmbedState) {
 fn Overlay(embed: EmbedState) -> impl IntoView {
     let tip_open = Signal::derive(move || embed.tip.with(Option::is_some));
     let close_tip = Callback::new(move |()| embed.tip.set(None));
+    // Lives with the overlay, not the sheet: a tip still being sent when the sheet is closed
+    // is still announced, and its button still says so.
     let sent = Callback::new(move |tip: Tip| {
-        if let Some(target) = embed.tip.get_untracked() {
-            embed.sent.update(|sent| sent.push((target.creator.to_string(), target.post_id.clone())));
-            announce_tip(&target.source, &tip);
-        }
+        embed.sent.update(|sent| sent.push((tip.creator.to_string(), tip.post_id.clone())));
+        let open = embed.tip.get_untracked().filter(|t| t.creator == tip.creator && t.post_id == tip.post_id);
+        announce_tip(open.as_ref().map(|t| &t.source), &tip);
     });
     let close_drawer = Callback::new(move |()| embed.drawer_open.set(false));
     view! {

@@ -60,6 +60,9 @@ pub struct TipFlow {
     /// The idempotency key of the attempt being confirmed: kept across retries of that attempt,
     /// so a retry after a lost answer cannot tip twice.
     pub key: String,
+    /// The last attempt's fate is unknown (no answer, a server failure, or still processing):
+    /// until a retry settles it, the attempt cannot be edited, so its key cannot change.
+    pub uncertain: bool,
 }
 
 impl TipFlow {
@@ -76,6 +79,7 @@ impl TipFlow {
             problems: Problems::default(),
             short_of_funds: None,
             key: String::new(),
+            uncertain: false,
         }
     }
 
@@ -132,15 +136,26 @@ impl TipFlow {
         }
         if self.problems == Problems::default() {
             self.pin.clear();
-            self.key = new_key();
+            // An attempt whose fate is unknown keeps its key until a retry settles it.
+            if !self.uncertain {
+                self.key = new_key();
+            }
             self.step = Step::Review;
         }
     }
 
+    /// Whether the confirmation may go back to the form: not while sending, and not while an
+    /// attempt's fate is unknown (a changed tip under a new key could be paid twice).
+    pub fn can_edit(&self) -> bool {
+        self.step == Step::Review && !self.uncertain
+    }
+
     /// "Edit": back to the form, nothing lost.
     pub fn edit(&mut self) {
-        self.problems = Problems::default();
-        self.step = Step::Choose;
+        if self.can_edit() {
+            self.problems = Problems::default();
+            self.step = Step::Choose;
+        }
     }
 
     /// What the confirmation says will happen.
@@ -164,11 +179,16 @@ impl TipFlow {
         }
     }
 
-    /// Turns the server's answer into the next step. A refusal for lack of money goes back to
-    /// the form with what the wallet holds (`available`, read after the refusal), so the person
-    /// can pick an amount that fits.
-    pub fn answer(&mut self, answer: Result<Tip, ApiError>, available: Option<String>) {
+    /// Turns the server's answer to the attempt with `key` into the next step (an answer to any
+    /// other attempt is old news and changes nothing). A refusal for lack of money goes back to
+    /// the form with what the wallet holds (`available`, read after the refusal; `None` when
+    /// that could not be read), so the person can pick an amount that fits.
+    pub fn answer(&mut self, key: &str, answer: Result<Tip, ApiError>, available: Option<String>) {
+        if key != self.key {
+            return;
+        }
         self.problems = Problems::default();
+        self.uncertain = matches!(&answer, Err(error) if is_uncertain(error));
         let error = match answer {
             Ok(tip) => {
                 self.count_towards_goal(&tip);
@@ -184,7 +204,7 @@ impl TipFlow {
                     Some(money) => format!("{} {money}. {}", t(Text::TipShortHave), t(Text::TipShortNext)),
                     None => t(Text::TipShort).to_string(),
                 });
-                self.short_of_funds = available.or_else(|| Some("0.00".to_string()));
+                self.short_of_funds = available;
                 self.step = Step::Choose;
             }
             (_, Some("pin")) => {
@@ -199,9 +219,9 @@ impl TipFlow {
                 self.problems.message = Some(error.message);
                 self.step = Step::Choose;
             }
-            // Nothing answered: the tip may or may not have gone. Retrying sends the same key,
-            // so it cannot go twice.
-            (None, _) if error.status.is_none() => {
+            // The tip may or may not have gone. Retrying sends the same key, so it cannot go
+            // twice.
+            _ if self.uncertain => {
                 self.problems.form = Some(format!("{} {}", error.message, t(Text::TipRetrySafe)));
                 self.step = Step::Review;
             }
@@ -211,6 +231,12 @@ impl TipFlow {
             }
         }
     }
+}
+
+/// Whether a failed attempt may still have tipped: nothing answered, the server failed, or the
+/// same key is still being processed.
+fn is_uncertain(error: &ApiError) -> bool {
+    error.status.is_none_or(|status| status >= 500) || error.code == Some(ErrorCode::IdempotencyKeyInUse)
 }
 
 #[cfg(test)]
@@ -310,7 +336,11 @@ mod tests {
         let mut flow = flow();
         flow.choice = Some(Choice::Preset(2));
         flow.review(|| "k1".into());
-        flow.answer(Err(refused(422, ErrorCode::InsufficientFunds, Some("amount"))), Some("6.20".into()));
+        flow.answer(
+            "k1",
+            Err(refused(422, ErrorCode::InsufficientFunds, Some("amount"))),
+            Some("6.20".into()),
+        );
         assert_eq!(flow.step, Step::Choose);
         assert_eq!(
             flow.problems.amount.as_deref(),
@@ -327,24 +357,52 @@ mod tests {
     }
 
     #[test]
+    fn after_an_answer_that_may_have_tipped_only_a_retry_with_the_same_key_is_possible() {
+        for unknown in [
+            ApiError::network(),
+            refused(503, ErrorCode::ServiceUnavailable, None),
+            refused(409, ErrorCode::IdempotencyKeyInUse, None),
+        ] {
+            let mut flow = flow();
+            flow.choice = Some(Choice::Preset(1));
+            flow.review(|| "k1".into());
+            flow.answer("k1", Err(unknown.clone()), None);
+            assert_eq!(flow.step, Step::Review, "{unknown:?}");
+            assert!(flow.problems.form.as_deref().is_some_and(|m| m.ends_with(t(Text::TipRetrySafe))));
+            assert!(!flow.can_edit());
+            flow.edit();
+            flow.review(|| "k2".into());
+            assert_eq!((flow.step.clone(), flow.key.as_str()), (Step::Review, "k1"), "{unknown:?}: same key");
+            // A refusal settles it: the tip did not go, so it may be changed again.
+            flow.answer("k1", Err(refused(403, ErrorCode::PinIncorrect, Some("pin"))), None);
+            assert!(flow.can_edit());
+        }
+        let mut flow = flow();
+        flow.choice = Some(Choice::Preset(2));
+        flow.review(|| "k1".into());
+        flow.answer("k1", Err(refused(422, ErrorCode::InsufficientFunds, None)), None);
+        assert_eq!(flow.problems.amount.as_deref(), Some(t(Text::TipShort)));
+        assert!(flow.presets().into_iter().all(|p| flow.affordable(p)), "an unread wallet disables nothing");
+    }
+
+    #[test]
     fn answers_land_where_they_belong() {
         let mut flow = flow();
         flow.choice = Some(Choice::Custom);
         flow.custom = "60.00".into();
         flow.review(|| "k1".into());
-        flow.answer(Err(refused(403, ErrorCode::PinIncorrect, Some("pin"))), None);
+        flow.answer("k1", Err(refused(403, ErrorCode::PinIncorrect, Some("pin"))), None);
         assert_eq!((flow.step.clone(), flow.problems.pin.as_deref()), (Step::Review, Some("no")));
-        flow.answer(Err(ApiError::network()), None);
-        assert_eq!(flow.step, Step::Review, "stays, to retry with the same key");
-        assert!(flow.problems.form.as_deref().is_some_and(|m| m.ends_with(t(Text::TipRetrySafe))));
-        assert_eq!(flow.key, "k1");
-        flow.answer(Err(refused(400, ErrorCode::InvalidRequest, Some("message"))), None);
+        flow.answer("k1", Err(refused(400, ErrorCode::InvalidRequest, Some("message"))), None);
         assert_eq!((flow.step.clone(), flow.problems.message.as_deref()), (Step::Choose, Some("no")));
-        flow.answer(Err(refused(422, ErrorCode::NotACreator, Some("creator"))), None);
+        flow.review(|| "k2".into());
+        flow.answer("k2", Err(refused(422, ErrorCode::NotACreator, Some("creator"))), None);
         assert_eq!((flow.step.clone(), flow.problems.form.as_deref()), (Step::Review, Some("no")));
+        flow.answer("k1", Ok(tip("60.00")), None);
+        assert_eq!(flow.step, Step::Review, "an answer to an older attempt changes nothing");
         flow.creator.goal =
             Some(purse_api::Goal { title: "Lens".into(), target: "500.00".into(), raised: "12.50".into() });
-        flow.answer(Ok(tip("60.00")), None);
+        flow.answer("k2", Ok(tip("60.00")), None);
         assert_eq!(flow.step, Step::Sent(tip("60.00")));
         assert_eq!(flow.creator.goal.map(|g| g.raised).as_deref(), Some("72.50"), "the goal moved");
     }

@@ -71,7 +71,7 @@ fn LoadedSheet(
     on_sent: Callback<Tip>,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let loaded = RwSignal::new(None::<Result<RwSignal<TipFlow>, ApiError>>);
+    let loaded = RwSignal::new(None::<Result<TipFlow, ApiError>>);
     let load = {
         let creator = creator.clone();
         move || {
@@ -79,7 +79,7 @@ fn LoadedSheet(
             loaded.set(None);
             leptos::task::spawn_local(async move {
                 let answer = api_client::creator(&creator).await;
-                loaded.set(Some(answer.map(|page| RwSignal::new(TipFlow::new(page, post_id)))));
+                loaded.set(Some(answer.map(|page| TipFlow::new(page, post_id))));
             });
         }
     };
@@ -89,7 +89,8 @@ fn LoadedSheet(
             view! { <SheetTitle text=format!("{} @{creator}", t(Text::TipTitle)) /><SkeletonList rows=3 /> }
                 .into_any()
         }
-        Some(Ok(flow)) => view! { <TipForm flow on_sent on_close /> }.into_any(),
+        // The flow's signal belongs to this view, and goes with it.
+        Some(Ok(flow)) => view! { <TipForm flow=RwSignal::new(flow) on_sent on_close /> }.into_any(),
         Some(Err(error)) => {
             // Not a creator (or gone): nothing to retry. Anything else may pass.
             let message = match error.code {
@@ -126,13 +127,16 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
     let pin_error = problem(|f| f.problems.pin.clone());
     let sheet = NodeRef::<leptos::html::Div>::new();
 
-    // Each step puts focus where the person continues: the first control that asks for it.
+    // The step alone decides which form is drawn: choosing an amount or flipping the switch
+    // changes the flow, not the form (so focus stays on the radio a keyboard is moving through).
+    let step = Memo::new(move |_| flow.with(|f| f.step.clone()));
+    // Each step (the first included) puts focus where the person continues.
     Effect::new(move |previous: Option<std::mem::Discriminant<Step>>| {
-        let step = flow.with(|f| std::mem::discriminant(&f.step));
-        if previous.is_some_and(|p| p != step) {
+        let current = step.with(std::mem::discriminant);
+        if previous != Some(current) {
             focus_marked(sheet);
         }
-        step
+        current
     });
 
     let review = move |event: leptos::ev::SubmitEvent| {
@@ -146,6 +150,9 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
 
     let send = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        if flow.with_untracked(|f| f.step == Step::Sending) {
+            return;
+        }
         flow.update(|f| copy_fields(f));
         let current = flow.get_untracked();
         let Ok(amount) = current.amount() else {
@@ -166,20 +173,24 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
         leptos::task::spawn_local(async move {
             let answer = api_client::tip(&request, &current.key).await;
             let available = match &answer {
-                Err(error) if error.code == Some(ErrorCode::InsufficientFunds) => api_client::wallet()
-                    .await
-                    .ok()
-                    .and_then(|wallet| wallet.balances.into_iter().next())
-                    .map(|balance| balance.available),
+                Err(error) if error.code == Some(ErrorCode::InsufficientFunds) => {
+                    api_client::wallet().await.ok().and_then(|wallet| {
+                        wallet.balances.into_iter().find(|b| b.currency == Currency::Usd).map(|b| b.available)
+                    })
+                }
                 _ => None,
             };
+            // The sheet may have been closed meanwhile: the callback and signals may be gone,
+            // and that is fine (the tip itself is the server's and the host still hears of it).
             match &answer {
-                Ok(tip) => on_sent.run(tip.clone()),
+                Ok(tip) => {
+                    let _ = on_sent.try_run(tip.clone());
+                }
                 Err(error) if error.is_unauthenticated() => session.set_user(None),
                 Err(_) => {}
             }
             pin.set(String::new());
-            flow.update(|f| f.answer(answer, available));
+            flow.update(|f| f.answer(&current.key, answer, available));
         });
     };
 
@@ -187,7 +198,7 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
     view! {
         <div class="tip-sheet" node_ref=sheet>
             <CreatorHeader creator=creator />
-            {move || match flow.with(|f| f.step.clone()) {
+            {move || match step.get() {
                 Step::Choose => view! {
                     <form class="tip-form" on:submit=review novalidate=true>
                         <Presets flow />
@@ -230,7 +241,7 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
                             })}
                             <p class="form-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
                             <div class="button-row">
-                                <button type="button" class="button button-secondary" on:click=move |_| flow.update(TipFlow::edit)>{t(Text::Edit)}</button>
+                                <button type="button" class="button button-secondary" disabled=move || !flow.with(TipFlow::can_edit) on:click=move |_| flow.update(TipFlow::edit)>{t(Text::Edit)}</button>
                                 <button type="submit" class="button" disabled=move || flow.with(|f| f.step == Step::Sending)>
                                     {move || if flow.with(|f| f.step == Step::Sending) { t(Text::TipSending) } else { t(Text::TipSend) }}
                                 </button>
@@ -242,10 +253,10 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
                     let name = flow.with_untracked(|f| f.creator.display_name.clone());
                     view! {
                         <div class="done" role="status">
-                            <p class="done-title">{t(Text::TipSentTitle)}</p>
+                            <p class="done-title" tabindex="-1" data-autofocus="">{t(Text::TipSentTitle)}</p>
                             <p class="balance-amount"><MoneyDisplay amount=tip.amount.clone() currency=tip.currency /></p>
                             <p>{format!("{} {name} {}.", t(Text::TipSentTo), format::money(&tip.amount, tip.currency))}</p>
-                            <button type="button" class="button button-block" data-autofocus="" on:click=move |_| on_close.run(())>{t(Text::TipDone)}</button>
+                            <button type="button" class="button button-block" on:click=move |_| on_close.run(())>{t(Text::TipDone)}</button>
                         </div>
                     }.into_any()
                 }
@@ -254,12 +265,14 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
     }
 }
 
-/// Moves focus to the first element marked `data-autofocus` in `sheet` (or the first input
-/// inside it), once the new step is drawn.
+/// Moves focus to the first input inside an element marked `data-autofocus` in `sheet`, or else
+/// the first marked element, once the new step is drawn.
 fn focus_marked(sheet: NodeRef<leptos::html::Div>) {
     request_animation_frame(move || {
-        let Some(root) = sheet.get_untracked() else { return };
-        let marked = root.query_selector("[data-autofocus] input, [data-autofocus]").ok().flatten();
+        // The sheet may have closed since.
+        let Some(root) = sheet.try_get_untracked().flatten() else { return };
+        let find = |css: &str| root.query_selector(css).ok().flatten();
+        let marked = find("[data-autofocus] input").or_else(|| find("[data-autofocus]"));
         if let Some(element) = marked.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = element.focus();
         }
@@ -274,10 +287,10 @@ fn CreatorHeader(creator: Creator) -> impl IntoView {
     view! {
         <div class="person sheet-person">
             <span class="avatar avatar-large" aria-hidden="true">{initial}</span>
-            <span class="person-names">
+            <div class="person-names">
                 <h2 id=TITLE_ID class="sheet-title">{format!("{} {}", t(Text::TipTitle), creator.display_name)}</h2>
                 <span class="muted">"@"{creator.handle.to_string()}</span>
-            </span>
+            </div>
         </div>
         {goal.map(|goal| view! { <GoalProgress title=goal.title raised=goal.raised target=goal.target /> })}
     }
@@ -309,7 +322,7 @@ pub fn GoalProgress(title: String, raised: String, target: String) -> impl IntoV
 fn Presets(flow: RwSignal<TipFlow>) -> impl IntoView {
     let presets = flow.with_untracked(TipFlow::presets);
     view! {
-        <fieldset class="presets" aria-describedby="tip-amount-error">
+        <fieldset class="presets" aria-describedby="tip-amount-error" data-autofocus="">
             <legend>{t(Text::TipAmount)}</legend>
             {presets.into_iter().enumerate().map(|(index, amount)| {
                 let written = amount.money().amount_string();

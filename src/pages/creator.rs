@@ -64,9 +64,21 @@ fn Dashboard() -> impl IntoView {
     let announcement = RwSignal::new(String::new());
     let live_status = RwSignal::new(LiveStatus::Connecting);
 
+    // The settings form starts from the first dashboard read and then keeps what the person
+    // types: live tips reload the dashboard, never the form.
+    let settings = RwSignal::new(None::<CreatorDashboard>);
     let load_dashboard = move || {
-        leptos::task::spawn_local(async move { dashboard.set(Some(api_client::creator_dashboard().await)) });
+        leptos::task::spawn_local(async move {
+            let answer = api_client::creator_dashboard().await;
+            if let Ok(data) = &answer
+                && settings.with_untracked(Option::is_none)
+            {
+                settings.set(Some(data.clone()));
+            }
+            dashboard.set(Some(answer));
+        });
     };
+    let saved = Callback::new(move |()| load_dashboard());
     // Reloads the list; tips not listed before are new, and slide in.
     let load_tips = move |live: bool| {
         leptos::task::spawn_local(async move {
@@ -123,7 +135,6 @@ fn Dashboard() -> impl IntoView {
                     <h1 id="creator-title">{t(Text::CreatorOffTitle)}</h1>
                     <p class="lead">{t(Text::CreatorOffLead)}</p>
                 </section>
-                <Settings data=data on_saved=Callback::new(move |()| load_dashboard()) />
             }.into_any(),
             Some(Ok(data)) => view! {
                 <section class="card" aria-labelledby="creator-title">
@@ -136,10 +147,10 @@ fn Dashboard() -> impl IntoView {
                     <h2 id="tips-title">{t(Text::CreatorLiveTips)}</h2>
                     <TipList tips fresh />
                 </section>
-                <Supporters data=data.clone() />
-                <Settings data=data on_saved=Callback::new(move |()| load_dashboard()) />
+                <Supporters data=data />
             }.into_any(),
         }}
+        {move || settings.get().map(|data| view! { <Settings data on_saved=saved /> })}
         <div class="visually-hidden" aria-live="polite" aria-atomic="true">{move || announcement.get()}</div>
     }
 }
@@ -293,7 +304,8 @@ fn Settings(data: CreatorDashboard, on_saved: Callback<()>) -> impl IntoView {
                 Ok(_) => {
                     saved.set(true);
                     session.refresh();
-                    on_saved.run(());
+                    // The page may have gone meanwhile.
+                    let _ = on_saved.try_run(());
                 }
                 Err(error) => match error.field.as_deref() {
                     Some("tip_presets") => presets_error.set(Some(error.message)),

@@ -23,12 +23,13 @@ pub fn pay_link(origin: &str, handle: &Handle) -> String {
 fn TipCreator(creator: Handle) -> impl IntoView {
     let open = RwSignal::new(false);
     let close = Callback::new(move |()| open.set(false));
+    let sent = Callback::new(|_| ());
     view! {
         <button type="button" class="button button-secondary button-block tip-profile" aria-haspopup="dialog" on:click=move |_| open.set(true)>
             {format!("{} @{creator}", t(Text::TipButton))}
         </button>
         <Modal open=open on_close=close labelledby=tip_sheet::TITLE_ID class="sheet">
-            <TipSheet creator=creator.clone() post_id=None on_sent=Callback::new(|_| ()) on_close=close />
+            <TipSheet creator=creator.clone() post_id=None on_sent=sent on_close=close />
         </Modal>
     }
 }

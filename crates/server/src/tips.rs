@@ -153,8 +153,8 @@ pub struct Totals {
     pub anonymous_tips: i64,
 }
 
-/// What `creator` received today, this week (from the given starts, ns) and ever; how much of
-/// it came anonymously.
+/// What `creator` received in dollars today, this week (from the given starts, ns) and ever;
+/// how much of it came anonymously.
 pub async fn totals(state: &AppState, creator: i64, today: i64, week: i64) -> Result<Totals, AppError> {
     Ok(with_pool!(&state.db, |pool| {
         sqlx::query_as(
@@ -165,19 +165,21 @@ pub async fn totals(state: &AppState, creator: i64, today: i64, week: i64) -> Re
              CAST(COALESCE(SUM(p.amount * t.anonymous), 0) AS BIGINT) AS anonymous_total, \
              CAST(COALESCE(SUM(t.anonymous), 0) AS BIGINT) AS anonymous_tips \
              FROM payments p JOIN tips t ON t.operation_id = p.operation_id \
-             WHERE p.recipient_id = $1 AND p.state = 'completed'",
+             WHERE p.recipient_id = $1 AND p.state = 'completed' AND p.currency = $4",
         )
         .bind(creator)
         .bind(today)
         .bind(week)
+        .bind(Currency::Usd.code())
         .fetch_one(pool)
         .await
         .map_err(db_error)?
     }))
 }
 
-/// The people who gave `creator` the most in open tips: `(sender, total minor, tips)`, at most
-/// `limit`. Anonymous tips never count towards anyone here.
+/// The people who gave `creator` the most in open dollar tips: `(sender, total minor, tips)`,
+/// at most `limit`, ties in the order they first tipped. Anonymous tips never count towards
+/// anyone here.
 pub async fn top_supporters(
     state: &AppState,
     creator: i64,
@@ -187,11 +189,12 @@ pub async fn top_supporters(
         sqlx::query_as(
             "SELECT p.sender_id, CAST(SUM(p.amount) AS BIGINT) AS total, COUNT(*) AS tips \
              FROM payments p JOIN tips t ON t.operation_id = p.operation_id \
-             WHERE p.recipient_id = $1 AND p.state = 'completed' AND t.anonymous = 0 \
-             GROUP BY p.sender_id ORDER BY total DESC, p.sender_id LIMIT $2",
+             WHERE p.recipient_id = $1 AND p.state = 'completed' AND t.anonymous = 0 AND p.currency = $3 \
+             GROUP BY p.sender_id ORDER BY total DESC, MIN(p.operation_id) LIMIT $2",
         )
         .bind(creator)
         .bind(limit)
+        .bind(Currency::Usd.code())
         .fetch_all(pool)
         .await
         .map_err(db_error)?

@@ -586,6 +586,10 @@ async fn a_reader_tips_a_creator_from_the_demo_timeline_and_the_creator_sees_it_
     )
     .await;
     assert_eq!(presets, serde_json::json!(["$2.00", "$5.00", "$10.00", "$25.00", "Other"]));
+    alice
+        .execute("document.addEventListener('purse:tip-sent', (e) => { window.__tipDetail = e.detail; }); return 1;", vec![])
+        .await
+        .unwrap();
     in_purse(&alice, "purse('dialog.sheet input[value=\"5.00\"]').click(); return 1;").await;
     type_in_purse(&alice, "dialog.sheet #tip-message", "Beautiful light!").await;
     in_purse(&alice, "purse('dialog.sheet .tip-form button[type=submit]').click(); return 1;").await;
@@ -603,6 +607,26 @@ async fn a_reader_tips_a_creator_from_the_demo_timeline_and_the_creator_sees_it_
         .await
         .unwrap();
     assert!(toast_tip.as_str().unwrap().starts_with("tip_"), "{toast_tip}");
+    // The event says what the host needs to thank her, and not what she wrote to Lina.
+    let detail = alice.execute("return window.__tipDetail;", vec![]).await.unwrap();
+    assert_eq!(
+        (
+            &detail["creator"],
+            &detail["amount"],
+            &detail["currency"],
+            &detail["post_id"],
+            &detail["anonymous"]
+        ),
+        (
+            &serde_json::json!("lina"),
+            &serde_json::json!("5.00"),
+            &serde_json::json!("USD"),
+            &serde_json::json!("1"),
+            &serde_json::json!(false)
+        )
+    );
+    assert_eq!(detail["id"], toast_tip);
+    assert!(detail.get("message").is_none(), "{detail}");
     in_purse(&alice, "purse('dialog.sheet .done button').click(); return 1;").await;
     purse_until(&alice, "!purse('dialog.sheet[open]')", "the sheet to close").await;
     assert_eq!(
@@ -645,6 +669,24 @@ async fn a_reader_tips_a_creator_from_the_demo_timeline_and_the_creator_sees_it_
         "Tip buttons on posts loaded after scrolling",
     )
     .await;
+
+    // A post the host takes out and puts back gets its button again; a mount point given
+    // another creator gets a button for that creator.
+    let omars_tip = "document.querySelector(\".post[data-post='2'] [data-purse-tip]\")";
+    alice
+        .execute("window.__post = document.querySelector(\".post[data-post='2']\"); window.__post.remove(); return 1;", vec![])
+        .await
+        .unwrap();
+    wait_until(
+        &alice,
+        "return !window.__post.querySelector('[data-purse-tip]').shadowRoot.querySelector('.tip-button');",
+        "the removed post's button to be unmounted",
+    )
+    .await;
+    alice.execute("document.getElementById('feed').prepend(window.__post); return 1;", vec![]).await.unwrap();
+    wait_until(&alice, &format!("return {omars_tip}.shadowRoot.querySelector('.tip-button')?.innerText.includes('@omar') === true;"), "the button back on the post").await;
+    alice.execute(&format!("{omars_tip}.dataset.creator = 'lina'; return 1;"), vec![]).await.unwrap();
+    wait_until(&alice, &format!("return {omars_tip}.shadowRoot.querySelector('.tip-button')?.innerText.includes('@lina') === true;"), "a button for the new creator").await;
 
     // What the page downloaded from Purse to show its Tip buttons is exactly what `make bench`
     // weighs (besides API calls).
