@@ -272,16 +272,21 @@ fn listen_for_open(document: &Document, embed: EmbedState) {
 /// post, or else the document). `detail` is what the host needs to thank the person: the tip's
 /// id, creator, amount, currency, post and whether it was anonymous; never the message.
 pub fn announce_tip(source: Option<&Element>, tip: &Tip) {
-    let detail = serde_json::json!({
-        "id": tip.id,
-        "creator": tip.creator,
-        "amount": tip.amount,
-        "currency": tip.currency,
-        "post_id": tip.post_id,
-        "anonymous": tip.anonymous,
-        "created_at": tip.created_at,
-    });
-    let detail = js_sys::JSON::parse(&detail.to_string()).unwrap_or(wasm_bindgen::JsValue::NULL);
+    // Built field by field: serde_json's `Value` would cost the embed kilobytes.
+    let detail = js_sys::Object::new();
+    let optional = |text: &Option<String>| text.as_deref().map_or(wasm_bindgen::JsValue::NULL, Into::into);
+    let fields: [(&str, wasm_bindgen::JsValue); 7] = [
+        ("id", tip.id.as_str().into()),
+        ("creator", tip.creator.as_str().into()),
+        ("amount", tip.amount.as_str().into()),
+        ("currency", tip.currency.code().into()),
+        ("post_id", optional(&tip.post_id)),
+        ("anonymous", tip.anonymous.into()),
+        ("created_at", tip.created_at.as_str().into()),
+    ];
+    for (name, value) in fields {
+        let _ = js_sys::Reflect::set(&detail, &name.into(), &value);
+    }
     let init = web_sys::CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);

@@ -81,7 +81,7 @@ fn main() {
         for line in lines {
             println!("{line}");
         }
-        println!("    (target: at most 204800 bytes gzipped)");
+        println!("    (target: at most 200 KB gzipped; 200 KB = 204,800 bytes)");
         ledger.shutdown().await;
     });
 }

@@ -61,8 +61,10 @@ pub fn app(state: AppState) -> Router {
     };
     let spa = ServeDir::new(&site.dir)
         .append_index_html_on_directories(false)
+        .precompressed_gzip()
         .fallback(axum::handler::HandlerWithoutStateExt::into_service(spa_fallback));
-    // Static files only: compressing the event stream would hold events back.
+    // Static files only: compressing the event stream would hold events back. The build's own
+    // `.gz` files go first (see Trunk.toml); anything else is compressed on the way.
     let spa = tower::ServiceBuilder::new().layer(CompressionLayer::new().gzip(true)).service(spa);
     let pages = if state.settings.demo { demo_site::router() } else { Router::new() };
 

@@ -180,6 +180,14 @@ async fn static_files_are_gzipped_for_browsers_that_ask() {
     let (response, body) = app.get("/big.js").await;
     assert!(!response.headers().contains_key(header::CONTENT_ENCODING));
     assert_eq!(body.len(), 4_000);
+    // The build's own `.gz` (Trunk.toml makes one per script, wasm and stylesheet) goes as it is.
+    std::fs::write(dist.path().join("pre.js"), "export const y = 2;").unwrap();
+    std::fs::write(dist.path().join("pre.js.gz"), b"built by gzip -9").unwrap();
+    let (response, body) = app.send(gzip("/pre.js")).await;
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(body, b"built by gzip -9");
+    let (_, body) = app.get("/pre.js").await;
+    assert_eq!(body, b"export const y = 2;");
     app.stop().await;
 }
 
