@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use purse_api::{Activity, ActivityKind, ActivityStatus, Counterparty, Currency, Direction, Handle, Money};
+use purse_api::{Activity, ActivityKind, ActivityStatus, Counterparty, Currency, Direction, Money};
 use purse_ledger::{AccountId, PendingState, Transfer, TransferFlags, TransferId};
 
 use crate::codes;
@@ -58,21 +58,14 @@ pub async fn build(
     // The people on the other side.
     let other =
         |t: &Transfer| if t.debit_account_id == wallet { t.credit_account_id } else { t.debit_account_id };
-    let mut owner_ids: Vec<i64> = transfers.iter().filter_map(|t| codes::owner_of(other(t))).collect();
-    owner_ids.sort_unstable();
-    owner_ids.dedup();
+    let owners = transfers.iter().filter_map(|t| codes::owner_of(other(t)));
     let people: HashMap<i64, Counterparty> = state
         .db
-        .users_by_ids(&owner_ids)
+        .people_by_id(owners)
         .await
         .map_err(AppError::unavailable)?
         .into_iter()
-        .filter_map(|u| {
-            Some((
-                u.id,
-                Counterparty { handle: Handle::parse(&u.handle).ok()?, display_name: u.display_name },
-            ))
-        })
+        .filter_map(|(id, person)| Some((id, person.counterparty()?)))
         .collect();
 
     let ids: Vec<i64> = transfers.iter().map(|t| t.id.0).collect();

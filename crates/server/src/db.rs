@@ -63,6 +63,17 @@ pub struct UserRow {
     pub created_at: i64,
 }
 
+impl UserRow {
+    /// The person as the other side of something (a payment, a tip): `None` if the stored
+    /// handle no longer parses.
+    pub fn counterparty(&self) -> Option<purse_api::Counterparty> {
+        Some(purse_api::Counterparty {
+            handle: purse_api::Handle::parse(&self.handle).ok()?,
+            display_name: self.display_name.clone(),
+        })
+    }
+}
+
 const USER_COLUMNS: &str = "id, public_id, handle, display_name, password_hash, pin_hash, pin_failures, \
      pin_locked_until, roles, created_at";
 

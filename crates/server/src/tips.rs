@@ -93,7 +93,6 @@ pub async fn creator_view(
     enabled: bool,
     row: Option<&CreatorRow>,
 ) -> Result<Creator, AppError> {
-    let usd = |minor: i64| Money::from_minor(minor, Currency::Usd).amount_string();
     let goal = match row.and_then(|r| Some((r.goal_title.clone()?, r.goal_target?, r.goal_since))) {
         Some((title, target, since)) => {
             let raised = received_since(state, user.id, since.unwrap_or(0)).await?;
@@ -279,9 +278,10 @@ pub fn supporter(tip: &TipRow, sender: Option<&UserRow>, viewer_is_creator: bool
     if tip.anonymous != 0 && viewer_is_creator {
         return None;
     }
-    let sender = sender?;
-    Some(Counterparty {
-        handle: Handle::parse(&sender.handle).ok()?,
-        display_name: sender.display_name.clone(),
-    })
+    sender?.counterparty()
+}
+
+/// Dollars in minor units as the API writes them (`"5.00"`).
+pub fn usd(minor: i64) -> String {
+    Money::from_minor(minor, Currency::Usd).amount_string()
 }

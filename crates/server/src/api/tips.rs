@@ -10,8 +10,8 @@ use purse_api::tips::{
     GOAL_TITLE_MAX_CHARS, MAX_PRESETS, UTC_OFFSET_MINUTES, fee_minor, is_valid_post_id, period_starts,
 };
 use purse_api::{
-    AnonymousTotal, Counterparty, Creator, CreatorDashboard, CreatorResponse, CreatorSettings, Currency,
-    ErrorCode, Handle, Money, NewTip, SupporterTotal, TipItem, TipPage, TipResponse, TipTotals,
+    AnonymousTotal, Creator, CreatorDashboard, CreatorResponse, CreatorSettings, Currency, ErrorCode, NewTip,
+    SupporterTotal, TipItem, TipPage, TipResponse, TipTotals,
 };
 
 use crate::api::transfers::recipient;
@@ -24,7 +24,7 @@ use crate::operations::{self, Begun, IdempotencyKey, StoredAnswer};
 use crate::payments::{self, PaymentRow};
 use crate::query::{ApiQuery, DirectedPage, page_before, page_limit};
 use crate::state::AppState;
-use crate::tips::{self, CreatorRow, TipRow};
+use crate::tips::{self, CreatorRow, TipRow, usd};
 
 fn db_error(error: sqlx::Error) -> AppError {
     AppError::unavailable(DbError::from(error))
@@ -140,7 +140,7 @@ const TOP_SUPPORTERS: i64 = 5;
 /// supporters). Works before creator mode is on, so the settings form has something to show.
 pub async fn dashboard(
     State(state): State<AppState>,
-    viewer: SignedIn,
+    user: CurrentUser,
     ApiQuery(query): ApiQuery<DashboardQuery>,
 ) -> Result<Json<CreatorDashboard>, AppError> {
     let offset = match query.utc_offset_minutes.as_deref() {
@@ -152,13 +152,7 @@ pub async fn dashboard(
             })?
         }
     };
-    let user = state
-        .db
-        .users_by_ids(&[viewer.user_id])
-        .await
-        .map_err(AppError::unavailable)?
-        .pop()
-        .ok_or_else(|| AppError::internal("a signed-in person vanished"))?;
+    let user = user.row;
     let row = tips::creator_row(&state, user.id).await?;
     let creator = tips::creator_view(&state, &user, is_creator(&user), row.as_ref()).await?;
     let (today, week) = period_starts(state.now(), offset);
@@ -166,19 +160,14 @@ pub async fn dashboard(
     let top = tips::top_supporters(&state, user.id, TOP_SUPPORTERS).await?;
     let people =
         state.db.people_by_id(top.iter().map(|(id, _, _)| *id)).await.map_err(AppError::unavailable)?;
-    let usd = |minor: i64| Money::from_minor(minor, Currency::Usd).amount_string();
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     let mut top_supporters = Vec::with_capacity(top.len());
     for (id, total, tips) in top {
-        let person = people.get(&id).ok_or_else(|| AppError::internal("a supporter vanished"))?;
-        top_supporters.push(SupporterTotal {
-            supporter: Counterparty {
-                handle: Handle::parse(&person.handle).map_err(AppError::internal)?,
-                display_name: person.display_name.clone(),
-            },
-            total: usd(total),
-            tips: count(tips),
-        });
+        let supporter = people
+            .get(&id)
+            .and_then(UserRow::counterparty)
+            .ok_or_else(|| AppError::internal("a supporter vanished"))?;
+        top_supporters.push(SupporterTotal { supporter, total: usd(total), tips: count(tips) });
     }
     Ok(Json(CreatorDashboard {
         creator,
@@ -331,12 +320,8 @@ pub async fn list(
             supporter: tips::supporter(&row.tip, people.get(&row.payment.sender_id), received),
         });
     }
-    let total_received = if received {
-        let total = tips::received_since(&state, user.user_id, 0).await?;
-        Some(Money::from_minor(total, Currency::Usd).amount_string())
-    } else {
-        None
-    };
+    let total_received =
+        if received { Some(usd(tips::received_since(&state, user.user_id, 0).await?)) } else { None };
     Ok(Json(TipPage { items, next_cursor, total_received }))
 }
 
