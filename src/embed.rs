@@ -30,7 +30,7 @@ use crate::components::sign_in::SignInForm;
 use crate::components::states::SkeletonList;
 use crate::components::tip_sheet::{self, TipSheet};
 use crate::pages::wallet::WalletHome;
-use crate::session::{SessionState, provide_session, use_session};
+use crate::session::{provide_session, use_session};
 use crate::text::{Text, t};
 
 /// Marks a mount point Purse has mounted, so it is never mounted twice at once.
@@ -48,25 +48,23 @@ const DRAWER_TITLE_ID: &str = "drawer-title";
 #[derive(Clone, Copy, Debug)]
 pub struct EmbedState {
     pub drawer_open: RwSignal<bool>,
-    /// The post being tipped: whose, which, and the mount point to tell when it is done.
-    pub tip: RwSignal<Option<TipTarget>, LocalStorage>,
-    /// `(creator, post)` of every tip sent from this page, so their buttons say so.
-    pub sent: RwSignal<Vec<(String, Option<String>)>>,
+    /// The post being tipped.
+    pub tip: RwSignal<Option<TipTarget>>,
+    /// Every post tipped from this page, so their buttons say so.
+    pub sent: RwSignal<Vec<TipTarget>>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TipTarget {
     pub creator: Handle,
     pub post_id: Option<String>,
-    /// The Tip button's mount point: `purse:tip-sent` is dispatched on it.
-    pub source: Element,
 }
 
 impl EmbedState {
     fn new() -> EmbedState {
         EmbedState {
             drawer_open: RwSignal::new(false),
-            tip: RwSignal::new_local(None),
+            tip: RwSignal::new(None),
             sent: RwSignal::new(Vec::new()),
         }
     }
@@ -193,8 +191,7 @@ fn mount_point(document: &Document, element: Element) {
         }
         valid
     });
-    let source = element.clone();
-    mount_into(document, element, move || view! { <TipButton creator post_id source /> });
+    mount_into(document, element, move || view! { <TipButton creator post_id /> });
 }
 
 /// Mounts mount points as the host adds them; unmounts views whose mount point left the page
@@ -268,10 +265,11 @@ fn listen_for_open(document: &Document, embed: EmbedState) {
 }
 
 /// Tells the host page a tip was sent: `purse:tip-sent`, bubbling (and out of any shadow root),
-/// on the Tip button's mount point (`source`, or else the first one for the tip's creator and
-/// post, or else the document). `detail` is what the host needs to thank the person: the tip's
+/// on the Tip button's mount point (the first one for the tip's creator and post, found when
+/// the answer arrives, so a sheet closed meanwhile or a post re-rendered changes nothing; the
+/// document if the host removed it). `detail` is what the host needs to thank the person: the tip's
 /// id, creator, amount, currency, post and whether it was anonymous; never the message.
-pub fn announce_tip(source: Option<&Element>, tip: &Tip) {
+pub fn announce_tip(tip: &Tip) {
     // Built field by field: serde_json's `Value` would cost the embed kilobytes.
     let detail = js_sys::Object::new();
     let optional = |text: &Option<String>| text.as_deref().map_or(wasm_bindgen::JsValue::NULL, Into::into);
@@ -293,7 +291,7 @@ pub fn announce_tip(source: Option<&Element>, tip: &Tip) {
     init.set_detail(&detail);
     let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("purse:tip-sent", &init) else { return };
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let target: web_sys::EventTarget = match source.cloned().or_else(|| mount_point_of(&document, tip)) {
+    let target: web_sys::EventTarget = match mount_point_of(&document, tip) {
         Some(element) => element.into(),
         None => document.into(),
     };
@@ -325,9 +323,10 @@ fn Overlay(embed: EmbedState) -> impl IntoView {
     // Lives with the overlay, not the sheet: a tip still being sent when the sheet is closed
     // is still announced, and its button still says so.
     let sent = Callback::new(move |tip: Tip| {
-        embed.sent.update(|sent| sent.push((tip.creator.to_string(), tip.post_id.clone())));
-        let open = embed.tip.get_untracked().filter(|t| t.creator == tip.creator && t.post_id == tip.post_id);
-        announce_tip(open.as_ref().map(|t| &t.source), &tip);
+        embed.sent.update(|sent| {
+            sent.push(TipTarget { creator: tip.creator.clone(), post_id: tip.post_id.clone() })
+        });
+        announce_tip(&tip);
     });
     let close_drawer = Callback::new(move |()| embed.drawer_open.set(false));
     view! {
@@ -344,18 +343,17 @@ fn Overlay(embed: EmbedState) -> impl IntoView {
 
 /// The Tip button for one post.
 #[component]
-fn TipButton(creator: Handle, post_id: Option<String>, source: Element) -> impl IntoView {
+fn TipButton(creator: Handle, post_id: Option<String>) -> impl IntoView {
     let embed = expect_context::<EmbedState>();
-    let key = (creator.to_string(), post_id.clone());
-    let tipped = Memo::new(move |_| embed.sent.with(|sent| sent.contains(&key)));
     let label = format!("@{creator} {}", t(Text::TipForPost));
+    let target = TipTarget { creator, post_id };
+    let tipped = {
+        let target = target.clone();
+        Memo::new(move |_| embed.sent.with(|sent| sent.contains(&target)))
+    };
     let open = move |_| {
         embed.drawer_open.set(false);
-        embed.tip.set(Some(TipTarget {
-            creator: creator.clone(),
-            post_id: post_id.clone(),
-            source: source.clone(),
-        }));
+        embed.tip.set(Some(target.clone()));
     };
     view! {
         <button type="button" class="tip-button" class:tipped=tipped aria-haspopup="dialog" on:click=open>
@@ -383,11 +381,7 @@ fn WalletLauncher() -> impl IntoView {
 #[component]
 fn Drawer() -> impl IntoView {
     let session = use_session();
-    let person = Memo::new(move |_| match session.state.get() {
-        SessionState::SignedIn(user) => Some(Some(user)),
-        SessionState::Checking => None,
-        _ => Some(None),
-    });
+    let person = Memo::new(move |_| session.person());
     view! {
         <h2 id=DRAWER_TITLE_ID class="drawer-title">{t(Text::WalletDrawerTitle)}</h2>
         {move || match person.get() {
@@ -395,8 +389,7 @@ fn Drawer() -> impl IntoView {
             Some(None) => view! {
                 <section class="card">
                     <p>{t(Text::SignInTitle)}</p>
-                    <SignInForm on_signed_in=Callback::new(|_| ()) />
-                    <p class="muted form-switch">{t(Text::NoAccount)}" "<a href="/signup" target="_top">{t(Text::CreateAccount)}</a></p>
+                    <SignInForm />
                 </section>
             }.into_any(),
             Some(Some(user)) => view! { <SignedInDrawer user /> }.into_any(),
@@ -410,8 +403,8 @@ fn SignedInDrawer(user: User) -> impl IntoView {
     view! {
         <WalletHome user=user />
         <p class="drawer-links">
-            <a href="/wallet" target="_top">{t(Text::OpenFullWallet)}</a>
-            {creator.then(|| view! { " · "<a href="/creator" target="_top">{t(Text::CreatorTitle)}</a> })}
+            <a href="/wallet">{t(Text::OpenFullWallet)}</a>
+            {creator.then(|| view! { " · "<a href="/creator">{t(Text::CreatorTitle)}</a> })}
         </p>
     }
 }

@@ -30,6 +30,16 @@ impl Session {
         }
     }
 
+    /// Who is signed in, for views that branch on it: `None` while the server is being asked,
+    /// `Some(None)` when nobody is (or the server could not say).
+    pub fn person(&self) -> Option<Option<User>> {
+        match self.state.get() {
+            SessionState::Checking => None,
+            SessionState::SignedIn(user) => Some(Some(user)),
+            SessionState::SignedOut | SessionState::Unknown(_) => Some(None),
+        }
+    }
+
     pub fn set_user(&self, user: Option<User>) {
         self.state.set(match user {
             Some(user) => SessionState::SignedIn(user),

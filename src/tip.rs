@@ -4,7 +4,7 @@
 //! draws a [`TipFlow`] and feeds it what the person does.
 
 use purse_api::payments::{clean_note, needs_pin};
-use purse_api::{Amount, Creator, Currency, ErrorCode, Money, Tip};
+use purse_api::{Amount, AmountText, Creator, Currency, ErrorCode, Money, NewTip, Tip};
 
 use crate::api_client::ApiError;
 use crate::format;
@@ -156,6 +156,27 @@ impl TipFlow {
             self.problems = Problems::default();
             self.step = Step::Choose;
         }
+    }
+
+    /// "Send tip": the body of `POST /tips` for this attempt, the sheet now sending. `None` when
+    /// it is not at the confirmation (already sending, say: a second click sends nothing).
+    pub fn send(&mut self) -> Option<NewTip> {
+        if self.step != Step::Review {
+            return None;
+        }
+        let amount = self.amount().ok()?;
+        let request = NewTip {
+            creator: self.creator.handle.clone(),
+            amount: AmountText::Text(amount.money().amount_string()),
+            currency: amount.currency().code().to_string(),
+            post_id: self.post_id.clone(),
+            message: self.cleaned_message().ok().flatten(),
+            anonymous: self.anonymous.then_some(true),
+            pin: needs_pin(amount).then(|| self.pin.clone()),
+        };
+        self.problems = Problems::default();
+        self.step = Step::Sending;
+        Some(request)
     }
 
     /// What the confirmation says will happen.
@@ -314,6 +335,35 @@ mod tests {
         assert_eq!(flow.cleaned_message(), Ok(Some("Thank you!".into())), "cleaned as notes are");
         flow.edit();
         assert_eq!((flow.step.clone(), flow.message.as_str()), (Step::Choose, "Thank you\u{200b}!"));
+    }
+
+    #[test]
+    fn sending_asks_for_exactly_what_was_confirmed_and_only_once() {
+        let mut flow = flow();
+        assert_eq!(flow.send(), None, "nothing to send before the confirmation");
+        flow.choice = Some(Choice::Preset(1));
+        flow.message = " Merci\u{200b} ".into();
+        flow.review(|| "k1".into());
+        flow.pin = "1234".into();
+        let request = flow.send().unwrap();
+        assert_eq!(flow.step, Step::Sending);
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            serde_json::json!({"creator": "lina", "amount": "5.00", "currency": "USD", "post_id": "42", "message": "Merci"}),
+            "no PIN at 5.00, no anonymous flag unless asked"
+        );
+        assert_eq!(flow.send(), None, "a second click while sending sends nothing");
+
+        let mut flow = TipFlow::new(creator(&["60"]), None);
+        flow.choice = Some(Choice::Preset(0));
+        flow.anonymous = true;
+        flow.review(|| "k1".into());
+        flow.pin = "1234".into();
+        let request = flow.send().unwrap();
+        assert_eq!(
+            (request.amount, request.anonymous, request.pin.as_deref(), request.post_id),
+            (AmountText::Text("60.00".into()), Some(true), Some("1234"), None)
+        );
     }
 
     #[test]

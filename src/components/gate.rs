@@ -5,17 +5,13 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::session::{SessionState, use_session};
+use crate::session::use_session;
 use crate::text::{Text, t};
 
 #[component]
 pub fn SignedInOnly(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
-    let signed_in = Memo::new(move |_| match session.state.get() {
-        SessionState::SignedIn(_) => Some(true),
-        SessionState::Checking => None,
-        _ => Some(false),
-    });
+    let signed_in = Memo::new(move |_| session.person().map(|person| person.is_some()));
     move || {
         match signed_in.get() {
         None => ().into_any(),

@@ -1,6 +1,7 @@
 //! The sign-in form, on its own so the `/signin` page, the tip sheet and the wallet drawer on a
-//! host page all use the same one. It checks the handle before sending and shows the server's
-//! answer on the field it names; on success it sets the session and says so.
+//! host page all use the same one, with the way to sign up under it. It checks the handle
+//! before sending and shows the server's answer on the field it names; on success it sets the
+//! session (views that branch on the session move on by themselves) and tells `on_signed_in`.
 
 use leptos::prelude::*;
 use purse_api::{Handle, LoginRequest, User};
@@ -54,7 +55,7 @@ impl Default for FormErrors {
 }
 
 #[component]
-pub fn SignInForm(on_signed_in: Callback<User>) -> impl IntoView {
+pub fn SignInForm(#[prop(optional)] on_signed_in: Option<Callback<User>>) -> impl IntoView {
     let session = use_session();
     let handle = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -77,7 +78,9 @@ pub fn SignInForm(on_signed_in: Callback<User>) -> impl IntoView {
             match api_client::sign_in(&request).await {
                 Ok(user) => {
                     session.set_user(Some(user.clone()));
-                    on_signed_in.run(user);
+                    if let Some(signed_in) = on_signed_in {
+                        let _ = signed_in.try_run(user);
+                    }
                 }
                 Err(error) => errors.show(error),
             }
@@ -94,5 +97,6 @@ pub fn SignInForm(on_signed_in: Callback<User>) -> impl IntoView {
                 {move || if busy.get() { t(Text::SigningIn) } else { t(Text::SignIn) }}
             </button>
         </form>
+        <p class="muted form-switch">{t(Text::NoAccount)}" "<a href="/signup">{t(Text::CreateAccount)}</a></p>
     }
 }

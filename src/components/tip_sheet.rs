@@ -4,7 +4,7 @@
 //! is short, amounts that fit. Its decisions are [`crate::tip::TipFlow`]; this file draws them.
 
 use leptos::prelude::*;
-use purse_api::{AmountText, Creator, Currency, ErrorCode, Handle, NewTip, Tip};
+use purse_api::{Creator, Currency, ErrorCode, Handle, Tip};
 use wasm_bindgen::JsCast;
 
 use crate::api_client::{self, ApiError};
@@ -13,7 +13,7 @@ use crate::components::money::MoneyDisplay;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::format;
-use crate::session::{SessionState, use_session};
+use crate::session::use_session;
 use crate::text::{Text, t};
 use crate::tip::{Choice, Step, TipFlow};
 
@@ -30,11 +30,7 @@ pub fn TipSheet(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let session = use_session();
-    let signed_in = Memo::new(move |_| match session.state.get() {
-        SessionState::SignedIn(user) => Some(Some(user.handle)),
-        SessionState::Checking => None,
-        _ => Some(None),
-    });
+    let signed_in = Memo::new(move |_| session.person().map(|person| person.map(|user| user.handle)));
     move || {
         let creator = creator.clone();
         let post_id = post_id.clone();
@@ -43,8 +39,7 @@ pub fn TipSheet(
                 .into_any(),
             Some(None) => view! {
                 <SheetTitle text=format!("{} @{creator}", t(Text::TipSignIn)) />
-                <SignInForm on_signed_in=Callback::new(|_| ()) />
-                <p class="muted form-switch">{t(Text::NoAccount)}" "<a href="/signup">{t(Text::CreateAccount)}</a></p>
+                <SignInForm />
             }
             .into_any(),
             Some(Some(me)) if me == creator => view! {
@@ -150,28 +145,17 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
 
     let send = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if flow.with_untracked(|f| f.step == Step::Sending) {
+        let Some((request, key)) = flow
+            .try_update(|f| {
+                copy_fields(f);
+                f.send().map(|request| (request, f.key.clone()))
+            })
+            .flatten()
+        else {
             return;
-        }
-        flow.update(|f| copy_fields(f));
-        let current = flow.get_untracked();
-        let Ok(amount) = current.amount() else {
-            // Reviewed amounts parse; should one not, the form says why.
-            flow.update(TipFlow::edit);
-            return;
-        };
-        flow.update(|f| f.step = Step::Sending);
-        let request = NewTip {
-            creator: current.creator.handle.clone(),
-            amount: AmountText::Text(amount.money().amount_string()),
-            currency: "USD".into(),
-            post_id: current.post_id.clone(),
-            message: current.cleaned_message().ok().flatten(),
-            anonymous: current.anonymous.then_some(true),
-            pin: current.needs_pin().then(|| current.pin.clone()),
         };
         leptos::task::spawn_local(async move {
-            let answer = api_client::tip(&request, &current.key).await;
+            let answer = api_client::tip(&request, &key).await;
             let available = match &answer {
                 Err(error) if error.code == Some(ErrorCode::InsufficientFunds) => {
                     api_client::wallet().await.ok().and_then(|wallet| {
@@ -190,7 +174,7 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
                 Err(_) => {}
             }
             pin.set(String::new());
-            flow.update(|f| f.answer(&current.key, answer, available));
+            flow.update(|f| f.answer(&key, answer, available));
         });
     };
 

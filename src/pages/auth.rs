@@ -21,7 +21,6 @@ pub fn SignIn() -> impl IntoView {
         <section class="card form-card" aria-labelledby="signin-title">
             <h1 id="signin-title">{t(Text::SignInTitle)}</h1>
             <SignInForm on_signed_in=signed_in />
-            <p class="muted form-switch">{t(Text::NoAccount)}" "<a href="/signup">{t(Text::CreateAccount)}</a></p>
         </section>
     }
 }
