@@ -50,6 +50,7 @@ bench: web-release
 	cargo bench -p purse-ledger --bench ledger
 	cargo bench -p purse-server --bench wallet
 	cargo bench -p purse-server --bench transfers
+	cargo bench -p purse-server --bench checkout
 
 audit:
 	cargo run --release -p purse-server -- audit

@@ -3,10 +3,11 @@
 //! it sent one, a plain sentence otherwise. Nothing is turned into `None`.
 
 use purse_api::{
-    Activity, ActivityPage, ActivityResponse, Creator, CreatorDashboard, CreatorResponse, CreatorSettings,
-    ErrorBody, ErrorCode, Handle, Health, LoginRequest, MoneyRequest, NewMoneyRequest, NewTip, PaidRequest,
-    PayRequestBody, PinRequest, PublicProfile, RequestPage, RequestResponse, SendRequest, SignupRequest, Tip,
-    TipPage, TipResponse, Transfer, TransferResponse, User, UserResponse, Wallet,
+    Activity, ActivityPage, ActivityResponse, CheckoutOutcome, ConfirmCheckout, Creator, CreatorDashboard,
+    CreatorResponse, CreatorSettings, ErrorBody, ErrorCode, Handle, Health, LoginRequest, MoneyRequest,
+    NewMoneyRequest, NewTip, PaidRequest, PayRequestBody, PinRequest, PublicCheckoutSession, PublicProfile,
+    RequestPage, RequestResponse, SendRequest, SignupRequest, Tip, TipPage, TipResponse, Transfer,
+    TransferResponse, User, UserResponse, Wallet,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -193,6 +194,29 @@ pub async fn set_creator(settings: &CreatorSettings) -> Result<Creator, ApiError
 /// `GET /me/tips?direction=received` (the newest `limit`).
 pub async fn tips_received(limit: u32) -> Result<TipPage, ApiError> {
     get(&format!("/api/v1/me/tips?direction=received&limit={limit}")).await
+}
+
+/// `GET /checkout/sessions/{id}/public`: what the hosted checkout page shows (no sign-in needed).
+/// `id` must already be known to be plain (letters, digits, `_`, `-`): it goes into the path as is.
+pub async fn checkout_session(id: &str) -> Result<PublicCheckoutSession, ApiError> {
+    get(&format!("/api/v1/checkout/sessions/{id}/public")).await
+}
+
+/// `POST /checkout/sessions/{id}/confirm`: pay, with the attempt's idempotency key.
+pub async fn confirm_checkout(
+    id: &str,
+    body: &ConfirmCheckout,
+    key: &str,
+) -> Result<CheckoutOutcome, ApiError> {
+    let path = format!("/api/v1/checkout/sessions/{id}/confirm");
+    let (status, text) = raw_send_keyed("POST", &path, Some(body), Some(key)).await?;
+    decode(status, &text)
+}
+
+/// `POST /checkout/sessions/{id}/cancel` (an empty object as the body).
+pub async fn cancel_checkout(id: &str) -> Result<CheckoutOutcome, ApiError> {
+    let empty = serde_json::Map::new();
+    send("POST", &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&empty)).await
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {

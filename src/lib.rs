@@ -3,11 +3,13 @@
 //!
 //! `App` holds the routes; one file per page under `pages/`, shared pieces under
 //! `components/`. Pages talk to the server only through [`api_client`] (and the live stream,
-//! [`live`]). Decisions a page makes from data live in plain types (like [`feed::Feed`] and
-//! [`pages::status::StatusView`]) and are tested natively; the DOM is tested in a real browser
-//! with `wasm-bindgen-test`. Every string people read comes from [`text`].
+//! [`live`]). Decisions a page makes from data live in plain types (like [`feed::Feed`],
+//! [`pages::status::StatusView`] and [`checkout::CheckoutFlow`]) and are tested natively; the
+//! DOM is tested in a real browser with `wasm-bindgen-test`. Every string people read comes
+//! from [`text`].
 
 pub mod api_client;
+pub mod checkout;
 pub mod components;
 pub mod embed;
 pub mod feed;
@@ -25,6 +27,7 @@ use leptos_router::path;
 
 use crate::components::layout::Layout;
 use crate::pages::auth::{SignIn, SignUp};
+use crate::pages::checkout::CheckoutPage;
 use crate::pages::creator::CreatorPage;
 use crate::pages::home::Home;
 use crate::pages::not_found::NotFound;
@@ -55,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/request") view=RequestPage />
                     <Route path=path!("/u/:handle") view=Profile />
                     <Route path=path!("/status") view=Status />
+                    <Route path=path!("/checkout/:id") view=CheckoutPage />
                 </Routes>
             </Layout>
         </Router>

@@ -2,7 +2,9 @@
 //! `wasm-bindgen-test-runner`): the layout's landmarks, money as people read it, activity rows,
 //! the designed states, the status page's loading and error states, and the tip sheet in each of
 //! its states (choosing, a refused amount, the PIN, short of funds, sent, signed out, a creator
-//! page that would not load). The runner's own
+//! page that would not load), and the hosted checkout page in each of its states (open with its
+//! countdown, expiring while open, signed out, refused PINs and answers, paid, canceled,
+//! unknown, loading, could not load). The runner's own
 //! server has no API, so API calls answer 404 there: the error path, as a person behind a
 //! broken proxy would see it. The signed-in journey runs against the real server in
 //! `crates/server/tests/browser.rs`.
@@ -10,20 +12,22 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leptos::prelude::*;
 use purse_api::{
-    Activity, ActivityKind, ActivityStatus, Counterparty, Creator, Currency, Direction, ErrorCode, Goal,
-    Handle, Role, Tip, User,
+    Activity, ActivityKind, ActivityStatus, CheckoutStatus, Counterparty, Creator, Currency, Direction,
+    ErrorCode, Goal, Handle, Merchant, PublicCheckoutSession, Role, Tip, User,
 };
 use purse_web::api_client::ApiError;
+use purse_web::checkout::{CheckoutFlow, Step as CheckoutStep};
 use purse_web::components::activity_row::ActivityRow;
 use purse_web::components::money::MoneyDisplay;
 use purse_web::components::states::{EmptyState, ErrorState, SkeletonList};
 use purse_web::components::tip_sheet::{TipForm, TipSheet};
+use purse_web::pages::checkout::CheckoutView;
 use purse_web::pages::status::Status;
 use purse_web::session::{Session, SessionState};
 use purse_web::text::{Text, t};
@@ -424,4 +428,239 @@ async fn tipping_yourself_is_explained_not_attempted() {
     };
     let root = sheet_as(SessionState::SignedIn(lina_user));
     assert!(root.text_content().unwrap_or_default().contains(t(Text::TipYourself)));
+}
+
+/// 2026-11-23T10:00:00Z, half an hour before the test session expires.
+const CHECKOUT_NOW_MS: i64 = 1_795_428_000_000;
+const CHECKOUT_EXPIRES_MS: i64 = CHECKOUT_NOW_MS + 30 * 60_000;
+
+fn checkout_session(status: CheckoutStatus) -> PublicCheckoutSession {
+    PublicCheckoutSession {
+        id: "cs_abc123".into(),
+        merchant: Merchant { name: "Souq Books".into() },
+        amount: "12.50".into(),
+        currency: Currency::Usd,
+        description: "Two paperbacks".into(),
+        status,
+        expires_at: "2026-11-23T10:30:00Z".into(),
+        cancel_url: "https://souq.example/cart".into(),
+    }
+}
+
+fn alice(pin_set: bool) -> User {
+    User {
+        id: "u_1".into(),
+        handle: Handle::parse("alice").unwrap(),
+        display_name: "Alice Martin".into(),
+        pin_set,
+        roles: Vec::<Role>::new(),
+    }
+}
+
+/// The checkout page's view for `flow`, as `state` sees it, at the clock `now`. Returns what it
+/// asked to reload and where it asked to go.
+struct CheckoutPage {
+    root: HtmlElement,
+    flow: RwSignal<CheckoutFlow>,
+    now: RwSignal<i64>,
+    reloads: Arc<AtomicUsize>,
+    left_for: Arc<Mutex<Vec<String>>>,
+}
+
+fn checkout_page(flow: CheckoutFlow, state: SessionState) -> CheckoutPage {
+    let root = container();
+    let flow = RwSignal::new(flow);
+    let now = RwSignal::new(CHECKOUT_NOW_MS);
+    let reloads = Arc::new(AtomicUsize::new(0));
+    let left_for = Arc::new(Mutex::new(Vec::new()));
+    let (counted, recorded) = (reloads.clone(), left_for.clone());
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(Session { state: RwSignal::new(state) });
+        let on_reload = Callback::new(move |()| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        let recorded = recorded.clone();
+        let on_leave = Callback::new(move |url: String| recorded.lock().unwrap().push(url));
+        view! { <CheckoutView flow now on_reload on_leave /> }
+    });
+    handle.forget();
+    CheckoutPage { root, flow, now, reloads, left_for }
+}
+
+fn checkout_state(root: &HtmlElement) -> String {
+    find(root, "section.checkout").unwrap().get_attribute("data-state").unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn an_open_checkout_shows_what_is_bought_counts_down_and_asks_the_signed_in_buyer_for_the_pin() {
+    let page = checkout_page(
+        CheckoutFlow::loaded_with(checkout_session(CheckoutStatus::Open)),
+        SessionState::SignedIn(alice(true)),
+    );
+    let root = &page.root;
+    assert_eq!(checkout_state(root), "open");
+    assert_eq!(text(root, "h1#checkout-title"), "Souq Books");
+    assert_eq!(text(root, ".checkout-description"), "Two paperbacks");
+    assert_eq!(text(root, ".checkout-amount .money"), "$12.50");
+    assert_eq!(text(root, ".countdown[role=timer]"), "30:00");
+    assert!(text(root, ".checkout-payer").contains("Paying as Alice Martin @alice"));
+    assert_eq!(text(root, ".checkout-pay-button"), "Pay $12.50");
+    assert_eq!(text(root, ".checkout-cancel"), t(Text::CheckoutCancel));
+    let pin = find(root, "#checkout-pin").expect("a PIN field");
+    assert_eq!(pin.get_attribute("type").as_deref(), Some("password"));
+    assert_eq!(pin.get_attribute("inputmode").as_deref(), Some("numeric"));
+    assert_eq!(pin.get_attribute("autocomplete").as_deref(), Some("off"));
+    assert_eq!(text(root, "label[for=checkout-pin]"), t(Text::PaymentPin));
+    assert!(find(root, "form.sign-in-form").is_none());
+
+    // The clock ticks: the countdown follows; screen readers hear only thresholds.
+    let live = find(root, "#checkout-announcement").unwrap();
+    assert_eq!(live.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert_eq!(live.text_content().unwrap_or_default(), "");
+    page.now.set(CHECKOUT_EXPIRES_MS - 65_000);
+    settle().await;
+    assert_eq!(text(root, ".countdown"), "01:05");
+    assert_eq!(live.text_content().unwrap_or_default(), t(Text::CheckoutFiveMinutesLeft));
+    page.now.set(CHECKOUT_EXPIRES_MS - 1);
+    settle().await;
+    assert_eq!(text(root, ".countdown"), "00:01");
+
+    // Zero: the page is the expired page, without a reload, and says so.
+    page.now.set(CHECKOUT_EXPIRES_MS);
+    settle().await;
+    assert_eq!(checkout_state(root), "expired");
+    assert_eq!(text(root, "h1#checkout-title"), t(Text::CheckoutExpiredTitle));
+    assert!(root.text_content().unwrap_or_default().contains(t(Text::CheckoutExpiredBody)));
+    assert_eq!(live.text_content().unwrap_or_default(), t(Text::CheckoutExpiredNow));
+    assert!(find(root, "#checkout-pin").is_none() && find(root, ".countdown").is_none());
+    let back = find(root, "a.checkout-back").expect("a way back");
+    assert_eq!(back.get_attribute("href").as_deref(), Some("https://souq.example/cart"));
+    assert_eq!(back.text_content().unwrap_or_default(), "Back to Souq Books");
+    assert_eq!(page.reloads.load(Ordering::SeqCst), 0);
+}
+
+#[wasm_bindgen_test]
+async fn signed_out_the_checkout_signs_in_on_the_page_and_cancel_still_goes_back() {
+    let page = checkout_page(
+        CheckoutFlow::loaded_with(checkout_session(CheckoutStatus::Open)),
+        SessionState::SignedOut,
+    );
+    let root = &page.root;
+    assert_eq!(text(root, "h1#checkout-title"), "Souq Books");
+    assert_eq!(text(root, ".checkout-step-title"), t(Text::CheckoutSignInTitle));
+    assert!(find(root, "form.sign-in-form #handle").is_some());
+    assert!(find(root, "form.sign-in-form #password").is_some());
+    assert!(find(root, "#checkout-pin").is_none(), "no PIN before signing in");
+    click(root, ".checkout-cancel");
+    settle().await;
+    assert_eq!(*page.left_for.lock().unwrap(), ["https://souq.example/cart"], "straight to cancel_url");
+    assert_eq!(checkout_state(root), "leaving");
+    assert_eq!(text(root, "h1#checkout-title"), "Taking you back to Souq Books…");
+}
+
+#[wasm_bindgen_test]
+async fn refused_pins_and_answers_are_shown_where_they_belong() {
+    let page = checkout_page(
+        CheckoutFlow::loaded_with(checkout_session(CheckoutStatus::Open)),
+        SessionState::SignedIn(alice(true)),
+    );
+    let root = &page.root;
+    // Not 4 to 6 digits: refused on the field, nothing sent.
+    type_into(root, "#checkout-pin", "12");
+    click(root, ".checkout-pay-button");
+    settle().await;
+    assert_eq!(text(root, "#checkout-pin-error"), t(Text::PinFormat));
+    assert_eq!(find(root, "#checkout-pin").unwrap().get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(page.flow.get_untracked().step, CheckoutStep::Ready);
+
+    // The server's answers, as the page would get them.
+    let answer = |code: ErrorCode, message: &str| {
+        page.flow.update(|f| {
+            f.step = CheckoutStep::Paying;
+            f.key = "k1".into();
+            let refused = ApiError {
+                status: Some(code.http_status()),
+                code: Some(code),
+                message: message.into(),
+                field: None,
+            };
+            f.answer("k1", Err(refused));
+        });
+    };
+    answer(ErrorCode::PinIncorrect, "That PIN isn't right.");
+    settle().await;
+    assert_eq!(text(root, "#checkout-pin-error"), "That PIN isn't right.");
+    answer(ErrorCode::InsufficientFunds, "Your wallet doesn't have enough.");
+    settle().await;
+    assert_eq!(text(root, "#checkout-pin-error"), "");
+    let alert = find(root, "#checkout-error").unwrap();
+    assert_eq!(alert.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(
+        alert.text_content().unwrap_or_default(),
+        format!("Your wallet doesn't have enough. {}", t(Text::CheckoutAddMoney))
+    );
+    // While paying, neither button starts anything else.
+    page.flow.update(|f| f.step = CheckoutStep::Paying);
+    settle().await;
+    assert_eq!(text(root, ".checkout-pay-button"), t(Text::Paying));
+    assert!(find(root, ".checkout-pay-button").unwrap().has_attribute("disabled"));
+    assert!(find(root, ".checkout-cancel").unwrap().has_attribute("disabled"));
+}
+
+#[wasm_bindgen_test]
+async fn without_a_payment_pin_the_checkout_says_to_set_one() {
+    let page = checkout_page(
+        CheckoutFlow::loaded_with(checkout_session(CheckoutStatus::Open)),
+        SessionState::SignedIn(alice(false)),
+    );
+    assert!(text(&page.root, ".checkout-notice").contains(t(Text::CheckoutPinNotSet)));
+    assert_eq!(
+        find(&page.root, ".checkout-notice a").unwrap().get_attribute("href").as_deref(),
+        Some("/settings/pin")
+    );
+    assert!(find(&page.root, ".checkout-pay-button").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn finished_unknown_and_unreadable_sessions_each_have_their_page() {
+    let signed_in = || SessionState::SignedIn(alice(true));
+    let cases = [
+        (CheckoutStatus::Complete, "complete", Text::CheckoutCompleteTitle),
+        (CheckoutStatus::Canceled, "canceled", Text::CheckoutCanceledTitle),
+        (CheckoutStatus::Expired, "expired", Text::CheckoutExpiredTitle),
+    ];
+    for (status, state, title) in cases {
+        let page = checkout_page(CheckoutFlow::loaded_with(checkout_session(status)), signed_in());
+        assert_eq!(checkout_state(&page.root), state);
+        assert_eq!(text(&page.root, "h1#checkout-title"), t(title));
+        assert_eq!(text(&page.root, ".checkout-amount .money"), "$12.50", "{state}: what it was for");
+        assert!(find(&page.root, "#checkout-pin").is_none(), "{state}: nothing to pay");
+        assert!(find(&page.root, "a.checkout-back").is_some(), "{state}: a way back");
+    }
+
+    let mut unknown = CheckoutFlow::new("cs_nope");
+    unknown.loaded(Err(ApiError {
+        status: Some(404),
+        code: Some(ErrorCode::NotFound),
+        message: "No such checkout session.".into(),
+        field: None,
+    }));
+    let page = checkout_page(unknown, signed_in());
+    assert_eq!(checkout_state(&page.root), "unknown");
+    assert_eq!(text(&page.root, "h1#checkout-title"), t(Text::CheckoutUnknownTitle));
+
+    let loading = checkout_page(CheckoutFlow::new("cs_abc123"), signed_in());
+    let section = find(&loading.root, "section.checkout").unwrap();
+    assert_eq!(section.get_attribute("data-state").as_deref(), Some("loading"));
+    assert_eq!(section.get_attribute("aria-busy").as_deref(), Some("true"));
+    assert!(find(&loading.root, ".skeleton").is_some(), "a skeleton, not a spinner");
+
+    let mut offline = CheckoutFlow::new("cs_abc123");
+    offline.loaded(Err(ApiError::network()));
+    let page = checkout_page(offline, signed_in());
+    assert_eq!(checkout_state(&page.root), "unavailable");
+    assert!(text(&page.root, ".error-state").contains(t(Text::NetworkError)));
+    assert!(text(&page.root, ".error-state").contains(t(Text::NoMoneyMoved)));
+    click(&page.root, ".error-state button");
+    assert_eq!(page.reloads.load(Ordering::SeqCst), 1, "Try again reads the session again");
 }

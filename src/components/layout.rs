@@ -1,9 +1,11 @@
 //! The frame every page slots into: a skip link, the header with the brand, navigation and the
-//! account (name and sign-out, or sign-in), and the `main` landmark.
+//! account (name and sign-out, or sign-in), and the `main` landmark. The hosted checkout
+//! (`/checkout/…`) is a focused page: the brand only, no navigation or account links to wander
+//! off through (it has its own sign-in and its own way back to the merchant).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 use wasm_bindgen::JsCast;
 
 use purse_api::Role;
@@ -29,23 +31,27 @@ fn skip_to_content(event: leptos::ev::MouseEvent) {
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let session = use_session();
+    let location = use_location();
+    let focused = Memo::new(move |_| location.pathname.with(|path| path.starts_with("/checkout/")));
     view! {
         <a class="skip-link" href="#main" on:click=skip_to_content>{t(Text::SkipToContent)}</a>
-        <header class="app-header">
+        <header class="app-header" class:app-header-focused=move || focused.get()>
             <A href="/wallet" attr:class="brand">
                 <span class="brand-mark" aria-hidden="true">"◆"</span>
                 <span>{t(Text::Brand)}</span>
             </A>
-            <nav class="app-nav" aria-label=t(Text::MainNavigation)>
-                <A href="/wallet" exact=true>{t(Text::NavWallet)}</A>
-                {move || session.user().filter(|user| user.roles.contains(&Role::Creator)).map(|_| view! {
-                    <A href="/creator">{t(Text::CreatorNav)}</A>
-                })}
-                <A href="/status">{t(Text::NavStatus)}</A>
-            </nav>
-            <Account />
+            {move || (!focused.get()).then(|| view! {
+                <nav class="app-nav" aria-label=t(Text::MainNavigation)>
+                    <A href="/wallet" exact=true>{t(Text::NavWallet)}</A>
+                    {move || session.user().filter(|user| user.roles.contains(&Role::Creator)).map(|_| view! {
+                        <A href="/creator">{t(Text::CreatorNav)}</A>
+                    })}
+                    <A href="/status">{t(Text::NavStatus)}</A>
+                </nav>
+                <Account />
+            })}
         </header>
-        <main id="main" class="app-main" tabindex="-1">
+        <main id="main" class="app-main" class:app-main-focused=move || focused.get() tabindex="-1">
             {children()}
         </main>
     }

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod auth;
+pub mod checkout;
 pub mod creator;
 pub mod home;
 pub mod not_found;

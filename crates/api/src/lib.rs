@@ -4,6 +4,7 @@
 //! no HTTP client, no web framework, no database: this crate compiles to wasm and to native,
 //! so the browser previews exactly what the server will decide.
 
+pub mod checkout;
 pub mod currency;
 pub mod error;
 pub mod handle;
@@ -14,6 +15,12 @@ pub mod people;
 pub mod tips;
 pub mod wallet;
 
+pub use checkout::{
+    CheckoutOutcome, CheckoutPayment, CheckoutSession, CheckoutSessionResponse, CheckoutStatus,
+    ConfirmCheckout, CreatedKey, CreatedWebhookEndpoint, KeyItem, KeyList, Merchant, MerchantResponse,
+    MerchantSettings, NewCheckoutSession, NewKey, NewRefund, NewWebhookEndpoint, PublicCheckoutSession,
+    Refund, RefundResponse, RefundStatus, WebhookData, WebhookDelivery, WebhookDeliveryList, WebhookEvent,
+};
 pub use currency::{Currency, CurrencyInfo};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use handle::{Handle, HandleError};

@@ -147,13 +147,37 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr().context("cannot read the listening address")?;
     tracing::info!(%addr, database = ledger.backend(), demo = args.demo, "Purse is listening");
     eprintln!("Purse is running at http://{addr}/ (database: {}). Stop it with Ctrl-C.", ledger.backend());
+    // The demo shop reaches Purse (and Purse its webhooks) at this address: loopback when
+    // listening on every interface, since 0.0.0.0 is not somewhere to send a browser.
+    let local = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from(([127, 0, 0, 1], addr.port())),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    };
     if args.demo {
         eprintln!("{}", crate::demo::sign_in_help(&format!("http://{addr}/")));
+        eprintln!("Demo shop: http://{local}/demo/shop");
     }
 
     // Grace windows that ended while the server was down complete now, then every second.
     let jobs = crate::payments::spawn_jobs(&state);
-    let app = crate::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // Checkouts whose 30 minutes ran out expire, cut-off confirmations and refunds finish;
+    // webhooks owed (also from before a restart) are delivered.
+    let checkout_jobs = crate::checkout::spawn_jobs(&state);
+    let webhooks = crate::webhooks::spawn_worker(&state);
+    let mut app = crate::app(state.clone());
+    if args.demo {
+        // A separate router with its own state and headers: it uses Purse over HTTP, as a
+        // merchant's own server would.
+        app = app.merge(crate::demo_shop::router(crate::demo_shop::ShopConfig {
+            purse_url: format!("http://{local}"),
+            merchant_handle: "souq_books".to_string(),
+            merchant_password: crate::demo::PASSWORD.to_string(),
+        }));
+    }
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let stopping = state.clone();
     let stop = async move {
         stop.await;
@@ -164,6 +188,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // In-flight requests are done; the jobs stop (they were told with the streams); now commit
     // whatever the ledger writer still holds.
     drop(jobs.await);
+    drop(checkout_jobs.await);
+    drop(webhooks.await);
     tracing::info!("stopping: flushing the ledger");
     ledger.shutdown().await;
     db.close().await;

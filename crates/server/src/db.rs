@@ -48,6 +48,35 @@ impl From<sqlx::migrate::MigrateError> for DbError {
     }
 }
 
+/// A value bound to a [`Statement`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+}
+
+/// One statement of [`Db::transaction`].
+#[derive(Clone, Debug)]
+pub struct Statement {
+    pub sql: String,
+    pub args: Vec<Arg>,
+    /// Changing no row aborts the transaction.
+    pub must_change: bool,
+}
+
+impl Statement {
+    pub fn new(sql: impl Into<String>, args: Vec<Arg>) -> Statement {
+        Statement { sql: sql.into(), args, must_change: false }
+    }
+
+    /// The same statement, which must change a row or the transaction is rolled back.
+    pub fn must_change(self) -> Statement {
+        Statement { must_change: true, ..self }
+    }
+}
+
 /// A person as stored.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserRow {
@@ -363,6 +392,33 @@ impl Db {
     }
 
     /// Records why a transfer happened (idempotent: the first note stands).
+    /// Runs `statements` in one transaction, in order. A statement marked `must_change` that
+    /// changes no row rolls everything back and gives `Ok(false)`: so a state change and the
+    /// webhook event describing it (the outbox) are written together or not at all.
+    pub async fn transaction(&self, statements: &[Statement]) -> Result<bool, DbError> {
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for statement in statements {
+                let mut query = sqlx::query(&statement.sql);
+                for arg in &statement.args {
+                    query = match arg {
+                        Arg::Int(value) => query.bind(*value),
+                        Arg::OptInt(value) => query.bind(*value),
+                        Arg::Text(value) => query.bind(value.as_str()),
+                        Arg::OptText(value) => query.bind(value.as_deref()),
+                    };
+                }
+                let changed = query.execute(&mut *tx).await?.rows_affected();
+                if statement.must_change && changed == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+
     pub async fn put_note(&self, transfer_id: i64, kind: &str, note: Option<&str>) -> Result<(), DbError> {
         with_pool!(self, |pool| {
             sqlx::query(

@@ -70,6 +70,10 @@ pub async fn seed(state: &AppState) -> Result<usize, AppError> {
         state.ledger.create_transfer(request).await?.map_err(AppError::internal)?;
     }
     seed_creator_page(state).await?;
+    // The shop's name as buyers see it on the checkout page.
+    if let Some(shop) = state.db.user_by_handle("souq_books").await.map_err(AppError::unavailable)? {
+        crate::merchants::set_merchant(state, &shop, "Souq Books").await?;
+    }
     tracing::info!(created, "demo data loaded");
     Ok(created)
 }

@@ -7,16 +7,19 @@
 pub mod activity;
 pub mod api;
 pub mod auth;
+pub mod checkout;
 pub mod cli;
 pub mod codes;
 pub mod db;
 pub mod demo;
+pub mod demo_shop;
 pub mod demo_site;
 pub mod error;
 pub mod ids;
 pub mod journal;
 pub mod json;
 pub mod limits;
+pub mod merchants;
 pub mod metrics;
 pub mod operations;
 pub mod payments;
@@ -25,6 +28,7 @@ pub mod query;
 pub mod state;
 pub mod static_site;
 pub mod tips;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -206,6 +206,28 @@ pub async fn start(
     hash: &[u8; 32],
     payment: Option<Draft>,
 ) -> Result<Begun, AppError> {
+    open(state, user_id, key, hash, payment, true).await
+}
+
+/// [`start`] for a request that moves no money of its own (a merchant creating a checkout
+/// session): not counted against the money limit.
+pub async fn start_unlimited(
+    state: &AppState,
+    user_id: i64,
+    key: &IdempotencyKey,
+    hash: &[u8; 32],
+) -> Result<Begun, AppError> {
+    open(state, user_id, key, hash, None, false).await
+}
+
+async fn open(
+    state: &AppState,
+    user_id: i64,
+    key: &IdempotencyKey,
+    hash: &[u8; 32],
+    payment: Option<Draft>,
+    limited: bool,
+) -> Result<Begun, AppError> {
     let limit = limits::money(state);
     let hit = limit.hit(state, &user_id.to_string());
     let now = hit.now;
@@ -215,7 +237,7 @@ pub async fn start(
         hash: *hash,
         now,
         locked_until: now + LEASE_SECONDS * NANOS,
-        limit: Some((hit, limit.max)),
+        limit: limited.then_some((hit, limit.max)),
         payment,
     };
     match state.journal.open(opening).await.map_err(AppError::unavailable)? {

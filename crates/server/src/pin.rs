@@ -31,7 +31,10 @@ pub async fn verify(state: &AppState, user: &CurrentUser, pin: Option<&str>) -> 
     };
     limits::check(state, limits::PIN_PER_USER, &user.row.id.to_string()).await?;
     if state.passwords.verify(Some(stored), pin).await? {
-        state.db.clear_pin_failures(user.row.id).await.map_err(AppError::unavailable)?;
+        // Most checks follow no wrong PIN: nothing to clear, no write.
+        if user.row.pin_failures != 0 || user.row.pin_locked_until.is_some() {
+            state.db.clear_pin_failures(user.row.id).await.map_err(AppError::unavailable)?;
+        }
         return Ok(());
     }
     let (failures, locked_until) = state

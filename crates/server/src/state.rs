@@ -38,6 +38,8 @@ pub struct Shared {
     pub sessions: SessionCache,
     /// Recipients by handle, for sends and requests.
     pub handles: HandleCache,
+    /// Rung when a webhook event is written, so the delivery worker sends it at once.
+    pub webhooks_due: tokio::sync::Notify,
     pub settings: Settings,
     /// Becomes `true` when the server is stopping: live streams end so the stop can finish.
     pub stopping: watch::Receiver<bool>,
@@ -111,6 +113,7 @@ impl AppState {
             passwords,
             sessions: SessionCache::default(),
             handles: HandleCache::default(),
+            webhooks_due: tokio::sync::Notify::new(),
             settings: Settings::default(),
             stopping,
             stop,
@@ -129,6 +132,16 @@ impl AppState {
     /// Nanoseconds since the Unix epoch, by [`AppState::clock`].
     pub fn now(&self) -> i64 {
         self.clock.now().as_nanos()
+    }
+
+    /// On SQLite, the turn to write: the ledger's writer and the journal hold it for each of
+    /// their transactions, so a handler's own write that takes it first queues behind them
+    /// instead of sleeping in SQLite's busy handler. `None` on PostgreSQL.
+    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.ledger.write_gate() {
+            Some(gate) => Some(gate.lock_owned().await),
+            None => None,
+        }
     }
 
     /// Tells live streams to end (the server is shutting down).

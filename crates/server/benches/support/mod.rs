@@ -71,6 +71,11 @@ pub struct Served {
 
 impl Served {
     pub async fn start(url: &str, settings: Settings) -> Served {
+        Served::start_with(url, settings, Passwords::for_tests()).await
+    }
+
+    /// With these password and PIN hashing costs.
+    pub async fn start_with(url: &str, settings: Settings, passwords: Passwords) -> Served {
         let ledger = Ledger::open(url).await.unwrap();
         let db = Db::open(url).await.unwrap();
         let state = AppState::new(
@@ -78,7 +83,7 @@ impl Served {
             db,
             StaticSite::load(std::path::Path::new("/nonexistent")),
             Arc::new(SystemClock),
-            Passwords::for_tests(),
+            passwords,
         )
         .await
         .unwrap()

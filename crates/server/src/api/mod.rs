@@ -1,5 +1,6 @@
 //! The `/api/v1` router. One module per area; this one holds the operational endpoints.
 
+pub mod checkout;
 pub mod events;
 pub mod people;
 pub mod requests;
@@ -41,6 +42,17 @@ pub fn router() -> Router<AppState> {
         .route("/me/creator", put(tips::set_creator).get(tips::dashboard))
         .route("/tips", post(tips::tip))
         .route("/me/tips", get(tips::list))
+        .route("/me/merchant", put(checkout::set_merchant))
+        .route("/merchant/keys", post(checkout::create_key).get(checkout::list_keys))
+        .route("/merchant/keys/{id}", axum::routing::delete(checkout::revoke_key))
+        .route("/merchant/webhook-endpoints", post(checkout::create_endpoint))
+        .route("/merchant/webhook-deliveries", get(checkout::deliveries))
+        .route("/checkout/sessions", post(checkout::create_session))
+        .route("/checkout/sessions/{id}", get(checkout::session))
+        .route("/checkout/sessions/{id}/public", get(checkout::public_session))
+        .route("/checkout/sessions/{id}/confirm", post(checkout::confirm))
+        .route("/checkout/sessions/{id}/cancel", post(checkout::cancel))
+        .route("/refunds", post(checkout::refund))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

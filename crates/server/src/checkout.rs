@@ -1,0 +1,756 @@
+//! Checkout sessions and refunds: what a merchant sells, how the buyer pays it, how money goes
+//! back.
+//!
+//! A session is created by the merchant's server (idempotent: its `operation_id` is the key's
+//! operation, unique) and is `open` for 30 minutes. The buyer confirms with the PIN: the
+//! confirmation's own operation *claims* the session (`paying_operation_id`, with a lease),
+//! records a payment (kind `checkout`) and asks the ledger for the transfer buyer → merchant
+//! with the operation's fixed id, then marks the session `complete` **and** writes
+//! `checkout.session.completed` to the webhook outbox in one transaction. So a second confirm
+//! (same key: replayed; another key, another buyer: `422 checkout_not_open`) never moves money
+//! twice, and a confirmation cut off anywhere is finished by its retry or by [`recover`].
+//!
+//! The job ([`spawn_jobs`]) expires open, unclaimed sessions whose time is up (with
+//! `checkout.session.expired` in the same transaction) and recovers cut-off confirmations.
+//!
+//! A refund reserves its amount on the session first (`amount_refunded`, checked against the
+//! payment in the same statement, so concurrent refunds never exceed it), then moves merchant →
+//! buyer with the refund operation's fixed id, then marks itself `succeeded` with
+//! `refund.created` in the outbox, in one transaction.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use purse_api::checkout::{SESSION_MINUTES, with_query_param};
+use purse_api::{
+    CheckoutOutcome, CheckoutPayment, CheckoutSession, CheckoutStatus, Currency, ErrorCode, Merchant, Money,
+    PublicCheckoutSession, Refund, RefundStatus,
+};
+use purse_ledger::{CreateTransferError, Movement, TransferId, TransferRequest};
+
+use crate::activity::rfc3339;
+use crate::codes;
+use crate::db::{Arg, DbError, Statement, with_pool};
+use crate::error::AppError;
+use crate::journal::Draft;
+use crate::operations::{self, Slot, StoredAnswer};
+use crate::payments::{self, PaymentRow, stored_currency};
+use crate::state::AppState;
+use crate::webhooks;
+
+const NANOS: i64 = 1_000_000_000;
+/// How long a confirmation holds its claim on a session (then [`recover`] looks at it).
+const CLAIM_SECONDS: i64 = 5 * operations::LEASE_SECONDS;
+
+fn db_error(error: sqlx::Error) -> AppError {
+    AppError::unavailable(DbError::from(error))
+}
+
+/// A session as stored.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: i64,
+    pub merchant_id: i64,
+    pub operation_id: i64,
+    pub amount: i64,
+    pub currency: String,
+    pub description: String,
+    pub success_url: String,
+    pub cancel_url: String,
+    pub client_reference_id: Option<String>,
+    pub metadata: String,
+    pub status: String,
+    pub expires_at: i64,
+    pub paying_operation_id: Option<i64>,
+    pub claim_until: Option<i64>,
+    pub buyer_id: Option<i64>,
+    pub transfer_id: Option<i64>,
+    pub amount_refunded: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SESSION_COLUMNS: &str = "id, merchant_id, operation_id, amount, currency, description, success_url, cancel_url, \
+     client_reference_id, metadata, status, expires_at, paying_operation_id, claim_until, buyer_id, transfer_id, \
+     amount_refunded, created_at, updated_at";
+
+impl SessionRow {
+    /// Its status as of `now`: an open session whose time is up (and that no confirmation
+    /// holds) is expired, even before the job has marked it.
+    pub fn status_at(&self, now: i64) -> CheckoutStatus {
+        match self.status.as_str() {
+            "complete" => CheckoutStatus::Complete,
+            "expired" => CheckoutStatus::Expired,
+            "canceled" => CheckoutStatus::Canceled,
+            _ if now >= self.expires_at && self.paying_operation_id.is_none() => CheckoutStatus::Expired,
+            _ => CheckoutStatus::Open,
+        }
+    }
+
+    fn money(&self, minor: i64) -> Result<String, AppError> {
+        Ok(Money::from_minor(minor, stored_currency(&self.currency)?).amount_string())
+    }
+}
+
+/// A new session, validated.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub amount: i64,
+    pub currency: Currency,
+    pub description: String,
+    pub success_url: String,
+    pub cancel_url: String,
+    pub client_reference_id: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+pub async fn load(state: &AppState, id: i64) -> Result<Option<SessionRow>, AppError> {
+    let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE id = $1");
+    Ok(with_pool!(&state.db, |pool| {
+        sqlx::query_as(&sql).bind(id).fetch_optional(pool).await.map_err(db_error)?
+    }))
+}
+
+/// The session `text` names (`cs_…`), if it exists.
+pub async fn find(state: &AppState, text: &str) -> Result<Option<SessionRow>, AppError> {
+    match state.ids.decode("cs", text) {
+        Some(id) => load(state, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Creates the session of `operation` (or finds it, when a cut-off creation is retried).
+pub async fn create(
+    state: &AppState,
+    merchant: i64,
+    operation: i64,
+    new: &NewSession,
+) -> Result<SessionRow, AppError> {
+    let now = state.now();
+    let metadata = serde_json::to_string(&new.metadata).map_err(AppError::internal)?;
+    let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE operation_id = $1");
+    Ok(with_pool!(&state.db, |pool| {
+        sqlx::query(
+            "INSERT INTO checkout_sessions (merchant_id, operation_id, amount, currency, description, success_url, \
+             cancel_url, client_reference_id, metadata, status, expires_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11) ON CONFLICT (operation_id) DO NOTHING",
+        )
+        .bind(merchant)
+        .bind(operation)
+        .bind(new.amount)
+        .bind(new.currency.code())
+        .bind(&new.description)
+        .bind(&new.success_url)
+        .bind(&new.cancel_url)
+        .bind(new.client_reference_id.as_deref())
+        .bind(&metadata)
+        .bind(now + SESSION_MINUTES * 60 * NANOS)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map_err(db_error)?;
+        sqlx::query_as(&sql).bind(operation).fetch_one(pool).await.map_err(db_error)?
+    }))
+}
+
+/// The session as its merchant sees it.
+pub fn view(state: &AppState, row: &SessionRow) -> Result<CheckoutSession, AppError> {
+    let id = state.ids.encode("cs", row.id);
+    let payment = match (row.status.as_str(), row.transfer_id) {
+        ("complete", Some(transfer)) => Some(CheckoutPayment {
+            id: state.ids.encode("tr", transfer),
+            amount_refunded: row.money(row.amount_refunded)?,
+        }),
+        _ => None,
+    };
+    Ok(CheckoutSession {
+        url: format!("/checkout/{id}"),
+        id,
+        status: row.status_at(state.now()),
+        amount: row.money(row.amount)?,
+        currency: stored_currency(&row.currency)?,
+        description: row.description.clone(),
+        success_url: row.success_url.clone(),
+        cancel_url: row.cancel_url.clone(),
+        client_reference_id: row.client_reference_id.clone(),
+        metadata: serde_json::from_str(&row.metadata).unwrap_or_default(),
+        payment,
+        created_at: rfc3339(row.created_at),
+        expires_at: rfc3339(row.expires_at),
+    })
+}
+
+/// The session as the buyer's page shows it.
+pub fn public_view(
+    state: &AppState,
+    row: &SessionRow,
+    merchant: String,
+) -> Result<PublicCheckoutSession, AppError> {
+    Ok(PublicCheckoutSession {
+        id: state.ids.encode("cs", row.id),
+        merchant: Merchant { name: merchant },
+        amount: row.money(row.amount)?,
+        currency: stored_currency(&row.currency)?,
+        description: row.description.clone(),
+        status: row.status_at(state.now()),
+        expires_at: rfc3339(row.expires_at),
+        cancel_url: row.cancel_url.clone(),
+    })
+}
+
+/// Why a session cannot be paid (or canceled) now.
+pub fn not_open(row: &SessionRow, now: i64) -> AppError {
+    match row.status_at(now) {
+        CheckoutStatus::Expired => AppError::new(
+            ErrorCode::CheckoutExpired,
+            "This checkout has expired. Go back to the shop and start again.",
+        ),
+        CheckoutStatus::Complete => {
+            AppError::new(ErrorCode::CheckoutNotOpen, "This checkout has already been paid.")
+        }
+        CheckoutStatus::Canceled => AppError::new(ErrorCode::CheckoutNotOpen, "This checkout was canceled."),
+        CheckoutStatus::Open => {
+            AppError::new(ErrorCode::CheckoutNotOpen, "Someone is paying this checkout right now.")
+                .retry_after(1)
+        }
+    }
+}
+
+/// Pays a session for `buyer` under `operation` (after the PIN and the key): claims it, moves
+/// the money once, completes it with its event. Returns the payment's new state (stored with
+/// the answer) and the answer.
+pub async fn pay(
+    state: &AppState,
+    operation: i64,
+    row: &SessionRow,
+    buyer: i64,
+    recorded: Option<PaymentRow>,
+) -> (Option<&'static str>, Result<StoredAnswer, AppError>) {
+    match claim(state, operation, row).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let current = load(state, row.id).await.ok().flatten().unwrap_or_else(|| row.clone());
+            // Resumed after this very operation completed it: carry on to the same answer.
+            if !(current.status == "complete" && current.paying_operation_id == Some(operation)) {
+                // Another confirmation got there first: this one's payment never happens.
+                return (Some("failed"), Err(not_open(&current, state.now())));
+            }
+        }
+        Err(error) => return (None, Err(error)),
+    }
+    let recorded = match recorded {
+        Some(payment) => Ok(payment),
+        None => payment(state, operation, row, buyer).await,
+    };
+    let made = match recorded {
+        Ok(payment) => transfer(state, payment).await,
+        Err(error) => Err(error),
+    };
+    let settled = payments::settled_state(&made);
+    let outcome = match made {
+        Ok(payment) => complete(state, row.id, operation, &payment).await.and_then(|()| {
+            let redirect_url =
+                with_query_param(&row.success_url, "session_id", &state.ids.encode("cs", row.id));
+            StoredAnswer::json(
+                axum::http::StatusCode::OK,
+                &CheckoutOutcome { status: CheckoutStatus::Complete, redirect_url },
+            )
+        }),
+        Err(error) if error.code == ErrorCode::InsufficientFunds => {
+            unclaim(state, operation, row.id).await.and(Err(error))
+        }
+        Err(error) => Err(error),
+    };
+    (settled, outcome)
+}
+
+/// Takes the session for `operation`: open, not expired, not held by another live claim.
+async fn claim(state: &AppState, operation: i64, row: &SessionRow) -> Result<bool, AppError> {
+    let now = state.now();
+    let _turn = state.write_turn().await;
+    let claimed = with_pool!(&state.db, |pool| {
+        sqlx::query(
+            "UPDATE checkout_sessions SET paying_operation_id = $1, claim_until = $2, updated_at = $3 \
+             WHERE id = $4 AND status = 'open' AND (paying_operation_id IS NULL OR paying_operation_id = $1) \
+             AND (expires_at > $3 OR paying_operation_id = $1)",
+        )
+        .bind(operation)
+        .bind(now + CLAIM_SECONDS * NANOS)
+        .bind(now)
+        .bind(row.id)
+        .execute(pool)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    });
+    Ok(claimed == 1)
+}
+
+/// Lets go of a claim that moved no money (the buyer could not pay), so the session can be
+/// paid another way.
+async fn unclaim(state: &AppState, operation: i64, session: i64) -> Result<(), AppError> {
+    let _turn = state.write_turn().await;
+    with_pool!(&state.db, |pool| {
+        sqlx::query(
+            "UPDATE checkout_sessions SET paying_operation_id = NULL, claim_until = NULL, updated_at = $1 \
+             WHERE id = $2 AND paying_operation_id = $3 AND status = 'open'",
+        )
+        .bind(state.now())
+        .bind(session)
+        .bind(operation)
+        .execute(pool)
+        .await
+        .map_err(db_error)?
+        .rows_affected()
+    });
+    Ok(())
+}
+
+/// The payment of `operation`: recorded now if a cut-off attempt did not record it.
+async fn payment(
+    state: &AppState,
+    operation: i64,
+    row: &SessionRow,
+    buyer: i64,
+) -> Result<PaymentRow, AppError> {
+    if let Some(payment) = payments::payment_of_operation(state, operation).await? {
+        return Ok(payment);
+    }
+    state.journal.record(operation, draft(state, row, buyer)).await.map_err(AppError::unavailable)
+}
+
+/// The payment a confirmation of `row` by `buyer` makes (kind `checkout`, the description as
+/// its note), for the journal to record with the confirmation's key.
+pub fn draft(state: &AppState, row: &SessionRow, buyer: i64) -> Draft {
+    Draft {
+        sender_id: buyer,
+        recipient_id: row.merchant_id,
+        amount: row.amount,
+        currency: row.currency.clone(),
+        note: Some(row.description.chars().take(280).collect()),
+        kind: "checkout",
+        request_id: None,
+        hold_until: None,
+        now: state.now(),
+        tip: None,
+    }
+}
+
+/// The ledger transfer buyer → merchant, with the payment's fixed id.
+async fn transfer(state: &AppState, payment: PaymentRow) -> Result<PaymentRow, AppError> {
+    let request = TransferRequest::posted(
+        payment.transfer_id,
+        Movement {
+            debit_account_id: codes::wallet_of(payment.sender_id),
+            credit_account_id: codes::wallet_of(payment.recipient_id),
+            amount: payment.amount.cast_unsigned(),
+            currency: stored_currency(&payment.currency)?,
+            code: codes::transfer::CHECKOUT,
+        },
+    );
+    match state.ledger.create_transfer(request).await? {
+        Ok(_) => Ok(PaymentRow { state: "completed".into(), ..payment }),
+        Err(CreateTransferError::ExceedsCredits) => Err(AppError::new(
+            ErrorCode::InsufficientFunds,
+            "Not enough money in your wallet to pay this. Nothing was paid.",
+        )),
+        Err(reason) => Err(AppError::internal(format!("the ledger refused a checkout: {reason:?}"))),
+    }
+}
+
+/// Marks the session paid by `payment` and writes `checkout.session.completed`, together.
+async fn complete(
+    state: &AppState,
+    session: i64,
+    operation: i64,
+    payment: &PaymentRow,
+) -> Result<(), AppError> {
+    let now = state.now();
+    let current = load(state, session).await?.ok_or_else(|| AppError::internal("a checkout vanished"))?;
+    if current.status == "complete" {
+        return Ok(());
+    }
+    let done = SessionRow {
+        status: "complete".into(),
+        buyer_id: Some(payment.sender_id),
+        transfer_id: Some(payment.transfer_id),
+        updated_at: now,
+        ..current
+    };
+    let mut statements = vec![
+        Statement::new(
+            "UPDATE checkout_sessions SET status = 'complete', buyer_id = $1, transfer_id = $2, updated_at = $3 \
+             WHERE id = $4 AND paying_operation_id = $5 AND status = 'open'",
+            vec![
+                Arg::Int(payment.sender_id),
+                Arg::Int(payment.transfer_id),
+                Arg::Int(now),
+                Arg::Int(session),
+                Arg::Int(operation),
+            ],
+        )
+        .must_change(),
+    ];
+    statements.extend(webhooks::event_statements(
+        state,
+        done.merchant_id,
+        "checkout.session.completed",
+        &view(state, &done)?,
+    )?);
+    if !transaction(state, &statements).await? {
+        // Someone else completed it in between (recovery): it is complete all the same.
+        let now_row = load(state, session).await?;
+        if now_row.is_none_or(|r| r.status != "complete") {
+            return Err(AppError::internal("a paid checkout could not be completed"));
+        }
+    }
+    webhooks::wake(state);
+    Ok(())
+}
+
+/// Cancels an open session (the buyer went back). Canceling a canceled one is fine.
+pub async fn cancel(state: &AppState, row: &SessionRow) -> Result<CheckoutOutcome, AppError> {
+    let now = state.now();
+    if row.status != "canceled" {
+        let _turn = state.write_turn().await;
+        let canceled = with_pool!(&state.db, |pool| {
+            sqlx::query(
+                "UPDATE checkout_sessions SET status = 'canceled', updated_at = $1 \
+                 WHERE id = $2 AND status = 'open' AND paying_operation_id IS NULL AND expires_at > $1",
+            )
+            .bind(now)
+            .bind(row.id)
+            .execute(pool)
+            .await
+            .map_err(db_error)?
+            .rows_affected()
+        });
+        if canceled == 0 {
+            let current = load(state, row.id).await?.unwrap_or_else(|| row.clone());
+            if current.status != "canceled" {
+                return Err(not_open(&current, now));
+            }
+        }
+    }
+    Ok(CheckoutOutcome { status: CheckoutStatus::Canceled, redirect_url: row.cancel_url.clone() })
+}
+
+/// Expires every open, unclaimed session whose time is up, each with its
+/// `checkout.session.expired` event. Returns how many.
+pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE status = 'open' AND expires_at <= $1 \
+         AND paying_operation_id IS NULL ORDER BY expires_at LIMIT 100"
+    );
+    let mut expired = 0;
+    loop {
+        let now = state.now();
+        let due: Vec<SessionRow> = with_pool!(&state.db, |pool| {
+            sqlx::query_as(&sql).bind(now).fetch_all(pool).await.map_err(db_error)?
+        });
+        if due.is_empty() {
+            break;
+        }
+        let mut progressed = false;
+        for row in due {
+            let done = SessionRow { status: "expired".into(), updated_at: now, ..row.clone() };
+            let mut statements = vec![
+                Statement::new(
+                    "UPDATE checkout_sessions SET status = 'expired', updated_at = $1 \
+                     WHERE id = $2 AND status = 'open' AND paying_operation_id IS NULL",
+                    vec![Arg::Int(now), Arg::Int(row.id)],
+                )
+                .must_change(),
+            ];
+            statements.extend(webhooks::event_statements(
+                state,
+                row.merchant_id,
+                "checkout.session.expired",
+                &view(state, &done)?,
+            )?);
+            if transaction(state, &statements).await? {
+                expired += 1;
+                progressed = true;
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    if expired > 0 {
+        webhooks::wake(state);
+    }
+    Ok(expired)
+}
+
+/// Finishes confirmations cut off after their claim (the server stopped mid-request), once
+/// their claim has run out: money that reached the ledger completes the session; a claim that
+/// moved nothing is let go.
+pub async fn recover(state: &AppState) -> Result<usize, AppError> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE status = 'open' \
+         AND paying_operation_id IS NOT NULL AND claim_until < $1 LIMIT 100"
+    );
+    let stuck: Vec<SessionRow> = with_pool!(&state.db, |pool| {
+        sqlx::query_as(&sql).bind(state.now()).fetch_all(pool).await.map_err(db_error)?
+    });
+    let mut fixed = 0;
+    for row in stuck {
+        let Some(operation) = row.paying_operation_id else { continue };
+        let id = operations::ledger_id(operation, Slot::Main);
+        let found = state.ledger.lookup_transfers(&[TransferId(id)]).await?;
+        match (found.is_empty(), payments::payment_of_operation(state, operation).await?) {
+            (false, Some(payment)) => complete(state, row.id, operation, &payment).await?,
+            _ => unclaim(state, operation, row.id).await?,
+        }
+        fixed += 1;
+    }
+    Ok(fixed)
+}
+
+/// Runs `statements` in one transaction, in the write turn (see [`AppState::write_turn`]).
+async fn transaction(state: &AppState, statements: &[Statement]) -> Result<bool, AppError> {
+    let _turn = state.write_turn().await;
+    state.db.transaction(statements).await.map_err(AppError::unavailable)
+}
+
+/// A refund as stored.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct RefundRow {
+    pub operation_id: i64,
+    pub session_id: i64,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+const REFUND_COLUMNS: &str = "operation_id, session_id, amount, currency, status, created_at";
+
+pub async fn refund_of_operation(state: &AppState, operation: i64) -> Result<Option<RefundRow>, AppError> {
+    let sql = format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE operation_id = $1");
+    Ok(with_pool!(&state.db, |pool| {
+        sqlx::query_as(&sql).bind(operation).fetch_optional(pool).await.map_err(db_error)?
+    }))
+}
+
+pub fn refund_view(state: &AppState, refund: &RefundRow) -> Result<Refund, AppError> {
+    Ok(Refund {
+        id: state.ids.encode("re", refund.operation_id),
+        checkout_session: state.ids.encode("cs", refund.session_id),
+        amount: Money::from_minor(refund.amount, stored_currency(&refund.currency)?).amount_string(),
+        currency: stored_currency(&refund.currency)?,
+        status: RefundStatus::Succeeded,
+        created_at: rfc3339(refund.created_at),
+    })
+}
+
+/// Refunds `amount` (minor units; `None`: what is left) of a complete session under
+/// `operation`, or finishes a cut-off refund of that operation.
+pub async fn refund(
+    state: &AppState,
+    operation: i64,
+    session: &SessionRow,
+    amount: Option<i64>,
+) -> Result<StoredAnswer, AppError> {
+    let refund = match refund_of_operation(state, operation).await? {
+        Some(refund) => refund,
+        None => reserve(state, operation, session, amount).await?,
+    };
+    if refund.status == "processing" {
+        move_back(state, &refund, session).await?;
+    }
+    let refund = refund_of_operation(state, operation)
+        .await?
+        .ok_or_else(|| AppError::internal("a refund vanished"))?;
+    if refund.status != "succeeded" {
+        return Err(AppError::internal(format!("a refund is {} after its transfer", refund.status)));
+    }
+    StoredAnswer::json(
+        axum::http::StatusCode::CREATED,
+        &purse_api::RefundResponse { refund: refund_view(state, &refund)? },
+    )
+}
+
+/// Reserves the refund's amount on the session and records the refund, together; refuses
+/// what the payment does not cover.
+async fn reserve(
+    state: &AppState,
+    operation: i64,
+    session: &SessionRow,
+    amount: Option<i64>,
+) -> Result<RefundRow, AppError> {
+    let now = state.now();
+    let current = load(state, session.id).await?.ok_or_else(AppError::not_found)?;
+    if current.status != "complete" {
+        return Err(AppError::new(ErrorCode::CheckoutNotOpen, "Only a paid checkout can be refunded.")
+            .with_field("checkout_session"));
+    }
+    let left = current.amount - current.amount_refunded;
+    let amount = amount.unwrap_or(left);
+    let exceeds = || {
+        let left = Money::from_minor(left, stored_currency(&current.currency).unwrap_or(Currency::Usd));
+        AppError::new(
+            ErrorCode::RefundExceedsPayment,
+            format!(
+                "At most {} {} of this payment is left to refund.",
+                left.amount_string(),
+                current.currency
+            ),
+        )
+        .with_field("amount")
+    };
+    if amount <= 0 || amount > left {
+        return Err(exceeds());
+    }
+    let reserved = transaction(
+        state,
+        &[
+            Statement::new(
+                "UPDATE checkout_sessions SET amount_refunded = amount_refunded + $1, updated_at = $2 \
+                 WHERE id = $3 AND status = 'complete' AND amount_refunded + $1 <= amount",
+                vec![Arg::Int(amount), Arg::Int(now), Arg::Int(session.id)],
+            )
+            .must_change(),
+            Statement::new(
+                "INSERT INTO refunds (operation_id, session_id, amount, currency, status, created_at) \
+                 VALUES ($1, $2, $3, $4, 'processing', $5)",
+                vec![
+                    Arg::Int(operation),
+                    Arg::Int(session.id),
+                    Arg::Int(amount),
+                    Arg::Text(current.currency.clone()),
+                    Arg::Int(now),
+                ],
+            ),
+        ],
+    )
+    .await?;
+    if !reserved {
+        // A concurrent refund took what was left.
+        return Err(exceeds());
+    }
+    Ok(RefundRow {
+        operation_id: operation,
+        session_id: session.id,
+        amount,
+        currency: current.currency,
+        status: "processing".into(),
+        created_at: now,
+    })
+}
+
+/// Moves a reserved refund merchant → buyer (fixed id) and marks it succeeded with its
+/// `refund.created` event; a merchant short of money gets its reservation back.
+async fn move_back(state: &AppState, refund: &RefundRow, session: &SessionRow) -> Result<(), AppError> {
+    let buyer = session.buyer_id.ok_or_else(|| AppError::internal("a paid checkout has no buyer"))?;
+    let transfer_id = operations::ledger_id(refund.operation_id, Slot::Main);
+    let note = format!("Refund: {}", session.description).chars().take(280).collect::<String>();
+    state.db.put_note(transfer_id, "refund", Some(&note)).await.map_err(AppError::unavailable)?;
+    let request = TransferRequest::posted(
+        transfer_id,
+        Movement {
+            debit_account_id: codes::wallet_of(session.merchant_id),
+            credit_account_id: codes::wallet_of(buyer),
+            amount: refund.amount.cast_unsigned(),
+            currency: stored_currency(&refund.currency)?,
+            code: codes::transfer::REFUND,
+        },
+    );
+    match state.ledger.create_transfer(request).await? {
+        Ok(_) => succeed(state, refund, session).await,
+        Err(CreateTransferError::ExceedsCredits) => {
+            transaction(
+                state,
+                &[
+                    Statement::new(
+                        "UPDATE refunds SET status = 'failed' WHERE operation_id = $1 AND status = 'processing'",
+                        vec![Arg::Int(refund.operation_id)],
+                    )
+                    .must_change(),
+                    Statement::new(
+                        "UPDATE checkout_sessions SET amount_refunded = amount_refunded - $1 WHERE id = $2",
+                        vec![Arg::Int(refund.amount), Arg::Int(refund.session_id)],
+                    ),
+                ],
+            )
+            .await?;
+            Err(AppError::new(
+                ErrorCode::InsufficientFunds,
+                "Your merchant wallet does not hold enough to refund this. Nothing was refunded.",
+            )
+            .with_field("amount"))
+        }
+        Err(reason) => Err(AppError::internal(format!("the ledger refused a refund: {reason:?}"))),
+    }
+}
+
+async fn succeed(state: &AppState, refund: &RefundRow, session: &SessionRow) -> Result<(), AppError> {
+    let done = RefundRow { status: "succeeded".into(), ..refund.clone() };
+    let mut statements = vec![
+        Statement::new(
+            "UPDATE refunds SET status = 'succeeded' WHERE operation_id = $1 AND status = 'processing'",
+            vec![Arg::Int(refund.operation_id)],
+        )
+        .must_change(),
+    ];
+    statements.extend(webhooks::event_statements(
+        state,
+        session.merchant_id,
+        "refund.created",
+        &refund_view(state, &done)?,
+    )?);
+    // Already succeeded (recovery got there first) is fine.
+    transaction(state, &statements).await?;
+    webhooks::wake(state);
+    Ok(())
+}
+
+/// Refunds cut off after their ledger transfer committed: marked succeeded (with their event).
+/// A refund whose transfer never committed keeps its reservation until its key is retried.
+pub async fn recover_refunds(state: &AppState) -> Result<usize, AppError> {
+    let sql = format!(
+        "SELECT {REFUND_COLUMNS} FROM refunds WHERE status = 'processing' AND created_at < $1 LIMIT 100"
+    );
+    let stale_before = state.now() - operations::LEASE_SECONDS * NANOS;
+    let stuck: Vec<RefundRow> = with_pool!(&state.db, |pool| {
+        sqlx::query_as(&sql).bind(stale_before).fetch_all(pool).await.map_err(db_error)?
+    });
+    let mut fixed = 0;
+    for refund in stuck {
+        let id = TransferId(operations::ledger_id(refund.operation_id, Slot::Main));
+        if state.ledger.lookup_transfers(&[id]).await?.is_empty() {
+            continue;
+        }
+        let session = load(state, refund.session_id)
+            .await?
+            .ok_or_else(|| AppError::internal("a refunded checkout vanished"))?;
+        succeed(state, &refund, &session).await?;
+        fixed += 1;
+    }
+    Ok(fixed)
+}
+
+/// Runs [`recover`], [`recover_refunds`] and [`expire_due`] at once and then every second
+/// until the server stops.
+pub fn spawn_jobs(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut stopping = state.stopping.clone();
+        loop {
+            if let Err(error) = recover(&state).await {
+                tracing::warn!(%error, "checkout recovery failed; retrying");
+            }
+            if let Err(error) = recover_refunds(&state).await {
+                tracing::warn!(%error, "refund recovery failed; retrying");
+            }
+            if let Err(error) = expire_due(&state).await {
+                tracing::warn!(%error, "expiring checkouts failed; retrying");
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stopping.changed() => return,
+            }
+        }
+    })
+}

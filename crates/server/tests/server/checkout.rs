@@ -1,0 +1,863 @@
+//! Checkout: merchant keys, sessions and their bad inputs, the buyer's confirmation (once,
+//! with the PIN), expiry and cancel, refunds, and webhooks delivered over real HTTP.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, Method, StatusCode};
+use hmac::{Hmac, Mac};
+use purse_server::db::Db;
+use purse_server::state::Settings;
+use purse_server::{checkout, webhooks};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::support::*;
+use crate::wallet::Events;
+
+/// A merchant (`souq`, named "Souq Books") with a secret key.
+async fn merchant(app: &TestApp, handle: &str) -> (String, String) {
+    let cookie = app.sign_up(handle).await;
+    let made = app
+        .call(Method::PUT, "/api/v1/me/merchant", Some(&cookie), Some(json!({"name": "Souq Books"})))
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.body);
+    assert_eq!(made.body, json!({"merchant": {"name": "Souq Books"}}));
+    let key =
+        app.call(Method::POST, "/api/v1/merchant/keys", Some(&cookie), Some(json!({"name": "Server"}))).await;
+    assert_eq!(key.status, StatusCode::CREATED, "{:?}", key.body);
+    (cookie, key.body["secret"].as_str().unwrap().to_string())
+}
+
+/// Alice: 100.00 and PIN 1234.
+async fn buyer(app: &TestApp, handle: &str, transfer_id: i64) -> String {
+    let cookie = app.sign_up(handle).await;
+    app.fund(transfer_id, handle, 10_000, "Top-up").await;
+    set_pin(app, &cookie).await;
+    cookie
+}
+
+fn session_body() -> Value {
+    json!({
+        "amount": "12.50",
+        "currency": "USD",
+        "description": "The Cairo Trilogy (paperback)",
+        "success_url": "https://shop.example/orders/7?step=done",
+        "cancel_url": "https://shop.example/orders/7",
+        "client_reference_id": "order-7",
+        "metadata": {"order": "7"}
+    })
+}
+
+async fn create_session(app: &TestApp, secret: &str, key: &str, body: Value) -> Answer {
+    let bearer = format!("Bearer {secret}");
+    let mut headers = vec![("authorization", bearer.as_str())];
+    if !key.is_empty() {
+        headers.push(("idempotency-key", key));
+    }
+    app.call_with(Method::POST, "/api/v1/checkout/sessions", None, Some(body), &headers).await
+}
+
+async fn open_session(app: &TestApp, secret: &str, key: &str) -> String {
+    let made = create_session(app, secret, key, session_body()).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    made.body["session"]["id"].as_str().unwrap().to_string()
+}
+
+async fn get_session(app: &TestApp, secret: &str, id: &str) -> Answer {
+    let bearer = format!("Bearer {secret}");
+    app.call_with(
+        Method::GET,
+        &format!("/api/v1/checkout/sessions/{id}"),
+        None,
+        None,
+        &[("authorization", &bearer)],
+    )
+    .await
+}
+
+async fn confirm(app: &TestApp, cookie: &str, id: &str, key: &str, pin: Option<&str>) -> Answer {
+    let body = match pin {
+        Some(pin) => json!({"pin": pin}),
+        None => json!({}),
+    };
+    let path = format!("/api/v1/checkout/sessions/{id}/confirm");
+    app.call_with(Method::POST, &path, Some(cookie), Some(body), &[("idempotency-key", key)]).await
+}
+
+async fn refund(app: &TestApp, secret: &str, key: &str, body: Value) -> Answer {
+    let bearer = format!("Bearer {secret}");
+    app.call_with(
+        Method::POST,
+        "/api/v1/refunds",
+        None,
+        Some(body),
+        &[("authorization", &bearer), ("idempotency-key", key)],
+    )
+    .await
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    match &app.state.db {
+        Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+    }
+}
+
+async fn assert_audit_clean(app: &TestApp) {
+    let report = app.ledger.audit().await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchant_keys_are_shown_once_listed_by_prefix_and_revocable() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let bob = app.sign_up("bob").await;
+        let not_merchant =
+            app.call(Method::POST, "/api/v1/merchant/keys", Some(&bob), Some(json!({"name": "Mine"}))).await;
+        assert_eq!((not_merchant.status, not_merchant.code()), (StatusCode::FORBIDDEN, "forbidden"));
+        let no_session =
+            app.call(Method::POST, "/api/v1/merchant/keys", None, Some(json!({"name": "x"}))).await;
+        assert_eq!(no_session.code(), "unauthenticated");
+        for bad in [json!({"name": ""}), json!({"name": "n".repeat(61)}), json!({"name": 5}), json!({})] {
+            let answer = app.call(Method::PUT, "/api/v1/me/merchant", Some(&bob), Some(bad.clone())).await;
+            assert_eq!((answer.status, answer.field()), (StatusCode::BAD_REQUEST, Some("name")), "{bad}");
+        }
+
+        let (souq, secret) = merchant(&app, "souq").await;
+        assert!(secret.starts_with("sk_"));
+        let listed = app.call(Method::GET, "/api/v1/merchant/keys", Some(&souq), None).await;
+        assert_eq!(listed.status, StatusCode::OK);
+        let item = &listed.body["items"][0];
+        assert_eq!(item["name"], "Server");
+        assert_eq!(item["revoked"], false);
+        assert!(secret.starts_with(item["prefix"].as_str().unwrap()));
+        assert!(
+            !listed.raw.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the secret is never listed"
+        );
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM merchant_keys WHERE prefix = '' OR length(prefix) > 11").await,
+            0
+        );
+
+        assert!(open_session(&app, &secret, "k1").await.starts_with("cs_"));
+        // Someone else's key id is not found; the merchant's own is revoked, once and for all.
+        let (other, _) = merchant(&app, "other").await;
+        let id = item["id"].as_str().unwrap();
+        let theirs =
+            app.call(Method::DELETE, &format!("/api/v1/merchant/keys/{id}"), Some(&other), None).await;
+        assert_eq!((theirs.status, theirs.code()), (StatusCode::NOT_FOUND, "not_found"));
+        let revoked =
+            app.call(Method::DELETE, &format!("/api/v1/merchant/keys/{id}"), Some(&souq), None).await;
+        assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+        let listed = app.call(Method::GET, "/api/v1/merchant/keys", Some(&souq), None).await;
+        assert_eq!(listed.body["items"][0]["revoked"], true);
+
+        for authorization in [
+            format!("Bearer {secret}"),
+            "Bearer sk_unknown".to_string(),
+            format!("Basic {secret}"),
+            "Bearer ".to_string(),
+        ] {
+            let answer = app
+                .call_with(
+                    Method::POST,
+                    "/api/v1/checkout/sessions",
+                    None,
+                    Some(session_body()),
+                    &[("authorization", &authorization), ("idempotency-key", "k2")],
+                )
+                .await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::UNAUTHORIZED, "unauthenticated"),
+                "{authorization}"
+            );
+        }
+        let missing = app
+            .call_with(
+                Method::POST,
+                "/api/v1/checkout/sessions",
+                None,
+                Some(session_body()),
+                &[("idempotency-key", "k3")],
+            )
+            .await;
+        assert_eq!(missing.code(), "unauthenticated");
+        // A session cookie is not a key.
+        let cookie_only = app
+            .call_with(
+                Method::POST,
+                "/api/v1/checkout/sessions",
+                Some(&souq),
+                Some(session_body()),
+                &[("idempotency-key", "k4")],
+            )
+            .await;
+        assert_eq!(cookie_only.code(), "unauthenticated");
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_session_inputs_get_their_exact_code_and_create_nothing() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (_, secret) = merchant(&app, "souq").await;
+        let with = |field: &str, value: Value| {
+            let mut body = session_body();
+            body[field] = value;
+            body
+        };
+        let cases = [
+            (with("amount", json!("0")), "invalid_amount", Some("amount")),
+            (with("amount", json!("-1.00")), "invalid_amount", Some("amount")),
+            (with("amount", json!("1.001")), "invalid_amount", Some("amount")),
+            (with("amount", json!("01.00")), "invalid_amount", Some("amount")),
+            (with("amount", json!(12.5)), "invalid_amount", Some("amount")),
+            (with("amount", json!("10000.01")), "invalid_amount", Some("amount")),
+            (with("currency", json!("usd")), "invalid_currency", Some("currency")),
+            (with("currency", json!("XXX")), "invalid_currency", Some("currency")),
+            (with("description", json!("  ")), "invalid_request", Some("description")),
+            (with("description", json!("d".repeat(201))), "invalid_request", Some("description")),
+            (with("success_url", json!("/thanks")), "invalid_url", Some("success_url")),
+            (with("success_url", json!("javascript:alert(1)")), "invalid_url", Some("success_url")),
+            (with("success_url", json!("ftp://shop.example/")), "invalid_url", Some("success_url")),
+            (with("cancel_url", json!("shop.example/back")), "invalid_url", Some("cancel_url")),
+            (with("cancel_url", json!("https://")), "invalid_url", Some("cancel_url")),
+            (
+                with("client_reference_id", json!("r".repeat(201))),
+                "invalid_request",
+                Some("client_reference_id"),
+            ),
+            (with("metadata", json!({"k": 5})), "invalid_request", Some("metadata.k")),
+            (with("metadata", json!({"k": "v".repeat(501)})), "invalid_request", Some("metadata")),
+            (
+                with("metadata", Value::Object((0..21).map(|i| (format!("k{i}"), json!("v"))).collect())),
+                "invalid_request",
+                Some("metadata"),
+            ),
+            (with("colour", json!("red")), "invalid_request", Some("colour")),
+        ];
+        for (i, (body, code, field)) in cases.into_iter().enumerate() {
+            let answer = create_session(&app, &secret, &format!("bad-{i}"), body.clone()).await;
+            assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{} {body}", db.backend);
+            assert_eq!((answer.code(), answer.field()), (code, field), "{} {body}", db.backend);
+        }
+        let no_key = create_session(&app, &secret, "", session_body()).await;
+        assert_eq!((no_key.status, no_key.code()), (StatusCode::BAD_REQUEST, "idempotency_key_required"));
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM checkout_sessions").await, 0, "nothing was created");
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_idempotent_and_only_their_merchant_reads_them() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (_, secret) = merchant(&app, "souq").await;
+        let (_, other) = merchant(&app, "other").await;
+        let first = create_session(&app, &secret, "order-7", session_body()).await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        let session = &first.body["session"];
+        let id = session["id"].as_str().unwrap();
+        assert!(id.starts_with("cs_"));
+        assert_eq!(session["url"], format!("/checkout/{id}"));
+        assert_eq!(session["status"], "open");
+        assert_eq!((session["amount"].as_str(), session["currency"].as_str()), (Some("12.50"), Some("USD")));
+        assert_eq!(session["client_reference_id"], "order-7");
+        assert_eq!(session["payment"], Value::Null);
+        assert_eq!(session["expires_at"], "2027-01-15T08:30:00Z", "30 minutes after the clock's 08:00");
+
+        let again = create_session(&app, &secret, "order-7", session_body()).await;
+        assert_eq!(
+            (again.status, &again.raw),
+            (StatusCode::CREATED, &first.raw),
+            "a replay is the first answer"
+        );
+        let mut changed = session_body();
+        changed["amount"] = json!("13.00");
+        let mismatch = create_session(&app, &secret, "order-7", changed).await;
+        assert_eq!(
+            (mismatch.status, mismatch.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_mismatch")
+        );
+        // Keys are the merchant's own: the same key from another merchant is a new session.
+        let theirs = create_session(&app, &other, "order-7", session_body()).await;
+        assert_eq!(theirs.status, StatusCode::CREATED);
+        assert_ne!(theirs.body["session"]["id"], first.body["session"]["id"]);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM checkout_sessions").await, 2);
+
+        assert_eq!(get_session(&app, &secret, id).await.body["session"], *session);
+        for (key, probe) in
+            [(&other, id.to_string()), (&secret, "cs_AAAAAAAAAAAAA".to_string()), (&secret, "tr_x".into())]
+        {
+            let answer = get_session(&app, key, &probe).await;
+            assert_eq!((answer.status, answer.code()), (StatusCode::NOT_FOUND, "not_found"), "{probe}");
+        }
+        let public =
+            app.call(Method::GET, &format!("/api/v1/checkout/sessions/{id}/public"), None, None).await;
+        assert_eq!(public.status, StatusCode::OK);
+        assert_eq!(public.body["merchant"], json!({"name": "Souq Books"}));
+        assert_eq!(public.body["description"], "The Cairo Trilogy (paperback)");
+        assert_eq!(public.body["status"], "open");
+        assert!(public.body.get("success_url").is_none(), "the buyer's page does not need the success URL");
+        let unknown = app.call(Method::GET, "/api/v1/checkout/sessions/cs_nope/public", None, None).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_pays_once_with_the_pin_and_the_merchant_is_paid() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (souq, secret) = merchant(&app, "souq").await;
+        let alice = buyer(&app, "alice", 1).await;
+        let bob = buyer(&app, "bob", 2).await;
+        let id = open_session(&app, &secret, "s1").await;
+
+        let anonymous = app
+            .call_with(
+                Method::POST,
+                &format!("/api/v1/checkout/sessions/{id}/confirm"),
+                None,
+                Some(json!({"pin": "1234"})),
+                &[("idempotency-key", "c0")],
+            )
+            .await;
+        assert_eq!(anonymous.code(), "unauthenticated");
+        let no_key = app
+            .call(
+                Method::POST,
+                &format!("/api/v1/checkout/sessions/{id}/confirm"),
+                Some(&alice),
+                Some(json!({"pin": "1234"})),
+            )
+            .await;
+        assert_eq!(no_key.code(), "idempotency_key_required");
+        assert_eq!(confirm(&app, &alice, &id, "c1", None).await.code(), "pin_required");
+        assert_eq!(confirm(&app, &alice, &id, "c1", Some("9999")).await.code(), "pin_incorrect");
+        assert_eq!(
+            confirm(&app, &alice, "cs_AAAAAAAAAAAAA", "c1", Some("1234")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(available(&app, &alice).await, "100.00", "nothing moved yet");
+
+        let paid = confirm(&app, &alice, &id, "c1", Some("1234")).await;
+        assert_eq!(paid.status, StatusCode::OK, "{:?}", paid.body);
+        assert_eq!(
+            paid.body,
+            json!({"status": "complete", "redirect_url": format!("https://shop.example/orders/7?step=done&session_id={id}")})
+        );
+        let replay = confirm(&app, &alice, &id, "c1", Some("0000")).await;
+        assert_eq!(
+            (replay.status, &replay.raw),
+            (StatusCode::OK, &paid.raw),
+            "a replay; its PIN is not checked"
+        );
+        let twice = confirm(&app, &alice, &id, "c2", Some("1234")).await;
+        assert_eq!((twice.status, twice.code()), (StatusCode::UNPROCESSABLE_ENTITY, "checkout_not_open"));
+        let other = confirm(&app, &bob, &id, "c3", Some("1234")).await;
+        assert_eq!(other.code(), "checkout_not_open");
+        let cancel =
+            app.call(Method::POST, &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&bob), None).await;
+        assert_eq!(cancel.code(), "checkout_not_open", "a paid checkout cannot be canceled");
+
+        assert_eq!(available(&app, &alice).await, "87.50");
+        assert_eq!(available(&app, &bob).await, "100.00");
+        assert_eq!(available(&app, &souq).await, "12.50");
+        let session = get_session(&app, &secret, &id).await.body["session"].clone();
+        assert_eq!(session["status"], "complete");
+        assert_eq!(session["payment"]["amount_refunded"], "0.00");
+        assert!(session["payment"]["id"].as_str().unwrap().starts_with("tr_"));
+        let activity = app.call(Method::GET, "/api/v1/activity", Some(&alice), None).await;
+        let item = &activity.body["items"][0];
+        assert_eq!(
+            (item["kind"].as_str(), item["amount"].as_str()),
+            (Some("checkout"), Some("12.50")),
+            "{item}"
+        );
+        assert_eq!(item["note"], "The Cairo Trilogy (paperback)");
+        assert_eq!(item["counterparty"]["handle"], "souq");
+        // The merchant cannot pay its own checkout.
+        set_pin(&app, &souq).await;
+        let own = open_session(&app, &secret, "s2").await;
+        assert_eq!(confirm(&app, &souq, &own, "c4", Some("1234")).await.code(), "self_transfer");
+        assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_short_of_money_pays_nothing_and_the_session_stays_open() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (_, secret) = merchant(&app, "souq").await;
+        let poor = app.sign_up("poor").await;
+        set_pin(&app, &poor).await;
+        let alice = buyer(&app, "alice", 1).await;
+        let id = open_session(&app, &secret, "s1").await;
+        let refused = confirm(&app, &poor, &id, "c1", Some("1234")).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_funds")
+        );
+        let replay = confirm(&app, &poor, &id, "c1", Some("1234")).await;
+        assert_eq!(replay.raw, refused.raw, "the refusal is the key's answer");
+        assert_eq!(get_session(&app, &secret, &id).await.body["session"]["status"], "open");
+        assert_eq!(confirm(&app, &alice, &id, "c2", Some("1234")).await.status, StatusCode::OK);
+        assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_buyers_of_one_session_pay_it_exactly_once() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (souq, secret) = merchant(&app, "souq").await;
+        let mut buyers = Vec::new();
+        for i in 0..8 {
+            buyers.push(buyer(&app, &format!("buyer{i}"), 100 + i).await);
+        }
+        let id = open_session(&app, &secret, "s1").await;
+        let mut tasks = Vec::new();
+        for (i, cookie) in buyers.iter().enumerate() {
+            let (state, cookie, id) = (app.state.clone(), cookie.clone(), id.clone());
+            tasks.push(tokio::spawn(async move {
+                let key = format!("c{i}");
+                let path = format!("/api/v1/checkout/sessions/{id}/confirm");
+                call_state(
+                    &state,
+                    Method::POST,
+                    &path,
+                    Some(&cookie),
+                    Some(json!({"pin": "1234"})),
+                    &[("idempotency-key", &key)],
+                )
+                .await
+            }));
+        }
+        let mut paid = 0;
+        for task in tasks {
+            let answer = task.await.unwrap();
+            match answer.status {
+                StatusCode::OK => paid += 1,
+                _ => assert_eq!(answer.code(), "checkout_not_open", "{:?}", answer.body),
+            }
+        }
+        assert_eq!(paid, 1);
+        assert_eq!(available(&app, &souq).await, "12.50");
+        assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire_after_thirty_minutes_and_canceled_ones_cannot_be_paid() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (_, secret) = merchant(&app, "souq").await;
+        let alice = buyer(&app, "alice", 1).await;
+        let id = open_session(&app, &secret, "s1").await;
+        app.advance(29 * 60 + 59);
+        assert_eq!(checkout::expire_due(&app.state).await.unwrap(), 0, "not yet");
+        app.advance(1);
+        let late = confirm(&app, &alice, &id, "c1", Some("1234")).await;
+        assert_eq!((late.status, late.code()), (StatusCode::UNPROCESSABLE_ENTITY, "checkout_expired"));
+        let public =
+            app.call(Method::GET, &format!("/api/v1/checkout/sessions/{id}/public"), None, None).await;
+        assert_eq!(public.body["status"], "expired", "expired even before the job ran");
+        assert_eq!(checkout::expire_due(&app.state).await.unwrap(), 1);
+        assert_eq!(checkout::expire_due(&app.state).await.unwrap(), 0, "once");
+        assert_eq!(get_session(&app, &secret, &id).await.body["session"]["status"], "expired");
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM webhook_events WHERE type = 'checkout.session.expired'").await,
+            1
+        );
+        let cancel = app
+            .call(Method::POST, &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&alice), None)
+            .await;
+        assert_eq!(cancel.code(), "checkout_expired");
+
+        let id = open_session(&app, &secret, "s2").await;
+        let path = format!("/api/v1/checkout/sessions/{id}/cancel");
+        let canceled = app.call(Method::POST, &path, Some(&alice), None).await;
+        assert_eq!(canceled.status, StatusCode::OK, "{:?}", canceled.body);
+        assert_eq!(
+            canceled.body,
+            json!({"status": "canceled", "redirect_url": "https://shop.example/orders/7"})
+        );
+        assert_eq!(
+            app.call(Method::POST, &path, Some(&alice), None).await.body,
+            canceled.body,
+            "twice is fine"
+        );
+        let pay = confirm(&app, &alice, &id, "c2", Some("1234")).await;
+        assert_eq!((pay.status, pay.code()), (StatusCode::UNPROCESSABLE_ENTITY, "checkout_not_open"));
+        assert_eq!(available(&app, &alice).await, "100.00");
+        assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refunds_go_back_in_parts_up_to_what_was_paid_and_the_buyer_sees_them_live() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (souq, secret) = merchant(&app, "souq").await;
+        let (_, other) = merchant(&app, "other").await;
+        let alice = buyer(&app, "alice", 1).await;
+        let id = open_session(&app, &secret, "s1").await;
+        let early = refund(&app, &secret, "r0", json!({"checkout_session": id})).await;
+        assert_eq!((early.status, early.code()), (StatusCode::UNPROCESSABLE_ENTITY, "checkout_not_open"));
+        assert_eq!(confirm(&app, &alice, &id, "c1", Some("1234")).await.status, StatusCode::OK);
+        let mut events = Events::open(&app, &alice, None).await;
+        while events.next(Duration::from_millis(300)).await.is_some() {}
+
+        let first = refund(&app, &secret, "r1", json!({"checkout_session": id, "amount": "5.00"})).await;
+        assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+        let made = &first.body["refund"];
+        assert!(made["id"].as_str().unwrap().starts_with("re_"));
+        assert_eq!((made["amount"].as_str(), made["status"].as_str()), (Some("5.00"), Some("succeeded")));
+        assert_eq!(made["checkout_session"], id.as_str());
+        let live = events.next(Duration::from_secs(5)).await.expect("the refund arrives live");
+        assert_eq!(live.event, "activity");
+        assert_eq!(
+            (live.data["kind"].as_str(), live.data["amount"].as_str()),
+            (Some("refund"), Some("5.00")),
+            "{:?}",
+            live.data
+        );
+
+        assert_eq!(
+            refund(&app, &secret, "r1", json!({"checkout_session": id, "amount": "5.00"})).await.raw,
+            first.raw
+        );
+        let too_much = refund(&app, &secret, "r2", json!({"checkout_session": id, "amount": "7.51"})).await;
+        assert_eq!(
+            (too_much.status, too_much.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "refund_exceeds_payment")
+        );
+        for (key, body, code) in [
+            ("r3", json!({"checkout_session": id, "amount": "0"}), "invalid_amount"),
+            ("r4", json!({"checkout_session": id, "amount": "1.001"}), "invalid_amount"),
+            ("r5", json!({"checkout_session": id, "amount": 1}), "invalid_amount"),
+            ("r6", json!({"checkout_session": id, "extra": 1}), "invalid_request"),
+        ] {
+            assert_eq!(refund(&app, &secret, key, body.clone()).await.code(), code, "{body}");
+        }
+        let theirs = refund(&app, &other, "r7", json!({"checkout_session": id})).await;
+        assert_eq!((theirs.status, theirs.code()), (StatusCode::NOT_FOUND, "not_found"));
+
+        let rest = refund(&app, &secret, "r8", json!({"checkout_session": id})).await;
+        assert_eq!(rest.body["refund"]["amount"], "7.50", "what is left, by default");
+        let nothing_left =
+            refund(&app, &secret, "r9", json!({"checkout_session": id, "amount": "0.01"})).await;
+        assert_eq!(nothing_left.code(), "refund_exceeds_payment");
+        assert_eq!(
+            get_session(&app, &secret, &id).await.body["session"]["payment"]["amount_refunded"],
+            "12.50"
+        );
+        assert_eq!(available(&app, &alice).await, "100.00");
+        assert_eq!(available(&app, &souq).await, "0.00");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM webhook_events WHERE type = 'refund.created'").await, 2);
+
+        // Five concurrent refunds of 5.00 against a 12.50 payment: two fit.
+        let id = open_session(&app, &secret, "s2").await;
+        assert_eq!(confirm(&app, &alice, &id, "c2", Some("1234")).await.status, StatusCode::OK);
+        let mut tasks = Vec::new();
+        for i in 0..5 {
+            let (state, secret, id) = (app.state.clone(), secret.clone(), id.clone());
+            tasks.push(tokio::spawn(async move {
+                let bearer = format!("Bearer {secret}");
+                let key = format!("concurrent-{i}");
+                call_state(
+                    &state,
+                    Method::POST,
+                    "/api/v1/refunds",
+                    None,
+                    Some(json!({"checkout_session": id, "amount": "5.00"})),
+                    &[("authorization", &bearer), ("idempotency-key", &key)],
+                )
+                .await
+            }));
+        }
+        let mut codes = Vec::new();
+        for task in tasks {
+            let answer = task.await.unwrap();
+            codes.push(if answer.status == StatusCode::CREATED {
+                "created".to_string()
+            } else {
+                answer.code().to_string()
+            });
+        }
+        codes.sort();
+        assert_eq!(
+            codes,
+            [
+                "created",
+                "created",
+                "refund_exceeds_payment",
+                "refund_exceeds_payment",
+                "refund_exceeds_payment"
+            ]
+        );
+        assert_eq!(available(&app, &alice).await, "97.50");
+        assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+/// One delivery as received: its headers and raw body.
+type Delivery = (HeaderMap, Vec<u8>);
+
+/// A webhook receiver over real HTTP: records every delivery, and answers 500 to the first
+/// `fail_first` of them.
+struct Receiver {
+    url: String,
+    received: Arc<Mutex<Vec<Delivery>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    async fn start(fail_first: usize) -> Receiver {
+        let received: Arc<Mutex<Vec<Delivery>>> = Arc::default();
+        let log = received.clone();
+        let router = axum::Router::new().route(
+            "/hooks",
+            axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+                let log = log.clone();
+                async move {
+                    let mut log = log.lock().unwrap();
+                    log.push((headers, body.to_vec()));
+                    if log.len() <= fail_first { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        Receiver { url, received, server }
+    }
+
+    fn deliveries(&self) -> Vec<Delivery> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+/// Checks `Purse-Signature` exactly as API.md defines it, with nothing but the secret.
+fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
+    let Some(header) = headers.get("purse-signature").and_then(|v| v.to_str().ok()) else { return false };
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", value)) => t = Some(value.to_string()),
+            Some(("v1", value)) => v1 = Some(value.to_string()),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else { return false };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(body);
+    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    expected == v1
+}
+
+fn demo() -> Settings {
+    Settings { demo: true, ..Settings::default() }
+}
+
+async fn register(app: &TestApp, cookie: &str, url: &str) -> String {
+    let events = json!(["checkout.session.completed", "checkout.session.expired", "refund.created"]);
+    let made = app
+        .call(
+            Method::POST,
+            "/api/v1/merchant/webhook-endpoints",
+            Some(cookie),
+            Some(json!({"url": url, "events": events})),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert!(made.body["id"].as_str().unwrap().starts_with("we_"));
+    made.body["secret"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_urls_must_be_public_https_and_events_known() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (souq, _) = merchant(&app, "souq").await;
+        let bob = app.sign_up("bob").await;
+        let path = "/api/v1/merchant/webhook-endpoints";
+        let events = json!(["checkout.session.completed"]);
+        for url in [
+            "http://shop.example/hooks",
+            "https://127.0.0.1/hooks",
+            "https://localhost:8443/hooks",
+            "https://10.0.0.5/hooks",
+            "https://192.168.0.10/hooks",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/hooks",
+            "/hooks",
+        ] {
+            let answer =
+                app.call(Method::POST, path, Some(&souq), Some(json!({"url": url, "events": events}))).await;
+            assert_eq!(
+                (answer.status, answer.code(), answer.field()),
+                (StatusCode::BAD_REQUEST, "invalid_url", Some("url")),
+                "{url}"
+            );
+        }
+        for bad in [json!([]), json!(["checkout.session.*"]), json!("refund.created")] {
+            let answer = app
+                .call(
+                    Method::POST,
+                    path,
+                    Some(&souq),
+                    Some(json!({"url": "https://shop.example/hooks", "events": bad})),
+                )
+                .await;
+            assert_eq!((answer.status, answer.field()), (StatusCode::BAD_REQUEST, Some("events")), "{bad}");
+        }
+        let stranger = app
+            .call(
+                Method::POST,
+                path,
+                Some(&bob),
+                Some(json!({"url": "https://shop.example/hooks", "events": events})),
+            )
+            .await;
+        assert_eq!(stranger.code(), "forbidden");
+        let good = app
+            .call(
+                Method::POST,
+                path,
+                Some(&souq),
+                Some(json!({"url": "https://shop.example/hooks", "events": events})),
+            )
+            .await;
+        assert_eq!(good.status, StatusCode::CREATED);
+        assert!(good.body["secret"].as_str().unwrap().starts_with("whsec_"));
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM webhook_endpoints").await, 1);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_signed_retried_until_delivered_and_listed_for_their_merchant_only() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::with_settings(&db, db.dir.path(), demo()).await;
+        let client = webhooks::client();
+        let receiver = Receiver::start(2).await;
+        let (souq, secret) = merchant(&app, "souq").await;
+        let (other, _) = merchant(&app, "other").await;
+        let signing = register(&app, &souq, &receiver.url).await;
+        let alice = buyer(&app, "alice", 1).await;
+        let id = open_session(&app, &secret, "s1").await;
+        assert_eq!(
+            webhooks::deliver_due(&app.state, &client).await.unwrap(),
+            0,
+            "creating a session is no event"
+        );
+        assert_eq!(confirm(&app, &alice, &id, "c1", Some("1234")).await.status, StatusCode::OK);
+
+        assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 1, "the first try fails");
+        assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 0, "the retry is not due yet");
+        app.advance(10);
+        assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 1, "the second try fails");
+        app.advance(19);
+        assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 0, "20 s after the second");
+        app.advance(1);
+        assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 1, "the third try succeeds");
+        app.advance(3600);
+        assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 0, "delivered is done");
+
+        let received = receiver.deliveries();
+        assert_eq!(received.len(), 3);
+        let bodies: Vec<Value> = received.iter().map(|(_, body)| json(body)).collect();
+        assert!(bodies.iter().all(|b| b["id"] == bodies[0]["id"]), "one event, one id, every try");
+        assert!(bodies[0]["id"].as_str().unwrap().starts_with("evt_"));
+        assert_eq!(bodies[0]["type"], "checkout.session.completed");
+        assert_eq!(bodies[0]["data"]["object"]["id"], id.as_str());
+        assert_eq!(bodies[0]["data"]["object"]["status"], "complete");
+        assert_eq!(bodies[0]["data"]["object"]["client_reference_id"], "order-7");
+        for (headers, body) in &received {
+            assert!(verify(&signing, headers, body), "signed with the endpoint's secret");
+            assert!(!verify("whsec_wrong", headers, body));
+            assert_eq!(headers["content-type"], "application/json");
+        }
+        let mut tampered = received[0].1.clone();
+        tampered[2] ^= 1;
+        assert!(!verify(&signing, &received[0].0, &tampered), "the signature covers the body");
+
+        let listed = app.call(Method::GET, "/api/v1/merchant/webhook-deliveries", Some(&souq), None).await;
+        assert_eq!(listed.status, StatusCode::OK);
+        let item = &listed.body["items"][0];
+        assert_eq!(item["event_id"], bodies[0]["id"]);
+        assert_eq!(item["type"], "checkout.session.completed");
+        assert_eq!((item["attempts"].as_u64(), item["last_status"].as_u64()), (Some(3), Some(200)));
+        assert!(item["delivered_at"].is_string());
+        let theirs = app.call(Method::GET, "/api/v1/merchant/webhook-deliveries", Some(&other), None).await;
+        assert_eq!(theirs.body["items"], json!([]), "another merchant sees none of them");
+
+        // A refund is an event too, delivered at once now that the receiver answers.
+        assert_eq!(
+            refund(&app, &secret, "r1", json!({"checkout_session": id, "amount": "2.00"})).await.status,
+            StatusCode::CREATED
+        );
+        assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 1);
+        let last = receiver.deliveries().pop().unwrap();
+        assert_eq!(json(&last.1)["type"], "refund.created");
+        assert_eq!(json(&last.1)["data"]["object"]["amount"], "2.00");
+        assert!(verify(&signing, &last.0, &last.1));
+        receiver.server.abort();
+        assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_between_attempts_loses_no_webhook() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::with_settings(&db, db.dir.path(), demo()).await;
+        let clock = app.clock.clone();
+        let client = webhooks::client();
+        let receiver = Receiver::start(1).await;
+        let (souq, secret) = merchant(&app, "souq").await;
+        let signing = register(&app, &souq, &receiver.url).await;
+        let alice = buyer(&app, "alice", 1).await;
+        let id = open_session(&app, &secret, "s1").await;
+        assert_eq!(confirm(&app, &alice, &id, "c1", Some("1234")).await.status, StatusCode::OK);
+        assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 1, "the first try fails");
+        app.stop().await;
+
+        // A new server on the same database, later: the retry is still owed, and sent.
+        let restarted = TestApp::with_clock(&db, db.dir.path(), clock).await;
+        let restarted = TestApp { state: restarted.state.with_settings(demo()), ..restarted };
+        restarted.advance(10);
+        let worker = webhooks::spawn_worker(&restarted.state);
+        let mut waited = 0;
+        while receiver.deliveries().len() < 2 && waited < 100 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            waited += 1;
+        }
+        let received = receiver.deliveries();
+        assert_eq!(received.len(), 2, "delivered by the new server's worker");
+        assert_eq!(json(&received[0].1)["id"], json(&received[1].1)["id"]);
+        assert!(verify(&signing, &received[1].0, &received[1].1));
+        let listed =
+            restarted.call(Method::GET, "/api/v1/merchant/webhook-deliveries", Some(&souq), None).await;
+        assert_eq!(listed.body["items"][0]["attempts"], 2);
+        worker.abort();
+        receiver.server.abort();
+        restarted.stop().await;
+    }
+}
