@@ -129,6 +129,7 @@ pub async fn create(
     let now = state.now();
     let metadata = serde_json::to_string(&new.metadata).map_err(AppError::internal)?;
     let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE operation_id = $1");
+    let _turn = state.write_turn().await;
     Ok(with_pool!(&state.db, |pool| {
         sqlx::query(
             "INSERT INTO checkout_sessions (merchant_id, operation_id, amount, currency, description, success_url, \
@@ -219,25 +220,31 @@ pub fn not_open(row: &SessionRow, now: i64) -> AppError {
 /// Pays a session for `buyer` under `operation` (after the PIN and the key): claims it, moves
 /// the money once, completes it with its event. Returns the payment's new state (stored with
 /// the answer) and the answer.
+/// The outcome of [`pay`]: the payment's new state, the answer, and the statements that complete
+/// the session (with its event), to be written just before the answer is stored
+/// ([`operations::conclude_after`]; if they are lost, [`recover`] completes the session).
+pub type Paid = (Option<&'static str>, Result<StoredAnswer, AppError>, Vec<Statement>);
+
 pub async fn pay(
     state: &AppState,
     operation: i64,
     row: &SessionRow,
     buyer: i64,
     recorded: Option<PaymentRow>,
-) -> (Option<&'static str>, Result<StoredAnswer, AppError>) {
-    match claim(state, operation, row).await {
-        Ok(true) => {}
+) -> Paid {
+    let current = match claim(state, operation, row).await {
+        Ok(true) => row.clone(),
         Ok(false) => {
             let current = load(state, row.id).await.ok().flatten().unwrap_or_else(|| row.clone());
             // Resumed after this very operation completed it: carry on to the same answer.
             if !(current.status == "complete" && current.paying_operation_id == Some(operation)) {
                 // Another confirmation got there first: this one's payment never happens.
-                return (Some("failed"), Err(not_open(&current, state.now())));
+                return (Some("failed"), Err(not_open(&current, state.now())), Vec::new());
             }
+            current
         }
-        Err(error) => return (None, Err(error)),
-    }
+        Err(error) => return (None, Err(error), Vec::new()),
+    };
     let recorded = match recorded {
         Some(payment) => Ok(payment),
         None => payment(state, operation, row, buyer).await,
@@ -247,8 +254,10 @@ pub async fn pay(
         Err(error) => Err(error),
     };
     let settled = payments::settled_state(&made);
+    let mut completion = Vec::new();
     let outcome = match made {
-        Ok(payment) => complete(state, row.id, operation, &payment).await.and_then(|()| {
+        Ok(payment) => completion_statements(state, &current, operation, &payment).and_then(|statements| {
+            completion = statements;
             let redirect_url =
                 with_query_param(&row.success_url, "session_id", &state.ids.encode("cs", row.id));
             StoredAnswer::json(
@@ -261,49 +270,30 @@ pub async fn pay(
         }
         Err(error) => Err(error),
     };
-    (settled, outcome)
+    (settled, outcome, completion)
 }
 
 /// Takes the session for `operation`: open, not expired, not held by another live claim.
 async fn claim(state: &AppState, operation: i64, row: &SessionRow) -> Result<bool, AppError> {
     let now = state.now();
-    let _turn = state.write_turn().await;
-    let claimed = with_pool!(&state.db, |pool| {
-        sqlx::query(
-            "UPDATE checkout_sessions SET paying_operation_id = $1, claim_until = $2, updated_at = $3 \
-             WHERE id = $4 AND status = 'open' AND (paying_operation_id IS NULL OR paying_operation_id = $1) \
-             AND (expires_at > $3 OR paying_operation_id = $1)",
-        )
-        .bind(operation)
-        .bind(now + CLAIM_SECONDS * NANOS)
-        .bind(now)
-        .bind(row.id)
-        .execute(pool)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-    });
-    Ok(claimed == 1)
+    let claim = Statement::new(
+        "UPDATE checkout_sessions SET paying_operation_id = $1, claim_until = $2, updated_at = $3 \
+         WHERE id = $4 AND status = 'open' AND (paying_operation_id IS NULL OR paying_operation_id = $1) \
+         AND (expires_at > $3 OR paying_operation_id = $1)",
+        vec![Arg::Int(operation), Arg::Int(now + CLAIM_SECONDS * NANOS), Arg::Int(now), Arg::Int(row.id)],
+    );
+    transaction(state, &[claim.must_change()]).await
 }
 
 /// Lets go of a claim that moved no money (the buyer could not pay), so the session can be
 /// paid another way.
 async fn unclaim(state: &AppState, operation: i64, session: i64) -> Result<(), AppError> {
-    let _turn = state.write_turn().await;
-    with_pool!(&state.db, |pool| {
-        sqlx::query(
-            "UPDATE checkout_sessions SET paying_operation_id = NULL, claim_until = NULL, updated_at = $1 \
-             WHERE id = $2 AND paying_operation_id = $3 AND status = 'open'",
-        )
-        .bind(state.now())
-        .bind(session)
-        .bind(operation)
-        .execute(pool)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-    });
-    Ok(())
+    let unclaim = Statement::new(
+        "UPDATE checkout_sessions SET paying_operation_id = NULL, claim_until = NULL, updated_at = $1 \
+         WHERE id = $2 AND paying_operation_id = $3 AND status = 'open'",
+        vec![Arg::Int(state.now()), Arg::Int(session), Arg::Int(operation)],
+    );
+    transaction(state, &[unclaim]).await.map(drop)
 }
 
 /// The payment of `operation`: recorded now if a cut-off attempt did not record it.
@@ -359,23 +349,26 @@ async fn transfer(state: &AppState, payment: PaymentRow) -> Result<PaymentRow, A
 }
 
 /// Marks the session paid by `payment` and writes `checkout.session.completed`, together.
-async fn complete(
+/// The statements that mark the session paid by `payment` and write
+/// `checkout.session.completed` (none if `row` is complete already). `row` is the session as
+/// last read.
+fn completion_statements(
     state: &AppState,
-    session: i64,
+    row: &SessionRow,
     operation: i64,
     payment: &PaymentRow,
-) -> Result<(), AppError> {
-    let now = state.now();
-    let current = load(state, session).await?.ok_or_else(|| AppError::internal("a checkout vanished"))?;
-    if current.status == "complete" {
-        return Ok(());
+) -> Result<Vec<Statement>, AppError> {
+    if row.status == "complete" {
+        return Ok(Vec::new());
     }
+    let now = state.now();
     let done = SessionRow {
         status: "complete".into(),
+        paying_operation_id: Some(operation),
         buyer_id: Some(payment.sender_id),
         transfer_id: Some(payment.transfer_id),
         updated_at: now,
-        ..current
+        ..row.clone()
     };
     let mut statements = vec![
         Statement::new(
@@ -385,7 +378,7 @@ async fn complete(
                 Arg::Int(payment.sender_id),
                 Arg::Int(payment.transfer_id),
                 Arg::Int(now),
-                Arg::Int(session),
+                Arg::Int(row.id),
                 Arg::Int(operation),
             ],
         )
@@ -393,18 +386,24 @@ async fn complete(
     ];
     statements.extend(webhooks::event_statements(
         state,
-        done.merchant_id,
+        row.merchant_id,
         "checkout.session.completed",
         &view(state, &done)?,
     )?);
-    if !transaction(state, &statements).await? {
-        // Someone else completed it in between (recovery): it is complete all the same.
-        let now_row = load(state, session).await?;
-        if now_row.is_none_or(|r| r.status != "complete") {
-            return Err(AppError::internal("a paid checkout could not be completed"));
-        }
+    Ok(statements)
+}
+
+/// Completes the session now (recovery).
+async fn complete(
+    state: &AppState,
+    row: &SessionRow,
+    operation: i64,
+    payment: &PaymentRow,
+) -> Result<(), AppError> {
+    let statements = completion_statements(state, row, operation, payment)?;
+    if !statements.is_empty() && transaction(state, &statements).await? {
+        webhooks::wake(state);
     }
-    webhooks::wake(state);
     Ok(())
 }
 
@@ -412,20 +411,12 @@ async fn complete(
 pub async fn cancel(state: &AppState, row: &SessionRow) -> Result<CheckoutOutcome, AppError> {
     let now = state.now();
     if row.status != "canceled" {
-        let _turn = state.write_turn().await;
-        let canceled = with_pool!(&state.db, |pool| {
-            sqlx::query(
-                "UPDATE checkout_sessions SET status = 'canceled', updated_at = $1 \
-                 WHERE id = $2 AND status = 'open' AND paying_operation_id IS NULL AND expires_at > $1",
-            )
-            .bind(now)
-            .bind(row.id)
-            .execute(pool)
-            .await
-            .map_err(db_error)?
-            .rows_affected()
-        });
-        if canceled == 0 {
+        let cancel = Statement::new(
+            "UPDATE checkout_sessions SET status = 'canceled', updated_at = $1 \
+             WHERE id = $2 AND status = 'open' AND paying_operation_id IS NULL AND expires_at > $1",
+            vec![Arg::Int(now), Arg::Int(row.id)],
+        );
+        if !transaction(state, &[cancel.must_change()]).await? {
             let current = load(state, row.id).await?.unwrap_or_else(|| row.clone());
             if current.status != "canceled" {
                 return Err(not_open(&current, now));
@@ -500,7 +491,7 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
         let id = operations::ledger_id(operation, Slot::Main);
         let found = state.ledger.lookup_transfers(&[TransferId(id)]).await?;
         match (found.is_empty(), payments::payment_of_operation(state, operation).await?) {
-            (false, Some(payment)) => complete(state, row.id, operation, &payment).await?,
+            (false, Some(payment)) => complete(state, &row, operation, &payment).await?,
             _ => unclaim(state, operation, row.id).await?,
         }
         fixed += 1;
@@ -508,10 +499,10 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
     Ok(fixed)
 }
 
-/// Runs `statements` in one transaction, in the write turn (see [`AppState::write_turn`]).
+/// Runs `statements` together (all or, when a `must_change` one changes nothing, none) in a
+/// journal batch: group commit, no transaction of their own.
 async fn transaction(state: &AppState, statements: &[Statement]) -> Result<bool, AppError> {
-    let _turn = state.write_turn().await;
-    state.db.transaction(statements).await.map_err(AppError::unavailable)
+    state.journal.apply(statements.to_vec()).await.map_err(AppError::unavailable)
 }
 
 /// A refund as stored.

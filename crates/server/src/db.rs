@@ -57,12 +57,12 @@ pub enum Arg {
     OptText(Option<String>),
 }
 
-/// One statement of [`Db::transaction`].
+/// One statement of a group that commits together (see [`crate::journal::Journal::apply`]).
 #[derive(Clone, Debug)]
 pub struct Statement {
     pub sql: String,
     pub args: Vec<Arg>,
-    /// Changing no row aborts the transaction.
+    /// Changing no row undoes the whole group.
     pub must_change: bool,
 }
 
@@ -71,7 +71,7 @@ impl Statement {
         Statement { sql: sql.into(), args, must_change: false }
     }
 
-    /// The same statement, which must change a row or the transaction is rolled back.
+    /// The same statement, which must change a row or its group is undone.
     pub fn must_change(self) -> Statement {
         Statement { must_change: true, ..self }
     }
@@ -392,33 +392,6 @@ impl Db {
     }
 
     /// Records why a transfer happened (idempotent: the first note stands).
-    /// Runs `statements` in one transaction, in order. A statement marked `must_change` that
-    /// changes no row rolls everything back and gives `Ok(false)`: so a state change and the
-    /// webhook event describing it (the outbox) are written together or not at all.
-    pub async fn transaction(&self, statements: &[Statement]) -> Result<bool, DbError> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            for statement in statements {
-                let mut query = sqlx::query(&statement.sql);
-                for arg in &statement.args {
-                    query = match arg {
-                        Arg::Int(value) => query.bind(*value),
-                        Arg::OptInt(value) => query.bind(*value),
-                        Arg::Text(value) => query.bind(value.as_str()),
-                        Arg::OptText(value) => query.bind(value.as_deref()),
-                    };
-                }
-                let changed = query.execute(&mut *tx).await?.rows_affected();
-                if statement.must_change && changed == 0 {
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
-            }
-            tx.commit().await?;
-        });
-        Ok(true)
-    }
-
     pub async fn put_note(&self, transfer_id: i64, kind: &str, note: Option<&str>) -> Result<(), DbError> {
         with_pool!(self, |pool| {
             sqlx::query(

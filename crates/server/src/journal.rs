@@ -19,7 +19,7 @@ use purse_ledger::WriteGate;
 use sqlx::postgres::PgRow;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{Db, DbError};
+use crate::db::{Arg, Db, DbError, Statement};
 use crate::operations::{self, Slot, StoredAnswer};
 use crate::payments::{PAID_STATES, PAYMENT_COLUMNS, PaymentRow};
 
@@ -133,6 +133,7 @@ enum Write {
     Open(Opening),
     Record { operation: i64, draft: Draft },
     Settle(Settlement),
+    Statements(Vec<Statement>),
 }
 
 #[derive(Debug)]
@@ -141,6 +142,7 @@ enum Done {
     Opened(Opened),
     Recorded(PaymentRow),
     Settled,
+    Applied(bool),
 }
 
 type Reply = oneshot::Sender<Result<Done, DbError>>;
@@ -211,6 +213,17 @@ impl Journal {
     pub async fn record(&self, operation: i64, draft: Draft) -> Result<PaymentRow, DbError> {
         match self.write(Write::Record { operation, draft }).await? {
             Done::Recorded(payment) => Ok(payment),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Runs `statements` together, in a batch with other writes: all of them, or (when one
+    /// marked `must_change` changes no row) none, which answers `false`. How checkout's state
+    /// changes and the webhook events describing them are written at once, without a
+    /// transaction (and a turn of the file) of their own per request.
+    pub async fn apply(&self, statements: Vec<Statement>) -> Result<bool, DbError> {
+        match self.write(Write::Statements(statements)).await? {
+            Done::Applied(applied) => Ok(applied),
             other => Err(unexpected(&other)),
         }
     }
@@ -468,9 +481,60 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
         done[*i] = Some(Done::Settled);
     }
 
+    // Statements, each group in a savepoint of its own.
+    for (i, write) in writes.iter().enumerate() {
+        if let Write::Statements(statements) = write {
+            done[i] = Some(Done::Applied(apply_statements(tx, statements).await?));
+        }
+    }
+
     done.into_iter()
         .map(|done| done.ok_or_else(|| BatchError("a write was left without a result".into(), false)))
         .collect()
+}
+
+/// Runs one group of statements in a savepoint; rolls it back (and answers `false`) when a
+/// statement that must change a row changes none.
+async fn apply_statements(tx: &mut Tx<'_>, statements: &[Statement]) -> Result<bool, BatchError> {
+    let postgres = matches!(tx, Tx::Postgres(_));
+    tx.execute("SAVEPOINT statements", &[]).await?;
+    for statement in statements {
+        let values: Vec<Value> = statement
+            .args
+            .iter()
+            .map(|arg| match arg {
+                Arg::Int(v) => Value::Int(Some(*v)),
+                Arg::OptInt(v) => Value::Int(*v),
+                Arg::Text(v) => Value::Text(Some(v.clone())),
+                Arg::OptText(v) => Value::Text(v.clone()),
+            })
+            .collect();
+        // SQLite reads `$1` as a *named* parameter, numbered by first appearance: `?1` is
+        // positional, as on PostgreSQL.
+        let sql = if postgres { statement.sql.clone() } else { positional(&statement.sql) };
+        let changed = tx.execute(&sql, &values).await?;
+        if statement.must_change && changed == 0 {
+            tx.execute("ROLLBACK TO SAVEPOINT statements", &[]).await?;
+            tx.execute("RELEASE SAVEPOINT statements", &[]).await?;
+            return Ok(false);
+        }
+    }
+    tx.execute("RELEASE SAVEPOINT statements", &[]).await?;
+    Ok(true)
+}
+
+/// `$n` placeholders as SQLite's positional `?n`.
+fn positional(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Counts hits, one statement for new subjects and one for all, whatever the batch holds.
@@ -948,5 +1012,18 @@ impl Params {
             (Value::Blob(_), false) => "BLOB",
         };
         format!("CAST({} AS {sql_type})", self.plain(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollar_placeholders_become_positional_for_sqlite() {
+        assert_eq!(
+            positional("SELECT $2, $2 FROM t WHERE a = $1 AND b = '$x' AND c = $10"),
+            "SELECT ?2, ?2 FROM t WHERE a = ?1 AND b = '$x' AND c = ?10"
+        );
     }
 }

@@ -289,6 +289,34 @@ pub async fn conclude(
     payment_state: Option<&'static str>,
     outcome: Result<StoredAnswer, AppError>,
 ) -> Result<Response, AppError> {
+    conclude_after(state, operation, payment_state, outcome, Vec::new()).await
+}
+
+/// [`conclude`], with `first` (a group of statements, see [`crate::journal::Journal::apply`])
+/// queued just before the settlement, so that both usually share one journal batch and the
+/// group never commits after the answer. Used where an answer's side effect may also be made
+/// by a recovery job if it is lost: a group that changes nothing is not an error.
+pub async fn conclude_after(
+    state: &AppState,
+    operation: i64,
+    payment_state: Option<&'static str>,
+    outcome: Result<StoredAnswer, AppError>,
+    first: Vec<crate::db::Statement>,
+) -> Result<Response, AppError> {
+    let applied = async { if first.is_empty() { Ok(true) } else { state.journal.apply(first).await } };
+    let (applied, concluded) = tokio::join!(applied, conclude_only(state, operation, payment_state, outcome));
+    if let Err(error) = applied {
+        tracing::warn!(%error, operation, "an answer's side effect was not written; recovery will");
+    }
+    concluded
+}
+
+async fn conclude_only(
+    state: &AppState,
+    operation: i64,
+    payment_state: Option<&'static str>,
+    outcome: Result<StoredAnswer, AppError>,
+) -> Result<Response, AppError> {
     let payment = payment_state.map(|to| StateChange { from: &["processing"], to });
     let (answer, result) = match outcome {
         Ok(answer) => (Answer::Store(answer.clone()), Ok(answer.into_response())),

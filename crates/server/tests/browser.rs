@@ -2,8 +2,9 @@
 //! app on a real socket, driven through ChromeDriver in headless Chromium. Proves that the
 //! Content-Security-Policy lets the wasm run, that client-side routes and deep links work, that
 //! the status page shows what the server says, and that the page works from the keyboard; then
-//! the journeys: signing up, sending and requesting money, and tipping from the demo timeline
-//! (Purse embedded in a page it did not build).
+//! the journeys: signing up, sending and requesting money, tipping from the demo timeline
+//! (Purse embedded in a page it did not build), and buying from the demo shop with Purse
+//! Checkout (the shop told by a signed webhook).
 //!
 //! Needs `--features browser-tests`, a built `dist/`, and `chromedriver` (the Makefile's
 //! `make test` provides all three; `CHROMEDRIVER` and `CHROMIUM` override the paths).
@@ -22,6 +23,7 @@ use purse_ledger::Ledger;
 use purse_server::auth::Passwords;
 use purse_server::codes;
 use purse_server::db::Db;
+use purse_server::demo_shop::ShopConfig;
 use purse_server::state::Settings;
 use purse_server::static_site::{EMBED_FILES, StaticSite};
 use purse_server::{AppState, app};
@@ -104,6 +106,36 @@ async fn serve_with(database_url: &str, settings: Settings) -> (SocketAddr, AppS
     let served = state.clone();
     tokio::spawn(async move {
         axum::serve(listener, app(served).into_make_service_with_connect_info::<SocketAddr>()).await
+    });
+    (addr, state)
+}
+
+/// The app in demo mode with the demo data, the demo shop (Souq Books, at `/demo/shop`) merged
+/// in, and the checkout jobs and webhook worker running: what `purse-server serve --demo` runs.
+async fn serve_demo_shop(database_url: &str) -> (SocketAddr, AppState) {
+    let ledger = Ledger::open(database_url).await.unwrap();
+    let db = Db::open(database_url).await.unwrap();
+    let clock = std::sync::Arc::new(purse_ledger::SystemClock);
+    // Demo mode: Purse accepts the shop's webhook URL on loopback http.
+    let settings = Settings { demo: true, ..Settings::default() };
+    let state = AppState::new(ledger, db, StaticSite::load(&dist()), clock, Passwords::for_tests())
+        .await
+        .unwrap()
+        .with_settings(settings);
+    purse_server::demo::seed(&state).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // The handles are dropped, not awaited: the tasks run until `begin_stopping`.
+    drop(purse_server::checkout::spawn_jobs(&state));
+    drop(purse_server::webhooks::spawn_worker(&state));
+    let shop = purse_server::demo_shop::router(ShopConfig {
+        purse_url: format!("http://{addr}"),
+        merchant_handle: "souq_books".to_string(),
+        merchant_password: purse_server::demo::PASSWORD.to_string(),
+    });
+    let served = app(state.clone()).merge(shop);
+    tokio::spawn(async move {
+        axum::serve(listener, served.into_make_service_with_connect_info::<SocketAddr>()).await
     });
     (addr, state)
 }
@@ -715,5 +747,253 @@ async fn a_reader_tips_a_creator_from_the_demo_timeline_and_the_creator_sees_it_
     assert!(state.ledger.audit().await.unwrap().is_clean());
     alice.close().await.unwrap();
     lina.close().await.unwrap();
+    state.ledger.shutdown().await;
+}
+
+/// Waits until `script` returns `true`, across page loads: a script run while the page is
+/// navigating (a redirect, the shop's meta refresh) may fail, which counts as "not yet".
+async fn wait_across_loads(client: &Client, script: &str, what: &str, seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Ok(value) = client.execute(script, vec![]).await
+            && value == serde_json::json!(true)
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what} (at {:?})",
+            client.current_url().await.map(|u| u.to_string())
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Alice's settled USD balance, in cents, from the ledger.
+async fn alice_cents(state: &AppState) -> i128 {
+    let alice = state.db.user_by_handle("alice").await.unwrap().unwrap();
+    let account = state.ledger.lookup_account(codes::wallet_of(alice.id)).await.unwrap().unwrap();
+    account.balances.posted_credit_balance()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_pays_the_demo_shop_with_purse_checkout_and_the_shop_hears_the_signed_webhook() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, state) = serve_demo_shop(&format!("sqlite://{}/purse.db", dir.path().display())).await;
+    let driver = ChromeDriver::start();
+    let client = browser(&driver).await;
+    let base = format!("http://{addr}");
+    let before = alice_cents(&state).await;
+    assert_eq!(before, 50_000, "the demo gives alice 500.00");
+
+    // The shop, signed out of Purse: "Pay with Purse" on the first book (a form POST; the shop
+    // creates the session server-side and answers 303 to Purse's hosted page).
+    client.goto(&format!("{base}/demo/shop")).await.unwrap();
+    assert_eq!(text_of(&client, "#product-desert-poems h3").await, "Poems of the Empty Quarter");
+    assert_eq!(text_of(&client, "#product-desert-poems .price").await, "12.50 USD");
+    client.find(Locator::Css("#buy-desert-poems")).await.unwrap().click().await.unwrap();
+    wait_across_loads(
+        &client,
+        "return location.pathname.startsWith('/checkout/cs_') \
+         && document.querySelector('.checkout')?.dataset.state === 'open';",
+        "the open checkout page",
+        30,
+    )
+    .await;
+    let checkout_url = client.current_url().await.unwrap();
+    let session_id = checkout_url.path().strip_prefix("/checkout/").unwrap().to_string();
+    assert_eq!(checkout_url.origin().ascii_serialization(), base, "Purse's own origin");
+
+    // Who is paid, for what, how much; nobody is signed in, so the page asks right there.
+    assert_eq!(text_of(&client, "h1.checkout-merchant").await, "Souq Books");
+    assert_eq!(text_of(&client, ".checkout-amount .money").await, "$12.50");
+    assert!(
+        text_of(&client, ".checkout-description").await.contains("Poems of the Empty Quarter"),
+        "the shop's description"
+    );
+    let countdown = text_of(&client, ".checkout-timer .countdown").await;
+    assert!(countdown.starts_with("29:") || countdown == "30:00", "{countdown}");
+    type_into(&client, ".checkout-pay #handle", "alice").await;
+    type_into(&client, ".checkout-pay #password", purse_server::demo::PASSWORD).await;
+    client
+        .find(Locator::Css(".checkout-pay #password"))
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+
+    // Signed in without leaving the page: who pays, what happens, the PIN (focused), Pay.
+    assert_eq!(text_of(&client, ".checkout-payer strong").await, "Alice Martin");
+    assert_eq!(text_of(&client, ".checkout-form > p.muted").await, "Souq Books receives $12.50 right away.");
+    assert_eq!(text_of(&client, ".checkout-pay-button").await, "Pay $12.50");
+    assert_eq!(
+        client.execute("return location.pathname;", vec![]).await.unwrap(),
+        serde_json::json!(format!("/checkout/{session_id}")),
+        "still on the checkout page"
+    );
+    wait_until(
+        &client,
+        "return document.activeElement?.id === 'checkout-pin';",
+        "the PIN field to have the focus",
+    )
+    .await;
+    type_into(&client, "#checkout-pin", purse_server::demo::PIN).await;
+    client
+        .find(Locator::Css("#checkout-pin"))
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let paid_at = Instant::now();
+
+    // Back at the shop's order page with the session id; it refreshes itself every second until
+    // Purse's signed webhook says the order is paid.
+    let order_url = format!("{base}/demo/shop/orders/1?session_id={session_id}");
+    wait_across_loads(
+        &client,
+        &format!(
+            "return location.href === {order_url:?} \
+             && document.querySelector('#order-status')?.dataset.status === 'paid';"
+        ),
+        "the order page to say paid",
+        30,
+    )
+    .await;
+    let confirmed_in = paid_at.elapsed();
+    assert_eq!(
+        text_of(&client, "#order-status").await,
+        "Paid. Thank you! Purse confirmed your payment; your book is on its way."
+    );
+    assert!(text_of(&client, "main .note").await.contains(&session_id));
+    assert_eq!(
+        client
+            .execute("return document.querySelector('meta[http-equiv=refresh]') === null;", vec![])
+            .await
+            .unwrap(),
+        serde_json::json!(true),
+        "paid: the page stops refreshing"
+    );
+
+    // The shop's front page: the order is paid, and the webhook that said so was verified.
+    client.goto(&format!("{base}/demo/shop")).await.unwrap();
+    assert_eq!(
+        client.execute("return document.querySelector('#order-1')?.dataset.status;", vec![]).await.unwrap(),
+        serde_json::json!("paid")
+    );
+    let events = client
+        .execute(
+            "return [...document.querySelectorAll('#webhook-events li.event')] \
+             .map(e => [e.dataset.type, e.dataset.verified, e.querySelector('.outcome').innerText]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        events,
+        serde_json::json!([["checkout.session.completed", "true", "order #1 paid"]]),
+        "one verified delivery, nothing refused"
+    );
+
+    // The money: alice paid exactly the price, and the books balance.
+    assert_eq!(alice_cents(&state).await, before - 1_250);
+    client.goto(&format!("{base}/wallet")).await.unwrap();
+    wait_until(
+        &client,
+        "return document.querySelector('.balance-amount .money')?.textContent === '$487.50';",
+        "alice's wallet to show $487.50",
+    )
+    .await;
+    assert!(state.ledger.audit().await.unwrap().is_clean());
+
+    // A second order, canceled: she is still signed in, so Cancel tells Purse (which cancels the
+    // session) and goes back to the shop's cancel_url, where the shop asks Purse and believes it.
+    client.goto(&format!("{base}/demo/shop")).await.unwrap();
+    client.find(Locator::Css("#buy-coffee-history")).await.unwrap().click().await.unwrap();
+    wait_across_loads(
+        &client,
+        "return location.pathname.startsWith('/checkout/cs_') \
+         && document.querySelector('.checkout')?.dataset.state === 'open' \
+         && document.querySelector('.checkout-payer strong')?.innerText === 'Alice Martin';",
+        "the second checkout, signed in",
+        30,
+    )
+    .await;
+    let second = client.current_url().await.unwrap().path().strip_prefix("/checkout/").unwrap().to_string();
+    assert_ne!(second, session_id);
+    assert_eq!(text_of(&client, ".checkout-amount .money").await, "$7.99");
+    client.find(Locator::Css(".checkout-cancel")).await.unwrap().click().await.unwrap();
+    let cancel_url = format!("{base}/demo/shop/orders/2?canceled=1");
+    wait_across_loads(
+        &client,
+        &format!(
+            "return location.href === {cancel_url:?} \
+             && document.querySelector('#order-status')?.dataset.status === 'canceled';"
+        ),
+        "the order page to say canceled",
+        30,
+    )
+    .await;
+    assert_eq!(
+        text_of(&client, "#order-status").await,
+        "Canceled: you left Purse's checkout without paying."
+    );
+    // The session is canceled at Purse too: its page says so, and nothing more was paid.
+    client.goto(&format!("{base}/checkout/{second}")).await.unwrap();
+    wait_until(
+        &client,
+        "return document.querySelector('.checkout')?.dataset.state === 'canceled';",
+        "the canceled checkout page",
+    )
+    .await;
+    assert_eq!(alice_cents(&state).await, before - 1_250);
+
+    // Cancel by someone not signed in: Purse is not asked (it would refuse), the browser goes
+    // straight back to the cancel_url, and the shop, asking Purse, finds the session still
+    // open: the order keeps waiting, with the way back to pay.
+    let stranger = browser(&driver).await;
+    stranger.goto(&format!("{base}/demo/shop")).await.unwrap();
+    stranger.find(Locator::Css("#buy-silk-road-cookbook")).await.unwrap().click().await.unwrap();
+    wait_across_loads(
+        &stranger,
+        "return location.pathname.startsWith('/checkout/cs_') \
+         && document.querySelector('.checkout')?.dataset.state === 'open' \
+         && document.querySelector('.checkout-pay #handle') !== null;",
+        "the third checkout, signed out",
+        30,
+    )
+    .await;
+    let third = stranger.current_url().await.unwrap().path().strip_prefix("/checkout/").unwrap().to_string();
+    stranger.find(Locator::Css(".checkout-cancel")).await.unwrap().click().await.unwrap();
+    wait_across_loads(
+        &stranger,
+        &format!(
+            "return location.href === {:?} \
+             && document.querySelector('#order-status')?.dataset.status === 'awaiting_payment';",
+            format!("{base}/demo/shop/orders/3?canceled=1")
+        ),
+        "the third order page, still awaiting payment",
+        30,
+    )
+    .await;
+    assert_eq!(
+        stranger
+            .execute("return document.querySelector('#continue-checkout')?.getAttribute('href');", vec![])
+            .await
+            .unwrap(),
+        serde_json::json!(format!("{base}/checkout/{third}"))
+    );
+    stranger.close().await.unwrap();
+    assert!(state.ledger.audit().await.unwrap().is_clean());
+
+    eprintln!(
+        "demo shop journey: webhook confirmed {:?} after Pay; whole test {:?}",
+        confirmed_in,
+        started.elapsed()
+    );
+    client.close().await.unwrap();
+    state.begin_stopping();
     state.ledger.shutdown().await;
 }

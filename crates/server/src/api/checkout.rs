@@ -251,8 +251,14 @@ pub async fn confirm(
             }
         }
     };
-    let (settled, outcome) = checkout::pay(&state, operation, &row, user.row.id, recorded).await;
-    operations::conclude(&state, operation, settled, outcome).await
+    let (settled, outcome, completion) = checkout::pay(&state, operation, &row, user.row.id, recorded).await;
+    let announce = !completion.is_empty();
+    let response = operations::conclude_after(&state, operation, settled, outcome, completion).await;
+    if announce {
+        // `checkout.session.completed` is in the outbox now.
+        webhooks::wake(&state);
+    }
+    response
 }
 
 /// `POST /checkout/sessions/{id}/cancel`: the buyer goes back to the merchant.

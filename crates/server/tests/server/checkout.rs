@@ -861,3 +861,73 @@ async fn a_restart_between_attempts_loses_no_webhook() {
         restarted.stop().await;
     }
 }
+
+/// Starts a confirmation of `id` by `handle` under `key` as the handler would, and stops right
+/// after the ledger moved the money (before the session is completed or the answer stored), as
+/// a server killed at that point would.
+async fn confirm_cut_off_after_the_ledger(app: &TestApp, handle: &str, id: &str, key: &str) {
+    use purse_server::operations::{self, Begun, IdempotencyKey};
+    let buyer = app.user(handle).await;
+    let row = checkout::find(&app.state, id).await.unwrap().unwrap();
+    let hash = operations::request_hash(
+        &format!("POST /checkout/sessions/{}/confirm", row.id),
+        &purse_api::ConfirmCheckout { pin: None },
+    );
+    let draft = checkout::draft(&app.state, &row, buyer.id);
+    let key = IdempotencyKey(key.to_string());
+    let Begun::Run { operation, payment } =
+        operations::start(&app.state, buyer.id, &key, &hash, Some(draft)).await.unwrap()
+    else {
+        panic!("a new key runs");
+    };
+    let (settled, outcome, completion) = checkout::pay(&app.state, operation, &row, buyer.id, payment).await;
+    assert_eq!(settled, Some("completed"));
+    assert!(outcome.is_ok() && !completion.is_empty(), "the money moved; then the server died");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmation_cut_off_after_the_money_moved_is_finished_once_by_its_retry_or_by_recovery() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (souq, secret) = merchant(&app, "souq").await;
+        let alice = buyer(&app, "alice", 1).await;
+
+        // Its retry, once the key's lease ran out, finishes it: same transfer, no second payment.
+        let id = open_session(&app, &secret, "s1").await;
+        confirm_cut_off_after_the_ledger(&app, "alice", &id, "c1").await;
+        assert_eq!(available(&app, &alice).await, "87.50");
+        assert_eq!(
+            get_session(&app, &secret, &id).await.body["session"]["status"],
+            "open",
+            "not completed yet"
+        );
+        let busy = confirm(&app, &alice, &id, "c1", Some("1234")).await;
+        assert_eq!((busy.status, busy.code()), (StatusCode::CONFLICT, "idempotency_key_in_use"));
+        let other = confirm(&app, &alice, &id, "c2", Some("1234")).await;
+        assert_eq!(other.code(), "checkout_not_open", "the claim still holds");
+        app.advance(61);
+        let retried = confirm(&app, &alice, &id, "c1", Some("1234")).await;
+        assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+        assert_eq!(retried.body["status"], "complete");
+        assert_eq!(get_session(&app, &secret, &id).await.body["session"]["status"], "complete");
+        assert_eq!(available(&app, &alice).await, "87.50", "paid once");
+
+        // Nobody retries: the job completes it once the claim has run out, with its event.
+        let id = open_session(&app, &secret, "s2").await;
+        confirm_cut_off_after_the_ledger(&app, "alice", &id, "c3").await;
+        assert_eq!(checkout::recover(&app.state).await.unwrap(), 0, "the claim is still held");
+        app.advance(301);
+        assert_eq!(checkout::recover(&app.state).await.unwrap(), 1);
+        assert_eq!(checkout::expire_due(&app.state).await.unwrap(), 0, "a paid session never expires");
+        assert_eq!(get_session(&app, &secret, &id).await.body["session"]["status"], "complete");
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM webhook_events WHERE type = 'checkout.session.completed'")
+                .await,
+            2
+        );
+        assert_eq!(available(&app, &alice).await, "75.00");
+        assert_eq!(available(&app, &souq).await, "25.00");
+        assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
