@@ -35,7 +35,7 @@ pub fn is_absolute_http_url(url: &str) -> bool {
         && !host.is_empty()
         && !host.starts_with(':')
         && !host.contains('@')
-        && url.bytes().all(|b| (0x21..=0x7e).contains(&b))
+        && url.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'\\')
 }
 
 /// `url` with `name=value` added to its query (before any `#fragment`); `value` must need no
@@ -242,6 +242,20 @@ pub struct CreatedWebhookEndpoint {
     pub secret: String,
 }
 
+/// An endpoint as listed: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpointList {
+    pub items: Vec<WebhookEndpoint>,
+}
+
 /// One event's delivery to one endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookDelivery {
@@ -302,6 +316,7 @@ mod tests {
             "https://user@evil.example/",
             "https://shop.example/a b",
             "HTTPS://shop.example/",
+            "https://10.0.0.5\\x.evil.example/",
         ] {
             assert!(!is_absolute_http_url(bad), "{bad}");
         }

@@ -19,7 +19,8 @@ pub use checkout::{
     CheckoutOutcome, CheckoutPayment, CheckoutSession, CheckoutSessionResponse, CheckoutStatus,
     ConfirmCheckout, CreatedKey, CreatedWebhookEndpoint, KeyItem, KeyList, Merchant, MerchantResponse,
     MerchantSettings, NewCheckoutSession, NewKey, NewRefund, NewWebhookEndpoint, PublicCheckoutSession,
-    Refund, RefundResponse, RefundStatus, WebhookData, WebhookDelivery, WebhookDeliveryList, WebhookEvent,
+    Refund, RefundResponse, RefundStatus, WebhookData, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint,
+    WebhookEndpointList, WebhookEvent,
 };
 pub use currency::{Currency, CurrencyInfo};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

@@ -50,6 +50,7 @@ fn db_error(error: sqlx::Error) -> AppError {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct SessionRow {
     pub id: i64,
+    pub public_id: String,
     pub merchant_id: i64,
     pub operation_id: i64,
     pub amount: i64,
@@ -70,7 +71,7 @@ pub struct SessionRow {
     pub updated_at: i64,
 }
 
-const SESSION_COLUMNS: &str = "id, merchant_id, operation_id, amount, currency, description, success_url, cancel_url, \
+const SESSION_COLUMNS: &str = "id, public_id, merchant_id, operation_id, amount, currency, description, success_url, cancel_url, \
      client_reference_id, metadata, status, expires_at, paying_operation_id, claim_until, buyer_id, transfer_id, \
      amount_refunded, created_at, updated_at";
 
@@ -113,10 +114,13 @@ pub async fn load(state: &AppState, id: i64) -> Result<Option<SessionRow>, AppEr
 
 /// The session `text` names (`cs_…`), if it exists.
 pub async fn find(state: &AppState, text: &str) -> Result<Option<SessionRow>, AppError> {
-    match state.ids.decode("cs", text) {
-        Some(id) => load(state, id).await,
-        None => Ok(None),
+    if !text.starts_with("cs_") || text.len() > 64 {
+        return Ok(None);
     }
+    let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE public_id = $1");
+    Ok(with_pool!(&state.db, |pool| {
+        sqlx::query_as(&sql).bind(text).fetch_optional(pool).await.map_err(db_error)?
+    }))
 }
 
 /// Creates the session of `operation` (or finds it, when a cut-off creation is retried).
@@ -128,13 +132,16 @@ pub async fn create(
 ) -> Result<SessionRow, AppError> {
     let now = state.now();
     let metadata = serde_json::to_string(&new.metadata).map_err(AppError::internal)?;
+    // 112 random bits: the hosted page's URL cannot be guessed from another id.
+    let public_id = crate::auth::new_public_id("cs");
     let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE operation_id = $1");
     let _turn = state.write_turn().await;
     Ok(with_pool!(&state.db, |pool| {
         sqlx::query(
             "INSERT INTO checkout_sessions (merchant_id, operation_id, amount, currency, description, success_url, \
-             cancel_url, client_reference_id, metadata, status, expires_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11) ON CONFLICT (operation_id) DO NOTHING",
+             cancel_url, client_reference_id, metadata, status, expires_at, created_at, updated_at, public_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11, $12) \
+             ON CONFLICT (operation_id) DO NOTHING",
         )
         .bind(merchant)
         .bind(operation)
@@ -147,6 +154,7 @@ pub async fn create(
         .bind(&metadata)
         .bind(now + SESSION_MINUTES * 60 * NANOS)
         .bind(now)
+        .bind(&public_id)
         .execute(pool)
         .await
         .map_err(db_error)?;
@@ -156,7 +164,7 @@ pub async fn create(
 
 /// The session as its merchant sees it.
 pub fn view(state: &AppState, row: &SessionRow) -> Result<CheckoutSession, AppError> {
-    let id = state.ids.encode("cs", row.id);
+    let id = row.public_id.clone();
     let payment = match (row.status.as_str(), row.transfer_id) {
         ("complete", Some(transfer)) => Some(CheckoutPayment {
             id: state.ids.encode("tr", transfer),
@@ -188,7 +196,7 @@ pub fn public_view(
     merchant: String,
 ) -> Result<PublicCheckoutSession, AppError> {
     Ok(PublicCheckoutSession {
-        id: state.ids.encode("cs", row.id),
+        id: row.public_id.clone(),
         merchant: Merchant { name: merchant },
         amount: row.money(row.amount)?,
         currency: stored_currency(&row.currency)?,
@@ -258,8 +266,7 @@ pub async fn pay(
     let outcome = match made {
         Ok(payment) => completion_statements(state, &current, operation, &payment).and_then(|statements| {
             completion = statements;
-            let redirect_url =
-                with_query_param(&row.success_url, "session_id", &state.ids.encode("cs", row.id));
+            let redirect_url = with_query_param(&row.success_url, "session_id", &row.public_id);
             StoredAnswer::json(
                 axum::http::StatusCode::OK,
                 &CheckoutOutcome { status: CheckoutStatus::Complete, redirect_url },
@@ -294,6 +301,17 @@ async fn unclaim(state: &AppState, operation: i64, session: i64) -> Result<(), A
         vec![Arg::Int(state.now()), Arg::Int(session), Arg::Int(operation)],
     );
     transaction(state, &[unclaim]).await.map(drop)
+}
+
+/// Lets go of a claim that ran out and moved nothing (recovery).
+async fn release_stale(state: &AppState, operation: i64, session: i64) -> Result<(), AppError> {
+    let now = state.now();
+    let release = Statement::new(
+        "UPDATE checkout_sessions SET paying_operation_id = NULL, claim_until = NULL, updated_at = $1 \
+         WHERE id = $2 AND paying_operation_id = $3 AND status = 'open' AND claim_until < $1",
+        vec![Arg::Int(now), Arg::Int(session), Arg::Int(operation)],
+    );
+    transaction(state, &[release]).await.map(drop)
 }
 
 /// The payment of `operation`: recorded now if a cut-off attempt did not record it.
@@ -492,7 +510,9 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
         let found = state.ledger.lookup_transfers(&[TransferId(id)]).await?;
         match (found.is_empty(), payments::payment_of_operation(state, operation).await?) {
             (false, Some(payment)) => complete(state, &row, operation, &payment).await?,
-            _ => unclaim(state, operation, row.id).await?,
+            // Only while the claim is still stale: a retry of the same key may have renewed it
+            // since the session was read, and be moving the money right now.
+            _ => release_stale(state, operation, row.id).await?,
         }
         fixed += 1;
     }
@@ -525,10 +545,14 @@ pub async fn refund_of_operation(state: &AppState, operation: i64) -> Result<Opt
     }))
 }
 
-pub fn refund_view(state: &AppState, refund: &RefundRow) -> Result<Refund, AppError> {
+pub fn refund_view(
+    state: &AppState,
+    refund: &RefundRow,
+    session_public_id: &str,
+) -> Result<Refund, AppError> {
     Ok(Refund {
         id: state.ids.encode("re", refund.operation_id),
-        checkout_session: state.ids.encode("cs", refund.session_id),
+        checkout_session: session_public_id.to_string(),
         amount: Money::from_minor(refund.amount, stored_currency(&refund.currency)?).amount_string(),
         currency: stored_currency(&refund.currency)?,
         status: RefundStatus::Succeeded,
@@ -554,12 +578,15 @@ pub async fn refund(
     let refund = refund_of_operation(state, operation)
         .await?
         .ok_or_else(|| AppError::internal("a refund vanished"))?;
-    if refund.status != "succeeded" {
-        return Err(AppError::internal(format!("a refund is {} after its transfer", refund.status)));
+    match refund.status.as_str() {
+        "succeeded" => {}
+        // Refused for lack of money, and that answer could not be stored: say it again.
+        "failed" => return Err(merchant_short_of_money()),
+        other => return Err(AppError::internal(format!("a refund is {other} after its transfer"))),
     }
     StoredAnswer::json(
         axum::http::StatusCode::CREATED,
-        &purse_api::RefundResponse { refund: refund_view(state, &refund)? },
+        &purse_api::RefundResponse { refund: refund_view(state, &refund, &session.public_id)? },
     )
 }
 
@@ -666,14 +693,18 @@ async fn move_back(state: &AppState, refund: &RefundRow, session: &SessionRow) -
                 ],
             )
             .await?;
-            Err(AppError::new(
-                ErrorCode::InsufficientFunds,
-                "Your merchant wallet does not hold enough to refund this. Nothing was refunded.",
-            )
-            .with_field("amount"))
+            Err(merchant_short_of_money())
         }
         Err(reason) => Err(AppError::internal(format!("the ledger refused a refund: {reason:?}"))),
     }
+}
+
+fn merchant_short_of_money() -> AppError {
+    AppError::new(
+        ErrorCode::InsufficientFunds,
+        "Your merchant wallet does not hold enough to refund this. Nothing was refunded.",
+    )
+    .with_field("amount")
 }
 
 async fn succeed(state: &AppState, refund: &RefundRow, session: &SessionRow) -> Result<(), AppError> {
@@ -689,7 +720,7 @@ async fn succeed(state: &AppState, refund: &RefundRow, session: &SessionRow) -> 
         state,
         session.merchant_id,
         "refund.created",
-        &refund_view(state, &done)?,
+        &refund_view(state, &done, &session.public_id)?,
     )?);
     // Already succeeded (recovery got there first) is fine.
     transaction(state, &statements).await?;

@@ -569,6 +569,18 @@ impl Shop {
 
     async fn create_secrets(&self, cookie: &str, has_endpoint: bool) -> Result<String, PurseError> {
         if !has_endpoint {
+            // An earlier run's endpoint at this URL has a secret this run does not know: remove
+            // it, or Purse would keep sending it events that this run refuses.
+            let listed = self.inner.http.get(self.url("/api/v1/merchant/webhook-endpoints"));
+            let listed: purse_api::WebhookEndpointList =
+                read(listed.header(header::COOKIE, cookie).send().await).await?;
+            for old in listed.items.iter().filter(|e| e.url == self.url("/demo/shop/webhooks")) {
+                let remove = self
+                    .inner
+                    .http
+                    .delete(self.url(&format!("/api/v1/merchant/webhook-endpoints/{}", old.id)));
+                checked(remove.header(header::COOKIE, cookie).send().await).await?;
+            }
             let endpoint = NewWebhookEndpoint {
                 url: self.url("/demo/shop/webhooks"),
                 events: EVENTS.iter().map(|e| (*e).to_string()).collect(),
@@ -583,6 +595,17 @@ impl Shop {
         let created: SecretView =
             read(request.header(header::COOKIE, cookie).json(&key).send().await).await?;
         self.secrets().api_key = Some(created.secret.clone());
+        // Earlier runs' keys are forgotten with those runs: revoke them.
+        let listed = self.inner.http.get(self.url("/api/v1/merchant/keys"));
+        let listed: purse_api::KeyList = read(listed.header(header::COOKIE, cookie).send().await).await?;
+        for old in listed
+            .items
+            .iter()
+            .filter(|k| k.name == key.name && !k.revoked && !created.secret.starts_with(&k.prefix))
+        {
+            let revoke = self.inner.http.delete(self.url(&format!("/api/v1/merchant/keys/{}", old.id)));
+            checked(revoke.header(header::COOKIE, cookie).send().await).await?;
+        }
         tracing::info!("demo shop: signed in to Purse, created an API key and a webhook endpoint");
         Ok(created.secret)
     }

@@ -305,8 +305,12 @@ pub async fn conclude_after(
 ) -> Result<Response, AppError> {
     let applied = async { if first.is_empty() { Ok(true) } else { state.journal.apply(first).await } };
     let (applied, concluded) = tokio::join!(applied, conclude_only(state, operation, payment_state, outcome));
-    if let Err(error) = applied {
-        tracing::warn!(%error, operation, "an answer's side effect was not written; recovery will");
+    match applied {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(operation, "an answer's side effect changed nothing (made already?)"),
+        Err(error) => {
+            tracing::warn!(%error, operation, "an answer's side effect was not written; recovery will")
+        }
     }
     concluded
 }

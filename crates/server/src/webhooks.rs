@@ -65,41 +65,45 @@ pub fn retry_delay_seconds(attempts: i64) -> i64 {
     (FIRST_RETRY_SECONDS << doublings).min(MAX_RETRY_SECONDS)
 }
 
-/// Why a webhook URL is refused.
+/// Why a webhook URL is refused. Parsed once by the same parser the delivery uses, so the
+/// host checked here is the host connected to.
 pub fn check_endpoint_url(url: &str, demo: bool) -> Result<(), &'static str> {
     if url.len() > URL_MAX_BYTES || !purse_api::checkout::is_absolute_http_url(url) {
         return Err("A webhook URL must be an absolute https:// URL.");
     }
-    if !demo && !url.starts_with("https://") {
+    let parsed = reqwest::Url::parse(url).map_err(|_| "A webhook URL must be an absolute https:// URL.")?;
+    if !demo && parsed.scheme() != "https" {
         return Err("A webhook URL must use https://.");
     }
-    let host = host_of(url);
-    if demo {
-        return Ok(());
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("A webhook URL may not carry a user name or password.");
     }
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
-        return Err("A webhook URL may not point at this server's own network.");
+    let refused = "A webhook URL may not point at a loopback, private or link-local address.";
+    match parsed.host() {
+        None => Err("A webhook URL must name a host."),
+        Some(url::Host::Ipv4(ip)) if !allowed(IpAddr::V4(ip), demo) => Err(refused),
+        Some(url::Host::Ipv6(ip)) if !allowed(IpAddr::V6(ip), demo) => Err(refused),
+        Some(url::Host::Domain(name)) if !demo && is_local_name(name) => {
+            Err("A webhook URL may not point at this server's own network.")
+        }
+        Some(_) => Ok(()),
     }
-    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>()
-        && !is_public(ip)
-    {
-        return Err("A webhook URL may not point at a loopback, private or link-local address.");
-    }
-    Ok(())
 }
 
-/// The host of an absolute URL, without port or brackets' contents changed.
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if let Some(inner) = authority.strip_prefix('[') {
-        return inner.split(']').next().unwrap_or("");
-    }
-    authority.rsplit_once(':').map_or(authority, |(host, _)| host)
+fn is_local_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// Whether deliveries may go to `ip`: a public address; in demo mode also loopback (the demo
+/// shop and local tests), never a private or link-local one.
+pub fn allowed(ip: IpAddr, demo: bool) -> bool {
+    is_public(ip) || (demo && ip.is_loopback())
 }
 
 /// Whether `ip` is an address on the public internet (not loopback, private, link-local,
-/// unspecified, shared, documentation or multicast).
+/// unspecified, shared, benchmarking, reserved, documentation or multicast; IPv6 forms that
+/// carry an IPv4 address are judged by it).
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -112,18 +116,37 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.is_documentation()
                 || o[0] == 0
-                || (o[0] == 100 && (64..128).contains(&o[1])))
+                || o[0] >= 240
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (18..20).contains(&o[1]))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0))
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d))
+            };
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let s = v6.segments();
+            // IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002::/16).
+            if s[..6] == [0, 0, 0, 0, 0, 0] && !v6.is_loopback() && !v6.is_unspecified() {
+                return is_public(embedded(s[6], s[7]));
+            }
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_public(embedded(s[6], s[7]));
+            }
+            if s[0] == 0x2002 {
+                return is_public(embedded(s[1], s[2]));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80)
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8))
         }
     }
 }
@@ -172,6 +195,52 @@ pub async fn create_endpoint(
     }))
 }
 
+/// An endpoint as listed (never its secret).
+#[derive(Debug, sqlx::FromRow)]
+pub struct EndpointRow {
+    pub id: i64,
+    pub url: String,
+    pub events: String,
+    pub created_at: i64,
+}
+
+/// `merchant`'s endpoints, oldest first.
+pub async fn endpoints(state: &AppState, merchant: i64) -> Result<Vec<EndpointRow>, AppError> {
+    Ok(with_pool!(&state.db, |pool| {
+        sqlx::query_as(
+            "SELECT id, url, events, created_at FROM webhook_endpoints \
+             WHERE merchant_id = $1 AND removed_at IS NULL ORDER BY id",
+        )
+        .bind(merchant)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?
+    }))
+}
+
+/// Removes `merchant`'s endpoint `id`: no new deliveries, owed ones dropped. `false` if it has
+/// no such endpoint.
+pub async fn remove_endpoint(state: &AppState, merchant: i64, id: i64) -> Result<bool, AppError> {
+    let now = state.now();
+    let removed = state
+        .journal
+        .apply(vec![
+            Statement::new(
+                "UPDATE webhook_endpoints SET removed_at = $1 WHERE id = $2 AND merchant_id = $3 AND removed_at IS NULL",
+                vec![Arg::Int(now), Arg::Int(id), Arg::Int(merchant)],
+            )
+            .must_change(),
+            Statement::new(
+                "UPDATE webhook_deliveries SET next_attempt_at = NULL, last_error = 'the endpoint was removed' \
+                 WHERE endpoint_id = $1 AND delivered_at IS NULL AND next_attempt_at IS NOT NULL",
+                vec![Arg::Int(id)],
+            ),
+        ])
+        .await
+        .map_err(AppError::unavailable)?;
+    Ok(removed)
+}
+
 /// The statements that put an event of `kind` about `object` in the outbox, with a delivery
 /// for each of `merchant`'s endpoints that wants it. Run them in the transaction of the change.
 pub fn event_statements(
@@ -204,7 +273,7 @@ pub fn event_statements(
             "INSERT INTO webhook_deliveries (event_id, endpoint_id, next_attempt_at, created_at) \
              SELECT e.id, w.id, $2, $2 FROM webhook_events e JOIN webhook_endpoints w \
              ON w.merchant_id = e.merchant_id AND w.events LIKE '%,' || e.type || ',%' \
-             WHERE e.public_id = $1",
+             AND w.removed_at IS NULL WHERE e.public_id = $1",
             vec![Arg::Text(id), Arg::Int(now)],
         ),
     ])
@@ -246,7 +315,7 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
                  e.created_at AS event_created_at \
                  FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
                  JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-                 WHERE d.next_attempt_at <= $1 ORDER BY d.next_attempt_at LIMIT $2",
+                 WHERE d.next_attempt_at <= $1 AND w.removed_at IS NULL ORDER BY d.next_attempt_at LIMIT $2",
             )
             .bind(now)
             .bind(BATCH)
@@ -315,25 +384,29 @@ async fn send(state: &AppState, client: &reqwest::Client, delivery: &Due) -> Out
     }
 }
 
-/// The client to send with. Outside demo mode the host is resolved here, refused if any of
-/// its addresses is not public, and the connection pinned to what was checked (so a DNS
+/// The client to send with: the host is resolved here, refused if any of its addresses may
+/// not be reached (see [`allowed`]), and the connection pinned to what was checked (so a DNS
 /// answer that changes between the check and the connection cannot reach our network).
 async fn pinned_client(
     state: &AppState,
     client: &reqwest::Client,
     url: &str,
 ) -> Result<reqwest::Client, String> {
-    if state.settings.demo {
-        return Ok(client.clone());
-    }
-    let host = host_of(url).to_string();
-    let port = if url.starts_with("https://") { 443 } else { 80 };
+    let demo = state.settings.demo;
+    let parsed = reqwest::Url::parse(url).map_err(|_| "the URL no longer parses".to_string())?;
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let host = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => return checked_ip(IpAddr::V4(ip), demo).map(|()| client.clone()),
+        Some(url::Host::Ipv6(ip)) => return checked_ip(IpAddr::V6(ip), demo).map(|()| client.clone()),
+        Some(url::Host::Domain(name)) => name.to_string(),
+        None => return Err("the URL names no host".into()),
+    };
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
         .map_err(|_| "the host name did not resolve".to_string())?
         .collect();
-    if addresses.is_empty() || addresses.iter().any(|a| !is_public(a.ip())) {
-        return Err("the host resolves to an address that is not public".into());
+    if addresses.is_empty() || addresses.iter().any(|a| !allowed(a.ip(), demo)) {
+        return Err("the host resolves to an address that may not be reached".into());
     }
     reqwest::Client::builder()
         .timeout(TIMEOUT)
@@ -341,6 +414,10 @@ async fn pinned_client(
         .resolve_to_addrs(&host, &addresses)
         .build()
         .map_err(|_| "could not build a client".into())
+}
+
+fn checked_ip(ip: IpAddr, demo: bool) -> Result<(), String> {
+    if allowed(ip, demo) { Ok(()) } else { Err("the address may not be reached".into()) }
 }
 
 /// The client the worker shares: a timeout, and no redirects (a redirect could lead anywhere).
@@ -504,7 +581,35 @@ mod tests {
             assert!(check_endpoint_url(bad, false).is_err(), "{bad}");
         }
         assert_eq!(check_endpoint_url("http://127.0.0.1:8080/demo/shop/webhooks", true), Ok(()));
-        assert!(check_endpoint_url("not a url", true).is_err());
+        assert_eq!(check_endpoint_url("http://localhost:8080/demo/shop/webhooks", true), Ok(()));
+        for bad_in_demo_too in [
+            "not a url",
+            "https://10.0.0.5/h",
+            "https://169.254.169.254/latest/meta-data",
+            "https://user:pass@shop.example/h",
+            "https://10.0.0.5\\x.attacker.example/h",
+        ] {
+            assert!(check_endpoint_url(bad_in_demo_too, true).is_err(), "{bad_in_demo_too}");
+        }
+    }
+
+    #[test]
+    fn addresses_that_carry_a_private_ipv4_address_are_not_public() {
+        for private in [
+            "::ffff:10.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:a00:1::1",
+            "198.18.0.1",
+            "240.0.0.1",
+            "2001:db8::1",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in ["93.184.216.34", "64:ff9b::5db8:d822", "2002:5db8:d822::1", "2606:4700::1111"] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+        assert!(allowed("127.0.0.1".parse().unwrap(), true) && !allowed("127.0.0.1".parse().unwrap(), false));
     }
 
     #[test]

@@ -23,6 +23,8 @@ CREATE INDEX merchant_keys_by_merchant ON merchant_keys (merchant_id, id);
 
 CREATE TABLE checkout_sessions (
     id                  BIGSERIAL PRIMARY KEY,
+    -- `cs_…`: random (the hosted page's URL is all a buyer needs to see and pay it).
+    public_id           TEXT    NOT NULL UNIQUE,
     merchant_id         BIGINT NOT NULL REFERENCES users (id),
     -- The idempotency key that created it: a retry finds this row instead of making another.
     operation_id        BIGINT NOT NULL UNIQUE REFERENCES operations (id),
@@ -70,7 +72,9 @@ CREATE TABLE webhook_endpoints (
     events      TEXT    NOT NULL,
     -- The signing secret: kept as it is, since every delivery is signed with it.
     secret      TEXT    NOT NULL,
-    created_at  BIGINT NOT NULL
+    created_at  BIGINT NOT NULL,
+    -- Removed by the merchant: no new deliveries, and owed ones are dropped.
+    removed_at  BIGINT
 );
 CREATE INDEX webhook_endpoints_by_merchant ON webhook_endpoints (merchant_id);
 

@@ -22,6 +22,8 @@ CREATE INDEX merchant_keys_by_merchant ON merchant_keys (merchant_id, id);
 
 CREATE TABLE checkout_sessions (
     id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- `cs_…`: random (the hosted page's URL is all a buyer needs to see and pay it).
+    public_id           TEXT    NOT NULL UNIQUE,
     merchant_id         INTEGER NOT NULL REFERENCES users (id),
     -- The idempotency key that created it: a retry finds this row instead of making another.
     operation_id        INTEGER NOT NULL UNIQUE REFERENCES operations (id),
@@ -69,7 +71,9 @@ CREATE TABLE webhook_endpoints (
     events      TEXT    NOT NULL,
     -- The signing secret: kept as it is, since every delivery is signed with it.
     secret      TEXT    NOT NULL,
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    -- Removed by the merchant: no new deliveries, and owed ones are dropped.
+    removed_at  INTEGER
 ) STRICT;
 CREATE INDEX webhook_endpoints_by_merchant ON webhook_endpoints (merchant_id);
 

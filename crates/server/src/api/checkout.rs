@@ -15,7 +15,8 @@ use purse_api::checkout::{
 use purse_api::{
     CheckoutSessionResponse, ConfirmCheckout, CreatedKey, CreatedWebhookEndpoint, ErrorCode, KeyItem,
     KeyList, Merchant, MerchantResponse, MerchantSettings, NewCheckoutSession, NewKey, NewRefund,
-    NewWebhookEndpoint, PublicCheckoutSession, WebhookDelivery, WebhookDeliveryList,
+    NewWebhookEndpoint, PublicCheckoutSession, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint,
+    WebhookEndpointList,
 };
 
 use crate::activity::rfc3339;
@@ -324,6 +325,40 @@ pub async fn create_endpoint(
             secret,
         }),
     ))
+}
+
+/// `GET /merchant/webhook-endpoints`: the merchant's endpoints (Purse's addition to API.md).
+pub async fn list_endpoints(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<WebhookEndpointList>, AppError> {
+    let merchant = require_merchant(&user)?;
+    let items = webhooks::endpoints(&state, merchant.id)
+        .await?
+        .into_iter()
+        .map(|row| WebhookEndpoint {
+            id: state.ids.encode("we", row.id),
+            url: row.url,
+            events: webhooks::listed_events(&row.events),
+            created_at: rfc3339(row.created_at),
+        })
+        .collect();
+    Ok(Json(WebhookEndpointList { items }))
+}
+
+/// `DELETE /merchant/webhook-endpoints/{id}`: no more deliveries to it (Purse's addition);
+/// another merchant's endpoint is `404`.
+pub async fn remove_endpoint(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let merchant = require_merchant(&user)?;
+    let id = state.ids.decode("we", &id).ok_or_else(AppError::not_found)?;
+    if !webhooks::remove_endpoint(&state, merchant.id, id).await? {
+        return Err(AppError::not_found());
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /merchant/webhook-deliveries`: the merchant's recent deliveries, newest first.

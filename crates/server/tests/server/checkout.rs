@@ -197,6 +197,7 @@ async fn merchant_keys_are_shown_once_listed_by_prefix_and_revocable() {
             )
             .await;
         assert_eq!(cookie_only.code(), "unauthenticated");
+        assert_audit_clean(&app).await;
         app.stop().await;
     }
 }
@@ -249,6 +250,7 @@ async fn bad_session_inputs_get_their_exact_code_and_create_nothing() {
         let no_key = create_session(&app, &secret, "", session_body()).await;
         assert_eq!((no_key.status, no_key.code()), (StatusCode::BAD_REQUEST, "idempotency_key_required"));
         assert_eq!(count(&app, "SELECT COUNT(*) FROM checkout_sessions").await, 0, "nothing was created");
+        assert_audit_clean(&app).await;
         app.stop().await;
     }
 }
@@ -257,7 +259,7 @@ async fn bad_session_inputs_get_their_exact_code_and_create_nothing() {
 async fn sessions_are_idempotent_and_only_their_merchant_reads_them() {
     for db in TestDb::every_backend().await {
         let app = TestApp::new(&db, db.dir.path()).await;
-        let (_, secret) = merchant(&app, "souq").await;
+        let (souq, secret) = merchant(&app, "souq").await;
         let (_, other) = merchant(&app, "other").await;
         let first = create_session(&app, &secret, "order-7", session_body()).await;
         assert_eq!(first.status, StatusCode::CREATED);
@@ -306,6 +308,14 @@ async fn sessions_are_idempotent_and_only_their_merchant_reads_them() {
         assert!(public.body.get("success_url").is_none(), "the buyer's page does not need the success URL");
         let unknown = app.call(Method::GET, "/api/v1/checkout/sessions/cs_nope/public", None, None).await;
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        // A session's id is random, not another id of the same row number in disguise.
+        let keys = app.call(Method::GET, "/api/v1/merchant/keys", Some(&souq), None).await;
+        let key_id = keys.body["items"][0]["id"].as_str().unwrap();
+        let disguised = key_id.replacen("key_", "cs_", 1);
+        let probe = app.call(Method::GET, &format!("/api/v1/checkout/sessions/{disguised}/public"), None, None).await;
+        assert_eq!(probe.status, StatusCode::NOT_FOUND, "{disguised}");
+        assert!(id.len() >= 3 + 22, "{id}");
+        assert_audit_clean(&app).await;
         app.stop().await;
     }
 }
@@ -747,6 +757,38 @@ async fn webhook_urls_must_be_public_https_and_events_known() {
         assert_eq!(good.status, StatusCode::CREATED);
         assert!(good.body["secret"].as_str().unwrap().starts_with("whsec_"));
         assert_eq!(count(&app, "SELECT COUNT(*) FROM webhook_endpoints").await, 1);
+
+        // Listed without secrets; removed by its merchant only; a removed endpoint gets nothing.
+        let listed = app.call(Method::GET, path, Some(&souq), None).await;
+        assert_eq!(listed.body["items"][0]["id"], good.body["id"]);
+        assert_eq!(listed.body["items"][0]["events"], events);
+        assert!(listed.body["items"][0].get("secret").is_none());
+        let (other, _) = merchant(&app, "other").await;
+        assert_eq!(app.call(Method::GET, path, Some(&other), None).await.body["items"], json!([]));
+        let endpoint = format!("{path}/{}", good.body["id"].as_str().unwrap());
+        let theirs = app.call(Method::DELETE, &endpoint, Some(&other), None).await;
+        assert_eq!((theirs.status, theirs.code()), (StatusCode::NOT_FOUND, "not_found"));
+        assert_eq!(
+            app.call(Method::DELETE, &endpoint, Some(&souq), None).await.status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            app.call(Method::DELETE, &endpoint, Some(&souq), None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(app.call(Method::GET, path, Some(&souq), None).await.body["items"], json!([]));
+        let alice = buyer(&app, "alice", 1).await;
+        let key =
+            app.call(Method::POST, "/api/v1/merchant/keys", Some(&souq), Some(json!({"name": "k"}))).await;
+        let secret = key.body["secret"].as_str().unwrap().to_string();
+        let id = open_session(&app, &secret, "s1").await;
+        assert_eq!(confirm(&app, &alice, &id, "c1", Some("1234")).await.status, StatusCode::OK);
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM webhook_deliveries").await,
+            0,
+            "no delivery to a removed endpoint"
+        );
+        assert_audit_clean(&app).await;
         app.stop().await;
     }
 }
@@ -837,6 +879,7 @@ async fn a_restart_between_attempts_loses_no_webhook() {
         let id = open_session(&app, &secret, "s1").await;
         assert_eq!(confirm(&app, &alice, &id, "c1", Some("1234")).await.status, StatusCode::OK);
         assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 1, "the first try fails");
+        assert_audit_clean(&app).await;
         app.stop().await;
 
         // A new server on the same database, later: the retry is still owed, and sent.
@@ -858,6 +901,7 @@ async fn a_restart_between_attempts_loses_no_webhook() {
         assert_eq!(listed.body["items"][0]["attempts"], 2);
         worker.abort();
         receiver.server.abort();
+        assert_audit_clean(&restarted).await;
         restarted.stop().await;
     }
 }
