@@ -19,7 +19,6 @@
 //! `refund.created` in the outbox, in one transaction.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use purse_api::checkout::{SESSION_MINUTES, with_query_param};
 use purse_api::{
@@ -756,23 +755,15 @@ pub async fn recover_refunds(state: &AppState) -> Result<usize, AppError> {
 /// Runs [`recover`], [`recover_refunds`] and [`expire_due`] at once and then every second
 /// until the server stops.
 pub fn spawn_jobs(state: &AppState) -> tokio::task::JoinHandle<()> {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let mut stopping = state.stopping.clone();
-        loop {
-            if let Err(error) = recover(&state).await {
-                tracing::warn!(%error, "checkout recovery failed; retrying");
-            }
-            if let Err(error) = recover_refunds(&state).await {
-                tracing::warn!(%error, "refund recovery failed; retrying");
-            }
-            if let Err(error) = expire_due(&state).await {
-                tracing::warn!(%error, "expiring checkouts failed; retrying");
-            }
-            tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = stopping.changed() => return,
-            }
+    state.spawn_every_second(|state| async move {
+        if let Err(error) = recover(&state).await {
+            tracing::warn!(%error, "checkout recovery failed; retrying");
+        }
+        if let Err(error) = recover_refunds(&state).await {
+            tracing::warn!(%error, "refund recovery failed; retrying");
+        }
+        if let Err(error) = expire_due(&state).await {
+            tracing::warn!(%error, "expiring checkouts failed; retrying");
         }
     })
 }

@@ -12,8 +12,6 @@
 //! The `payments` row is the server's record of the payment; its `state` follows the ledger,
 //! which is the truth (activity and balances are read from the ledger, never from here).
 
-use std::time::Duration;
-
 use purse_api::{Amount, Currency, ErrorCode, Handle, Money, Transfer, TransferStatus};
 use purse_ledger::{CreateTransferError, Movement, TransferId, TransferRequest};
 
@@ -331,20 +329,12 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
 
 /// Runs [`recover`] and [`post_due`] at once and then every second until the server stops.
 pub fn spawn_jobs(state: &AppState) -> tokio::task::JoinHandle<()> {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let mut stopping = state.stopping.clone();
-        loop {
-            if let Err(error) = recover(&state).await {
-                tracing::warn!(%error, "payment recovery failed; retrying");
-            }
-            if let Err(error) = post_due(&state).await {
-                tracing::warn!(%error, "completing ended grace windows failed; retrying");
-            }
-            tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = stopping.changed() => return,
-            }
+    state.spawn_every_second(|state| async move {
+        if let Err(error) = recover(&state).await {
+            tracing::warn!(%error, "payment recovery failed; retrying");
+        }
+        if let Err(error) = post_due(&state).await {
+            tracing::warn!(%error, "completing ended grace windows failed; retrying");
         }
     })
 }

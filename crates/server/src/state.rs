@@ -144,6 +144,25 @@ impl AppState {
         }
     }
 
+    /// Runs `tick` at once and then every second until the server stops (the background jobs).
+    pub fn spawn_every_second<F, Fut>(&self, mut tick: F) -> tokio::task::JoinHandle<()>
+    where
+        F: FnMut(AppState) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut stopping = state.stopping.clone();
+            loop {
+                tick(state.clone()).await;
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    _ = stopping.changed() => return,
+                }
+            }
+        })
+    }
+
     /// Tells live streams to end (the server is shutting down).
     pub fn begin_stopping(&self) {
         let _ = self.stop.send(true);

@@ -312,7 +312,8 @@ async fn sessions_are_idempotent_and_only_their_merchant_reads_them() {
         let keys = app.call(Method::GET, "/api/v1/merchant/keys", Some(&souq), None).await;
         let key_id = keys.body["items"][0]["id"].as_str().unwrap();
         let disguised = key_id.replacen("key_", "cs_", 1);
-        let probe = app.call(Method::GET, &format!("/api/v1/checkout/sessions/{disguised}/public"), None, None).await;
+        let probe =
+            app.call(Method::GET, &format!("/api/v1/checkout/sessions/{disguised}/public"), None, None).await;
         assert_eq!(probe.status, StatusCode::NOT_FOUND, "{disguised}");
         assert!(id.len() >= 3 + 22, "{id}");
         assert_audit_clean(&app).await;
