@@ -132,20 +132,12 @@ async fn run(name: &str, passwords: Passwords, per_client: usize) {
                         .header("idempotency-key", format!("confirm-{i}-{n}"))
                         .body(Full::new(Bytes::from(r#"{"pin":"1234"}"#)))
                         .unwrap();
-                let sent = Instant::now();
-                let response = client.request(request).await.unwrap();
-                let status = response.status();
-                let bytes = response.into_body().collect().await.unwrap().to_bytes();
-                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
-                latencies.push(sent.elapsed());
+                latencies.push(support::timed(&client, request, 200).await);
             }
             latencies
         }));
     }
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap());
-    }
+    let latencies = support::latencies(tasks).await;
     support::report(&format!("checkout_confirm_{name}"), "confirmations", latencies, started);
     let complete: i64 = match &state.db {
         purse_server::db::Db::Sqlite(pool) => {

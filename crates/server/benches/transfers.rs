@@ -20,7 +20,7 @@ mod support;
 
 use std::time::Instant;
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
 use purse_server::codes;
 use purse_server::state::Settings;
@@ -70,20 +70,12 @@ fn main() {
                         .header("idempotency-key", format!("bench-{i}-{n}"))
                         .body(Full::new(Bytes::from(body.clone())))
                         .unwrap();
-                    let sent = Instant::now();
-                    let response = client.request(request).await.unwrap();
-                    let status = response.status();
-                    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-                    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
-                    latencies.push(sent.elapsed());
+                    latencies.push(support::timed(&client, request, 201).await);
                 }
                 latencies
             }));
         }
-        let mut latencies = Vec::new();
-        for task in tasks {
-            latencies.extend(task.await.unwrap());
-        }
+        let latencies = support::latencies(tasks).await;
         support::report(&format!("transfers_post_{backend}"), "transfers", latencies, started);
         let metrics = served.ledger.metrics();
         let (batches, commits) = (metrics.batch_size.snapshot(), metrics.commit_seconds.snapshot());

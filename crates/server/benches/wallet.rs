@@ -18,7 +18,7 @@ mod support;
 
 use std::time::Instant;
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
 use purse_server::state::Settings;
 
@@ -41,19 +41,12 @@ fn main() {
                         .header("cookie", &cookie)
                         .body(Full::new(Bytes::new()))
                         .unwrap();
-                    let sent = Instant::now();
-                    let response = client.request(request).await.unwrap();
-                    assert_eq!(response.status(), 200);
-                    response.into_body().collect().await.unwrap();
-                    latencies.push(sent.elapsed());
+                    latencies.push(support::timed(&client, request, 200).await);
                 }
                 latencies
             }));
         }
-        let mut latencies = Vec::new();
-        for task in tasks {
-            latencies.extend(task.await.unwrap());
-        }
+        let latencies = support::latencies(tasks).await;
         support::report(&format!("wallet_get_{backend}"), "requests", latencies, started);
         served.stop().await;
     });

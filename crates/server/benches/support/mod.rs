@@ -123,6 +123,31 @@ pub fn client() -> Client<HttpConnector, Full<Bytes>> {
     Client::builder(TokioExecutor::new()).pool_max_idle_per_host(CLIENTS).build_http()
 }
 
+/// Sends `request`, checks that the answer has `status` (showing its body if not), reads the
+/// body, and returns how long all of that took.
+pub async fn timed(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    request: hyper::Request<Full<Bytes>>,
+    status: u16,
+) -> Duration {
+    use http_body_util::BodyExt;
+    let sent = Instant::now();
+    let response = client.request(request).await.unwrap();
+    let got = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(got, status, "{}", String::from_utf8_lossy(&bytes));
+    sent.elapsed()
+}
+
+/// Every client task's latencies, together.
+pub async fn latencies(tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>) -> Vec<Duration> {
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all
+}
+
 /// Prints `bench: <name> <unit>/s=… p50_ms=… p99_ms=…` and a line of context.
 pub fn report(name: &str, unit: &str, mut latencies: Vec<Duration>, started: Instant) {
     let elapsed = started.elapsed();
