@@ -133,30 +133,28 @@ pub async fn create(
     let metadata = serde_json::to_string(&new.metadata).map_err(AppError::internal)?;
     // 112 random bits: the hosted page's URL cannot be guessed from another id.
     let public_id = crate::auth::new_public_id("cs");
+    let insert = Statement::new(
+        "INSERT INTO checkout_sessions (merchant_id, operation_id, amount, currency, description, success_url, \
+         cancel_url, client_reference_id, metadata, status, expires_at, created_at, updated_at, public_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11, $12) ON CONFLICT (operation_id) DO NOTHING",
+        vec![
+            Arg::Int(merchant),
+            Arg::Int(operation),
+            Arg::Int(new.amount),
+            Arg::Text(new.currency.code().to_string()),
+            Arg::Text(new.description.clone()),
+            Arg::Text(new.success_url.clone()),
+            Arg::Text(new.cancel_url.clone()),
+            Arg::OptText(new.client_reference_id.clone()),
+            Arg::Text(metadata),
+            Arg::Int(now + SESSION_MINUTES * 60 * NANOS),
+            Arg::Int(now),
+            Arg::Text(public_id),
+        ],
+    );
+    transaction(state, &[insert]).await?;
     let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE operation_id = $1");
-    let _turn = state.write_turn().await;
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query(
-            "INSERT INTO checkout_sessions (merchant_id, operation_id, amount, currency, description, success_url, \
-             cancel_url, client_reference_id, metadata, status, expires_at, created_at, updated_at, public_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $11, $12) \
-             ON CONFLICT (operation_id) DO NOTHING",
-        )
-        .bind(merchant)
-        .bind(operation)
-        .bind(new.amount)
-        .bind(new.currency.code())
-        .bind(&new.description)
-        .bind(&new.success_url)
-        .bind(&new.cancel_url)
-        .bind(new.client_reference_id.as_deref())
-        .bind(&metadata)
-        .bind(now + SESSION_MINUTES * 60 * NANOS)
-        .bind(now)
-        .bind(&public_id)
-        .execute(pool)
-        .await
-        .map_err(db_error)?;
         sqlx::query_as(&sql).bind(operation).fetch_one(pool).await.map_err(db_error)?
     }))
 }
@@ -571,18 +569,15 @@ pub async fn refund(
         Some(refund) => refund,
         None => reserve(state, operation, session, amount).await?,
     };
-    if refund.status == "processing" {
-        move_back(state, &refund, session).await?;
-    }
-    let refund = refund_of_operation(state, operation)
-        .await?
-        .ok_or_else(|| AppError::internal("a refund vanished"))?;
     match refund.status.as_str() {
+        // Moved and marked succeeded, or refused for lack of money (the reservation returned).
+        "processing" => move_back(state, &refund, session).await?,
         "succeeded" => {}
         // Refused for lack of money, and that answer could not be stored: say it again.
         "failed" => return Err(merchant_short_of_money()),
-        other => return Err(AppError::internal(format!("a refund is {other} after its transfer"))),
+        other => return Err(AppError::internal(format!("a refund is {other}"))),
     }
+    let refund = RefundRow { status: "succeeded".into(), ..refund };
     StoredAnswer::json(
         axum::http::StatusCode::CREATED,
         &purse_api::RefundResponse { refund: refund_view(state, &refund, &session.public_id)? },

@@ -134,16 +134,6 @@ impl AppState {
         self.clock.now().as_nanos()
     }
 
-    /// On SQLite, the turn to write: the ledger's writer and the journal hold it for each of
-    /// their transactions, so a handler's own write that takes it first queues behind them
-    /// instead of sleeping in SQLite's busy handler. `None` on PostgreSQL.
-    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        match self.ledger.write_gate() {
-            Some(gate) => Some(gate.lock_owned().await),
-            None => None,
-        }
-    }
-
     /// Runs `tick` at once and then every second until the server stops (the background jobs).
     pub fn spawn_every_second<F, Fut>(&self, mut tick: F) -> tokio::task::JoinHandle<()>
     where

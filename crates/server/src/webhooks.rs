@@ -326,16 +326,19 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
         if due.is_empty() {
             return Ok(made);
         }
+        // Leases and records are queued together, so each set shares a journal batch.
+        let leases = futures_util::future::join_all(due.iter().map(|d| lease(state, d, now))).await;
         let mut mine = Vec::with_capacity(due.len());
-        for delivery in due {
-            if lease(state, &delivery, now).await? {
+        for (delivery, leased) in due.into_iter().zip(leases) {
+            if leased? {
                 mine.push(delivery);
             }
         }
         let sends = mine.iter().map(|delivery| send(state, client, delivery));
         let outcomes = futures_util::future::join_all(sends).await;
-        for (delivery, outcome) in mine.iter().zip(outcomes) {
-            record(state, delivery, outcome).await?;
+        let records = mine.iter().zip(outcomes).map(|(delivery, outcome)| record(state, delivery, outcome));
+        for recorded in futures_util::future::join_all(records).await {
+            recorded?;
         }
         made += mine.len();
     }
@@ -343,22 +346,17 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
 
 /// Takes `delivery` for [`LEASE_SECONDS`]; `false` if another worker took it first.
 async fn lease(state: &AppState, delivery: &Due, now: i64) -> Result<bool, AppError> {
-    let _turn = state.write_turn().await;
-    let taken = with_pool!(&state.db, |pool| {
-        sqlx::query(
-            "UPDATE webhook_deliveries SET next_attempt_at = $1 \
-             WHERE event_id = $2 AND endpoint_id = $3 AND next_attempt_at = $4",
-        )
-        .bind(now + LEASE_SECONDS * NANOS)
-        .bind(delivery.event_id)
-        .bind(delivery.endpoint_id)
-        .bind(delivery.next_attempt_at)
-        .execute(pool)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-    });
-    Ok(taken == 1)
+    let lease = Statement::new(
+        "UPDATE webhook_deliveries SET next_attempt_at = $1 \
+         WHERE event_id = $2 AND endpoint_id = $3 AND next_attempt_at = $4",
+        vec![
+            Arg::Int(now + LEASE_SECONDS * NANOS),
+            Arg::Int(delivery.event_id),
+            Arg::Int(delivery.endpoint_id),
+            Arg::Int(delivery.next_attempt_at),
+        ],
+    );
+    state.journal.apply(vec![lease.must_change()]).await.map_err(AppError::unavailable)
 }
 
 async fn send(state: &AppState, client: &reqwest::Client, delivery: &Due) -> Outcome {
@@ -451,24 +449,20 @@ async fn record(state: &AppState, delivery: &Due, outcome: Outcome) -> Result<()
             "webhook delivery failed"
         );
     }
-    let _turn = state.write_turn().await;
-    with_pool!(&state.db, |pool| {
-        sqlx::query(
-            "UPDATE webhook_deliveries SET attempts = $1, last_status = $2, last_error = $3, \
-             delivered_at = $4, next_attempt_at = $5 WHERE event_id = $6 AND endpoint_id = $7",
-        )
-        .bind(attempts)
-        .bind(status)
-        .bind(error)
-        .bind(delivered.then_some(now))
-        .bind(next)
-        .bind(delivery.event_id)
-        .bind(delivery.endpoint_id)
-        .execute(pool)
-        .await
-        .map_err(db_error)?
-        .rows_affected()
-    });
+    let record = Statement::new(
+        "UPDATE webhook_deliveries SET attempts = $1, last_status = $2, last_error = $3, \
+         delivered_at = $4, next_attempt_at = $5 WHERE event_id = $6 AND endpoint_id = $7",
+        vec![
+            Arg::Int(attempts),
+            Arg::OptInt(status),
+            Arg::OptText(error),
+            Arg::OptInt(delivered.then_some(now)),
+            Arg::OptInt(next),
+            Arg::Int(delivery.event_id),
+            Arg::Int(delivery.endpoint_id),
+        ],
+    );
+    state.journal.apply(vec![record]).await.map_err(AppError::unavailable)?;
     Ok(())
 }
 

@@ -26,7 +26,6 @@ use crate::error::AppError;
 use crate::json::ApiJson;
 use crate::merchants::{self, MerchantKey, require_merchant};
 use crate::operations::{self, Begun, Earlier, IdempotencyKey, StoredAnswer};
-use crate::payments::stored_currency;
 use crate::pin;
 use crate::state::AppState;
 use crate::webhooks;
@@ -172,15 +171,11 @@ pub async fn create_session(
 ) -> Result<Response, AppError> {
     let hash = operations::request_hash("POST /checkout/sessions", &body);
     let new = check_session(&body)?;
-    let operation = match operations::earlier(&state, merchant.merchant_id, &key, &hash).await? {
-        Earlier::Answered(answer) => return Ok(answer.into_response()),
-        Earlier::Resume(operation) => operation,
-        Earlier::None => {
-            match operations::start_unlimited(&state, merchant.merchant_id, &key, &hash).await? {
-                Begun::Run { operation, .. } => operation,
-                Begun::Replay(answer) => return Ok(answer.into_response()),
-            }
-        }
+    // No PIN to check first: `start` itself finds an earlier arrival of the key (a replay, a
+    // mismatch, a twin in progress, a cut-off attempt to resume).
+    let operation = match operations::start_unlimited(&state, merchant.merchant_id, &key, &hash).await? {
+        Begun::Run { operation, .. } => operation,
+        Begun::Replay(answer) => return Ok(answer.into_response()),
     };
     let outcome = async {
         let row = checkout::create(&state, merchant.merchant_id, operation, &new).await?;
@@ -287,17 +282,11 @@ pub async fn refund(
         Some(text) => Some(text.parse(&session.currency)?.to_minor()),
         None => None,
     };
-    // The currency is the session's; check it is one we still know.
-    stored_currency(&session.currency)?;
-    let operation = match operations::earlier(&state, merchant.merchant_id, &key, &hash).await? {
-        Earlier::Answered(answer) => return Ok(answer.into_response()),
-        Earlier::Resume(operation) => operation,
-        Earlier::None => {
-            match operations::start_unlimited(&state, merchant.merchant_id, &key, &hash).await? {
-                Begun::Run { operation, .. } => operation,
-                Begun::Replay(answer) => return Ok(answer.into_response()),
-            }
-        }
+    // No PIN to check first: `start` itself finds an earlier arrival of the key (a replay, a
+    // mismatch, a twin in progress, a cut-off attempt to resume).
+    let operation = match operations::start_unlimited(&state, merchant.merchant_id, &key, &hash).await? {
+        Begun::Run { operation, .. } => operation,
+        Begun::Replay(answer) => return Ok(answer.into_response()),
     };
     let outcome = checkout::refund(&state, operation, &session, amount).await;
     operations::conclude(&state, operation, None, outcome).await
