@@ -122,6 +122,12 @@ pub async fn find(state: &AppState, text: &str) -> Result<Option<SessionRow>, Ap
     }))
 }
 
+/// The request hash of confirming the session `public_id` (the PIN left out, as always).
+pub fn confirm_hash(public_id: &str) -> [u8; 32] {
+    let endpoint = format!("POST /checkout/sessions/{public_id}/confirm");
+    operations::request_hash(&endpoint, &purse_api::ConfirmCheckout { pin: None })
+}
+
 /// Creates the session of `operation` (or finds it, when a cut-off creation is retried).
 pub async fn create(
     state: &AppState,

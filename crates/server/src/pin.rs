@@ -19,6 +19,33 @@ const NANOS: i64 = 1_000_000_000;
 /// Refusals, in order: `pin_not_set`, `pin_locked`, `pin_required`, `rate_limited`,
 /// `pin_incorrect` (or `pin_locked` when this was the fifth wrong one).
 pub async fn verify(state: &AppState, user: &CurrentUser, pin: Option<&str>) -> Result<(), AppError> {
+    let counted = count_attempt(state, user, pin).await;
+    verify_counted(state, user, pin, counted).await
+}
+
+/// Counts a PIN attempt against the per-person limit when [`verify`] would (a PIN is set, not
+/// locked, and one was given); `None` otherwise. A caller may start this beside its own reads
+/// and hand the count to [`verify_counted`], a round trip fewer before the hash.
+pub async fn count_attempt(
+    state: &AppState,
+    user: &CurrentUser,
+    pin: Option<&str>,
+) -> Option<Result<(), AppError>> {
+    let locked = user.row.pin_locked_until.is_some_and(|until| until > state.now());
+    if user.row.pin_hash.is_none() || locked || pin.is_none() {
+        return None;
+    }
+    Some(limits::check(state, limits::PIN_PER_USER, &user.row.id.to_string()).await)
+}
+
+/// [`verify`], with the attempt already counted by [`count_attempt`]: the refusals come in the
+/// same order, and the hash is checked only within the limit.
+pub async fn verify_counted(
+    state: &AppState,
+    user: &CurrentUser,
+    pin: Option<&str>,
+    counted: Option<Result<(), AppError>>,
+) -> Result<(), AppError> {
     let Some(stored) = user.row.pin_hash.as_deref() else {
         return Err(AppError::new(ErrorCode::PinNotSet, "Set a payment PIN first."));
     };
@@ -29,7 +56,11 @@ pub async fn verify(state: &AppState, user: &CurrentUser, pin: Option<&str>) -> 
     let Some(pin) = pin else {
         return Err(AppError::new(ErrorCode::PinRequired, "Enter your payment PIN.").with_field("pin"));
     };
-    limits::check(state, limits::PIN_PER_USER, &user.row.id.to_string()).await?;
+    match counted {
+        Some(counted) => counted?,
+        // Counted by nobody yet (the lock ran out in between, say): count it now.
+        None => limits::check(state, limits::PIN_PER_USER, &user.row.id.to_string()).await?,
+    }
     if state.passwords.verify(Some(stored), pin).await? {
         // Most checks follow no wrong PIN: nothing to clear, no write.
         if user.row.pin_failures != 0 || user.row.pin_locked_until.is_some() {

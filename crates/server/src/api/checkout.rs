@@ -222,10 +222,17 @@ pub async fn confirm(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ConfirmCheckout>,
 ) -> Result<Response, AppError> {
-    let row = checkout::find(&state, &id).await?.ok_or_else(AppError::not_found)?;
-    let endpoint = format!("POST /checkout/sessions/{}/confirm", row.id);
-    let hash = operations::request_hash(&endpoint, &ConfirmCheckout { pin: None });
-    let (operation, recorded) = match operations::earlier(&state, user.row.id, &key, &hash).await? {
+    // The session and an earlier arrival of the key are read side by side (the hash names the
+    // session by the id it is found by), and the PIN attempt is counted beside them (so a
+    // replay counts one too; it is never hashed).
+    let hash = checkout::confirm_hash(&id);
+    let (row, earlier, counted) = tokio::join!(
+        checkout::find(&state, &id),
+        operations::earlier(&state, user.row.id, &key, &hash),
+        pin::count_attempt(&state, &user, body.pin.as_deref())
+    );
+    let row = row?.ok_or_else(AppError::not_found)?;
+    let (operation, recorded) = match earlier? {
         Earlier::Answered(answer) => return Ok(answer.into_response()),
         Earlier::Resume(operation) => (operation, None),
         Earlier::None => {
@@ -238,7 +245,7 @@ pub async fn confirm(
                     "A merchant cannot pay its own checkout.",
                 ));
             }
-            pin::verify(&state, &user, body.pin.as_deref()).await?;
+            pin::verify_counted(&state, &user, body.pin.as_deref(), counted).await?;
             // The payment is recorded with the key, in the same batch.
             let draft = checkout::draft(&state, &row, user.row.id);
             match operations::start(&state, user.row.id, &key, &hash, Some(draft)).await? {

@@ -914,10 +914,7 @@ async fn confirm_cut_off_after_the_ledger(app: &TestApp, handle: &str, id: &str,
     use purse_server::operations::{self, Begun, IdempotencyKey};
     let buyer = app.user(handle).await;
     let row = checkout::find(&app.state, id).await.unwrap().unwrap();
-    let hash = operations::request_hash(
-        &format!("POST /checkout/sessions/{}/confirm", row.id),
-        &purse_api::ConfirmCheckout { pin: None },
-    );
+    let hash = checkout::confirm_hash(&row.public_id);
     let draft = checkout::draft(&app.state, &row, buyer.id);
     let key = IdempotencyKey(key.to_string());
     let Begun::Run { operation, payment } =
