@@ -7,6 +7,7 @@
 pub mod checkout;
 pub mod currency;
 pub mod error;
+pub mod funding;
 pub mod handle;
 pub mod health;
 pub mod money;
@@ -24,6 +25,11 @@ pub use checkout::{
 };
 pub use currency::{Currency, CurrencyInfo};
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use funding::{
+    BankAccount, BankAccountList, BankAccountResponse, Card, CardBrand, CardDetails, CardList, CardResponse,
+    CardToken, Deposit, DepositResponse, DepositStatus, NewBankAccount, NewCard, NewDeposit, NewWithdrawal,
+    Speed, Withdrawal, WithdrawalQuote, WithdrawalResponse, WithdrawalStatus,
+};
 pub use handle::{Handle, HandleError};
 pub use health::Health;
 pub use money::{Amount, Money, MoneyError};

@@ -87,9 +87,7 @@ pub async fn build(
                 Some((PendingState::Posted, _)) => {
                     (ActivityStatus::Completed, posted_amounts.get(&t.id).copied().unwrap_or(t.amount))
                 }
-                Some((PendingState::Voided | PendingState::Expired, _)) => {
-                    (ActivityStatus::Canceled, t.amount)
-                }
+                Some((PendingState::Voided | PendingState::Expired, _)) => (voided_status(t), t.amount),
             };
             let (kind, note, hide_sender) = match notes.get(&t.id.0) {
                 Some((kind, note, hide)) => {
@@ -119,6 +117,17 @@ pub async fn build(
             }
         })
         .collect())
+}
+
+/// What a voided hold means to its owner: a bank payout that came back was *returned*, a card
+/// payout the network declined (and its fee) *failed*, anything else was *canceled*.
+fn voided_status(transfer: &Transfer) -> ActivityStatus {
+    match (transfer.code, transfer.credit_account_id) {
+        (codes::transfer::WITHDRAWAL, codes::BANK_CLEARING) => ActivityStatus::Returned,
+        (codes::transfer::WITHDRAWAL, codes::CARD_CLEARING)
+        | (codes::transfer::FEE, codes::PLATFORM_FEES) => ActivityStatus::Failed,
+        _ => ActivityStatus::Canceled,
+    }
 }
 
 fn money(minor: u64, currency: Currency) -> String {

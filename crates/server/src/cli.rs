@@ -71,6 +71,15 @@ pub struct ServeArgs {
     /// The platform's fee on tips in basis points (0–10000; 250 = 2.5%), paid by the creator.
     #[arg(long, env = "PURSE_TIP_FEE_BPS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub tip_fee_bps: u32,
+    /// Deposits one person may make per UTC day, e.g. `2500.00`.
+    #[arg(long, env = "PURSE_DEPOSIT_DAILY_CAP", default_value = "2500.00", value_parser = parse_usd)]
+    pub deposit_daily_cap: i64,
+    /// Withdrawals one person may make per UTC day, e.g. `5000.00`.
+    #[arg(long, env = "PURSE_WITHDRAWAL_DAILY_CAP", default_value = "5000.00", value_parser = parse_usd)]
+    pub withdrawal_daily_cap: i64,
+    /// Seconds until the bank settles a standard withdrawal (default: a day; 60 in demo mode).
+    #[arg(long, env = "PURSE_BANK_SETTLE_SECONDS")]
+    pub bank_settle_seconds: Option<i64>,
 }
 
 /// Parses the command line, runs it, and turns any error into one line and exit code 1.
@@ -125,7 +134,23 @@ pub fn settings(args: &ServeArgs) -> Settings {
         money_per_minute: args.money_per_minute,
         tip_fee_bps: args.tip_fee_bps,
         demo: args.demo,
+        deposit_daily_cap_minor: args.deposit_daily_cap,
+        withdrawal_daily_cap_minor: args.withdrawal_daily_cap,
+        bank_settle_s: args.bank_settle_seconds.unwrap_or(if args.demo {
+            60
+        } else {
+            crate::state::DEFAULT_BANK_SETTLE_S
+        }),
     }
+}
+
+/// A USD amount such as `2500.00`, in minor units.
+fn parse_usd(text: &str) -> Result<i64, String> {
+    purse_api::Money::parse_written(text, purse_api::Currency::Usd)
+        .map(purse_api::Money::to_minor)
+        .ok()
+        .filter(|minor| *minor >= 0)
+        .ok_or_else(|| format!("{text} is not an amount such as 2500.00"))
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -167,6 +192,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // webhooks owed (also from before a restart) are delivered.
     let checkout_jobs = crate::checkout::spawn_jobs(&state);
     let webhooks = crate::webhooks::spawn_worker(&state);
+    let funding_jobs = crate::funding::spawn_jobs(&state);
     let mut app = crate::app(state.clone());
     if args.demo {
         // A separate router with its own state and headers: it uses Purse over HTTP, as a
@@ -189,6 +215,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // whatever the ledger writer still holds.
     drop(jobs.await);
     drop(checkout_jobs.await);
+    drop(funding_jobs.await);
     drop(webhooks.await);
     tracing::info!("stopping: flushing the ledger");
     ledger.shutdown().await;

@@ -28,6 +28,10 @@ pub mod transfer {
 
 /// Platform accounts have small fixed ids.
 pub const PLATFORM_FEES: AccountId = AccountId(2);
+/// Money charged to cards and pushed to them: debit-normal, it owes what cards have paid in.
+pub const CARD_CLEARING: AccountId = AccountId(3);
+/// Money paid out to banks.
+pub const BANK_CLEARING: AccountId = AccountId(4);
 /// Where demo money comes from (`--demo` only).
 pub const DEMO_FUNDING: AccountId = AccountId(10);
 

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod demo_shop;
 pub mod demo_site;
 pub mod error;
+pub mod funding;
 pub mod ids;
 pub mod journal;
 pub mod json;
@@ -25,6 +26,8 @@ pub mod operations;
 pub mod payments;
 pub mod pin;
 pub mod query;
+pub mod rails;
+pub mod sandbox;
 pub mod state;
 pub mod static_site;
 pub mod tips;
@@ -75,6 +78,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(pages)
         .nest("/api/v1", api::router())
+        .merge(sandbox::router())
         // Any other API path is a JSON 404, never the SPA's index.
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route("/metrics", get(metrics::render))

@@ -53,8 +53,12 @@ pub enum Slot {
     Post = 1,
     /// Voiding it when the sender cancels.
     Void = 2,
-    /// The platform's fee on a tip, linked to it.
+    /// The platform's fee on a tip or an instant withdrawal, linked to it.
     Fee = 3,
+    /// Posting an instant withdrawal's fee hold.
+    FeePost = 4,
+    /// Voiding it when the card network declines the payout.
+    FeeVoid = 5,
 }
 
 /// The ledger transfer id of `operation`'s `slot`.

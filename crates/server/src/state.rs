@@ -14,6 +14,8 @@ use crate::db::{Db, DbError, HandleCache};
 use crate::ids::Ids;
 use crate::journal::Journal;
 use crate::metrics::HttpMetrics;
+use crate::rails::{BankRail, CardRail};
+use crate::sandbox::{SandboxBank, SandboxCards};
 use crate::static_site::StaticSite;
 
 /// Shared by every request: cloning it is one reference count, which matters because every
@@ -40,6 +42,10 @@ pub struct Shared {
     pub handles: HandleCache,
     /// Rung when a webhook event is written, so the delivery worker sends it at once.
     pub webhooks_due: tokio::sync::Notify,
+    /// The card network deposits are charged to and instant withdrawals pushed by.
+    pub cards: Arc<dyn CardRail>,
+    /// The bank standard withdrawals are paid out by.
+    pub bank: Arc<dyn BankRail>,
     pub settings: Settings,
     /// Becomes `true` when the server is stopping: live streams end so the stop can finish.
     pub stopping: watch::Receiver<bool>,
@@ -57,25 +63,44 @@ pub struct Settings {
     pub tip_fee_bps: u32,
     /// Demo mode: `/` is the demo timeline (a host page embedding Purse).
     pub demo: bool,
+    /// Deposits one person may make per UTC day, in minor units.
+    pub deposit_daily_cap_minor: i64,
+    /// Withdrawals one person may make per UTC day, in minor units.
+    pub withdrawal_daily_cap_minor: i64,
+    /// How long a standard withdrawal takes to settle at the bank.
+    pub bank_settle_s: i64,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { grace_window_s: 10 * 60, money_per_minute: 60, tip_fee_bps: 0, demo: false }
+        Settings {
+            grace_window_s: 10 * 60,
+            money_per_minute: 60,
+            tip_fee_bps: 0,
+            demo: false,
+            deposit_daily_cap_minor: purse_api::funding::DEPOSIT_DAILY_CAP_MINOR,
+            withdrawal_daily_cap_minor: purse_api::funding::WITHDRAWAL_DAILY_CAP_MINOR,
+            bank_settle_s: DEFAULT_BANK_SETTLE_S,
+        }
     }
 }
 
-/// The platform's own ledger accounts (tip fees), created once for every instance.
+/// A standard withdrawal settles a day after it is made unless the operator says otherwise
+/// (demo mode: a minute).
+pub const DEFAULT_BANK_SETTLE_S: i64 = 24 * 60 * 60;
+
+/// The platform's own ledger accounts (fees, card and bank clearing), created once for every
+/// instance.
 async fn ensure_platform_accounts(ledger: &Ledger) -> Result<(), DbError> {
-    let fees = NewAccount {
-        id: codes::PLATFORM_FEES,
-        currency: Currency::Usd,
-        code: codes::account::PLATFORM_FEES,
-        flags: AccountFlags::NONE,
-    };
-    let results = ledger.create_accounts(vec![fees]).await.map_err(|e| DbError(e.to_string()))?;
+    let platform = |id, code| NewAccount { id, currency: Currency::Usd, code, flags: AccountFlags::NONE };
+    let accounts = vec![
+        platform(codes::PLATFORM_FEES, codes::account::PLATFORM_FEES),
+        platform(codes::CARD_CLEARING, codes::account::CARD_CLEARING),
+        platform(codes::BANK_CLEARING, codes::account::BANK_CLEARING),
+    ];
+    let results = ledger.create_accounts(accounts).await.map_err(|e| DbError(e.to_string()))?;
     for result in results {
-        result.map_err(|e| DbError(format!("the platform fee account: {e:?}")))?;
+        result.map_err(|e| DbError(format!("a platform account: {e:?}")))?;
     }
     Ok(())
 }
@@ -101,6 +126,9 @@ impl AppState {
         let (stop, stopping) = watch::channel(false);
         let journal = Journal::start(&db, ledger.write_gate())?;
         ensure_platform_accounts(&ledger).await?;
+        // The sandbox rails are the embedded default.
+        let cards: Arc<dyn CardRail> = Arc::new(SandboxCards::new(db.clone()));
+        let bank: Arc<dyn BankRail> = Arc::new(SandboxBank::new(db.clone()));
         Ok(AppState(Arc::new(Shared {
             ledger,
             journal,
@@ -114,6 +142,8 @@ impl AppState {
             sessions: SessionCache::default(),
             handles: HandleCache::default(),
             webhooks_due: tokio::sync::Notify::new(),
+            cards,
+            bank,
             settings: Settings::default(),
             stopping,
             stop,

@@ -2,6 +2,7 @@
 
 pub mod checkout;
 pub mod events;
+pub mod funding;
 pub mod people;
 pub mod requests;
 pub mod tips;
@@ -54,6 +55,13 @@ pub fn router() -> Router<AppState> {
         .route("/checkout/sessions/{id}/confirm", post(checkout::confirm))
         .route("/checkout/sessions/{id}/cancel", post(checkout::cancel))
         .route("/refunds", post(checkout::refund))
+        .route("/cards", post(funding::link_card).get(funding::cards))
+        .route("/cards/{id}", axum::routing::delete(funding::remove_card))
+        .route("/bank-accounts", post(funding::link_bank).get(funding::banks))
+        .route("/bank-accounts/{id}", axum::routing::delete(funding::remove_bank))
+        .route("/deposits", post(funding::deposit))
+        .route("/quotes/withdrawal", get(funding::quote))
+        .route("/withdrawals", post(funding::withdraw))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -82,6 +82,16 @@ struct Server {
 
 impl Server {
     fn start(database_url: &str, static_dir: &str) -> Server {
+        Server::start_logging(database_url, static_dir, "warn", None)
+    }
+
+    /// Starts the server logging at `level`, every line of its log kept in `log` if given.
+    fn start_logging(
+        database_url: &str,
+        static_dir: &str,
+        level: &str,
+        log: Option<std::sync::Arc<std::sync::Mutex<String>>>,
+    ) -> Server {
         let mut child = Command::new(BINARY)
             .args([
                 "serve",
@@ -93,7 +103,7 @@ impl Server {
                 "--static-dir",
                 static_dir,
             ])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -103,11 +113,22 @@ impl Server {
         let addr = loop {
             assert!(Instant::now() < deadline, "the server did not start");
             let line = lines.next().expect("the server exited early").unwrap();
+            if let Some(log) = &log {
+                log.lock().unwrap().push_str(&line);
+            }
             if let Some(rest) = line.strip_prefix("Purse is running at http://") {
                 break rest.split('/').next().unwrap().to_string();
             }
         };
-        std::thread::spawn(move || for _ in lines {});
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Some(log) = &log {
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            }
+        });
         Server { child, addr }
     }
 
@@ -159,9 +180,9 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     let output = run(&["audit", "--database-url", &url]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    // The platform's fee account, the demo's funding account and five wallets; two funding
-    // transfers.
-    assert!(stdout.starts_with("audit: clean (7 accounts, 2 transfers"), "{stdout}");
+    // The platform's fee and card and bank clearing accounts, the demo's funding account and
+    // five wallets; two funding transfers.
+    assert!(stdout.starts_with("audit: clean (9 accounts, 2 transfers"), "{stdout}");
 }
 
 #[test]
@@ -192,4 +213,108 @@ fn audit_fails_on_a_tampered_ledger() {
     assert!(stdout.starts_with("audit: "), "{stdout}");
     assert!(stdout.contains("violation"), "{stdout}");
     assert!(stdout.contains("account 1000000001"), "{stdout}");
+}
+
+/// Every file under `dir`, read whole.
+fn bytes_under(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(bytes_under(&path));
+        } else {
+            files.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_number_never_reaches_the_database_or_the_logs() {
+    const NUMBER: &str = "4242424242424242";
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/purse.db", dir.path().display());
+    let missing_dist = dir.path().join("dist").display().to_string();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    // Everything the server logs, at the most detailed level.
+    let server = tokio::task::block_in_place(|| {
+        Server::start_logging(&url, &missing_dist, "trace", Some(log.clone()))
+    });
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"handle": "alice", "password": "purse-demo-pass"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+
+    // A typo, the number as a JSON number, an expired card, then the card itself.
+    for body in [
+        serde_json::json!({"number": "4242424242424241", "exp_month": 12, "exp_year": 2030, "cvc": "123"}),
+        serde_json::json!({"number": 4_242_424_242_424_242u64, "exp_month": 12, "exp_year": 2030, "cvc": "123"}),
+        serde_json::json!({"number": NUMBER, "exp_month": 12, "exp_year": 2020, "cvc": "123"}),
+        serde_json::json!({"number": NUMBER, "exp_month": "x", "exp_year": 2030, "cvc": "123"}),
+    ] {
+        let refused =
+            http.post(format!("{base}/sandbox/card-network/tokens")).json(&body).send().await.unwrap();
+        assert!(refused.status().is_client_error());
+        assert!(!refused.text().await.unwrap().contains("424242424242"));
+    }
+    let token: serde_json::Value = http
+        .post(format!("{base}/sandbox/card-network/tokens"))
+        .json(&serde_json::json!({"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let card: serde_json::Value = http
+        .post(format!("{base}/api/v1/cards"))
+        .header("cookie", &cookie)
+        .json(&serde_json::json!({"token": token["token"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for key in ["dep-1", "dep-2", "dep-1"] {
+        let deposit = http
+            .post(format!("{base}/api/v1/deposits"))
+            .header("cookie", &cookie)
+            .header("idempotency-key", key)
+            .json(&serde_json::json!({"card_id": card["card"]["id"], "amount": "25.00", "currency": "USD"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deposit.status(), 201);
+    }
+    let wallet: serde_json::Value = http
+        .get(format!("{base}/api/v1/wallet"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(wallet["balances"][0]["available"], "550.00", "500.00 of demo money and two deposits");
+    assert!(tokio::task::block_in_place(|| server.terminate()).success());
+
+    let log = log.lock().unwrap().clone();
+    // The log was captured: it has the requests (and the SQL sqlx ran) in it.
+    assert!(log.contains("/sandbox/card-network/tokens") && log.contains("/api/v1/deposits"), "{log}");
+    assert!(log.contains("INSERT INTO sandbox_card_tokens"), "trace shows the statements");
+    for digits in [NUMBER, "4242 4242 4242 4242", "424242424242"] {
+        assert!(!log.contains(digits), "the log holds {digits}");
+    }
+    let files = bytes_under(dir.path());
+    assert!(files.iter().any(|(name, _)| name.ends_with("purse.db")));
+    for (name, bytes) in files {
+        assert!(!bytes.windows(12).any(|window| window == b"424242424242"), "{name} holds the number");
+    }
 }

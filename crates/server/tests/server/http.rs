@@ -234,6 +234,15 @@ async fn the_openapi_document_describes_the_api() {
         ("/requests/{id}/pay", "post"),
         ("/requests/{id}/decline", "post"),
         ("/requests/{id}/cancel", "post"),
+        ("/cards", "post"),
+        ("/cards", "get"),
+        ("/cards/{id}", "delete"),
+        ("/bank-accounts", "post"),
+        ("/bank-accounts", "get"),
+        ("/bank-accounts/{id}", "delete"),
+        ("/deposits", "post"),
+        ("/quotes/withdrawal", "get"),
+        ("/withdrawals", "post"),
     ] {
         assert!(spec["paths"][path][method].is_object(), "{method} {path} is not in the spec");
     }

@@ -5,6 +5,7 @@
 
 mod checkout;
 mod cli;
+mod funding;
 mod http;
 mod payments;
 mod people;
