@@ -2,16 +2,20 @@
 //! [`ApiError`] a page can show as is: the server's own message (and the field it blames) when
 //! it sent one, a plain sentence otherwise. Nothing is turned into `None`.
 
+use purse_api::funding::{BankAccountList, CardList, Speed};
 use purse_api::{
-    Activity, ActivityPage, ActivityResponse, CheckoutOutcome, ConfirmCheckout, Creator, CreatorDashboard,
-    CreatorResponse, CreatorSettings, ErrorBody, ErrorCode, Handle, Health, LoginRequest, MoneyRequest,
-    NewMoneyRequest, NewTip, PaidRequest, PayRequestBody, PinRequest, PublicCheckoutSession, PublicProfile,
-    RequestPage, RequestResponse, SendRequest, SignupRequest, Tip, TipPage, TipResponse, Transfer,
-    TransferResponse, User, UserResponse, Wallet,
+    Activity, ActivityPage, ActivityResponse, BankAccount, BankAccountResponse, Card, CardDetails,
+    CardResponse, CardToken, CheckoutOutcome, ConfirmCheckout, Creator, CreatorDashboard, CreatorResponse,
+    CreatorSettings, Deposit, DepositResponse, ErrorBody, ErrorCode, Handle, Health, LoginRequest,
+    MoneyRequest, NewBankAccount, NewCard, NewDeposit, NewMoneyRequest, NewTip, NewWithdrawal, PaidRequest,
+    PayRequestBody, PinRequest, PublicCheckoutSession, PublicProfile, RequestPage, RequestResponse,
+    SendRequest, SignupRequest, Tip, TipPage, TipResponse, Transfer, TransferResponse, User, UserResponse,
+    Wallet, Withdrawal, WithdrawalQuote, WithdrawalResponse,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::funding::withdraw::speed_name;
 use crate::text::{Text, t};
 
 /// A failed call, ready to show.
@@ -57,6 +61,13 @@ impl ApiError {
 
     pub fn is_unauthenticated(&self) -> bool {
         self.code == Some(ErrorCode::Unauthenticated)
+    }
+
+    /// Whether a failed money-moving attempt may still have moved money: nothing answered, the
+    /// server failed, or the same key is still being processed. Its retry must reuse its key
+    /// (and its body).
+    pub fn is_uncertain(&self) -> bool {
+        self.status.is_none_or(|status| status >= 500) || self.code == Some(ErrorCode::IdempotencyKeyInUse)
     }
 }
 
@@ -217,6 +228,64 @@ pub async fn confirm_checkout(
 pub async fn cancel_checkout(id: &str) -> Result<CheckoutOutcome, ApiError> {
     let empty = serde_json::Map::new();
     send("POST", &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&empty)).await
+}
+
+/// `POST /sandbox/card-network/tokens`: the card form's details go to the card network's
+/// sandbox, never to the wallet API; the answer is a token standing for the card. Nothing here
+/// logs or keeps `details` (its `Debug` shows neither the number nor the CVC).
+pub async fn tokenize_card(details: &CardDetails) -> Result<CardToken, ApiError> {
+    send("POST", "/sandbox/card-network/tokens", Some(details)).await
+}
+
+/// `POST /cards`: links the card a token stands for.
+pub async fn add_card(token: String) -> Result<Card, ApiError> {
+    send::<_, CardResponse>("POST", "/api/v1/cards", Some(&NewCard { token })).await.map(|r| r.card)
+}
+
+/// `GET /cards`.
+pub async fn cards() -> Result<Vec<Card>, ApiError> {
+    get::<CardList>("/api/v1/cards").await.map(|list| list.items)
+}
+
+/// `DELETE /cards/{id}` (ids are `card_…`: nothing to escape).
+pub async fn remove_card(id: &str) -> Result<(), ApiError> {
+    send_empty("DELETE", &format!("/api/v1/cards/{id}"), None::<&()>).await
+}
+
+/// `POST /bank-accounts`.
+pub async fn add_bank_account(request: &NewBankAccount) -> Result<BankAccount, ApiError> {
+    send::<_, BankAccountResponse>("POST", "/api/v1/bank-accounts", Some(request))
+        .await
+        .map(|r| r.bank_account)
+}
+
+/// `GET /bank-accounts`.
+pub async fn bank_accounts() -> Result<Vec<BankAccount>, ApiError> {
+    get::<BankAccountList>("/api/v1/bank-accounts").await.map(|list| list.items)
+}
+
+/// `DELETE /bank-accounts/{id}` (ids are `ba_…`).
+pub async fn remove_bank_account(id: &str) -> Result<(), ApiError> {
+    send_empty("DELETE", &format!("/api/v1/bank-accounts/{id}"), None::<&()>).await
+}
+
+/// `POST /deposits`, with the attempt's idempotency key.
+pub async fn deposit(request: &NewDeposit, key: &str) -> Result<Deposit, ApiError> {
+    let (status, text) = raw_send_keyed("POST", "/api/v1/deposits", Some(request), Some(key)).await?;
+    decode::<DepositResponse>(status, &text).map(|r| r.deposit)
+}
+
+/// `GET /quotes/withdrawal`: what a withdrawal of `amount` (written at the currency's scale, so
+/// only digits and a dot: nothing to escape) costs and when it arrives.
+pub async fn withdrawal_quote(amount: &str, speed: Speed) -> Result<WithdrawalQuote, ApiError> {
+    let speed = speed_name(speed);
+    get(&format!("/api/v1/quotes/withdrawal?amount={amount}&currency=USD&speed={speed}")).await
+}
+
+/// `POST /withdrawals`, with the attempt's idempotency key.
+pub async fn withdraw(request: &NewWithdrawal, key: &str) -> Result<Withdrawal, ApiError> {
+    let (status, text) = raw_send_keyed("POST", "/api/v1/withdrawals", Some(request), Some(key)).await?;
+    decode::<WithdrawalResponse>(status, &text).map(|r| r.withdrawal)
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {

@@ -243,6 +243,8 @@ pub enum Text {
     CheckoutUnknownBody,
     CheckoutUnavailableTitle,
     CheckoutSecured,
+    NavAddMoney,
+    NavWithdraw,
 }
 
 /// The English text for `key`.
@@ -494,12 +496,239 @@ pub fn en(key: Text) -> &'static str {
         CheckoutUnknownBody => "The link may be old or mistyped. Go back to the shop and try again.",
         CheckoutUnavailableTitle => "This checkout can't be loaded right now",
         CheckoutSecured => "Payments by Purse",
+        NavAddMoney => "Add money",
+        NavWithdraw => "Withdraw",
+    }
+}
+
+/// Money in and out's pages' text (adding money, cashing out, payment methods): a table of its
+/// own, so the embed (which has none of those pages) does not carry it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Funding {
+    PaymentMethodsNav,
+    CancelAction,
+    AddVerb,
+    AddMoneyTitle,
+    AddMoneyLead,
+    AddFrom,
+    UseAnotherCard,
+    ChooseCard,
+    Adding,
+    AddedTitle,
+    AddedInWallet,
+    BalanceNow,
+    AddMore,
+    DepositDeclined,
+    DepositCardExpired,
+    DepositFailed,
+    DepositRetrySafe,
+    NoCardsTitle,
+    NoCardsBody,
+    AddCardTitle,
+    CardNumber,
+    CardNumberHint,
+    CardExpiry,
+    CardExpMonth,
+    CardExpYear,
+    CardCvc,
+    CardCvcHint,
+    CardSecureNote,
+    SaveCard,
+    SavingCard,
+    CardAdded,
+    CardNumberInvalid,
+    CardMonthInvalid,
+    CardYearInvalid,
+    CardExpiredText,
+    CardCvcInvalid,
+    PaymentMethodsTitle,
+    PaymentMethodsLead,
+    CardsTitle,
+    BankAccountsTitle,
+    ExpiresShort,
+    Remove,
+    Removing,
+    RemoveCardTitle,
+    RemoveBankTitle,
+    RemoveBody,
+    KeepIt,
+    NoBanksTitle,
+    NoBanksBody,
+    AddBankTitle,
+    RoutingNumber,
+    RoutingHint,
+    RoutingValid,
+    RoutingInvalid,
+    AccountNumber,
+    AccountHint,
+    AccountInvalid,
+    HolderName,
+    HolderInvalid,
+    SaveBank,
+    SavingBank,
+    BankAdded,
+    WithdrawTitle,
+    WithdrawLead,
+    SpeedLegend,
+    SpeedStandard,
+    SpeedStandardHint,
+    SpeedInstant,
+    SpeedInstantHint,
+    WithdrawTo,
+    WithdrawNoBank,
+    WithdrawNoCard,
+    AddBankAction,
+    AddCardAction,
+    ChooseDestination,
+    PreviewFee,
+    PreviewTotal,
+    PreviewInstantly,
+    PreviewFree,
+    PreviewArrivesBy,
+    WithdrawShortNext,
+    WithdrawPinHint,
+    WithdrawPinNotSet,
+    Withdrawing,
+    WithdrawRetrySafe,
+    WithdrawDeclined,
+    WithdrawPendingTitle,
+    WithdrawOnItsWay,
+    WithdrawCompletedTitle,
+    WithdrawSentTo,
+    WithdrawReturned,
+    WithdrawFailed,
+    SeeActivity,
+    WithdrawMore,
+    Removed,
+}
+
+/// The English text for `key`.
+pub fn en_funding(key: Funding) -> &'static str {
+    use Funding::*;
+    match key {
+        PaymentMethodsNav => "Payment methods",
+        CancelAction => "Cancel",
+        AddVerb => "Add",
+        AddMoneyTitle => "Add money",
+        AddMoneyLead => "Move money from your debit card into Purse. It's there at once.",
+        AddFrom => "From",
+        UseAnotherCard => "Use another card",
+        ChooseCard => "Choose the card the money comes from.",
+        Adding => "Adding…",
+        AddedTitle => "Money added",
+        AddedInWallet => "is in your wallet.",
+        BalanceNow => "Your balance is",
+        AddMore => "Add more",
+        DepositDeclined => "Your card was declined. No money has moved. Try another card.",
+        DepositCardExpired => "This card has expired. No money has moved. Add a card that's still valid.",
+        DepositFailed => "Your card couldn't be charged. No money has moved.",
+        DepositRetrySafe => "Trying again won't add the money twice.",
+        NoCardsTitle => "No debit card yet",
+        NoCardsBody => "Add a debit card to add money, and to cash out in minutes.",
+        AddCardTitle => "Add a debit card",
+        CardNumber => "Card number",
+        CardNumberHint => "The 12 to 19 digits on the front of the card",
+        CardExpiry => "Expiry date",
+        CardExpMonth => "Month (MM)",
+        CardExpYear => "Year (YY)",
+        CardCvc => "Security code (CVC)",
+        CardCvcHint => "3 digits on the back (4 on the front for American Express)",
+        CardSecureNote => {
+            "Your card number goes straight to the card network. Purse keeps only a token and the last 4 digits."
+        }
+        SaveCard => "Add card",
+        SavingCard => "Adding card…",
+        CardAdded => "Card added.",
+        CardNumberInvalid => "Check the card number: it isn't one we can take.",
+        CardMonthInvalid => "Enter the month as 1 to 12.",
+        CardYearInvalid => "Enter the year like 28 or 2028.",
+        CardExpiredText => "This card has expired. Use another card.",
+        CardCvcInvalid => "Enter the security code: 3 digits (4 for American Express).",
+        PaymentMethodsTitle => "Payment methods",
+        PaymentMethodsLead => "Cards add money and cash out in minutes; bank accounts cash out for free.",
+        CardsTitle => "Debit cards",
+        BankAccountsTitle => "Bank accounts",
+        ExpiresShort => "Expires",
+        Remove => "Remove",
+        Removing => "Removing…",
+        RemoveCardTitle => "Remove this card?",
+        RemoveBankTitle => "Remove this bank account?",
+        RemoveBody => "You can add it again at any time. No money moves.",
+        KeepIt => "Keep it",
+        NoBanksTitle => "No bank account yet",
+        NoBanksBody => "Add a bank account to cash out for free.",
+        AddBankTitle => "Add a bank account",
+        RoutingNumber => "Routing number",
+        RoutingHint => "9 digits, at the bottom left of a check",
+        RoutingValid => "This routing number checks out.",
+        RoutingInvalid => "That isn't a valid US routing number. Check the 9 digits.",
+        AccountNumber => "Account number",
+        AccountHint => "4 to 17 digits",
+        AccountInvalid => "An account number is 4 to 17 digits.",
+        HolderName => "Name on the account",
+        HolderInvalid => "Enter the name on the account (up to 100 characters).",
+        SaveBank => "Add bank account",
+        SavingBank => "Adding bank account…",
+        BankAdded => "Bank account added.",
+        WithdrawTitle => "Withdraw money",
+        WithdrawLead => "Move money from Purse to your bank account or debit card.",
+        SpeedLegend => "How fast",
+        SpeedStandard => "Standard",
+        SpeedStandardHint => "Free, to your bank account, when the bank settles it",
+        SpeedInstant => "Instant",
+        SpeedInstantHint => "1.75% fee ($0.25 at least, $25.00 at most), to your debit card, right away",
+        WithdrawTo => "To",
+        WithdrawNoBank => "No bank account yet.",
+        WithdrawNoCard => "No debit card yet.",
+        AddBankAction => "Add a bank account",
+        AddCardAction => "Add a debit card",
+        ChooseDestination => "Choose where the money goes.",
+        PreviewFee => "Fee",
+        PreviewTotal => "Total",
+        PreviewInstantly => "Arrives instantly",
+        PreviewFree => "Free",
+        PreviewArrivesBy => "Arrives by",
+        WithdrawShortNext => "The amount and the fee must fit in it.",
+        WithdrawPinHint => "Every withdrawal needs your payment PIN.",
+        WithdrawPinNotSet => "Set a payment PIN first: every withdrawal needs it.",
+        Withdrawing => "Withdrawing…",
+        WithdrawRetrySafe => "Trying again won't withdraw twice.",
+        WithdrawDeclined => {
+            "The card network declined this card. No money has moved. Try a bank account or another card."
+        }
+        WithdrawPendingTitle => "On its way",
+        WithdrawOnItsWay => "is on its way to",
+        WithdrawCompletedTitle => "Withdrawn",
+        WithdrawSentTo => "went to",
+        WithdrawReturned => "the bank sent it back, and it's in your wallet again.",
+        WithdrawFailed => "The withdrawal didn't go through. The money is in your wallet.",
+        SeeActivity => "See it in your activity",
+        WithdrawMore => "Withdraw more",
+        Removed => "Removed.",
+    }
+}
+
+/// A key of one of the tables above.
+pub trait Key: Copy {
+    /// The English text.
+    fn english(self) -> &'static str;
+}
+
+impl Key for Text {
+    fn english(self) -> &'static str {
+        en(self)
+    }
+}
+
+impl Key for Funding {
+    fn english(self) -> &'static str {
+        en_funding(self)
     }
 }
 
 /// The text for `key` in the current language (English until a second table exists).
-pub fn t(key: Text) -> &'static str {
-    en(key)
+pub fn t(key: impl Key) -> &'static str {
+    key.english()
 }
 
 /// "1 tip", "3 tips".

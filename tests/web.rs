@@ -4,10 +4,12 @@
 //! its states (choosing, a refused amount, the PIN, short of funds, sent, signed out, a creator
 //! page that would not load), and the hosted checkout page in each of its states (open with its
 //! countdown, expiring while open, signed out, refused PINs and answers, paid, canceled,
-//! unknown, loading, could not load). The runner's own
-//! server has no API, so API calls answer 404 there: the error path, as a person behind a
-//! broken proxy would see it. The signed-in journey runs against the real server in
-//! `crates/server/tests/browser.rs`.
+//! unknown, loading, could not load), and money in and out (adding money with and without a
+//! card, the card and bank forms' live checks, the withdrawal's preview as the amount and speed
+//! change, its refusals and results, the payment methods with their confirmation to remove).
+//! The runner's own server has no API, so API calls answer 404 there: the error path, as a
+//! person behind a broken proxy would see it. The signed-in journey runs against the real
+//! server in `crates/server/tests/browser.rs`.
 
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -18,8 +20,9 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use purse_api::{
-    Activity, ActivityKind, ActivityStatus, CheckoutStatus, Counterparty, Creator, Currency, Direction,
-    ErrorCode, Goal, Handle, Merchant, PublicCheckoutSession, Role, Tip, User,
+    Activity, ActivityKind, ActivityStatus, BankAccount, Card, CardBrand, CheckoutStatus, Counterparty,
+    Creator, Currency, Deposit, DepositStatus, Direction, ErrorCode, Goal, Handle, Merchant,
+    PublicCheckoutSession, Role, Speed, Tip, User, Withdrawal, WithdrawalStatus,
 };
 use purse_web::api_client::ApiError;
 use purse_web::checkout::{CheckoutFlow, Step as CheckoutStep};
@@ -27,10 +30,15 @@ use purse_web::components::activity_row::ActivityRow;
 use purse_web::components::money::MoneyDisplay;
 use purse_web::components::states::{EmptyState, ErrorState, SkeletonList};
 use purse_web::components::tip_sheet::{TipForm, TipSheet};
+use purse_web::funding::deposit::{AddMoneyFlow, Step as DepositStep};
+use purse_web::funding::withdraw::{Step as WithdrawStep, WithdrawFlow};
+use purse_web::pages::add_money::{AddMoneyView, DepositForm};
 use purse_web::pages::checkout::CheckoutView;
+use purse_web::pages::payment_methods::PaymentMethodsView;
 use purse_web::pages::status::Status;
+use purse_web::pages::withdraw::WithdrawForm;
 use purse_web::session::{Session, SessionState};
-use purse_web::text::{Text, t};
+use purse_web::text::{Funding, Text, t};
 use purse_web::tip::{Choice, Step, TipFlow};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -224,12 +232,15 @@ fn lina() -> Creator {
     }
 }
 
-/// Types `value` into the input `selector` as a person would (the `input` event fires).
+/// Types `value` into the input `selector` as a person would (the `input` event fires and, as a
+/// browser's own does, bubbles up to the form).
 fn type_into(root: &HtmlElement, selector: &str, value: &str) {
     let input: web_sys::HtmlInputElement =
         find(root, selector).unwrap_or_else(|| panic!("no {selector}")).unchecked_into();
     input.set_value(value);
-    let event = web_sys::Event::new("input").unwrap();
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::CustomEvent::new_with_event_init_dict("input", &init).unwrap();
     input.dispatch_event(&event).unwrap();
 }
 
@@ -663,4 +674,443 @@ async fn finished_unknown_and_unreadable_sessions_each_have_their_page() {
     assert!(text(&page.root, ".error-state").contains(t(Text::NoMoneyMoved)));
     click(&page.root, ".error-state button");
     assert_eq!(page.reloads.load(Ordering::SeqCst), 1, "Try again reads the session again");
+}
+
+// ---- Money in and out ------------------------------------------------------------------------
+
+fn visa() -> Card {
+    Card { id: "card_1".into(), brand: CardBrand::Visa, last4: "4242".into(), exp_month: 12, exp_year: 2030 }
+}
+
+fn sandbox_bank() -> BankAccount {
+    BankAccount { id: "ba_1".into(), bank_name: "Sandbox Bank".into(), last4: "6789".into() }
+}
+
+fn input_value(root: &HtmlElement, selector: &str) -> String {
+    let input: web_sys::HtmlInputElement =
+        find(root, selector).unwrap_or_else(|| panic!("no {selector}")).unchecked_into();
+    input.value()
+}
+
+fn is_checked(root: &HtmlElement, selector: &str) -> bool {
+    let input: web_sys::HtmlInputElement =
+        find(root, selector).unwrap_or_else(|| panic!("no {selector}")).unchecked_into();
+    input.checked()
+}
+
+/// The add-money page for `cards` as read; counts how often it asks to read them again.
+fn add_money_page(cards: Option<Result<Vec<Card>, ApiError>>) -> (HtmlElement, Cards, Arc<AtomicUsize>) {
+    let root = container();
+    let reloads = Arc::new(AtomicUsize::new(0));
+    let counted = reloads.clone();
+    let cards = RwSignal::new(cards);
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        let counted = counted.clone();
+        let on_reload = Callback::new(move |()| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        view! { <AddMoneyView cards on_reload /> }
+    });
+    handle.forget();
+    (root, cards, reloads)
+}
+
+#[wasm_bindgen_test]
+async fn the_add_money_page_shows_a_skeleton_then_what_went_wrong_with_a_retry() {
+    let (root, cards, reloads) = add_money_page(None);
+    let page = find(&root, "[data-test=add-money-page]").unwrap();
+    assert_eq!(page.get_attribute("data-state").as_deref(), Some("loading"));
+    assert_eq!(page.get_attribute("aria-busy").as_deref(), Some("true"));
+    assert!(find(&root, ".skeleton").is_some(), "a skeleton, not a spinner");
+    assert_eq!(text(&root, "h1#add-money-title"), t(Funding::AddMoneyTitle));
+
+    cards.set(Some(Err(ApiError::network())));
+    settle().await;
+    assert_eq!(page.get_attribute("data-state").as_deref(), Some("unavailable"));
+    assert!(text(&root, ".error-state").contains(t(Text::NetworkError)));
+    assert!(text(&root, ".error-state").contains(t(Text::NoMoneyMoved)));
+    click(&root, ".error-state button");
+    assert_eq!(reloads.load(Ordering::SeqCst), 1, "Try again reads the cards again");
+}
+
+#[wasm_bindgen_test]
+async fn without_a_card_the_add_money_page_says_so_and_checks_the_card_form_as_it_is_typed() {
+    let (root, _, _) = add_money_page(Some(Ok(Vec::new())));
+    assert_eq!(text(&root, ".empty-state .empty-title"), t(Funding::NoCardsTitle));
+    // Every field is labelled, and asks for what the browser can fill in.
+    for (id, label, autocomplete) in [
+        ("card-number", Funding::CardNumber, "cc-number"),
+        ("card-exp-month", Funding::CardExpMonth, "cc-exp-month"),
+        ("card-exp-year", Funding::CardExpYear, "cc-exp-year"),
+        ("card-cvc", Funding::CardCvc, "cc-csc"),
+    ] {
+        assert_eq!(text(&root, &format!("label[for={id}]")), t(label), "{id}");
+        let input = find(&root, &format!("#{id}")).unwrap();
+        assert_eq!(input.get_attribute("autocomplete").as_deref(), Some(autocomplete), "{id}");
+        assert_eq!(input.get_attribute("inputmode").as_deref(), Some("numeric"), "{id}");
+    }
+    assert!(find(&root, "[data-test=card-cancel]").is_none(), "no other card to go back to");
+
+    // The brand shows as the number is typed; half a number is not an error yet.
+    type_into(&root, "#card-number", "4242 42");
+    settle().await;
+    assert_eq!(text(&root, "#card-brand"), "Visa");
+    assert_eq!(text(&root, "#card-number-error"), "");
+    // A whole number failing the check is.
+    type_into(&root, "#card-number", "4242 4242 4242 4241");
+    settle().await;
+    assert_eq!(text(&root, "#card-number-error"), t(Funding::CardNumberInvalid));
+    assert_eq!(find(&root, "#card-number").unwrap().get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(text(&root, "#card-brand"), "");
+
+    // Submitting what cannot be a card says so on each field, and sends nothing.
+    type_into(&root, "#card-number", "4242 4242 4242 4242");
+    type_into(&root, "#card-exp-month", "13");
+    type_into(&root, "#card-exp-year", "30");
+    type_into(&root, "#card-cvc", "12");
+    click(&root, "[data-test=card-submit]");
+    settle().await;
+    assert_eq!(text(&root, "#card-number-error"), "");
+    assert_eq!(text(&root, "#card-expiry-error"), t(Funding::CardMonthInvalid));
+    assert_eq!(text(&root, "#card-cvc-error"), t(Funding::CardCvcInvalid));
+    assert!(!find(&root, "[data-test=card-submit]").unwrap().has_attribute("disabled"), "nothing on its way");
+}
+
+#[wasm_bindgen_test]
+async fn a_card_the_network_cannot_take_keeps_the_form_and_says_why() {
+    let (root, _, _) = add_money_page(Some(Ok(Vec::new())));
+    type_into(&root, "#card-number", "4242 4242 4242 4242");
+    type_into(&root, "#card-exp-month", "12");
+    type_into(&root, "#card-exp-year", "2099");
+    type_into(&root, "#card-cvc", "123");
+    click(&root, "[data-test=card-submit]");
+    // The runner has no card network: the answer is an error, shown above the button, and the
+    // form keeps what was typed so the person can try again.
+    let deadline = Duration::from_secs(5);
+    let mut waited = Duration::ZERO;
+    while text(&root, "#card-form-error").is_empty() {
+        assert!(waited < deadline, "no error shown: {}", root.inner_html());
+        settle().await;
+        waited += Duration::from_millis(30);
+    }
+    assert_eq!(input_value(&root, "#card-number"), "4242 4242 4242 4242");
+    assert!(!find(&root, "[data-test=card-submit]").unwrap().has_attribute("disabled"));
+}
+
+fn deposit_form(flow: AddMoneyFlow) -> (HtmlElement, RwSignal<AddMoneyFlow>) {
+    let root = container();
+    let flow = RwSignal::new(flow);
+    let handle = leptos::mount::mount_to(root.clone(), move || view! { <DepositForm flow /> });
+    handle.forget();
+    (root, flow)
+}
+
+#[wasm_bindgen_test]
+async fn with_a_card_the_button_says_how_much_it_adds_and_a_decline_says_so_plainly() {
+    let (root, flow) = deposit_form(AddMoneyFlow::new(vec![visa()]));
+    assert_eq!(text(&root, "[data-test=deposit-cards] legend"), t(Funding::AddFrom));
+    assert!(is_checked(&root, "#deposit-card-card_1"), "the only card is chosen");
+    assert!(text(&root, "[data-test=deposit-cards] label").contains("Visa •• 4242"));
+    assert_eq!(text(&root, "label[for=deposit-amount]"), t(Text::Amount));
+    assert_eq!(text(&root, "#deposit-submit"), t(Text::NavAddMoney));
+    type_into(&root, "#deposit-amount", "50");
+    settle().await;
+    assert_eq!(text(&root, "#deposit-submit"), "Add $50.00");
+
+    // A refused amount, on its field.
+    type_into(&root, "#deposit-amount", "50.001");
+    click(&root, "#deposit-submit");
+    settle().await;
+    assert_eq!(text(&root, "#deposit-amount-error"), t(Text::AmountFormat));
+    assert_eq!(flow.get_untracked().step, DepositStep::Form);
+
+    // The card network declines: in plain words, and nothing moved.
+    flow.update(|f| {
+        f.amount = "50".into();
+        f.submit(|| "k1".into());
+    });
+    settle().await;
+    assert_eq!(text(&root, "#deposit-submit"), t(Funding::Adding));
+    assert!(find(&root, "#deposit-submit").unwrap().has_attribute("disabled"));
+    flow.update(|f| {
+        let declined = Deposit {
+            id: "dep_1".into(),
+            status: DepositStatus::Failed,
+            failure_code: Some(ErrorCode::CardDeclined),
+            amount: "50.00".into(),
+            currency: Currency::Usd,
+        };
+        f.answer("k1", Ok(declined));
+    });
+    settle().await;
+    assert_eq!(text(&root, "#deposit-error"), t(Funding::DepositDeclined));
+    assert_eq!(find(&root, "#deposit-error").unwrap().get_attribute("role").as_deref(), Some("alert"));
+
+    // "Use another card" opens the card form, with a way back.
+    click(&root, "[data-test=use-another-card]");
+    settle().await;
+    assert!(find(&root, "#card-number").is_some());
+    click(&root, "[data-test=card-cancel]");
+    settle().await;
+    assert!(find(&root, "#deposit-amount").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn money_added_says_how_much_from_which_card_and_the_balance_now() {
+    let (root, flow) = deposit_form(AddMoneyFlow::new(vec![visa()]));
+    flow.update(|f| {
+        f.amount = "50".into();
+        f.submit(|| "k1".into());
+        let added = Deposit {
+            id: "dep_1".into(),
+            status: DepositStatus::Completed,
+            failure_code: None,
+            amount: "50.00".into(),
+            currency: Currency::Usd,
+        };
+        f.answer("k1", Ok(added));
+    });
+    settle().await;
+    let done = find(&root, "[data-test=deposit-done]").expect("the done screen");
+    assert_eq!(done.get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(text(&root, "#deposit-done-title"), t(Funding::AddedTitle));
+    assert_eq!(text(&root, "#deposit-done-text"), "$50.00 from Visa •• 4242 is in your wallet.");
+    assert_eq!(text(&root, "#deposit-balance"), "");
+    flow.update(|f| f.balance_read("150.00".into()));
+    settle().await;
+    assert_eq!(text(&root, "#deposit-balance"), "Your balance is $150.00.");
+    click(&root, "[data-test=deposit-again]");
+    settle().await;
+    assert_eq!(input_value(&root, "#deposit-amount"), "");
+}
+
+/// The withdraw form for `flow`, for Alice (with a payment PIN or not).
+fn withdraw_form(flow: WithdrawFlow, pin_set: bool) -> (HtmlElement, RwSignal<WithdrawFlow>) {
+    let root = container();
+    let flow = RwSignal::new(flow);
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(Session { state: RwSignal::new(SessionState::SignedIn(alice(pin_set))) });
+        view! { <WithdrawForm flow /> }
+    });
+    handle.forget();
+    (root, flow)
+}
+
+#[wasm_bindgen_test]
+async fn the_withdraw_preview_follows_the_amount_and_the_speed() {
+    let (root, flow) =
+        withdraw_form(WithdrawFlow::new(vec![visa()], vec![sandbox_bank()], Some("100.00".into())), true);
+    assert!(text(&root, "[data-test=withdraw-available]").ends_with("$100.00"));
+    // The speeds: one group of native radio buttons (arrow keys move between them), labelled.
+    assert_eq!(text(&root, "[data-test=withdraw-speed] legend"), t(Funding::SpeedLegend));
+    for speed in ["standard", "instant"] {
+        let radio = find(&root, &format!("#withdraw-speed-{speed}")).unwrap();
+        assert_eq!(radio.get_attribute("type").as_deref(), Some("radio"));
+        assert_eq!(radio.get_attribute("name").as_deref(), Some("withdraw-speed"));
+        assert!(find(&root, &format!("label[for=withdraw-speed-{speed}]")).is_some());
+    }
+    assert!(is_checked(&root, "#withdraw-speed-standard"), "a bank account: standard first");
+    assert_eq!(text(&root, "label[for=withdraw-destination]"), t(Funding::WithdrawTo));
+    assert_eq!(text(&root, "#withdraw-destination"), "Sandbox Bank •• 6789");
+    assert_eq!(text(&root, "#withdraw-preview"), "");
+    assert_eq!(
+        find(&root, "#withdraw-preview").unwrap().get_attribute("aria-live").as_deref(),
+        Some("polite")
+    );
+
+    type_into(&root, "#withdraw-amount", "20.00");
+    settle().await;
+    assert_eq!(text(&root, "#withdraw-preview"), t(Funding::PreviewFree));
+    assert_eq!(text(&root, "#withdraw-submit"), "Withdraw $20.00");
+    // The quote's arrival time, once it is read.
+    flow.update(|f| f.arrives_by = Some("2026-11-22T14:05:00Z".into()));
+    settle().await;
+    assert!(text(&root, "#withdraw-preview").starts_with("Free · Arrives by "));
+
+    click(&root, "#withdraw-speed-instant");
+    settle().await;
+    assert_eq!(flow.get_untracked().speed, Speed::Instant);
+    assert_eq!(text(&root, "#withdraw-destination"), "Visa •• 4242");
+    assert_eq!(text(&root, "#withdraw-preview"), "Fee $0.35 · Total $20.35 · Arrives instantly");
+    // At the fee's edges.
+    type_into(&root, "#withdraw-amount", "14.28");
+    settle().await;
+    assert_eq!(text(&root, "#withdraw-preview"), "Fee $0.25 · Total $14.53 · Arrives instantly");
+    type_into(&root, "#withdraw-amount", "99");
+    settle().await;
+    assert_eq!(
+        text(&root, "#withdraw-short"),
+        "Your wallet has $100.00. The amount and the fee must fit in it."
+    );
+
+    // The PIN is asked for, and refused on its field when it is not one.
+    type_into(&root, "#withdraw-amount", "20");
+    let pin = find(&root, "#withdraw-pin").expect("a PIN field");
+    assert_eq!(pin.get_attribute("type").as_deref(), Some("password"));
+    assert_eq!(text(&root, "label[for=withdraw-pin]"), t(Text::PaymentPin));
+    click(&root, "#withdraw-submit");
+    settle().await;
+    assert_eq!(text(&root, "#withdraw-pin-error"), t(Text::PinFormat));
+    assert_eq!(flow.get_untracked().step, WithdrawStep::Form, "nothing sent");
+}
+
+#[wasm_bindgen_test]
+async fn without_a_place_to_send_it_or_a_pin_the_withdraw_form_says_what_to_do_first() {
+    let (root, _) = withdraw_form(WithdrawFlow::new(vec![visa()], Vec::new(), None), true);
+    assert!(is_checked(&root, "#withdraw-speed-instant"), "only a card: instant first");
+    click(&root, "#withdraw-speed-standard");
+    settle().await;
+    assert!(text(&root, "[data-test=withdraw-no-destination]").contains(t(Funding::WithdrawNoBank)));
+    assert_eq!(
+        find(&root, "[data-test=withdraw-add-destination]").unwrap().get_attribute("href").as_deref(),
+        Some("/settings/payment-methods")
+    );
+    assert!(find(&root, "#withdraw-destination").is_none());
+
+    let (root, _) = withdraw_form(WithdrawFlow::new(vec![visa()], vec![sandbox_bank()], None), false);
+    assert!(text(&root, "[data-test=withdraw-pin-not-set]").contains(t(Funding::WithdrawPinNotSet)));
+    assert!(find(&root, "#withdraw-pin").is_none() && find(&root, "#withdraw-submit").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_withdrawal_refused_or_done_says_what_happened() {
+    let (root, flow) =
+        withdraw_form(WithdrawFlow::new(vec![visa()], vec![sandbox_bank()], Some("100.00".into())), true);
+    flow.update(|f| {
+        f.set_speed(Speed::Instant);
+        f.amount = "20.00".into();
+        f.submit("1234", || "k1".into());
+    });
+    settle().await;
+    assert_eq!(text(&root, "#withdraw-submit"), t(Funding::Withdrawing));
+    assert!(
+        find(&root, "#withdraw-amount").unwrap().matches(":disabled").unwrap(),
+        "locked while on its way"
+    );
+    assert!(find(&root, "#withdraw-speed-standard").unwrap().matches(":disabled").unwrap());
+    flow.update(|f| {
+        let declined = ApiError {
+            status: Some(422),
+            code: Some(ErrorCode::CardDeclined),
+            message: "Declined.".into(),
+            field: None,
+        };
+        f.answer("k1", Err(declined));
+    });
+    settle().await;
+    assert_eq!(text(&root, "#withdraw-error"), t(Funding::WithdrawDeclined));
+    assert!(!find(&root, "#withdraw-amount").unwrap().matches(":disabled").unwrap());
+
+    // A standard withdrawal: pending, with when it arrives and the way to the activity.
+    flow.update(|f| {
+        f.set_speed(Speed::Standard);
+        f.submit("1234", || "k2".into());
+        let pending = Withdrawal {
+            id: "wd_1".into(),
+            status: WithdrawalStatus::Pending,
+            amount: "20.00".into(),
+            fee: "0.00".into(),
+            arrives_by: "2026-11-22T14:05:00Z".into(),
+        };
+        f.answer("k2", Ok(pending));
+    });
+    settle().await;
+    let done = find(&root, "[data-test=withdraw-done]").expect("the done screen");
+    assert_eq!(done.get_attribute("data-status").as_deref(), Some("pending"));
+    assert_eq!(done.get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(text(&root, "#withdraw-done-title"), t(Funding::WithdrawPendingTitle));
+    assert!(
+        text(&root, "#withdraw-done-text")
+            .starts_with("$20.00 is on its way to Sandbox Bank •• 6789. Arrives by ")
+    );
+    assert_eq!(text(&root, "#withdraw-status"), t(Text::StatusPending));
+    assert_eq!(
+        find(&root, "[data-test=withdraw-see-activity]").unwrap().get_attribute("href").as_deref(),
+        Some("/wallet")
+    );
+    click(&root, "[data-test=withdraw-again]");
+    settle().await;
+    assert_eq!(input_value(&root, "#withdraw-amount"), "");
+}
+
+type Cards = RwSignal<Option<Result<Vec<Card>, ApiError>>>;
+type Banks = RwSignal<Option<Result<Vec<BankAccount>, ApiError>>>;
+
+fn methods_page(
+    cards: Option<Result<Vec<Card>, ApiError>>,
+    banks: Option<Result<Vec<BankAccount>, ApiError>>,
+) -> (HtmlElement, Cards, Banks) {
+    let root = container();
+    let (cards, banks) = (RwSignal::new(cards), RwSignal::new(banks));
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        let nothing = Callback::new(|()| ());
+        view! { <PaymentMethodsView cards banks on_reload_cards=nothing on_reload_banks=nothing /> }
+    });
+    handle.forget();
+    (root, cards, banks)
+}
+
+#[wasm_bindgen_test]
+async fn payment_methods_are_listed_and_removing_one_asks_first() {
+    let (root, _, _) = methods_page(Some(Ok(vec![visa()])), Some(Ok(vec![sandbox_bank()])));
+    assert_eq!(text(&root, "h1#methods-title"), t(Funding::PaymentMethodsTitle));
+    assert!(text(&root, "[data-test=card-list] .method-row").contains("Visa •• 4242"));
+    assert!(text(&root, "[data-test=card-list] .method-row").contains("Expires 12/30"));
+    assert!(text(&root, "[data-test=bank-list] .method-row").contains("Sandbox Bank •• 6789"));
+    let remove = find(&root, "[data-test=remove-card]").unwrap();
+    assert_eq!(remove.get_attribute("aria-label").as_deref(), Some("Remove Visa •• 4242"));
+    // With a card already, the card form waits behind a button.
+    assert!(find(&root, "#card-number").is_none());
+    assert!(find(&root, "[data-test=show-card-form]").is_some());
+
+    let dialog: web_sys::HtmlDialogElement = find(&root, "dialog").unwrap().unchecked_into();
+    assert!(!dialog.open());
+    click(&root, "[data-test=remove-bank]");
+    settle().await;
+    assert!(dialog.open(), "a confirmation first");
+    assert_eq!(text(&root, "#remove-title"), t(Funding::RemoveBankTitle));
+    assert!(text(&root, "[data-test=remove-dialog]").contains("Sandbox Bank •• 6789"));
+    click(&root, "[data-test=cancel-remove]");
+    settle().await;
+    assert!(!dialog.open());
+    assert!(find(&root, "[data-test=bank-list] .method-row").is_some(), "kept");
+
+    click(&root, "[data-test=show-bank-form]");
+    settle().await;
+    // The routing number is checked as it is typed.
+    type_into(&root, "#bank-routing", "110000000");
+    settle().await;
+    assert_eq!(text(&root, "#bank-routing-check"), t(Funding::RoutingValid));
+    assert_eq!(text(&root, "#bank-routing-error"), "");
+    type_into(&root, "#bank-routing", "110000001");
+    settle().await;
+    assert_eq!(text(&root, "#bank-routing-error"), t(Funding::RoutingInvalid));
+    assert_eq!(text(&root, "#bank-routing-check"), "");
+    for (id, label) in [
+        ("bank-routing", Funding::RoutingNumber),
+        ("bank-account", Funding::AccountNumber),
+        ("bank-holder", Funding::HolderName),
+    ] {
+        assert_eq!(text(&root, &format!("label[for={id}]")), t(label));
+    }
+    click(&root, "[data-test=bank-submit]");
+    settle().await;
+    assert_eq!(text(&root, "#bank-account-error"), t(Funding::AccountInvalid));
+    assert_eq!(text(&root, "#bank-holder-error"), t(Funding::HolderInvalid));
+}
+
+#[wasm_bindgen_test]
+async fn each_payment_method_list_has_its_loading_empty_and_error_state() {
+    let (root, cards, banks) = methods_page(None, None);
+    assert_eq!(root.query_selector_all(".skeleton-list").unwrap().length(), 2);
+    cards.set(Some(Ok(Vec::new())));
+    banks.set(Some(Err(ApiError::network())));
+    settle().await;
+    assert_eq!(text(&root, "[data-test=cards-section] .empty-title"), t(Funding::NoCardsTitle));
+    assert!(find(&root, "[data-test=cards-section] #card-number").is_some(), "the way to add the first");
+    assert!(text(&root, "[data-test=banks-section] .error-state").contains(t(Text::NetworkError)));
+    banks.set(Some(Ok(Vec::new())));
+    settle().await;
+    assert_eq!(text(&root, "[data-test=banks-section] .empty-title"), t(Funding::NoBanksTitle));
+    assert!(find(&root, "[data-test=banks-section] #bank-routing").is_some());
 }

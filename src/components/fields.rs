@@ -51,3 +51,12 @@ pub fn TextField(
         </div>
     }
 }
+
+/// The id and the value of the input an `input` event came from, for a form that listens to
+/// all its fields at once (the event bubbles up after the field's own handler has kept the
+/// value).
+pub fn typed_into(event: &leptos::ev::Event) -> Option<(String, String)> {
+    use wasm_bindgen::JsCast;
+    let input = event.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+    Some((input.id(), input.value()))
+}

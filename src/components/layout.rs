@@ -12,7 +12,7 @@ use purse_api::Role;
 
 use crate::api_client;
 use crate::session::{SessionState, use_session};
-use crate::text::{Text, t};
+use crate::text::{Funding, Text, t};
 
 /// Moves keyboard focus to the page's content. The router handles every link click itself,
 /// so the browser's own fragment navigation (which would focus `#main`) never happens: this
@@ -82,6 +82,7 @@ fn Account() -> impl IntoView {
                     <span class="visually-hidden">{t(Text::SignedInAs)}" "</span>{user.display_name.clone()}
                 </span>
                 <A href="/settings/pin" attr:class="account-link">{t(Text::PinTitle)}</A>
+                <A href="/settings/payment-methods" attr:class="account-link">{t(Funding::PaymentMethodsNav)}</A>
                 <button type="button" class="button button-small button-secondary" on:click=sign_out.clone() disabled=move || busy.get()>
                     {move || if busy.get() { t(Text::SigningOut) } else { t(Text::SignOut) }}
                 </button>

@@ -1,8 +1,11 @@
 //! Pieces shared by pages.
 
 pub mod activity_row;
+pub mod bank_form;
+pub mod card_form;
 pub mod dialog;
 pub mod fields;
+pub mod focus;
 pub mod gate;
 pub mod layout;
 pub mod money;

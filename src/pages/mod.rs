@@ -1,10 +1,12 @@
 //! One module per page.
 
+pub mod add_money;
 pub mod auth;
 pub mod checkout;
 pub mod creator;
 pub mod home;
 pub mod not_found;
+pub mod payment_methods;
 pub mod pin;
 pub mod profile;
 pub mod receipt;
@@ -12,3 +14,4 @@ pub mod request;
 pub mod send;
 pub mod status;
 pub mod wallet;
+pub mod withdraw;

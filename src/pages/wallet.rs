@@ -94,6 +94,8 @@ pub fn WalletHome(
         <nav class="actions" aria-label=t(Text::MainNavigation)>
             <a href="/send" class="button">{t(Text::NavSend)}</a>
             <a href="/request" class="button button-secondary">{t(Text::NavRequest)}</a>
+            <a href="/add-money" class="button button-secondary" data-test="wallet-add-money">{t(Text::NavAddMoney)}</a>
+            <a href="/withdraw" class="button button-secondary" data-test="wallet-withdraw">{t(Text::NavWithdraw)}</a>
             <a href=format!("/u/{}", user.handle) class="button button-secondary">{t(Text::PayLink)}</a>
         </nav>
         {children.map(|children| children())}

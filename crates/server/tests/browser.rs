@@ -3,8 +3,9 @@
 //! Content-Security-Policy lets the wasm run, that client-side routes and deep links work, that
 //! the status page shows what the server says, and that the page works from the keyboard; then
 //! the journeys: signing up, sending and requesting money, tipping from the demo timeline
-//! (Purse embedded in a page it did not build), and buying from the demo shop with Purse
-//! Checkout (the shop told by a signed webhook).
+//! (Purse embedded in a page it did not build), buying from the demo shop with Purse
+//! Checkout (the shop told by a signed webhook), and adding money from a card and withdrawing it
+//! (instantly for a fee, and to a bank, settling live).
 //!
 //! Needs `--features browser-tests`, a built `dist/`, and `chromedriver` (the Makefile's
 //! `make test` provides all three; `CHROMEDRIVER` and `CHROMIUM` override the paths).
@@ -993,6 +994,153 @@ async fn a_buyer_pays_the_demo_shop_with_purse_checkout_and_the_shop_hears_the_s
         confirmed_in,
         started.elapsed()
     );
+    client.close().await.unwrap();
+    state.begin_stopping();
+    state.ledger.shutdown().await;
+}
+
+/// Clicks the first element matching `css`, once it is there.
+async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The text of the wallet's activity rows, one line per row: `status | text`.
+async fn activity_rows(client: &Client) -> String {
+    let rows = client
+        .execute(
+            "return [...document.querySelectorAll('li.activity-row')]\
+             .map(r => r.dataset.status + ' | ' + r.innerText.replace(/\\s+/g, ' ')).join('\\n');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    rows.as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_adds_a_card_and_money_withdraws_instantly_for_a_fee_and_watches_a_bank_withdrawal_settle() {
+    let dir = tempfile::tempdir().unwrap();
+    // The bank settles standard withdrawals after 4 seconds here (a minute in demo mode).
+    let settings = Settings { bank_settle_s: 4, ..Settings::default() };
+    let (addr, state) = serve_with(&format!("sqlite://{}/purse.db", dir.path().display()), settings).await;
+    purse_server::demo::seed(&state).await.unwrap();
+    drop(purse_server::funding::spawn_jobs(&state));
+    let driver = ChromeDriver::start();
+    let client = browser(&driver).await;
+    let base = format!("http://{addr}");
+    sign_in(&client, &base, "alice").await;
+
+    // Add money: the card form talks to the card network, the wallet links its token.
+    click(&client, "[data-test=wallet-add-money]").await;
+    wait_until(&client, "return document.querySelector('#card-number') !== null;", "the card form").await;
+    type_into(&client, "#card-number", "4242 4242 4242 4242").await;
+    assert_eq!(text_of(&client, "#card-brand").await, "Visa");
+    type_into(&client, "#card-exp-month", "12").await;
+    type_into(&client, "#card-exp-year", "30").await;
+    type_into(&client, "#card-cvc", "123").await;
+    click(&client, "#card-submit").await;
+    type_into(&client, "#deposit-amount", "50.00").await;
+    assert!(text_of(&client, "#deposit-submit").await.contains("$50.00"));
+    click(&client, "#deposit-submit").await;
+    assert!(text_of(&client, "#deposit-balance").await.contains("$550.00"));
+    let page = client.execute("return document.documentElement.outerHTML;", vec![]).await.unwrap();
+    assert!(!page.as_str().unwrap().contains("4242 4242 4242 4242"), "the card number left the page");
+
+    // Withdraw 20.00 to the card instantly: the fee shows as the amount is typed.
+    client.goto(&format!("{base}/withdraw")).await.unwrap();
+    click(&client, "#withdraw-speed-instant").await;
+    type_into(&client, "#withdraw-amount", "20.00").await;
+    wait_until(
+        &client,
+        "return (document.querySelector('#withdraw-preview')?.innerText || '').includes('Fee $0.35');",
+        "the instant fee in the preview",
+    )
+    .await;
+    assert!(text_of(&client, "#withdraw-preview").await.contains("Total $20.35"));
+    type_into(&client, "#withdraw-pin", "1234").await;
+    click(&client, "#withdraw-submit").await;
+    wait_until(
+        &client,
+        "return document.querySelector('[data-test=withdraw-done]')?.dataset.status === 'completed';",
+        "the instant withdrawal, completed",
+    )
+    .await;
+    click(&client, "[data-test=withdraw-see-activity]").await;
+    wait_until(
+        &client,
+        "return [...document.querySelectorAll('li.activity-row')].some(r => /Fee/.test(r.innerText) && r.innerText.includes('0.35'));",
+        "the fee in the activity",
+    )
+    .await;
+    let rows = activity_rows(&client).await;
+    assert!(
+        rows.lines()
+            .any(|row| row.starts_with("completed") && row.contains("Cash out") && row.contains("20.00")),
+        "{rows}"
+    );
+
+    // A bank account, then a standard withdrawal that settles while the wallet is open.
+    client.goto(&format!("{base}/settings/payment-methods")).await.unwrap();
+    type_into(&client, "#bank-routing", "110000000").await;
+    type_into(&client, "#bank-account", "000123456789").await;
+    type_into(&client, "#bank-holder", "Alice Martin").await;
+    click(&client, "#bank-submit").await;
+    assert!(text_of(&client, "[data-test=bank-list]").await.contains("6789"));
+    client.goto(&format!("{base}/withdraw")).await.unwrap();
+    click(&client, "#withdraw-speed-standard").await;
+    type_into(&client, "#withdraw-amount", "10.00").await;
+    wait_until(
+        &client,
+        "return (document.querySelector('#withdraw-preview')?.innerText || '').includes('Free');",
+        "a free standard withdrawal in the preview",
+    )
+    .await;
+    type_into(&client, "#withdraw-pin", "1234").await;
+    click(&client, "#withdraw-submit").await;
+    wait_until(
+        &client,
+        "return document.querySelector('[data-test=withdraw-done]')?.dataset.status === 'pending';",
+        "the standard withdrawal, pending",
+    )
+    .await;
+    click(&client, "[data-test=withdraw-see-activity]").await;
+    wait_until(
+        &client,
+        "return [...document.querySelectorAll('li.activity-row')].some(r => r.innerText.includes('10.00'));",
+        "the bank withdrawal in the activity",
+    )
+    .await;
+    // Marks this page: a reload would lose it.
+    client.execute("window.__stillTheSamePage = true; return 1;", vec![]).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let rows = activity_rows(&client).await;
+        let bank = rows
+            .lines()
+            .find(|row| row.contains("Cash out") && row.contains("10.00"))
+            .unwrap_or("")
+            .to_string();
+        if bank.starts_with("completed") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the bank withdrawal never settled: {rows}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        client.execute("return window.__stillTheSamePage === true;", vec![]).await.unwrap(),
+        serde_json::json!(true),
+        "it settled live, without a reload"
+    );
+    assert!(text_of(&client, ".balance-amount .money").await.contains("519.65"));
+    assert!(state.ledger.audit().await.unwrap().is_clean());
     client.close().await.unwrap();
     state.begin_stopping();
     state.ledger.shutdown().await;

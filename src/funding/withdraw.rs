@@ -1,0 +1,545 @@
+//! Cashing out: standard (to a bank account, free, settled by the bank rail later) or instant
+//! (to a debit card, at once, for a fee); where to; how much, with a preview computed as it is
+//! typed by `purse_api::funding::quote_minor` (the server charges by the same function); the
+//! PIN every withdrawal needs; the body of `POST /withdrawals` with one idempotency key per
+//! attempt; and what the answer turns the page into.
+//!
+//! As for deposits, an attempt whose fate is unknown is retried exactly as it was sent, under
+//! its key, and the form is locked until the retry settles it.
+
+use purse_api::funding::{QuoteMinor, quote_minor};
+use purse_api::people::is_valid_pin;
+use purse_api::{
+    Amount, AmountText, BankAccount, Card, Currency, ErrorCode, Money, NewWithdrawal, Speed, Withdrawal,
+    WithdrawalQuote, WithdrawalStatus,
+};
+
+use crate::api_client::ApiError;
+use crate::format;
+use crate::funding::{bank_label, card_label, usd_minor};
+use crate::text::{Funding, Text, t};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Form,
+    /// `POST /withdrawals` is on its way.
+    Sending,
+    /// Done: the server's withdrawal and where it went (`Visa •• 4242`).
+    Done {
+        withdrawal: Withdrawal,
+        destination: String,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problems {
+    pub amount: Option<String>,
+    pub destination: Option<String>,
+    pub pin: Option<String>,
+    pub form: Option<String>,
+}
+
+/// The wire name of a speed.
+pub fn speed_name(speed: Speed) -> &'static str {
+    match speed {
+        Speed::Standard => "standard",
+        Speed::Instant => "instant",
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WithdrawFlow {
+    pub cards: Vec<Card>,
+    pub banks: Vec<BankAccount>,
+    /// What the wallet can spend (as the server wrote it), when read.
+    pub available: Option<String>,
+    pub speed: Speed,
+    /// The chosen bank account (standard) or card (instant).
+    pub destination: Option<String>,
+    pub amount: String,
+    /// When a standard withdrawal would arrive, from `GET /quotes/withdrawal`.
+    pub arrives_by: Option<String>,
+    pub step: Step,
+    pub problems: Problems,
+    pub key: String,
+    /// The last attempt, while its fate is unknown: retried as it was.
+    pub in_doubt: Option<NewWithdrawal>,
+}
+
+impl WithdrawFlow {
+    /// The page for these cards and bank accounts: standard to the first bank account when
+    /// there is one, else instant to the first card.
+    pub fn new(cards: Vec<Card>, banks: Vec<BankAccount>, available: Option<String>) -> WithdrawFlow {
+        let speed = if banks.is_empty() && !cards.is_empty() { Speed::Instant } else { Speed::Standard };
+        let mut flow = WithdrawFlow {
+            cards,
+            banks,
+            available,
+            speed,
+            destination: None,
+            amount: String::new(),
+            arrives_by: None,
+            step: Step::Form,
+            problems: Problems::default(),
+            key: String::new(),
+            in_doubt: None,
+        };
+        flow.destination = flow.destinations().first().map(|(id, _)| id.clone());
+        flow
+    }
+
+    /// Where money can go at the chosen speed: ids and labels.
+    pub fn destinations(&self) -> Vec<(String, String)> {
+        match self.speed {
+            Speed::Standard => self.banks.iter().map(|b| (b.id.clone(), bank_label(b))).collect(),
+            Speed::Instant => self.cards.iter().map(|c| (c.id.clone(), card_label(c))).collect(),
+        }
+    }
+
+    /// The chosen destination's label.
+    pub fn destination_label(&self) -> Option<String> {
+        let chosen = self.destination.as_ref()?;
+        self.destinations().into_iter().find(|(id, _)| id == chosen).map(|(_, label)| label)
+    }
+
+    /// Whether what was typed may change: not while an attempt is on its way or in doubt.
+    pub fn can_edit(&self) -> bool {
+        self.step == Step::Form && self.in_doubt.is_none()
+    }
+
+    /// Another speed: its first destination chosen.
+    pub fn set_speed(&mut self, speed: Speed) {
+        if !self.can_edit() || speed == self.speed {
+            return;
+        }
+        self.speed = speed;
+        self.destination = self.destinations().first().map(|(id, _)| id.clone());
+        self.problems = Problems::default();
+    }
+
+    pub fn set_destination(&mut self, id: String) {
+        if self.can_edit() && self.destinations().iter().any(|(known, _)| *known == id) {
+            self.destination = Some(id);
+        }
+    }
+
+    /// The amount as typed, by API.md's rule.
+    pub fn amount(&self) -> Result<Amount, &'static str> {
+        Amount::parse(self.amount.trim(), "USD").map_err(|_| t(Text::AmountFormat))
+    }
+
+    /// What arrives, the fee and what leaves the wallet, for the amount as typed.
+    pub fn quote(&self) -> Option<QuoteMinor> {
+        self.amount().ok().map(|amount| quote_minor(amount, self.speed))
+    }
+
+    /// The preview under the amount: `Fee $0.35 · Total $20.35 · Arrives instantly`, or
+    /// `Free · Arrives by Nov 22, 14:05` (`Free` until the quote says when). `None` until the
+    /// amount is one.
+    pub fn preview(&self) -> Option<String> {
+        let quote = self.quote()?;
+        Some(match self.speed {
+            Speed::Instant => format!(
+                "{} {} · {} {} · {}",
+                t(Funding::PreviewFee),
+                usd_minor(quote.fee),
+                t(Funding::PreviewTotal),
+                usd_minor(quote.total),
+                t(Funding::PreviewInstantly)
+            ),
+            Speed::Standard => match &self.arrives_by {
+                Some(time) => {
+                    format!(
+                        "{} · {} {}",
+                        t(Funding::PreviewFree),
+                        t(Funding::PreviewArrivesBy),
+                        format::when(time)
+                    )
+                }
+                None => t(Funding::PreviewFree).to_string(),
+            },
+        })
+    }
+
+    /// The amount to ask `GET /quotes/withdrawal` about (standard only: instant arrives now and
+    /// its fee is computed here), written at the currency's scale.
+    pub fn quote_wanted(&self) -> Option<String> {
+        (self.speed == Speed::Standard)
+            .then(|| self.amount().ok())
+            .flatten()
+            .map(|a| a.money().amount_string())
+    }
+
+    /// The quote's answer: its arrival time, if the page still asks about a standard withdrawal
+    /// (a failed quote leaves the preview at `Free`: the withdrawal itself does not need it).
+    pub fn quoted(&mut self, answer: Result<WithdrawalQuote, ApiError>) {
+        if self.speed == Speed::Standard
+            && let Ok(quote) = answer
+        {
+            self.arrives_by = Some(quote.arrives_by);
+        }
+    }
+
+    /// The total is more than the wallet has (as last read): what to say instead of sending.
+    pub fn shortfall(&self) -> Option<String> {
+        let available = Money::parse_written(self.available.as_deref()?, Currency::Usd).ok()?;
+        let quote = self.quote()?;
+        (quote.total > available.to_minor()).then(|| {
+            format!(
+                "{} {}. {}",
+                t(Text::TipShortHave),
+                format::money(&available.amount_string(), Currency::Usd),
+                t(Funding::WithdrawShortNext)
+            )
+        })
+    }
+
+    /// The button says what it will do: `Withdraw $20.00`.
+    pub fn button_label(&self) -> String {
+        match self.amount() {
+            Ok(amount) => {
+                format!(
+                    "{} {}",
+                    t(Text::NavWithdraw),
+                    format::money(&amount.money().amount_string(), Currency::Usd)
+                )
+            }
+            Err(_) => t(Text::NavWithdraw).to_string(),
+        }
+    }
+
+    /// "Withdraw": the body of `POST /withdrawals` and its key, the page now sending; `None`
+    /// (with the problems on their fields) when the form does not hold, or while an attempt is
+    /// on its way.
+    pub fn submit(&mut self, pin: &str, new_key: impl FnOnce() -> String) -> Option<(NewWithdrawal, String)> {
+        if self.step != Step::Form {
+            return None;
+        }
+        self.problems = Problems::default();
+        if let Some(request) = self.in_doubt.clone() {
+            self.step = Step::Sending;
+            return Some((request, self.key.clone()));
+        }
+        let destination = self.destination_label().and(self.destination.clone());
+        if destination.is_none() {
+            self.problems.destination = Some(t(Funding::ChooseDestination).to_string());
+        }
+        match self.amount() {
+            Err(problem) => self.problems.amount = Some(problem.to_string()),
+            Ok(_) => self.problems.amount = self.shortfall(),
+        }
+        // Pasted PINs bring spaces along.
+        let pin: String = pin.chars().filter(|c| !c.is_whitespace()).collect();
+        if !is_valid_pin(&pin) {
+            self.problems.pin = Some(t(Text::PinFormat).to_string());
+        }
+        let (Some(destination), Ok(amount)) = (destination, self.amount()) else { return None };
+        if self.problems != Problems::default() {
+            return None;
+        }
+        let request = NewWithdrawal {
+            destination_id: destination,
+            amount: AmountText::Text(amount.money().amount_string()),
+            currency: amount.currency().code().to_string(),
+            speed: speed_name(self.speed).to_string(),
+            pin: Some(pin),
+        };
+        self.key = new_key();
+        self.in_doubt = Some(request.clone());
+        self.step = Step::Sending;
+        Some((request, self.key.clone()))
+    }
+
+    /// Turns the answer to the attempt with `key` into the next step (an answer to an older
+    /// attempt changes nothing).
+    pub fn answer(&mut self, key: &str, answer: Result<Withdrawal, ApiError>) {
+        if key != self.key || self.step != Step::Sending {
+            return;
+        }
+        self.step = Step::Form;
+        let error = match answer {
+            Ok(withdrawal) => {
+                self.in_doubt = None;
+                let destination = self.destination_label().unwrap_or_default();
+                self.step = Step::Done { withdrawal, destination };
+                return;
+            }
+            Err(error) => error,
+        };
+        if error.is_uncertain() {
+            self.problems.form = Some(format!("{} {}", error.message, t(Funding::WithdrawRetrySafe)));
+            return;
+        }
+        self.in_doubt = None;
+        let nothing_moved = |message: &str| format!("{message} {}", t(Text::NoMoneyMoved));
+        match (error.code, error.field.as_deref()) {
+            (
+                Some(
+                    ErrorCode::PinRequired
+                    | ErrorCode::PinIncorrect
+                    | ErrorCode::PinLocked
+                    | ErrorCode::PinNotSet,
+                ),
+                _,
+            )
+            | (_, Some("pin")) => self.problems.pin = Some(error.message),
+            (Some(ErrorCode::CardDeclined), _) => {
+                self.problems.form = Some(t(Funding::WithdrawDeclined).to_string())
+            }
+            (Some(ErrorCode::InsufficientFunds | ErrorCode::LimitExceeded), _) | (_, Some("amount")) => {
+                self.problems.amount = Some(nothing_moved(&error.message))
+            }
+            (Some(ErrorCode::NotFound), _) | (_, Some("destination_id")) => {
+                self.problems.destination = Some(nothing_moved(&error.message))
+            }
+            _ => self.problems.form = Some(nothing_moved(&error.message)),
+        }
+    }
+}
+
+/// What the done screen says: a title, and a sentence with the amount, where it went, the fee
+/// and when it arrives.
+pub fn done_text(withdrawal: &Withdrawal, destination: &str) -> (&'static str, String) {
+    let money = |amount: &str| format::money(amount, Currency::Usd);
+    let amount = money(&withdrawal.amount);
+    let is_free = Money::parse_written(&withdrawal.fee, Currency::Usd).is_ok_and(Money::is_zero);
+    let fee = if is_free {
+        String::new()
+    } else {
+        format!(" {} {}.", t(Funding::PreviewFee), money(&withdrawal.fee))
+    };
+    match withdrawal.status {
+        WithdrawalStatus::Pending => (
+            t(Funding::WithdrawPendingTitle),
+            format!(
+                "{amount} {} {destination}. {} {}.{fee}",
+                t(Funding::WithdrawOnItsWay),
+                t(Funding::PreviewArrivesBy),
+                format::when(&withdrawal.arrives_by)
+            ),
+        ),
+        WithdrawalStatus::Completed => (
+            t(Funding::WithdrawCompletedTitle),
+            format!("{amount} {} {destination}.{fee}", t(Funding::WithdrawSentTo)),
+        ),
+        WithdrawalStatus::Returned => {
+            (t(Text::StatusReturned), format!("{amount}: {}", t(Funding::WithdrawReturned)))
+        }
+        WithdrawalStatus::Failed => (t(Text::StatusFailed), t(Funding::WithdrawFailed).to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use purse_api::CardBrand;
+    use purse_api::funding::{INSTANT_FEE_MAX_MINOR, INSTANT_FEE_MIN_MINOR};
+
+    use super::*;
+
+    fn visa() -> Card {
+        Card {
+            id: "card_1".into(),
+            brand: CardBrand::Visa,
+            last4: "4242".into(),
+            exp_month: 12,
+            exp_year: 2030,
+        }
+    }
+
+    fn bank() -> BankAccount {
+        BankAccount { id: "ba_1".into(), bank_name: "Sandbox Bank".into(), last4: "6789".into() }
+    }
+
+    fn flow(speed: Speed, amount: &str) -> WithdrawFlow {
+        let mut flow = WithdrawFlow::new(vec![visa()], vec![bank()], Some("100.00".into()));
+        flow.set_speed(speed);
+        flow.amount = amount.into();
+        flow
+    }
+
+    fn check_preview(speed: Speed, amount: &str, expected: Option<&str>) {
+        assert_eq!(flow(speed, amount).preview().as_deref(), expected, "{speed:?} {amount:?}");
+    }
+
+    #[test]
+    fn the_instant_preview_at_the_fee_edges() {
+        let cases = [
+            ("20.00", "Fee $0.35 · Total $20.35 · Arrives instantly"),
+            ("20", "Fee $0.35 · Total $20.35 · Arrives instantly"),
+            // The minimum: 1.75 % of 14.28 is 0.2499.
+            ("0.01", "Fee $0.25 · Total $0.26 · Arrives instantly"),
+            ("14.28", "Fee $0.25 · Total $14.53 · Arrives instantly"),
+            ("14.58", "Fee $0.26 · Total $14.84 · Arrives instantly"),
+            // Half a cent rounds up.
+            ("30.00", "Fee $0.53 · Total $30.53 · Arrives instantly"),
+            // The maximum.
+            ("1428.28", "Fee $24.99 · Total $1,453.27 · Arrives instantly"),
+            ("1428.29", "Fee $25.00 · Total $1,453.29 · Arrives instantly"),
+            ("10000.00", "Fee $25.00 · Total $10,025.00 · Arrives instantly"),
+        ];
+        for (amount, expected) in cases {
+            check_preview(Speed::Instant, amount, Some(expected));
+        }
+        for bad in ["", "0", "-1", "1.001", "10000.01", "abc"] {
+            check_preview(Speed::Instant, bad, None);
+        }
+        assert!(t(Funding::SpeedInstantHint).contains(&usd_minor(INSTANT_FEE_MIN_MINOR)));
+        assert!(
+            t(Funding::SpeedInstantHint).contains(&usd_minor(INSTANT_FEE_MAX_MINOR)),
+            "the hint is the rule"
+        );
+    }
+
+    #[test]
+    fn the_standard_preview_is_free_and_says_when_once_the_quote_does() {
+        check_preview(Speed::Standard, "20.00", Some(t(Funding::PreviewFree)));
+        let mut flow = flow(Speed::Standard, "20.00");
+        assert_eq!(flow.quote_wanted().as_deref(), Some("20.00"));
+        let quote = WithdrawalQuote {
+            amount: "20.00".into(),
+            fee: "0.00".into(),
+            total: "20.00".into(),
+            arrives_by: "2026-11-22T14:05:00Z".into(),
+        };
+        flow.quoted(Ok(quote.clone()));
+        assert_eq!(flow.preview().as_deref(), Some("Free · Arrives by Nov 22, 14:05"));
+        assert_eq!(flow.quote().map(|q| (q.fee, q.total)), Some((0, 2_000)));
+        // Instant asks nobody; a quote landing after a switch to instant is ignored.
+        let mut instant = self::flow(Speed::Instant, "20.00");
+        assert_eq!(instant.quote_wanted(), None);
+        instant.quoted(Ok(quote));
+        assert_eq!(instant.arrives_by, None);
+    }
+
+    #[test]
+    fn the_speed_decides_where_the_money_can_go() {
+        let mut flow = flow(Speed::Standard, "");
+        assert_eq!(flow.destinations(), [("ba_1".to_string(), "Sandbox Bank •• 6789".to_string())]);
+        assert_eq!(flow.destination.as_deref(), Some("ba_1"));
+        flow.set_speed(Speed::Instant);
+        assert_eq!(flow.destination.as_deref(), Some("card_1"));
+        flow.set_destination("ba_1".into());
+        assert_eq!(flow.destination.as_deref(), Some("card_1"), "a bank account is no card");
+        // With only a card, the page starts at instant; with nothing, at standard with nowhere.
+        assert_eq!(WithdrawFlow::new(vec![visa()], Vec::new(), None).speed, Speed::Instant);
+        let nothing = WithdrawFlow::new(Vec::new(), Vec::new(), None);
+        assert_eq!((nothing.speed, nothing.destination), (Speed::Standard, None));
+    }
+
+    #[test]
+    fn withdrawing_sends_the_choice_with_the_pin_under_a_fresh_key() {
+        let mut flow = flow(Speed::Instant, "20.00");
+        assert_eq!(flow.button_label(), "Withdraw $20.00");
+        let (request, key) = flow.submit(" 1234 ", || "k1".into()).unwrap();
+        assert_eq!(
+            request,
+            NewWithdrawal {
+                destination_id: "card_1".into(),
+                amount: AmountText::Text("20.00".into()),
+                currency: "USD".into(),
+                speed: "instant".into(),
+                pin: Some("1234".into()),
+            }
+        );
+        assert_eq!(key, "k1");
+        assert_eq!(flow.submit("1234", || "k2".into()), None, "a second click sends nothing");
+        let withdrawal = Withdrawal {
+            id: "wd_1".into(),
+            status: WithdrawalStatus::Completed,
+            amount: "20.00".into(),
+            fee: "0.35".into(),
+            arrives_by: "2026-11-22T14:05:00Z".into(),
+        };
+        flow.answer("k1", Ok(withdrawal.clone()));
+        assert_eq!(flow.step, Step::Done { withdrawal, destination: "Visa •• 4242".into() });
+    }
+
+    #[test]
+    fn the_form_refuses_what_the_server_would_each_on_its_field() {
+        let mut bad = flow(Speed::Instant, "1.001");
+        assert_eq!(bad.submit("12", || "k".into()), None);
+        assert_eq!(bad.problems.amount.as_deref(), Some(t(Text::AmountFormat)));
+        assert_eq!(bad.problems.pin.as_deref(), Some(t(Text::PinFormat)));
+        assert_eq!(bad.step, Step::Form);
+        // 99.00 and its 1.73 fee do not fit in 100.00.
+        let mut too_much = flow(Speed::Instant, "99.00");
+        assert_eq!(too_much.submit("1234", || "k".into()), None);
+        assert_eq!(
+            too_much.problems.amount.as_deref(),
+            Some("Your wallet has $100.00. The amount and the fee must fit in it.")
+        );
+        assert!(flow(Speed::Standard, "100.00").submit("1234", || "k".into()).is_some(), "free: all of it");
+        let mut nowhere = WithdrawFlow::new(Vec::new(), Vec::new(), None);
+        nowhere.amount = "5".into();
+        assert_eq!(nowhere.submit("1234", || "k".into()), None);
+        assert_eq!(nowhere.problems.destination.as_deref(), Some(t(Funding::ChooseDestination)));
+    }
+
+    fn refused(code: ErrorCode, message: &str) -> ApiError {
+        ApiError { status: Some(code.http_status()), code: Some(code), message: message.into(), field: None }
+    }
+
+    #[test]
+    fn refusals_land_where_they_belong() {
+        let answered = |error: ApiError| {
+            let mut flow = flow(Speed::Instant, "20.00");
+            flow.submit("1234", || "k1".into());
+            flow.answer("k1", Err(error));
+            assert_eq!(flow.step, Step::Form);
+            assert!(flow.can_edit(), "a refusal is final: the next attempt is new");
+            flow.problems
+        };
+        assert_eq!(
+            answered(refused(ErrorCode::PinIncorrect, "Wrong PIN.")).pin.as_deref(),
+            Some("Wrong PIN.")
+        );
+        assert_eq!(
+            answered(refused(ErrorCode::InsufficientFunds, "Not enough.")).amount.as_deref(),
+            Some("Not enough. No money has moved.")
+        );
+        assert!(answered(refused(ErrorCode::LimitExceeded, "Daily limit.")).amount.is_some());
+        assert_eq!(
+            answered(refused(ErrorCode::CardDeclined, "Declined.")).form.as_deref(),
+            Some(t(Funding::WithdrawDeclined))
+        );
+        assert!(answered(refused(ErrorCode::NotFound, "No such card.")).destination.is_some());
+    }
+
+    #[test]
+    fn an_attempt_in_doubt_is_retried_as_it_was() {
+        let mut flow = flow(Speed::Standard, "20.00");
+        let (first, _) = flow.submit("1234", || "k1".into()).unwrap();
+        flow.answer("k1", Err(ApiError::from_answer(502, "")));
+        assert!(!flow.can_edit());
+        assert!(flow.problems.form.as_deref().is_some_and(|p| p.ends_with(t(Funding::WithdrawRetrySafe))));
+        flow.set_speed(Speed::Instant);
+        assert_eq!(flow.speed, Speed::Standard, "locked while in doubt");
+        assert_eq!(flow.submit("", || "k2".into()), Some((first, "k1".into())));
+    }
+
+    #[test]
+    fn the_done_screen_says_what_happened() {
+        let withdrawal = |status, fee: &str| Withdrawal {
+            id: "wd_1".into(),
+            status,
+            amount: "20.00".into(),
+            fee: fee.into(),
+            arrives_by: "2026-11-22T14:05:00Z".into(),
+        };
+        assert_eq!(
+            done_text(&withdrawal(WithdrawalStatus::Pending, "0.00"), "Sandbox Bank •• 6789"),
+            (
+                t(Funding::WithdrawPendingTitle),
+                "$20.00 is on its way to Sandbox Bank •• 6789. Arrives by Nov 22, 14:05.".to_string()
+            )
+        );
+        assert_eq!(
+            done_text(&withdrawal(WithdrawalStatus::Completed, "0.35"), "Visa •• 4242"),
+            (t(Funding::WithdrawCompletedTitle), "$20.00 went to Visa •• 4242. Fee $0.35.".to_string())
+        );
+        assert_eq!(
+            done_text(&withdrawal(WithdrawalStatus::Returned, "0.00"), "x").0,
+            t(Text::StatusReturned)
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! `/add-money`: money from a debit card into the wallet.
+//!
+//! Reads the linked cards (a skeleton meanwhile; what went wrong and a retry if it cannot).
+//! No card yet: says so and shows the card form, which goes to the card network, not to Purse.
+//! Then: which card, how much, and a button that says it (`Add $50.00`); the result says what
+//! happened and the new balance, or why nothing moved. The decisions are
+//! [`crate::funding::deposit::AddMoneyFlow`]; this file draws them and does the HTTP through
+//! [`api_client`].
+
+use leptos::prelude::*;
+use purse_api::{Card, Currency};
+
+use crate::api_client::{self, ApiError};
+use crate::components::card_form::CardForm;
+use crate::components::fields::{TextField, typed_into};
+use crate::components::focus::focus_later;
+use crate::components::gate::SignedInOnly;
+use crate::components::money::MoneyDisplay;
+use crate::components::states::{EmptyState, ErrorState, SkeletonList};
+use crate::funding::deposit::{AddMoneyFlow, Step};
+use crate::funding::{card_expiry, card_label};
+use crate::session::use_session;
+use crate::text::{Funding, Text, t};
+
+#[component]
+pub fn AddMoneyPage() -> impl IntoView {
+    view! { <SignedInOnly><AddMoneyLoader /></SignedInOnly> }
+}
+
+#[component]
+fn AddMoneyLoader() -> impl IntoView {
+    let cards = RwSignal::new(None::<Result<Vec<Card>, ApiError>>);
+    let load = move || {
+        cards.set(None);
+        leptos::task::spawn_local(async move {
+            let answer = api_client::cards().await;
+            let _ = cards.try_set(Some(answer));
+        });
+    };
+    load();
+    view! { <AddMoneyView cards on_reload=Callback::new(move |()| load()) /> }
+}
+
+/// The page for the cards as read (`None` while reading): a test can put it in any state.
+#[component]
+pub fn AddMoneyView(
+    cards: RwSignal<Option<Result<Vec<Card>, ApiError>>>,
+    on_reload: Callback<()>,
+) -> impl IntoView {
+    let state = move || match cards.with(|c| c.as_ref().map(Result::is_ok)) {
+        None => "loading",
+        Some(false) => "unavailable",
+        Some(true) => "ready",
+    };
+    view! {
+        <section class="card form-card funding" data-test="add-money-page" data-state=state aria-labelledby="add-money-title"
+            aria-busy=move || (state() == "loading").to_string()>
+            <h1 id="add-money-title">{t(Funding::AddMoneyTitle)}</h1>
+            <p class="muted">{t(Funding::AddMoneyLead)}</p>
+            {move || match cards.get() {
+                None => view! { <SkeletonList rows=2 /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorState message=error.message on_retry=on_reload no_money_moved=true /> }.into_any(),
+                Some(Ok(list)) => view! { <DepositForm flow=RwSignal::new(AddMoneyFlow::new(list)) /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The card (or the card form when there is none), the amount, and the result: everything
+/// comes from `flow`, so a test can put it in any state.
+#[component]
+pub fn DepositForm(flow: RwSignal<AddMoneyFlow>) -> impl IntoView {
+    let has_cards = Memo::new(move |_| flow.with(|f| !f.cards.is_empty()));
+    let adding_card = RwSignal::new(false);
+    let added = Memo::new(move |_| flow.with(|f| matches!(f.step, Step::Added { .. })));
+    let on_card = Callback::new(move |card: Card| {
+        flow.update(|f| f.card_added(card));
+        adding_card.set(false);
+        focus_later("deposit-amount");
+    });
+    view! {
+        {move || {
+            let (added, adding_card_now, has_cards_now) = (added.get(), adding_card.get(), has_cards.get());
+            if added {
+                view! { <Added flow /> }.into_any()
+            } else if adding_card_now || !has_cards_now {
+                if has_cards_now {
+                    view! { <CardForm on_added=on_card on_cancel=Callback::new(move |()| adding_card.set(false)) /> }.into_any()
+                } else {
+                    view! {
+                        <EmptyState title=t(Funding::NoCardsTitle) body=t(Funding::NoCardsBody) />
+                        <CardForm on_added=on_card />
+                    }.into_any()
+                }
+            } else {
+                view! { <AmountForm flow on_another=Callback::new(move |()| { adding_card.set(true); focus_later("card-number"); }) /> }.into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+fn AmountForm(flow: RwSignal<AddMoneyFlow>, on_another: Callback<()>) -> impl IntoView {
+    let session = use_session();
+    let amount = RwSignal::new(flow.with_untracked(|f| f.amount.clone()));
+    let amount_error = Signal::derive(move || flow.with(|f| f.problems.amount.clone()));
+    let locked = Memo::new(move |_| flow.with(|f| !f.can_edit()));
+    let adding = move || flow.with(|f| f.step == Step::Adding);
+    let cards = Memo::new(move |_| flow.with(|f| f.cards.clone()));
+
+    // The amount goes into the flow as it is typed: the button says how much it adds.
+    let typed = move |event: leptos::ev::Event| {
+        if let Some((id, value)) = typed_into(&event)
+            && id == "deposit-amount"
+        {
+            flow.update(|f| {
+                f.amount = value;
+                f.problems.amount = None;
+            });
+        }
+    };
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let attempt = flow.try_update(|f| f.submit(api_client::new_idempotency_key)).flatten();
+        let Some((request, key)) = attempt else {
+            if flow.with_untracked(|f| f.problems.amount.is_some()) {
+                focus_later("deposit-amount");
+            }
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let answer = api_client::deposit(&request, &key).await;
+            if matches!(&answer, Err(error) if error.is_unauthenticated()) {
+                session.set_user(None);
+            }
+            if flow.try_update(|f| f.answer(&key, answer)).is_none() {
+                return;
+            }
+            if flow.with_untracked(|f| matches!(f.step, Step::Added { .. })) {
+                focus_later("deposit-done-title");
+                let available = api_client::wallet().await.ok().and_then(|wallet| {
+                    wallet.balances.into_iter().find(|b| b.currency == Currency::Usd).map(|b| b.available)
+                });
+                if let Some(available) = available {
+                    let _ = flow.try_update(|f| f.balance_read(available));
+                }
+            }
+        });
+    };
+
+    view! {
+        <form class="deposit-form" id="deposit-form" on:submit=submit on:input=typed novalidate=true>
+            // Locked while an attempt is on its way or in doubt: a retry must send what was sent.
+            <fieldset class="form-fields" disabled=move || locked.get()>
+                <fieldset class="method-choice" data-test="deposit-cards">
+                    <legend>{t(Funding::AddFrom)}</legend>
+                    <For each=move || cards.get() key=|card| card.id.clone() let:card>
+                        {
+                            let id = card.id.clone();
+                            let chosen = {
+                                let id = id.clone();
+                                move || flow.with(|f| f.card_id.as_ref() == Some(&id))
+                            };
+                            view! {
+                                <label class="method-option">
+                                    <input type="radio" name="deposit-card" id=format!("deposit-card-{id}") value=id.clone()
+                                        prop:checked=chosen on:change=move |_| flow.update(|f| f.card_id = Some(id.clone())) />
+                                    <span class="method-name">{card_label(&card)}</span>
+                                    <span class="muted">{t(Funding::ExpiresShort)}" "{card_expiry(&card)}</span>
+                                </label>
+                            }
+                        }
+                    </For>
+                </fieldset>
+                <button type="button" class="link-button" data-test="use-another-card"
+                    on:click=move |_| on_another.run(())>{t(Funding::UseAnotherCard)}</button>
+                <TextField id="deposit-amount" label=t(Text::Amount) value=amount error=amount_error hint=t(Text::AmountHint)
+                    inputmode="decimal" maxlength=12 />
+            </fieldset>
+            <p class="form-error" id="deposit-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
+            <button type="submit" class="button button-block" id="deposit-submit" data-test="deposit-submit" disabled=adding>
+                {move || if adding() { t(Funding::Adding).to_string() } else { flow.with(AddMoneyFlow::button_label) }}
+            </button>
+        </form>
+    }
+}
+
+/// The money is in: how much, from which card, and the balance now.
+#[component]
+fn Added(flow: RwSignal<AddMoneyFlow>) -> impl IntoView {
+    let deposit = flow.with_untracked(|f| match &f.step {
+        Step::Added { deposit, .. } => Some(deposit.clone()),
+        _ => None,
+    });
+    let (amount, currency) = deposit.map_or((String::new(), Currency::Usd), |d| (d.amount, d.currency));
+    view! {
+        <div class="done" role="status" data-test="deposit-done">
+            <p class="done-title" id="deposit-done-title" tabindex="-1">{t(Funding::AddedTitle)}</p>
+            <p class="balance-amount"><MoneyDisplay amount=amount currency=currency /></p>
+            <p id="deposit-done-text">{flow.with_untracked(AddMoneyFlow::added_text)}</p>
+            <p id="deposit-balance" data-test="deposit-balance">{move || flow.with(AddMoneyFlow::balance_text)}</p>
+            <div class="button-row">
+                <button type="button" class="button button-secondary" data-test="deposit-again"
+                    on:click=move |_| { flow.update(AddMoneyFlow::again); focus_later("deposit-amount"); }>{t(Funding::AddMore)}</button>
+                <a class="button" href="/wallet" data-test="deposit-back">{t(Text::BackToWallet)}</a>
+            </div>
+        </div>
+    }
+}
