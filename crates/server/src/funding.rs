@@ -662,8 +662,17 @@ fn short_of_money() -> AppError {
 /// Holds the money and sends it (standard: to the bank, `pending` until it settles; instant:
 /// pushed to the card and posted with its fee). Repeatable at every step.
 async fn finish_withdrawal(state: &AppState, row: WithdrawalRow) -> Result<WithdrawalRow, AppError> {
-    if row.status != "processing" {
-        return Ok(row);
+    match row.status.as_str() {
+        "processing" => {}
+        // Refused (its answer may not have been stored): the same refusal again.
+        "failed" => {
+            return Err(match row.failure_code.as_deref() {
+                Some("insufficient_funds") => short_of_money(),
+                Some("card_expired") => declined(ErrorCode::CardExpired),
+                _ => declined(ErrorCode::CardDeclined),
+            });
+        }
+        _ => return Ok(row),
     }
     let currency = stored_currency(&row.currency)?;
     let wallet = codes::wallet_of(row.user_id);
@@ -828,34 +837,52 @@ pub async fn settle_due(state: &AppState) -> Result<usize, AppError> {
     });
     let mut settled = 0;
     for row in due {
-        let status =
-            state.bank.payout_status(&reference("wd", row.operation_id), now).await.map_err(rail_error)?;
-        let main = operations::ledger_id(row.operation_id, Slot::Main);
-        let (request, to, release) = match status {
-            PayoutStatus::InFlight => continue,
-            PayoutStatus::Settled => (
-                TransferRequest::post(
-                    operations::ledger_id(row.operation_id, Slot::Post),
-                    main,
-                    row.amount.cast_unsigned(),
-                ),
-                "completed",
-                false,
-            ),
-            PayoutStatus::Returned => (
-                TransferRequest::void(operations::ledger_id(row.operation_id, Slot::Void), main),
-                "returned",
-                true,
-            ),
-        };
-        if let Err(reason) = state.ledger.create_transfer(request).await? {
-            return Err(AppError::internal(format!("the ledger refused to settle a withdrawal: {reason:?}")));
-        }
-        if mark(state, &row, "pending", to, None, release).await? {
-            settled += 1;
+        // One withdrawal the bank or the database cannot answer for holds up no other.
+        match settle(state, &row, now).await {
+            Ok(true) => settled += 1,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(%error, operation = row.operation_id, "a withdrawal did not settle; retrying")
+            }
         }
     }
     Ok(settled)
+}
+
+/// Settles one due withdrawal if its payout settled or came back; `true` when this call moved
+/// its row on.
+async fn settle(state: &AppState, row: &WithdrawalRow, now: i64) -> Result<bool, AppError> {
+    let status =
+        state.bank.payout_status(&reference("wd", row.operation_id), now).await.map_err(rail_error)?;
+    let main = operations::ledger_id(row.operation_id, Slot::Main);
+    let (request, to, release) = match status {
+        PayoutStatus::InFlight => return Ok(false),
+        PayoutStatus::Settled => (
+            TransferRequest::post(
+                operations::ledger_id(row.operation_id, Slot::Post),
+                main,
+                row.amount.cast_unsigned(),
+            ),
+            "completed",
+            false,
+        ),
+        PayoutStatus::Returned => (
+            TransferRequest::void(operations::ledger_id(row.operation_id, Slot::Void), main),
+            "returned",
+            true,
+        ),
+    };
+    // The hold resolved the other way already (a payout returned after it had settled,
+    // say): the row follows the ledger, which is the truth.
+    let (to, release) = match state.ledger.create_transfer(request).await? {
+        Ok(_) => (to, release),
+        Err(CreateTransferError::PendingTransferAlreadyPosted) => ("completed", false),
+        Err(CreateTransferError::PendingTransferAlreadyVoided) => ("returned", true),
+        Err(reason) => {
+            return Err(AppError::internal(format!("the ledger refused to settle a withdrawal: {reason:?}")));
+        }
+    };
+    mark(state, row, "pending", to, None, release).await
 }
 
 /// Deposits and withdrawals cut off while `processing` (the server stopped, a rail did not
@@ -881,18 +908,22 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
         .map_err(db_error)?
     });
     let mut finished = 0;
+    // Each on its own: one that cannot finish yet holds up no other.
     for row in deposits {
-        finish_deposit(state, row).await?;
-        finished += 1;
+        let operation = row.operation_id;
+        match finish_deposit(state, row).await {
+            Ok(_) => finished += 1,
+            Err(error) => tracing::warn!(%error, operation, "a cut-off deposit did not finish; retrying"),
+        }
     }
     for row in withdrawals {
-        // Refusals (short of money, declined) are final states too.
+        let operation = row.operation_id;
         match finish_withdrawal(state, row).await {
-            Ok(_) => {}
-            Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => {}
-            Err(error) => return Err(error),
+            Ok(_) => finished += 1,
+            // Refusals (short of money, declined) are final states too.
+            Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => finished += 1,
+            Err(error) => tracing::warn!(%error, operation, "a cut-off withdrawal did not finish; retrying"),
         }
-        finished += 1;
     }
     Ok(finished)
 }

@@ -159,6 +159,19 @@ impl AppState {
         self
     }
 
+    /// The same state with other rails (a processor's adapters, or tests' failing ones). Call it
+    /// before the state is shared (cloned).
+    pub fn with_rails(mut self, cards: Arc<dyn CardRail>, bank: Arc<dyn BankRail>) -> AppState {
+        match Arc::get_mut(&mut self.0) {
+            Some(shared) => {
+                shared.cards = cards;
+                shared.bank = bank;
+            }
+            None => tracing::error!("rails changed after the state was shared; keeping the old ones"),
+        }
+        self
+    }
+
     /// Nanoseconds since the Unix epoch, by [`AppState::clock`].
     pub fn now(&self) -> i64 {
         self.clock.now().as_nanos()

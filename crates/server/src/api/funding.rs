@@ -138,13 +138,21 @@ pub async fn deposit(
     ApiJson(body): ApiJson<NewDeposit>,
 ) -> Result<Response, AppError> {
     let amount = body.amount.parse(&body.currency)?;
+    let hash = operations::request_hash("POST /deposits", &body);
+    // The key first: a replay answers as the first arrival did, even if the card is gone since.
+    let earlier = operations::earlier(&state, user.row.id, &key, &hash).await?;
+    if let Earlier::Answered(answer) = earlier {
+        return Ok(answer.into_response());
+    }
     let card = funding::own_card(&state, user.row.id, &body.card_id)
         .await?
         .ok_or_else(|| AppError::not_found().with_field("card_id"))?;
-    let hash = operations::request_hash("POST /deposits", &body);
-    let operation = match operations::start(&state, user.row.id, &key, &hash, None).await? {
-        Begun::Run { operation, .. } => operation,
-        Begun::Replay(answer) => return Ok(answer.into_response()),
+    let operation = match earlier {
+        Earlier::Resume(operation) => operation,
+        _ => match operations::start(&state, user.row.id, &key, &hash, None).await? {
+            Begun::Run { operation, .. } => operation,
+            Begun::Replay(answer) => return Ok(answer.into_response()),
+        },
     };
     let outcome = funding::deposit(&state, operation, user.row.id, &card, amount).await;
     operations::conclude(&state, operation, None, outcome).await
@@ -194,12 +202,17 @@ pub async fn withdraw(
 ) -> Result<Response, AppError> {
     let amount = body.amount.parse(&body.currency)?;
     let speed = speed(&body.speed)?;
-    let destination = destination(&state, &user, speed, &body.destination_id).await?;
     let hash = operations::request_hash("POST /withdrawals", &NewWithdrawal { pin: None, ..body.clone() });
-    let operation = match operations::earlier(&state, user.row.id, &key, &hash).await? {
-        Earlier::Answered(answer) => return Ok(answer.into_response()),
+    // The key first: a replay answers as the first arrival did (no PIN asked again), even if
+    // the destination is gone since.
+    let earlier = operations::earlier(&state, user.row.id, &key, &hash).await?;
+    if let Earlier::Answered(answer) = earlier {
+        return Ok(answer.into_response());
+    }
+    let destination = destination(&state, &user, speed, &body.destination_id).await?;
+    let operation = match earlier {
         Earlier::Resume(operation) => operation,
-        Earlier::None => {
+        Earlier::Answered(_) | Earlier::None => {
             crate::pin::verify(&state, &user, body.pin.as_deref()).await?;
             match operations::start(&state, user.row.id, &key, &hash, None).await? {
                 Begun::Run { operation, .. } => operation,

@@ -78,6 +78,8 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
 struct Server {
     child: Child,
     addr: String,
+    /// Reads the log until the server closes it.
+    reader: std::thread::JoinHandle<()>,
 }
 
 impl Server {
@@ -120,7 +122,7 @@ impl Server {
                 break rest.split('/').next().unwrap().to_string();
             }
         };
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
                 if let Some(log) = &log {
                     let mut log = log.lock().unwrap();
@@ -129,7 +131,7 @@ impl Server {
                 }
             }
         });
-        Server { child, addr }
+        Server { child, addr, reader }
     }
 
     fn get(&self, path: &str) -> (u16, String) {
@@ -150,6 +152,8 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // Every line it wrote is read once it has exited.
+                self.reader.join().unwrap();
                 return status;
             }
             assert!(Instant::now() < deadline, "no graceful stop within 20 s");

@@ -2,11 +2,18 @@
 //! deposits, standard and instant withdrawals, quotes, daily caps, and the settlement job
 //! (run twice, and stopped halfway then run again). The ledger audit is clean after each test.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use axum::http::{Method, StatusCode};
 use purse_ledger::TransferId;
 use purse_server::db::Db;
 use purse_server::funding;
 use purse_server::operations::{Slot, ledger_id};
+use purse_server::rails::{
+    BankOnFile, BankRail, CardOnFile, CardOutcome, CardRail, PayoutStatus, RailError, RailResult,
+};
+use purse_server::sandbox::{SandboxBank, SandboxCards};
 use purse_server::state::Settings;
 use serde_json::{Value, json};
 
@@ -190,7 +197,8 @@ async fn the_sandbox_card_network_tokenizes_test_cards_and_refuses_bad_ones() {
         let good =
             tokenize(&app, json!({"number": VISA, "exp_month": 1, "exp_year": 27, "cvc": "123"})).await;
         assert_eq!(good.body["exp_year"], json!(2027));
-        // Nothing the network keeps holds the number.
+        // Three Visa tokens ending 4242; what the network keeps of them is the last four (the
+        // number itself is looked for in the database files by the command-line test).
         assert_eq!(count(&app, "SELECT COUNT(*) FROM sandbox_card_tokens WHERE last4 = '4242'").await, 3);
         app.stop().await;
     }
@@ -613,16 +621,30 @@ async fn a_settlement_job_run_twice_or_stopped_halfway_pays_once() {
         let (alice, visa) = person(&app, "alice").await;
         deposit(&app, &alice, "d1", &visa, "100.00").await;
         let bank = link_bank(&app, &alice, "000123456789").await;
+        let returns = link_bank(&app, &alice, "000111110002").await;
         for key in ["w1", "w2", "w3"] {
             assert_eq!(
                 withdraw(&app, &alice, key, &bank, "10.00", "standard").await.status,
                 StatusCode::CREATED
             );
         }
+        let back = withdraw(&app, &alice, "w4", &returns, "25.00", "standard").await;
+        assert_eq!(back.status, StatusCode::CREATED);
         app.advance(61);
-        // Two instances' jobs at once: each withdrawal settles once.
+        // Two instances' jobs at once: each withdrawal settles or comes back once, and what came
+        // back is given back to the day's cap once.
         let (a, b) = tokio::join!(funding::settle_due(&app.state), funding::settle_due(&second_state));
-        assert_eq!(a.unwrap() + b.unwrap(), 3);
+        assert_eq!(a.unwrap() + b.unwrap(), 4);
+        let used = "SELECT used FROM daily_totals WHERE kind = 'withdrawal'";
+        assert_eq!(count(&app, used).await, 3_000);
+
+        // Stopped after the ledger voided the returned one, before its row (and the cap, in the
+        // same group) moved on: the next run finishes it and gives the cap back once.
+        execute(&app, "UPDATE withdrawals SET status = 'pending' WHERE status = 'returned'").await;
+        execute(&app, "UPDATE daily_totals SET used = used + 2500 WHERE kind = 'withdrawal'").await;
+        assert_eq!(funding::settle_due(&app.state).await.unwrap(), 1);
+        assert_eq!(count(&app, used).await, 3_000);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM withdrawals WHERE status = 'returned'").await, 1);
 
         // The job stopped after the ledger posted one but before it marked the row: the row is
         // still pending when the next run comes.
@@ -639,8 +661,8 @@ async fn a_settlement_job_run_twice_or_stopped_halfway_pays_once() {
             .await
             .unwrap();
         assert_eq!(posts.len(), 1, "one post, no void");
-        // The bank paid each once, and the wallet paid each once.
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM sandbox_bank_payouts").await, 3);
+        // Each withdrawal was paid out once, and the wallet paid for each that settled once.
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM sandbox_bank_payouts").await, 4);
         let wallet = balance(&app, &alice).await;
         assert_eq!((&wallet["available"], &wallet["pending_out"]), (&json!("70.00"), &json!("0.00")));
         let clearing = app.ledger.lookup_account(purse_server::codes::BANK_CLEARING).await.unwrap().unwrap();
@@ -720,6 +742,138 @@ async fn daily_caps_refuse_the_movement_that_would_cross_them_and_move_nothing()
         // Tomorrow (UTC) is a new day.
         app.advance(24 * 3600);
         assert_eq!(deposit(&app, &alice, "d9", &visa, "100.00").await.body["deposit"]["status"], "completed");
+        assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+/// Rails that fail their next `failures` money calls (as an unreachable processor would), then
+/// behave as the sandbox does.
+#[derive(Debug)]
+struct Flaky<R> {
+    inner: R,
+    failures: AtomicUsize,
+}
+
+impl<R> Flaky<R> {
+    fn new(inner: R) -> Arc<Flaky<R>> {
+        Arc::new(Flaky { inner, failures: AtomicUsize::new(0) })
+    }
+
+    fn fail_next(&self, calls: usize) {
+        self.failures.store(calls, Ordering::SeqCst);
+    }
+
+    fn fails(&self) -> bool {
+        self.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+    }
+}
+
+impl CardRail for Flaky<SandboxCards> {
+    fn redeem(&self, token: &str) -> RailResult<'_, Option<CardOnFile>> {
+        self.inner.redeem(token)
+    }
+
+    fn charge(&self, card: &str, amount: i64, reference: &str, now: i64) -> RailResult<'_, CardOutcome> {
+        if self.fails() {
+            return Box::pin(async { Err(RailError("the card network timed out".into())) });
+        }
+        self.inner.charge(card, amount, reference, now)
+    }
+
+    fn push(&self, card: &str, amount: i64, reference: &str, now: i64) -> RailResult<'_, CardOutcome> {
+        if self.fails() {
+            return Box::pin(async { Err(RailError("the card network timed out".into())) });
+        }
+        self.inner.push(card, amount, reference, now)
+    }
+}
+
+impl BankRail for Flaky<SandboxBank> {
+    fn link(&self, routing: &str, account: &str, holder: &str) -> RailResult<'_, BankOnFile> {
+        self.inner.link(routing, account, holder)
+    }
+
+    fn pay_out(
+        &self,
+        account: &str,
+        amount: i64,
+        reference: &str,
+        settle_at: i64,
+        now: i64,
+    ) -> RailResult<'_, ()> {
+        if self.fails() {
+            return Box::pin(async { Err(RailError("the bank timed out".into())) });
+        }
+        self.inner.pay_out(account, amount, reference, settle_at, now)
+    }
+
+    fn payout_status(&self, reference: &str, now: i64) -> RailResult<'_, PayoutStatus> {
+        self.inner.payout_status(reference, now)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_movement_cut_off_by_a_rail_is_finished_once_by_its_retry_or_by_recovery() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::with_settings(&db, db.dir.path(), settings()).await;
+        let cards = Flaky::new(SandboxCards::new(app.state.db.clone()));
+        let bank = Flaky::new(SandboxBank::new(app.state.db.clone()));
+        let TestApp { ledger, state, clock } = app;
+        let app = TestApp { ledger, state: state.with_rails(cards.clone(), bank.clone()), clock };
+        let (alice, visa) = person(&app, "alice").await;
+
+        // The card network does not answer: nothing moves, the key is free for its retry.
+        cards.fail_next(1);
+        let cut = deposit(&app, &alice, "d1", &visa, "50.00").await;
+        assert_eq!((cut.status, cut.code()), (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"));
+        assert_eq!(available(&app, &alice).await, "0.00");
+        let retried = deposit(&app, &alice, "d1", &visa, "50.00").await;
+        assert_eq!(retried.body["deposit"]["status"], "completed", "{:?}", retried.body);
+        assert_eq!(available(&app, &alice).await, "50.00");
+
+        // Cut off and never retried: recovery finishes it once the key's lease is over.
+        cards.fail_next(1);
+        assert_eq!(deposit(&app, &alice, "d2", &visa, "20.00").await.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(funding::recover(&app.state).await.unwrap(), 0, "not while its retry may still come");
+        app.advance(61);
+        assert_eq!(funding::recover(&app.state).await.unwrap(), 1);
+        assert_eq!(funding::recover(&app.state).await.unwrap(), 0);
+        assert_eq!(available(&app, &alice).await, "70.00");
+        // Its retry now answers what recovery made, and charges nothing more.
+        let late = deposit(&app, &alice, "d2", &visa, "20.00").await;
+        assert_eq!(
+            (late.status, &late.body["deposit"]["status"]),
+            (StatusCode::CREATED, &json!("completed"))
+        );
+        assert_eq!(available(&app, &alice).await, "70.00");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM sandbox_card_movements").await, 2);
+
+        // The bank does not answer after the hold: the retry pays out once, with the same hold.
+        let account = link_bank(&app, &alice, "000123456789").await;
+        bank.fail_next(1);
+        let cut = withdraw(&app, &alice, "w1", &account, "30.00", "standard").await;
+        assert_eq!(cut.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(balance(&app, &alice).await["pending_out"], "30.00", "held, not yet paid out");
+        let retried = withdraw(&app, &alice, "w1", &account, "30.00", "standard").await;
+        assert_eq!(retried.body["withdrawal"]["status"], "pending", "{:?}", retried.body);
+        assert_eq!(
+            (available(&app, &alice).await, count(&app, "SELECT COUNT(*) FROM sandbox_bank_payouts").await),
+            ("40.00".into(), 1)
+        );
+
+        // A declined instant push finished by recovery answers its refusal to the late retry.
+        let declined = link(&app, &alice, DECLINED).await;
+        cards.fail_next(1);
+        assert_eq!(
+            withdraw(&app, &alice, "w2", &declined, "5.00", "instant").await.status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        app.advance(61);
+        assert_eq!(funding::recover(&app.state).await.unwrap(), 1);
+        let late = withdraw(&app, &alice, "w2", &declined, "5.00", "instant").await;
+        assert_eq!((late.status, late.code()), (StatusCode::UNPROCESSABLE_ENTITY, "card_declined"));
+        assert_eq!(available(&app, &alice).await, "40.00");
         assert_audit_clean(&app).await;
         app.stop().await;
     }
