@@ -280,6 +280,22 @@ impl Cap {
         .must_change()
     }
 
+    /// Records a movement (`insert`) of `amount` together with its share of `day`'s cap, in
+    /// one group; refuses it (`422 limit_exceeded`, nothing written) past the cap.
+    async fn record(
+        self,
+        state: &AppState,
+        user_id: i64,
+        amount: Amount,
+        day: i64,
+        insert: Statement,
+    ) -> Result<(), AppError> {
+        let minor = amount.to_minor();
+        let recorded = minor <= self.limit(state)
+            && apply(state, vec![self.reserve(state, user_id, day, minor), insert]).await?;
+        if recorded { Ok(()) } else { Err(self.refusal(state, user_id, day, amount.currency()).await) }
+    }
+
     /// Gives back what a failed or returned movement reserved.
     fn release(self, user_id: i64, day: i64, amount: i64) -> Statement {
         Statement::new(
@@ -384,10 +400,6 @@ async fn record_deposit(
     let now = state.now();
     let day = utc_day(now);
     let minor = amount.to_minor();
-    let refused = || Cap::Deposit.refusal(state, user_id, day, amount.currency());
-    if minor > Cap::Deposit.limit(state) {
-        return Err(refused().await);
-    }
     let row = DepositRow {
         operation_id: operation,
         user_id,
@@ -399,10 +411,12 @@ async fn record_deposit(
         day,
         created_at: now,
     };
-    let recorded = apply(
-        state,
-        vec![
-            Cap::Deposit.reserve(state, user_id, day, minor),
+    Cap::Deposit
+        .record(
+            state,
+            user_id,
+            amount,
+            day,
             Statement::new(
                 "INSERT INTO deposits (operation_id, user_id, card_id, amount, currency, status, day, created_at) \
                  VALUES ($1, $2, $3, $4, $5, 'processing', $6, $7)",
@@ -416,12 +430,8 @@ async fn record_deposit(
                     Arg::Int(now),
                 ],
             ),
-        ],
-    )
-    .await?;
-    if !recorded {
-        return Err(refused().await);
-    }
+        )
+        .await?;
     Ok(row)
 }
 
@@ -571,10 +581,6 @@ async fn record_withdrawal(
         Destination::Card(card) => (Speed::Instant, Some(card.id), None),
     };
     let minor = amount.to_minor();
-    let refused = || Cap::Withdrawal.refusal(state, user_id, day, amount.currency());
-    if minor > Cap::Withdrawal.limit(state) {
-        return Err(refused().await);
-    }
     let row = WithdrawalRow {
         operation_id: operation,
         user_id,
@@ -590,10 +596,12 @@ async fn record_withdrawal(
         day,
         created_at: now,
     };
-    let recorded = apply(
-        state,
-        vec![
-            Cap::Withdrawal.reserve(state, user_id, day, minor),
+    Cap::Withdrawal
+        .record(
+            state,
+            user_id,
+            amount,
+            day,
             Statement::new(
                 "INSERT INTO withdrawals (operation_id, user_id, speed, card_id, bank_account_id, amount, fee, \
                  currency, status, arrives_by, day, created_at, updated_at) \
@@ -612,12 +620,8 @@ async fn record_withdrawal(
                     Arg::Int(now),
                 ],
             ),
-        ],
-    )
-    .await?;
-    if !recorded {
-        return Err(refused().await);
-    }
+        )
+        .await?;
     Ok(row)
 }
 
