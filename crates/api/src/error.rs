@@ -31,6 +31,14 @@ macro_rules! error_codes {
                     $(ErrorCode::$variant => $wire,)*
                 }
             }
+
+            /// The code with this wire name (as stored, say), if there is one.
+            pub fn parse(wire: &str) -> Option<ErrorCode> {
+                match wire {
+                    $($wire => Some(ErrorCode::$variant),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -102,7 +110,9 @@ mod tests {
 
     #[test]
     fn wire_name_matches_serde_name() {
+        assert_eq!(ErrorCode::parse("nonsense"), None);
         for &code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
             let back: Result<ErrorCode, _> = serde_json::from_str(&json);

@@ -29,7 +29,7 @@ use purse_ledger::{CreateTransferError, Movement, TransferId, TransferRequest};
 
 use crate::activity::rfc3339;
 use crate::codes;
-use crate::db::{Arg, DbError, Statement, with_pool};
+use crate::db::{Arg, Statement, with_pool};
 use crate::error::AppError;
 use crate::journal::Draft;
 use crate::operations::{self, Slot, StoredAnswer};
@@ -40,10 +40,6 @@ use crate::webhooks;
 const NANOS: i64 = 1_000_000_000;
 /// How long a confirmation holds its claim on a session (then [`recover`] looks at it).
 const CLAIM_SECONDS: i64 = 5 * operations::LEASE_SECONDS;
-
-fn db_error(error: sqlx::Error) -> AppError {
-    AppError::unavailable(DbError::from(error))
-}
 
 /// A session as stored.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -107,7 +103,7 @@ pub struct NewSession {
 pub async fn load(state: &AppState, id: i64) -> Result<Option<SessionRow>, AppError> {
     let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(id).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(id).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -118,7 +114,7 @@ pub async fn find(state: &AppState, text: &str) -> Result<Option<SessionRow>, Ap
     }
     let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE public_id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(text).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(text).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -161,7 +157,7 @@ pub async fn create(
     transaction(state, &[insert]).await?;
     let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE operation_id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(operation).fetch_one(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(operation).fetch_one(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -458,7 +454,7 @@ pub async fn expire_due(state: &AppState) -> Result<usize, AppError> {
     loop {
         let now = state.now();
         let due: Vec<SessionRow> = with_pool!(&state.db, |pool| {
-            sqlx::query_as(&sql).bind(now).fetch_all(pool).await.map_err(db_error)?
+            sqlx::query_as(&sql).bind(now).fetch_all(pool).await.map_err(AppError::database)?
         });
         if due.is_empty() {
             break;
@@ -504,7 +500,7 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
          AND paying_operation_id IS NOT NULL AND claim_until < $1 LIMIT 100"
     );
     let stuck: Vec<SessionRow> = with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(state.now()).fetch_all(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(state.now()).fetch_all(pool).await.map_err(AppError::database)?
     });
     let mut fixed = 0;
     for row in stuck {
@@ -544,7 +540,7 @@ const REFUND_COLUMNS: &str = "operation_id, session_id, amount, currency, status
 pub async fn refund_of_operation(state: &AppState, operation: i64) -> Result<Option<RefundRow>, AppError> {
     let sql = format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE operation_id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(operation).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(operation).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -736,7 +732,7 @@ pub async fn recover_refunds(state: &AppState) -> Result<usize, AppError> {
     );
     let stale_before = state.now() - operations::LEASE_SECONDS * NANOS;
     let stuck: Vec<RefundRow> = with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(stale_before).fetch_all(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(stale_before).fetch_all(pool).await.map_err(AppError::database)?
     });
     let mut fixed = 0;
     for refund in stuck {

@@ -77,6 +77,17 @@ impl Statement {
     }
 }
 
+/// Records a transfer's note (kind, text) once; a second write for the same transfer changes
+/// nothing.
+const PUT_NOTE: &str = "INSERT INTO transfer_notes (transfer_id, kind, note) VALUES ($1, $2, $3) \
+     ON CONFLICT (transfer_id) DO NOTHING";
+
+/// [`Db::put_note`] as a statement of a journal group, so a note commits with the row that
+/// records its movement.
+pub fn note_statement(transfer_id: i64, kind: &str, note: &str) -> Statement {
+    Statement::new(PUT_NOTE, vec![Arg::Int(transfer_id), Arg::Text(kind.into()), Arg::Text(note.into())])
+}
+
 /// A person as stored.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserRow {
@@ -394,16 +405,7 @@ impl Db {
     /// Records why a transfer happened (idempotent: the first note stands).
     pub async fn put_note(&self, transfer_id: i64, kind: &str, note: Option<&str>) -> Result<(), DbError> {
         with_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO transfer_notes (transfer_id, kind, note) VALUES ($1, $2, $3) \
-                 ON CONFLICT (transfer_id) DO NOTHING",
-            )
-            .bind(transfer_id)
-            .bind(kind)
-            .bind(note)
-            .execute(pool)
-            .await?
-            .rows_affected()
+            sqlx::query(PUT_NOTE).bind(transfer_id).bind(kind).bind(note).execute(pool).await?.rows_affected()
         });
         Ok(())
     }

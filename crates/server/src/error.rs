@@ -65,6 +65,11 @@ impl AppError {
         }
     }
 
+    /// A query failed: [`AppError::unavailable`], with the failure as one line for the log.
+    pub fn database(error: sqlx::Error) -> AppError {
+        AppError::unavailable(crate::db::DbError::from(error))
+    }
+
     /// The body API.md prescribes for this error.
     pub fn body(&self) -> ErrorBody {
         ErrorBody {

@@ -30,7 +30,7 @@ use purse_ledger::{CreateTransferError, Movement, TransferRequest};
 
 use crate::activity::rfc3339;
 use crate::codes;
-use crate::db::{Arg, DbError, Statement, with_pool};
+use crate::db::{Arg, Statement, note_statement, with_pool};
 use crate::error::AppError;
 use crate::operations::{self, Slot, StoredAnswer};
 use crate::payments::stored_currency;
@@ -39,10 +39,6 @@ use crate::sandbox::{brand_name, parse_brand};
 use crate::state::AppState;
 
 const NANOS: i64 = 1_000_000_000;
-
-fn db_error(error: sqlx::Error) -> AppError {
-    AppError::unavailable(DbError::from(error))
-}
 
 fn rail_error(error: crate::rails::RailError) -> AppError {
     AppError::unavailable(error)
@@ -121,7 +117,7 @@ pub async fn link_card(state: &AppState, user_id: i64, token: &str) -> Result<Ca
             .bind(state.now())
             .fetch_one(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
     }))
 }
 
@@ -130,7 +126,7 @@ pub async fn cards(state: &AppState, user_id: i64) -> Result<Vec<CardRow>, AppEr
     let sql =
         format!("SELECT {CARD_COLUMNS} FROM cards WHERE user_id = $1 AND removed_at IS NULL ORDER BY id");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(user_id).fetch_all(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(user_id).fetch_all(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -141,14 +137,14 @@ pub async fn own_card(state: &AppState, user_id: i64, public_id: &str) -> Result
     let sql =
         format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1 AND user_id = $2 AND removed_at IS NULL");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
 async fn card_by_id(state: &AppState, id: i64) -> Result<CardRow, AppError> {
     let sql = format!("SELECT {CARD_COLUMNS} FROM cards WHERE id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(id).fetch_one(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(id).fetch_one(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -174,7 +170,7 @@ pub async fn link_bank(
             .bind(state.now())
             .fetch_one(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
     }))
 }
 
@@ -183,7 +179,7 @@ pub async fn banks(state: &AppState, user_id: i64) -> Result<Vec<BankRow>, AppEr
         "SELECT {BANK_COLUMNS} FROM bank_accounts WHERE user_id = $1 AND removed_at IS NULL ORDER BY id"
     );
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(user_id).fetch_all(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(user_id).fetch_all(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -193,14 +189,14 @@ pub async fn own_bank(state: &AppState, user_id: i64, public_id: &str) -> Result
         "SELECT {BANK_COLUMNS} FROM bank_accounts WHERE id = $1 AND user_id = $2 AND removed_at IS NULL"
     );
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(id).bind(user_id).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
 async fn bank_by_id(state: &AppState, id: i64) -> Result<BankRow, AppError> {
     let sql = format!("SELECT {BANK_COLUMNS} FROM bank_accounts WHERE id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(id).fetch_one(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(id).fetch_one(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -218,7 +214,7 @@ pub async fn remove(state: &AppState, table: Linked, user_id: i64, id: i64) -> R
             .bind(user_id)
             .execute(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
             .rows_affected()
     });
     Ok(changed == 1)
@@ -280,19 +276,20 @@ impl Cap {
         .must_change()
     }
 
-    /// Records a movement (`insert`) of `amount` together with its share of `day`'s cap, in
-    /// one group; refuses it (`422 limit_exceeded`, nothing written) past the cap.
+    /// Records a movement of `amount` (`statements`: its row, its notes) together with its share
+    /// of `day`'s cap, in one group; refuses it (`422 limit_exceeded`, nothing written) past the cap.
     async fn record(
         self,
         state: &AppState,
         user_id: i64,
         amount: Amount,
         day: i64,
-        insert: Statement,
+        statements: Vec<Statement>,
     ) -> Result<(), AppError> {
         let minor = amount.to_minor();
-        let recorded = minor <= self.limit(state)
-            && apply(state, vec![self.reserve(state, user_id, day, minor), insert]).await?;
+        let mut group = vec![self.reserve(state, user_id, day, minor)];
+        group.extend(statements);
+        let recorded = minor <= self.limit(state) && apply(state, group).await?;
         if recorded { Ok(()) } else { Err(self.refusal(state, user_id, day, amount.currency()).await) }
     }
 
@@ -313,7 +310,7 @@ impl Cap {
                 .bind(day)
                 .fetch_optional(pool)
                 .await
-                .map_err(db_error)?
+                .map_err(AppError::database)?
         });
         Ok((self.limit(state) - used.unwrap_or(0)).max(0))
     }
@@ -369,79 +366,76 @@ const DEPOSIT_COLUMNS: &str =
 async fn deposit_of(state: &AppState, operation: i64) -> Result<Option<DepositRow>, AppError> {
     let sql = format!("SELECT {DEPOSIT_COLUMNS} FROM deposits WHERE operation_id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(operation).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(operation).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
-/// Adds `amount` from `card` under `operation`, or finishes the deposit that operation began.
+/// Adds `amount` from `card` under `operation`, or finishes the deposit that operation began
+/// (`resumed`: a cut-off arrival of the key, which may have recorded it).
 pub async fn deposit(
     state: &AppState,
     operation: i64,
-    user_id: i64,
+    resumed: bool,
     card: &CardRow,
     amount: Amount,
 ) -> Result<StoredAnswer, AppError> {
-    let row = match deposit_of(state, operation).await? {
+    let recorded = if resumed { deposit_of(state, operation).await? } else { None };
+    let row = match recorded {
         Some(row) => row,
-        None => record_deposit(state, operation, user_id, card.id, amount).await?,
+        None => record_deposit(state, operation, card, amount).await?,
     };
-    let row = finish_deposit(state, row).await?;
+    let row = finish_deposit(state, row, card).await?;
     StoredAnswer::json(StatusCode::CREATED, &DepositResponse { deposit: deposit_view(state, &row)? })
 }
 
-/// Records the deposit with its share of today's cap, together; refuses what passes the cap.
+/// Records the deposit, its note and its share of today's cap, together; refuses what passes
+/// the cap.
 async fn record_deposit(
     state: &AppState,
     operation: i64,
-    user_id: i64,
-    card_id: i64,
+    card: &CardRow,
     amount: Amount,
 ) -> Result<DepositRow, AppError> {
     let now = state.now();
-    let day = utc_day(now);
-    let minor = amount.to_minor();
     let row = DepositRow {
         operation_id: operation,
-        user_id,
-        card_id,
-        amount: minor,
+        user_id: card.user_id,
+        card_id: card.id,
+        amount: amount.to_minor(),
         currency: amount.currency().code().to_string(),
         status: "processing".into(),
         failure_code: None,
-        day,
+        day: utc_day(now),
         created_at: now,
     };
-    Cap::Deposit
-        .record(
-            state,
-            user_id,
-            amount,
-            day,
-            Statement::new(
-                "INSERT INTO deposits (operation_id, user_id, card_id, amount, currency, status, day, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'processing', $6, $7)",
-                vec![
-                    Arg::Int(operation),
-                    Arg::Int(user_id),
-                    Arg::Int(card_id),
-                    Arg::Int(minor),
-                    Arg::Text(row.currency.clone()),
-                    Arg::Int(day),
-                    Arg::Int(now),
-                ],
-            ),
-        )
-        .await?;
+    let insert = Statement::new(
+        "INSERT INTO deposits (operation_id, user_id, card_id, amount, currency, status, day, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'processing', $6, $7)",
+        vec![
+            Arg::Int(operation),
+            Arg::Int(row.user_id),
+            Arg::Int(row.card_id),
+            Arg::Int(row.amount),
+            Arg::Text(row.currency.clone()),
+            Arg::Int(row.day),
+            Arg::Int(now),
+        ],
+    );
+    let note = note_statement(
+        operations::ledger_id(operation, Slot::Main),
+        "deposit",
+        &format!("From {}", card_label(card)),
+    );
+    Cap::Deposit.record(state, row.user_id, amount, row.day, vec![insert, note]).await?;
     Ok(row)
 }
 
-/// Charges the card and credits the wallet, or records the decline; a deposit already finished
+/// Charges `card` and credits the wallet, or records the decline; a deposit already finished
 /// is returned as it is.
-async fn finish_deposit(state: &AppState, row: DepositRow) -> Result<DepositRow, AppError> {
+async fn finish_deposit(state: &AppState, row: DepositRow, card: &CardRow) -> Result<DepositRow, AppError> {
     if row.status != "processing" {
         return Ok(row);
     }
-    let card = card_by_id(state, row.card_id).await?;
     let outcome = state
         .cards
         .charge(&card.rail_token, row.amount, &reference("dep", row.operation_id), state.now())
@@ -449,11 +443,8 @@ async fn finish_deposit(state: &AppState, row: DepositRow) -> Result<DepositRow,
         .map_err(rail_error)?;
     match outcome {
         CardOutcome::Approved => {
-            let transfer_id = operations::ledger_id(row.operation_id, Slot::Main);
-            let note = format!("From {}", card_label(&card));
-            state.db.put_note(transfer_id, "deposit", Some(&note)).await.map_err(AppError::unavailable)?;
             let request = TransferRequest::posted(
-                transfer_id,
+                operations::ledger_id(row.operation_id, Slot::Main),
                 Movement {
                     debit_account_id: codes::CARD_CLEARING,
                     credit_account_id: codes::wallet_of(row.user_id),
@@ -499,9 +490,7 @@ pub fn deposit_view(state: &AppState, row: &DepositRow) -> Result<Deposit, AppEr
     Ok(Deposit {
         id: state.ids.encode("dep", row.operation_id),
         status: if row.status == "completed" { DepositStatus::Completed } else { DepositStatus::Failed },
-        failure_code: row.failure_code.as_deref().map(|code| {
-            if code == "card_expired" { ErrorCode::CardExpired } else { ErrorCode::CardDeclined }
-        }),
+        failure_code: row.failure_code.as_deref().and_then(ErrorCode::parse),
         amount: Money::from_minor(row.amount, currency).amount_string(),
         currency,
     })
@@ -541,8 +530,17 @@ pub enum Destination {
 async fn withdrawal_of(state: &AppState, operation: i64) -> Result<Option<WithdrawalRow>, AppError> {
     let sql = format!("SELECT {WITHDRAWAL_COLUMNS} FROM withdrawals WHERE operation_id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(operation).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(operation).fetch_optional(pool).await.map_err(AppError::database)?
     }))
+}
+
+/// Where `row` goes (removed or not: a withdrawal on its way carries on).
+async fn destination_of(state: &AppState, row: &WithdrawalRow) -> Result<Destination, AppError> {
+    match (row.bank_account_id, row.card_id) {
+        (Some(bank), _) => Ok(Destination::Bank(bank_by_id(state, bank).await?)),
+        (None, Some(card)) => Ok(Destination::Card(card_by_id(state, card).await?)),
+        (None, None) => Err(AppError::internal("a withdrawal goes nowhere")),
+    }
 }
 
 /// When a standard withdrawal made now arrives, by this server's bank settlement delay.
@@ -551,22 +549,26 @@ pub fn arrives_by(state: &AppState, speed: Speed) -> i64 {
 }
 
 /// Withdraws `amount` to `destination` under `operation`, or finishes the withdrawal that
-/// operation began.
+/// operation began (`resumed`: a cut-off arrival of the key, which may have recorded it).
 pub async fn withdraw(
     state: &AppState,
     operation: i64,
+    resumed: bool,
     user_id: i64,
     destination: &Destination,
     amount: Amount,
 ) -> Result<StoredAnswer, AppError> {
-    let row = match withdrawal_of(state, operation).await? {
+    let recorded = if resumed { withdrawal_of(state, operation).await? } else { None };
+    let row = match recorded {
         Some(row) => row,
         None => record_withdrawal(state, operation, user_id, destination, amount).await?,
     };
-    let row = finish_withdrawal(state, row).await?;
+    let row = finish_withdrawal(state, row, destination).await?;
     StoredAnswer::json(StatusCode::CREATED, &WithdrawalResponse { withdrawal: withdrawal_view(state, &row)? })
 }
 
+/// Records the withdrawal, its notes and its share of today's cap, together; refuses what
+/// passes the cap.
 async fn record_withdrawal(
     state: &AppState,
     operation: i64,
@@ -575,10 +577,21 @@ async fn record_withdrawal(
     amount: Amount,
 ) -> Result<WithdrawalRow, AppError> {
     let now = state.now();
-    let day = utc_day(now);
-    let (speed, card_id, bank_account_id) = match destination {
-        Destination::Bank(bank) => (Speed::Standard, None, Some(bank.id)),
-        Destination::Card(card) => (Speed::Instant, Some(card.id), None),
+    let main = operations::ledger_id(operation, Slot::Main);
+    let (speed, card_id, bank_account_id, mut statements) = match destination {
+        Destination::Bank(bank) => {
+            let note = format!("To {} •••• {}", bank.bank_name, bank.last4);
+            (Speed::Standard, None, Some(bank.id), vec![note_statement(main, "withdrawal", &note)])
+        }
+        Destination::Card(card) => {
+            let note = format!("Instant to {}", card_label(card));
+            let fee = operations::ledger_id(operation, Slot::Fee);
+            let notes = vec![
+                note_statement(main, "withdrawal", &note),
+                note_statement(fee, "fee", "Instant withdrawal fee"),
+            ];
+            (Speed::Instant, Some(card.id), None, notes)
+        }
     };
     let minor = amount.to_minor();
     let row = WithdrawalRow {
@@ -593,40 +606,37 @@ async fn record_withdrawal(
         status: "processing".into(),
         failure_code: None,
         arrives_by: arrives_by(state, speed),
-        day,
+        day: utc_day(now),
         created_at: now,
     };
-    Cap::Withdrawal
-        .record(
-            state,
-            user_id,
-            amount,
-            day,
-            Statement::new(
-                "INSERT INTO withdrawals (operation_id, user_id, speed, card_id, bank_account_id, amount, fee, \
-                 currency, status, arrives_by, day, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing', $9, $10, $11, $11)",
-                vec![
-                    Arg::Int(operation),
-                    Arg::Int(user_id),
-                    Arg::Text(row.speed.clone()),
-                    Arg::OptInt(card_id),
-                    Arg::OptInt(bank_account_id),
-                    Arg::Int(minor),
-                    Arg::Int(row.fee),
-                    Arg::Text(row.currency.clone()),
-                    Arg::Int(row.arrives_by),
-                    Arg::Int(day),
-                    Arg::Int(now),
-                ],
-            ),
-        )
-        .await?;
+    statements.insert(
+        0,
+        Statement::new(
+            "INSERT INTO withdrawals (operation_id, user_id, speed, card_id, bank_account_id, amount, fee, \
+             currency, status, arrives_by, day, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing', $9, $10, $11, $11)",
+            vec![
+                Arg::Int(operation),
+                Arg::Int(user_id),
+                Arg::Text(row.speed.clone()),
+                Arg::OptInt(card_id),
+                Arg::OptInt(bank_account_id),
+                Arg::Int(minor),
+                Arg::Int(row.fee),
+                Arg::Text(row.currency.clone()),
+                Arg::Int(row.arrives_by),
+                Arg::Int(row.day),
+                Arg::Int(now),
+            ],
+        ),
+    );
+    Cap::Withdrawal.record(state, user_id, amount, row.day, statements).await?;
     Ok(row)
 }
 
-/// Marks a withdrawal `to` from `from` with `extra` statements in the same group: the change
-/// happens once (a second run finds the row moved on and changes nothing).
+/// Moves a withdrawal on from `from` to `to` (with the failure's code), giving its share of the
+/// day's cap back if `release`, in one group: it happens once (a second run finds the row moved
+/// on and changes nothing).
 async fn mark(
     state: &AppState,
     row: &WithdrawalRow,
@@ -663,99 +673,96 @@ fn short_of_money() -> AppError {
     .with_field("amount")
 }
 
-/// Holds the money and sends it (standard: to the bank, `pending` until it settles; instant:
-/// pushed to the card and posted with its fee). Repeatable at every step.
-async fn finish_withdrawal(state: &AppState, row: WithdrawalRow) -> Result<WithdrawalRow, AppError> {
+/// Holds the money and sends it to `destination` (the row's): a bank account is paid and the
+/// withdrawal is `pending` until it settles; a card is pushed to and the payout posted with its
+/// fee. Repeatable at every step; a refused withdrawal answers its refusal again.
+async fn finish_withdrawal(
+    state: &AppState,
+    row: WithdrawalRow,
+    destination: &Destination,
+) -> Result<WithdrawalRow, AppError> {
     match row.status.as_str() {
-        "processing" => {}
+        "processing" => match destination {
+            Destination::Bank(bank) => hold_and_pay_out(state, row, bank).await,
+            Destination::Card(card) => hold_and_push(state, row, card).await,
+        },
         // Refused (its answer may not have been stored): the same refusal again.
-        "failed" => {
-            return Err(match row.failure_code.as_deref() {
-                Some("insufficient_funds") => short_of_money(),
-                Some("card_expired") => declined(ErrorCode::CardExpired),
-                _ => declined(ErrorCode::CardDeclined),
-            });
-        }
-        _ => return Ok(row),
+        "failed" => Err(match row.failure_code.as_deref().and_then(ErrorCode::parse) {
+            Some(ErrorCode::InsufficientFunds) => short_of_money(),
+            Some(code @ ErrorCode::CardExpired) => declined(code),
+            _ => declined(ErrorCode::CardDeclined),
+        }),
+        _ => Ok(row),
     }
-    let currency = stored_currency(&row.currency)?;
-    let wallet = codes::wallet_of(row.user_id);
-    let main = operations::ledger_id(row.operation_id, Slot::Main);
-    if let Some(bank_id) = row.bank_account_id {
-        let bank = bank_by_id(state, bank_id).await?;
-        let note = format!("To {} •••• {}", bank.bank_name, bank.last4);
-        state.db.put_note(main, "withdrawal", Some(&note)).await.map_err(AppError::unavailable)?;
-        let hold = TransferRequest::pending(
-            main,
-            Movement {
-                debit_account_id: wallet,
-                credit_account_id: codes::BANK_CLEARING,
-                amount: row.amount.cast_unsigned(),
-                currency,
-                code: codes::transfer::WITHDRAWAL,
-            },
-            0,
-        );
-        match state.ledger.create_transfer(hold).await? {
-            Ok(_) => {}
-            Err(CreateTransferError::ExceedsCredits) => {
-                mark(state, &row, "processing", "failed", Some("insufficient_funds"), true).await?;
-                return Err(short_of_money());
-            }
-            Err(reason) => {
-                return Err(AppError::internal(format!("the ledger refused a withdrawal: {reason:?}")));
-            }
-        }
-        state
-            .bank
-            .pay_out(
-                &bank.rail_token,
-                row.amount,
-                &reference("wd", row.operation_id),
-                row.arrives_by,
-                state.now(),
-            )
-            .await
-            .map_err(rail_error)?;
-        mark(state, &row, "processing", "pending", None, false).await?;
-        return Ok(WithdrawalRow { status: "pending".into(), ..row });
-    }
+}
 
-    let card_id = row.card_id.ok_or_else(|| AppError::internal("an instant withdrawal has no card"))?;
-    let card = card_by_id(state, card_id).await?;
-    let fee_id = operations::ledger_id(row.operation_id, Slot::Fee);
-    state
-        .db
-        .put_note(main, "withdrawal", Some(&format!("Instant to {}", card_label(&card))))
-        .await
-        .map_err(AppError::unavailable)?;
-    state.db.put_note(fee_id, "fee", Some("Instant withdrawal fee")).await.map_err(AppError::unavailable)?;
-    let payout = TransferRequest::pending(
-        main,
+/// Standard: the wallet → bank clearing hold, then the bank's payout.
+async fn hold_and_pay_out(
+    state: &AppState,
+    row: WithdrawalRow,
+    bank: &BankRow,
+) -> Result<WithdrawalRow, AppError> {
+    let hold = TransferRequest::pending(
+        operations::ledger_id(row.operation_id, Slot::Main),
         Movement {
-            debit_account_id: wallet,
-            credit_account_id: codes::CARD_CLEARING,
+            debit_account_id: codes::wallet_of(row.user_id),
+            credit_account_id: codes::BANK_CLEARING,
             amount: row.amount.cast_unsigned(),
-            currency,
+            currency: stored_currency(&row.currency)?,
             code: codes::transfer::WITHDRAWAL,
         },
         0,
     );
-    let fee = TransferRequest::pending(
-        fee_id,
-        Movement {
-            debit_account_id: wallet,
-            credit_account_id: codes::PLATFORM_FEES,
-            amount: row.fee.cast_unsigned(),
-            currency,
-            code: codes::transfer::FEE,
-        },
-        0,
-    );
+    match state.ledger.create_transfer(hold).await? {
+        Ok(_) => {}
+        Err(CreateTransferError::ExceedsCredits) => {
+            mark(state, &row, "processing", "failed", Some(ErrorCode::InsufficientFunds.as_str()), true)
+                .await?;
+            return Err(short_of_money());
+        }
+        Err(reason) => {
+            return Err(AppError::internal(format!("the ledger refused a withdrawal: {reason:?}")));
+        }
+    }
+    let reference = reference("wd", row.operation_id);
+    state
+        .bank
+        .pay_out(&bank.rail_token, row.amount, &reference, row.arrives_by, state.now())
+        .await
+        .map_err(rail_error)?;
+    mark(state, &row, "processing", "pending", None, false).await?;
+    Ok(WithdrawalRow { status: "pending".into(), ..row })
+}
+
+/// Instant: the payout and its fee as one linked chain of holds, the card network's push, then
+/// both posted (approved) or both voided (declined).
+async fn hold_and_push(
+    state: &AppState,
+    row: WithdrawalRow,
+    card: &CardRow,
+) -> Result<WithdrawalRow, AppError> {
+    let currency = stored_currency(&row.currency)?;
+    let wallet = codes::wallet_of(row.user_id);
+    let id = |slot| operations::ledger_id(row.operation_id, slot);
+    let hold = |slot, credit_account_id, amount: i64, code| {
+        TransferRequest::pending(
+            id(slot),
+            Movement {
+                debit_account_id: wallet,
+                credit_account_id,
+                amount: amount.cast_unsigned(),
+                currency,
+                code,
+            },
+            0,
+        )
+    };
+    let payout = hold(Slot::Main, codes::CARD_CLEARING, row.amount, codes::transfer::WITHDRAWAL);
+    let fee = hold(Slot::Fee, codes::PLATFORM_FEES, row.fee, codes::transfer::FEE);
     let held = state.ledger.create_transfers(vec![payout.linked(), fee]).await?;
     if held.iter().any(|result| matches!(result, Err(CreateTransferError::ExceedsCredits))) {
         // The payout or its fee (the chain fails together).
-        mark(state, &row, "processing", "failed", Some("insufficient_funds"), true).await?;
+        mark(state, &row, "processing", "failed", Some(ErrorCode::InsufficientFunds.as_str()), true).await?;
         return Err(short_of_money());
     }
     if let Some(Err(reason)) = held.iter().find(|result| result.is_err()) {
@@ -766,26 +773,17 @@ async fn finish_withdrawal(state: &AppState, row: WithdrawalRow) -> Result<Withd
         .push(&card.rail_token, row.amount, &reference("wd", row.operation_id), state.now())
         .await
         .map_err(rail_error)?;
-    let (resolve_main, resolve_fee) = match pushed {
-        CardOutcome::Approved => (
-            TransferRequest::post(
-                operations::ledger_id(row.operation_id, Slot::Post),
-                main,
-                row.amount.cast_unsigned(),
-            ),
-            TransferRequest::post(
-                operations::ledger_id(row.operation_id, Slot::FeePost),
-                fee_id,
-                row.fee.cast_unsigned(),
-            ),
-        ),
-        CardOutcome::Declined(_) => (
-            TransferRequest::void(operations::ledger_id(row.operation_id, Slot::Void), main),
-            TransferRequest::void(operations::ledger_id(row.operation_id, Slot::FeeVoid), fee_id),
-        ),
+    let resolve = match pushed {
+        CardOutcome::Approved => vec![
+            TransferRequest::post(id(Slot::Post), id(Slot::Main), row.amount.cast_unsigned()).linked(),
+            TransferRequest::post(id(Slot::FeePost), id(Slot::Fee), row.fee.cast_unsigned()),
+        ],
+        CardOutcome::Declined(_) => vec![
+            TransferRequest::void(id(Slot::Void), id(Slot::Main)).linked(),
+            TransferRequest::void(id(Slot::FeeVoid), id(Slot::Fee)),
+        ],
     };
-    let resolved = state.ledger.create_transfers(vec![resolve_main.linked(), resolve_fee]).await?;
-    if let Some(Err(reason)) = resolved.first() {
+    if let Some(Err(reason)) = state.ledger.create_transfers(resolve).await?.first() {
         return Err(AppError::internal(format!("the ledger refused to resolve a withdrawal: {reason:?}")));
     }
     match pushed {
@@ -837,7 +835,7 @@ pub async fn settle_due(state: &AppState) -> Result<usize, AppError> {
     );
     let now = state.now();
     let due: Vec<WithdrawalRow> = with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(now).fetch_all(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(now).fetch_all(pool).await.map_err(AppError::database)?
     });
     let mut settled = 0;
     for row in due {
@@ -900,7 +898,7 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
         .bind(stale_before)
         .fetch_all(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     });
     let withdrawals: Vec<WithdrawalRow> = with_pool!(&state.db, |pool| {
         sqlx::query_as(&format!(
@@ -909,20 +907,20 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
         .bind(stale_before)
         .fetch_all(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     });
     let mut finished = 0;
     // Each on its own: one that cannot finish yet holds up no other.
     for row in deposits {
         let operation = row.operation_id;
-        match finish_deposit(state, row).await {
+        match finish_cut_off_deposit(state, row).await {
             Ok(_) => finished += 1,
             Err(error) => tracing::warn!(%error, operation, "a cut-off deposit did not finish; retrying"),
         }
     }
     for row in withdrawals {
         let operation = row.operation_id;
-        match finish_withdrawal(state, row).await {
+        match finish_cut_off_withdrawal(state, row).await {
             Ok(_) => finished += 1,
             // Refusals (short of money, declined) are final states too.
             Err(error) if error.status() == StatusCode::UNPROCESSABLE_ENTITY => finished += 1,
@@ -930,6 +928,17 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
         }
     }
     Ok(finished)
+}
+
+async fn finish_cut_off_deposit(state: &AppState, row: DepositRow) -> Result<DepositRow, AppError> {
+    // Removed or not: a deposit under way carries on.
+    let card = card_by_id(state, row.card_id).await?;
+    finish_deposit(state, row, &card).await
+}
+
+async fn finish_cut_off_withdrawal(state: &AppState, row: WithdrawalRow) -> Result<WithdrawalRow, AppError> {
+    let destination = destination_of(state, &row).await?;
+    finish_withdrawal(state, row, &destination).await
 }
 
 /// Runs [`recover`] and [`settle_due`] at once and then every second until the server stops.

@@ -12,7 +12,7 @@ use purse_api::ErrorCode;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{CurrentUser, ROLE_MERCHANT};
-use crate::db::{DbError, UserRow, with_pool};
+use crate::db::{UserRow, with_pool};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -20,10 +20,6 @@ use crate::state::AppState;
 pub const KEY_PREFIX: &str = "sk_";
 /// How much of a key lists show.
 const SHOWN_CHARS: usize = 11;
-
-fn db_error(error: sqlx::Error) -> AppError {
-    AppError::unavailable(DbError::from(error))
-}
 
 /// A key as stored (never its secret).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -80,7 +76,7 @@ impl FromRequestParts<AppState> for MerchantKey {
             .bind(ROLE_MERCHANT)
             .fetch_optional(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
         });
         merchant.map(|merchant_id| MerchantKey { merchant_id }).ok_or_else(unauthenticated)
     }
@@ -114,7 +110,7 @@ pub async fn name_of(state: &AppState, merchant: i64) -> Result<String, AppError
         .bind(merchant)
         .fetch_optional(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     });
     name.ok_or_else(|| AppError::internal("a merchant vanished"))
 }
@@ -123,7 +119,7 @@ pub async fn name_of(state: &AppState, merchant: i64) -> Result<String, AppError
 pub async fn set_merchant(state: &AppState, user: &UserRow, name: &str) -> Result<(), AppError> {
     let now = state.now();
     with_pool!(&state.db, |pool| {
-        let mut tx = pool.begin().await.map_err(db_error)?;
+        let mut tx = pool.begin().await.map_err(AppError::database)?;
         sqlx::query(
             "INSERT INTO merchants (user_id, name, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id) DO UPDATE SET name = excluded.name",
@@ -133,14 +129,14 @@ pub async fn set_merchant(state: &AppState, user: &UserRow, name: &str) -> Resul
         .bind(now)
         .execute(&mut *tx)
         .await
-        .map_err(db_error)?;
+        .map_err(AppError::database)?;
         sqlx::query("UPDATE users SET roles = roles | $1 WHERE id = $2")
             .bind(ROLE_MERCHANT)
             .bind(user.id)
             .execute(&mut *tx)
             .await
-            .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
+            .map_err(AppError::database)?;
+        tx.commit().await.map_err(AppError::database)?;
     });
     Ok(())
 }
@@ -162,7 +158,7 @@ pub async fn create_key(state: &AppState, merchant: i64, name: &str) -> Result<(
         .bind(now)
         .fetch_one(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     });
     let row = KeyRow {
         id,
@@ -185,7 +181,7 @@ pub async fn keys(state: &AppState, merchant: i64) -> Result<Vec<KeyRow>, AppErr
         .bind(merchant)
         .fetch_all(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     }))
 }
 
@@ -200,7 +196,7 @@ pub async fn revoke_key(state: &AppState, merchant: i64, id: i64) -> Result<bool
         .bind(merchant)
         .execute(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
         .rows_affected()
     });
     Ok(found == 1)

@@ -369,7 +369,7 @@ async fn take_over(db: &Db, operation: i64, expired: i64, now: i64) -> Result<bo
             .bind(expired)
             .execute(pool)
             .await
-            .map_err(|e| AppError::unavailable(DbError::from(e)))?
+            .map_err(AppError::database)?
             .rows_affected()
     });
     Ok(taken == 1)

@@ -17,7 +17,7 @@ use purse_ledger::{CreateTransferError, Movement, TransferId, TransferRequest};
 
 use crate::activity::rfc3339;
 use crate::codes;
-use crate::db::{DbError, with_pool};
+use crate::db::with_pool;
 use crate::error::AppError;
 use crate::journal::{Answer, Draft, Settlement, StateChange};
 use crate::operations::{self, Slot};
@@ -134,10 +134,6 @@ pub fn settled_state(made: &Result<PaymentRow, AppError>) -> Option<&'static str
     }
 }
 
-fn db_error(error: sqlx::Error) -> AppError {
-    AppError::unavailable(DbError::from(error))
-}
-
 /// The states of a payment that count as having paid someone (canceled and failed ones do
 /// not): the rule for "paid before" and so for the grace window.
 pub(crate) const PAID_STATES: &str = "('pending', 'completed')";
@@ -149,7 +145,12 @@ pub async fn has_paid_before(state: &AppState, sender: i64, recipient: i64) -> R
          AND state IN {PAID_STATES} LIMIT 1"
     );
     let found: Option<i64> = with_pool!(&state.db, |pool| {
-        sqlx::query_scalar(&sql).bind(sender).bind(recipient).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_scalar(&sql)
+            .bind(sender)
+            .bind(recipient)
+            .fetch_optional(pool)
+            .await
+            .map_err(AppError::database)?
     });
     Ok(found.is_some())
 }
@@ -157,14 +158,14 @@ pub async fn has_paid_before(state: &AppState, sender: i64, recipient: i64) -> R
 pub async fn payment_of_operation(state: &AppState, operation: i64) -> Result<Option<PaymentRow>, AppError> {
     let sql = format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE operation_id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(operation).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(operation).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
 pub async fn payment_of_transfer(state: &AppState, transfer_id: i64) -> Result<Option<PaymentRow>, AppError> {
     let sql = format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE transfer_id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(transfer_id).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(transfer_id).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -256,7 +257,7 @@ pub async fn post_due(state: &AppState) -> Result<usize, AppError> {
     let mut resolved = 0;
     loop {
         let due: Vec<PaymentRow> = with_pool!(&state.db, |pool| {
-            sqlx::query_as(&sql).bind(state.now()).fetch_all(pool).await.map_err(db_error)?
+            sqlx::query_as(&sql).bind(state.now()).fetch_all(pool).await.map_err(AppError::database)?
         });
         if due.is_empty() {
             return Ok(resolved);
@@ -309,7 +310,7 @@ pub async fn recover(state: &AppState) -> Result<usize, AppError> {
     );
     let stale_before = state.now() - operations::LEASE_SECONDS * NANOS;
     let stuck: Vec<PaymentRow> = with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(stale_before).fetch_all(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(stale_before).fetch_all(pool).await.map_err(AppError::database)?
     });
     if stuck.is_empty() {
         return Ok(0);

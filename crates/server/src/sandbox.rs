@@ -65,7 +65,7 @@ async fn tokenize(
         .bind(state.now())
         .execute(pool)
         .await
-        .map_err(|e| AppError::unavailable(crate::db::DbError::from(e)))?
+        .map_err(AppError::database)?
         .rows_affected()
     });
     Ok((
@@ -239,8 +239,7 @@ impl SandboxCards {
         });
         Ok(outcome.map(|outcome| match outcome.as_str() {
             "approved" => CardOutcome::Approved,
-            "card_expired" => CardOutcome::Declined(ErrorCode::CardExpired),
-            _ => CardOutcome::Declined(ErrorCode::CardDeclined),
+            refused => CardOutcome::Declined(ErrorCode::parse(refused).unwrap_or(ErrorCode::CardDeclined)),
         }))
     }
 }

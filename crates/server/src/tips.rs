@@ -12,7 +12,7 @@ use purse_ledger::{CreateTransferError, Movement, TransferRequest};
 
 use crate::activity::rfc3339;
 use crate::codes;
-use crate::db::{DbError, UserRow, with_pool};
+use crate::db::{UserRow, with_pool};
 use crate::error::AppError;
 use crate::operations::{self, Slot};
 use crate::payments::{PaymentRow, stored_currency};
@@ -39,10 +39,6 @@ pub struct TipRow {
     pub fee: i64,
 }
 
-fn db_error(error: sqlx::Error) -> AppError {
-    AppError::unavailable(DbError::from(error))
-}
-
 pub async fn creator_row(state: &AppState, user_id: i64) -> Result<Option<CreatorRow>, AppError> {
     Ok(with_pool!(&state.db, |pool| {
         sqlx::query_as(
@@ -52,7 +48,7 @@ pub async fn creator_row(state: &AppState, user_id: i64) -> Result<Option<Creato
         .bind(user_id)
         .fetch_optional(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     }))
 }
 
@@ -73,7 +69,7 @@ pub async fn save_creator(state: &AppState, row: &CreatorRow) -> Result<(), AppE
         .bind(row.updated_at)
         .execute(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
         .rows_affected()
     });
     Ok(())
@@ -113,7 +109,7 @@ pub async fn creator_view(
         .bind(user.id)
         .fetch_one(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     });
     Ok(Creator {
         handle: Handle::parse(&user.handle).map_err(AppError::internal)?,
@@ -136,7 +132,7 @@ pub async fn received_since(state: &AppState, creator: i64, since: i64) -> Resul
         .bind(since)
         .fetch_one(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     });
     Ok(total.unwrap_or(0))
 }
@@ -172,7 +168,7 @@ pub async fn totals(state: &AppState, creator: i64, today: i64, week: i64) -> Re
         .bind(Currency::Usd.code())
         .fetch_one(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     }))
 }
 
@@ -196,7 +192,7 @@ pub async fn top_supporters(
         .bind(Currency::Usd.code())
         .fetch_all(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     }))
 }
 
@@ -248,7 +244,7 @@ pub async fn tip_row(state: &AppState, operation: i64) -> Result<Option<TipRow>,
             .bind(operation)
             .fetch_optional(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
     }))
 }
 

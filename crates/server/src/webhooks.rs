@@ -23,7 +23,7 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use crate::activity::rfc3339;
-use crate::db::{Arg, DbError, Statement, with_pool};
+use crate::db::{Arg, Statement, with_pool};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -40,10 +40,6 @@ const LEASE_SECONDS: i64 = 60;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries sent at once by one worker.
 const BATCH: i64 = 32;
-
-fn db_error(error: sqlx::Error) -> AppError {
-    AppError::unavailable(DbError::from(error))
-}
 
 /// The `Purse-Signature` header for `body` sent at `t` (unix seconds).
 pub fn signature(secret: &str, t: i64, body: &[u8]) -> String {
@@ -191,7 +187,7 @@ pub async fn create_endpoint(
         .bind(state.now())
         .fetch_one(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     }))
 }
 
@@ -214,7 +210,7 @@ pub async fn endpoints(state: &AppState, merchant: i64) -> Result<Vec<EndpointRo
         .bind(merchant)
         .fetch_all(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     }))
 }
 
@@ -321,7 +317,7 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
             .bind(BATCH)
             .fetch_all(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
         });
         if due.is_empty() {
             return Ok(made);
@@ -496,7 +492,7 @@ pub async fn recent_deliveries(
         .bind(limit)
         .fetch_all(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     }))
 }
 

@@ -147,14 +147,14 @@ pub async fn deposit(
     let card = funding::own_card(&state, user.row.id, &body.card_id)
         .await?
         .ok_or_else(|| AppError::not_found().with_field("card_id"))?;
-    let operation = match earlier {
-        Earlier::Resume(operation) => operation,
+    let (operation, resumed) = match earlier {
+        Earlier::Resume(operation) => (operation, true),
         _ => match operations::start(&state, user.row.id, &key, &hash, None).await? {
-            Begun::Run { operation, .. } => operation,
+            Begun::Run { operation, .. } => (operation, false),
             Begun::Replay(answer) => return Ok(answer.into_response()),
         },
     };
-    let outcome = funding::deposit(&state, operation, user.row.id, &card, amount).await;
+    let outcome = funding::deposit(&state, operation, resumed, &card, amount).await;
     operations::conclude(&state, operation, None, outcome).await
 }
 
@@ -210,17 +210,17 @@ pub async fn withdraw(
         return Ok(answer.into_response());
     }
     let destination = destination(&state, &user, speed, &body.destination_id).await?;
-    let operation = match earlier {
-        Earlier::Resume(operation) => operation,
+    let (operation, resumed) = match earlier {
+        Earlier::Resume(operation) => (operation, true),
         Earlier::Answered(_) | Earlier::None => {
             crate::pin::verify(&state, &user, body.pin.as_deref()).await?;
             match operations::start(&state, user.row.id, &key, &hash, None).await? {
-                Begun::Run { operation, .. } => operation,
+                Begun::Run { operation, .. } => (operation, false),
                 Begun::Replay(answer) => return Ok(answer.into_response()),
             }
         }
     };
-    let outcome = funding::withdraw(&state, operation, user.row.id, &destination, amount).await;
+    let outcome = funding::withdraw(&state, operation, resumed, user.row.id, &destination, amount).await;
     operations::conclude(&state, operation, None, outcome).await
 }
 

@@ -23,7 +23,7 @@ use crate::activity::rfc3339;
 use crate::api::transfers::recipient;
 use crate::auth::{CurrentUser, SignedIn};
 use crate::codes;
-use crate::db::{DbError, UserRow, with_pool};
+use crate::db::{UserRow, with_pool};
 use crate::error::AppError;
 use crate::json::ApiJson;
 use crate::operations::{self, Begun, Earlier, IdempotencyKey, Slot, StoredAnswer};
@@ -52,10 +52,6 @@ pub struct RequestRow {
 
 pub const REQUEST_COLUMNS: &str = "id, requester_id, payer_id, amount, currency, note, status, \
      paying_operation_id, claim_until, created_at, updated_at";
-
-fn db_error(error: sqlx::Error) -> AppError {
-    AppError::unavailable(DbError::from(error))
-}
 
 /// `POST /requests`: ask `from` for money.
 pub async fn create(
@@ -90,7 +86,7 @@ pub async fn create(
             .bind(now)
             .fetch_one(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
     });
     announce(&state, &row).await;
     let request = view(&state, &row, &people(&state, std::slice::from_ref(&row)).await?)?;
@@ -124,7 +120,7 @@ pub async fn list(
             .bind(i64::from(limit) + 1)
             .fetch_all(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
     });
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
@@ -232,7 +228,7 @@ async fn mark_paid(
         .bind(operation)
         .execute(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
         .rows_affected()
     });
     let paid = load(state, row.id).await?.ok_or_else(|| AppError::internal("a request vanished"))?;
@@ -267,7 +263,7 @@ async fn claim(state: &AppState, operation: i64, row: &RequestRow) -> Result<boo
         .bind(now)
         .execute(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
         .rows_affected()
     });
     Ok(claimed == 1)
@@ -299,7 +295,7 @@ async fn paid_by_earlier_claim(
         .bind(row.id)
         .execute(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
         .rows_affected()
     });
     Ok(true)
@@ -315,7 +311,7 @@ async fn unclaim(state: &AppState, operation: i64, request: i64) -> Result<(), A
         .bind(operation)
         .execute(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
         .rows_affected()
     });
     Ok(())
@@ -365,7 +361,7 @@ async fn close(
         .bind(row.id)
         .execute(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
         .rows_affected()
     });
     let current = load(state, row.id).await?.ok_or_else(AppError::not_found)?;
@@ -430,7 +426,7 @@ async fn find_for(
 pub async fn load(state: &AppState, id: i64) -> Result<Option<RequestRow>, AppError> {
     let sql = format!("SELECT {REQUEST_COLUMNS} FROM money_requests WHERE id = $1");
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(id).fetch_optional(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(id).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -441,7 +437,7 @@ pub async fn changed_since(state: &AppState, user_id: i64, since: i64) -> Result
          AND updated_at > $2 ORDER BY updated_at LIMIT 100"
     );
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(user_id).bind(since).fetch_all(pool).await.map_err(db_error)?
+        sqlx::query_as(&sql).bind(user_id).bind(since).fetch_all(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -454,7 +450,7 @@ pub async fn last_change(state: &AppState, user_id: i64) -> Result<i64, AppError
         .bind(user_id)
         .fetch_one(pool)
         .await
-        .map_err(db_error)?
+        .map_err(AppError::database)?
     });
     Ok(latest.unwrap_or(0))
 }

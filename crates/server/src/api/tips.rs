@@ -16,7 +16,7 @@ use purse_api::{
 
 use crate::api::transfers::recipient;
 use crate::auth::{CurrentUser, ROLE_CREATOR, SignedIn};
-use crate::db::{DbError, UserRow, with_pool};
+use crate::db::{UserRow, with_pool};
 use crate::error::AppError;
 use crate::journal::{Draft, TipDraft};
 use crate::json::ApiJson;
@@ -25,10 +25,6 @@ use crate::payments::{self, PaymentRow};
 use crate::query::{ApiQuery, DirectedPage, page_before, page_limit};
 use crate::state::AppState;
 use crate::tips::{self, CreatorRow, TipRow, usd};
-
-fn db_error(error: sqlx::Error) -> AppError {
-    AppError::unavailable(DbError::from(error))
-}
 
 fn is_creator(user: &UserRow) -> bool {
     user.roles & ROLE_CREATOR != 0
@@ -119,7 +115,7 @@ pub async fn set_creator(
             .bind(user.row.id)
             .execute(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
             .rows_affected()
     });
     let creator = tips::creator_view(&state, &user.row, body.enabled, Some(&row)).await?;
@@ -304,7 +300,7 @@ pub async fn list(
             .bind(i64::from(limit) + 1)
             .fetch_all(pool)
             .await
-            .map_err(db_error)?
+            .map_err(AppError::database)?
     });
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
