@@ -10,7 +10,7 @@ use purse_api::{Amount, AmountText, Card, Currency, Deposit, DepositStatus, Erro
 
 use crate::api_client::ApiError;
 use crate::format;
-use crate::funding::card_label;
+use crate::funding::{Attempt, card_label};
 use crate::text::{Funding, Text, t};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,10 +41,8 @@ pub struct AddMoneyFlow {
     pub amount: String,
     pub step: Step,
     pub problems: Problems,
-    /// The key of the last attempt.
-    pub key: String,
-    /// The last attempt, while its fate is unknown: retried as it was.
-    pub in_doubt: Option<NewDeposit>,
+    /// The attempts at `POST /deposits`: the last one's key, and its body while in doubt.
+    pub attempt: Attempt<NewDeposit>,
 }
 
 impl AddMoneyFlow {
@@ -57,14 +55,13 @@ impl AddMoneyFlow {
             amount: String::new(),
             step: Step::Form,
             problems: Problems::default(),
-            key: String::new(),
-            in_doubt: None,
+            attempt: Attempt::default(),
         }
     }
 
     /// A card just linked: listed, and chosen.
     pub fn card_added(&mut self, card: Card) {
-        if self.in_doubt.is_none() {
+        if !self.attempt.in_doubt() {
             self.card_id = Some(card.id.clone());
         }
         self.cards.retain(|c| c.id != card.id);
@@ -94,7 +91,7 @@ impl AddMoneyFlow {
 
     /// Whether what was typed may change: not while an attempt is on its way or in doubt.
     pub fn can_edit(&self) -> bool {
-        self.step == Step::Form && self.in_doubt.is_none()
+        self.step == Step::Form && !self.attempt.in_doubt()
     }
 
     /// "Add": the body of `POST /deposits` and its key, the page now adding; `None` (with the
@@ -104,9 +101,9 @@ impl AddMoneyFlow {
             return None;
         }
         self.problems = Problems::default();
-        if let Some(request) = self.in_doubt.clone() {
+        if let Some(retry) = self.attempt.retry() {
             self.step = Step::Adding;
-            return Some((request, self.key.clone()));
+            return Some(retry);
         }
         let amount = match self.amount() {
             Ok(amount) => amount,
@@ -124,29 +121,27 @@ impl AddMoneyFlow {
             amount: AmountText::Text(amount.money().amount_string()),
             currency: amount.currency().code().to_string(),
         };
-        self.key = new_key();
-        self.in_doubt = Some(request.clone());
         self.step = Step::Adding;
-        Some((request, self.key.clone()))
+        Some(self.attempt.start(request, new_key))
     }
 
     /// Turns the answer to the attempt with `key` into the next step (an answer to an older
     /// attempt changes nothing).
     pub fn answer(&mut self, key: &str, answer: Result<Deposit, ApiError>) {
-        if key != self.key || self.step != Step::Adding {
+        if !self.attempt.is_current(key) || self.step != Step::Adding {
             return;
         }
         self.step = Step::Form;
         let error = match answer {
             Ok(deposit) if deposit.status == DepositStatus::Completed => {
-                self.in_doubt = None;
+                self.attempt.settled();
                 let card = self.card().map(card_label).unwrap_or_default();
                 self.step = Step::Added { deposit, card, balance: None };
                 return;
             }
             // The card network said no: final, nothing moved; the next attempt is a new one.
             Ok(deposit) => {
-                self.in_doubt = None;
+                self.attempt.settled();
                 self.problems.form = Some(failure_text(deposit.failure_code).to_string());
                 return;
             }
@@ -156,7 +151,7 @@ impl AddMoneyFlow {
             self.problems.form = Some(format!("{} {}", error.message, t(Funding::DepositRetrySafe)));
             return;
         }
-        self.in_doubt = None;
+        self.attempt.settled();
         match (error.code, error.field.as_deref()) {
             (Some(ErrorCode::CardDeclined | ErrorCode::CardExpired), _) => {
                 self.problems.form = Some(failure_text(error.code).to_string());
@@ -322,6 +317,6 @@ mod tests {
         assert_eq!(flow.step, Step::Adding, "an older answer changes nothing");
         flow.answer("k1", Ok(deposit(DepositStatus::Completed, None)));
         assert!(matches!(flow.step, Step::Added { .. }));
-        assert!(flow.in_doubt.is_none());
+        assert!(!flow.attempt.in_doubt());
     }
 }

@@ -16,7 +16,7 @@ use purse_api::{
 
 use crate::api_client::ApiError;
 use crate::format;
-use crate::funding::{bank_label, card_label, usd_minor};
+use crate::funding::{Attempt, bank_label, card_label, usd_minor};
 use crate::text::{Funding, Text, t};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,9 +61,8 @@ pub struct WithdrawFlow {
     pub arrives_by: Option<String>,
     pub step: Step,
     pub problems: Problems,
-    pub key: String,
-    /// The last attempt, while its fate is unknown: retried as it was.
-    pub in_doubt: Option<NewWithdrawal>,
+    /// The attempts at `POST /withdrawals`: the last one's key, and its body while in doubt.
+    pub attempt: Attempt<NewWithdrawal>,
 }
 
 impl WithdrawFlow {
@@ -81,8 +80,7 @@ impl WithdrawFlow {
             arrives_by: None,
             step: Step::Form,
             problems: Problems::default(),
-            key: String::new(),
-            in_doubt: None,
+            attempt: Attempt::default(),
         };
         flow.destination = flow.destinations().first().map(|(id, _)| id.clone());
         flow
@@ -104,7 +102,7 @@ impl WithdrawFlow {
 
     /// Whether what was typed may change: not while an attempt is on its way or in doubt.
     pub fn can_edit(&self) -> bool {
-        self.step == Step::Form && self.in_doubt.is_none()
+        self.step == Step::Form && !self.attempt.in_doubt()
     }
 
     /// Another speed: its first destination chosen.
@@ -216,9 +214,9 @@ impl WithdrawFlow {
             return None;
         }
         self.problems = Problems::default();
-        if let Some(request) = self.in_doubt.clone() {
+        if let Some(retry) = self.attempt.retry() {
             self.step = Step::Sending;
-            return Some((request, self.key.clone()));
+            return Some(retry);
         }
         let destination = self.destination_label().and(self.destination.clone());
         if destination.is_none() {
@@ -244,22 +242,20 @@ impl WithdrawFlow {
             speed: speed_name(self.speed).to_string(),
             pin: Some(pin),
         };
-        self.key = new_key();
-        self.in_doubt = Some(request.clone());
         self.step = Step::Sending;
-        Some((request, self.key.clone()))
+        Some(self.attempt.start(request, new_key))
     }
 
     /// Turns the answer to the attempt with `key` into the next step (an answer to an older
     /// attempt changes nothing).
     pub fn answer(&mut self, key: &str, answer: Result<Withdrawal, ApiError>) {
-        if key != self.key || self.step != Step::Sending {
+        if !self.attempt.is_current(key) || self.step != Step::Sending {
             return;
         }
         self.step = Step::Form;
         let error = match answer {
             Ok(withdrawal) => {
-                self.in_doubt = None;
+                self.attempt.settled();
                 let destination = self.destination_label().unwrap_or_default();
                 self.step = Step::Done { withdrawal, destination };
                 return;
@@ -270,7 +266,7 @@ impl WithdrawFlow {
             self.problems.form = Some(format!("{} {}", error.message, t(Funding::WithdrawRetrySafe)));
             return;
         }
-        self.in_doubt = None;
+        self.attempt.settled();
         let nothing_moved = |message: &str| format!("{message} {}", t(Text::NoMoneyMoved));
         match (error.code, error.field.as_deref()) {
             (
