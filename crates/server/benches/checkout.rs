@@ -140,7 +140,7 @@ async fn run(name: &str, passwords: Passwords, per_client: usize) {
     let latencies = support::latencies(tasks).await;
     support::report(&format!("checkout_confirm_{name}"), "confirmations", latencies, started);
     let complete: i64 = match &state.db {
-        purse_server::db::Db::Sqlite(pool) => {
+        purse_server::db::Db::Sqlite(pool, _) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM checkout_sessions WHERE status = 'complete'")
                 .fetch_one(pool)
                 .await

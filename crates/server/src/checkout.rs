@@ -19,6 +19,7 @@
 //! `refund.created` in the outbox, in one transaction.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use purse_api::checkout::{SESSION_MINUTES, with_query_param};
 use purse_api::{
@@ -34,6 +35,7 @@ use crate::error::AppError;
 use crate::journal::Draft;
 use crate::operations::{self, Slot, StoredAnswer};
 use crate::payments::{self, PaymentRow, stored_currency};
+use crate::reader::FromSqliteRow;
 use crate::state::AppState;
 use crate::webhooks;
 
@@ -69,6 +71,34 @@ pub struct SessionRow {
 const SESSION_COLUMNS: &str = "id, public_id, merchant_id, operation_id, amount, currency, description, success_url, cancel_url, \
      client_reference_id, metadata, status, expires_at, paying_operation_id, claim_until, buyer_id, transfer_id, \
      amount_refunded, created_at, updated_at";
+
+/// In [`SESSION_COLUMNS`] order.
+impl FromSqliteRow for SessionRow {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(SessionRow {
+            id: row.get(0)?,
+            public_id: row.get(1)?,
+            merchant_id: row.get(2)?,
+            operation_id: row.get(3)?,
+            amount: row.get(4)?,
+            currency: row.get(5)?,
+            description: row.get(6)?,
+            success_url: row.get(7)?,
+            cancel_url: row.get(8)?,
+            client_reference_id: row.get(9)?,
+            metadata: row.get(10)?,
+            status: row.get(11)?,
+            expires_at: row.get(12)?,
+            paying_operation_id: row.get(13)?,
+            claim_until: row.get(14)?,
+            buyer_id: row.get(15)?,
+            transfer_id: row.get(16)?,
+            amount_refunded: row.get(17)?,
+            created_at: row.get(18)?,
+            updated_at: row.get(19)?,
+        })
+    }
+}
 
 impl SessionRow {
     /// Its status as of `now`: an open session whose time is up (and that no confirmation
@@ -112,9 +142,13 @@ pub async fn find(state: &AppState, text: &str) -> Result<Option<SessionRow>, Ap
     if !text.starts_with("cs_") || text.len() > 64 {
         return Ok(None);
     }
-    let sql = format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE public_id = $1");
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE public_id = $1"));
+    if let Some(reader) = state.db.reader() {
+        return reader.optional(&SQL, &[&text]).map_err(AppError::unavailable);
+    }
     Ok(with_pool!(&state.db, |pool| {
-        sqlx::query_as(&sql).bind(text).fetch_optional(pool).await.map_err(AppError::database)?
+        sqlx::query_as(&SQL).bind(text).fetch_optional(pool).await.map_err(AppError::database)?
     }))
 }
 
@@ -232,14 +266,22 @@ pub fn not_open(row: &SessionRow, now: i64) -> AppError {
 /// ([`operations::conclude_after`]; if they are lost, [`recover`] completes the session).
 pub type Paid = (Option<&'static str>, Result<StoredAnswer, AppError>, Vec<Statement>);
 
+///
+/// `claimed` is whether the key's own batch claimed it ([`claim_statement`] made with the key);
+/// `None` when the operation is resumed, and this claims it (or finds its own claim) now.
 pub async fn pay(
     state: &AppState,
     operation: i64,
     row: &SessionRow,
     buyer: i64,
     recorded: Option<PaymentRow>,
+    claimed: Option<bool>,
 ) -> Paid {
-    let current = match claim(state, operation, row).await {
+    let claimed = match claimed {
+        Some(claimed) => Ok(claimed),
+        None => claim(state, operation, row).await,
+    };
+    let current = match claimed {
         Ok(true) => row.clone(),
         Ok(false) => {
             let current = load(state, row.id).await.ok().flatten().unwrap_or_else(|| row.clone());
@@ -279,16 +321,25 @@ pub async fn pay(
     (settled, outcome, completion)
 }
 
-/// Takes the session for `operation`: open, not expired, not held by another live claim.
-async fn claim(state: &AppState, operation: i64, row: &SessionRow) -> Result<bool, AppError> {
+/// The statement that takes the session for an operation (its `$1`, bound by the journal when
+/// it is made with the key, see [`crate::journal::Opening::then`], or by [`claim`]): open, not
+/// expired, not held by another live claim.
+pub fn claim_statement(state: &AppState, row: &SessionRow) -> Statement {
     let now = state.now();
-    let claim = Statement::new(
+    Statement::new(
         "UPDATE checkout_sessions SET paying_operation_id = $1, claim_until = $2, updated_at = $3 \
          WHERE id = $4 AND status = 'open' AND (paying_operation_id IS NULL OR paying_operation_id = $1) \
          AND (expires_at > $3 OR paying_operation_id = $1)",
-        vec![Arg::Int(operation), Arg::Int(now + CLAIM_SECONDS * NANOS), Arg::Int(now), Arg::Int(row.id)],
-    );
-    transaction(state, &[claim.must_change()]).await
+        vec![Arg::Int(now + CLAIM_SECONDS * NANOS), Arg::Int(now), Arg::Int(row.id)],
+    )
+    .must_change()
+}
+
+/// Takes the session for `operation` on its own (a resumed confirmation).
+async fn claim(state: &AppState, operation: i64, row: &SessionRow) -> Result<bool, AppError> {
+    let mut claim = claim_statement(state, row);
+    claim.args.insert(0, Arg::Int(operation));
+    transaction(state, &[claim]).await
 }
 
 /// Lets go of a claim that moved no money (the buyer could not pay), so the session can be

@@ -6,17 +6,19 @@
 //! compiles it for each pool type.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::reader::Reader;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-/// The server's connection pool.
+/// The server's connection pool (on SQLite, and its [`Reader`] for the money path's reads).
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Arc<Reader>),
     Postgres(PgPool),
 }
 
@@ -24,7 +26,7 @@ pub enum Db {
 macro_rules! with_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Sqlite($pool, _) => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
@@ -110,6 +112,24 @@ impl UserRow {
         Some(purse_api::Counterparty {
             handle: purse_api::Handle::parse(&self.handle).ok()?,
             display_name: self.display_name.clone(),
+        })
+    }
+}
+
+/// In [`USER_COLUMNS`] order.
+impl crate::reader::FromSqliteRow for UserRow {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(UserRow {
+            id: row.get(0)?,
+            public_id: row.get(1)?,
+            handle: row.get(2)?,
+            display_name: row.get(3)?,
+            password_hash: row.get(4)?,
+            pin_hash: row.get(5)?,
+            pin_failures: row.get(6)?,
+            pin_locked_until: row.get(7)?,
+            roles: row.get(8)?,
+            created_at: row.get(9)?,
         })
     }
 }
@@ -210,7 +230,8 @@ impl Db {
                 .connect_with(options)
                 .await?;
             sqlite_migrator().run(&pool).await?;
-            Ok(Db::Sqlite(pool))
+            let reader = Arc::new(Reader::new(pool.connect_options().get_filename().to_path_buf()));
+            Ok(Db::Sqlite(pool, reader))
         } else {
             let options = PgConnectOptions::from_str(url)?;
             // No ping before every use (a round trip per query); a dead connection fails its
@@ -223,6 +244,14 @@ impl Db {
                 .await?;
             postgres_migrator().run(&pool).await?;
             Ok(Db::Postgres(pool))
+        }
+    }
+
+    /// The reader of the file for point reads on the money path (SQLite only).
+    pub fn reader(&self) -> Option<&Reader> {
+        match self {
+            Db::Sqlite(_, reader) => Some(reader),
+            Db::Postgres(_) => None,
         }
     }
 
@@ -296,7 +325,7 @@ impl Db {
             return Ok(Vec::new());
         }
         Ok(match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let list: Vec<String> = ids.iter().map(i64::to_string).collect();
                 let sql =
                     format!("SELECT {USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each($1))");
@@ -381,13 +410,18 @@ impl Db {
 
     /// The person a live session belongs to.
     pub async fn session_user(&self, token_hash: &[u8; 32], now: i64) -> Result<Option<UserRow>, DbError> {
-        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT {columns} FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2"
-        );
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+            format!(
+                "SELECT {columns} FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2"
+            )
+        });
+        if let Some(reader) = self.reader() {
+            return reader.optional(&SQL, &[&token_hash.as_slice(), &now]);
+        }
         Ok(with_pool!(self, |pool| {
-            sqlx::query_as(&sql).bind(token_hash.to_vec()).bind(now).fetch_optional(pool).await?
+            sqlx::query_as(&SQL).bind(token_hash.to_vec()).bind(now).fetch_optional(pool).await?
         }))
     }
 
@@ -416,7 +450,7 @@ impl Db {
             return Ok(Vec::new());
         }
         Ok(match self {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let list: Vec<String> = transfer_ids.iter().map(i64::to_string).collect();
                 sqlx::query_as(
                     "SELECT transfer_id, kind, note, hide_sender FROM transfer_notes \

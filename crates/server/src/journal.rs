@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::db::{Arg, Db, DbError, Statement};
 use crate::operations::{self, Slot, StoredAnswer};
 use crate::payments::{PAID_STATES, PAYMENT_COLUMNS, PaymentRow};
+use crate::reader::{FromSqliteRow, positional};
 
 /// Writes in one batch at most (SQLite allows 32,766 bound values per statement; a payment
 /// takes eleven).
@@ -86,13 +87,19 @@ pub struct Opening {
     /// opening stays.
     pub limit: Option<(Hit, i64)>,
     pub payment: Option<Draft>,
+    /// Statements run right after the key is made, in its batch, and only if it is new: each
+    /// one's first value (`$1`) is the new operation's id, then its own values. All of them,
+    /// or (when one marked `must_change` changes no row) none. How a checkout confirmation
+    /// claims its session without a round trip of its own.
+    pub then: Vec<Statement>,
 }
 
 /// What an [`Opening`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Opened {
-    /// The key is new: this operation (and its payment) now exist.
-    Run { operation: i64, payment: Option<PaymentRow> },
+    /// The key is new: this operation (and its payment) now exist; `then` says whether the
+    /// opening's statements were made (`None` when it had none).
+    Run { operation: i64, payment: Option<PaymentRow>, then: Option<bool> },
     /// The key was there already (an earlier or concurrent arrival); nothing was written.
     Taken,
     /// Over its limit: the key was taken back and nothing else of it stays (the refused hit
@@ -163,7 +170,7 @@ impl Journal {
     pub fn start(db: &Db, gate: Option<WriteGate>) -> Result<Journal, DbError> {
         let (writes, queue) = mpsc::channel(4 * MAX_BATCH);
         match db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let path = pool.connect_options().get_filename().to_path_buf();
                 let connection = open_sqlite(&path)?;
                 let runtime = tokio::runtime::Builder::new_current_thread()
@@ -433,6 +440,14 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     }
     forget_keys(tx, &over).await?;
 
+    // The statements of new keys, each opening's in a savepoint of its own.
+    let mut thens: HashMap<usize, bool> = HashMap::new();
+    for (i, opening) in &openings {
+        if let (None, Some(&operation), false) = (&done[*i], operations.get(i), opening.then.is_empty()) {
+            thens.insert(*i, apply_statements(tx, Some(operation), &opening.then).await?);
+        }
+    }
+
     // Payments: those of new keys, and those recorded for existing operations.
     let mut drafts: Vec<(usize, i64, &Draft)> = Vec::new();
     for (i, opening) in &openings {
@@ -444,7 +459,8 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
                 if let Some(draft) = &opening.payment {
                     drafts.push((*i, operation, draft));
                 } else {
-                    done[*i] = Some(Done::Opened(Opened::Run { operation, payment: None }));
+                    let then = thens.get(i).copied();
+                    done[*i] = Some(Done::Opened(Opened::Run { operation, payment: None, then }));
                 }
             }
             None => done[*i] = Some(Done::Opened(Opened::Taken)),
@@ -462,7 +478,11 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
             .cloned()
             .ok_or_else(|| BatchError(format!("operation {operation} has no payment"), true))?;
         done[*i] = Some(match &writes[*i] {
-            Write::Open(_) => Done::Opened(Opened::Run { operation: *operation, payment: Some(payment) }),
+            Write::Open(_) => Done::Opened(Opened::Run {
+                operation: *operation,
+                payment: Some(payment),
+                then: thens.get(i).copied(),
+            }),
             _ => Done::Recorded(payment),
         });
     }
@@ -484,7 +504,7 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     // Statements, each group in a savepoint of its own.
     for (i, write) in writes.iter().enumerate() {
         if let Write::Statements(statements) = write {
-            done[i] = Some(Done::Applied(apply_statements(tx, statements).await?));
+            done[i] = Some(Done::Applied(apply_statements(tx, None, statements).await?));
         }
     }
 
@@ -493,21 +513,26 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
         .collect()
 }
 
-/// Runs one group of statements in a savepoint; rolls it back (and answers `false`) when a
-/// statement that must change a row changes none.
-async fn apply_statements(tx: &mut Tx<'_>, statements: &[Statement]) -> Result<bool, BatchError> {
+/// Runs one group of statements in a savepoint (with `first`, if given, as every statement's
+/// `$1`); rolls it back (and answers `false`) when a statement that must change a row changes
+/// none.
+async fn apply_statements(
+    tx: &mut Tx<'_>,
+    first: Option<i64>,
+    statements: &[Statement],
+) -> Result<bool, BatchError> {
     let postgres = matches!(tx, Tx::Postgres(_));
     tx.execute("SAVEPOINT statements", &[]).await?;
     for statement in statements {
-        let values: Vec<Value> = statement
-            .args
-            .iter()
-            .map(|arg| match arg {
+        let values: Vec<Value> = first
+            .map(Value::int)
+            .into_iter()
+            .chain(statement.args.iter().map(|arg| match arg {
                 Arg::Int(v) => Value::Int(Some(*v)),
                 Arg::OptInt(v) => Value::Int(*v),
                 Arg::Text(v) => Value::Text(Some(v.clone())),
                 Arg::OptText(v) => Value::Text(v.clone()),
-            })
+            }))
             .collect();
         // SQLite reads `$1` as a *named* parameter, numbered by first appearance: `?1` is
         // positional, as on PostgreSQL.
@@ -521,20 +546,6 @@ async fn apply_statements(tx: &mut Tx<'_>, statements: &[Statement]) -> Result<b
     }
     tx.execute("RELEASE SAVEPOINT statements", &[]).await?;
     Ok(true)
-}
-
-/// `$n` placeholders as SQLite's positional `?n`.
-fn positional(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Counts hits, one statement for new subjects and one for all, whatever the batch holds.
@@ -919,11 +930,6 @@ impl Tx<'_> {
     }
 }
 
-/// A row as the journal reads it back from SQLite (sqlx's `FromRow` does it on PostgreSQL).
-trait FromSqliteRow: Sized {
-    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
-}
-
 impl FromSqliteRow for (String, i64, i64) {
     fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok((row.get(0)?, row.get(1)?, row.get(2)?))
@@ -1012,18 +1018,5 @@ impl Params {
             (Value::Blob(_), false) => "BLOB",
         };
         format!("CAST({} AS {sql_type})", self.plain(value))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dollar_placeholders_become_positional_for_sqlite() {
-        assert_eq!(
-            positional("SELECT $2, $2 FROM t WHERE a = $1 AND b = '$x' AND c = $10"),
-            "SELECT ?2, ?2 FROM t WHERE a = ?1 AND b = '$x' AND c = ?10"
-        );
     }
 }

@@ -27,6 +27,7 @@ pub mod payments;
 pub mod pin;
 pub mod query;
 pub mod rails;
+pub mod reader;
 pub mod sandbox;
 pub mod state;
 pub mod static_site;

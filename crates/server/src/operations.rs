@@ -156,6 +156,18 @@ struct OperationRow {
     locked_until: i64,
 }
 
+impl crate::reader::FromSqliteRow for OperationRow {
+    fn from_sqlite_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(OperationRow {
+            id: row.get(0)?,
+            request_hash: row.get(1)?,
+            response_status: row.get(2)?,
+            response_body: row.get(3)?,
+            locked_until: row.get(4)?,
+        })
+    }
+}
+
 /// Looks the key up: `Answered` or `Resume`, or `None` for a first arrival. Refuses a
 /// different request under the key (`422`) and one arriving while the first runs (`409`).
 pub async fn earlier(
@@ -210,7 +222,22 @@ pub async fn start(
     hash: &[u8; 32],
     payment: Option<Draft>,
 ) -> Result<Begun, AppError> {
-    open(state, user_id, key, hash, payment, true).await
+    Ok(open(state, user_id, key, hash, payment, true, Vec::new()).await?.0)
+}
+
+/// [`start`], with `then` made in the same journal batch right after the key, if the key is
+/// new (see [`Opening::then`]: `$1` is the operation). Also answers whether they were made:
+/// `None` when they were not run (a replay, or a cut-off operation resumed, which must make
+/// them itself).
+pub async fn start_then(
+    state: &AppState,
+    user_id: i64,
+    key: &IdempotencyKey,
+    hash: &[u8; 32],
+    payment: Option<Draft>,
+    then: Vec<crate::db::Statement>,
+) -> Result<(Begun, Option<bool>), AppError> {
+    open(state, user_id, key, hash, payment, true, then).await
 }
 
 /// [`start`] for a request that moves no money of its own (a merchant creating a checkout
@@ -221,7 +248,7 @@ pub async fn start_unlimited(
     key: &IdempotencyKey,
     hash: &[u8; 32],
 ) -> Result<Begun, AppError> {
-    open(state, user_id, key, hash, None, false).await
+    Ok(open(state, user_id, key, hash, None, false, Vec::new()).await?.0)
 }
 
 async fn open(
@@ -231,7 +258,8 @@ async fn open(
     hash: &[u8; 32],
     payment: Option<Draft>,
     limited: bool,
-) -> Result<Begun, AppError> {
+    then: Vec<crate::db::Statement>,
+) -> Result<(Begun, Option<bool>), AppError> {
     let limit = limits::money(state);
     let hit = limit.hit(state, &user_id.to_string());
     let now = hit.now;
@@ -243,14 +271,15 @@ async fn open(
         locked_until: now + LEASE_SECONDS * NANOS,
         limit: limited.then_some((hit, limit.max)),
         payment,
+        then,
     };
     match state.journal.open(opening).await.map_err(AppError::unavailable)? {
-        Opened::Run { operation, payment } => Ok(Begun::Run { operation, payment }),
+        Opened::Run { operation, payment, then } => Ok((Begun::Run { operation, payment }, then)),
         Opened::Limited(count) => Err(limit.refusal(count, now)),
         Opened::Taken => match earlier(state, user_id, key, hash).await? {
             Earlier::None => Err(in_use()),
-            Earlier::Answered(answer) => Ok(Begun::Replay(answer)),
-            Earlier::Resume(operation) => Ok(Begun::Run { operation, payment: None }),
+            Earlier::Answered(answer) => Ok((Begun::Replay(answer), None)),
+            Earlier::Resume(operation) => Ok((Begun::Run { operation, payment: None }, None)),
         },
     }
 }
@@ -347,16 +376,12 @@ async fn conclude_only(
 }
 
 async fn find(db: &Db, user_id: i64, key: &IdempotencyKey) -> Result<Option<OperationRow>, DbError> {
-    Ok(with_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT id, request_hash, response_status, response_body, locked_until FROM operations \
-             WHERE user_id = $1 AND idempotency_key = $2",
-        )
-        .bind(user_id)
-        .bind(&key.0)
-        .fetch_optional(pool)
-        .await?
-    }))
+    const SQL: &str = "SELECT id, request_hash, response_status, response_body, locked_until FROM operations \
+         WHERE user_id = $1 AND idempotency_key = $2";
+    if let Some(reader) = db.reader() {
+        return reader.optional(SQL, &[&user_id, &key.0]);
+    }
+    Ok(with_pool!(db, |pool| { sqlx::query_as(SQL).bind(user_id).bind(&key.0).fetch_optional(pool).await? }))
 }
 
 /// Takes the lease of a processing operation whose lease ran out; `false` if another request

@@ -393,11 +393,19 @@ impl Workload {
 
     fn movement(&mut self) -> Movement {
         if self.rng.random_range(0..20) == 0 {
-            // Press on account 6, whose credits may not exceed its debits.
+            // Press on account 6, whose credits may not exceed its debits. Random movements
+            // can debit it by up to the largest balance, after which no small press would
+            // exceed them: one press in four asks for that much (so `exceeds_debits` is met in
+            // every run, not only in those whose first presses come early).
+            let amount = if self.rng.random_range(0..4) == 0 {
+                MAX_BALANCE
+            } else {
+                self.rng.random_range(1_000..=20_000)
+            };
             return Movement {
                 debit_account_id: AccountId(self.rng.random_range(1..=2)),
                 credit_account_id: AccountId(6),
-                amount: self.rng.random_range(1_000..=20_000),
+                amount,
                 currency: Currency::Usd,
                 code: 1,
             };

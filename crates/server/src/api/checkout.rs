@@ -232,9 +232,9 @@ pub async fn confirm(
         pin::count_attempt(&state, &user, body.pin.as_deref())
     );
     let row = row?.ok_or_else(AppError::not_found)?;
-    let (operation, recorded) = match earlier? {
+    let (operation, recorded, claimed) = match earlier? {
         Earlier::Answered(answer) => return Ok(answer.into_response()),
-        Earlier::Resume(operation) => (operation, None),
+        Earlier::Resume(operation) => (operation, None, None),
         Earlier::None => {
             if row.status_at(state.now()) != purse_api::CheckoutStatus::Open {
                 return Err(checkout::not_open(&row, state.now()));
@@ -246,15 +246,17 @@ pub async fn confirm(
                 ));
             }
             pin::verify_counted(&state, &user, body.pin.as_deref(), counted).await?;
-            // The payment is recorded with the key, in the same batch.
+            // The payment is recorded and the session claimed with the key, in one batch.
             let draft = checkout::draft(&state, &row, user.row.id);
-            match operations::start(&state, user.row.id, &key, &hash, Some(draft)).await? {
-                Begun::Run { operation, payment } => (operation, payment),
-                Begun::Replay(answer) => return Ok(answer.into_response()),
+            let claim = vec![checkout::claim_statement(&state, &row)];
+            match operations::start_then(&state, user.row.id, &key, &hash, Some(draft), claim).await? {
+                (Begun::Run { operation, payment }, claimed) => (operation, payment, claimed),
+                (Begun::Replay(answer), _) => return Ok(answer.into_response()),
             }
         }
     };
-    let (settled, outcome, completion) = checkout::pay(&state, operation, &row, user.row.id, recorded).await;
+    let (settled, outcome, completion) =
+        checkout::pay(&state, operation, &row, user.row.id, recorded, claimed).await;
     let announce = !completion.is_empty();
     let response = operations::conclude_after(&state, operation, settled, outcome, completion).await;
     if announce {

@@ -99,7 +99,7 @@ async fn refund(app: &TestApp, secret: &str, key: &str, body: Value) -> Answer {
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     match &app.state.db {
-        Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        Db::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
         Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
     }
 }
@@ -917,12 +917,15 @@ async fn confirm_cut_off_after_the_ledger(app: &TestApp, handle: &str, id: &str,
     let hash = checkout::confirm_hash(&row.public_id);
     let draft = checkout::draft(&app.state, &row, buyer.id);
     let key = IdempotencyKey(key.to_string());
-    let Begun::Run { operation, payment } =
-        operations::start(&app.state, buyer.id, &key, &hash, Some(draft)).await.unwrap()
+    let claim = vec![checkout::claim_statement(&app.state, &row)];
+    let (Begun::Run { operation, payment }, claimed) =
+        operations::start_then(&app.state, buyer.id, &key, &hash, Some(draft), claim).await.unwrap()
     else {
         panic!("a new key runs");
     };
-    let (settled, outcome, completion) = checkout::pay(&app.state, operation, &row, buyer.id, payment).await;
+    assert_eq!(claimed, Some(true), "claimed with the key");
+    let (settled, outcome, completion) =
+        checkout::pay(&app.state, operation, &row, buyer.id, payment, claimed).await;
     assert_eq!(settled, Some("completed"));
     assert!(outcome.is_ok() && !completion.is_empty(), "the money moved; then the server died");
 }

@@ -26,14 +26,14 @@ const MASTERCARD: &str = "5555555555554444";
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     match &app.state.db {
-        Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        Db::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
         Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
     }
 }
 
 async fn execute(app: &TestApp, sql: &str) {
     match &app.state.db {
-        Db::Sqlite(pool) => drop(sqlx::query(sql).execute(pool).await.unwrap()),
+        Db::Sqlite(pool, _) => drop(sqlx::query(sql).execute(pool).await.unwrap()),
         Db::Postgres(pool) => drop(sqlx::query(sql).execute(pool).await.unwrap()),
     }
 }

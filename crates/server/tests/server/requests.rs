@@ -365,7 +365,7 @@ async fn a_payment_cut_off_after_the_ledger_keeps_the_request_from_being_paid_or
         purse_server::payments::execute(&app.state, operation, &plan).await.unwrap();
         let claim = "UPDATE money_requests SET paying_operation_id = $1, claim_until = 0 WHERE id = $2";
         match &app.state.db {
-            purse_server::db::Db::Sqlite(pool) => {
+            purse_server::db::Db::Sqlite(pool, _) => {
                 sqlx::query(claim).bind(operation).bind(request_id).execute(pool).await.unwrap();
             }
             purse_server::db::Db::Postgres(pool) => {
