@@ -258,15 +258,13 @@ pub fn not_open(row: &SessionRow, now: i64) -> AppError {
     }
 }
 
-/// Pays a session for `buyer` under `operation` (after the PIN and the key): claims it, moves
-/// the money once, completes it with its event. Returns the payment's new state (stored with
-/// the answer) and the answer.
 /// The outcome of [`pay`]: the payment's new state, the answer, and the statements that complete
 /// the session (with its event), to be written just before the answer is stored
 /// ([`operations::conclude_after`]; if they are lost, [`recover`] completes the session).
 pub type Paid = (Option<&'static str>, Result<StoredAnswer, AppError>, Vec<Statement>);
 
-///
+/// Pays a session for `buyer` under `operation` (after the PIN and the key): claims it, moves
+/// the money once, and returns the payment's new state, the answer and the completion.
 /// `claimed` is whether the key's own batch claimed it ([`claim_statement`] made with the key);
 /// `None` when the operation is resumed, and this claims it (or finds its own claim) now.
 pub async fn pay(
