@@ -205,19 +205,9 @@ pub fn failure_text(code: Option<ErrorCode>) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use purse_api::CardBrand;
 
     use super::*;
-
-    fn visa() -> Card {
-        Card {
-            id: "card_1".into(),
-            brand: CardBrand::Visa,
-            last4: "4242".into(),
-            exp_month: 12,
-            exp_year: 2030,
-        }
-    }
+    use crate::funding::test_card::visa;
 
     fn deposit(status: DepositStatus, failure_code: Option<ErrorCode>) -> Deposit {
         Deposit { id: "dep_1".into(), status, failure_code, amount: "50.00".into(), currency: Currency::Usd }

@@ -88,21 +88,29 @@ impl<R: Clone> Attempt<R> {
     }
 }
 
+/// The card the deposit and withdrawal tests pay with.
+#[cfg(test)]
+pub(crate) mod test_card {
+    use purse_api::{Card, CardBrand};
+
+    pub(crate) fn visa() -> Card {
+        Card {
+            id: "card_1".into(),
+            brand: CardBrand::Visa,
+            last4: "4242".into(),
+            exp_month: 12,
+            exp_year: 2030,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use purse_api::CardBrand;
-
     use super::*;
 
     #[test]
     fn methods_read_as_people_know_them() {
-        let card = Card {
-            id: "card_1".into(),
-            brand: CardBrand::Visa,
-            last4: "4242".into(),
-            exp_month: 3,
-            exp_year: 2030,
-        };
+        let card = Card { exp_month: 3, ..test_card::visa() };
         assert_eq!(card_label(&card), "Visa •• 4242");
         assert_eq!(card_expiry(&card), "03/30");
         let bank = BankAccount { id: "ba_1".into(), bank_name: "Sandbox Bank".into(), last4: "6789".into() };

@@ -327,20 +327,10 @@ pub fn done_text(withdrawal: &Withdrawal, destination: &str) -> (&'static str, S
 
 #[cfg(test)]
 mod tests {
-    use purse_api::CardBrand;
     use purse_api::funding::{INSTANT_FEE_MAX_MINOR, INSTANT_FEE_MIN_MINOR};
 
     use super::*;
-
-    fn visa() -> Card {
-        Card {
-            id: "card_1".into(),
-            brand: CardBrand::Visa,
-            last4: "4242".into(),
-            exp_month: 12,
-            exp_year: 2030,
-        }
-    }
+    use crate::funding::test_card::visa;
 
     fn bank() -> BankAccount {
         BankAccount { id: "ba_1".into(), bank_name: "Sandbox Bank".into(), last4: "6789".into() }
