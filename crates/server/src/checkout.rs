@@ -637,7 +637,7 @@ pub async fn refund(
 
 /// Reserves the refund's amount on the session and records the refund, together; refuses
 /// what the payment does not cover.
-async fn reserve(
+pub async fn reserve(
     state: &AppState,
     operation: i64,
     session: &SessionRow,
@@ -773,27 +773,37 @@ async fn succeed(state: &AppState, refund: &RefundRow, session: &SessionRow) -> 
     Ok(())
 }
 
-/// Refunds cut off after their ledger transfer committed: marked succeeded (with their event).
-/// A refund whose transfer never committed keeps its reservation until its key is retried.
+/// Refunds cut off before their answer (the server stopped mid-request) that nobody retries:
+/// once their key's lease has run out, the job takes the key over and finishes each one as its
+/// retry would. Money that reached the ledger is marked succeeded; a reservation that moved
+/// nothing moves now, or goes back to the payment when the merchant is short of money. The key
+/// keeps the answer, so a late retry is answered as if the first arrival had finished.
 pub async fn recover_refunds(state: &AppState) -> Result<usize, AppError> {
     let sql = format!(
         "SELECT {REFUND_COLUMNS} FROM refunds WHERE status = 'processing' AND created_at < $1 LIMIT 100"
     );
-    let stale_before = state.now() - operations::LEASE_SECONDS * NANOS;
+    let now = state.now();
+    let stale_before = now - operations::LEASE_SECONDS * NANOS;
     let stuck: Vec<RefundRow> = with_pool!(&state.db, |pool| {
         sqlx::query_as(&sql).bind(stale_before).fetch_all(pool).await.map_err(AppError::database)?
     });
     let mut fixed = 0;
-    for refund in stuck {
-        let id = TransferId(operations::ledger_id(refund.operation_id, Slot::Main));
-        if state.ledger.lookup_transfers(&[id]).await?.is_empty() {
+    for stuck in stuck {
+        let operation = stuck.operation_id;
+        // A retry holding the key now finishes the refund itself.
+        if !transaction(state, &[operations::take_over_stale(operation, now)]).await? {
             continue;
         }
-        let session = load(state, refund.session_id)
+        let session = load(state, stuck.session_id)
             .await?
             .ok_or_else(|| AppError::internal("a refunded checkout vanished"))?;
-        succeed(state, &refund, &session).await?;
-        fixed += 1;
+        let outcome = refund(state, operation, &session, None).await;
+        match operations::conclude(state, operation, None, outcome).await {
+            Ok(_) => fixed += 1,
+            // Ours (the ledger unreachable, say): the key is released and the refund still
+            // processing, so the next round tries again; the others go on.
+            Err(error) => tracing::warn!(%error, operation, "a cut-off refund is not finished yet"),
+        }
     }
     Ok(fixed)
 }

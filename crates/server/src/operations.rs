@@ -32,7 +32,7 @@ use purse_api::Amount;
 use purse_api::payments::needs_pin;
 
 use crate::auth::CurrentUser;
-use crate::db::{Db, DbError, with_pool};
+use crate::db::{Arg, Db, DbError, Statement, with_pool};
 use crate::error::AppError;
 use crate::journal::{Answer, Draft, Opened, Opening, Settlement, StateChange};
 use crate::limits;
@@ -382,6 +382,18 @@ async fn find(db: &Db, user_id: i64, key: &IdempotencyKey) -> Result<Option<Oper
         return reader.optional(SQL, &[&user_id, &key.0]);
     }
     Ok(with_pool!(db, |pool| { sqlx::query_as(SQL).bind(user_id).bind(&key.0).fetch_optional(pool).await? }))
+}
+
+/// The statement by which a recovery job takes `operation` over: only an operation still
+/// without its answer whose lease ran out (so no arrival of its key is running it now). It
+/// changes no row otherwise, and its group is undone.
+pub fn take_over_stale(operation: i64, now: i64) -> Statement {
+    Statement::new(
+        "UPDATE operations SET locked_until = $1 \
+         WHERE id = $2 AND response_status IS NULL AND locked_until < $3",
+        vec![Arg::Int(now + LEASE_SECONDS * NANOS), Arg::Int(operation), Arg::Int(now)],
+    )
+    .must_change()
 }
 
 /// Takes the lease of a processing operation whose lease ran out; `false` if another request

@@ -397,6 +397,13 @@ async fn a_buyer_pays_once_with_the_pin_and_the_merchant_is_paid() {
         set_pin(&app, &souq).await;
         let own = open_session(&app, &secret, "s2").await;
         assert_eq!(confirm(&app, &souq, &own, "c4", Some("1234")).await.code(), "self_transfer");
+        let reused = confirm(&app, &alice, &own, "c1", Some("1234")).await;
+        assert_eq!(
+            (reused.status, reused.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_mismatch"),
+            "the key paid another session"
+        );
+        assert_eq!(get_session(&app, &secret, &own).await.body["session"]["status"], "open");
         assert_audit_clean(&app).await;
         app.stop().await;
     }
@@ -547,6 +554,11 @@ async fn refunds_go_back_in_parts_up_to_what_was_paid_and_the_buyer_sees_them_li
         assert_eq!(
             refund(&app, &secret, "r1", json!({"checkout_session": id, "amount": "5.00"})).await.raw,
             first.raw
+        );
+        let other_body = refund(&app, &secret, "r1", json!({"checkout_session": id, "amount": "4.00"})).await;
+        assert_eq!(
+            (other_body.status, other_body.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_mismatch")
         );
         let too_much = refund(&app, &secret, "r2", json!({"checkout_session": id, "amount": "7.51"})).await;
         assert_eq!(
@@ -832,6 +844,8 @@ async fn webhooks_are_signed_retried_until_delivered_and_listed_for_their_mercha
         assert_eq!(bodies[0]["data"]["object"]["id"], id.as_str());
         assert_eq!(bodies[0]["data"]["object"]["status"], "complete");
         assert_eq!(bodies[0]["data"]["object"]["client_reference_id"], "order-7");
+        let created_at = bodies[0]["created_at"].as_str().unwrap();
+        assert!(created_at.ends_with('Z') && created_at.len() >= 20, "RFC 3339 in UTC: {created_at}");
         for (headers, body) in &received {
             assert!(verify(&signing, headers, body), "signed with the endpoint's secret");
             assert!(!verify("whsec_wrong", headers, body));
@@ -861,6 +875,18 @@ async fn webhooks_are_signed_retried_until_delivered_and_listed_for_their_mercha
         assert_eq!(json(&last.1)["type"], "refund.created");
         assert_eq!(json(&last.1)["data"]["object"]["amount"], "2.00");
         assert!(verify(&signing, &last.0, &last.1));
+
+        // A session nobody paid expires after its 30 minutes, and that is announced too.
+        let unpaid = open_session(&app, &secret, "s2").await;
+        app.advance(30 * 60);
+        assert_eq!(checkout::expire_due(&app.state).await.unwrap(), 1);
+        assert_eq!(webhooks::deliver_due(&app.state, &client).await.unwrap(), 1);
+        let last = receiver.deliveries().pop().unwrap();
+        assert!(verify(&signing, &last.0, &last.1));
+        let expired = json(&last.1);
+        assert_eq!(expired["type"], "checkout.session.expired");
+        assert_eq!(expired["data"]["object"]["id"], unpaid.as_str());
+        assert_eq!(expired["data"]["object"]["status"], "expired");
         receiver.server.abort();
         assert_audit_clean(&app).await;
         app.stop().await;
@@ -972,6 +998,101 @@ async fn a_confirmation_cut_off_after_the_money_moved_is_finished_once_by_its_re
         );
         assert_eq!(available(&app, &alice).await, "75.00");
         assert_eq!(available(&app, &souq).await, "25.00");
+        assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+async fn amount_refunded(app: &TestApp, secret: &str, id: &str) -> Value {
+    get_session(app, secret, id).await.body["session"]["payment"]["amount_refunded"].clone()
+}
+
+/// Starts a refund of `amount` (minor units) of `id` by `merchant` under `key` as the handler
+/// would, and stops after its reservation, before the ledger, as a server killed there would.
+async fn refund_cut_off_before_the_ledger(app: &TestApp, merchant: &str, id: &str, key: &str, amount: &str) {
+    use purse_server::operations::{self, Begun, IdempotencyKey};
+    let body: purse_api::NewRefund =
+        serde_json::from_value(json!({"checkout_session": id, "amount": amount})).unwrap();
+    let hash = operations::request_hash("POST /refunds", &body);
+    let merchant = app.user(merchant).await;
+    let key = IdempotencyKey(key.to_string());
+    let Begun::Run { operation, .. } =
+        operations::start_unlimited(&app.state, merchant.id, &key, &hash).await.unwrap()
+    else {
+        panic!("a new key runs");
+    };
+    let session = checkout::find(&app.state, id).await.unwrap().unwrap();
+    let minor = body.amount.unwrap().parse(&session.currency).unwrap().to_minor();
+    checkout::reserve(&app.state, operation, &session, Some(minor)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_the_merchant_cannot_cover_moves_nothing_and_one_cut_off_is_finished_by_the_job() {
+    use purse_server::codes::{DEMO_FUNDING, wallet_of};
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (souq, secret) = merchant(&app, "souq").await;
+        let alice = buyer(&app, "alice", 1).await;
+        let id = open_session(&app, &secret, "s1").await;
+        assert_eq!(confirm(&app, &alice, &id, "c1", Some("1234")).await.status, StatusCode::OK);
+        let souq_wallet = wallet_of(app.user("souq").await.id);
+
+        // The merchant spent 10.00 of the 12.50 it was paid: a 5.00 refund moves nothing,
+        // reserves nothing, and its key keeps the refusal.
+        app.move_money(2, souq_wallet, DEMO_FUNDING, 1_000, "p2p", None, false).await;
+        let five = json!({"checkout_session": id, "amount": "5.00"});
+        let short = refund(&app, &secret, "r1", five.clone()).await;
+        assert_eq!((short.status, short.code()), (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_funds"));
+        assert_eq!(short.field(), Some("amount"));
+        assert_eq!(refund(&app, &secret, "r1", five.clone()).await.raw, short.raw, "replayed");
+        assert_eq!(amount_refunded(&app, &secret, &id).await, "0.00");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM refunds WHERE status = 'failed'").await, 1);
+        let fits = refund(&app, &secret, "r2", json!({"checkout_session": id, "amount": "2.50"})).await;
+        assert_eq!(fits.status, StatusCode::CREATED, "{:?}", fits.body);
+        assert_eq!(
+            (available(&app, &alice).await, available(&app, &souq).await),
+            ("90.00".into(), "0.00".into())
+        );
+
+        // Cut off after its reservation, before the ledger, and nobody retries: once its key's
+        // lease has run out the job finishes it, once, and the key keeps the answer.
+        app.fund(3, "souq", 1_000, "Top-up").await;
+        refund_cut_off_before_the_ledger(&app, "souq", &id, "r3", "5.00").await;
+        assert_eq!(amount_refunded(&app, &secret, &id).await, "7.50", "reserved");
+        let busy = refund(&app, &secret, "r3", five.clone()).await;
+        assert_eq!((busy.status, busy.code()), (StatusCode::CONFLICT, "idempotency_key_in_use"));
+        assert_eq!(checkout::recover_refunds(&app.state).await.unwrap(), 0, "the key's lease holds");
+        assert_eq!(available(&app, &alice).await, "90.00");
+        app.advance(61);
+        assert_eq!(checkout::recover_refunds(&app.state).await.unwrap(), 1);
+        assert_eq!(checkout::recover_refunds(&app.state).await.unwrap(), 0, "finished once");
+        assert_eq!(
+            (available(&app, &alice).await, available(&app, &souq).await),
+            ("95.00".into(), "5.00".into())
+        );
+        let late = refund(&app, &secret, "r3", five.clone()).await;
+        assert_eq!(late.status, StatusCode::CREATED, "{:?}", late.body);
+        assert_eq!(
+            (late.body["refund"]["amount"].as_str(), late.body["refund"]["status"].as_str()),
+            (Some("5.00"), Some("succeeded"))
+        );
+        assert_eq!(amount_refunded(&app, &secret, &id).await, "7.50");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM webhook_events WHERE type = 'refund.created'").await, 2);
+
+        // Cut off again, and the merchant spends its money meanwhile: the job gives the
+        // reservation back and the key answers the refusal.
+        refund_cut_off_before_the_ledger(&app, "souq", &id, "r4", "5.00").await;
+        assert_eq!(amount_refunded(&app, &secret, &id).await, "12.50", "reserved");
+        app.move_money(4, souq_wallet, DEMO_FUNDING, 500, "p2p", None, false).await;
+        app.advance(61);
+        assert_eq!(checkout::recover_refunds(&app.state).await.unwrap(), 1);
+        let refused = refund(&app, &secret, "r4", five.clone()).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_funds")
+        );
+        assert_eq!(amount_refunded(&app, &secret, &id).await, "7.50");
+        assert_eq!(available(&app, &alice).await, "95.00");
         assert_audit_clean(&app).await;
         app.stop().await;
     }

@@ -135,14 +135,31 @@ impl Server {
     }
 
     fn get(&self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.request(&format!("GET {path} HTTP/1.1\r\n"), "");
+        (status, body)
+    }
+
+    /// `POST path` with a form: the status and the response's head (its headers).
+    fn post_form(&self, path: &str, form: &str) -> (u16, String) {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            form.len()
+        );
+        let (status, head, _) = self.request(&head, form);
+        (status, head)
+    }
+
+    /// Sends `head` (request line and headers) and `body` over a new connection: the status,
+    /// the response's head and its body.
+    fn request(&self, head: &str, body: &str) -> (u16, String, String) {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).unwrap();
+        write!(stream, "{head}Host: {}\r\nConnection: close\r\n\r\n{body}", self.addr).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
-        (status, body)
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        (status, head.to_string(), body.to_string())
     }
 
     fn terminate(mut self) -> std::process::ExitStatus {
@@ -175,6 +192,16 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
         let (status, body) = server.get(page);
         assert_eq!(status, 503, "{page}: the web app is not built, so neither is the demo timeline: {body}");
     }
+    // The demo shop runs beside Purse and uses it over HTTP as a merchant's server would: an
+    // order becomes a checkout session, and the buyer is sent to its hosted page.
+    let (status, shop) = server.get("/demo/shop");
+    assert_eq!(status, 200, "{shop}");
+    let product = shop.split("name=\"product\" value=\"").nth(1).and_then(|rest| rest.split('"').next());
+    let product = product.expect("the shop lists a book");
+    let (status, head) = server.post_form("/demo/shop/orders", &format!("product={product}"));
+    assert_eq!(status, 303, "{head}");
+    let location = head.lines().find_map(|line| line.strip_prefix("location: ")).unwrap_or_default();
+    assert!(location.contains("/checkout/cs_"), "to the hosted checkout page: {head}");
     let exit = server.terminate();
     assert!(exit.success(), "graceful stop exits 0, got {exit:?}");
 
