@@ -620,6 +620,15 @@ pub async fn refund(
         Some(refund) => refund,
         None => reserve(state, operation, session, amount).await?,
     };
+    finish_refund(state, refund, session).await
+}
+
+/// Moves a reserved refund and answers it (or answers one already moved or refused).
+async fn finish_refund(
+    state: &AppState,
+    refund: RefundRow,
+    session: &SessionRow,
+) -> Result<StoredAnswer, AppError> {
     match refund.status.as_str() {
         // Moved and marked succeeded, or refused for lack of money (the reservation returned).
         "processing" => move_back(state, &refund, session).await?,
@@ -791,13 +800,15 @@ pub async fn recover_refunds(state: &AppState) -> Result<usize, AppError> {
     for stuck in stuck {
         let operation = stuck.operation_id;
         // A retry holding the key now finishes the refund itself.
-        if !transaction(state, &[operations::take_over_stale(operation, now)]).await? {
+        if !transaction(state, &[operations::take_over(operation, now)]).await? {
             continue;
         }
         let session = load(state, stuck.session_id)
             .await?
             .ok_or_else(|| AppError::internal("a refunded checkout vanished"))?;
-        let outcome = refund(state, operation, &session, None).await;
+        // Every step of it is guarded by the refund's state, so a row read before the key was
+        // taken over is as good as a fresh one.
+        let outcome = finish_refund(state, stuck, &session).await;
         match operations::conclude(state, operation, None, outcome).await {
             Ok(_) => fixed += 1,
             // Ours (the ledger unreachable, say): the key is released and the refund still

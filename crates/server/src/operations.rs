@@ -189,7 +189,9 @@ pub async fn earlier(
         return Ok(Earlier::Answered(StoredAnswer { status: u16::try_from(status).unwrap_or(500), body }));
     }
     let now = state.now();
-    if row.locked_until > now || !take_over(&state.db, row.id, row.locked_until, now).await? {
+    if row.locked_until > now
+        || !state.journal.apply(vec![take_over(row.id, now)]).await.map_err(AppError::unavailable)?
+    {
         return Err(in_use());
     }
     Ok(Earlier::Resume(row.id))
@@ -384,32 +386,16 @@ async fn find(db: &Db, user_id: i64, key: &IdempotencyKey) -> Result<Option<Oper
     Ok(with_pool!(db, |pool| { sqlx::query_as(SQL).bind(user_id).bind(&key.0).fetch_optional(pool).await? }))
 }
 
-/// The statement by which a recovery job takes `operation` over: only an operation still
-/// without its answer whose lease ran out (so no arrival of its key is running it now). It
-/// changes no row otherwise, and its group is undone.
-pub fn take_over_stale(operation: i64, now: i64) -> Statement {
+/// The statement that takes over `operation` (a retry of its key, or a recovery job): only
+/// an operation still without its answer whose lease has run out, so nobody else is running
+/// it. It changes no row otherwise, and its group is undone.
+pub fn take_over(operation: i64, now: i64) -> Statement {
     Statement::new(
         "UPDATE operations SET locked_until = $1 \
-         WHERE id = $2 AND response_status IS NULL AND locked_until < $3",
+         WHERE id = $2 AND response_status IS NULL AND locked_until <= $3",
         vec![Arg::Int(now + LEASE_SECONDS * NANOS), Arg::Int(operation), Arg::Int(now)],
     )
     .must_change()
-}
-
-/// Takes the lease of a processing operation whose lease ran out; `false` if another request
-/// took it first.
-async fn take_over(db: &Db, operation: i64, expired: i64, now: i64) -> Result<bool, AppError> {
-    let taken = with_pool!(db, |pool| {
-        sqlx::query("UPDATE operations SET locked_until = $1 WHERE id = $2 AND locked_until = $3")
-            .bind(now + LEASE_SECONDS * NANOS)
-            .bind(operation)
-            .bind(expired)
-            .execute(pool)
-            .await
-            .map_err(AppError::database)?
-            .rows_affected()
-    });
-    Ok(taken == 1)
 }
 
 #[cfg(test)]
