@@ -15,7 +15,7 @@ use purse_api::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::funding::withdraw::speed_name;
+use crate::flows::withdraw_flow::speed_name;
 use crate::text::{Text, t};
 
 /// A failed call, ready to show.

@@ -1,6 +1,7 @@
-//! Amounts and times as people read them. Pure functions, tested natively.
+//! Amounts, times and linked payment methods as people read them. Pure functions, tested
+//! natively.
 
-use purse_api::{Currency, Money};
+use purse_api::{BankAccount, Card, Currency, Money};
 
 /// `1234.5` (at the currency's scale) as `$1,234.50`; `KD 1,234.500`, `¥1,235`.
 pub fn money(amount: &str, currency: Currency) -> String {
@@ -28,6 +29,26 @@ pub fn money(amount: &str, currency: Currency) -> String {
 pub fn signed_money(amount: &str, currency: Currency, incoming: bool) -> String {
     let plain = money(amount, currency);
     if incoming { format!("+{plain}") } else { format!("\u{2212}{plain}") }
+}
+
+/// Minor units of USD as people read them: `2035` → `$20.35`.
+pub fn usd_minor(minor: i64) -> String {
+    money(&Money::from_minor(minor, Currency::Usd).amount_string(), Currency::Usd)
+}
+
+/// A linked card as people recognise it: `Visa •• 4242`.
+pub fn card_label(card: &Card) -> String {
+    format!("{} •• {}", card.brand.label(), card.last4)
+}
+
+/// When a card expires: `12/30`.
+pub fn card_expiry(card: &Card) -> String {
+    format!("{:02}/{:02}", card.exp_month, card.exp_year % 100)
+}
+
+/// A linked bank account as people recognise it: `Sandbox Bank •• 6789`.
+pub fn bank_label(account: &BankAccount) -> String {
+    format!("{} •• {}", account.bank_name, account.last4)
 }
 
 fn group_thousands(digits: &str) -> String {
@@ -79,6 +100,7 @@ pub fn when(rfc3339: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flows::test_card;
 
     #[test]
     fn amounts_read_like_money() {
@@ -103,6 +125,17 @@ mod tests {
     fn direction_is_a_sign_not_only_a_colour() {
         assert_eq!(signed_money("25.00", Currency::Usd, true), "+$25.00");
         assert_eq!(signed_money("12.50", Currency::Usd, false), "\u{2212}$12.50");
+    }
+
+    #[test]
+    fn methods_read_as_people_know_them() {
+        let card = Card { exp_month: 3, ..test_card::visa() };
+        assert_eq!(card_label(&card), "Visa •• 4242");
+        assert_eq!(card_expiry(&card), "03/30");
+        let bank = BankAccount { id: "ba_1".into(), bank_name: "Sandbox Bank".into(), last4: "6789".into() };
+        assert_eq!(bank_label(&bank), "Sandbox Bank •• 6789");
+        assert_eq!(usd_minor(2_035), "$20.35");
+        assert_eq!(usd_minor(123_456), "$1,234.56");
     }
 
     #[test]

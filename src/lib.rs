@@ -2,25 +2,21 @@
 //! the same code embedded in a host page ([`embed`]: Tip buttons and the wallet drawer).
 //!
 //! `App` holds the routes; one file per page under `pages/`, shared pieces under
-//! `components/`. Pages talk to the server only through [`api_client`] (and the live stream,
-//! [`live`]). Decisions a page makes from data live in plain types (like [`feed::Feed`],
-//! [`pages::status::StatusView`], [`checkout::CheckoutFlow`] and the money-in-and-out flows in
-//! [`funding`]) and are tested natively; the DOM is tested in a real browser with
+//! `components/`, and the state and decisions they draw under [`flows`] (plain Rust, tested
+//! natively; the rule is in its header). Pages talk to the server only through [`api_client`]
+//! (and the live stream, [`live`]); the DOM is tested in a real browser with
 //! `wasm-bindgen-test`. Every string people read comes from [`text`].
 
 pub mod api_client;
-pub mod checkout;
 pub mod components;
 pub mod embed;
-pub mod feed;
+pub mod flows;
 pub mod format;
-pub mod funding;
 pub mod live;
 pub mod pages;
 pub mod qr;
 pub mod session;
 pub mod text;
-pub mod tip;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -69,5 +65,55 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </Layout>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    /// Names every directory may hold once each: a module's own file, and the crate roots.
+    const NAMES_ANY_FOLDER_MAY_REPEAT: [&str; 3] = ["mod.rs", "lib.rs", "main.rs"];
+
+    /// The `.rs` files under `dir`, at any depth.
+    fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
+        for entry in entries {
+            let path = entry.unwrap_or_else(|error| panic!("{}: {error}", dir.display())).path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    /// Two files with one name (`checkout.rs` as a flow and as a page) make every "open
+    /// checkout.rs" a guess: each file under `src/` has a name of its own.
+    #[test]
+    fn no_two_files_under_src_share_a_name() {
+        let src = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
+        let mut files = Vec::new();
+        rust_files(src, &mut files);
+        assert!(files.len() > 10, "found only {files:?} under {}", src.display());
+        let mut by_name = BTreeMap::<String, Vec<String>>::new();
+        for path in files {
+            let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            if NAMES_ANY_FOLDER_MAY_REPEAT.contains(&name.as_str()) {
+                continue;
+            }
+            let relative = path.strip_prefix(src).unwrap_or(&path).display().to_string();
+            by_name.entry(name).or_default().push(relative);
+        }
+        let shared: Vec<String> = by_name
+            .into_iter()
+            .filter(|(_, paths)| paths.len() > 1)
+            .map(|(name, mut paths)| {
+                paths.sort();
+                format!("{name}: {}", paths.join(", "))
+            })
+            .collect();
+        assert!(shared.is_empty(), "files under src/ sharing a name:\n{}", shared.join("\n"));
     }
 }

@@ -25,13 +25,14 @@ use purse_api::{
     PublicCheckoutSession, Role, Speed, Tip, User, Withdrawal, WithdrawalStatus,
 };
 use purse_web::api_client::ApiError;
-use purse_web::checkout::{CheckoutFlow, Step as CheckoutStep};
 use purse_web::components::activity_row::ActivityRow;
 use purse_web::components::money::MoneyDisplay;
 use purse_web::components::states::{EmptyState, ErrorState, SkeletonList};
 use purse_web::components::tip_sheet::{TipForm, TipSheet};
-use purse_web::funding::deposit::{AddMoneyFlow, Step as DepositStep};
-use purse_web::funding::withdraw::{Step as WithdrawStep, WithdrawFlow};
+use purse_web::flows::add_money_flow::{AddMoneyFlow, Step as DepositStep};
+use purse_web::flows::checkout_flow::{CheckoutFlow, Step as CheckoutStep};
+use purse_web::flows::tip_flow::{Choice, Step, TipFlow};
+use purse_web::flows::withdraw_flow::{Step as WithdrawStep, WithdrawFlow};
 use purse_web::pages::add_money::{AddMoneyView, DepositForm};
 use purse_web::pages::checkout::CheckoutView;
 use purse_web::pages::payment_methods::PaymentMethodsView;
@@ -39,7 +40,6 @@ use purse_web::pages::status::Status;
 use purse_web::pages::withdraw::WithdrawForm;
 use purse_web::session::{Session, SessionState};
 use purse_web::text::{Funding, Text, t};
-use purse_web::tip::{Choice, Step, TipFlow};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};

@@ -1,5 +1,5 @@
 //! The bank-account form: routing number (checked against the ABA checksum as it is typed),
-//! account number and the holder's name, checked by [`crate::funding::bank_form`], then
+//! account number and the holder's name, checked by [`crate::flows::bank_checks`], then
 //! `POST /bank-accounts`.
 
 use leptos::prelude::*;
@@ -7,7 +7,7 @@ use purse_api::BankAccount;
 
 use crate::api_client;
 use crate::components::fields::{TextField, typed_into};
-use crate::funding::bank_form::{BankFields, BankProblems, check, problems_from, routing_message};
+use crate::flows::bank_checks::{BankFields, BankProblems, check, problems_from, routing_message};
 use crate::text::{Funding, t};
 
 #[component]

@@ -1,5 +1,5 @@
 //! The card form: number (its brand shown as it is typed), expiry and CVC, checked by
-//! [`crate::funding::card_form`]. It posts the details straight to the card network's sandbox
+//! [`crate::flows::card_checks`]. It posts the details straight to the card network's sandbox
 //! (never to the wallet API), empties the number and CVC the moment the network answers with a
 //! token, then links the token with `POST /cards`. Nothing here logs anything.
 
@@ -8,7 +8,7 @@ use purse_api::Card;
 
 use crate::api_client;
 use crate::components::fields::{TextField, typed_into};
-use crate::funding::card_form::{
+use crate::flows::card_checks::{
     CardFields, CardProblems, brand_shown, check, live_number_problem, problems_from,
 };
 use crate::text::{Funding, t};

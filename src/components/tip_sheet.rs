@@ -1,7 +1,7 @@
 //! The tip sheet: tip a creator for a post. Sign in inline when needed; the creator's name,
 //! avatar and goal; their preset amounts or one typed; a message; an anonymous switch; the PIN
 //! above the step-up threshold; a confirmation that says what will happen; and, when the wallet
-//! is short, amounts that fit. Its decisions are [`crate::tip::TipFlow`]; this file draws them.
+//! is short, amounts that fit. Its decisions are [`crate::flows::tip_flow::TipFlow`]; this file draws them.
 
 use leptos::prelude::*;
 use purse_api::{Creator, Currency, ErrorCode, Handle, Tip};
@@ -12,10 +12,10 @@ use crate::components::fields::TextField;
 use crate::components::money::MoneyDisplay;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::{ErrorState, SkeletonList};
+use crate::flows::tip_flow::{Choice, Step, TipFlow};
 use crate::format;
 use crate::session::use_session;
 use crate::text::{Text, t};
-use crate::tip::{Choice, Step, TipFlow};
 
 /// The id of the sheet's title, for the dialog's `aria-labelledby`.
 pub const TITLE_ID: &str = "tip-title";

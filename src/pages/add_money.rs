@@ -4,7 +4,7 @@
 //! No card yet: says so and shows the card form, which goes to the card network, not to Purse.
 //! Then: which card, how much, and a button that says it (`Add $50.00`); the result says what
 //! happened and the new balance, or why nothing moved. The decisions are
-//! [`crate::funding::deposit::AddMoneyFlow`]; this file draws them and does the HTTP through
+//! [`crate::flows::add_money_flow::AddMoneyFlow`]; this file draws them and does the HTTP through
 //! [`api_client`].
 
 use leptos::prelude::*;
@@ -17,8 +17,8 @@ use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{EmptyState, ErrorState, SkeletonList};
-use crate::funding::deposit::{AddMoneyFlow, Step};
-use crate::funding::{card_expiry, card_label};
+use crate::flows::add_money_flow::{AddMoneyFlow, Step};
+use crate::format::{card_expiry, card_label};
 use crate::session::use_session;
 use crate::text::{Funding, Text, t};
 

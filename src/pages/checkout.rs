@@ -5,7 +5,7 @@
 //! canceling ends with a full navigation to the merchant's site. Every other state has its own
 //! page: loading, unknown session, could not load (with a retry), already paid, expired (also
 //! the moment the countdown reaches zero) and canceled. The decisions are
-//! [`crate::checkout::CheckoutFlow`]; this file draws them and does the HTTP through
+//! [`crate::flows::checkout_flow::CheckoutFlow`]; this file draws them and does the HTTP through
 //! [`api_client`].
 
 use std::time::Duration;
@@ -16,11 +16,11 @@ use purse_api::{PublicCheckoutSession, User};
 use wasm_bindgen::JsCast;
 
 use crate::api_client;
-use crate::checkout::{CancelPlan, CheckoutFlow, Follow, Screen, Step};
 use crate::components::fields::TextField;
 use crate::components::money::MoneyDisplay;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::ErrorState;
+use crate::flows::checkout_flow::{CancelPlan, CheckoutFlow, Follow, Screen, Step};
 use crate::session::{Session, SessionState, use_session};
 use crate::text::{Text, t};
 

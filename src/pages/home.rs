@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::requests::IncomingRequests;
+use crate::components::incoming_requests::IncomingRequests;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::pages::wallet::WalletHome;
 use crate::session::{SessionState, use_session};

@@ -12,34 +12,12 @@ use crate::components::dialog::Modal;
 use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
 use crate::components::states::{EmptyState, ErrorState, SkeletonList};
-use crate::funding::{bank_label, card_expiry, card_label};
+use crate::flows::method_removal::Removal;
+use crate::format::{bank_label, card_expiry, card_label};
 use crate::text::{Funding, t};
 
 /// A list as read: `None` while reading.
 pub type Loaded<T> = Option<Result<Vec<T>, ApiError>>;
-
-/// What the confirmation asks about.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Removal {
-    Card(Card),
-    Bank(BankAccount),
-}
-
-impl Removal {
-    fn title(&self) -> &'static str {
-        match self {
-            Removal::Card(_) => t(Funding::RemoveCardTitle),
-            Removal::Bank(_) => t(Funding::RemoveBankTitle),
-        }
-    }
-
-    fn label(&self) -> String {
-        match self {
-            Removal::Card(card) => card_label(card),
-            Removal::Bank(account) => bank_label(account),
-        }
-    }
-}
 
 #[component]
 pub fn PaymentMethodsPage() -> impl IntoView {

@@ -9,7 +9,8 @@ use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
-use crate::pages::send::{ProfilePreview, check_amount, check_handle, watch_profile};
+use crate::components::profile_preview::{ProfilePreview, watch_profile};
+use crate::flows::send_form::{check_amount, check_handle};
 use crate::text::{Text, t};
 
 #[component]

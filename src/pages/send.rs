@@ -10,51 +10,17 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purse_api::payments::{clean_note, needs_pin};
-use purse_api::{
-    Amount, AmountText, ErrorCode, Handle, PublicProfile, SendRequest, Transfer, TransferStatus,
-};
+use purse_api::{AmountText, ErrorCode, Handle, PublicProfile, SendRequest, Transfer, TransferStatus};
 
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
+use crate::components::profile_preview::{ProfilePreview, watch_profile};
+use crate::flows::send_form::{check_amount, check_handle, review_sentence};
 use crate::format;
 use crate::session::{Session, SessionState, use_session};
 use crate::text::{Text, t};
-
-/// The amount as typed, by API.md's rule.
-pub fn check_amount(text: &str) -> Result<Amount, &'static str> {
-    Amount::parse(text.trim(), "USD").map_err(|_| t(Text::AmountFormat))
-}
-
-/// A handle as typed (a leading `@` is fine).
-pub fn check_handle(text: &str) -> Result<Handle, &'static str> {
-    Handle::parse(text.trim()).map_err(|_| t(Text::HandleFormat))
-}
-
-/// "10 minutes", "1 minute", "45 seconds".
-pub fn window_words(seconds: u32) -> String {
-    match seconds {
-        s if s % 60 == 0 && s >= 120 => format!("{} minutes", s / 60),
-        60 => "1 minute".to_string(),
-        s => format!("{s} seconds"),
-    }
-}
-
-/// What the review step says will happen.
-pub fn review_sentence(name: &str, amount: &str, first_payment_window: Option<u32>) -> String {
-    let money = format::money(amount, purse_api::Currency::Usd);
-    match first_payment_window {
-        Some(seconds) => format!(
-            "{name} {} {money}; {} {} {} {name}.",
-            t(Text::Receives),
-            t(Text::ReviewWithWindow),
-            window_words(seconds),
-            t(Text::ReviewBecause)
-        ),
-        None => format!("{name} {} {money} {}", t(Text::Receives), t(Text::ReviewNow)),
-    }
-}
 
 fn signed_in_as(session: Session) -> Option<Handle> {
     match session.state.get_untracked() {
@@ -73,65 +39,6 @@ enum Step {
 #[component]
 pub fn SendPage() -> impl IntoView {
     view! { <SignedInOnly><SendForm /></SignedInOnly> }
-}
-
-/// Looks `handle` up whenever it becomes a valid handle; the answer lands in `profile`.
-pub fn watch_profile(to: RwSignal<String>, profile: RwSignal<Option<Result<PublicProfile, String>>>) {
-    Effect::new(move |previous: Option<Option<Handle>>| {
-        let handle = check_handle(&to.get()).ok();
-        if previous.as_ref() == Some(&handle) {
-            return handle;
-        }
-        profile.set(None);
-        if let Some(handle) = handle.clone() {
-            leptos::task::spawn_local(async move {
-                let answer = api_client::profile(&handle).await.map_err(|error| match error.code {
-                    Some(ErrorCode::NotFound) => t(Text::NoSuchPerson).to_string(),
-                    _ => error.message,
-                });
-                // Only if the field still names the same person.
-                if check_handle(&to.get_untracked()).ok().as_ref() == Some(&handle) {
-                    profile.set(Some(answer));
-                }
-            });
-        }
-        handle
-    });
-}
-
-/// The profile preview under the recipient field.
-#[component]
-pub fn ProfilePreview(
-    to: RwSignal<String>,
-    profile: RwSignal<Option<Result<PublicProfile, String>>>,
-    #[prop(default = true)] show_paid_before: bool,
-) -> impl IntoView {
-    view! {
-        <div class="profile-preview" aria-live="polite">
-            {move || match profile.get() {
-                None if check_handle(&to.get()).is_ok() => view! { <p class="muted">{t(Text::LookingUp)}</p> }.into_any(),
-                None => ().into_any(),
-                Some(Err(message)) => view! { <p class="field-error">{message}</p> }.into_any(),
-                Some(Ok(person)) => {
-                    let initial = person.display_name.chars().next().unwrap_or('?').to_uppercase().to_string();
-                    view! {
-                        <div class="person">
-                            <span class="avatar" aria-hidden="true">{initial}</span>
-                            <span class="person-names">
-                                <strong>{person.display_name.clone()}</strong>
-                                <span class="muted">"@"{person.handle.to_string()}</span>
-                            </span>
-                            {show_paid_before.then(|| person.paid_before.map(|paid| view! {
-                                <span class="badge" data-paid-before=paid.to_string()>
-                                    {if paid { t(Text::PaidBefore) } else { t(Text::FirstPayment) }}
-                                </span>
-                            }))}
-                        </div>
-                    }.into_any()
-                }
-            }}
-        </div>
-    }
 }
 
 #[component]
@@ -296,31 +203,5 @@ fn SendForm() -> impl IntoView {
                 }
             }}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_review_says_what_will_happen() {
-        assert_eq!(
-            review_sentence("Bob", "20.00", Some(600)),
-            "Bob receives $20.00; you can cancel for 10 minutes because this is your first payment to Bob."
-        );
-        assert_eq!(review_sentence("Bob", "1234.50", None), "Bob receives $1,234.50 right away.");
-        assert_eq!(window_words(60), "1 minute");
-        assert_eq!(window_words(45), "45 seconds");
-    }
-
-    #[test]
-    fn the_form_refuses_what_the_api_would() {
-        for bad in ["", "0", "-1", "1.001", "1e3", "+5", "5.", "10000.01", "abc"] {
-            assert!(check_amount(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!(check_amount(" 12.5 ").map(|a| a.to_minor()), Ok(1250));
-        assert!(check_handle("@Bob").is_ok());
-        assert!(check_handle("b!").is_err());
     }
 }

@@ -12,7 +12,7 @@ use crate::api_client::{self, ApiError};
 use crate::components::activity_row::ActivityRow;
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{EmptyState, ErrorState, LiveIndicator, SkeletonList};
-use crate::feed::{Feed, PageState};
+use crate::flows::activity_feed::{Feed, PageState};
 use crate::format;
 use crate::live::{Handlers, Live, LiveStatus};
 use crate::text::{Text, received_announcement, t};

@@ -8,7 +8,7 @@
 //! `GET /quotes/withdrawal` (asked once the typing pauses) — the PIN, and a button that says
 //! what it will do. The result says what happened, and links to the activity, where a standard
 //! withdrawal turns completed by itself when the bank settles it. The decisions are
-//! [`crate::funding::withdraw::WithdrawFlow`]; this file draws them and does the HTTP.
+//! [`crate::flows::withdraw_flow::WithdrawFlow`]; this file draws them and does the HTTP.
 
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{ErrorState, SkeletonList};
-use crate::funding::withdraw::{Step, WithdrawFlow, done_text, speed_name};
+use crate::flows::withdraw_flow::{Step, WithdrawFlow, done_text, speed_name};
 use crate::session::{SessionState, use_session};
 use crate::text::{Funding, Text, t};
 

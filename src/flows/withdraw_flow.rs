@@ -15,8 +15,8 @@ use purse_api::{
 };
 
 use crate::api_client::ApiError;
-use crate::format;
-use crate::funding::{Attempt, bank_label, card_label, usd_minor};
+use crate::flows::attempt::Attempt;
+use crate::format::{self, bank_label, card_label, usd_minor};
 use crate::text::{Funding, Text, t};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -330,7 +330,7 @@ mod tests {
     use purse_api::funding::{INSTANT_FEE_MAX_MINOR, INSTANT_FEE_MIN_MINOR};
 
     use super::*;
-    use crate::funding::test_card::visa;
+    use crate::flows::test_card::visa;
 
     fn bank() -> BankAccount {
         BankAccount { id: "ba_1".into(), bank_name: "Sandbox Bank".into(), last4: "6789".into() }

@@ -9,8 +9,8 @@
 use purse_api::{Amount, AmountText, Card, Currency, Deposit, DepositStatus, ErrorCode, NewDeposit};
 
 use crate::api_client::ApiError;
-use crate::format;
-use crate::funding::{Attempt, card_label};
+use crate::flows::attempt::Attempt;
+use crate::format::{self, card_label};
 use crate::text::{Funding, Text, t};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -207,7 +207,7 @@ pub fn failure_text(code: Option<ErrorCode>) -> &'static str {
 mod tests {
 
     use super::*;
-    use crate::funding::test_card::visa;
+    use crate::flows::test_card::visa;
 
     fn deposit(status: DepositStatus, failure_code: Option<ErrorCode>) -> Deposit {
         Deposit { id: "dep_1".into(), status, failure_code, amount: "50.00".into(), currency: Currency::Usd }
