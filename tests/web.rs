@@ -345,7 +345,7 @@ async fn short_of_funds_the_sheet_says_what_the_wallet_has_and_offers_only_what_
     let mut start = TipFlow::new(lina(), None);
     start.choice = Some(Choice::Preset(2));
     start.step = Step::Review;
-    start.key = "k1".into();
+    start.attempt.begin(|| "k1".into());
     let (root, flow, _) = tip_form(start);
     let refused = ApiError {
         status: Some(422),
@@ -588,7 +588,7 @@ async fn refused_pins_and_answers_are_shown_where_they_belong() {
     let answer = |code: ErrorCode, message: &str| {
         page.flow.update(|f| {
             f.step = CheckoutStep::Paying;
-            f.key = "k1".into();
+            f.attempt.begin(|| "k1".into());
             let refused = ApiError {
                 status: Some(code.http_status()),
                 code: Some(code),

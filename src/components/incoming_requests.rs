@@ -8,6 +8,7 @@ use purse_api::{Amount, MoneyRequest, RequestStatus};
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::money::MoneyDisplay;
+use crate::flows::attempt::Attempt;
 use crate::pages::wallet::RequestsVersion;
 use crate::text::{Text, t};
 
@@ -50,7 +51,8 @@ fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl IntoVi
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let done = RwSignal::new(None::<&'static str>);
-    let key = api_client::new_idempotency_key();
+    // One attempt per row, begun when the row is drawn: every Pay of this row goes under its key.
+    let key = Attempt::<()>::default().begin(api_client::new_idempotency_key);
     let id = request.id.clone();
     let pay = {
         let id = id.clone();

@@ -148,7 +148,7 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
         let Some((request, key)) = flow
             .try_update(|f| {
                 copy_fields(f);
-                f.send().map(|request| (request, f.key.clone()))
+                f.send().map(|request| (request, f.attempt.key().to_string()))
             })
             .flatten()
         else {

@@ -132,26 +132,24 @@ impl AddMoneyFlow {
             return;
         }
         self.step = Step::Form;
+        self.attempt.answered(&answer);
         let error = match answer {
             Ok(deposit) if deposit.status == DepositStatus::Completed => {
-                self.attempt.settled();
                 let card = self.card().map(card_label).unwrap_or_default();
                 self.step = Step::Added { deposit, card, balance: None };
                 return;
             }
             // The card network said no: final, nothing moved; the next attempt is a new one.
             Ok(deposit) => {
-                self.attempt.settled();
                 self.problems.form = Some(failure_text(deposit.failure_code).to_string());
                 return;
             }
             Err(error) => error,
         };
-        if error.is_uncertain() {
+        if self.attempt.in_doubt() {
             self.problems.form = Some(format!("{} {}", error.message, t(Funding::DepositRetrySafe)));
             return;
         }
-        self.attempt.settled();
         match (error.code, error.field.as_deref()) {
             (Some(ErrorCode::CardDeclined | ErrorCode::CardExpired), _) => {
                 self.problems.form = Some(failure_text(error.code).to_string());

@@ -10,6 +10,7 @@ use purse_api::people::is_valid_pin;
 use purse_api::{CheckoutOutcome, CheckoutStatus, ConfirmCheckout, ErrorCode, PublicCheckoutSession};
 
 use crate::api_client::ApiError;
+use crate::flows::attempt::Attempt;
 use crate::format;
 use crate::text::{Text, t};
 
@@ -108,11 +109,9 @@ pub struct CheckoutFlow {
     pub expires_at_ms: Option<i64>,
     pub step: Step,
     pub problems: Problems,
-    /// The idempotency key of the last attempt to pay.
-    pub key: String,
-    /// The last attempt's fate is unknown (no answer, a server failure, still processing): the
-    /// next attempt reuses its key, so the buyer cannot pay twice.
-    pub uncertain: bool,
+    /// The attempts to pay: when the last one's fate is unknown (no answer, a server failure,
+    /// still processing), the next reuses its key, so the buyer cannot pay twice.
+    pub attempt: Attempt,
 }
 
 impl CheckoutFlow {
@@ -123,8 +122,7 @@ impl CheckoutFlow {
             expires_at_ms: None,
             step: Step::Ready,
             problems: Problems::default(),
-            key: String::new(),
-            uncertain: false,
+            attempt: Attempt::default(),
         }
     }
 
@@ -284,30 +282,28 @@ impl CheckoutFlow {
         }
         // An attempt whose fate is unknown keeps its key: if it did pay, the retry is answered
         // with that payment instead of paying again.
-        if !self.uncertain || self.key.is_empty() {
-            self.key = new_key();
-        }
+        let key = self.attempt.begin(new_key);
+        self.attempt.sent(());
         self.step = Step::Paying;
-        Some((ConfirmCheckout { pin: Some(pin) }, self.key.clone()))
+        Some((ConfirmCheckout { pin: Some(pin) }, key))
     }
 
     /// Turns the answer to the attempt with `key` into the next state (an answer to an older
     /// attempt changes nothing).
     pub fn answer(&mut self, key: &str, answer: Result<CheckoutOutcome, ApiError>) -> Follow {
-        if key != self.key || self.step != Step::Paying {
+        if !self.attempt.is_current(key) || self.step != Step::Paying {
             return Follow::Stay;
         }
         self.problems = Problems::default();
         self.step = Step::Ready;
+        self.attempt.answered(&answer);
         let error = match answer {
             Ok(outcome) => {
-                self.uncertain = false;
                 self.set_status(CheckoutStatus::Complete);
                 return self.leave(&outcome.redirect_url);
             }
             Err(error) => error,
         };
-        self.uncertain = is_uncertain(&error);
         match error.code {
             Some(ErrorCode::Unauthenticated) => {
                 self.problems.form = Some(error.message);
@@ -340,7 +336,7 @@ impl CheckoutFlow {
                 self.problems.pin = Some(error.message);
                 Follow::Stay
             }
-            _ if self.uncertain => {
+            _ if self.attempt.in_doubt() => {
                 self.problems.form = Some(format!("{} {}", error.message, t(Text::CheckoutRetrySafe)));
                 Follow::Stay
             }
@@ -441,12 +437,6 @@ pub fn safe_url(url: &str) -> Option<String> {
 /// An unknown session: the API's `404 not_found`.
 fn is_missing(error: &ApiError) -> bool {
     error.code == Some(ErrorCode::NotFound)
-}
-
-/// Whether a failed attempt may still have paid: nothing answered, the server failed, or the
-/// same key is still being processed.
-fn is_uncertain(error: &ApiError) -> bool {
-    error.status.is_none_or(|status| status >= 500) || error.code == Some(ErrorCode::IdempotencyKeyInUse)
 }
 
 /// An RFC 3339 time (`2026-11-23T10:30:00Z`, fractions and offsets allowed) as milliseconds
@@ -737,7 +727,7 @@ mod tests {
         let mut flow = paying();
         flow.answer("k1", Err(refused(422, ErrorCode::InsufficientFunds, Some("amount"))));
         assert_eq!(flow.problems.form, Some(format!("no {}", t(Text::CheckoutAddMoney))));
-        assert!(!flow.uncertain, "refused: nothing was paid");
+        assert!(!flow.attempt.in_doubt(), "refused: nothing was paid");
 
         let mut flow = paying();
         flow.answer("k1", Err(refused(429, ErrorCode::RateLimited, None)));

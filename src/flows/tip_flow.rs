@@ -7,6 +7,7 @@ use purse_api::payments::{clean_note, needs_pin};
 use purse_api::{Amount, AmountText, Creator, Currency, ErrorCode, Money, NewTip, Tip};
 
 use crate::api_client::ApiError;
+use crate::flows::attempt::Attempt;
 use crate::format;
 use crate::text::{Text, t};
 
@@ -57,12 +58,11 @@ pub struct TipFlow {
     /// What the wallet could spend when a tip was refused for lack of money: amounts above it
     /// are offered no more, and the sheet says how much there is.
     pub short_of_funds: Option<String>,
-    /// The idempotency key of the attempt being confirmed: kept across retries of that attempt,
-    /// so a retry after a lost answer cannot tip twice.
-    pub key: String,
-    /// The last attempt's fate is unknown (no answer, a server failure, or still processing):
-    /// until a retry settles it, the attempt cannot be edited, so its key cannot change.
-    pub uncertain: bool,
+    /// The attempts at `POST /tips`: one begins at "Continue", under a fresh key, unless the last
+    /// one's fate is unknown (no answer, a server failure, or still processing); then it is that
+    /// one's retry, under its key, so a retry after a lost answer cannot tip twice, and until a
+    /// retry settles it the tip cannot be edited.
+    pub attempt: Attempt,
 }
 
 impl TipFlow {
@@ -78,8 +78,7 @@ impl TipFlow {
             step: Step::Choose,
             problems: Problems::default(),
             short_of_funds: None,
-            key: String::new(),
-            uncertain: false,
+            attempt: Attempt::default(),
         }
     }
 
@@ -137,9 +136,7 @@ impl TipFlow {
         if self.problems == Problems::default() {
             self.pin.clear();
             // An attempt whose fate is unknown keeps its key until a retry settles it.
-            if !self.uncertain {
-                self.key = new_key();
-            }
+            self.attempt.begin(new_key);
             self.step = Step::Review;
         }
     }
@@ -147,7 +144,7 @@ impl TipFlow {
     /// Whether the confirmation may go back to the form: not while sending, and not while an
     /// attempt's fate is unknown (a changed tip under a new key could be paid twice).
     pub fn can_edit(&self) -> bool {
-        self.step == Step::Review && !self.uncertain
+        self.step == Step::Review && !self.attempt.in_doubt()
     }
 
     /// "Edit": back to the form, nothing lost.
@@ -176,6 +173,7 @@ impl TipFlow {
         };
         self.problems = Problems::default();
         self.step = Step::Sending;
+        self.attempt.sent(());
         Some(request)
     }
 
@@ -205,11 +203,11 @@ impl TipFlow {
     /// the form with what the wallet holds (`available`, read after the refusal; `None` when
     /// that could not be read), so the person can pick an amount that fits.
     pub fn answer(&mut self, key: &str, answer: Result<Tip, ApiError>, available: Option<String>) {
-        if key != self.key {
+        if !self.attempt.is_current(key) {
             return;
         }
         self.problems = Problems::default();
-        self.uncertain = matches!(&answer, Err(error) if is_uncertain(error));
+        self.attempt.answered(&answer);
         let error = match answer {
             Ok(tip) => {
                 self.count_towards_goal(&tip);
@@ -242,7 +240,7 @@ impl TipFlow {
             }
             // The tip may or may not have gone. Retrying sends the same key, so it cannot go
             // twice.
-            _ if self.uncertain => {
+            _ if self.attempt.in_doubt() => {
                 self.problems.form = Some(format!("{} {}", error.message, t(Text::TipRetrySafe)));
                 self.step = Step::Review;
             }
@@ -252,12 +250,6 @@ impl TipFlow {
             }
         }
     }
-}
-
-/// Whether a failed attempt may still have tipped: nothing answered, the server failed, or the
-/// same key is still being processed.
-fn is_uncertain(error: &ApiError) -> bool {
-    error.status.is_none_or(|status| status >= 500) || error.code == Some(ErrorCode::IdempotencyKeyInUse)
 }
 
 #[cfg(test)]
@@ -331,7 +323,7 @@ mod tests {
         flow.choice = Some(Choice::Preset(0));
         flow.message = "Thank you\u{200b}!".into();
         flow.review(|| "k1".into());
-        assert_eq!((flow.step.clone(), flow.key.as_str()), (Step::Review, "k1"));
+        assert_eq!((flow.step.clone(), flow.attempt.key()), (Step::Review, "k1"));
         assert_eq!(flow.cleaned_message(), Ok(Some("Thank you!".into())), "cleaned as notes are");
         flow.edit();
         assert_eq!((flow.step.clone(), flow.message.as_str()), (Step::Choose, "Thank you\u{200b}!"));
@@ -400,10 +392,10 @@ mod tests {
         assert_eq!(offered, [true, true, false]);
         // The too-big amount is refused before it is sent again.
         flow.review(|| "k2".into());
-        assert_eq!((flow.step.clone(), flow.key.as_str()), (Step::Choose, "k1"));
+        assert_eq!((flow.step.clone(), flow.attempt.key()), (Step::Choose, "k1"));
         flow.choice = Some(Choice::Preset(1));
         flow.review(|| "k2".into());
-        assert_eq!((flow.step.clone(), flow.key.as_str()), (Step::Review, "k2"), "a new attempt, a new key");
+        assert_eq!((flow.step.clone(), flow.attempt.key()), (Step::Review, "k2"), "a new attempt, a new key");
     }
 
     #[test]
@@ -422,7 +414,11 @@ mod tests {
             assert!(!flow.can_edit());
             flow.edit();
             flow.review(|| "k2".into());
-            assert_eq!((flow.step.clone(), flow.key.as_str()), (Step::Review, "k1"), "{unknown:?}: same key");
+            assert_eq!(
+                (flow.step.clone(), flow.attempt.key()),
+                (Step::Review, "k1"),
+                "{unknown:?}: same key"
+            );
             // A refusal settles it: the tip did not go, so it may be changed again.
             flow.answer("k1", Err(refused(403, ErrorCode::PinIncorrect, Some("pin"))), None);
             assert!(flow.can_edit());

@@ -253,20 +253,19 @@ impl WithdrawFlow {
             return;
         }
         self.step = Step::Form;
+        self.attempt.answered(&answer);
         let error = match answer {
             Ok(withdrawal) => {
-                self.attempt.settled();
                 let destination = self.destination_label().unwrap_or_default();
                 self.step = Step::Done { withdrawal, destination };
                 return;
             }
             Err(error) => error,
         };
-        if error.is_uncertain() {
+        if self.attempt.in_doubt() {
             self.problems.form = Some(format!("{} {}", error.message, t(Funding::WithdrawRetrySafe)));
             return;
         }
-        self.attempt.settled();
         let nothing_moved = |message: &str| format!("{message} {}", t(Text::NoMoneyMoved));
         match (error.code, error.field.as_deref()) {
             (

@@ -3,8 +3,9 @@
 //! Three steps: the form (recipient with a profile preview, amount, note, each checked by the
 //! same rules the server applies), a review that says exactly what will happen (and asks for
 //! the PIN above the threshold), and the result, with a Cancel button while a first payment's
-//! grace window is open. One idempotency key per attempt: retrying after a lost answer can
-//! never pay twice.
+//! grace window is open. Each review is one attempt with one idempotency key
+//! ([`crate::flows::attempt::Attempt`]): pressing Send again after a lost answer can never pay
+//! twice.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -17,6 +18,7 @@ use crate::components::fields::TextField;
 use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
 use crate::components::profile_preview::{ProfilePreview, watch_profile};
+use crate::flows::attempt::Attempt;
 use crate::flows::send_form::{check_amount, check_handle, review_sentence};
 use crate::format;
 use crate::session::{Session, SessionState, use_session};
@@ -58,7 +60,8 @@ fn SendForm() -> impl IntoView {
     let profile = RwSignal::new(None::<Result<PublicProfile, String>>);
     let step = RwSignal::new(Step::Form);
     let busy = RwSignal::new(false);
-    let key = RwSignal::new(String::new());
+    // Each review begins an attempt; every Send from that review goes under its key.
+    let attempt: RwSignal<Attempt> = RwSignal::new(Attempt::default());
     watch_profile(to, profile);
 
     let review = move |event: leptos::ev::SubmitEvent| {
@@ -86,7 +89,9 @@ fn SendForm() -> impl IntoView {
             ok = false;
         }
         if ok {
-            key.set(api_client::new_idempotency_key());
+            attempt.update(|a| {
+                a.begin(api_client::new_idempotency_key);
+            });
             pin.set(String::new());
             step.set(Step::Review);
         }
@@ -106,9 +111,9 @@ fn SendForm() -> impl IntoView {
             pin: needs_pin(value).then(|| pin.get_untracked()),
         };
         busy.set(true);
-        let attempt = key.get_untracked();
+        let key = attempt.with_untracked(|a| a.key().to_string());
         leptos::task::spawn_local(async move {
-            match api_client::send_money(&request, &attempt).await {
+            match api_client::send_money(&request, &key).await {
                 Ok(transfer) => step.set(Step::Done(transfer)),
                 Err(error) => match error.field.as_deref() {
                     Some("pin") => pin_error.set(Some(error.message)),
