@@ -20,9 +20,9 @@ pub fn check_handle(text: &str) -> Result<Handle, &'static str> {
 /// "10 minutes", "1 minute", "45 seconds".
 pub fn window_words(seconds: u32) -> String {
     match seconds {
-        s if s % 60 == 0 && s >= 120 => format!("{} minutes", s / 60),
-        60 => "1 minute".to_string(),
-        s => format!("{s} seconds"),
+        s if s % 60 == 0 && s >= 120 => format!("{} {}", s / 60, t(Text::WindowMinutes)),
+        60 => t(Text::WindowOneMinute).to_string(),
+        s => format!("{s} {}", t(Text::WindowSeconds)),
     }
 }
 

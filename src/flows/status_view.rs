@@ -40,8 +40,8 @@ impl StatusView {
 /// The backend's name as people know it.
 fn database_name(backend: &str) -> String {
     match backend {
-        "sqlite" => "SQLite".to_string(),
-        "postgres" => "PostgreSQL".to_string(),
+        "sqlite" => t(Text::StatusDatabaseSqlite).to_string(),
+        "postgres" => t(Text::StatusDatabasePostgres).to_string(),
         other => other.to_string(),
     }
 }

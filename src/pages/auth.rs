@@ -45,12 +45,12 @@ pub fn SignUp() -> impl IntoView {
             errors.handle.set(Some(format!("{}: {reason}.", t(Text::Handle))));
         }
         if name.is_none() {
-            errors.display_name.set(Some("Enter your name (up to 50 characters).".into()));
+            errors.display_name.set(Some(t(Text::DisplayNameInvalid).into()));
         }
         if let Ok(parsed) = &parsed
             && let Err(reason) = check_password(&secret, parsed)
         {
-            errors.password.set(Some(format!("Choose a stronger password: {reason}.")));
+            errors.password.set(Some(format!("{} {reason}.", t(Text::PasswordWeak))));
         }
         let (Ok(parsed), Some(name)) = (parsed, name) else { return };
         if errors.password.get_untracked().is_some() {
