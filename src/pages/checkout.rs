@@ -13,10 +13,10 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use purse_api::{PublicCheckoutSession, User};
-use wasm_bindgen::JsCast;
 
 use crate::api_client;
 use crate::components::fields::TextField;
+use crate::components::focus::focus_later;
 use crate::components::money::MoneyDisplay;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::ErrorState;
@@ -365,14 +365,4 @@ fn Ended(
             <a class="button button-block checkout-back" href=url>{format!("{} {name}", t(Text::CheckoutBackTo))}</a>
         })}
     }
-}
-
-/// Focuses the element with `id` once the next frame is drawn (the element may be new).
-fn focus_later(id: &'static str) {
-    request_animation_frame(move || {
-        let element = document().get_element_by_id(id);
-        if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = element.focus();
-        }
-    });
 }
