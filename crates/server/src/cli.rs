@@ -197,7 +197,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         // A separate router with its own state and headers: it uses Purse over HTTP, as a
         // merchant's own server would.
-        app = app.merge(crate::demo_shop::router(crate::demo_shop::ShopConfig {
+        app = app.merge(purse_demo_shop::router(purse_demo_shop::ShopConfig {
             purse_url: format!("http://{local}"),
             merchant_handle: "souq_books".to_string(),
             merchant_password: crate::demo::PASSWORD.to_string(),

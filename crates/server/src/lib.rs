@@ -12,7 +12,6 @@ pub mod cli;
 pub mod codes;
 pub mod db;
 pub mod demo;
-pub mod demo_shop;
 pub mod demo_site;
 pub mod error;
 pub mod funding;

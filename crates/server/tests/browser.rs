@@ -20,11 +20,11 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
+use purse_demo_shop::ShopConfig;
 use purse_ledger::Ledger;
 use purse_server::auth::Passwords;
 use purse_server::codes;
 use purse_server::db::Db;
-use purse_server::demo_shop::ShopConfig;
 use purse_server::state::Settings;
 use purse_server::static_site::{EMBED_FILES, StaticSite};
 use purse_server::{AppState, app};
@@ -129,7 +129,7 @@ async fn serve_demo_shop(database_url: &str) -> (SocketAddr, AppState) {
     // The handles are dropped, not awaited: the tasks run until `begin_stopping`.
     drop(purse_server::checkout::spawn_jobs(&state));
     drop(purse_server::webhooks::spawn_worker(&state));
-    let shop = purse_server::demo_shop::router(ShopConfig {
+    let shop = purse_demo_shop::router(ShopConfig {
         purse_url: format!("http://{addr}"),
         merchant_handle: "souq_books".to_string(),
         merchant_password: purse_server::demo::PASSWORD.to_string(),

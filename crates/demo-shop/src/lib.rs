@@ -1,7 +1,7 @@
-//! The demo shop: "Souq Books", a tiny storefront at `/demo/shop` that takes payment with Purse
-//! Checkout exactly as a third-party merchant would, over real HTTP and through the public
-//! merchant API only. It shares nothing with the rest of the server but the port: its own
-//! router, its own state, its own HTTP client; it never reads Purse's tables or `AppState`.
+//! `purse-demo-shop`: "Souq Books", a tiny storefront at `/demo/shop` that takes payment with
+//! Purse Checkout exactly as a third-party merchant would, over real HTTP and through the public
+//! merchant API only. Its own crate, so it cannot reach anything of the server's: `serve --demo`
+//! merges its router (its own state, its own HTTP client) and that is all they share, the port.
 //!
 //! The flow, which README's "Integrating Purse Checkout" walks through with excerpts from here:
 //!
