@@ -33,6 +33,16 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// The sandbox rails keep their tables in the server's database.
+impl From<Db> for purse_rails::sandbox::SandboxDb {
+    fn from(db: Db) -> purse_rails::sandbox::SandboxDb {
+        match db {
+            Db::Sqlite(pool, _) => purse_rails::sandbox::SandboxDb::Sqlite(pool),
+            Db::Postgres(pool) => purse_rails::sandbox::SandboxDb::Postgres(pool),
+        }
+    }
+}
+
 /// A database failure, as one line.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error("database error: {0}")]

@@ -34,13 +34,13 @@ use crate::db::{Arg, Statement, note_statement, with_pool};
 use crate::error::AppError;
 use crate::operations::{self, Slot, StoredAnswer};
 use crate::payments::stored_currency;
-use crate::rails::{CardOutcome, PayoutStatus};
-use crate::sandbox::{brand_name, parse_brand};
 use crate::state::AppState;
+use purse_rails::sandbox::{brand_name, parse_brand};
+use purse_rails::{CardOutcome, PayoutStatus};
 
 const NANOS: i64 = 1_000_000_000;
 
-fn rail_error(error: crate::rails::RailError) -> AppError {
+fn rail_error(error: purse_rails::RailError) -> AppError {
     AppError::unavailable(error)
 }
 

@@ -7,6 +7,7 @@
 pub mod activity;
 pub mod api;
 pub mod auth;
+pub mod card_network;
 pub mod checkout;
 pub mod cli;
 pub mod codes;
@@ -25,9 +26,7 @@ pub mod operations;
 pub mod payments;
 pub mod pin;
 pub mod query;
-pub mod rails;
 pub mod reader;
-pub mod sandbox;
 pub mod state;
 pub mod static_site;
 pub mod tips;
@@ -78,7 +77,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(pages)
         .nest("/api/v1", api::router())
-        .merge(sandbox::router())
+        .merge(card_network::router())
         // Any other API path is a JSON 404, never the SPA's index.
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .route("/metrics", get(metrics::render))

@@ -14,9 +14,9 @@ use crate::db::{Db, DbError, HandleCache};
 use crate::ids::Ids;
 use crate::journal::Journal;
 use crate::metrics::HttpMetrics;
-use crate::rails::{BankRail, CardRail};
-use crate::sandbox::{SandboxBank, SandboxCards};
 use crate::static_site::StaticSite;
+use purse_rails::sandbox::{SandboxBank, SandboxCards};
+use purse_rails::{BankRail, CardRail};
 
 /// Shared by every request: cloning it is one reference count, which matters because every
 /// request clones it several times (router, middleware, extractors).
@@ -46,6 +46,8 @@ pub struct Shared {
     pub cards: Arc<dyn CardRail>,
     /// The bank standard withdrawals are paid out by.
     pub bank: Arc<dyn BankRail>,
+    /// The sandbox card network, whose token endpoint the server serves.
+    pub sandbox_cards: SandboxCards,
     pub settings: Settings,
     /// Becomes `true` when the server is stopping: live streams end so the stop can finish.
     pub stopping: watch::Receiver<bool>,
@@ -127,7 +129,8 @@ impl AppState {
         let journal = Journal::start(&db, ledger.write_gate())?;
         ensure_platform_accounts(&ledger).await?;
         // The sandbox rails are the embedded default.
-        let cards: Arc<dyn CardRail> = Arc::new(SandboxCards::new(db.clone()));
+        let sandbox_cards = SandboxCards::new(db.clone());
+        let cards: Arc<dyn CardRail> = Arc::new(sandbox_cards.clone());
         let bank: Arc<dyn BankRail> = Arc::new(SandboxBank::new(db.clone()));
         Ok(AppState(Arc::new(Shared {
             ledger,
@@ -144,6 +147,7 @@ impl AppState {
             webhooks_due: tokio::sync::Notify::new(),
             cards,
             bank,
+            sandbox_cards,
             settings: Settings::default(),
             stopping,
             stop,

@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::http::{Method, StatusCode};
 use purse_ledger::TransferId;
+use purse_rails::sandbox::{SandboxBank, SandboxCards};
+use purse_rails::{
+    BankOnFile, BankRail, CardOnFile, CardOutcome, CardRail, PayoutStatus, RailError, RailResult,
+};
 use purse_server::db::Db;
 use purse_server::funding;
 use purse_server::operations::{Slot, ledger_id};
-use purse_server::rails::{
-    BankOnFile, BankRail, CardOnFile, CardOutcome, CardRail, PayoutStatus, RailError, RailResult,
-};
-use purse_server::sandbox::{SandboxBank, SandboxCards};
 use purse_server::state::Settings;
 use serde_json::{Value, json};
 

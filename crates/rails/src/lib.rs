@@ -1,32 +1,28 @@
-//! The rails money comes in and goes out by: a card network ([`CardRail`]: charge a linked
+//! `purse-rails`: the rails money comes in and goes out by: a card network ([`CardRail`]: charge a linked
 //! card for a deposit, push to it for an instant withdrawal) and a bank ([`BankRail`]: link an
 //! account, pay out to it, learn whether the payout settled or came back).
 //!
-//! The server talks to rails only through these traits; [`crate::sandbox`] implements both as
+//! The server talks to rails only through these traits; [`sandbox`] implements both as
 //! the embedded default (as Stripe's test mode behaves like the live networks), and a real
 //! processor's adapter would implement them the same way. Every call that moves money carries
 //! the caller's `reference` (derived from the operation's idempotency key): a rail asked again
 //! with the same reference answers as the first time and moves nothing more, which is what
 //! lets a retry or a recovery job finish a movement that was cut off.
 
+pub mod sandbox;
+
 use futures_util::future::BoxFuture;
 use purse_api::{CardBrand, ErrorCode};
 
 /// A rail could not be reached or failed: nothing is known to have happened, and asking again
 /// with the same reference is safe.
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("rail error: {0}")]
 pub struct RailError(pub String);
 
-impl From<crate::db::DbError> for RailError {
-    fn from(error: crate::db::DbError) -> RailError {
-        RailError(error.0)
-    }
-}
-
 impl From<sqlx::Error> for RailError {
     fn from(error: sqlx::Error) -> RailError {
-        RailError(crate::db::DbError::from(error).0)
+        RailError(error.to_string().split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }
 

@@ -1,83 +1,88 @@
 //! The sandbox rails, Purse's embedded default: a card network and a bank that behave like the
 //! real ones, with API.md's test cards and bank numbers, kept in their own `sandbox_*` tables.
 //!
-//! The card network's endpoint, `POST /sandbox/card-network/tokens`, is the PCI boundary (as
-//! Stripe Elements is): the card form posts the number here, never to the wallet API. The
-//! number is checked (Luhn, brand, expiry, CVC) and dropped in this handler: what is kept is
-//! the brand, the last four digits, the expiry and the behaviour the test card stands for.
-//! The body is parsed by hand so that no error message can echo what was sent.
+//! The card network's endpoint, `POST /sandbox/card-network/tokens` (served by the server's
+//! HTTP layer, which rate-limits it and calls [`SandboxCards::tokenize`]), is the PCI boundary
+//! (as Stripe Elements is): the card form posts the number there, never to the wallet API. The
+//! number is checked (Luhn, brand, expiry, CVC) and dropped here: what is kept is the brand,
+//! the last four digits, the expiry and the behaviour the test card stands for. The body is
+//! read by hand so that no refusal can echo what was sent.
+//!
+//! The sandbox's tables are created by the server's migrations (`1006_funding.sql`, where they
+//! have always been; moving them would change the checksums of databases already migrated).
 //!
 //! Test cards: `4000000000000002` is declined, `4000000000009995` declines for insufficient
 //! funds (both `card_declined`), any other valid number is approved. A card past its expiry
 //! is refused (`card_expired`). Bank: an account number ending in `0002` has its payouts
 //! returned when they settle; the rest settle.
 
-use axum::Json;
-use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::post;
 use purse_api::funding::{CardBrand, card_brand, card_digits, card_unexpired, is_valid_card_number, last4};
 use purse_api::{CardToken, ErrorCode};
+use rand_core::{OsRng, RngCore};
 use serde_json::Value;
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
 
-use crate::auth::{ClientAddress, new_public_id};
-use crate::db::{Db, with_pool};
-use crate::error::AppError;
-use crate::json::ApiJson;
-use crate::limits::{self, Limit};
-use crate::rails::{
-    BankOnFile, BankRail, CardOnFile, CardOutcome, CardRail, PayoutStatus, RailError, RailResult,
-};
-use crate::state::AppState;
-
-/// Card tokens one address may ask for per minute: card testing is slowed down here.
-pub const TOKENS_PER_ADDRESS: Limit = Limit { name: "card-tokens-address", max: 30, window_s: 60 };
+use crate::{BankOnFile, BankRail, CardOnFile, CardOutcome, CardRail, PayoutStatus, RailError, RailResult};
 
 /// The sandbox routing number of API.md.
 pub const SANDBOX_ROUTING: &str = "110000000";
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/sandbox/card-network/tokens", post(tokenize))
+/// Where the sandbox keeps its tables: the server's database (either backend).
+#[derive(Clone, Debug)]
+pub enum SandboxDb {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
 }
 
-/// `POST /sandbox/card-network/tokens`: `{number, exp_month, exp_year, cvc}` → a token.
-async fn tokenize(
-    State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    ApiJson(body): ApiJson<Value>,
-) -> Result<(StatusCode, Json<CardToken>), AppError> {
-    limits::check(&state, TOKENS_PER_ADDRESS, &address).await?;
-    let card = read_card(&body, state.now())?;
-    drop(body);
-    let token = new_public_id("tok");
-    with_pool!(&state.db, |pool| {
-        sqlx::query(
-            "INSERT INTO sandbox_card_tokens (token, brand, last4, exp_month, exp_year, behaviour, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&token)
-        .bind(brand_name(card.brand))
-        .bind(&card.last4)
-        .bind(i64::from(card.exp_month))
-        .bind(i64::from(card.exp_year))
-        .bind(card.behaviour)
-        .bind(state.now())
-        .execute(pool)
-        .await
-        .map_err(AppError::database)?
-        .rows_affected()
-    });
-    Ok((
-        StatusCode::CREATED,
-        Json(CardToken {
-            token,
-            brand: card.brand,
-            last4: card.last4,
-            exp_month: card.exp_month,
-            exp_year: card.exp_year,
-        }),
-    ))
+/// Runs `$body` with `$pool` bound to whichever pool `$db` holds.
+macro_rules! with_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            SandboxDb::Sqlite($pool) => $body,
+            SandboxDb::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A new opaque id: `prefix_` and 22 characters of base32 (112 random bits).
+fn new_public_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 14];
+    OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}_{}", data_encoding::BASE32_DNSSEC.encode(&bytes))
+}
+
+/// Why the card network refused a card: the code, a sentence that never repeats the number,
+/// and the field at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardRefusal {
+    pub code: ErrorCode,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl CardRefusal {
+    fn new(code: ErrorCode, message: impl Into<String>) -> CardRefusal {
+        CardRefusal { code, message: message.into(), field: None }
+    }
+
+    fn invalid(message: impl Into<String>) -> CardRefusal {
+        CardRefusal::new(ErrorCode::InvalidRequest, message)
+    }
+
+    fn with_field(mut self, field: impl Into<String>) -> CardRefusal {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// What tokenizing a card gave when it gave no token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenizeError {
+    /// The card was refused (a bad number, expiry or CVC).
+    Refused(CardRefusal),
+    /// The network could not keep the token.
+    Rail(RailError),
 }
 
 /// What the network keeps of a card: never the number or the CVC.
@@ -91,18 +96,19 @@ struct Checked {
 }
 
 /// Checks a card body: fields, number (Luhn and brand), month, year, CVC, then expiry.
-fn read_card(body: &Value, now: i64) -> Result<Checked, AppError> {
+fn read_card(body: &Value, now: i64) -> Result<Checked, CardRefusal> {
     let Some(fields) = body.as_object() else {
-        return Err(AppError::invalid_request("Send the card as a JSON object."));
+        return Err(CardRefusal::invalid("Send the card as a JSON object."));
     };
     if let Some(unknown) =
         fields.keys().find(|k| !matches!(k.as_str(), "number" | "exp_month" | "exp_year" | "cvc"))
     {
-        return Err(AppError::invalid_request("The body has a field the card network does not take.")
+        return Err(CardRefusal::invalid("The body has a field the card network does not take.")
             .with_field(unknown.clone()));
     }
-    let bad_number =
-        || AppError::new(ErrorCode::InvalidCardNumber, "That card number is not valid.").with_field("number");
+    let bad_number = || {
+        CardRefusal::new(ErrorCode::InvalidCardNumber, "That card number is not valid.").with_field("number")
+    };
     let digits = fields.get("number").and_then(Value::as_str).and_then(card_digits).ok_or_else(bad_number)?;
     if !is_valid_card_number(&digits) {
         return Err(bad_number());
@@ -110,17 +116,17 @@ fn read_card(body: &Value, now: i64) -> Result<Checked, AppError> {
     let brand = card_brand(&digits).ok_or_else(bad_number)?;
     let exp_month = number_field(fields.get("exp_month"))
         .filter(|m| (1..=12).contains(m))
-        .ok_or_else(|| AppError::invalid_request("The expiry month is 1 to 12.").with_field("exp_month"))?;
+        .ok_or_else(|| CardRefusal::invalid("The expiry month is 1 to 12.").with_field("exp_month"))?;
     let exp_year = number_field(fields.get("exp_year"))
         .map(|y| if y < 100 { y + 2000 } else { y })
         .filter(|y| (2000..=2100).contains(y))
-        .ok_or_else(|| AppError::invalid_request("The expiry year is like 2030.").with_field("exp_year"))?;
+        .ok_or_else(|| CardRefusal::invalid("The expiry year is like 2030.").with_field("exp_year"))?;
     let cvc_ok = fields
         .get("cvc")
         .and_then(Value::as_str)
         .is_some_and(|cvc| cvc.len() == brand.cvc_digits() && cvc.bytes().all(|b| b.is_ascii_digit()));
     if !cvc_ok {
-        return Err(AppError::invalid_request(format!(
+        return Err(CardRefusal::invalid(format!(
             "The security code is the {} digits on the card.",
             brand.cvc_digits()
         ))
@@ -128,7 +134,9 @@ fn read_card(body: &Value, now: i64) -> Result<Checked, AppError> {
     }
     let (now_month, now_year) = month_and_year(now);
     if !card_unexpired(exp_month, exp_year, now_month, now_year) {
-        return Err(AppError::new(ErrorCode::CardExpired, "This card has expired.").with_field("exp_month"));
+        return Err(
+            CardRefusal::new(ErrorCode::CardExpired, "This card has expired.").with_field("exp_month")
+        );
     }
     let behaviour = match digits.as_str() {
         "4000000000000002" => "decline",
@@ -172,12 +180,45 @@ pub fn parse_brand(name: &str) -> Option<CardBrand> {
 /// The sandbox card network, wallet side.
 #[derive(Clone, Debug)]
 pub struct SandboxCards {
-    db: Db,
+    db: SandboxDb,
 }
 
 impl SandboxCards {
-    pub fn new(db: Db) -> SandboxCards {
-        SandboxCards { db }
+    pub fn new(db: impl Into<SandboxDb>) -> SandboxCards {
+        SandboxCards { db: db.into() }
+    }
+
+    /// `POST /sandbox/card-network/tokens`' work: checks the card body (`{number, exp_month,
+    /// exp_year, cvc}`) as of `now` (ns), keeps what may be kept, and answers a token. The
+    /// body is dropped here, with the number in it.
+    pub async fn tokenize(&self, body: Value, now: i64) -> Result<CardToken, TokenizeError> {
+        let card = read_card(&body, now).map_err(TokenizeError::Refused)?;
+        drop(body);
+        let token = new_public_id("tok");
+        let stored: Result<u64, sqlx::Error> = with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO sandbox_card_tokens (token, brand, last4, exp_month, exp_year, behaviour, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&token)
+            .bind(brand_name(card.brand))
+            .bind(&card.last4)
+            .bind(i64::from(card.exp_month))
+            .bind(i64::from(card.exp_year))
+            .bind(card.behaviour)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        });
+        stored.map_err(|error| TokenizeError::Rail(error.into()))?;
+        Ok(CardToken {
+            token,
+            brand: card.brand,
+            last4: card.last4,
+            exp_month: card.exp_month,
+            exp_year: card.exp_year,
+        })
     }
 
     /// A charge or push: answered once per reference, from the card's behaviour and expiry.
@@ -289,12 +330,12 @@ impl CardRail for SandboxCards {
 /// The sandbox bank.
 #[derive(Clone, Debug)]
 pub struct SandboxBank {
-    db: Db,
+    db: SandboxDb,
 }
 
 impl SandboxBank {
-    pub fn new(db: Db) -> SandboxBank {
-        SandboxBank { db }
+    pub fn new(db: impl Into<SandboxDb>) -> SandboxBank {
+        SandboxBank { db: db.into() }
     }
 }
 
@@ -396,14 +437,14 @@ mod tests {
     // 2027-01-15.
     const NOW: i64 = 1_799_971_200 * 1_000_000_000;
 
-    fn card(number: &str, month: u32, year: u32, cvc: &str) -> Result<Checked, AppError> {
+    fn card(number: &str, month: u32, year: u32, cvc: &str) -> Result<Checked, CardRefusal> {
         read_card(
             &serde_json::json!({"number": number, "exp_month": month, "exp_year": year, "cvc": cvc}),
             NOW,
         )
     }
 
-    fn code(result: Result<Checked, AppError>) -> (ErrorCode, Option<String>) {
+    fn code(result: Result<Checked, CardRefusal>) -> (ErrorCode, Option<String>) {
         match result {
             Ok(_) => (ErrorCode::InternalError, None),
             Err(error) => (error.code, error.field),
