@@ -30,10 +30,11 @@ use std::time::Instant;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use purse_server::api::people::create_person;
-use purse_server::auth::{Passwords, ROLE_MERCHANT};
 use purse_server::codes;
-use purse_server::state::Settings;
+use purse_server::flows::Settings;
+use purse_server::flows::people::Passwords;
+use purse_server::flows::people::create_person;
+use purse_server::store::people::ROLE_MERCHANT;
 
 use support::{CLIENTS, Served};
 
@@ -66,7 +67,7 @@ async fn run(name: &str, passwords: Passwords, per_client: usize) {
     )
     .await
     .unwrap();
-    let (_, secret) = purse_server::merchants::create_key(&state, shop.id, "bench").await.unwrap();
+    let secret = purse_server::flows::merchants::create_key(&state, shop.id, "bench").await.unwrap().secret;
     let funding = purse_ledger::NewAccount {
         id: codes::DEMO_FUNDING,
         currency: purse_api::Currency::Usd,
@@ -88,12 +89,16 @@ async fn run(name: &str, passwords: Passwords, per_client: usize) {
         };
         served
             .ledger
-            .create_transfer(purse_ledger::TransferRequest::posted(user.id, movement))
+            .create_transfer(purse_ledger::TransferRequest::posted(user.id.0, movement))
             .await
             .unwrap()
             .unwrap();
-        let (token, hash) = purse_server::auth::new_session_token();
-        state.db.insert_session(&hash, user.id, state.now(), i64::MAX).await.unwrap();
+        let (token, hash) = purse_server::flows::people::new_session_token();
+        state
+            .db
+            .insert_session(&hash, user.id, state.now(), purse_server::time::Time::from_nanos(i64::MAX))
+            .await
+            .unwrap();
         buyers.push(format!("purse_session={token}"));
     }
     let (client, addr) = (support::client(), served.addr);
@@ -140,13 +145,13 @@ async fn run(name: &str, passwords: Passwords, per_client: usize) {
     let latencies = support::latencies(tasks).await;
     support::report(&format!("checkout_confirm_{name}"), "confirmations", latencies, started);
     let complete: i64 = match &state.db {
-        purse_server::db::Db::Sqlite(pool, _) => {
+        purse_server::store::Db::Sqlite(pool, _) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM checkout_sessions WHERE status = 'complete'")
                 .fetch_one(pool)
                 .await
                 .unwrap()
         }
-        purse_server::db::Db::Postgres(_) => unreachable!(),
+        purse_server::store::Db::Postgres(_) => unreachable!(),
     };
     println!("    sessions complete: {complete} of {}", sessions.len());
     println!("    audit clean: {}", served.ledger.audit().await.unwrap().is_clean());

@@ -15,9 +15,9 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use purse_ledger::{Ledger, SystemClock};
-use purse_server::auth::Passwords;
-use purse_server::db::Db;
-use purse_server::static_site::{EMBED_FILES, StaticSite};
+use purse_server::flows::people::Passwords;
+use purse_server::http::static_site::{EMBED_FILES, StaticSite};
+use purse_server::store::Db;
 use purse_server::{AppState, app};
 
 fn main() {

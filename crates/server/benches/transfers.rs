@@ -23,7 +23,7 @@ use std::time::Instant;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use purse_server::codes;
-use purse_server::state::Settings;
+use purse_server::flows::Settings;
 
 use support::{CLIENTS, Served};
 
@@ -49,7 +49,7 @@ fn main() {
                 currency: purse_api::Currency::Usd,
                 code: codes::transfer::DEPOSIT,
             };
-            let request = purse_ledger::TransferRequest::posted(user.id, movement);
+            let request = purse_ledger::TransferRequest::posted(user.id.0, movement);
             served.ledger.create_transfer(request).await.unwrap().unwrap();
         }
         let (client, addr) = (support::client(), served.addr);

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use http_body_util::Full;
 use hyper::body::Bytes;
-use purse_server::state::Settings;
+use purse_server::flows::Settings;
 
 use support::Served;
 

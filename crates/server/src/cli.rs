@@ -13,14 +13,15 @@ use clap::{Args, Parser, Subcommand};
 use purse_ledger::Ledger;
 use tokio::net::TcpListener;
 
-use crate::state::{AppState, Settings};
 use std::sync::Arc;
 
 use purse_ledger::SystemClock;
 
-use crate::auth::Passwords;
-use crate::db::Db;
-use crate::static_site::StaticSite;
+use crate::flows::people::Passwords;
+use crate::flows::{DEFAULT_BANK_SETTLE_S, Settings, checkout, demo, funding, payments, webhooks};
+use crate::http::AppState;
+use crate::http::static_site::StaticSite;
+use crate::store::Db;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/purse.db";
 
@@ -136,11 +137,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
         demo: args.demo,
         deposit_daily_cap_minor: args.deposit_daily_cap,
         withdrawal_daily_cap_minor: args.withdrawal_daily_cap,
-        bank_settle_s: args.bank_settle_seconds.unwrap_or(if args.demo {
-            60
-        } else {
-            crate::state::DEFAULT_BANK_SETTLE_S
-        }),
+        bank_settle_s: args.bank_settle_seconds.unwrap_or(if args.demo { 60 } else { DEFAULT_BANK_SETTLE_S }),
     }
 }
 
@@ -167,7 +164,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .context("cannot read the server's secrets")?
             .with_settings(settings(&args));
     if args.demo {
-        crate::demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
+        demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
     }
     let addr = listener.local_addr().context("cannot read the listening address")?;
     tracing::info!(%addr, database = ledger.backend(), demo = args.demo, "Purse is listening");
@@ -182,25 +179,25 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         _ => addr,
     };
     if args.demo {
-        eprintln!("{}", crate::demo::sign_in_help(&format!("http://{addr}/")));
+        eprintln!("{}", demo::sign_in_help(&format!("http://{addr}/")));
         eprintln!("Demo shop: http://{local}/demo/shop");
     }
 
     // Grace windows that ended while the server was down complete now, then every second.
-    let jobs = crate::payments::spawn_jobs(&state);
+    let jobs = payments::spawn_jobs(&state);
     // Checkouts whose 30 minutes ran out expire, cut-off confirmations and refunds finish;
     // webhooks owed (also from before a restart) are delivered.
-    let checkout_jobs = crate::checkout::spawn_jobs(&state);
-    let webhooks = crate::webhooks::spawn_worker(&state);
-    let funding_jobs = crate::funding::spawn_jobs(&state);
-    let mut app = crate::app(state.clone());
+    let checkout_jobs = checkout::spawn_jobs(&state);
+    let webhooks = webhooks::spawn_worker(&state);
+    let funding_jobs = funding::spawn_jobs(&state);
+    let mut app = crate::http::app(state.clone());
     if args.demo {
         // A separate router with its own state and headers: it uses Purse over HTTP, as a
         // merchant's own server would.
         app = app.merge(purse_demo_shop::router(purse_demo_shop::ShopConfig {
             purse_url: format!("http://{local}"),
             merchant_handle: "souq_books".to_string(),
-            merchant_password: crate::demo::PASSWORD.to_string(),
+            merchant_password: demo::PASSWORD.to_string(),
         }));
     }
     let app = app.into_make_service_with_connect_info::<SocketAddr>();

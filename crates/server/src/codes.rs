@@ -4,6 +4,8 @@
 use purse_api::ActivityKind;
 use purse_ledger::AccountId;
 
+use crate::ids::PersonId;
+
 /// Account codes.
 pub mod account {
     pub const USER_WALLET: u16 = 1;
@@ -38,13 +40,13 @@ pub const DEMO_FUNDING: AccountId = AccountId(10);
 /// People's wallets: this base plus the person's row id.
 const WALLET_BASE: i64 = 1_000_000_000;
 
-pub fn wallet_of(user_id: i64) -> AccountId {
-    AccountId(WALLET_BASE + user_id)
+pub fn wallet_of(person: PersonId) -> AccountId {
+    AccountId(WALLET_BASE + person.0)
 }
 
 /// The person whose wallet `account` is, if it is a wallet.
-pub fn owner_of(account: AccountId) -> Option<i64> {
-    (account.0 > WALLET_BASE).then_some(account.0 - WALLET_BASE)
+pub fn owner_of(account: AccountId) -> Option<PersonId> {
+    (account.0 > WALLET_BASE).then_some(PersonId(account.0 - WALLET_BASE))
 }
 
 /// What an activity is, from why its money moved.
@@ -67,8 +69,8 @@ mod tests {
 
     #[test]
     fn wallets_map_to_their_owners_and_back() {
-        assert_eq!(owner_of(wallet_of(1)), Some(1));
-        assert_eq!(owner_of(wallet_of(987_654)), Some(987_654));
+        assert_eq!(owner_of(wallet_of(PersonId(1))), Some(PersonId(1)));
+        assert_eq!(owner_of(wallet_of(PersonId(987_654))), Some(PersonId(987_654)));
         assert_eq!(owner_of(PLATFORM_FEES), None);
         assert_eq!(owner_of(DEMO_FUNDING), None);
     }

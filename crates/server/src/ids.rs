@@ -1,92 +1,64 @@
-//! Opaque ids and cursors.
-//!
-//! An activity id is its ledger transfer id, encrypted with a 64-bit Feistel permutation
-//! keyed by a secret every instance shares: `tr_` + 13 base32 characters. No lookup table, no
-//! sequence to enumerate, and a tampered id decodes to a transfer nobody owns (so `404`).
-//! A page cursor is a ledger timestamp with an HMAC, so a tampered cursor is recognised.
+//! The server's own ids, as types: a person, an operation (an idempotency key's row), and the
+//! ledger transfer ids an operation owns ([`ledger_id`]). Each is the `INTEGER` its table
+//! stores; the newtypes keep one kind of id from being passed as another.
 
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use std::fmt;
 
-type HmacSha256 = Hmac<Sha256>;
+use purse_ledger::TransferId;
 
-const ROUNDS: u8 = 4;
+/// A person (`users.id`). Merchants are people too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PersonId(pub i64);
 
-/// Encodes and decodes ids and cursors with the database's secrets.
-#[derive(Clone, Debug)]
-pub struct Ids {
-    id_key: [u8; 32],
-    cursor_key: [u8; 32],
+/// An operation: one idempotency key's first arrival (`operations.id`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OperationId(pub i64);
+
+impl fmt::Display for PersonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
-impl Ids {
-    pub fn new(id_key: [u8; 32], cursor_key: [u8; 32]) -> Ids {
-        Ids { id_key, cursor_key }
+impl fmt::Display for OperationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
     }
+}
 
-    fn round(&self, round: u8, half: u32) -> u32 {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.id_key).unwrap_or_else(|_| unreachable!());
-        mac.update(&[round]);
-        mac.update(&half.to_be_bytes());
-        let digest = mac.finalize().into_bytes();
-        u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
-    }
+/// Ledger ids of operations start here, far above fixed ids (demo funding, tests).
+const LEDGER_ID_BASE: i64 = 1 << 40;
+/// Ledger ids per operation.
+const SLOTS: i64 = 16;
 
-    fn permute(&self, value: u64) -> u64 {
-        let (mut left, mut right) = ((value >> 32) as u32, value as u32);
-        for round in 0..ROUNDS {
-            (left, right) = (right, left ^ self.round(round, right));
-        }
-        (u64::from(left) << 32) | u64::from(right)
-    }
+/// What each ledger id of an operation is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// The payment itself (posted, or pending in a grace window).
+    Main = 0,
+    /// Posting the pending payment when its window ends.
+    Post = 1,
+    /// Voiding it when the sender cancels.
+    Void = 2,
+    /// The platform's fee on a tip or an instant withdrawal, linked to it.
+    Fee = 3,
+    /// Posting an instant withdrawal's fee hold.
+    FeePost = 4,
+    /// Voiding it when the card network declines the payout.
+    FeeVoid = 5,
+}
 
-    fn unpermute(&self, value: u64) -> u64 {
-        let (mut left, mut right) = ((value >> 32) as u32, value as u32);
-        for round in (0..ROUNDS).rev() {
-            (left, right) = (right ^ self.round(round, left), left);
-        }
-        (u64::from(left) << 32) | u64::from(right)
-    }
+/// The ledger transfer id of `operation`'s `slot`: fixed by the operation, so a retry, a
+/// recovery job or a second instance asks the ledger for the same transfer, and the ledger's
+/// own idempotency makes sure money moves once.
+pub fn ledger_id(operation: OperationId, slot: Slot) -> i64 {
+    LEDGER_ID_BASE + operation.0 * SLOTS + slot as i64
+}
 
-    /// `prefix_` and the encrypted id.
-    pub fn encode(&self, prefix: &str, id: i64) -> String {
-        let bytes = self.permute(id.cast_unsigned()).to_be_bytes();
-        format!("{prefix}_{}", data_encoding::BASE32_DNSSEC.encode(&bytes))
-    }
-
-    /// The id behind `text`, if it is one of ours with this prefix.
-    pub fn decode(&self, prefix: &str, text: &str) -> Option<i64> {
-        let body = text.strip_prefix(prefix)?.strip_prefix('_')?;
-        let bytes = data_encoding::BASE32_DNSSEC.decode(body.as_bytes()).ok()?;
-        let bytes: [u8; 8] = bytes.try_into().ok()?;
-        let id = self.unpermute(u64::from_be_bytes(bytes)).cast_signed();
-        (id > 0).then_some(id)
-    }
-
-    fn cursor_mac(&self, position: i64) -> [u8; 8] {
-        let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.cursor_key).unwrap_or_else(|_| unreachable!());
-        mac.update(&position.to_be_bytes());
-        let digest = mac.finalize().into_bytes();
-        let mut tag = [0u8; 8];
-        tag.copy_from_slice(&digest[..8]);
-        tag
-    }
-
-    /// An opaque cursor for `position` (a ledger timestamp).
-    pub fn cursor(&self, position: i64) -> String {
-        let mut bytes = position.to_be_bytes().to_vec();
-        bytes.extend_from_slice(&self.cursor_mac(position));
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    }
-
-    /// The position behind a cursor we issued; `None` for anything else.
-    pub fn read_cursor(&self, cursor: &str) -> Option<i64> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).ok()?;
-        let (position, tag) = bytes.split_at_checked(8)?;
-        let position = i64::from_be_bytes(position.try_into().ok()?);
-        (tag == self.cursor_mac(position)).then_some(position)
+impl OperationId {
+    /// The ledger transfer of this operation's `slot` (see [`ledger_id`]).
+    pub fn transfer(self, slot: Slot) -> TransferId {
+        TransferId(ledger_id(self, slot))
     }
 }
 
@@ -94,44 +66,12 @@ impl Ids {
 mod tests {
     use super::*;
 
-    fn ids() -> Ids {
-        Ids::new([7; 32], [9; 32])
-    }
-
     #[test]
-    fn ids_round_trip_and_reveal_nothing_obvious() {
-        let ids = ids();
-        for id in [1, 2, 3, 1_000, 123_456_789, i64::MAX] {
-            let text = ids.encode("tr", id);
-            assert!(text.starts_with("tr_") && text.len() == 3 + 13, "{text}");
-            assert_eq!(ids.decode("tr", &text), Some(id), "{text}");
-        }
-        // Neighbours look nothing alike.
-        let (one, two) = (ids.encode("tr", 1), ids.encode("tr", 2));
-        assert_ne!(one[3..6], two[3..6]);
-        // Another key reads another id.
-        assert_ne!(Ids::new([8; 32], [9; 32]).decode("tr", &one), Some(1));
-    }
-
-    #[test]
-    fn foreign_or_broken_ids_are_refused() {
-        let ids = ids();
-        let good = ids.encode("tr", 42);
-        for bad in ["", "tr_", "tr_!!!", "dep_aaaaaaaaaaaaa", &good[..good.len() - 1], &format!("{good}0")] {
-            assert_eq!(ids.decode("tr", bad), None, "{bad:?}");
-        }
-        assert_eq!(ids.decode("rq", &good), None, "the prefix is part of the id");
-    }
-
-    #[test]
-    fn cursors_detect_tampering() {
-        let ids = ids();
-        let cursor = ids.cursor(1_700_000_000_123_456_789);
-        assert_eq!(ids.read_cursor(&cursor), Some(1_700_000_000_123_456_789));
-        let mut tampered = cursor.clone().into_bytes();
-        tampered[3] = if tampered[3] == b'A' { b'B' } else { b'A' };
-        assert_eq!(ids.read_cursor(&String::from_utf8(tampered).unwrap_or_default()), None);
-        assert_eq!(ids.read_cursor("garbage"), None);
-        assert_eq!(ids.read_cursor(""), None);
+    fn ledger_ids_of_operations_never_meet() {
+        let (one, two) = (OperationId(1), OperationId(2));
+        assert_eq!(ledger_id(one, Slot::Main) + 1, ledger_id(one, Slot::Post));
+        assert!(ledger_id(one, Slot::Void) < ledger_id(two, Slot::Main));
+        assert!(ledger_id(one, Slot::Main) > 1_000_000);
+        assert_eq!(one.transfer(Slot::Fee), TransferId(ledger_id(one, Slot::Fee)));
     }
 }

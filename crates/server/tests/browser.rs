@@ -22,11 +22,11 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use purse_demo_shop::ShopConfig;
 use purse_ledger::Ledger;
-use purse_server::auth::Passwords;
 use purse_server::codes;
-use purse_server::db::Db;
-use purse_server::state::Settings;
-use purse_server::static_site::{EMBED_FILES, StaticSite};
+use purse_server::flows::Settings;
+use purse_server::flows::people::Passwords;
+use purse_server::http::static_site::{EMBED_FILES, StaticSite};
+use purse_server::store::Db;
 use purse_server::{AppState, app};
 
 fn dist() -> PathBuf {
@@ -123,16 +123,16 @@ async fn serve_demo_shop(database_url: &str) -> (SocketAddr, AppState) {
         .await
         .unwrap()
         .with_settings(settings);
-    purse_server::demo::seed(&state).await.unwrap();
+    purse_server::flows::demo::seed(&state).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // The handles are dropped, not awaited: the tasks run until `begin_stopping`.
-    drop(purse_server::checkout::spawn_jobs(&state));
-    drop(purse_server::webhooks::spawn_worker(&state));
+    drop(purse_server::flows::checkout::spawn_jobs(&state));
+    drop(purse_server::flows::webhooks::spawn_worker(&state));
     let shop = purse_demo_shop::router(ShopConfig {
         purse_url: format!("http://{addr}"),
         merchant_handle: "souq_books".to_string(),
-        merchant_password: purse_server::demo::PASSWORD.to_string(),
+        merchant_password: purse_server::flows::demo::PASSWORD.to_string(),
     });
     let served = app(state.clone()).merge(shop);
     tokio::spawn(async move {
@@ -307,7 +307,7 @@ async fn a_new_person_signs_up_sets_a_pin_and_sees_money_arrive_without_reloadin
     // Money arrives from someone else's session: Bob pays Nia (server side, through the ledger,
     // as a payment endpoint does). The page shows it without a reload.
     client.execute("window.__samePage = 'yes'; return 1;", vec![]).await.unwrap();
-    let bob = purse_server::api::people::create_person(
+    let bob = purse_server::flows::people::create_person(
         &state,
         &purse_api::Handle::parse("bob").unwrap(),
         "Bob Okafor",
@@ -390,7 +390,7 @@ async fn a_new_person_signs_up_sets_a_pin_and_sees_money_arrive_without_reloadin
 async fn sign_in(client: &Client, base: &str, handle: &str) {
     client.goto(&format!("{base}/signin")).await.unwrap();
     type_into(client, "#handle", handle).await;
-    type_into(client, "#password", purse_server::demo::PASSWORD).await;
+    type_into(client, "#password", purse_server::flows::demo::PASSWORD).await;
     client.find(Locator::Css("#password")).await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
     text_of(client, ".balance-amount .money").await;
     wait_until(
@@ -405,7 +405,7 @@ async fn sign_in(client: &Client, base: &str, handle: &str) {
 async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
     let dir = tempfile::tempdir().unwrap();
     let (addr, state) = serve(&format!("sqlite://{}/purse.db", dir.path().display())).await;
-    purse_server::demo::seed(&state).await.unwrap();
+    purse_server::flows::demo::seed(&state).await.unwrap();
     let driver = ChromeDriver::start();
     let (alice, bob) = (browser(&driver).await, browser(&driver).await);
     let base = format!("http://{addr}");
@@ -466,7 +466,7 @@ async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
 
     let asked = text_of(&alice, ".request-row").await;
     assert!(asked.contains("Bob Okafor asks for $60.00") && asked.contains("Concert tickets"), "{asked}");
-    type_into(&alice, "#request-pin", purse_server::demo::PIN).await;
+    type_into(&alice, "#request-pin", purse_server::flows::demo::PIN).await;
     alice.find(Locator::Css(".request-row button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_until(
         &alice,
@@ -554,7 +554,7 @@ async fn a_reader_tips_a_creator_from_the_demo_timeline_and_the_creator_sees_it_
     let dir = tempfile::tempdir().unwrap();
     let settings = Settings { demo: true, ..Settings::default() };
     let (addr, state) = serve_with(&format!("sqlite://{}/purse.db", dir.path().display()), settings).await;
-    purse_server::demo::seed(&state).await.unwrap();
+    purse_server::flows::demo::seed(&state).await.unwrap();
     let driver = ChromeDriver::start();
     let (alice, lina) = (browser(&driver).await, browser(&driver).await);
     let base = format!("http://{addr}");
@@ -607,7 +607,7 @@ async fn a_reader_tips_a_creator_from_the_demo_timeline_and_the_creator_sees_it_
     press(&alice, &char::from(Key::Enter).to_string()).await;
     purse_shows(&alice, "dialog.sheet[open] #tip-title", "Sign in to tip @lina").await;
     type_in_purse(&alice, "dialog.sheet #handle", "alice").await;
-    type_in_purse(&alice, "dialog.sheet #password", purse_server::demo::PASSWORD).await;
+    type_in_purse(&alice, "dialog.sheet #password", purse_server::flows::demo::PASSWORD).await;
     press(&alice, &char::from(Key::Enter).to_string()).await;
 
     // The sheet: Lina, her goal, her presets. Choose 5.00, write a message, confirm.
@@ -816,7 +816,7 @@ async fn a_buyer_pays_the_demo_shop_with_purse_checkout_and_the_shop_hears_the_s
     let countdown = text_of(&client, ".checkout-timer .countdown").await;
     assert!(countdown.starts_with("29:") || countdown == "30:00", "{countdown}");
     type_into(&client, ".checkout-pay #handle", "alice").await;
-    type_into(&client, ".checkout-pay #password", purse_server::demo::PASSWORD).await;
+    type_into(&client, ".checkout-pay #password", purse_server::flows::demo::PASSWORD).await;
     client
         .find(Locator::Css(".checkout-pay #password"))
         .await
@@ -840,7 +840,7 @@ async fn a_buyer_pays_the_demo_shop_with_purse_checkout_and_the_shop_hears_the_s
         "the PIN field to have the focus",
     )
     .await;
-    type_into(&client, "#checkout-pin", purse_server::demo::PIN).await;
+    type_into(&client, "#checkout-pin", purse_server::flows::demo::PIN).await;
     client
         .find(Locator::Css("#checkout-pin"))
         .await
@@ -1031,8 +1031,8 @@ async fn alice_adds_a_card_and_money_withdraws_instantly_for_a_fee_and_watches_a
     // The bank settles standard withdrawals after 4 seconds here (a minute in demo mode).
     let settings = Settings { bank_settle_s: 4, ..Settings::default() };
     let (addr, state) = serve_with(&format!("sqlite://{}/purse.db", dir.path().display()), settings).await;
-    purse_server::demo::seed(&state).await.unwrap();
-    drop(purse_server::funding::spawn_jobs(&state));
+    purse_server::flows::demo::seed(&state).await.unwrap();
+    drop(purse_server::flows::funding::spawn_jobs(&state));
     let driver = ChromeDriver::start();
     let client = browser(&driver).await;
     let base = format!("http://{addr}");

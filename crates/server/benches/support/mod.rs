@@ -12,11 +12,12 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use purse_ledger::{Ledger, SystemClock};
-use purse_server::api::people::create_person;
-use purse_server::auth::{Passwords, new_session_token};
-use purse_server::db::{Db, UserRow};
-use purse_server::state::Settings;
-use purse_server::static_site::StaticSite;
+use purse_server::flows::Settings;
+use purse_server::flows::people::create_person;
+use purse_server::flows::people::{Passwords, new_session_token};
+use purse_server::http::static_site::StaticSite;
+use purse_server::store::Db;
+use purse_server::store::people::UserRow;
 use purse_server::{AppState, app};
 
 pub const CLIENTS: usize = 64;
@@ -106,7 +107,16 @@ impl Served {
             let user =
                 create_person(&self.state, &handle, "Bench", "correct horse battery", None, 0).await.unwrap();
             let (token, hash) = new_session_token();
-            self.state.db.insert_session(&hash, user.id, self.state.now(), i64::MAX).await.unwrap();
+            self.state
+                .db
+                .insert_session(
+                    &hash,
+                    user.id,
+                    self.state.now(),
+                    purse_server::time::Time::from_nanos(i64::MAX),
+                )
+                .await
+                .unwrap();
             people.push((user, format!("purse_session={token}")));
         }
         people

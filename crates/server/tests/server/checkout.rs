@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, Method, StatusCode};
 use hmac::{Hmac, Mac};
-use purse_server::db::Db;
-use purse_server::state::Settings;
-use purse_server::{checkout, webhooks};
+use purse_server::flows::Settings;
+use purse_server::flows::{checkout, refunds, webhooks};
+use purse_server::store::Db;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -934,22 +934,24 @@ async fn a_restart_between_attempts_loses_no_webhook() {
 /// after the ledger moved the money (before the session is completed or the answer stored), as
 /// a server killed at that point would.
 async fn confirm_cut_off_after_the_ledger(app: &TestApp, handle: &str, id: &str, key: &str) {
-    use purse_server::operations::{self, Begun, IdempotencyKey};
+    use purse_server::flows::movement::{self as operations, Begun, IdempotencyKey, Recorded, Started};
+    use purse_server::store::payments::PaymentState;
     let buyer = app.user(handle).await;
     let row = checkout::find(&app.state, id).await.unwrap().unwrap();
     let hash = checkout::confirm_hash(&row.public_id);
     let draft = checkout::draft(&app.state, &row, buyer.id);
     let key = IdempotencyKey(key.to_string());
     let claim = vec![checkout::claim_statement(&app.state, &row)];
-    let (Begun::Run { operation, payment }, claimed) =
-        operations::start_then(&app.state, buyer.id, &key, &hash, Some(draft), claim).await.unwrap()
+    let recorded = Recorded { payment: Some(draft), then: claim };
+    let Started::Run(operation, Begun::Fresh { payment, then: claimed }) =
+        operations::open(&app.state, buyer.id, &key, &hash, recorded, true).await.unwrap()
     else {
         panic!("a new key runs");
     };
     assert_eq!(claimed, Some(true), "claimed with the key");
-    let (settled, outcome, completion) =
-        checkout::pay(&app.state, operation, &row, buyer.id, payment, claimed).await;
-    assert_eq!(settled, Some("completed"));
+    let outcome = checkout::pay(&app.state, operation, &row, buyer.id, payment, claimed).await;
+    let (settled, outcome, completion) = (outcome.payment, outcome.answer, outcome.after);
+    assert_eq!(settled, Some(PaymentState::Completed));
     assert!(outcome.is_ok() && !completion.is_empty(), "the money moved; then the server died");
 }
 
@@ -1007,20 +1009,20 @@ async fn amount_refunded(app: &TestApp, secret: &str, id: &str) -> Value {
 /// Starts a refund of `amount` (minor units) of `id` by `merchant` under `key` as the handler
 /// would, and stops after its reservation, before the ledger, as a server killed there would.
 async fn refund_cut_off_before_the_ledger(app: &TestApp, merchant: &str, id: &str, key: &str, amount: &str) {
-    use purse_server::operations::{self, Begun, IdempotencyKey};
+    use purse_server::flows::movement::{self as operations, IdempotencyKey, Recorded, Started};
     let body: purse_api::NewRefund =
         serde_json::from_value(json!({"checkout_session": id, "amount": amount})).unwrap();
     let hash = operations::request_hash("POST /refunds", &body);
     let merchant = app.user(merchant).await;
     let key = IdempotencyKey(key.to_string());
-    let Begun::Run { operation, .. } =
-        operations::start_unlimited(&app.state, merchant.id, &key, &hash).await.unwrap()
+    let Started::Run(operation, _) =
+        operations::open(&app.state, merchant.id, &key, &hash, Recorded::default(), false).await.unwrap()
     else {
         panic!("a new key runs");
     };
     let session = checkout::find(&app.state, id).await.unwrap().unwrap();
-    let minor = body.amount.unwrap().parse(&session.currency).unwrap().to_minor();
-    checkout::reserve(&app.state, operation, &session, Some(minor)).await.unwrap();
+    let minor = body.amount.unwrap().parse(session.currency.code()).unwrap().to_minor();
+    refunds::reserve(&app.state, operation, &session, Some(minor)).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1058,11 +1060,11 @@ async fn a_refund_the_merchant_cannot_cover_moves_nothing_and_one_cut_off_is_fin
         assert_eq!(amount_refunded(&app, &secret, &id).await, "7.50", "reserved");
         let busy = refund(&app, &secret, "r3", five.clone()).await;
         assert_eq!((busy.status, busy.code()), (StatusCode::CONFLICT, "idempotency_key_in_use"));
-        assert_eq!(checkout::recover_refunds(&app.state).await.unwrap(), 0, "the key's lease holds");
+        assert_eq!(refunds::recover(&app.state).await.unwrap(), 0, "the key's lease holds");
         assert_eq!(available(&app, &alice).await, "90.00");
         app.advance(61);
-        assert_eq!(checkout::recover_refunds(&app.state).await.unwrap(), 1);
-        assert_eq!(checkout::recover_refunds(&app.state).await.unwrap(), 0, "finished once");
+        assert_eq!(refunds::recover(&app.state).await.unwrap(), 1);
+        assert_eq!(refunds::recover(&app.state).await.unwrap(), 0, "finished once");
         assert_eq!(
             (available(&app, &alice).await, available(&app, &souq).await),
             ("95.00".into(), "5.00".into())
@@ -1082,7 +1084,7 @@ async fn a_refund_the_merchant_cannot_cover_moves_nothing_and_one_cut_off_is_fin
         assert_eq!(amount_refunded(&app, &secret, &id).await, "12.50", "reserved");
         app.move_money(4, souq_wallet, DEMO_FUNDING, 500, "p2p", None, false).await;
         app.advance(61);
-        assert_eq!(checkout::recover_refunds(&app.state).await.unwrap(), 1);
+        assert_eq!(refunds::recover(&app.state).await.unwrap(), 1);
         let refused = refund(&app, &secret, "r4", five.clone()).await;
         assert_eq!(
             (refused.status, refused.code()),

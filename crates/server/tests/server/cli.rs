@@ -224,12 +224,12 @@ fn audit_fails_on_a_tampered_ledger() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let ledger = purse_ledger::Ledger::open(&url).await.unwrap();
-        let db = purse_server::db::Db::open(&url).await.unwrap();
-        let site = purse_server::static_site::StaticSite::load(dir.path());
+        let db = purse_server::store::Db::open(&url).await.unwrap();
+        let site = purse_server::http::static_site::StaticSite::load(dir.path());
         let clock = std::sync::Arc::new(purse_ledger::SystemClock);
-        let passwords = purse_server::auth::Passwords::for_tests();
+        let passwords = purse_server::flows::people::Passwords::for_tests();
         let state = purse_server::AppState::new(ledger.clone(), db, site, clock, passwords).await.unwrap();
-        purse_server::demo::seed(&state).await.unwrap();
+        purse_server::flows::demo::seed(&state).await.unwrap();
         ledger.shutdown().await;
         use sqlx::Connection;
         let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();

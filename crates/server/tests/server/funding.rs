@@ -11,10 +11,10 @@ use purse_rails::sandbox::{SandboxBank, SandboxCards};
 use purse_rails::{
     BankOnFile, BankRail, CardOnFile, CardOutcome, CardRail, PayoutStatus, RailError, RailResult,
 };
-use purse_server::db::Db;
-use purse_server::funding;
-use purse_server::operations::{Slot, ledger_id};
-use purse_server::state::Settings;
+use purse_server::flows::Settings;
+use purse_server::flows::funding;
+use purse_server::ids::{OperationId, Slot, ledger_id};
+use purse_server::store::Db;
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -655,8 +655,8 @@ async fn a_settlement_job_run_twice_or_stopped_halfway_pays_once() {
         let posts = app
             .ledger
             .lookup_transfers(&[
-                TransferId(ledger_id(first, Slot::Post)),
-                TransferId(ledger_id(first, Slot::Void)),
+                TransferId(ledger_id(OperationId(first), Slot::Post)),
+                TransferId(ledger_id(OperationId(first), Slot::Void)),
             ])
             .await
             .unwrap();

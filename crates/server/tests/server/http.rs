@@ -7,8 +7,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode, header};
 use axum::routing::post;
 use http_body_util::BodyExt;
-use purse_server::json::{ApiJson, MAX_BODY_BYTES};
-use purse_server::state::Settings;
+use purse_server::flows::Settings;
+use purse_server::http::json::{ApiJson, MAX_BODY_BYTES};
 use tower::ServiceExt;
 
 use crate::support::*;
@@ -72,7 +72,7 @@ async fn api_errors_have_the_documented_shape() {
 async fn metrics_count_requests_by_route_and_show_the_ledger() {
     let db = TestDb::sqlite();
     let app = TestApp::new(&db, db.dir.path()).await;
-    purse_server::demo::seed(&app.state).await.unwrap();
+    purse_server::flows::demo::seed(&app.state).await.unwrap();
     app.get("/api/v1/healthz").await;
     app.get("/api/v1/healthz").await;
     app.get("/api/v1/nope/123").await;
@@ -115,7 +115,7 @@ async fn the_spa_is_served_with_its_routes_and_a_policy_that_lets_it_run() {
 
     let (response, _) = app.get("/status").await;
     let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
-    let hashes = purse_server::static_site::inline_script_hashes(&index);
+    let hashes = purse_server::http::static_site::inline_script_hashes(&index);
     assert_eq!(hashes.len(), 1);
     assert!(csp.contains(&format!("script-src 'self' 'wasm-unsafe-eval' {}", hashes[0])), "{csp}");
     assert!(!csp.split([' ', ';']).any(|source| source == "'unsafe-eval'"), "{csp}");
@@ -146,7 +146,7 @@ async fn in_demo_mode_the_timeline_is_home_and_the_wallet_keeps_its_routes() {
     assert!(page.contains(r#"<script type="module" src="/embed.js"></script>"#), "{page}");
     assert!(page.contains(r#"<div data-purse-tip data-creator="lina" data-post="1"></div>"#));
     assert!(page.contains("<div data-purse-wallet></div>"));
-    assert!(purse_server::static_site::inline_script_hashes(page.as_bytes()).is_empty());
+    assert!(purse_server::http::static_site::inline_script_hashes(page.as_bytes()).is_empty());
     let (response, body) = app.get("/wallet").await;
     assert_eq!((response.status(), body), (StatusCode::OK, index), "the wallet is the SPA");
     let (response, script) = app.get("/demo/timeline/timeline.js").await;

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use purse_server::{AppState, operations, payments};
+use purse_server::AppState;
+use purse_server::flows::{movement as operations, payments};
+use purse_server::ids::{OperationId, PersonId};
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -473,7 +475,7 @@ async fn a_request_cut_off_before_or_after_the_ledger_is_finished_by_its_retry_a
             amount: purse_api::Amount::parse(amount, "USD").unwrap(),
             note: None,
             request_id: None,
-            kind: "transfer",
+            kind: purse_api::ActivityKind::Transfer,
             grace_window: true,
         };
 
@@ -518,13 +520,13 @@ async fn a_cut_off_payment_whose_transfer_committed_is_recovered_by_the_job() {
             amount: purse_api::Amount::parse("8.00", "USD").unwrap(),
             note: None,
             request_id: None,
-            kind: "transfer",
+            kind: purse_api::ActivityKind::Transfer,
             grace_window: true,
         };
         let made = payments::execute(&app.state, operation, &plan).await.unwrap();
         assert_eq!(made.state, "pending", "the ledger holds it");
         // Cut off before its state and answer were stored (`operations::conclude`).
-        let stored = payments::payment_of_operation(&app.state, operation).await.unwrap().unwrap();
+        let stored = app.state.db.payment_by_operation(operation).await.unwrap().unwrap();
         assert_eq!(stored.state, "processing");
         assert_eq!(payments::recover(&app.state).await.unwrap(), 0, "not while its lease runs");
         app.advance(11 * 60);
@@ -538,9 +540,15 @@ async fn a_cut_off_payment_whose_transfer_committed_is_recovered_by_the_job() {
 }
 
 /// A new operation, as `POST /transfers` starts one.
-async fn started(app: &TestApp, user_id: i64, key: &operations::IdempotencyKey, hash: &[u8; 32]) -> i64 {
-    match operations::start(&app.state, user_id, key, hash, None).await.unwrap() {
-        operations::Begun::Run { operation, payment: None } => operation,
+async fn started(
+    app: &TestApp,
+    user_id: PersonId,
+    key: &operations::IdempotencyKey,
+    hash: &[u8; 32],
+) -> OperationId {
+    let recorded = operations::Recorded::default();
+    match operations::open(&app.state, user_id, key, hash, recorded, true).await.unwrap() {
+        operations::Started::Run(operation, operations::Begun::Fresh { payment: None, .. }) => operation,
         other => panic!("{other:?}"),
     }
 }

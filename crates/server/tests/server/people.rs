@@ -337,7 +337,7 @@ async fn the_pin_is_set_changed_and_locked_after_five_wrong_tries() {
 async fn profiles_show_only_what_is_public() {
     let db = TestDb::sqlite();
     let app = TestApp::new(&db, db.dir.path()).await;
-    purse_server::demo::seed(&app.state).await.unwrap();
+    purse_server::flows::demo::seed(&app.state).await.unwrap();
     let cookie = app.sign_up("gina").await;
     let lina = app.call(Method::GET, "/api/v1/users/lina", Some(&cookie), None).await;
     assert_eq!(
@@ -364,8 +364,8 @@ async fn profiles_show_only_what_is_public() {
 async fn the_demo_seeds_its_people_once_with_their_money() {
     let db = TestDb::sqlite();
     let app = TestApp::new(&db, db.dir.path()).await;
-    assert_eq!(purse_server::demo::seed(&app.state).await.unwrap(), 5);
-    assert_eq!(purse_server::demo::seed(&app.state).await.unwrap(), 0, "a second run changes nothing");
+    assert_eq!(purse_server::flows::demo::seed(&app.state).await.unwrap(), 5);
+    assert_eq!(purse_server::flows::demo::seed(&app.state).await.unwrap(), 0, "a second run changes nothing");
     let login = app
         .call(
             Method::POST,
@@ -384,7 +384,7 @@ async fn the_demo_seeds_its_people_once_with_their_money() {
     assert_eq!(activity.body["items"][0]["note"], "Demo funds");
     let merchant = app.user("souq_books").await;
     assert_eq!(
-        purse_server::auth::roles(merchant.roles),
+        purse_server::flows::people::roles(merchant.roles),
         vec![purse_api::Role::Member, purse_api::Role::Merchant]
     );
     let report = app.ledger.audit().await.unwrap();

@@ -346,30 +346,32 @@ async fn a_payment_cut_off_after_the_ledger_keeps_the_request_from_being_paid_or
 
         // A payment of it reached the ledger; then the server stopped before marking it paid,
         // and its claim's lease ran out.
-        let key = purse_server::operations::IdempotencyKey("device-1".into());
-        let hash = purse_server::operations::request_hash("POST /requests/x/pay", &json!({}));
+        use purse_server::flows::movement::{self, Recorded, Started};
+        let key = movement::IdempotencyKey("device-1".into());
+        let hash = movement::request_hash("POST /requests/x/pay", &json!({}));
         let operation =
-            match purse_server::operations::start(&app.state, alice_id, &key, &hash, None).await.unwrap() {
-                purse_server::operations::Begun::Run { operation, .. } => operation,
+            match movement::open(&app.state, alice_id, &key, &hash, Recorded::default(), true).await.unwrap()
+            {
+                Started::Run(operation, _) => operation,
                 other => panic!("{other:?}"),
             };
-        let plan = purse_server::payments::Plan {
+        let plan = purse_server::flows::payments::Plan {
             sender_id: alice_id,
             recipient_id: bob_id,
             amount: purse_api::Amount::parse("12.00", "USD").unwrap(),
             note: None,
             request_id: Some(request_id),
-            kind: "request",
+            kind: purse_api::ActivityKind::Request,
             grace_window: false,
         };
-        purse_server::payments::execute(&app.state, operation, &plan).await.unwrap();
+        purse_server::flows::payments::execute(&app.state, operation, &plan).await.unwrap();
         let claim = "UPDATE money_requests SET paying_operation_id = $1, claim_until = 0 WHERE id = $2";
         match &app.state.db {
-            purse_server::db::Db::Sqlite(pool, _) => {
-                sqlx::query(claim).bind(operation).bind(request_id).execute(pool).await.unwrap();
+            purse_server::store::Db::Sqlite(pool, _) => {
+                sqlx::query(claim).bind(operation.0).bind(request_id).execute(pool).await.unwrap();
             }
-            purse_server::db::Db::Postgres(pool) => {
-                sqlx::query(claim).bind(operation).bind(request_id).execute(pool).await.unwrap();
+            purse_server::store::Db::Postgres(pool) => {
+                sqlx::query(claim).bind(operation.0).bind(request_id).execute(pool).await.unwrap();
             }
         }
 

@@ -15,11 +15,11 @@ use purse_ledger::{
     AccountFlags, AccountId, Ledger, LedgerConfig, ManualClock, Movement, NewAccount, Timestamp,
     TransferRequest,
 };
-use purse_server::auth::Passwords;
 use purse_server::codes;
-use purse_server::db::Db;
-use purse_server::state::Settings;
-use purse_server::static_site::StaticSite;
+use purse_server::flows::Settings;
+use purse_server::flows::people::Passwords;
+use purse_server::http::static_site::StaticSite;
+use purse_server::store::Db;
 use purse_server::{AppState, app};
 use tower::ServiceExt;
 
@@ -205,7 +205,7 @@ impl TestApp {
     }
 
     /// The person signed up as `handle`.
-    pub async fn user(&self, handle: &str) -> purse_server::db::UserRow {
+    pub async fn user(&self, handle: &str) -> purse_server::store::people::UserRow {
         self.state.db.user_by_handle(handle).await.unwrap().unwrap()
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use purse_server::codes;
-use purse_server::state::Settings;
+use purse_server::flows::Settings;
 use serde_json::{Value, json};
 
 use crate::support::*;

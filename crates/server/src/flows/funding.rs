@@ -1,0 +1,742 @@
+//! Money in and out: linked cards and bank accounts, deposits, withdrawal quotes, standard and
+//! instant withdrawals, their daily caps, and the jobs that settle and recover them.
+//!
+//! A card is linked from the card network's token (the number never comes here); a bank
+//! account's number goes to the bank rail and only its last four digits are kept. Every id a
+//! person names must be their own: anyone else's is not found, like one that never was.
+//!
+//! Each movement is an operation on the money path ([`super::movement`]) with a row that follows
+//! it: `processing` until the rail and the ledger have answered, then where it ended. Every step
+//! is repeatable: the ledger transfers use the operation's fixed ids ([`crate::ids::ledger_id`])
+//! and the rails answer a repeated `reference` as the first time, so a retry of the key, the
+//! recovery job, or a settlement job that runs twice or stops halfway finishes a movement
+//! exactly once.
+//!
+//! - **Deposit**: card clearing → wallet, posted once the card network approves the charge; a
+//!   decline moves nothing and records `failed` with the reason.
+//! - **Standard withdrawal**: wallet → bank clearing as a *pending* transfer (the money leaves
+//!   the available balance at once); the bank rail is paid; when the payout settles the job
+//!   posts the hold, when it comes back the job voids it (the money is available again).
+//! - **Instant withdrawal**: the payout (wallet → card clearing) and its fee (wallet → platform
+//!   fees) as one linked chain of holds; the card network's push approved posts both (linked),
+//!   declined voids both.
+//! - **Daily caps**: a movement reserves its amount in `daily_totals` with the statement that
+//!   checks the cap, in the group that records the movement, so concurrent movements never pass
+//!   the cap together; a movement that fails or comes back gives its amount back.
+
+use purse_api::funding::{Speed, arrives_by_ns, quote_minor, withdrawal_fee_minor};
+use purse_api::{
+    ActivityKind, Amount, BankAccount, Card, Currency, Deposit, DepositResponse, DepositStatus, ErrorCode,
+    Money, Withdrawal, WithdrawalQuote, WithdrawalResponse, WithdrawalStatus,
+};
+use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequest};
+use purse_rails::{CardOutcome, PayoutStatus};
+
+use crate::codes;
+use crate::flows::error::{Missing, Shortfall};
+use crate::flows::movement::{
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Order, Outcome, Rules,
+};
+use crate::flows::{FlowError, Flows};
+use crate::ids::{OperationId, PersonId, Slot};
+use crate::store::funding::{
+    self as table, BankRow, Cap, CardRow, DepositRow, DepositState, Linked, NewCard, WithdrawalRow,
+    WithdrawalState,
+};
+use crate::store::people::UserRow;
+use crate::store::{Statement, StoredAnswer, notes};
+use crate::time::Time;
+
+pub fn card_view(flows: &Flows, card: &CardRow) -> Result<Card, FlowError> {
+    Ok(Card {
+        id: flows.ids.encode("card", card.id),
+        brand: card.brand,
+        last4: card.last4.clone(),
+        exp_month: u32::try_from(card.exp_month).map_err(FlowError::internal)?,
+        exp_year: u32::try_from(card.exp_year).map_err(FlowError::internal)?,
+    })
+}
+
+pub fn bank_view(flows: &Flows, bank: &BankRow) -> BankAccount {
+    BankAccount {
+        id: flows.ids.encode("ba", bank.id),
+        bank_name: bank.bank_name.clone(),
+        last4: bank.last4.clone(),
+    }
+}
+
+fn card_label(card: &CardRow) -> String {
+    format!("{} •••• {}", card.brand.label(), card.last4)
+}
+
+/// Links the card a network token stands for (the token is used up).
+pub async fn link_card(flows: &Flows, person: PersonId, token: &str) -> Result<Card, FlowError> {
+    let Some(card) = flows.cards.redeem(token).await? else {
+        return Err(FlowError::CardTokenUnknown);
+    };
+    let row = flows
+        .db
+        .insert_card(&NewCard {
+            person,
+            rail_token: &card.token,
+            brand: card.brand,
+            last4: &card.last4,
+            exp_month: card.exp_month,
+            exp_year: card.exp_year,
+            now: flows.now(),
+        })
+        .await?;
+    card_view(flows, &row)
+}
+
+/// A person's linked cards, oldest first.
+pub async fn cards(flows: &Flows, person: PersonId) -> Result<Vec<Card>, FlowError> {
+    flows.db.cards(person).await?.iter().map(|card| card_view(flows, card)).collect()
+}
+
+/// Links a bank account (its routing number and account number already checked).
+pub async fn link_bank(
+    flows: &Flows,
+    person: PersonId,
+    routing: &str,
+    account: &str,
+    holder: &str,
+) -> Result<BankAccount, FlowError> {
+    let linked = flows.bank.link(routing, account, holder).await?;
+    let row = flows
+        .db
+        .insert_bank_account(person, &linked.token, &linked.bank_name, &linked.last4, flows.now())
+        .await?;
+    Ok(bank_view(flows, &row))
+}
+
+pub async fn banks(flows: &Flows, person: PersonId) -> Result<Vec<BankAccount>, FlowError> {
+    Ok(flows.db.bank_accounts(person).await?.iter().map(|bank| bank_view(flows, bank)).collect())
+}
+
+/// Removes `person`'s card or bank account `public_id` from what can be used; what is already
+/// on its way to it carries on. Anyone else's (or one that never was) is not found.
+pub async fn remove(flows: &Flows, what: Linked, person: PersonId, public_id: &str) -> Result<(), FlowError> {
+    let prefix = match what {
+        Linked::Card => "card",
+        Linked::Bank => "ba",
+    };
+    let not_found = FlowError::NotFound(Missing::Thing);
+    let id = flows.ids.decode(prefix, public_id).ok_or(not_found.clone())?;
+    if flows.db.remove_linked(what, person, id, flows.now()).await? { Ok(()) } else { Err(not_found) }
+}
+
+/// `person`'s linked card `public_id` (`card_…`); `None` for anyone else's, a removed one, or
+/// no card.
+async fn own_card(flows: &Flows, person: PersonId, public_id: &str) -> Result<Option<CardRow>, FlowError> {
+    let Some(id) = flows.ids.decode("card", public_id) else { return Ok(None) };
+    Ok(flows.db.own_card(person, id).await?)
+}
+
+async fn own_bank(flows: &Flows, person: PersonId, public_id: &str) -> Result<Option<BankRow>, FlowError> {
+    let Some(id) = flows.ids.decode("ba", public_id) else { return Ok(None) };
+    Ok(flows.db.own_bank_account(person, id).await?)
+}
+
+/// When a withdrawal at `speed` made now arrives, by this server's bank settlement delay.
+pub fn arrives_by(flows: &Flows, speed: Speed) -> Time {
+    Time::from_nanos(arrives_by_ns(flows.now().nanos(), speed, flows.settings.bank_settle_s))
+}
+
+/// The fee and arrival a withdrawal of `amount` at `speed` would have, by the same code that
+/// charges it.
+pub fn quote(flows: &Flows, amount: Amount, speed: Speed) -> WithdrawalQuote {
+    let figures = quote_minor(amount, speed);
+    let money = |minor| Money::from_minor(minor, amount.currency()).amount_string();
+    WithdrawalQuote {
+        amount: money(figures.amount),
+        fee: money(figures.fee),
+        total: money(figures.total),
+        arrives_by: arrives_by(flows, speed).rfc3339(),
+    }
+}
+
+impl Cap {
+    fn limit(self, flows: &Flows) -> i64 {
+        match self {
+            Cap::Deposit => flows.settings.deposit_daily_cap_minor,
+            Cap::Withdrawal => flows.settings.withdrawal_daily_cap_minor,
+        }
+    }
+
+    /// Records a movement of `amount` (`statements`: its row, its notes) together with its share
+    /// of `day`'s cap, in one group; refuses it (nothing written) past the cap.
+    async fn record(
+        self,
+        flows: &Flows,
+        person: PersonId,
+        amount: Amount,
+        day: i64,
+        statements: Vec<Statement>,
+    ) -> Result<(), FlowError> {
+        let minor = amount.to_minor();
+        let mut group = vec![table::reserve_cap(self, person, day, minor, self.limit(flows))];
+        group.extend(statements);
+        let recorded = minor <= self.limit(flows) && flows.batcher.apply(group).await?;
+        if recorded { Ok(()) } else { Err(self.refusal(flows, person, day, amount.currency()).await) }
+    }
+
+    /// What is left of `day`'s cap.
+    pub async fn left(self, flows: &Flows, person: PersonId, day: i64) -> Result<i64, FlowError> {
+        let used = flows.db.cap_used(self, person, day).await?;
+        Ok((self.limit(flows) - used).max(0))
+    }
+
+    /// Over the cap, saying how much is left today.
+    async fn refusal(self, flows: &Flows, person: PersonId, day: i64, currency: Currency) -> FlowError {
+        let left = self.left(flows, person, day).await.unwrap_or(0);
+        FlowError::LimitExceeded { cap: self, left: Money::from_minor(left, currency) }
+    }
+}
+
+/// The reference a rail knows a movement by: stable for the operation.
+fn reference(prefix: &str, operation: OperationId) -> String {
+    format!("{prefix}_{}", operation.0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deposits
+
+/// `POST /deposits`: adds `amount` to `user`'s wallet from their card `card` (`card_…`), once
+/// per key.
+pub async fn deposit(
+    flows: &Flows,
+    user: &UserRow,
+    key: &IdempotencyKey,
+    hash: [u8; 32],
+    card: &str,
+    amount: Amount,
+) -> Result<StoredAnswer, FlowError> {
+    let call = Call { caller: Caller::Person(user), key, hash, pin: None };
+    movement::run(flows, call, Depositing { person: user.id, card: card.to_string(), amount }).await
+}
+
+/// A deposit on the money path. The key is looked up first: a replay answers as the first
+/// arrival did, even if the card is gone since.
+struct Depositing {
+    person: PersonId,
+    card: String,
+    amount: Amount,
+}
+
+impl Movement for Depositing {
+    type Target = CardRow;
+
+    fn rules(&self) -> Rules {
+        Rules { lookup: Lookup::Always, order: Order::KeyFirst, limited: true, count_pin_early: false }
+    }
+
+    async fn load(&self, flows: &Flows) -> Result<CardRow, FlowError> {
+        own_card(flows, self.person, &self.card).await?.ok_or(FlowError::NotFound(Missing::DepositCard))
+    }
+
+    fn needs_pin(&self, _card: &CardRow) -> bool {
+        false
+    }
+
+    async fn run(self, flows: &Flows, operation: OperationId, card: CardRow, begun: Begun) -> Outcome {
+        let answer = async {
+            let recorded = if begun == Begun::Resumed { flows.db.deposit(operation).await? } else { None };
+            let row = match recorded {
+                Some(row) => row,
+                None => record_deposit(flows, operation, &card, self.amount).await?,
+            };
+            let row = finish_deposit(flows, row, &card).await?;
+            movement::created(&DepositResponse { deposit: deposit_view(flows, &row) })
+        };
+        Outcome::answer(answer.await)
+    }
+}
+
+/// Records the deposit, its note and its share of today's cap, together; refuses what passes
+/// the cap.
+async fn record_deposit(
+    flows: &Flows,
+    operation: OperationId,
+    card: &CardRow,
+    amount: Amount,
+) -> Result<DepositRow, FlowError> {
+    let now = flows.now();
+    let row = DepositRow {
+        operation_id: operation,
+        user_id: card.user_id,
+        card_id: card.id,
+        amount: amount.to_minor(),
+        currency: amount.currency(),
+        state: DepositState::Processing,
+        failure_code: None,
+        day: now.utc_day(),
+        created_at: now,
+    };
+    let note = format!("From {}", card_label(card));
+    let note = notes::put(operation.transfer(Slot::Main), ActivityKind::Deposit, Some(&note));
+    Cap::Deposit.record(flows, row.user_id, amount, row.day, vec![table::insert_deposit(&row), note]).await?;
+    Ok(row)
+}
+
+/// Charges `card` and credits the wallet, or records the decline; a deposit already finished
+/// is returned as it is.
+async fn finish_deposit(flows: &Flows, row: DepositRow, card: &CardRow) -> Result<DepositRow, FlowError> {
+    if row.state != DepositState::Processing {
+        return Ok(row);
+    }
+    let outcome = flows
+        .cards
+        .charge(&card.rail_token, row.amount, &reference("dep", row.operation_id), flows.now().nanos())
+        .await?;
+    match outcome {
+        CardOutcome::Approved => {
+            let request = TransferRequest::posted(
+                row.operation_id.transfer(Slot::Main).0,
+                LedgerMovement {
+                    debit_account_id: codes::CARD_CLEARING,
+                    credit_account_id: codes::wallet_of(row.user_id),
+                    amount: row.amount.cast_unsigned(),
+                    currency: row.currency,
+                    code: codes::transfer::DEPOSIT,
+                },
+            );
+            if let Err(reason) = flows.ledger.create_transfer(request).await? {
+                return Err(FlowError::internal(format!("the ledger refused a deposit: {reason:?}")));
+            }
+            flows.batcher.apply(vec![table::complete_deposit(row.operation_id)]).await?;
+            Ok(DepositRow { state: DepositState::Completed, ..row })
+        }
+        CardOutcome::Declined(code) => {
+            flows
+                .batcher
+                .apply(vec![
+                    table::fail_deposit(row.operation_id, code),
+                    table::release_cap(Cap::Deposit, row.user_id, row.day, row.amount),
+                ])
+                .await?;
+            Ok(DepositRow { state: DepositState::Failed, failure_code: Some(code), ..row })
+        }
+    }
+}
+
+pub fn deposit_view(flows: &Flows, row: &DepositRow) -> Deposit {
+    Deposit {
+        id: flows.ids.encode("dep", row.operation_id.0),
+        status: if row.state == DepositState::Completed {
+            DepositStatus::Completed
+        } else {
+            DepositStatus::Failed
+        },
+        failure_code: row.failure_code,
+        amount: Money::from_minor(row.amount, row.currency).amount_string(),
+        currency: row.currency,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Withdrawals
+
+/// Where a withdrawal goes.
+#[derive(Clone, Debug)]
+pub enum Destination {
+    Bank(BankRow),
+    Card(CardRow),
+}
+
+/// `POST /withdrawals`: withdraws `amount` at `speed` from `user`'s wallet to their bank
+/// account (standard) or card (instant) `destination`, with the PIN, once per key. A replay
+/// never has its PIN checked.
+#[allow(clippy::too_many_arguments)]
+pub async fn withdraw(
+    flows: &Flows,
+    user: &UserRow,
+    key: &IdempotencyKey,
+    hash: [u8; 32],
+    pin: Option<&str>,
+    destination: &str,
+    speed: Speed,
+    amount: Amount,
+) -> Result<StoredAnswer, FlowError> {
+    let call = Call { caller: Caller::Person(user), key, hash, pin };
+    let withdrawal = Withdrawing { person: user.id, destination: destination.to_string(), speed, amount };
+    movement::run(flows, call, withdrawal).await
+}
+
+/// A withdrawal on the money path. The key is looked up first: a replay answers as the first
+/// arrival did (no PIN asked again), even if the destination is gone since.
+struct Withdrawing {
+    person: PersonId,
+    destination: String,
+    speed: Speed,
+    amount: Amount,
+}
+
+impl Movement for Withdrawing {
+    type Target = Destination;
+
+    fn rules(&self) -> Rules {
+        Rules { lookup: Lookup::Always, order: Order::KeyFirst, limited: true, count_pin_early: false }
+    }
+
+    /// The caller's bank account (standard) or card (instant).
+    async fn load(&self, flows: &Flows) -> Result<Destination, FlowError> {
+        let id = self.destination.as_str();
+        let not_found = FlowError::NotFound(Missing::WithdrawalDestination);
+        match self.speed {
+            Speed::Standard if id.starts_with("card_") => Err(FlowError::WrongDestination(Speed::Standard)),
+            Speed::Instant if id.starts_with("ba_") => Err(FlowError::WrongDestination(Speed::Instant)),
+            Speed::Standard => {
+                own_bank(flows, self.person, id).await?.map(Destination::Bank).ok_or(not_found)
+            }
+            Speed::Instant => own_card(flows, self.person, id).await?.map(Destination::Card).ok_or(not_found),
+        }
+    }
+
+    fn needs_pin(&self, _destination: &Destination) -> bool {
+        true
+    }
+
+    async fn run(
+        self,
+        flows: &Flows,
+        operation: OperationId,
+        destination: Destination,
+        begun: Begun,
+    ) -> Outcome {
+        let answer = async {
+            let recorded = if begun == Begun::Resumed { flows.db.withdrawal(operation).await? } else { None };
+            let row = match recorded {
+                Some(row) => row,
+                None => record_withdrawal(flows, operation, self.person, &destination, self.amount).await?,
+            };
+            let row = finish_withdrawal(flows, row, &destination).await?;
+            movement::created(&WithdrawalResponse { withdrawal: withdrawal_view(flows, &row) })
+        };
+        Outcome::answer(answer.await)
+    }
+}
+
+/// Where `row` goes (removed or not: a withdrawal on its way carries on).
+async fn destination_of(flows: &Flows, row: &WithdrawalRow) -> Result<Destination, FlowError> {
+    match (row.bank_account_id, row.card_id) {
+        (Some(bank), _) => Ok(Destination::Bank(flows.db.bank_account(bank).await?)),
+        (None, Some(card)) => Ok(Destination::Card(flows.db.card(card).await?)),
+        (None, None) => Err(FlowError::internal("a withdrawal goes nowhere")),
+    }
+}
+
+/// Records the withdrawal, its notes and its share of today's cap, together; refuses what
+/// passes the cap.
+async fn record_withdrawal(
+    flows: &Flows,
+    operation: OperationId,
+    person: PersonId,
+    destination: &Destination,
+    amount: Amount,
+) -> Result<WithdrawalRow, FlowError> {
+    let now = flows.now();
+    let main = operation.transfer(Slot::Main);
+    let (speed, card_id, bank_account_id, notes) = match destination {
+        Destination::Bank(bank) => {
+            let note = format!("To {} •••• {}", bank.bank_name, bank.last4);
+            (
+                Speed::Standard,
+                None,
+                Some(bank.id),
+                vec![notes::put(main, ActivityKind::Withdrawal, Some(&note))],
+            )
+        }
+        Destination::Card(card) => {
+            let note = format!("Instant to {}", card_label(card));
+            let fee = operation.transfer(Slot::Fee);
+            let notes = vec![
+                notes::put(main, ActivityKind::Withdrawal, Some(&note)),
+                notes::put(fee, ActivityKind::Fee, Some("Instant withdrawal fee")),
+            ];
+            (Speed::Instant, Some(card.id), None, notes)
+        }
+    };
+    let minor = amount.to_minor();
+    let row = WithdrawalRow {
+        operation_id: operation,
+        user_id: person,
+        speed,
+        card_id,
+        bank_account_id,
+        amount: minor,
+        fee: withdrawal_fee_minor(minor, speed),
+        currency: amount.currency(),
+        state: WithdrawalState::Processing,
+        failure_code: None,
+        arrives_by: arrives_by(flows, speed),
+        day: now.utc_day(),
+        created_at: now,
+    };
+    let mut statements = vec![table::insert_withdrawal(&row)];
+    statements.extend(notes);
+    Cap::Withdrawal.record(flows, person, amount, row.day, statements).await?;
+    Ok(row)
+}
+
+/// Moves a withdrawal on from `from` to `to` (with the failure's code), giving its share of the
+/// day's cap back if `release`, in one group: it happens once (a second run finds the row moved
+/// on and changes nothing).
+async fn mark(
+    flows: &Flows,
+    row: &WithdrawalRow,
+    from: WithdrawalState,
+    to: WithdrawalState,
+    failure: Option<ErrorCode>,
+    release: bool,
+) -> Result<bool, FlowError> {
+    let mut statements = vec![table::move_withdrawal(row.operation_id, from, to, failure, flows.now())];
+    if release {
+        statements.push(table::release_cap(Cap::Withdrawal, row.user_id, row.day, row.amount));
+    }
+    Ok(flows.batcher.apply(statements).await?)
+}
+
+/// Holds the money and sends it to `destination` (the row's): a bank account is paid and the
+/// withdrawal is `pending` until it settles; a card is pushed to and the payout posted with its
+/// fee. Repeatable at every step; a refused withdrawal answers its refusal again.
+async fn finish_withdrawal(
+    flows: &Flows,
+    row: WithdrawalRow,
+    destination: &Destination,
+) -> Result<WithdrawalRow, FlowError> {
+    match row.state {
+        WithdrawalState::Processing => match destination {
+            Destination::Bank(bank) => hold_and_pay_out(flows, row, bank).await,
+            Destination::Card(card) => hold_and_push(flows, row, card).await,
+        },
+        // Refused (its answer may not have been stored): the same refusal again.
+        WithdrawalState::Failed => Err(match row.failure_code {
+            Some(ErrorCode::InsufficientFunds) => FlowError::InsufficientFunds(Shortfall::Withdrawal),
+            Some(ErrorCode::CardExpired) => FlowError::PayoutDeclined(ErrorCode::CardExpired),
+            _ => FlowError::PayoutDeclined(ErrorCode::CardDeclined),
+        }),
+        _ => Ok(row),
+    }
+}
+
+/// Standard: the wallet → bank clearing hold, then the bank's payout.
+async fn hold_and_pay_out(
+    flows: &Flows,
+    row: WithdrawalRow,
+    bank: &BankRow,
+) -> Result<WithdrawalRow, FlowError> {
+    let hold = TransferRequest::pending(
+        row.operation_id.transfer(Slot::Main).0,
+        LedgerMovement {
+            debit_account_id: codes::wallet_of(row.user_id),
+            credit_account_id: codes::BANK_CLEARING,
+            amount: row.amount.cast_unsigned(),
+            currency: row.currency,
+            code: codes::transfer::WITHDRAWAL,
+        },
+        0,
+    );
+    match flows.ledger.create_transfer(hold).await? {
+        Ok(_) => {}
+        Err(CreateTransferError::ExceedsCredits) => {
+            let short = Some(ErrorCode::InsufficientFunds);
+            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, short, true).await?;
+            return Err(FlowError::InsufficientFunds(Shortfall::Withdrawal));
+        }
+        Err(reason) => {
+            return Err(FlowError::internal(format!("the ledger refused a withdrawal: {reason:?}")));
+        }
+    }
+    let reference = reference("wd", row.operation_id);
+    flows
+        .bank
+        .pay_out(&bank.rail_token, row.amount, &reference, row.arrives_by.nanos(), flows.now().nanos())
+        .await?;
+    mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Pending, None, false).await?;
+    Ok(WithdrawalRow { state: WithdrawalState::Pending, ..row })
+}
+
+/// Instant: the payout and its fee as one linked chain of holds, the card network's push, then
+/// both posted (approved) or both voided (declined).
+async fn hold_and_push(
+    flows: &Flows,
+    row: WithdrawalRow,
+    card: &CardRow,
+) -> Result<WithdrawalRow, FlowError> {
+    let currency = row.currency;
+    let wallet = codes::wallet_of(row.user_id);
+    let id = |slot| row.operation_id.transfer(slot).0;
+    let hold = |slot, credit_account_id, amount: i64, code| {
+        TransferRequest::pending(
+            id(slot),
+            LedgerMovement {
+                debit_account_id: wallet,
+                credit_account_id,
+                amount: amount.cast_unsigned(),
+                currency,
+                code,
+            },
+            0,
+        )
+    };
+    let payout = hold(Slot::Main, codes::CARD_CLEARING, row.amount, codes::transfer::WITHDRAWAL);
+    let fee = hold(Slot::Fee, codes::PLATFORM_FEES, row.fee, codes::transfer::FEE);
+    let held = flows.ledger.create_transfers(vec![payout.linked(), fee]).await?;
+    if held.iter().any(|result| matches!(result, Err(CreateTransferError::ExceedsCredits))) {
+        // The payout or its fee (the chain fails together).
+        let short = Some(ErrorCode::InsufficientFunds);
+        mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, short, true).await?;
+        return Err(FlowError::InsufficientFunds(Shortfall::Withdrawal));
+    }
+    if let Some(Err(reason)) = held.iter().find(|result| result.is_err()) {
+        return Err(FlowError::internal(format!("the ledger refused a withdrawal: {reason:?}")));
+    }
+    let pushed = flows
+        .cards
+        .push(&card.rail_token, row.amount, &reference("wd", row.operation_id), flows.now().nanos())
+        .await?;
+    let resolve = match pushed {
+        CardOutcome::Approved => vec![
+            TransferRequest::post(id(Slot::Post), id(Slot::Main), row.amount.cast_unsigned()).linked(),
+            TransferRequest::post(id(Slot::FeePost), id(Slot::Fee), row.fee.cast_unsigned()),
+        ],
+        CardOutcome::Declined(_) => vec![
+            TransferRequest::void(id(Slot::Void), id(Slot::Main)).linked(),
+            TransferRequest::void(id(Slot::FeeVoid), id(Slot::Fee)),
+        ],
+    };
+    if let Some(Err(reason)) = flows.ledger.create_transfers(resolve).await?.first() {
+        return Err(FlowError::internal(format!("the ledger refused to resolve a withdrawal: {reason:?}")));
+    }
+    match pushed {
+        CardOutcome::Approved => {
+            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Completed, None, false).await?;
+            Ok(WithdrawalRow { state: WithdrawalState::Completed, ..row })
+        }
+        CardOutcome::Declined(code) => {
+            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, Some(code), true).await?;
+            Err(FlowError::PayoutDeclined(code))
+        }
+    }
+}
+
+pub fn withdrawal_view(flows: &Flows, row: &WithdrawalRow) -> Withdrawal {
+    let status = match row.state {
+        WithdrawalState::Completed => WithdrawalStatus::Completed,
+        WithdrawalState::Failed => WithdrawalStatus::Failed,
+        WithdrawalState::Returned => WithdrawalStatus::Returned,
+        WithdrawalState::Processing | WithdrawalState::Pending => WithdrawalStatus::Pending,
+    };
+    Withdrawal {
+        id: flows.ids.encode("wd", row.operation_id.0),
+        status,
+        amount: Money::from_minor(row.amount, row.currency).amount_string(),
+        fee: Money::from_minor(row.fee, row.currency).amount_string(),
+        arrives_by: row.arrives_by.rfc3339(),
+    }
+}
+
+/// Settles standard withdrawals whose payouts the bank has settled or returned: the hold is
+/// posted (settled) or voided (returned, the money available again and the cap given back).
+/// Safe to run twice at once, or again after stopping at any point: the ledger's fixed ids
+/// resolve each hold once, and each row moves on from `pending` once.
+pub async fn settle_due(flows: &Flows) -> Result<usize, FlowError> {
+    let now = flows.now();
+    let due = flows.db.withdrawals_due(now).await?;
+    let mut settled = 0;
+    for row in due {
+        // One withdrawal the bank or the database cannot answer for holds up no other.
+        match settle(flows, &row, now).await {
+            Ok(true) => settled += 1,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(%error, operation = row.operation_id.0, "a withdrawal did not settle; retrying")
+            }
+        }
+    }
+    Ok(settled)
+}
+
+/// Settles one due withdrawal if its payout settled or came back; `true` when this call moved
+/// its row on.
+async fn settle(flows: &Flows, row: &WithdrawalRow, now: Time) -> Result<bool, FlowError> {
+    let status = flows.bank.payout_status(&reference("wd", row.operation_id), now.nanos()).await?;
+    let main = row.operation_id.transfer(Slot::Main).0;
+    let (request, to, release) = match status {
+        PayoutStatus::InFlight => return Ok(false),
+        PayoutStatus::Settled => (
+            TransferRequest::post(row.operation_id.transfer(Slot::Post).0, main, row.amount.cast_unsigned()),
+            WithdrawalState::Completed,
+            false,
+        ),
+        PayoutStatus::Returned => (
+            TransferRequest::void(row.operation_id.transfer(Slot::Void).0, main),
+            WithdrawalState::Returned,
+            true,
+        ),
+    };
+    // The hold resolved the other way already (a payout returned after it had settled,
+    // say): the row follows the ledger, which is the truth.
+    let (to, release) = match flows.ledger.create_transfer(request).await? {
+        Ok(_) => (to, release),
+        Err(CreateTransferError::PendingTransferAlreadyPosted) => (WithdrawalState::Completed, false),
+        Err(CreateTransferError::PendingTransferAlreadyVoided) => (WithdrawalState::Returned, true),
+        Err(reason) => {
+            return Err(FlowError::internal(format!(
+                "the ledger refused to settle a withdrawal: {reason:?}"
+            )));
+        }
+    };
+    mark(flows, row, WithdrawalState::Pending, to, None, release).await
+}
+
+/// Deposits and withdrawals cut off while `processing` (the server stopped, a rail did not
+/// answer) and not retried within the lease: finished as their retry would.
+pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
+    let stale_before = flows.now().minus_seconds(movement::LEASE_SECONDS);
+    let deposits = flows.db.deposits_processing_since_before(stale_before).await?;
+    let withdrawals = flows.db.withdrawals_processing_since_before(stale_before).await?;
+    let mut finished = 0;
+    // Each on its own: one that cannot finish yet holds up no other.
+    for row in deposits {
+        let operation = row.operation_id.0;
+        match finish_cut_off_deposit(flows, row).await {
+            Ok(_) => finished += 1,
+            Err(error) => tracing::warn!(%error, operation, "a cut-off deposit did not finish; retrying"),
+        }
+    }
+    for row in withdrawals {
+        let operation = row.operation_id.0;
+        match finish_cut_off_withdrawal(flows, row).await {
+            Ok(_) => finished += 1,
+            // Refusals (short of money, declined) are final states too.
+            Err(error) if error.is_final_refusal() => finished += 1,
+            Err(error) => tracing::warn!(%error, operation, "a cut-off withdrawal did not finish; retrying"),
+        }
+    }
+    Ok(finished)
+}
+
+async fn finish_cut_off_deposit(flows: &Flows, row: DepositRow) -> Result<DepositRow, FlowError> {
+    // Removed or not: a deposit under way carries on.
+    let card = flows.db.card(row.card_id).await?;
+    finish_deposit(flows, row, &card).await
+}
+
+async fn finish_cut_off_withdrawal(flows: &Flows, row: WithdrawalRow) -> Result<WithdrawalRow, FlowError> {
+    let destination = destination_of(flows, &row).await?;
+    finish_withdrawal(flows, row, &destination).await
+}
+
+/// Runs [`recover`] and [`settle_due`] at once and then every second until the server stops.
+pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
+    flows.spawn_every_second(|flows| async move {
+        if let Err(error) = recover(&flows).await {
+            tracing::warn!(%error, "recovering deposits and withdrawals failed; retrying");
+        }
+        if let Err(error) = settle_due(&flows).await {
+            tracing::warn!(%error, "settling withdrawals failed; retrying");
+        }
+    })
+}

@@ -1,0 +1,231 @@
+//! What the product does: people and their PIN, payments, requests, tips, checkout and refunds,
+//! money in and out, webhooks, the activity people read, and the jobs that finish what was cut
+//! off. Functions over typed inputs that return a [`FlowError`] (a code and its facts), callable
+//! from an HTTP handler, a job or the command line alike. Nothing here knows HTTP.
+//!
+//! Every money-moving request goes through one function, [`movement::run`]: the key's replay,
+//! the PIN rule, the rate limit, the run and the stored answer, in one place.
+
+pub mod activity;
+pub mod checkout;
+pub mod demo;
+pub mod error;
+pub mod funding;
+pub mod limits;
+pub mod live;
+pub mod merchants;
+pub mod movement;
+pub mod payments;
+pub mod people;
+pub mod pin;
+pub mod refunds;
+pub mod requests;
+pub mod tips;
+pub mod wallet;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use purse_api::Currency;
+use purse_ledger::{AccountFlags, Clock, Ledger, NewAccount};
+use purse_rails::{BankRail, CardRail};
+use tokio::sync::watch;
+
+pub use error::FlowError;
+pub use movement::{Caller, IdempotencyKey, RenderRefusal};
+
+use crate::codes;
+use crate::flows::people::{HandleCache, Passwords};
+use crate::public_ids::PublicIds;
+use crate::store::{Db, StoreError, WriteBatcher};
+use crate::time::Time;
+
+/// What an operator may tune.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// How long the sender of a first payment to someone can cancel it.
+    pub grace_window_s: u32,
+    /// Money movements (sends, requests, payments of requests) one person may start per minute.
+    pub money_per_minute: i64,
+    /// The platform's fee on tips, in basis points of the tip (paid by the creator).
+    pub tip_fee_bps: u32,
+    /// Demo mode: `/` is the demo timeline (a host page embedding Purse).
+    pub demo: bool,
+    /// Deposits one person may make per UTC day, in minor units.
+    pub deposit_daily_cap_minor: i64,
+    /// Withdrawals one person may make per UTC day, in minor units.
+    pub withdrawal_daily_cap_minor: i64,
+    /// How long a standard withdrawal takes to settle at the bank.
+    pub bank_settle_s: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            grace_window_s: 10 * 60,
+            money_per_minute: 60,
+            tip_fee_bps: 0,
+            demo: false,
+            deposit_daily_cap_minor: purse_api::funding::DEPOSIT_DAILY_CAP_MINOR,
+            withdrawal_daily_cap_minor: purse_api::funding::WITHDRAWAL_DAILY_CAP_MINOR,
+            bank_settle_s: DEFAULT_BANK_SETTLE_S,
+        }
+    }
+}
+
+/// A standard withdrawal settles a day after it is made unless the operator says otherwise
+/// (demo mode: a minute).
+pub const DEFAULT_BANK_SETTLE_S: i64 = 24 * 60 * 60;
+
+/// What every flow can reach. Cheap to clone (one reference count).
+#[derive(Clone, Debug)]
+pub struct Flows(Arc<Context>);
+
+#[derive(Debug)]
+pub struct Context {
+    pub ledger: Ledger,
+    pub db: Db,
+    /// Batched writes of the server's own rows on the money path.
+    pub batcher: WriteBatcher,
+    /// Time for sessions, limits, locks, windows and expiries; tests move it by hand.
+    pub clock: Arc<dyn Clock>,
+    /// Public ids (`tr_…`, `rq_…`) and page cursors.
+    pub ids: Arc<PublicIds>,
+    pub passwords: Passwords,
+    /// Recipients by handle, for sends and requests.
+    pub handles: HandleCache,
+    /// Rung when a webhook event is written, so the delivery worker sends it at once.
+    pub webhooks_due: tokio::sync::Notify,
+    /// The card network deposits are charged to and instant withdrawals pushed by.
+    pub cards: Arc<dyn CardRail>,
+    /// The bank standard withdrawals are paid out by.
+    pub bank: Arc<dyn BankRail>,
+    pub settings: Settings,
+    /// How a refusal is written down for its key's replay: the HTTP layer's rendering, given
+    /// to the flows when the server is put together (flows know no HTTP).
+    pub render_refusal: RenderRefusal,
+    /// Becomes `true` when the server is stopping: live streams and jobs end.
+    pub stopping: watch::Receiver<bool>,
+    stop: watch::Sender<bool>,
+}
+
+impl std::ops::Deref for Flows {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.0
+    }
+}
+
+/// The platform's own ledger accounts (fees, card and bank clearing), created once for every
+/// instance.
+async fn ensure_platform_accounts(ledger: &Ledger) -> Result<(), StoreError> {
+    let platform = |id, code| NewAccount { id, currency: Currency::Usd, code, flags: AccountFlags::NONE };
+    let accounts = vec![
+        platform(codes::PLATFORM_FEES, codes::account::PLATFORM_FEES),
+        platform(codes::CARD_CLEARING, codes::account::CARD_CLEARING),
+        platform(codes::BANK_CLEARING, codes::account::BANK_CLEARING),
+    ];
+    let results = ledger.create_accounts(accounts).await.map_err(|e| StoreError(e.to_string()))?;
+    for result in results {
+        result.map_err(|e| StoreError(format!("a platform account: {e:?}")))?;
+    }
+    Ok(())
+}
+
+/// The rails and how refusals are rendered: what the server puts together for the flows.
+#[derive(Clone, Debug)]
+pub struct Wiring {
+    pub cards: Arc<dyn CardRail>,
+    pub bank: Arc<dyn BankRail>,
+    pub render_refusal: RenderRefusal,
+}
+
+impl Flows {
+    /// Reads (or, on a new database, creates) the shared secrets, starts the write batcher and
+    /// makes sure the platform's accounts exist.
+    pub async fn new(
+        ledger: Ledger,
+        db: Db,
+        clock: Arc<dyn Clock>,
+        passwords: Passwords,
+        wiring: Wiring,
+    ) -> Result<Flows, StoreError> {
+        let ids = PublicIds::new(
+            db.secret("activity-ids", people::random_bytes()).await?,
+            db.secret("cursors", people::random_bytes()).await?,
+        );
+        let (stop, stopping) = watch::channel(false);
+        let batcher = WriteBatcher::start(&db, ledger.write_gate())?;
+        ensure_platform_accounts(&ledger).await?;
+        Ok(Flows(Arc::new(Context {
+            ledger,
+            db,
+            batcher,
+            clock,
+            ids: Arc::new(ids),
+            passwords,
+            handles: HandleCache::default(),
+            webhooks_due: tokio::sync::Notify::new(),
+            cards: wiring.cards,
+            bank: wiring.bank,
+            settings: Settings::default(),
+            render_refusal: wiring.render_refusal,
+            stopping,
+            stop,
+        })))
+    }
+
+    /// The same flows with `settings`. Call it before they are shared (cloned).
+    pub fn with_settings(mut self, settings: Settings) -> Flows {
+        self.change(|context| context.settings = settings);
+        self
+    }
+
+    /// The same flows with other rails (a processor's adapters, or tests' failing ones). Call
+    /// it before they are shared (cloned).
+    pub fn with_rails(mut self, cards: Arc<dyn CardRail>, bank: Arc<dyn BankRail>) -> Flows {
+        self.change(|context| {
+            context.cards = cards;
+            context.bank = bank;
+        });
+        self
+    }
+
+    /// Changes what only this holder of the flows holds (before they are shared).
+    pub(crate) fn change(&mut self, change: impl FnOnce(&mut Context)) {
+        match Arc::get_mut(&mut self.0) {
+            Some(context) => change(context),
+            None => tracing::error!("the flows changed after they were shared; keeping them as they were"),
+        }
+    }
+
+    /// Now, by the clock.
+    pub fn now(&self) -> Time {
+        Time::now(self.clock.as_ref())
+    }
+
+    /// Runs `tick` at once and then every second until the server stops (the background jobs).
+    pub fn spawn_every_second<F, Fut>(&self, mut tick: F) -> tokio::task::JoinHandle<()>
+    where
+        F: FnMut(Flows) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let flows = self.clone();
+        tokio::spawn(async move {
+            let mut stopping = flows.stopping.clone();
+            loop {
+                tick(flows.clone()).await;
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    _ = stopping.changed() => return,
+                }
+            }
+        })
+    }
+
+    /// Tells live streams and jobs to end (the server is shutting down).
+    pub fn begin_stopping(&self) {
+        let _ = self.stop.send(true);
+    }
+}

@@ -1,0 +1,457 @@
+//! The one path every money-moving request takes (send, pay a request, tip, checkout confirm,
+//! refund, deposit, withdrawal, and a merchant's new checkout session): [`run`].
+//!
+//! Every such request carries an `Idempotency-Key`. Its first arrival, once validated, creates an
+//! *operation* row (person, key, hash of the request) and commits it **before** the ledger sees
+//! anything, in one write batch with its rate-limit hit and, for a payment, its payment row. The
+//! operation's id is the base of every ledger transfer id the request may use
+//! ([`crate::ids::ledger_id`]), so:
+//!
+//! - a ledger transfer can never exist without its key (the key committed first; on SQLite the
+//!   ledger's `synchronous=FULL` commit makes every earlier WAL frame durable with it);
+//! - a key can exist without its transfer only while the request is processing, and a retry
+//!   with that key resumes it with the *same* transfer ids, so the ledger's own idempotency
+//!   returns the transfer that did commit instead of moving money again.
+//!
+//! The first answer is stored with the operation and replayed byte for byte. A replay with a
+//! different body is [`FlowError::KeyMismatch`]; one that arrives while the first is still
+//! processing is [`FlowError::KeyInUse`]. Refusals before anything began (a bad body, a wrong
+//! PIN) are not stored: nothing started, so a corrected retry with the same key is a first
+//! arrival. A request needing the PIN looks its key up first: a replay never has its PIN
+//! checked.
+//!
+//! In order, [`run`] does: the key's earlier arrivals (beside the movement's own reads), the
+//! movement's checks of a first arrival, the PIN rule, the key with its rate limit (and what
+//! the movement records with it), the run, and the stored answer. The policy checks still to
+//! come (verification tier, rolling limits, licensed region, frozen accounts, review holds)
+//! belong between the PIN rule and the key, once, for every movement.
+
+use std::future::Future;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::flows::{FlowError, Flows, limits, pin};
+use crate::ids::{OperationId, PersonId};
+use crate::store::Statement;
+use crate::store::operations::{KeyOutcome, Opened, Opening, Settlement, StoredAnswer, take_over};
+use crate::store::payments::{Draft, PaymentRow, PaymentState, StateChange};
+use crate::store::people::UserRow;
+
+/// How long a processing request holds its key against a concurrent duplicate. Longer than
+/// the request timeout, so a request still running is never resumed beside itself.
+pub const LEASE_SECONDS: i64 = 60;
+
+/// How a refusal is written down for its key's replay (the HTTP status and body a client would
+/// have been sent): the HTTP layer's rendering, which the flows are given.
+pub type RenderRefusal = fn(&FlowError) -> StoredAnswer;
+
+/// An `Idempotency-Key`: 1–255 printable ASCII characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(pub String);
+
+impl IdempotencyKey {
+    /// The key these bytes are, if they are one.
+    pub fn parse(bytes: &[u8]) -> Option<IdempotencyKey> {
+        is_valid_key(bytes).then(|| IdempotencyKey(String::from_utf8_lossy(bytes).into_owned()))
+    }
+}
+
+fn is_valid_key(bytes: &[u8]) -> bool {
+    (1..=255).contains(&bytes.len()) && bytes.iter().all(|b| (0x20..=0x7e).contains(b))
+}
+
+/// The hash that tells a replay from a different request under the same key: the endpoint
+/// and the body as canonical JSON (object keys sorted), without secrets such as the PIN.
+pub fn request_hash(endpoint: &str, body: &impl Serialize) -> [u8; 32] {
+    let canonical = serde_json::to_value(body).map(|value| value.to_string()).unwrap_or_default();
+    let mut hasher = Sha256::new();
+    hasher.update(endpoint.as_bytes());
+    hasher.update([0]);
+    hasher.update(canonical.as_bytes());
+    hasher.finalize().into()
+}
+
+/// Who asks: a signed-in person (whose PIN rule applies), or a merchant's server by its key.
+#[derive(Clone, Copy, Debug)]
+pub enum Caller<'a> {
+    Person(&'a UserRow),
+    Merchant(PersonId),
+}
+
+impl Caller<'_> {
+    pub fn id(&self) -> PersonId {
+        match self {
+            Caller::Person(user) => user.id,
+            Caller::Merchant(merchant) => *merchant,
+        }
+    }
+}
+
+/// One arrival of a money-moving request: who asks, with which key, what the request hashes
+/// to (the PIN left out), and the PIN it carries.
+#[derive(Clone, Copy, Debug)]
+pub struct Call<'a> {
+    pub caller: Caller<'a>,
+    pub key: &'a IdempotencyKey,
+    pub hash: [u8; 32],
+    pub pin: Option<&'a str>,
+}
+
+/// When the key's earlier arrivals are looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// First, beside the movement's own reads: a replay answers as the first arrival did even
+    /// if what it names is gone since.
+    Always,
+    /// Only when the PIN is needed (so a replay never has its PIN checked); otherwise opening
+    /// the key finds an earlier arrival itself, a round trip fewer.
+    WhenPinNeeded,
+    /// Never: opening the key finds an earlier arrival itself.
+    Never,
+}
+
+/// Which refusal comes first when both the key and the movement's own reads refuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// The key's (a replay answers as the first arrival did, even if its card is gone since).
+    KeyFirst,
+    /// The movement's (what it names must exist, and be the caller's, before anything else).
+    TargetFirst,
+}
+
+/// How a movement takes the path.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    pub lookup: Lookup,
+    pub order: Order,
+    /// Counted against the money limit per person per minute.
+    pub limited: bool,
+    /// The PIN attempt is counted beside the key's lookup (a round trip fewer before the hash;
+    /// a replay counts one too, and is never hashed).
+    pub count_pin_early: bool,
+}
+
+/// What is recorded with a new key, in its batch.
+#[derive(Clone, Debug, Default)]
+pub struct Recorded {
+    pub payment: Option<Draft>,
+    /// Statements made right after the key, only if it is new (`$1`: the new operation).
+    pub then: Vec<Statement>,
+}
+
+/// How this arrival came to run its operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Begun {
+    /// The key is new: what was recorded with it (the payment; whether `then` was made).
+    Fresh { payment: Option<PaymentRow>, then: Option<bool> },
+    /// A cut-off arrival of the key, taken over: the movement finds what was recorded.
+    Resumed,
+}
+
+/// What running a movement gave.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The payment's state after `processing` (none when not known, or no payment).
+    pub payment: Option<PaymentState>,
+    pub answer: Result<StoredAnswer, FlowError>,
+    /// Statements written just before the answer is stored, in the same batch as a rule (the
+    /// webhook event a completion writes); a recovery job makes them if they are lost.
+    pub after: Vec<Statement>,
+}
+
+impl Outcome {
+    pub fn answer(answer: Result<StoredAnswer, FlowError>) -> Outcome {
+        Outcome { payment: None, answer, after: Vec::new() }
+    }
+}
+
+/// A money-moving request, as [`run`] drives it.
+pub trait Movement: Send {
+    /// What it reads before it runs (the checkout it pays, the card it charges…).
+    type Target: Send;
+
+    fn rules(&self) -> Rules;
+
+    /// Reads the target (for every arrival; see [`Rules::order`] for whose refusal comes
+    /// first).
+    fn load(&self, flows: &Flows) -> impl Future<Output = Result<Self::Target, FlowError>> + Send;
+
+    /// Whether a first arrival needs the PIN.
+    fn needs_pin(&self, target: &Self::Target) -> bool;
+
+    /// The checks a first arrival passes before its PIN (the request still open…).
+    fn check_first(
+        &self,
+        _flows: &Flows,
+        _caller: &Caller<'_>,
+        _target: &Self::Target,
+    ) -> Result<(), FlowError> {
+        Ok(())
+    }
+
+    /// What is recorded with the key of a first arrival.
+    fn record(&self, _flows: &Flows, _target: &Self::Target) -> Recorded {
+        Recorded::default()
+    }
+
+    /// Moves the money (or finishes moving it, when resumed).
+    fn run(
+        self,
+        flows: &Flows,
+        operation: OperationId,
+        target: Self::Target,
+        begun: Begun,
+    ) -> impl Future<Output = Outcome> + Send;
+}
+
+/// What a key's earlier arrivals mean for this one.
+#[derive(Debug)]
+pub enum Earlier {
+    /// Never seen.
+    None,
+    /// Answered: send this again.
+    Answered(StoredAnswer),
+    /// Started and cut off (the server stopped or failed mid-way): carry on as this operation,
+    /// whose lease this request now holds.
+    Resume(OperationId),
+}
+
+/// Takes `call` down the path of `movement`: its stored answer (a success or a refusal, as
+/// first given), or a refusal before anything started, or a failure of ours.
+pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Result<StoredAnswer, FlowError> {
+    let rules = movement.rules();
+    let person = call.caller.id();
+    let (target, early, counted) = tokio::join!(
+        movement.load(flows),
+        async {
+            match rules.lookup {
+                Lookup::Always => Some(earlier(flows, person, call.key, &call.hash).await),
+                _ => None,
+            }
+        },
+        async {
+            match call.caller {
+                Caller::Person(user) if rules.count_pin_early => {
+                    pin::count_attempt(flows, user, call.pin).await
+                }
+                _ => None,
+            }
+        },
+    );
+    let (target, early) = match rules.order {
+        Order::TargetFirst => {
+            let target = target?;
+            (target, early.transpose()?)
+        }
+        Order::KeyFirst => {
+            let early = early.transpose()?;
+            if let Some(Earlier::Answered(answer)) = early {
+                return Ok(answer);
+            }
+            (target?, early)
+        }
+    };
+    let needs_pin = matches!(call.caller, Caller::Person(_)) && movement.needs_pin(&target);
+    let earlier = match early {
+        Some(earlier) => earlier,
+        None if rules.lookup == Lookup::WhenPinNeeded && needs_pin => {
+            earlier(flows, person, call.key, &call.hash).await?
+        }
+        None => Earlier::None,
+    };
+    let (operation, begun) = match earlier {
+        Earlier::Answered(answer) => return Ok(answer),
+        Earlier::Resume(operation) => (operation, Begun::Resumed),
+        Earlier::None => {
+            movement.check_first(flows, &call.caller, &target)?;
+            if let Caller::Person(user) = call.caller
+                && needs_pin
+            {
+                pin::verify_counted(flows, user, call.pin, counted).await?;
+            }
+            let recorded = movement.record(flows, &target);
+            match open(flows, person, call.key, &call.hash, recorded, rules.limited).await? {
+                Started::Run(operation, begun) => (operation, begun),
+                Started::Replay(answer) => return Ok(answer),
+            }
+        }
+    };
+    let outcome = movement.run(flows, operation, target, begun).await;
+    conclude(flows, operation, outcome).await
+}
+
+/// Looks the key up: `Answered` or `Resume`, or `None` for a first arrival. Refuses a
+/// different request under the key and one arriving while the first runs.
+pub async fn earlier(
+    flows: &Flows,
+    person: PersonId,
+    key: &IdempotencyKey,
+    hash: &[u8; 32],
+) -> Result<Earlier, FlowError> {
+    let Some(row) = flows.db.operation(person, &key.0).await? else {
+        return Ok(Earlier::None);
+    };
+    if row.request_hash.as_slice() != hash {
+        return Err(FlowError::KeyMismatch);
+    }
+    if let Some(answer) = row.answer {
+        return Ok(Earlier::Answered(answer));
+    }
+    let now = flows.now();
+    if row.locked_until > now || !flows.batcher.apply(vec![take_over_now(row.id, flows)]).await? {
+        return Err(FlowError::KeyInUse);
+    }
+    Ok(Earlier::Resume(row.id))
+}
+
+/// The statement that takes `operation` over for a lease from now, if its lease has run out
+/// and it has no answer (see [`take_over`]).
+pub fn take_over_now(operation: OperationId, flows: &Flows) -> Statement {
+    let now = flows.now();
+    take_over(operation, now, now.plus_seconds(LEASE_SECONDS))
+}
+
+/// What [`open`] found: a new (or resumed) operation to run, or the answer a concurrent twin
+/// already gave.
+#[derive(Debug)]
+pub enum Started {
+    Run(OperationId, Begun),
+    Replay(StoredAnswer),
+}
+
+/// Records a first arrival with what it records (counted against the money limit when
+/// `limited`: over it, nothing is recorded), or takes over a cut-off arrival. A concurrent twin
+/// that got there first makes this [`FlowError::KeyInUse`], or a replay if it already answered.
+/// One batched write.
+pub async fn open(
+    flows: &Flows,
+    person: PersonId,
+    key: &IdempotencyKey,
+    hash: &[u8; 32],
+    recorded: Recorded,
+    limited: bool,
+) -> Result<Started, FlowError> {
+    let limit = limits::money(flows);
+    let hit = limit.hit(flows, &person.to_string());
+    let now = hit.now;
+    let opening = Opening {
+        person,
+        key: key.0.clone(),
+        hash: *hash,
+        now,
+        locked_until: now.plus_seconds(LEASE_SECONDS),
+        limit: limited.then_some((hit, limit.max)),
+        payment: recorded.payment,
+        then: recorded.then,
+    };
+    match flows.batcher.open(opening).await? {
+        Opened::Run { operation, payment, then } => {
+            Ok(Started::Run(operation, Begun::Fresh { payment, then }))
+        }
+        Opened::Limited(count) => Err(limit.refusal(count, now)),
+        Opened::Taken => match earlier(flows, person, key, hash).await? {
+            Earlier::None => Err(FlowError::KeyInUse),
+            Earlier::Answered(answer) => Ok(Started::Replay(answer)),
+            Earlier::Resume(operation) => Ok(Started::Run(operation, Begun::Resumed)),
+        },
+    }
+}
+
+/// Ends `operation` with what running it gave: the answer stored (a success, or a final
+/// refusal such as `insufficient_funds`, rendered as the client is sent it) and its payment
+/// moved from `processing`, in one batched write; `after` queued just before, so both usually
+/// share a batch. Any other failure is ours: nothing is stored and the key is released, so its
+/// retry resumes at once.
+pub async fn conclude(
+    flows: &Flows,
+    operation: OperationId,
+    outcome: Outcome,
+) -> Result<StoredAnswer, FlowError> {
+    let Outcome { payment, answer, after } = outcome;
+    let events = !after.is_empty();
+    let applied = async { if after.is_empty() { Ok(true) } else { flows.batcher.apply(after).await } };
+    let (applied, concluded) = tokio::join!(applied, settle(flows, operation, payment, answer));
+    match applied {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(operation = operation.0, "an answer's side effect changed nothing (made already?)")
+        }
+        Err(error) => {
+            tracing::warn!(%error, operation = operation.0, "an answer's side effect was not written; recovery will")
+        }
+    }
+    if events {
+        // The outbox has a new event.
+        super::webhooks::wake(flows);
+    }
+    concluded
+}
+
+async fn settle(
+    flows: &Flows,
+    operation: OperationId,
+    payment: Option<PaymentState>,
+    answer: Result<StoredAnswer, FlowError>,
+) -> Result<StoredAnswer, FlowError> {
+    let payment = payment.map(|to| StateChange { from: &[PaymentState::Processing], to });
+    let (key, result) = match answer {
+        Ok(answer) => (KeyOutcome::Answer(answer.clone()), Ok(answer)),
+        Err(error) if error.is_final_refusal() => {
+            let answer = (flows.render_refusal)(&error);
+            (KeyOutcome::Answer(answer.clone()), Ok(answer))
+        }
+        Err(error) => (KeyOutcome::Release, Err(error)),
+    };
+    let settled = flows.batcher.settle(Settlement { operation, payment, key }).await;
+    match (settled, result) {
+        (Ok(()), result) => result,
+        // Ours failed first; the lease runs out by itself.
+        (Err(error), Err(first)) => {
+            tracing::warn!(%error, operation = operation.0, "could not release an operation's lease");
+            Err(first)
+        }
+        (Err(error), Ok(_)) => Err(error.into()),
+    }
+}
+
+/// A success answer: `201` and the body, serialized once, here, and stored as sent.
+pub fn created(body: &impl Serialize) -> Result<StoredAnswer, FlowError> {
+    answer(201, body)
+}
+
+/// A success answer: `200` and the body.
+pub fn ok(body: &impl Serialize) -> Result<StoredAnswer, FlowError> {
+    answer(200, body)
+}
+
+fn answer(status: u16, body: &impl Serialize) -> Result<StoredAnswer, FlowError> {
+    let body = serde_json::to_string(body).map_err(FlowError::internal)?;
+    Ok(StoredAnswer { status, body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_one_to_255_printable_ascii_characters() {
+        assert!(is_valid_key(b"a"));
+        assert!(is_valid_key(b"order 42: retry #1 ~!"));
+        assert!(is_valid_key("k".repeat(255).as_bytes()));
+        assert!(!is_valid_key(b""));
+        assert!(!is_valid_key("k".repeat(256).as_bytes()));
+        assert!(!is_valid_key(b"tab\there"));
+        assert!(!is_valid_key("caf\u{e9}".as_bytes()));
+    }
+
+    #[test]
+    fn the_hash_ignores_key_order_but_not_values() {
+        let a = serde_json::json!({"to": "bob", "amount": "5.00"});
+        let b = serde_json::json!({"amount": "5.00", "to": "bob"});
+        let c = serde_json::json!({"amount": "5.01", "to": "bob"});
+        assert_eq!(request_hash("POST /transfers", &a), request_hash("POST /transfers", &b));
+        assert_ne!(request_hash("POST /transfers", &a), request_hash("POST /transfers", &c));
+        assert_ne!(request_hash("POST /transfers", &a), request_hash("POST /tips", &a));
+    }
+}

@@ -1,0 +1,94 @@
+//! `rate_limits`: fixed windows, one row per subject (`<limit>:<subject>`), counted in batches
+//! of the [`WriteBatcher`](super::WriteBatcher) so that every instance shares them.
+
+use std::collections::HashMap;
+
+use crate::store::batcher::{BatchError, Params, Tx};
+use crate::time::Time;
+
+/// One hit of a rate limit: the subject's window is `window_s` seconds long.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// `<limit>:<subject>`.
+    pub key: String,
+    pub now: Time,
+    pub window_s: i64,
+}
+
+/// A subject's count in its current window, this hit included, and when the window began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HitCount {
+    pub count: i64,
+    pub window_start: Time,
+}
+
+/// Counts hits, one statement for new subjects and one for all, whatever the batch holds.
+/// Returns each hit's count as if the hits had come one by one in batch order.
+pub(crate) async fn count_hits(
+    tx: &mut Tx<'_>,
+    hits: &[(usize, &Hit)],
+) -> Result<Vec<(usize, HitCount)>, BatchError> {
+    if hits.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Per subject: how many hits, and the first one's time and window.
+    let mut subjects: Vec<(&str, i64, &Hit)> = Vec::new();
+    for (_, hit) in hits {
+        match subjects.iter_mut().find(|(key, _, _)| *key == hit.key) {
+            Some((_, n, _)) => *n += 1,
+            None => subjects.push((&hit.key, 1, hit)),
+        }
+    }
+    // Rows are locked in key order, so two instances' batches cannot deadlock on PostgreSQL.
+    subjects.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut params = Params::new(tx);
+    let rows: Vec<String> = subjects
+        .iter()
+        .map(|(key, _, hit)| format!("({}, {})", params.cast(*key), params.cast(hit.now)))
+        .collect();
+    let sql = format!(
+        "INSERT INTO rate_limits (key, window_start, count) \
+         SELECT v.column1, v.column2, 0 FROM (VALUES {}) AS v WHERE true ON CONFLICT (key) DO NOTHING",
+        rows.join(", ")
+    );
+    tx.execute(&params.statement(sql)).await?;
+
+    let mut params = Params::new(tx);
+    let rows: Vec<String> = subjects
+        .iter()
+        .map(|(key, n, hit)| {
+            format!(
+                "({}, {}, {}, {})",
+                params.cast(*key),
+                params.cast(*n),
+                params.cast(hit.now),
+                params.cast(hit.now.minus_seconds(hit.window_s)),
+            )
+        })
+        .collect();
+    // A window that began at or before `now - window` is over: the count starts again.
+    let sql = format!(
+        "UPDATE rate_limits SET \
+             count = CASE WHEN rate_limits.window_start <= v.column4 THEN v.column2 ELSE rate_limits.count + v.column2 END, \
+             window_start = CASE WHEN rate_limits.window_start <= v.column4 THEN v.column3 ELSE rate_limits.window_start END \
+         FROM (VALUES {}) AS v WHERE rate_limits.key = v.column1 \
+         RETURNING rate_limits.key, rate_limits.count, rate_limits.window_start",
+        rows.join(", ")
+    );
+    let totals: Vec<(String, i64, Time)> = tx.fetch(&params.statement(sql)).await?;
+    let totals: HashMap<String, (i64, Time)> =
+        totals.into_iter().map(|(key, count, start)| (key, (count, start))).collect();
+
+    let mut seen: HashMap<&str, i64> = HashMap::new();
+    hits.iter()
+        .map(|(i, hit)| {
+            let n = subjects.iter().find(|(key, _, _)| *key == hit.key).map_or(1, |(_, n, _)| *n);
+            let &(total, window_start) = totals
+                .get(&hit.key)
+                .ok_or_else(|| BatchError::of_write(format!("no count for {}", hit.key)))?;
+            let before = seen.entry(&hit.key).or_insert(0);
+            *before += 1;
+            Ok((*i, HitCount { count: total - n + *before, window_start }))
+        })
+        .collect()
+}
