@@ -47,7 +47,10 @@ async fn a_committed_transfer_announces_the_accounts_it_moved() {
 async fn on_postgresql_every_instance_hears_the_others() {
     // Two instances on one database is a PostgreSQL deployment; with SQLite there is one
     // process, which announces its own batches (the test above). Runs when DATABASE_URL is set.
-    let Some(base) = postgres_url() else { return };
+    let Some(base) = postgres_url() else {
+        eprintln!("skipped: on_postgresql_every_instance_hears_the_others needs DATABASE_URL=postgres://…");
+        return;
+    };
     let db = TestDb::postgres(&base).await;
     let first = standard_ledger(&db, LedgerConfig::default(), 1_000).await;
     let second = Ledger::open(&db.url).await.unwrap();

@@ -7,6 +7,7 @@ mod checkout;
 mod cli;
 mod funding;
 mod http;
+mod layers;
 mod payments;
 mod people;
 mod requests;

@@ -382,7 +382,13 @@ async fn money_arriving_is_pushed_live_and_a_reconnect_gets_what_it_missed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgresql_a_transfer_through_one_instance_reaches_a_stream_on_another() {
     // Two instances on one database is the PostgreSQL deployment; runs when DATABASE_URL is set.
-    let Some(base) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else { return };
+    let Some(base) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        eprintln!(
+            "skipped: on_postgresql_a_transfer_through_one_instance_reaches_a_stream_on_another needs \
+             DATABASE_URL=postgres://…"
+        );
+        return;
+    };
     let db = TestDb::postgres(&base).await;
     let first = TestApp::new(&db, db.dir.path()).await;
     let second = TestApp::with_clock(&db, db.dir.path(), first.clock.clone()).await;
