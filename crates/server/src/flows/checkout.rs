@@ -25,7 +25,7 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::error::{Missing, NotOpen, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Order, Outcome, Recorded, Rules,
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Recorded, Rules,
 };
 use crate::flows::webhooks::{self, EventKind};
 use crate::flows::{FlowError, Flows, merchants, payments, refunds};
@@ -116,7 +116,7 @@ impl Movement for Create {
     type Target = ();
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::Never, order: Order::TargetFirst, limited: false, count_pin_early: false }
+        Rules { lookup: Lookup::Never, limited: false, count_pin_early: false }
     }
 
     async fn load(&self, _flows: &Flows) -> Result<(), FlowError> {
@@ -248,7 +248,7 @@ impl Movement for Confirm {
     type Target = SessionRow;
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::Always, order: Order::TargetFirst, limited: true, count_pin_early: true }
+        Rules { lookup: Lookup::BesideTarget, limited: true, count_pin_early: true }
     }
 
     async fn load(&self, flows: &Flows) -> Result<SessionRow, FlowError> {

@@ -194,8 +194,12 @@ impl FlowError {
 }
 
 impl From<StoreError> for FlowError {
+    /// The database failing is a dependency down; a broken stored row is ours.
     fn from(error: StoreError) -> FlowError {
-        FlowError::Unavailable(error.to_string())
+        match error {
+            StoreError::Database(_) => FlowError::Unavailable(error.to_string()),
+            StoreError::Broken(_) => FlowError::Internal(error.to_string()),
+        }
     }
 }
 

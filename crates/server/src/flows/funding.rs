@@ -34,9 +34,7 @@ use purse_rails::{CardOutcome, PayoutStatus};
 
 use crate::codes;
 use crate::flows::error::{Missing, Shortfall};
-use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Order, Outcome, Rules,
-};
+use crate::flows::movement::{self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Rules};
 use crate::flows::{FlowError, Flows};
 use crate::ids::{OperationId, PersonId, Slot};
 use crate::store::funding::{
@@ -228,7 +226,7 @@ impl Movement for Depositing {
     type Target = CardRow;
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::Always, order: Order::KeyFirst, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::First, limited: true, count_pin_early: false }
     }
 
     async fn load(&self, flows: &Flows) -> Result<CardRow, FlowError> {
@@ -376,7 +374,7 @@ impl Movement for Withdrawing {
     type Target = Destination;
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::Always, order: Order::KeyFirst, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::First, limited: true, count_pin_early: false }
     }
 
     /// The caller's bank account (standard) or card (instant).

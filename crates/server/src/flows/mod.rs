@@ -126,9 +126,9 @@ async fn ensure_platform_accounts(ledger: &Ledger) -> Result<(), StoreError> {
         platform(codes::CARD_CLEARING, codes::account::CARD_CLEARING),
         platform(codes::BANK_CLEARING, codes::account::BANK_CLEARING),
     ];
-    let results = ledger.create_accounts(accounts).await.map_err(|e| StoreError(e.to_string()))?;
+    let results = ledger.create_accounts(accounts).await.map_err(|e| StoreError::Database(e.to_string()))?;
     for result in results {
-        result.map_err(|e| StoreError(format!("a platform account: {e:?}")))?;
+        result.map_err(|e| StoreError::Database(format!("a platform account: {e:?}")))?;
     }
     Ok(())
 }

@@ -98,12 +98,18 @@ pub struct Call<'a> {
     pub pin: Option<&'a str>,
 }
 
-/// When the key's earlier arrivals are looked up.
+/// When the key's earlier arrivals are looked up, against the movement's own reads (its
+/// `load`). The order decides which refusal a request gets when both the key and what it names
+/// would refuse it, and what is read for a replay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lookup {
-    /// First, beside the movement's own reads: a replay answers as the first arrival did even
-    /// if what it names is gone since.
-    Always,
+    /// The key first, then (unless it was answered) the target: a replay answers as the first
+    /// arrival did even if what it names is gone since.
+    First,
+    /// The target first (what it names must exist and be the caller's), then the key.
+    AfterTarget,
+    /// Both at once, the target's refusal first: a round trip fewer on a hot path.
+    BesideTarget,
     /// Only when the PIN is needed (so a replay never has its PIN checked); otherwise opening
     /// the key finds an earlier arrival itself, a round trip fewer.
     WhenPinNeeded,
@@ -111,20 +117,10 @@ pub enum Lookup {
     Never,
 }
 
-/// Which refusal comes first when both the key and the movement's own reads refuse.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Order {
-    /// The key's (a replay answers as the first arrival did, even if its card is gone since).
-    KeyFirst,
-    /// The movement's (what it names must exist, and be the caller's, before anything else).
-    TargetFirst,
-}
-
 /// How a movement takes the path.
 #[derive(Clone, Copy, Debug)]
 pub struct Rules {
     pub lookup: Lookup,
-    pub order: Order,
     /// Counted against the money limit per person per minute.
     pub limited: bool,
     /// The PIN attempt is counted beside the key's lookup (a round trip fewer before the hash;
@@ -173,8 +169,7 @@ pub trait Movement: Send {
 
     fn rules(&self) -> Rules;
 
-    /// Reads the target (for every arrival; see [`Rules::order`] for whose refusal comes
-    /// first).
+    /// Reads the target (for every arrival but a replay answered first; see [`Lookup`]).
     fn load(&self, flows: &Flows) -> impl Future<Output = Result<Self::Target, FlowError>> + Send;
 
     /// Whether a first arrival needs the PIN.
@@ -222,42 +217,41 @@ pub enum Earlier {
 pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Result<StoredAnswer, FlowError> {
     let rules = movement.rules();
     let person = call.caller.id();
-    let (target, early, counted) = tokio::join!(
-        movement.load(flows),
-        async {
-            match rules.lookup {
-                Lookup::Always => Some(earlier(flows, person, call.key, &call.hash).await),
-                _ => None,
-            }
-        },
-        async {
-            match call.caller {
-                Caller::Person(user) if rules.count_pin_early => {
-                    pin::count_attempt(flows, user, call.pin).await
-                }
-                _ => None,
-            }
-        },
-    );
-    let (target, early) = match rules.order {
-        Order::TargetFirst => {
-            let target = target?;
-            (target, early.transpose()?)
+    let lookup = || earlier(flows, person, call.key, &call.hash);
+    let count = async {
+        match call.caller {
+            Caller::Person(user) if rules.count_pin_early => pin::count_attempt(flows, user, call.pin).await,
+            _ => None,
         }
-        Order::KeyFirst => {
-            let early = early.transpose()?;
-            if let Some(Earlier::Answered(answer)) = early {
+    };
+    let (target, early, counted) = match rules.lookup {
+        Lookup::First => {
+            let (early, counted) = tokio::join!(lookup(), count);
+            let early = early?;
+            if let Earlier::Answered(answer) = early {
                 return Ok(answer);
             }
-            (target?, early)
+            (movement.load(flows).await?, Some(early), counted)
+        }
+        Lookup::AfterTarget => {
+            let (target, counted) = tokio::join!(movement.load(flows), count);
+            let target = target?;
+            (target, Some(lookup().await?), counted)
+        }
+        Lookup::BesideTarget => {
+            let (target, early, counted) = tokio::join!(movement.load(flows), lookup(), count);
+            let target = target?;
+            (target, Some(early?), counted)
+        }
+        Lookup::WhenPinNeeded | Lookup::Never => {
+            let (target, counted) = tokio::join!(movement.load(flows), count);
+            (target?, None, counted)
         }
     };
     let needs_pin = matches!(call.caller, Caller::Person(_)) && movement.needs_pin(&target);
     let earlier = match early {
         Some(earlier) => earlier,
-        None if rules.lookup == Lookup::WhenPinNeeded && needs_pin => {
-            earlier(flows, person, call.key, &call.hash).await?
-        }
+        None if rules.lookup == Lookup::WhenPinNeeded && needs_pin => lookup().await?,
         None => Earlier::None,
     };
     let (operation, begun) = match earlier {

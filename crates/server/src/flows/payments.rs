@@ -19,7 +19,7 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferId, 
 use crate::codes;
 use crate::flows::error::{Forbidden, Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Order, Outcome, Recorded, Rules,
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Recorded, Rules,
 };
 use crate::flows::{FlowError, Flows, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -92,13 +92,17 @@ pub async fn send(
         kind: ActivityKind::Transfer,
         grace_window: true,
     };
+    // The payment's times (and its grace window) are taken as it arrives.
+    let draft = plan.draft(flows);
     let call = Call { caller: Caller::Person(user), key, hash, pin };
-    movement::run(flows, call, Send { plan, recipient: recipient.handle }).await
+    movement::run(flows, call, Send { plan, draft, recipient: recipient.handle }).await
 }
 
 /// A send on the money path.
 struct Send {
     plan: Plan,
+    /// What a first arrival records with its key.
+    draft: Draft,
     recipient: String,
 }
 
@@ -106,7 +110,7 @@ impl Movement for Send {
     type Target = ();
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::WhenPinNeeded, order: Order::KeyFirst, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::WhenPinNeeded, limited: true, count_pin_early: false }
     }
 
     async fn load(&self, _flows: &Flows) -> Result<(), FlowError> {
@@ -117,8 +121,8 @@ impl Movement for Send {
         needs_pin(self.plan.amount)
     }
 
-    fn record(&self, flows: &Flows, _target: &()) -> Recorded {
-        Recorded { payment: Some(self.plan.draft(flows)), then: Vec::new() }
+    fn record(&self, _flows: &Flows, _target: &()) -> Recorded {
+        Recorded { payment: Some(self.draft.clone()), then: Vec::new() }
     }
 
     async fn run(self, flows: &Flows, operation: OperationId, _target: (), begun: Begun) -> Outcome {

@@ -13,9 +13,7 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::checkout::own_session;
 use crate::flows::error::{Missing, NotOpen, Shortfall};
-use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Order, Outcome, Rules,
-};
+use crate::flows::movement::{self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Rules};
 use crate::flows::webhooks::{self, EventKind};
 use crate::flows::{FlowError, Flows};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -51,7 +49,7 @@ impl Movement for Refunding {
     type Target = (SessionRow, Option<i64>);
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::Never, order: Order::TargetFirst, limited: false, count_pin_early: false }
+        Rules { lookup: Lookup::Never, limited: false, count_pin_early: false }
     }
 
     async fn load(&self, flows: &Flows) -> Result<(SessionRow, Option<i64>), FlowError> {

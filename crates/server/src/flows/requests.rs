@@ -16,9 +16,7 @@ use purse_ledger::TransferId;
 
 use crate::codes;
 use crate::flows::error::{Forbidden, Missing, Party};
-use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Order, Outcome, Rules,
-};
+use crate::flows::movement::{self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Rules};
 use crate::flows::payments::{self, Plan};
 use crate::flows::{FlowError, Flows, limits, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -111,7 +109,7 @@ impl Movement for Pay {
     type Target = RequestRow;
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::Always, order: Order::TargetFirst, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::AfterTarget, limited: true, count_pin_early: false }
     }
 
     async fn load(&self, flows: &Flows) -> Result<RequestRow, FlowError> {

@@ -18,7 +18,7 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::error::{Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Order, Outcome, Recorded, Rules,
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Recorded, Rules,
 };
 use crate::flows::{FlowError, Flows, payments, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -230,7 +230,7 @@ impl Movement for Tipping {
     type Target = ();
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::WhenPinNeeded, order: Order::KeyFirst, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::WhenPinNeeded, limited: true, count_pin_early: false }
     }
 
     async fn load(&self, _flows: &Flows) -> Result<(), FlowError> {

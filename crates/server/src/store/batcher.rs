@@ -75,11 +75,11 @@ impl WriteBatcher {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_time()
                     .build()
-                    .map_err(|e| StoreError(format!("cannot start the write batcher: {e}")))?;
+                    .map_err(|e| StoreError::Database(format!("cannot start the write batcher: {e}")))?;
                 std::thread::Builder::new()
                     .name("purse-batcher".into())
                     .spawn(move || runtime.block_on(run(Conn::Sqlite(connection, path), gate, queue)))
-                    .map_err(|e| StoreError(format!("cannot start the write batcher: {e}")))?;
+                    .map_err(|e| StoreError::Database(format!("cannot start the write batcher: {e}")))?;
             }
             Db::Postgres(pool) => {
                 tokio::spawn(run(Conn::Postgres(pool.clone()), None, queue));
@@ -156,11 +156,11 @@ impl WriteBatcher {
 }
 
 fn stopped() -> StoreError {
-    StoreError("the server's writer has stopped".into())
+    StoreError::Database("the server's writer has stopped".into())
 }
 
 fn unexpected(done: &Done) -> StoreError {
-    StoreError(format!("the server's writer answered with the wrong kind: {done:?}"))
+    StoreError::Database(format!("the server's writer answered with the wrong kind: {done:?}"))
 }
 
 /// The batcher's connection: its own on SQLite (and the file, to reopen it), the pool on
@@ -189,8 +189,9 @@ impl Conn {
 /// server's pool (see `Db::open`): the ledger's `FULL` commit that follows an operation's
 /// makes it durable.
 fn open_sqlite(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
-    let error =
-        |e: rusqlite::Error| StoreError(format!("cannot open {} for the write batcher: {e}", path.display()));
+    let error = |e: rusqlite::Error| {
+        StoreError::Database(format!("cannot open {} for the write batcher: {e}", path.display()))
+    };
     let connection = rusqlite::Connection::open(path).map_err(error)?;
     connection
         // Checkpoints are the ledger's checkpointer's job, so commits never wait for one.
@@ -234,7 +235,7 @@ async fn run(mut conn: Conn, gate: Option<WriteGate>, mut queue: mpsc::Receiver<
                 for (write, reply) in writes.into_iter().zip(replies) {
                     let result = commit(&mut conn, std::slice::from_ref(&write)).await;
                     let _ = reply.send(result.map_err(StoreError::from).and_then(|mut done| {
-                        done.pop().ok_or_else(|| StoreError("a write had no result".into()))
+                        done.pop().ok_or_else(|| StoreError::Database("a write had no result".into()))
                     }));
                 }
             }
@@ -260,7 +261,7 @@ impl BatchError {
 
     /// A row that could not be read (a broken stored value): that write's fault.
     fn of_row(error: StoreError) -> BatchError {
-        BatchError(error.0, true)
+        BatchError(error.message().to_string(), true)
     }
 
     /// Something the batch itself found wrong with a write (a missing result, say).
@@ -272,7 +273,7 @@ impl BatchError {
 impl From<sqlx::Error> for BatchError {
     fn from(error: sqlx::Error) -> BatchError {
         let writes_fault = matches!(&error, sqlx::Error::Database(_));
-        BatchError(StoreError::from(error).0, writes_fault)
+        BatchError(StoreError::from(error).message().to_string(), writes_fault)
     }
 }
 
@@ -288,7 +289,7 @@ impl From<rusqlite::Error> for BatchError {
 
 impl From<BatchError> for StoreError {
     fn from(error: BatchError) -> StoreError {
-        StoreError(error.0)
+        StoreError::Database(error.0)
     }
 }
 

@@ -44,7 +44,7 @@ impl Column for SessionState {
         SessionState::ALL
             .into_iter()
             .find(|state| state.as_str() == text)
-            .ok_or_else(|| StoreError(format!("a stored session state is not one: {text:?}")))
+            .ok_or_else(|| StoreError::Broken(format!("a stored session state is not one: {text:?}")))
     }
 }
 
@@ -82,7 +82,7 @@ impl Column for RefundState {
         RefundState::ALL
             .into_iter()
             .find(|state| state.as_str() == text)
-            .ok_or_else(|| StoreError(format!("a stored refund state is not one: {text:?}")))
+            .ok_or_else(|| StoreError::Broken(format!("a stored refund state is not one: {text:?}")))
     }
 }
 
@@ -345,7 +345,7 @@ impl Db {
     pub async fn session_by_public_id(&self, public_id: &str) -> Result<Option<SessionRow>, StoreError> {
         static SQL: LazyLock<String> =
             LazyLock::new(|| format!("SELECT {SESSION_COLUMNS} FROM checkout_sessions WHERE public_id = $1"));
-        self.optional(&Statement::new(SQL.as_str(), values![public_id])).await
+        self.point(&Statement::new(SQL.as_str(), values![public_id])).await
     }
 
     /// The session the merchant's `operation` created.

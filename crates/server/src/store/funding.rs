@@ -26,7 +26,7 @@ impl Column for CardBrand {
         [CardBrand::Visa, CardBrand::Mastercard, CardBrand::Amex, CardBrand::Discover]
             .into_iter()
             .find(|brand| brand_name(*brand) == text)
-            .ok_or_else(|| StoreError(format!("a stored card brand is unknown: {text:?}")))
+            .ok_or_else(|| StoreError::Broken(format!("a stored card brand is unknown: {text:?}")))
     }
 }
 
@@ -41,7 +41,7 @@ fn speed_name(speed: Speed) -> &'static str {
 impl Column for Speed {
     fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
         let text = String::read(row, index)?;
-        Speed::parse(&text).ok_or_else(|| StoreError(format!("a stored speed is not one: {text:?}")))
+        Speed::parse(&text).ok_or_else(|| StoreError::Broken(format!("a stored speed is not one: {text:?}")))
     }
 }
 
@@ -111,7 +111,7 @@ impl Column for DepositState {
         DepositState::ALL
             .into_iter()
             .find(|state| state.as_str() == text)
-            .ok_or_else(|| StoreError(format!("a stored deposit state is not one: {text:?}")))
+            .ok_or_else(|| StoreError::Broken(format!("a stored deposit state is not one: {text:?}")))
     }
 }
 
@@ -121,7 +121,7 @@ impl Column for WithdrawalState {
         WithdrawalState::ALL
             .into_iter()
             .find(|state| state.as_str() == text)
-            .ok_or_else(|| StoreError(format!("a stored withdrawal state is not one: {text:?}")))
+            .ok_or_else(|| StoreError::Broken(format!("a stored withdrawal state is not one: {text:?}")))
     }
 }
 
@@ -416,7 +416,9 @@ impl Db {
             i64::from(card.exp_year),
             card.now
         ];
-        self.returning(&Statement::new(sql, values)).await?.ok_or_else(|| StoreError("no card linked".into()))
+        self.returning(&Statement::new(sql, values))
+            .await?
+            .ok_or_else(|| StoreError::Database("no card linked".into()))
     }
 
     /// A person's linked cards, oldest first.
@@ -455,7 +457,7 @@ impl Db {
         let values = values![person, rail_token, bank_name, last4, now];
         self.returning(&Statement::new(sql, values))
             .await?
-            .ok_or_else(|| StoreError("no account linked".into()))
+            .ok_or_else(|| StoreError::Database("no account linked".into()))
     }
 
     pub async fn bank_accounts(&self, person: PersonId) -> Result<Vec<BankRow>, StoreError> {

@@ -88,7 +88,7 @@ impl Db {
                 values![merchant, name, prefix, secret_hash.as_slice(), now],
             ))
             .await?
-            .ok_or_else(|| StoreError("no key made".into()))?;
+            .ok_or_else(|| StoreError::Database("no key made".into()))?;
         Ok(id)
     }
 

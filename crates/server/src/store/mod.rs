@@ -7,9 +7,10 @@
 //! run by [`Db`] (reads and single writes) or inside a batch of the [`batcher`]; rows come
 //! back through one trait, [`Row`], whatever ran them. Behind that one interface, three paths:
 //!
-//! - reads on SQLite run on the calling thread through the [`reader`] (rusqlite, no hop to
+//! - reads and single writes go through sqlx's pool;
+//! - the money path's point reads ([`Db::point`]: a session, a key, the checkout a confirmation
+//!   pays) run on SQLite on the calling thread through the [`reader`] (rusqlite, no hop to
 //!   another thread: WAL readers never wait for the writer);
-//! - single writes (and every read on PostgreSQL) go through sqlx's pool;
 //! - the writes on the money path are queued to the [`batcher`], which makes every queued
 //!   write in one transaction (group commit) and answers each.
 //!
@@ -46,34 +47,48 @@ pub use batcher::WriteBatcher;
 pub use operations::StoredAnswer;
 pub use reader::Reader;
 
-/// The server's database: the pool (on SQLite, and its [`Reader`] for reads on the calling
-/// thread).
+/// The server's database: the pool (on SQLite, and its [`Reader`] for the money path's point
+/// reads).
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool, Arc<Reader>),
     Postgres(PgPool),
 }
 
-/// A database failure, as one line.
+/// Why a statement gave nothing: the database failed (as one line), or a stored value is not
+/// one this server writes (a broken row: ours to mend, not the database's).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("database error: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("a broken row: {0}")]
+    Broken(String),
+}
+
+impl StoreError {
+    /// What went wrong, without the kind.
+    pub fn message(&self) -> &str {
+        match self {
+            StoreError::Database(message) | StoreError::Broken(message) => message,
+        }
+    }
+}
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> StoreError {
-        StoreError(error.to_string().split_whitespace().collect::<Vec<_>>().join(" "))
+        StoreError::Database(error.to_string().split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> StoreError {
-        StoreError(error.to_string())
+        StoreError::Database(error.to_string())
     }
 }
 
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(error: sqlx::migrate::MigrateError) -> StoreError {
-        StoreError(format!("migration failed: {error}"))
+        StoreError::Database(format!("migration failed: {error}"))
     }
 }
 
@@ -368,7 +383,7 @@ stored_as!(bool, i64, |flag| Ok(flag != 0));
 // A currency as stored (its ISO code): anything else is a broken row, not USD.
 stored_as!(purse_api::Currency, String, |code: String| code
     .parse()
-    .map_err(|_| StoreError(format!("a stored currency is not one: {code:?}"))));
+    .map_err(|_| StoreError::Broken(format!("a stored currency is not one: {code:?}"))));
 
 /// Rows that are a few plain columns.
 macro_rules! tuple_row {
@@ -452,10 +467,16 @@ impl Db {
         }
     }
 
-    /// The one row a read finds, if any. On SQLite on the calling thread (see [`reader`]).
+    /// The one row a read finds, if any.
     pub async fn optional<T: Row>(&self, statement: &Statement) -> Result<Option<T>, StoreError> {
         match self {
-            Db::Sqlite(_, reader) => reader.optional(statement),
+            Db::Sqlite(pool, _) => {
+                let query = bound!(sqlite, sqlx::query(&statement.sql), &statement.values);
+                match query.fetch_optional(pool).await? {
+                    Some(row) => Ok(Some(Columns::read_sqlite(&row)?)),
+                    None => Ok(None),
+                }
+            }
             Db::Postgres(pool) => {
                 let query = bound!(postgres, sqlx::query(&statement.sql), &statement.values);
                 match query.fetch_optional(pool).await? {
@@ -470,17 +491,31 @@ impl Db {
     pub async fn one<T: Row>(&self, statement: &Statement) -> Result<T, StoreError> {
         self.optional(statement)
             .await?
-            .ok_or_else(|| StoreError(format!("no row for {}", first_words(&statement.sql))))
+            .ok_or_else(|| StoreError::Database(format!("no row for {}", first_words(&statement.sql))))
     }
 
-    /// Every row a read finds. On SQLite on the calling thread (see [`reader`]).
+    /// Every row a read finds.
     pub async fn all<T: Row>(&self, statement: &Statement) -> Result<Vec<T>, StoreError> {
         match self {
-            Db::Sqlite(_, reader) => reader.all(statement),
+            Db::Sqlite(pool, _) => {
+                let query = bound!(sqlite, sqlx::query(&statement.sql), &statement.values);
+                query.fetch_all(pool).await?.iter().map(Columns::read_sqlite).collect()
+            }
             Db::Postgres(pool) => {
                 let query = bound!(postgres, sqlx::query(&statement.sql), &statement.values);
                 query.fetch_all(pool).await?.iter().map(Columns::read_postgres).collect()
             }
+        }
+    }
+
+    /// A point read on the money path (a session, a key, the checkout a confirmation pays): on
+    /// SQLite made on the calling thread through the [`reader`], three thread wake-ups fewer
+    /// than through the pool; elsewhere [`Db::optional`]. Only for reads that find one row by
+    /// an index: a long read here would hold a runtime thread.
+    pub async fn point<T: Row>(&self, statement: &Statement) -> Result<Option<T>, StoreError> {
+        match self {
+            Db::Sqlite(_, reader) => reader.optional(statement),
+            Db::Postgres(_) => self.optional(statement).await,
         }
     }
 

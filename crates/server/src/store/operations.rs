@@ -50,7 +50,7 @@ impl Db {
     pub async fn operation(&self, person: PersonId, key: &str) -> Result<Option<OperationRow>, StoreError> {
         const SQL: &str = "SELECT id, request_hash, response_status, response_body, locked_until FROM operations \
              WHERE user_id = $1 AND idempotency_key = $2";
-        self.optional(&Statement::new(SQL, values![person, key])).await
+        self.point(&Statement::new(SQL, values![person, key])).await
     }
 }
 

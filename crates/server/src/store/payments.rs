@@ -70,7 +70,7 @@ impl Column for PaymentState {
     fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
         let text = String::read(row, index)?;
         PaymentState::parse(&text)
-            .ok_or_else(|| StoreError(format!("a stored payment state is not one: {text:?}")))
+            .ok_or_else(|| StoreError::Broken(format!("a stored payment state is not one: {text:?}")))
     }
 }
 

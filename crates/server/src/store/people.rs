@@ -92,7 +92,7 @@ impl Db {
         let (value,): (Vec<u8>,) = self
             .one(&Statement::new("SELECT value FROM server_secrets WHERE name = $1", values![name]))
             .await?;
-        value.try_into().map_err(|_| StoreError(format!("secret {name} is not 32 bytes")))
+        value.try_into().map_err(|_| StoreError::Broken(format!("secret {name} is not 32 bytes")))
     }
 
     pub async fn insert_user(&self, user: NewUser<'_>) -> Result<UserRow, InsertUserError> {
@@ -167,7 +167,7 @@ impl Db {
              WHERE id = $3 RETURNING pin_failures, pin_locked_until",
             values![lock_after, lock_until, person],
         );
-        self.returning(&statement).await?.ok_or_else(|| StoreError(format!("no person {person}")))
+        self.returning(&statement).await?.ok_or_else(|| StoreError::Database(format!("no person {person}")))
     }
 
     /// A right PIN ends the run of wrong ones (and any expired lock).
@@ -208,7 +208,7 @@ impl Db {
                  WHERE s.token_hash = $1 AND s.expires_at > $2"
             )
         });
-        self.optional(&Statement::new(SQL.as_str(), values![token_hash.as_slice(), now])).await
+        self.point(&Statement::new(SQL.as_str(), values![token_hash.as_slice(), now])).await
     }
 
     pub async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {

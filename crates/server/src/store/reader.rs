@@ -1,12 +1,14 @@
-//! Every read of the server's tables on SQLite, made where the request runs, without a hop to
-//! another thread (on PostgreSQL the pool's round trip is the network's anyway).
+//! The money path's point reads on SQLite ([`super::Db::point`]: a session, a key, the checkout
+//! a confirmation pays), made where the request runs, without a hop to another thread (on
+//! PostgreSQL the pool's round trip is the network's anyway).
 //!
 //! Through sqlx, a SQLite statement is a message to its connection's own worker thread and a
 //! message back, and the connection's return to the pool is a task of its own: three thread
 //! wake-ups for a read that SQLite itself answers in microseconds. Under load, the profile of
-//! a checkout confirm showed more time in the kernel's scheduler than in SQLite. So reads run
-//! here instead: on the calling thread, on a connection taken from a stack of idle ones. In WAL mode a reader never
-//! waits for the writer, so a read does not hold the thread longer than its own work.
+//! a checkout confirm showed more time in the kernel's scheduler than in SQLite. So these reads
+//! run here instead: on the calling thread, on a connection taken from a stack of idle ones. In
+//! WAL mode a reader never waits for the writer, so a point read holds the thread no longer than
+//! its own work (a long read would, which is why only point reads come here).
 //!
 //! The stack holds as many connections as reads have run at once: at most the runtime's
 //! threads, since a read never awaits.
@@ -85,12 +87,15 @@ impl Reader {
     }
 
     fn connect(&self) -> Result<rusqlite::Connection, StoreError> {
-        let error =
-            |e: rusqlite::Error| StoreError(format!("cannot open {} for reading: {e}", self.path.display()));
+        let error = |e: rusqlite::Error| {
+            StoreError::Database(format!("cannot open {} for reading: {e}", self.path.display()))
+        };
         let connection = rusqlite::Connection::open(&self.path).map_err(error)?;
         // The file is in WAL mode already (the pool set it); this connection only reads.
         connection.execute_batch("PRAGMA query_only = ON;").map_err(error)?;
         connection.busy_timeout(std::time::Duration::from_secs(5)).map_err(error)?;
+        // Room for every point read's statement, so none is prepared twice.
+        connection.set_prepared_statement_cache_capacity(64);
         Ok(connection)
     }
 }

@@ -18,7 +18,7 @@ impl Column for RequestStatus {
     fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
         let text = String::read(row, index)?;
         RequestStatus::parse(&text)
-            .ok_or_else(|| StoreError(format!("a stored request status is not one: {text:?}")))
+            .ok_or_else(|| StoreError::Broken(format!("a stored request status is not one: {text:?}")))
     }
 }
 
@@ -89,7 +89,7 @@ impl Db {
         let values = values![requester, payer, amount, currency.code(), note, now];
         self.returning(&Statement::new(sql, values))
             .await?
-            .ok_or_else(|| StoreError("no request made".into()))
+            .ok_or_else(|| StoreError::Database("no request made".into()))
     }
 
     pub async fn request(&self, id: i64) -> Result<Option<RequestRow>, StoreError> {

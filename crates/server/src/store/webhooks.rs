@@ -173,7 +173,7 @@ impl Db {
                 values![merchant, url, events, secret, now],
             ))
             .await?
-            .ok_or_else(|| StoreError("no endpoint made".into()))?;
+            .ok_or_else(|| StoreError::Database("no endpoint made".into()))?;
         Ok(id)
     }
 
