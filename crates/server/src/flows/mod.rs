@@ -73,6 +73,21 @@ impl Default for Settings {
     }
 }
 
+/// A page of a list read one row past `limit` (so the read tells whether more follow): the
+/// rows of the page, and the cursor of the next page (the last row's `position`) when there is
+/// one.
+pub fn page<T>(
+    flows: &Flows,
+    mut rows: Vec<T>,
+    limit: u32,
+    position: impl Fn(&T) -> i64,
+) -> (Vec<T>, Option<String>) {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(|row| flows.ids.cursor(position(row))) } else { None };
+    (rows, next_cursor)
+}
+
 /// A standard withdrawal settles a day after it is made unless the operator says otherwise
 /// (demo mode: a minute).
 pub const DEFAULT_BANK_SETTLE_S: i64 = 24 * 60 * 60;

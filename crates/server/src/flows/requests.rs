@@ -76,10 +76,8 @@ pub async fn list(
     before: i64,
     limit: u32,
 ) -> Result<RequestPage, FlowError> {
-    let mut rows = flows.db.requests_page(person, side, before, i64::from(limit) + 1).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|r| flows.ids.cursor(r.id)) } else { None };
+    let rows = flows.db.requests_page(person, side, before, i64::from(limit) + 1).await?;
+    let (rows, next_cursor) = super::page(flows, rows, limit, |row| row.id);
     let names = people_of(flows, &rows).await?;
     let items = rows.iter().map(|row| view(flows, row, &names)).collect::<Result<_, _>>()?;
     Ok(RequestPage { items, next_cursor })

@@ -360,11 +360,8 @@ pub async fn list(
     before: i64,
     limit: u32,
 ) -> Result<TipPage, FlowError> {
-    let mut rows = flows.db.tips_page(person, side, before, i64::from(limit) + 1).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor =
-        if more { rows.last().map(|r| flows.ids.cursor(r.payment.operation_id.0)) } else { None };
+    let rows = flows.db.tips_page(person, side, before, i64::from(limit) + 1).await?;
+    let (rows, next_cursor) = super::page(flows, rows, limit, |row| row.payment.operation_id.0);
     let ids = rows.iter().flat_map(|r| [r.payment.sender_id, r.payment.recipient_id]);
     let people = flows.db.people_by_id(ids).await?;
     let received = side == TipSide::Received;

@@ -534,24 +534,10 @@ impl Db {
         Ok(done)
     }
 
-    /// Runs a write with `RETURNING` on its own; the row it returned, if any.
+    /// Runs a write with `RETURNING` on its own (through the pool, as every single write);
+    /// the row it returned, if any.
     pub async fn returning<T: Row>(&self, statement: &Statement) -> Result<Option<T>, StoreError> {
-        match self {
-            Db::Sqlite(pool, _) => {
-                let query = bound!(sqlite, sqlx::query(&statement.sql), &statement.values);
-                match query.fetch_optional(pool).await? {
-                    Some(row) => Ok(Some(Columns::read_sqlite(&row)?)),
-                    None => Ok(None),
-                }
-            }
-            Db::Postgres(pool) => {
-                let query = bound!(postgres, sqlx::query(&statement.sql), &statement.values);
-                match query.fetch_optional(pool).await? {
-                    Some(row) => Ok(Some(Columns::read_postgres(&row)?)),
-                    None => Ok(None),
-                }
-            }
-        }
+        self.optional(statement).await
     }
 
     /// Runs an `INSERT … RETURNING` on its own; `None` when a unique constraint refused it.
