@@ -3,7 +3,7 @@
 
 use purse_api::{BankAccount, Card, Currency, Money};
 
-use crate::text::{Text, t};
+use crate::text::{Month, t};
 
 /// `1234.5` (at the currency's scale) as `$1,234.50`; `KD 1,234.500`, `¥1,235`.
 pub fn money(amount: &str, currency: Currency) -> String {
@@ -64,32 +64,12 @@ fn group_thousands(digits: &str) -> String {
     grouped
 }
 
-/// The months' short names, January first.
-const MONTHS: [Text; 12] = [
-    Text::MonthJan,
-    Text::MonthFeb,
-    Text::MonthMar,
-    Text::MonthApr,
-    Text::MonthMay,
-    Text::MonthJun,
-    Text::MonthJul,
-    Text::MonthAug,
-    Text::MonthSep,
-    Text::MonthOct,
-    Text::MonthNov,
-    Text::MonthDec,
-];
-
 /// An RFC 3339 UTC time as `Nov 22, 14:05` (UTC; the browser shows local time where it can,
 /// see [`when`]).
 pub fn short_utc(rfc3339: &str) -> String {
     let date = rfc3339.get(0..10).unwrap_or("");
     let time = rfc3339.get(11..16).unwrap_or("");
-    let month = date
-        .get(5..7)
-        .and_then(|m| m.parse::<usize>().ok())
-        .and_then(|m| MONTHS.get(m.wrapping_sub(1)))
-        .map(|&month| t(month));
+    let month = date.get(5..7).and_then(|m| m.parse::<usize>().ok()).and_then(Month::numbered).map(t);
     let day = date.get(8..10).and_then(|d| d.parse::<u32>().ok());
     match (month, day) {
         (Some(month), Some(day)) => format!("{month} {day}, {time}"),

@@ -252,18 +252,6 @@ pub enum Text {
     CheckoutSecured,
     NavAddMoney,
     NavWithdraw,
-    MonthJan,
-    MonthFeb,
-    MonthMar,
-    MonthApr,
-    MonthMay,
-    MonthJun,
-    MonthJul,
-    MonthAug,
-    MonthSep,
-    MonthOct,
-    MonthNov,
-    MonthDec,
 }
 
 /// The English text for `key`.
@@ -524,18 +512,6 @@ pub fn en(key: Text) -> &'static str {
         CheckoutSecured => "Payments by Purse",
         NavAddMoney => "Add money",
         NavWithdraw => "Withdraw",
-        MonthJan => "Jan",
-        MonthFeb => "Feb",
-        MonthMar => "Mar",
-        MonthApr => "Apr",
-        MonthMay => "May",
-        MonthJun => "Jun",
-        MonthJul => "Jul",
-        MonthAug => "Aug",
-        MonthSep => "Sep",
-        MonthOct => "Oct",
-        MonthNov => "Nov",
-        MonthDec => "Dec",
     }
 }
 
@@ -746,6 +722,56 @@ pub fn en_funding(key: Funding) -> &'static str {
     }
 }
 
+/// The months' short names in dates (`Nov 22, 14:05`): a table of their own, because a date
+/// looks its month up by number at run time, and a lookup by a key only known at run time links
+/// the whole table it looks in; in [`Text`] that was every word of the app, in the embed too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Month {
+    Jan,
+    Feb,
+    Mar,
+    Apr,
+    May,
+    Jun,
+    Jul,
+    Aug,
+    Sep,
+    Oct,
+    Nov,
+    Dec,
+}
+
+impl Month {
+    /// The month numbered `number` (January is 1).
+    pub fn numbered(number: usize) -> Option<Month> {
+        use Month::*;
+        Some(match number {
+            1 => Jan,
+            2 => Feb,
+            3 => Mar,
+            4 => Apr,
+            5 => May,
+            6 => Jun,
+            7 => Jul,
+            8 => Aug,
+            9 => Sep,
+            10 => Oct,
+            11 => Nov,
+            12 => Dec,
+            _ => return None,
+        })
+    }
+}
+
+/// The English text for `key`: an array by the key's place rather than a `match`, because the
+/// key is only known at run time, and for that an array is one load where a `match` is a branch
+/// per month.
+pub fn en_month(key: Month) -> &'static str {
+    const EN: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    EN[key as usize]
+}
+
 /// A key of one of the tables above.
 pub trait Key: Copy {
     /// The English text.
@@ -761,6 +787,12 @@ impl Key for Text {
 impl Key for Funding {
     fn english(self) -> &'static str {
         en_funding(self)
+    }
+}
+
+impl Key for Month {
+    fn english(self) -> &'static str {
+        en_month(self)
     }
 }
 
@@ -780,5 +812,19 @@ pub fn received_announcement(amount: &str, from: Option<&str>) -> String {
     match from {
         Some(name) => format!("{} {amount} {} {name}", t(Text::Received), t(Text::From)),
         None => format!("{} {amount}", t(Text::Received)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_numbered_from_january_to_december() {
+        let names: Vec<&str> = (0..=13).filter_map(Month::numbered).map(t).collect();
+        assert_eq!(
+            names,
+            ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        );
     }
 }

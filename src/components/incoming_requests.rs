@@ -52,7 +52,7 @@ fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl IntoVi
     let busy = RwSignal::new(false);
     let done = RwSignal::new(None::<&'static str>);
     // One attempt per row, begun when the row is drawn: every Pay of this row goes under its key.
-    let key = Attempt::<()>::default().begin(api_client::new_idempotency_key);
+    let key = Attempt::<()>::default().begin(api_client::new_idempotency_key).to_owned();
     let id = request.id.clone();
     let pay = {
         let id = id.clone();

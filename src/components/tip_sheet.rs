@@ -66,15 +66,16 @@ fn LoadedSheet(
     on_sent: Callback<Tip>,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let loaded = RwSignal::new(None::<Result<TipFlow, ApiError>>);
+    // What was loaded, the creator: the flow starts when the form is drawn, so no whole flow is
+    // carried through the request (the embed is smaller for it).
+    let loaded = RwSignal::new(None::<Result<Creator, ApiError>>);
     let load = {
         let creator = creator.clone();
         move || {
-            let (creator, post_id) = (creator.clone(), post_id.clone());
+            let creator = creator.clone();
             loaded.set(None);
             leptos::task::spawn_local(async move {
-                let answer = api_client::creator(&creator).await;
-                loaded.set(Some(answer.map(|page| TipFlow::new(page, post_id))));
+                loaded.set(Some(api_client::creator(&creator).await));
             });
         }
     };
@@ -85,7 +86,10 @@ fn LoadedSheet(
                 .into_any()
         }
         // The flow's signal belongs to this view, and goes with it.
-        Some(Ok(flow)) => view! { <TipForm flow=RwSignal::new(flow) on_sent on_close /> }.into_any(),
+        Some(Ok(page)) => {
+            let flow = TipFlow::new(page, post_id.clone());
+            view! { <TipForm flow=RwSignal::new(flow) on_sent on_close /> }.into_any()
+        }
         Some(Err(error)) => {
             // Not a creator (or gone): nothing to retry. Anything else may pass.
             let message = match error.code {
@@ -107,10 +111,10 @@ fn LoadedSheet(
 #[component]
 pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callback<()>) -> impl IntoView {
     let session = use_session();
-    let start = flow.get_untracked();
-    let custom = RwSignal::new(start.custom.clone());
-    let message = RwSignal::new(start.message.clone());
-    let pin = RwSignal::new(start.pin.clone());
+    // What the form starts from, read rather than copying the whole flow.
+    let (custom, message, pin, creator) =
+        flow.with_untracked(|f| (f.custom.clone(), f.message.clone(), f.pin.clone(), f.creator.clone()));
+    let (custom, message, pin) = (RwSignal::new(custom), RwSignal::new(message), RwSignal::new(pin));
     let copy_fields = move |flow: &mut TipFlow| {
         flow.custom = custom.get_untracked();
         flow.message = message.get_untracked();
@@ -178,7 +182,6 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
         });
     };
 
-    let creator = start.creator.clone();
     view! {
         <div class="tip-sheet" node_ref=sheet>
             <CreatorHeader creator=creator />
@@ -209,15 +212,16 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
                     </form>
                 }.into_any(),
                 Step::Review | Step::Sending => {
-                    let current = flow.get_untracked();
-                    let note = current.cleaned_message().ok().flatten();
+                    let (note, needs_pin, confirmation) = flow.with_untracked(|current| {
+                        (current.cleaned_message().ok().flatten(), current.needs_pin(), current.confirmation())
+                    });
                     view! {
                         <form class="tip-form" on:submit=send novalidate=true>
-                            <p class="review" id="tip-confirmation" tabindex="-1" data-autofocus=(!current.needs_pin()).then_some("")>
-                                {current.confirmation()}
+                            <p class="review" id="tip-confirmation" tabindex="-1" data-autofocus=(!needs_pin).then_some("")>
+                                {confirmation}
                             </p>
                             {note.map(|note| view! { <p class="muted tip-quote">"“"{note}"”"</p> })}
-                            {current.needs_pin().then(|| view! {
+                            {needs_pin.then(|| view! {
                                 <p class="muted">{t(Text::PinNeeded)}</p>
                                 <div data-autofocus="">
                                     <TextField id="tip-pin" label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />

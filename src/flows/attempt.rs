@@ -51,12 +51,13 @@ impl<R> Default for Attempt<R> {
 
 impl<R: Clone> Attempt<R> {
     /// The key for the attempt about to be made: a fresh one from `new_key`, unless the last
-    /// attempt is in doubt (then this is its retry, under its key).
-    pub fn begin(&mut self, new_key: impl FnOnce() -> String) -> String {
+    /// attempt is in doubt (then this is its retry, under its key). Lent, not copied: a flow
+    /// that only needs it later reads [`Attempt::key`] and copies nothing now.
+    pub fn begin(&mut self, new_key: impl FnOnce() -> String) -> &str {
         if !self.in_doubt || self.key.is_empty() {
             self.key = new_key();
         }
-        self.key.clone()
+        &self.key
     }
 
     /// The current attempt went out with `request`: in doubt until an answer says what happened.
@@ -68,7 +69,7 @@ impl<R: Clone> Attempt<R> {
     /// A new attempt: `request` under the key [`Attempt::begin`] gives, in doubt until an answer
     /// says what happened.
     pub fn start(&mut self, request: R, new_key: impl FnOnce() -> String) -> (R, String) {
-        let key = self.begin(new_key);
+        let key = self.begin(new_key).to_owned();
         self.sent(request.clone());
         (request, key)
     }
@@ -168,7 +169,7 @@ mod tests {
         for answer in unknown_fates() {
             let mut next = keys();
             let mut attempt = Attempt::<()>::default();
-            let key = attempt.begin(&mut next);
+            let key = attempt.begin(&mut next).to_owned();
             attempt.sent(());
             assert!(attempt.in_doubt(), "sent, no answer yet");
             attempt.answered(&answer);

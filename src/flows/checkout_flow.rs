@@ -282,7 +282,7 @@ impl CheckoutFlow {
         }
         // An attempt whose fate is unknown keeps its key: if it did pay, the retry is answered
         // with that payment instead of paying again.
-        let key = self.attempt.begin(new_key);
+        let key = self.attempt.begin(new_key).to_owned();
         self.attempt.sent(());
         self.step = Step::Paying;
         Some((ConfirmCheckout { pin: Some(pin) }, key))
