@@ -62,13 +62,6 @@ impl Time {
     pub fn utc_day(self) -> i64 {
         purse_api::funding::utc_day(self.0)
     }
-
-    /// The UTC month (1–12) and year.
-    pub fn month_and_year(self) -> (u32, u32) {
-        let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0))
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        (u32::from(u8::from(at.month())), u32::try_from(at.year()).unwrap_or(0))
-    }
 }
 
 impl From<Timestamp> for Time {
@@ -113,6 +106,5 @@ mod tests {
     fn arithmetic_saturates() {
         assert_eq!(Time::from_nanos(i64::MAX).plus_seconds(1).nanos(), i64::MAX);
         assert_eq!(Time::EPOCH.minus_seconds(1).nanos(), -NANOS_PER_SECOND);
-        assert_eq!(Time::from_nanos(1_799_971_200 * NANOS_PER_SECOND).month_and_year(), (1, 2027));
     }
 }

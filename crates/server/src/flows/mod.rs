@@ -191,23 +191,8 @@ impl Flows {
         })))
     }
 
-    /// The same flows with `settings`. Call it before they are shared (cloned).
-    pub fn with_settings(mut self, settings: Settings) -> Flows {
-        self.change(|context| context.settings = settings);
-        self
-    }
-
-    /// The same flows with other rails (a processor's adapters, or tests' failing ones). Call
-    /// it before they are shared (cloned).
-    pub fn with_rails(mut self, cards: Arc<dyn CardRail>, bank: Arc<dyn BankRail>) -> Flows {
-        self.change(|context| {
-            context.cards = cards;
-            context.bank = bank;
-        });
-        self
-    }
-
-    /// Changes what only this holder of the flows holds (before they are shared).
+    /// Changes what only this holder of the flows holds (the settings, the rails), before they
+    /// are shared; see `AppState::with_settings` and `AppState::with_rails`.
     pub(crate) fn change(&mut self, change: impl FnOnce(&mut Context)) {
         match Arc::get_mut(&mut self.0) {
             Some(context) => change(context),

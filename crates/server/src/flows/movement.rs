@@ -37,6 +37,7 @@ use crate::store::Statement;
 use crate::store::operations::{KeyOutcome, Opened, Opening, Settlement, StoredAnswer, take_over};
 use crate::store::payments::{Draft, PaymentRow, PaymentState, StateChange};
 use crate::store::people::UserRow;
+use crate::time::Time;
 
 /// How long a processing request holds its key against a concurrent duplicate. Longer than
 /// the request timeout, so a request still running is never resumed beside itself.
@@ -293,16 +294,15 @@ pub async fn earlier(
         return Ok(Earlier::Answered(answer));
     }
     let now = flows.now();
-    if row.locked_until > now || !flows.batcher.apply(vec![take_over_now(row.id, flows)]).await? {
+    if row.locked_until > now || !flows.batcher.apply(vec![take_over_from(row.id, now)]).await? {
         return Err(FlowError::KeyInUse);
     }
     Ok(Earlier::Resume(row.id))
 }
 
-/// The statement that takes `operation` over for a lease from now, if its lease has run out
+/// The statement that takes `operation` over for a lease from `now`, if its lease has run out
 /// and it has no answer (see [`take_over`]).
-pub fn take_over_now(operation: OperationId, flows: &Flows) -> Statement {
-    let now = flows.now();
+pub fn take_over_from(operation: OperationId, now: Time) -> Statement {
     take_over(operation, now, now.plus_seconds(LEASE_SECONDS))
 }
 

@@ -206,13 +206,14 @@ async fn succeed(flows: &Flows, refund: &RefundRow, session: &SessionRow) -> Res
 /// nothing moves now, or goes back to the payment when the merchant is short of money. The key
 /// keeps the answer, so a late retry is answered as if the first arrival had finished.
 pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
-    let stale_before = flows.now().minus_seconds(movement::LEASE_SECONDS);
+    let now = flows.now();
+    let stale_before = now.minus_seconds(movement::LEASE_SECONDS);
     let stuck = flows.db.refunds_processing_since_before(stale_before).await?;
     let mut fixed = 0;
     for stuck in stuck {
         let operation = stuck.operation_id;
         // A retry holding the key now finishes the refund itself.
-        if !flows.batcher.apply(vec![movement::take_over_now(operation, flows)]).await? {
+        if !flows.batcher.apply(vec![movement::take_over_from(operation, now)]).await? {
             continue;
         }
         let session = flows

@@ -104,35 +104,44 @@ struct Pay {
 }
 
 impl Movement for Pay {
-    type Target = RequestRow;
+    /// The request, and its amount.
+    type Target = (RequestRow, Amount);
 
     fn rules(&self) -> Rules {
         Rules { lookup: Lookup::AfterTarget, limited: true, count_pin_early: false }
     }
 
-    async fn load(&self, flows: &Flows) -> Result<RequestRow, FlowError> {
-        find_for(flows, self.payer, self.id, Role::Payer).await
+    async fn load(&self, flows: &Flows) -> Result<(RequestRow, Amount), FlowError> {
+        let row = find_for(flows, self.payer, self.id, Role::Payer).await?;
+        let amount = Amount::from_minor(row.amount, row.currency)?;
+        Ok((row, amount))
     }
 
-    fn needs_pin(&self, row: &RequestRow) -> bool {
-        amount_of(row).is_ok_and(needs_pin)
+    fn needs_pin(&self, (_, amount): &(RequestRow, Amount)) -> bool {
+        needs_pin(*amount)
     }
 
-    fn check_first(&self, _flows: &Flows, _caller: &Caller<'_>, row: &RequestRow) -> Result<(), FlowError> {
+    fn check_first(
+        &self,
+        _flows: &Flows,
+        _caller: &Caller<'_>,
+        (row, _): &(RequestRow, Amount),
+    ) -> Result<(), FlowError> {
         if row.status == RequestStatus::Open { Ok(()) } else { Err(not_open(row)) }
     }
 
-    async fn run(self, flows: &Flows, operation: OperationId, row: RequestRow, _begun: Begun) -> Outcome {
-        let (payment, answer) = match claimed(flows, operation, &row).await {
-            Ok(()) => pay_claimed(flows, operation, &row).await,
-            Err(error) => (None, Err(error)),
-        };
-        Outcome { payment, answer, after: Vec::new() }
+    async fn run(
+        self,
+        flows: &Flows,
+        operation: OperationId,
+        (row, amount): (RequestRow, Amount),
+        _begun: Begun,
+    ) -> Outcome {
+        match claimed(flows, operation, &row).await {
+            Ok(()) => pay_claimed(flows, operation, &row, amount).await,
+            Err(error) => Outcome::answer(Err(error)),
+        }
     }
-}
-
-fn amount_of(row: &RequestRow) -> Result<Amount, FlowError> {
-    Ok(Amount::from_minor(row.amount, row.currency)?)
 }
 
 /// Claims the request for `operation` (or finds that this very operation did, before it was
@@ -147,17 +156,9 @@ async fn claimed(flows: &Flows, operation: OperationId, row: &RequestRow) -> Res
     Ok(())
 }
 
-/// Moves the money of a claimed request and marks it paid. Returns the payment's new state
-/// (stored with the answer) and the answer.
-async fn pay_claimed(
-    flows: &Flows,
-    operation: OperationId,
-    row: &RequestRow,
-) -> (Option<crate::store::payments::PaymentState>, Result<StoredAnswer, FlowError>) {
-    let amount = match amount_of(row) {
-        Ok(amount) => amount,
-        Err(error) => return (None, Err(error)),
-    };
+/// Moves the money of a claimed request and marks it paid: the payment's new state (stored
+/// with the answer) and the answer.
+async fn pay_claimed(flows: &Flows, operation: OperationId, row: &RequestRow, amount: Amount) -> Outcome {
     let plan = Plan {
         sender_id: row.payer_id,
         recipient_id: row.requester_id,
@@ -179,7 +180,7 @@ async fn pay_claimed(
         }
         Err(error) => Err(error),
     };
-    (settled, answer)
+    Outcome { payment: settled, answer, after: Vec::new() }
 }
 
 /// Marks a request paid by `payment` and tells both people; the answer to its payer.

@@ -202,7 +202,11 @@ pub async fn tip(
     if !creator.is_creator() {
         return Err(FlowError::NotACreator(creator.handle));
     }
-    let fee = fee_minor(new.amount, flows.settings.tip_fee_bps);
+    let tip = TipDraft {
+        post_id: new.post_id,
+        anonymous: new.anonymous,
+        fee: fee_minor(new.amount, flows.settings.tip_fee_bps),
+    };
     let draft = Draft {
         sender_id: user.id,
         recipient_id: creator.id,
@@ -213,15 +217,17 @@ pub async fn tip(
         request_id: None,
         hold_until: None,
         now: flows.now(),
-        tip: Some(TipDraft { post_id: new.post_id, anonymous: new.anonymous, fee }),
+        tip: Some(tip.clone()),
     };
     let call = Call { caller: Caller::Person(user), key, hash, pin };
-    movement::run(flows, call, Tipping { draft, amount: new.amount, creator: creator.handle }).await
+    movement::run(flows, call, Tipping { draft, tip, amount: new.amount, creator: creator.handle }).await
 }
 
 /// A tip on the money path.
 struct Tipping {
+    /// The payment a first arrival records with its key (`tip` among its facts).
     draft: Draft,
+    tip: TipDraft,
     amount: Amount,
     creator: String,
 }
@@ -246,31 +252,24 @@ impl Movement for Tipping {
     }
 
     async fn run(self, flows: &Flows, operation: OperationId, _target: (), begun: Begun) -> Outcome {
-        let recorded = match begun {
+        let (payment, tip) = match begun {
             Begun::Fresh { payment: Some(payment), .. } => {
-                let fresh = self.draft.tip.as_ref().map(|tip| TipRow {
-                    operation_id: operation,
-                    post_id: tip.post_id.clone(),
-                    anonymous: tip.anonymous,
-                    fee: tip.fee,
-                });
-                fresh.map(|tip| (payment, tip)).ok_or_else(|| FlowError::internal("a tip without its facts"))
+                let TipDraft { post_id, anonymous, fee } = self.tip;
+                (payment, TipRow { operation_id: operation, post_id, anonymous, fee })
             }
             // A resumed tip: its rows were recorded with its key, in the same batch, and say what
             // it is (the fee as it was then).
-            _ => resumed(flows, operation).await,
+            _ => match resumed(flows, operation).await {
+                Ok(recorded) => recorded,
+                Err(error) => return Outcome::answer(Err(error)),
+            },
         };
-        let made = match &recorded {
-            Ok((payment, tip)) => transfer(flows, payment.clone(), tip.fee).await,
-            Err(error) => Err(error.clone()),
-        };
-        let payment = payments::settled_state(&made);
+        let made = transfer(flows, payment, tip.fee).await;
+        let state = payments::settled_state(&made);
         let answer = made.and_then(|payment| {
-            let (_, tip) = recorded?;
-            let tip = view(flows, &payment, &tip, &self.creator)?;
-            movement::created(&TipResponse { tip })
+            movement::created(&TipResponse { tip: view(flows, &payment, &tip, &self.creator)? })
         });
-        Outcome { payment, answer, after: Vec::new() }
+        Outcome { payment: state, answer, after: Vec::new() }
     }
 }
 

@@ -67,11 +67,6 @@ impl AppState {
         })))
     }
 
-    /// The flows (what [`Deref`](std::ops::Deref) reaches too).
-    pub fn flows(&self) -> &Flows {
-        &self.0.flows
-    }
-
     pub fn site(&self) -> &Arc<StaticSite> {
         &self.0.site
     }

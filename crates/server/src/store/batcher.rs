@@ -492,7 +492,7 @@ impl Tx<'_> {
                 let mut prepared = tx.prepare_cached(&positional(&statement.sql))?;
                 let rows = prepared
                     .query_map(rusqlite::params_from_iter(&statement.values), |row| {
-                        Ok(Columns::read_rusqlite::<T>(row))
+                        Ok(Columns::read::<T>(row))
                     })?
                     .collect::<Result<Vec<_>, rusqlite::Error>>()?;
                 Ok(rows.into_iter().collect::<Result<Vec<T>, StoreError>>().map_err(BatchError::of_row)?)
@@ -503,7 +503,7 @@ impl Tx<'_> {
                     .await?;
                 Ok(rows
                     .iter()
-                    .map(Columns::read_postgres)
+                    .map(Columns::read)
                     .collect::<Result<Vec<T>, StoreError>>()
                     .map_err(BatchError::of_row)?)
             }

@@ -11,78 +11,28 @@ use purse_api::Currency;
 use purse_ledger::TransferId;
 
 use crate::ids::{OperationId, PersonId};
-use crate::store::{Column, Columns, Db, Row, RowRef, Statement, StoreError, Value, values};
+use crate::store::{Columns, Db, Row, Statement, StoreError, stored_words, values};
 use crate::time::Time;
 
-/// Where a session is, as stored. (Its status on the wire also says `expired` for an open
-/// session whose time is up.)
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SessionState {
-    Open,
-    Complete,
-    Expired,
-    Canceled,
-}
-
-impl SessionState {
-    pub const ALL: [SessionState; 4] =
-        [SessionState::Open, SessionState::Complete, SessionState::Expired, SessionState::Canceled];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionState::Open => "open",
-            SessionState::Complete => "complete",
-            SessionState::Expired => "expired",
-            SessionState::Canceled => "canceled",
-        }
+stored_words! {
+    /// Where a session is, as stored. (Its status on the wire also says `expired` for an open
+    /// session whose time is up.)
+    pub enum SessionState ("session state") {
+        Open = "open",
+        Complete = "complete",
+        Expired = "expired",
+        Canceled = "canceled",
     }
 }
 
-impl Column for SessionState {
-    fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
-        let text = String::read(row, index)?;
-        SessionState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == text)
-            .ok_or_else(|| StoreError::Broken(format!("a stored session state is not one: {text:?}")))
-    }
-}
-
-impl From<SessionState> for Value {
-    fn from(state: SessionState) -> Value {
-        Value::from(state.as_str())
-    }
-}
-
-/// Where a refund is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RefundState {
-    /// Reserved on the session, not yet known to the ledger.
-    Processing,
-    Succeeded,
-    /// Refused for lack of money (the reservation given back).
-    Failed,
-}
-
-impl RefundState {
-    pub const ALL: [RefundState; 3] = [RefundState::Processing, RefundState::Succeeded, RefundState::Failed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefundState::Processing => "processing",
-            RefundState::Succeeded => "succeeded",
-            RefundState::Failed => "failed",
-        }
-    }
-}
-
-impl Column for RefundState {
-    fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
-        let text = String::read(row, index)?;
-        RefundState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == text)
-            .ok_or_else(|| StoreError::Broken(format!("a stored refund state is not one: {text:?}")))
+stored_words! {
+    /// Where a refund is.
+    pub enum RefundState ("refund state") {
+        /// Reserved on the session, not yet known to the ledger.
+        Processing = "processing",
+        Succeeded = "succeeded",
+        /// Refused for lack of money (the reservation given back).
+        Failed = "failed",
     }
 }
 

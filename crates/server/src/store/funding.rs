@@ -7,8 +7,11 @@ use purse_api::funding::Speed;
 use purse_api::{CardBrand, Currency, ErrorCode};
 
 use crate::ids::{OperationId, PersonId};
-use crate::store::{Column, Columns, Db, Row, RowRef, Statement, StoreError, Value, values};
+use crate::store::{Column, Columns, Db, Row, RowRef, Statement, StoreError, stored_words, values, word};
 use crate::time::Time;
+
+/// The card brands, as stored (their wire names).
+const BRANDS: [CardBrand; 4] = [CardBrand::Visa, CardBrand::Mastercard, CardBrand::Amex, CardBrand::Discover];
 
 /// A card brand as stored (its wire name: `visa`, `mastercard`, `amex`, `discover`).
 pub fn brand_name(brand: CardBrand) -> &'static str {
@@ -22,11 +25,7 @@ pub fn brand_name(brand: CardBrand) -> &'static str {
 
 impl Column for CardBrand {
     fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
-        let text = String::read(row, index)?;
-        [CardBrand::Visa, CardBrand::Mastercard, CardBrand::Amex, CardBrand::Discover]
-            .into_iter()
-            .find(|brand| brand_name(*brand) == text)
-            .ok_or_else(|| StoreError::Broken(format!("a stored card brand is unknown: {text:?}")))
+        word(row, index, "card brand", |text| BRANDS.into_iter().find(|brand| brand_name(*brand) == text))
     }
 }
 
@@ -40,8 +39,7 @@ fn speed_name(speed: Speed) -> &'static str {
 
 impl Column for Speed {
     fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
-        let text = String::read(row, index)?;
-        Speed::parse(&text).ok_or_else(|| StoreError::Broken(format!("a stored speed is not one: {text:?}")))
+        word(row, index, "speed", Speed::parse)
     }
 }
 
@@ -52,99 +50,33 @@ impl Column for Option<ErrorCode> {
     }
 }
 
-/// Where a deposit is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DepositState {
-    Processing,
-    Completed,
-    Failed,
-}
-
-/// Where a withdrawal is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WithdrawalState {
-    Processing,
-    /// Held, paid out to the bank, not settled yet.
-    Pending,
-    Completed,
-    Failed,
-    /// The bank sent it back.
-    Returned,
-}
-
-impl DepositState {
-    pub const ALL: [DepositState; 3] =
-        [DepositState::Processing, DepositState::Completed, DepositState::Failed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DepositState::Processing => "processing",
-            DepositState::Completed => "completed",
-            DepositState::Failed => "failed",
-        }
+stored_words! {
+    /// Where a deposit is.
+    pub enum DepositState ("deposit state") {
+        Processing = "processing",
+        Completed = "completed",
+        Failed = "failed",
     }
 }
 
-impl WithdrawalState {
-    pub const ALL: [WithdrawalState; 5] = [
-        WithdrawalState::Processing,
-        WithdrawalState::Pending,
-        WithdrawalState::Completed,
-        WithdrawalState::Failed,
-        WithdrawalState::Returned,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WithdrawalState::Processing => "processing",
-            WithdrawalState::Pending => "pending",
-            WithdrawalState::Completed => "completed",
-            WithdrawalState::Failed => "failed",
-            WithdrawalState::Returned => "returned",
-        }
+stored_words! {
+    /// Where a withdrawal is.
+    pub enum WithdrawalState ("withdrawal state") {
+        Processing = "processing",
+        /// Held, paid out to the bank, not settled yet.
+        Pending = "pending",
+        Completed = "completed",
+        Failed = "failed",
+        /// The bank sent it back.
+        Returned = "returned",
     }
 }
 
-impl Column for DepositState {
-    fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
-        let text = String::read(row, index)?;
-        DepositState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == text)
-            .ok_or_else(|| StoreError::Broken(format!("a stored deposit state is not one: {text:?}")))
-    }
-}
-
-impl Column for WithdrawalState {
-    fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
-        let text = String::read(row, index)?;
-        WithdrawalState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == text)
-            .ok_or_else(|| StoreError::Broken(format!("a stored withdrawal state is not one: {text:?}")))
-    }
-}
-
-impl From<WithdrawalState> for Value {
-    fn from(state: WithdrawalState) -> Value {
-        Value::from(state.as_str())
-    }
-}
-
-/// A daily cap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cap {
-    Deposit,
-    Withdrawal,
-}
-
-impl Cap {
-    /// As `daily_totals.kind` stores it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cap::Deposit => "deposit",
-            Cap::Withdrawal => "withdrawal",
-        }
+stored_words! {
+    /// A daily cap, as `daily_totals.kind` stores it.
+    pub enum Cap ("cap") {
+        Deposit = "deposit",
+        Withdrawal = "withdrawal",
     }
 }
 
@@ -560,7 +492,7 @@ mod tests {
         let withdrawals: Vec<&str> = WithdrawalState::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(withdrawals, ["processing", "pending", "completed", "failed", "returned"]);
         assert_eq!((Cap::Deposit.as_str(), Cap::Withdrawal.as_str()), ("deposit", "withdrawal"));
-        for brand in [CardBrand::Visa, CardBrand::Mastercard, CardBrand::Amex, CardBrand::Discover] {
+        for brand in BRANDS {
             assert_eq!(serde_json::to_value(brand).unwrap(), brand_name(brand));
         }
         assert_eq!((speed_name(Speed::Standard), speed_name(Speed::Instant)), ("standard", "instant"));

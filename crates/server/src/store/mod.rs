@@ -241,29 +241,23 @@ impl Statement {
     }
 }
 
-/// Binds each of a statement's values to a sqlx query, in order (`sqlite` or `postgres`: an
-/// id list is bound differently).
+/// Binds each of a statement's values to a sqlx query, in order. The backends differ only in
+/// an id list ([`Value::Ints`]): a JSON array for SQLite's `json_each`, an array on PostgreSQL.
 macro_rules! bound {
-    (sqlite, $query:expr, $values:expr) => {{
+    (sqlite, $query:expr, $values:expr) => {
+        bound!(@ $query, $values, |ids| $crate::store::json_list(ids))
+    };
+    (postgres, $query:expr, $values:expr) => {
+        bound!(@ $query, $values, |ids| ids.as_slice())
+    };
+    (@ $query:expr, $values:expr, |$ids:ident| $list:expr) => {{
         let mut query = $query;
         for value in $values {
             query = match value {
                 $crate::store::Value::Int(v) => query.bind(*v),
                 $crate::store::Value::Text(v) => query.bind(v.as_deref()),
                 $crate::store::Value::Blob(v) => query.bind(v.as_deref()),
-                $crate::store::Value::Ints(ids) => query.bind($crate::store::json_list(ids)),
-            };
-        }
-        query
-    }};
-    (postgres, $query:expr, $values:expr) => {{
-        let mut query = $query;
-        for value in $values {
-            query = match value {
-                $crate::store::Value::Int(v) => query.bind(*v),
-                $crate::store::Value::Text(v) => query.bind(v.as_deref()),
-                $crate::store::Value::Blob(v) => query.bind(v.as_deref()),
-                $crate::store::Value::Ints(ids) => query.bind(ids.as_slice()),
+                $crate::store::Value::Ints($ids) => query.bind($list),
             };
         }
         query
@@ -320,17 +314,27 @@ impl<'r> Columns<'r> {
         T::read(self.row, index)
     }
 
-    /// Reads a whole row of a rusqlite result.
-    pub fn read_rusqlite<T: Row>(row: &'r rusqlite::Row<'r>) -> Result<T, StoreError> {
-        T::read(&mut Columns { row: RowRef(Source::Rusqlite(row)), next: 0 })
+    /// Reads a whole row, from whichever path ran its query.
+    pub fn read<T: Row>(row: impl Into<RowRef<'r>>) -> Result<T, StoreError> {
+        T::read(&mut Columns { row: row.into(), next: 0 })
     }
+}
 
-    fn read_sqlite<T: Row>(row: &'r SqliteRow) -> Result<T, StoreError> {
-        T::read(&mut Columns { row: RowRef(Source::Sqlite(row)), next: 0 })
+impl<'r> From<&'r rusqlite::Row<'r>> for RowRef<'r> {
+    fn from(row: &'r rusqlite::Row<'r>) -> RowRef<'r> {
+        RowRef(Source::Rusqlite(row))
     }
+}
 
-    fn read_postgres<T: Row>(row: &'r PgRow) -> Result<T, StoreError> {
-        T::read(&mut Columns { row: RowRef(Source::Postgres(row)), next: 0 })
+impl<'r> From<&'r SqliteRow> for RowRef<'r> {
+    fn from(row: &'r SqliteRow) -> RowRef<'r> {
+        RowRef(Source::Sqlite(row))
+    }
+}
+
+impl<'r> From<&'r PgRow> for RowRef<'r> {
+    fn from(row: &'r PgRow) -> RowRef<'r> {
+        RowRef(Source::Postgres(row))
     }
 }
 
@@ -380,6 +384,60 @@ stored_as!(Time, i64, |nanos| Ok(Time::from_nanos(nanos)));
 stored_as!(Option<Time>, Option<i64>, |nanos: Option<i64>| Ok(nanos.map(Time::from_nanos)));
 stored_as!(bool, i64, |flag| Ok(flag != 0));
 
+/// Reads a column holding one of a type's words (a state, a kind), by `parse`: any other word
+/// is a broken row.
+pub(crate) fn word<T>(
+    row: RowRef<'_>,
+    index: usize,
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    let text = String::read(row, index)?;
+    parse(&text).ok_or_else(|| StoreError::Broken(format!("a stored {what} is not one: {text:?}")))
+}
+
+/// An enum stored as one word per variant (a state, a kind): `as_str()` writes exactly the word
+/// the table's `CHECK` lists, `parse` reads it back, and a row holding any other word is broken.
+macro_rules! stored_words {
+    ($(#[$meta:meta])* pub enum $name:ident ($what:literal) {
+        $($(#[$variant_meta:meta])* $variant:ident = $word:literal,)+
+    }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$variant_meta])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// As stored.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word,)+
+                }
+            }
+
+            pub fn parse(word: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|value| value.as_str() == word)
+            }
+        }
+
+        impl From<$name> for $crate::store::Value {
+            fn from(value: $name) -> $crate::store::Value {
+                $crate::store::Value::from(value.as_str())
+            }
+        }
+
+        impl $crate::store::Column for $name {
+            fn read(row: $crate::store::RowRef<'_>, index: usize) -> Result<Self, $crate::store::StoreError> {
+                $crate::store::word(row, index, $what, $name::parse)
+            }
+        }
+    };
+}
+pub(crate) use stored_words;
+
 // A currency as stored (its ISO code): anything else is a broken row, not USD.
 stored_as!(purse_api::Currency, String, |code: String| code
     .parse()
@@ -410,6 +468,23 @@ fn postgres_migrator() -> sqlx::migrate::Migrator {
     let mut migrator = sqlx::migrate!("./migrations/postgres");
     migrator.set_ignore_missing(true);
     migrator
+}
+
+/// Runs `$body` with `$pool` the pool `$db` holds and `$query` the statement bound for its
+/// backend.
+macro_rules! on_pool {
+    ($db:expr, $statement:expr, |$pool:ident, $query:ident| $body:expr) => {
+        match $db {
+            Db::Sqlite($pool, _) => {
+                let $query = bound!(sqlite, sqlx::query(&$statement.sql), &$statement.values);
+                $body
+            }
+            Db::Postgres($pool) => {
+                let $query = bound!(postgres, sqlx::query(&$statement.sql), &$statement.values);
+                $body
+            }
+        }
+    };
 }
 
 impl Db {
@@ -452,14 +527,6 @@ impl Db {
         }
     }
 
-    /// The reader of the file (SQLite only).
-    pub fn reader(&self) -> Option<&Reader> {
-        match self {
-            Db::Sqlite(_, reader) => Some(reader),
-            Db::Postgres(_) => None,
-        }
-    }
-
     pub async fn close(&self) {
         match self {
             Db::Sqlite(pool, _) => pool.close().await,
@@ -469,22 +536,10 @@ impl Db {
 
     /// The one row a read finds, if any.
     pub async fn optional<T: Row>(&self, statement: &Statement) -> Result<Option<T>, StoreError> {
-        match self {
-            Db::Sqlite(pool, _) => {
-                let query = bound!(sqlite, sqlx::query(&statement.sql), &statement.values);
-                match query.fetch_optional(pool).await? {
-                    Some(row) => Ok(Some(Columns::read_sqlite(&row)?)),
-                    None => Ok(None),
-                }
-            }
-            Db::Postgres(pool) => {
-                let query = bound!(postgres, sqlx::query(&statement.sql), &statement.values);
-                match query.fetch_optional(pool).await? {
-                    Some(row) => Ok(Some(Columns::read_postgres(&row)?)),
-                    None => Ok(None),
-                }
-            }
-        }
+        on_pool!(self, statement, |pool, query| match query.fetch_optional(pool).await? {
+            Some(row) => Ok(Some(Columns::read(&row)?)),
+            None => Ok(None),
+        })
     }
 
     /// The one row a read must find.
@@ -496,16 +551,12 @@ impl Db {
 
     /// Every row a read finds.
     pub async fn all<T: Row>(&self, statement: &Statement) -> Result<Vec<T>, StoreError> {
-        match self {
-            Db::Sqlite(pool, _) => {
-                let query = bound!(sqlite, sqlx::query(&statement.sql), &statement.values);
-                query.fetch_all(pool).await?.iter().map(Columns::read_sqlite).collect()
-            }
-            Db::Postgres(pool) => {
-                let query = bound!(postgres, sqlx::query(&statement.sql), &statement.values);
-                query.fetch_all(pool).await?.iter().map(Columns::read_postgres).collect()
-            }
-        }
+        on_pool!(self, statement, |pool, query| query
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(Columns::read)
+            .collect())
     }
 
     /// A point read on the money path (a session, a key, the checkout a confirmation pays): on
@@ -521,17 +572,7 @@ impl Db {
 
     /// Runs a write on its own (not batched); returns how many rows it changed.
     pub async fn execute(&self, statement: &Statement) -> Result<u64, StoreError> {
-        let done = match self {
-            Db::Sqlite(pool, _) => bound!(sqlite, sqlx::query(&statement.sql), &statement.values)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-            Db::Postgres(pool) => bound!(postgres, sqlx::query(&statement.sql), &statement.values)
-                .execute(pool)
-                .await?
-                .rows_affected(),
-        };
-        Ok(done)
+        on_pool!(self, statement, |pool, query| Ok(query.execute(pool).await?.rows_affected()))
     }
 
     /// Runs a write with `RETURNING` on its own (through the pool, as every single write);
@@ -543,24 +584,11 @@ impl Db {
     /// Runs an `INSERT … RETURNING` on its own; `None` when a unique constraint refused it.
     pub async fn insert_unique<T: Row>(&self, statement: &Statement) -> Result<Option<T>, StoreError> {
         let unique = |error: &sqlx::Error| error.as_database_error().is_some_and(|e| e.is_unique_violation());
-        match self {
-            Db::Sqlite(pool, _) => {
-                let query = bound!(sqlite, sqlx::query(&statement.sql), &statement.values);
-                match query.fetch_one(pool).await {
-                    Ok(row) => Ok(Some(Columns::read_sqlite(&row)?)),
-                    Err(error) if unique(&error) => Ok(None),
-                    Err(error) => Err(error.into()),
-                }
-            }
-            Db::Postgres(pool) => {
-                let query = bound!(postgres, sqlx::query(&statement.sql), &statement.values);
-                match query.fetch_one(pool).await {
-                    Ok(row) => Ok(Some(Columns::read_postgres(&row)?)),
-                    Err(error) if unique(&error) => Ok(None),
-                    Err(error) => Err(error.into()),
-                }
-            }
-        }
+        on_pool!(self, statement, |pool, query| match query.fetch_one(pool).await {
+            Ok(row) => Ok(Some(Columns::read(&row)?)),
+            Err(error) if unique(&error) => Ok(None),
+            Err(error) => Err(error.into()),
+        })
     }
 
     /// Runs `statements` in one transaction of their own (all or none).

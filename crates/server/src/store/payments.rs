@@ -13,43 +13,19 @@ use purse_ledger::TransferId;
 
 use crate::ids::{OperationId, PersonId, Slot, ledger_id};
 use crate::store::batcher::{BatchError, Params, Tx};
-use crate::store::{Column, Columns, Db, Row, RowRef, Statement, StoreError, Value, values};
+use crate::store::{Columns, Db, Row, Statement, StoreError, stored_words, values};
 use crate::time::Time;
 
-/// Where a payment is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PaymentState {
-    /// Recorded, not known to the ledger yet.
-    Processing,
-    /// Held in its grace window.
-    Pending,
-    Completed,
-    Canceled,
-    Failed,
-}
-
-impl PaymentState {
-    pub const ALL: [PaymentState; 5] = [
-        PaymentState::Processing,
-        PaymentState::Pending,
-        PaymentState::Completed,
-        PaymentState::Canceled,
-        PaymentState::Failed,
-    ];
-
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentState::Processing => "processing",
-            PaymentState::Pending => "pending",
-            PaymentState::Completed => "completed",
-            PaymentState::Canceled => "canceled",
-            PaymentState::Failed => "failed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<PaymentState> {
-        PaymentState::ALL.into_iter().find(|state| state.as_str() == text)
+stored_words! {
+    /// Where a payment is.
+    pub enum PaymentState ("payment state") {
+        /// Recorded, not known to the ledger yet.
+        Processing = "processing",
+        /// Held in its grace window.
+        Pending = "pending",
+        Completed = "completed",
+        Canceled = "canceled",
+        Failed = "failed",
     }
 }
 
@@ -57,20 +33,6 @@ impl PaymentState {
 impl PartialEq<&str> for PaymentState {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
-    }
-}
-
-impl From<PaymentState> for Value {
-    fn from(state: PaymentState) -> Value {
-        Value::from(state.as_str())
-    }
-}
-
-impl Column for PaymentState {
-    fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
-        let text = String::read(row, index)?;
-        PaymentState::parse(&text)
-            .ok_or_else(|| StoreError::Broken(format!("a stored payment state is not one: {text:?}")))
     }
 }
 
@@ -363,7 +325,7 @@ mod tests {
         let words: Vec<&str> = PaymentState::ALL.iter().map(|state| state.as_str()).collect();
         assert_eq!(words, ["processing", "pending", "completed", "canceled", "failed"]);
         for state in PaymentState::ALL {
-            assert_eq!(PaymentState::parse(state.as_str()), Some(state));
+            assert_eq!(PaymentState::parse(state.as_str()), Some(*state));
         }
         assert_eq!(PaymentState::parse("done"), None);
     }

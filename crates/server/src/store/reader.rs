@@ -35,41 +35,15 @@ impl Reader {
 
     /// The one row `statement` finds, if any.
     pub fn optional<T: Row>(&self, statement: &Statement) -> Result<Option<T>, StoreError> {
-        self.with_statement(statement, |prepared| {
-            prepared
-                .query_row(rusqlite::params_from_iter(&statement.values), |row| {
-                    Ok(Columns::read_rusqlite::<T>(row))
-                })
-                .optional()
-                .map(Option::transpose)
-        })?
-    }
-
-    /// Every row `statement` finds.
-    pub fn all<T: Row>(&self, statement: &Statement) -> Result<Vec<T>, StoreError> {
-        self.with_statement(statement, |prepared| {
-            let rows = prepared
-                .query_map(rusqlite::params_from_iter(&statement.values), |row| {
-                    Ok(Columns::read_rusqlite::<T>(row))
-                })?
-                .collect::<Result<Vec<_>, rusqlite::Error>>()?;
-            Ok(rows.into_iter().collect::<Result<Vec<T>, StoreError>>())
-        })?
-    }
-
-    /// Runs `read` with `statement` prepared on an idle connection.
-    fn with_statement<R>(
-        &self,
-        statement: &Statement,
-        read: impl FnOnce(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<R>,
-    ) -> Result<R, StoreError> {
         let connection = self.take()?;
-        let result = connection
-            .prepare_cached(&positional(&statement.sql))
-            .and_then(|mut prepared| read(&mut prepared));
+        let found = connection.prepare_cached(&positional(&statement.sql)).and_then(|mut prepared| {
+            prepared
+                .query_row(rusqlite::params_from_iter(&statement.values), |row| Ok(Columns::read::<T>(row)))
+                .optional()
+        });
         // A failed statement leaves its connection as good as before.
         self.give_back(connection);
-        result.map_err(StoreError::from)
+        found?.transpose()
     }
 
     fn take(&self) -> Result<rusqlite::Connection, StoreError> {
@@ -110,8 +84,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/purse.db?mode=rwc", dir.path().display());
         let db = Db::open(&url).await.unwrap();
-        let reader = db.reader().unwrap();
-        let Db::Sqlite(pool, _) = &db else { unreachable!() };
+        let Db::Sqlite(pool, reader) = &db else { unreachable!() };
         sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
             .execute(pool)
             .await
@@ -131,7 +104,6 @@ mod tests {
         assert_eq!(reader.optional::<(i64, String)>(&read(1)).unwrap(), Some((1, "uno".into())));
         // A broken statement is an error, and the next read works.
         assert!(reader.optional::<(i64, String)>(&Statement::new("SELECT nope FROM t", vec![])).is_err());
-        assert_eq!(reader.all::<(i64, String)>(&read(1)).unwrap(), vec![(1, "uno".into())]);
         assert_eq!(reader.idle.lock().unwrap().len(), 1);
     }
 }

@@ -5,7 +5,7 @@
 use purse_api::{Currency, RequestStatus};
 
 use crate::ids::{OperationId, PersonId};
-use crate::store::{Column, Columns, Db, Row, RowRef, Statement, StoreError, Value, values};
+use crate::store::{Column, Columns, Db, Row, RowRef, Statement, StoreError, Value, values, word};
 use crate::time::Time;
 
 impl From<RequestStatus> for Value {
@@ -16,9 +16,7 @@ impl From<RequestStatus> for Value {
 
 impl Column for RequestStatus {
     fn read(row: RowRef<'_>, index: usize) -> Result<Self, StoreError> {
-        let text = String::read(row, index)?;
-        RequestStatus::parse(&text)
-            .ok_or_else(|| StoreError::Broken(format!("a stored request status is not one: {text:?}")))
+        word(row, index, "request status", RequestStatus::parse)
     }
 }
 
