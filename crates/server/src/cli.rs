@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use purse_ledger::SystemClock;
 
-use crate::flows::people::Passwords;
+use crate::flows::people::{Passwords, PinPepper};
 use crate::flows::{DEFAULT_BANK_SETTLE_S, Settings, checkout, demo, funding, payments, webhooks};
 use crate::http::AppState;
 use crate::http::static_site::StaticSite;
@@ -81,6 +81,88 @@ pub struct ServeArgs {
     /// Seconds until the bank settles a standard withdrawal (default: a day; 60 in demo mode).
     #[arg(long, env = "PURSE_BANK_SETTLE_SECONDS")]
     pub bank_settle_seconds: Option<i64>,
+    #[command(flatten)]
+    pub pin_pepper: PinPepperArgs,
+}
+
+/// Where the PIN pepper comes from: never the database. Every instance on one database needs
+/// the same one. To rotate: the new pepper in `PURSE_PIN_PEPPER` (or the file), the old one in
+/// `PURSE_PIN_PEPPER_PREVIOUS`; each PIN moves to the new one when next checked right.
+#[derive(Debug, Args)]
+pub struct PinPepperArgs {
+    /// The PIN pepper itself (64 hex digits); takes the place of the file.
+    #[arg(long = "pin-pepper", env = "PURSE_PIN_PEPPER", hide_env_values = true)]
+    pub value: Option<String>,
+    /// A file holding the PIN pepper (64 hex digits), created (mode 0600) with a random one when
+    /// missing. Default: `pin-pepper` beside the SQLite database, or `data/pin-pepper` with
+    /// PostgreSQL.
+    #[arg(long = "pin-pepper-file", env = "PURSE_PIN_PEPPER_FILE")]
+    pub file: Option<PathBuf>,
+    /// The pepper before the last rotation (64 hex digits), while PINs move off it.
+    #[arg(long = "pin-pepper-previous", env = "PURSE_PIN_PEPPER_PREVIOUS", hide_env_values = true)]
+    pub previous: Option<String>,
+}
+
+impl PinPepperArgs {
+    /// The pepper these arguments name for the database at `database_url`, creating its file
+    /// if it is missing.
+    pub fn load(&self, database_url: &str) -> anyhow::Result<PinPepper> {
+        let parse = |text: &str, from: &str| {
+            PinPepper::parse(text).with_context(|| format!("the PIN pepper {from} is not 64 hex digits"))
+        };
+        let current = match &self.value {
+            Some(text) => parse(text, "given by --pin-pepper (PURSE_PIN_PEPPER)")?,
+            None => {
+                let file = &self.file.clone().unwrap_or_else(|| default_pepper_file(database_url));
+                let text = match std::fs::read_to_string(file) {
+                    Ok(text) => text,
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                        create_pepper_file(file)?;
+                        tracing::warn!(file = %file.display(), "created a new PIN pepper file: keep it with the database's backups, apart from them");
+                        std::fs::read_to_string(file)
+                            .with_context(|| format!("cannot read the PIN pepper file {}", file.display()))?
+                    }
+                    Err(error) => {
+                        return Err(anyhow::Error::new(error)
+                            .context(format!("cannot read the PIN pepper file {}", file.display())));
+                    }
+                };
+                parse(&text, &format!("in {}", file.display()))?
+            }
+        };
+        let previous = self
+            .previous
+            .as_deref()
+            .map(|text| parse(text, "given by --pin-pepper-previous (PURSE_PIN_PEPPER_PREVIOUS)"))
+            .transpose()?;
+        Ok(PinPepper::new(current, previous))
+    }
+}
+
+fn default_pepper_file(database_url: &str) -> PathBuf {
+    let sqlite = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"));
+    let folder = sqlite
+        .map(|path| PathBuf::from(path.split('?').next().unwrap_or(path)))
+        .and_then(|path| path.parent().map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("data"));
+    folder.join("pin-pepper")
+}
+
+fn create_pepper_file(file: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    if let Some(folder) = file.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create the folder {}", folder.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options
+        .open(file)
+        .with_context(|| format!("cannot create the PIN pepper file {}", file.display()))?;
+    writeln!(out, "{}", PinPepper::generate())
+        .with_context(|| format!("cannot write the PIN pepper file {}", file.display()))
 }
 
 /// Parses the command line, runs it, and turns any error into one line and exit code 1.
@@ -158,11 +240,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let ledger = Ledger::open(url).await.context("cannot open the ledger")?;
     let db = Db::open(url).await.context("cannot open the server's tables")?;
     let site = StaticSite::load(&args.static_dir);
-    let state =
-        AppState::new(ledger.clone(), db.clone(), site, Arc::new(SystemClock), Passwords::production())
-            .await
-            .context("cannot read the server's secrets")?
-            .with_settings(settings(&args));
+    let passwords = Passwords::production(args.pin_pepper.load(url)?);
+    let state = AppState::new(ledger.clone(), db.clone(), site, Arc::new(SystemClock), passwords)
+        .await
+        .context("cannot read the server's secrets")?
+        .with_settings(settings(&args));
     if args.demo {
         demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
     }

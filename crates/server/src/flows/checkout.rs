@@ -25,7 +25,7 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::error::{Missing, NotOpen, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Recorded, Rules,
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
 };
 use crate::flows::webhooks::{self, EventKind};
 use crate::flows::{FlowError, Flows, merchants, payments, refunds};
@@ -116,15 +116,15 @@ impl Movement for Create {
     type Target = ();
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::Never, limited: false, count_pin_early: false }
+        Rules { lookup: Lookup::Never, limited: false, outgoing: false }
     }
 
     async fn load(&self, _flows: &Flows) -> Result<(), FlowError> {
         Ok(())
     }
 
-    fn needs_pin(&self, _target: &()) -> bool {
-        false
+    fn pin_rule(&self, _target: &()) -> PinRule {
+        PinRule::Never
     }
 
     async fn run(self, flows: &Flows, operation: OperationId, _target: (), _begun: Begun) -> Outcome {
@@ -248,15 +248,15 @@ impl Movement for Confirm {
     type Target = SessionRow;
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::BesideTarget, limited: true, count_pin_early: true }
+        Rules { lookup: Lookup::BesideTarget, limited: true, outgoing: true }
     }
 
     async fn load(&self, flows: &Flows) -> Result<SessionRow, FlowError> {
         find(flows, &self.text).await?.ok_or(FlowError::NotFound(Missing::Thing))
     }
 
-    fn needs_pin(&self, _row: &SessionRow) -> bool {
-        true
+    fn pin_rule(&self, _row: &SessionRow) -> PinRule {
+        PinRule::Always
     }
 
     fn check_first(&self, flows: &Flows, _caller: &Caller<'_>, row: &SessionRow) -> Result<(), FlowError> {

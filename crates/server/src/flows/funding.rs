@@ -34,7 +34,9 @@ use purse_rails::{CardOutcome, PayoutStatus};
 
 use crate::codes;
 use crate::flows::error::{Missing, Shortfall};
-use crate::flows::movement::{self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Rules};
+use crate::flows::movement::{
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Rules,
+};
 use crate::flows::{FlowError, Flows};
 use crate::ids::{OperationId, PersonId, Slot};
 use crate::store::funding::{
@@ -226,15 +228,15 @@ impl Movement for Depositing {
     type Target = CardRow;
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::First, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::First, limited: true, outgoing: false }
     }
 
     async fn load(&self, flows: &Flows) -> Result<CardRow, FlowError> {
         own_card(flows, self.person, &self.card).await?.ok_or(FlowError::NotFound(Missing::DepositCard))
     }
 
-    fn needs_pin(&self, _card: &CardRow) -> bool {
-        false
+    fn pin_rule(&self, _card: &CardRow) -> PinRule {
+        PinRule::Never
     }
 
     async fn run(self, flows: &Flows, operation: OperationId, card: CardRow, begun: Begun) -> Outcome {
@@ -374,7 +376,7 @@ impl Movement for Withdrawing {
     type Target = Destination;
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::First, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::First, limited: true, outgoing: true }
     }
 
     /// The caller's bank account (standard) or card (instant).
@@ -391,8 +393,8 @@ impl Movement for Withdrawing {
         }
     }
 
-    fn needs_pin(&self, _destination: &Destination) -> bool {
-        true
+    fn pin_rule(&self, _destination: &Destination) -> PinRule {
+        PinRule::Always
     }
 
     async fn run(

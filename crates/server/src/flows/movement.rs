@@ -21,19 +21,25 @@
 //! checked.
 //!
 //! In order, [`run`] does: the key's earlier arrivals (beside the movement's own reads), the
-//! movement's checks of a first arrival, the PIN rule, the key with its rate limit (and what
-//! the movement records with it), the run, and the stored answer. The policy checks still to
+//! movement's checks of a first arrival, the PIN rule ([`PinRule`]: a locked PIN stops every
+//! outgoing movement; at or under the step-up threshold, movements without the PIN are
+//! allowed while the last day's total of them stays at or under it), the key with its rate
+//! limit and the PIN allowance (and what the movement records with it), the run, and the
+//! stored answer. The policy checks still to
 //! come (verification tier, rolling limits, licensed region, frozen accounts, review holds)
 //! belong between the PIN rule and the key, once, for every movement.
 
 use std::future::Future;
 
+use purse_api::Amount;
+use purse_api::payments::{STEP_UP_THRESHOLD_MINOR, needs_pin};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::flows::{FlowError, Flows, limits, pin};
 use crate::ids::{OperationId, PersonId};
 use crate::store::Statement;
+use crate::store::limits::Pinless;
 use crate::store::operations::{KeyOutcome, Opened, Opening, Settlement, StoredAnswer, take_over};
 use crate::store::payments::{Draft, PaymentRow, PaymentState, StateChange};
 use crate::store::people::UserRow;
@@ -124,9 +130,42 @@ pub struct Rules {
     pub lookup: Lookup,
     /// Counted against the money limit per person per minute.
     pub limited: bool,
-    /// The PIN attempt is counted beside the key's lookup (a round trip fewer before the hash;
-    /// a replay counts one too, and is never hashed).
-    pub count_pin_early: bool,
+    /// Money leaves the caller's wallet: refused while their PIN is locked, PIN or not.
+    pub outgoing: bool,
+}
+
+/// When a first arrival of a person's movement needs the PIN.
+#[derive(Clone, Copy, Debug)]
+pub enum PinRule {
+    Always,
+    Never,
+    /// Above the step-up threshold; at or under it, while the person's movements without the
+    /// PIN in the last day, this one included, stay at or under the threshold (past that,
+    /// `pin_required`). A PIN given anyway is checked, and the movement is not counted.
+    StepUp(Amount),
+}
+
+/// How long movements without the PIN count against the step-up threshold.
+pub const PINLESS_WINDOW_SECONDS: i64 = 24 * 3600;
+
+/// What the PIN rule asks of this arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PinUse {
+    Check,
+    /// Without the PIN, within the person's allowance of this many minor units.
+    Allowance(i64),
+    None,
+}
+
+impl PinUse {
+    fn of(rule: PinRule, pin: Option<&str>) -> PinUse {
+        match rule {
+            PinRule::Always => PinUse::Check,
+            PinRule::Never => PinUse::None,
+            PinRule::StepUp(amount) if needs_pin(amount) || pin.is_some() => PinUse::Check,
+            PinRule::StepUp(amount) => PinUse::Allowance(amount.to_minor()),
+        }
+    }
 }
 
 /// What is recorded with a new key, in its batch.
@@ -173,8 +212,8 @@ pub trait Movement: Send {
     /// Reads the target (for every arrival but a replay answered first; see [`Lookup`]).
     fn load(&self, flows: &Flows) -> impl Future<Output = Result<Self::Target, FlowError>> + Send;
 
-    /// Whether a first arrival needs the PIN.
-    fn needs_pin(&self, target: &Self::Target) -> bool;
+    /// When a first arrival needs the PIN.
+    fn pin_rule(&self, target: &Self::Target) -> PinRule;
 
     /// The checks a first arrival passes before its PIN (the request still open…).
     fn check_first(
@@ -219,37 +258,30 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
     let rules = movement.rules();
     let person = call.caller.id();
     let lookup = || earlier(flows, person, call.key, &call.hash);
-    let count = async {
-        match call.caller {
-            Caller::Person(user) if rules.count_pin_early => pin::count_attempt(flows, user, call.pin).await,
-            _ => None,
-        }
-    };
-    let (target, early, counted) = match rules.lookup {
+    let (target, early) = match rules.lookup {
         Lookup::First => {
-            let (early, counted) = tokio::join!(lookup(), count);
-            let early = early?;
+            let early = lookup().await?;
             if let Earlier::Answered(answer) = early {
                 return Ok(answer);
             }
-            (movement.load(flows).await?, Some(early), counted)
+            (movement.load(flows).await?, Some(early))
         }
         Lookup::AfterTarget => {
-            let (target, counted) = tokio::join!(movement.load(flows), count);
-            let target = target?;
-            (target, Some(lookup().await?), counted)
+            let target = movement.load(flows).await?;
+            (target, Some(lookup().await?))
         }
         Lookup::BesideTarget => {
-            let (target, early, counted) = tokio::join!(movement.load(flows), lookup(), count);
+            let (target, early) = tokio::join!(movement.load(flows), lookup());
             let target = target?;
-            (target, Some(early?), counted)
+            (target, Some(early?))
         }
-        Lookup::WhenPinNeeded | Lookup::Never => {
-            let (target, counted) = tokio::join!(movement.load(flows), count);
-            (target?, None, counted)
-        }
+        Lookup::WhenPinNeeded | Lookup::Never => (movement.load(flows).await?, None),
     };
-    let needs_pin = matches!(call.caller, Caller::Person(_)) && movement.needs_pin(&target);
+    let pin_use = match call.caller {
+        Caller::Person(_) => PinUse::of(movement.pin_rule(&target), call.pin),
+        Caller::Merchant(_) => PinUse::None,
+    };
+    let needs_pin = pin_use == PinUse::Check;
     let earlier = match early {
         Some(earlier) => earlier,
         None if rules.lookup == Lookup::WhenPinNeeded && needs_pin => lookup().await?,
@@ -260,13 +292,36 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
         Earlier::Resume(operation) => (operation, Begun::Resumed),
         Earlier::None => {
             movement.check_first(flows, &call.caller, &target)?;
-            if let Caller::Person(user) = call.caller
-                && needs_pin
-            {
-                pin::verify_counted(flows, user, call.pin, counted).await?;
+            let mut passed = None;
+            if let Caller::Person(user) = call.caller {
+                if needs_pin {
+                    passed = Some(pin::verify(flows, user, call.pin).await?);
+                } else if rules.outgoing {
+                    pin::check_unlocked(user, flows.now())?;
+                }
             }
+            let pinless = match pin_use {
+                PinUse::Allowance(amount_minor) => Some(Pinless {
+                    amount_minor,
+                    max_minor: STEP_UP_THRESHOLD_MINOR,
+                    since: flows.now().minus_seconds(PINLESS_WINDOW_SECONDS),
+                }),
+                PinUse::Check | PinUse::None => None,
+            };
             let recorded = movement.record(flows, &target);
-            match open(flows, person, call.key, &call.hash, recorded, rules.limited).await? {
+            let opened = open(flows, person, call.key, &call.hash, recorded, rules.limited, pinless);
+            let started = match passed {
+                // The right PIN's count is cleared in the key's batch, as a rule.
+                Some(pin::Passed(clear)) => {
+                    let (cleared, started) = tokio::join!(flows.batcher.apply(vec![clear]), opened);
+                    if let Err(error) = cleared {
+                        tracing::warn!(%error, person = person.0, "a right PIN's count was not cleared");
+                    }
+                    started?
+                }
+                None => opened.await?,
+            };
+            match started {
                 Started::Run(operation, begun) => (operation, begun),
                 Started::Replay(answer) => return Ok(answer),
             }
@@ -325,6 +380,7 @@ pub async fn open(
     hash: &[u8; 32],
     recorded: Recorded,
     limited: bool,
+    pinless: Option<Pinless>,
 ) -> Result<Started, FlowError> {
     let limit = limits::money(flows);
     let hit = limit.hit(flows, &person.to_string());
@@ -336,6 +392,7 @@ pub async fn open(
         now,
         locked_until: now.plus_seconds(LEASE_SECONDS),
         limit: limited.then_some((hit, limit.max)),
+        pinless,
         payment: recorded.payment,
         then: recorded.then,
     };
@@ -344,6 +401,7 @@ pub async fn open(
             Ok(Started::Run(operation, Begun::Fresh { payment, then }))
         }
         Opened::Limited(count) => Err(limit.refusal(count, now)),
+        Opened::PinNeeded => Err(FlowError::PinRequired),
         Opened::Taken => match earlier(flows, person, key, hash).await? {
             Earlier::None => Err(FlowError::KeyInUse),
             Earlier::Answered(answer) => Ok(Started::Replay(answer)),

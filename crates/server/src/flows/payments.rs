@@ -12,14 +12,13 @@
 //! The `payments` row is the server's record of the payment; its state follows the ledger,
 //! which is the truth (activity and balances are read from the ledger, never from here).
 
-use purse_api::payments::needs_pin;
 use purse_api::{ActivityKind, Amount, Handle, Money, Transfer, TransferResponse, TransferStatus};
 use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferId, TransferRequest};
 
 use crate::codes;
 use crate::flows::error::{Forbidden, Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Recorded, Rules,
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
 };
 use crate::flows::{FlowError, Flows, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -110,15 +109,15 @@ impl Movement for Send {
     type Target = ();
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::WhenPinNeeded, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::WhenPinNeeded, limited: true, outgoing: true }
     }
 
     async fn load(&self, _flows: &Flows) -> Result<(), FlowError> {
         Ok(())
     }
 
-    fn needs_pin(&self, _target: &()) -> bool {
-        needs_pin(self.plan.amount)
+    fn pin_rule(&self, _target: &()) -> PinRule {
+        PinRule::StepUp(self.plan.amount)
     }
 
     fn record(&self, _flows: &Flows, _target: &()) -> Recorded {

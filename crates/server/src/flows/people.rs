@@ -1,14 +1,16 @@
 //! People and sessions: signing up (a person and their wallet), signing in and out, the
-//! payment PIN, profiles, and finding who a handle names. Passwords and PINs are argon2id
-//! hashes; a session is a random 256-bit token of which only the SHA-256 is stored, so every
+//! payment PIN, profiles, and finding who a handle names. Passwords are argon2id hashes, PINs
+//! HMAC-SHA256 under a pepper kept outside the database ([`PinPepper`]); a session is a random 256-bit token of which only the SHA-256 is stored, so every
 //! instance shares sessions and signing out ends one everywhere.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params};
 use base64::Engine;
+use hmac::{Hmac, Mac};
 use purse_api::{Counterparty, Handle, PublicProfile, Role, User};
 use purse_ledger::{AccountFlags, NewAccount};
 use sha2::{Digest, Sha256};
@@ -35,29 +37,42 @@ pub fn new_public_id(prefix: &str) -> String {
     format!("{prefix}_{}", data_encoding::BASE32_DNSSEC.encode(&bytes))
 }
 
-/// argon2id with the cost in force (OWASP's minimum in production; cheaper in tests).
+/// How secrets are kept: passwords as argon2id (OWASP's minimum cost in production; cheaper in
+/// tests), at most a few hashed at once; payment PINs as HMAC-SHA256 under a pepper that is
+/// never in the database ([`PinPepper`]).
 #[derive(Clone, Debug)]
 pub struct Passwords {
     params: Params,
+    pepper: Arc<PinPepper>,
+    gate: Arc<HashGate>,
 }
 
 impl Passwords {
     /// m = 19 MiB, t = 2, p = 1: OWASP's recommended minimum for argon2id.
-    pub fn production() -> Passwords {
-        Passwords { params: Params::new(19 * 1024, 2, 1, None).unwrap_or_default() }
+    pub fn production(pepper: PinPepper) -> Passwords {
+        Passwords::with(Params::new(19 * 1024, 2, 1, None).unwrap_or_default(), pepper)
     }
 
-    /// Fast, for tests only: the same algorithm at the lowest cost.
+    /// Fast, for tests only: the same algorithm at the lowest cost, and a pepper everyone knows.
     pub fn for_tests() -> Passwords {
-        Passwords { params: Params::new(Params::MIN_M_COST.max(8), 1, 1, None).unwrap_or_default() }
+        Passwords::with(
+            Params::new(Params::MIN_M_COST.max(8), 1, 1, None).unwrap_or_default(),
+            PinPepper::new([7; 32], None),
+        )
+    }
+
+    fn with(params: Params, pepper: PinPepper) -> Passwords {
+        Passwords { params, pepper: Arc::new(pepper), gate: Arc::new(HashGate::sized_to_the_machine()) }
     }
 
     fn argon2(&self) -> Argon2<'static> {
         Argon2::new(Algorithm::Argon2id, argon2::Version::V0x13, self.params.clone())
     }
 
-    /// Hashes on a blocking thread: argon2 is deliberately slow.
+    /// Hashes a password on a blocking thread: argon2 is deliberately slow (and takes 19 MiB),
+    /// so only a few run at once ([`HashGate`]).
     pub async fn hash(&self, secret: &str) -> Result<String, FlowError> {
+        let _turn = self.gate.enter().await?;
         let (argon2, secret) = (self.argon2(), secret.to_string());
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
@@ -68,15 +83,21 @@ impl Passwords {
         .map_err(FlowError::internal)
     }
 
-    /// Checks `secret` against a stored hash, on a blocking thread. With no hash (an unknown
-    /// handle), still spends the time of a real check, so timing does not tell who exists.
+    /// Checks a password against a stored hash, on a blocking thread (in its turn, as
+    /// [`Passwords::hash`]). With no hash (an unknown handle), still spends the time of a real
+    /// check, so timing does not tell who exists.
     pub async fn verify(&self, stored: Option<&str>, secret: &str) -> Result<bool, FlowError> {
-        let argon2 = self.argon2();
-        let secret = secret.to_string();
         let stored = match stored {
             Some(stored) => stored.to_string(),
             None => DUMMY_HASH.get_or_init(|| self.dummy()).clone(),
         };
+        self.verify_argon2(stored, secret).await
+    }
+
+    async fn verify_argon2(&self, stored: String, secret: &str) -> Result<bool, FlowError> {
+        let _turn = self.gate.enter().await?;
+        let argon2 = self.argon2();
+        let secret = secret.to_string();
         tokio::task::spawn_blocking(move || {
             let Ok(hash) = PasswordHash::new(&stored) else { return false };
             argon2.verify_password(secret.as_bytes(), &hash).is_ok()
@@ -88,6 +109,158 @@ impl Passwords {
     fn dummy(&self) -> String {
         let salt = SaltString::generate(&mut OsRng);
         self.argon2().hash_password(b"no such person", &salt).map(|h| h.to_string()).unwrap_or_default()
+    }
+
+    /// A PIN as stored: `pin1$<pepper id>$<salt>$<HMAC-SHA256(pepper, salt ‖ pin)>`.
+    pub fn hash_pin(&self, pin: &str) -> String {
+        self.pepper.hash(pin, &random_bytes::<16>())
+    }
+
+    /// Checks a PIN against its stored form. A PIN stored under an older pepper, or as argon2id
+    /// (before PINs were peppered), is checked once that way; a right one comes back with
+    /// what to store instead.
+    pub async fn verify_pin(&self, stored: &str, pin: &str) -> Result<PinCheck, FlowError> {
+        let right = match self.pepper.verify(stored, pin) {
+            Some(PepperCheck { right, current: true }) => {
+                return Ok(if right { PinCheck::Right { restore: None } } else { PinCheck::Wrong });
+            }
+            Some(PepperCheck { right, current: false }) => right,
+            None => self.verify_argon2(stored.to_string(), pin).await?,
+        };
+        Ok(if right { PinCheck::Right { restore: Some(self.hash_pin(pin)) } } else { PinCheck::Wrong })
+    }
+}
+
+/// What checking a PIN found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PinCheck {
+    /// The right PIN; `restore` is its new stored form when the old one is to be replaced.
+    Right {
+        restore: Option<String>,
+    },
+    Wrong,
+}
+
+/// The secret PINs are hashed under, kept outside the database (an environment variable or a
+/// key file, see `serve --pin-pepper-file`), so a copy of the database alone cannot test the
+/// 10^6 possible PINs. Rotation: the new pepper becomes `current` and the old one `previous`;
+/// each PIN moves to the new one the next time it is checked right.
+pub struct PinPepper {
+    current: [u8; 32],
+    previous: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for PinPepper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PinPepper(..)")
+    }
+}
+
+struct PepperCheck {
+    right: bool,
+    current: bool,
+}
+
+const PIN_SCHEME: &str = "pin1";
+
+impl PinPepper {
+    pub fn new(current: [u8; 32], previous: Option<[u8; 32]>) -> PinPepper {
+        PinPepper { current, previous }
+    }
+
+    /// A pepper's public name in stored PINs: the first 8 hex digits of its SHA-256.
+    fn id(pepper: &[u8; 32]) -> String {
+        hex(&Sha256::digest(pepper)[..4])
+    }
+
+    fn mac(pepper: &[u8; 32], salt: &[u8], pin: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(pepper)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(salt);
+        mac.update(pin.as_bytes());
+        mac
+    }
+
+    fn hash(&self, pin: &str, salt: &[u8]) -> String {
+        let tag = PinPepper::mac(&self.current, salt, pin).finalize().into_bytes();
+        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+        format!("{PIN_SCHEME}${}${}${}", PinPepper::id(&self.current), b64.encode(salt), b64.encode(tag))
+    }
+
+    /// `None` when `stored` is not a peppered PIN of a pepper this server has.
+    fn verify(&self, stored: &str, pin: &str) -> Option<PepperCheck> {
+        let mut parts = stored.split('$');
+        let (Some(PIN_SCHEME), Some(id), Some(salt), Some(tag), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD;
+        let (salt, tag) = (b64.decode(salt).ok()?, b64.decode(tag).ok()?);
+        let (pepper, current) = if id == PinPepper::id(&self.current) {
+            (&self.current, true)
+        } else {
+            (self.previous.as_ref().filter(|previous| id == PinPepper::id(previous))?, false)
+        };
+        // `verify_slice` compares in constant time.
+        let right = PinPepper::mac(pepper, &salt, pin).verify_slice(&tag).is_ok();
+        Some(PepperCheck { right, current })
+    }
+
+    /// A pepper from its text: 64 hex digits (32 bytes).
+    pub fn parse(text: &str) -> Option<[u8; 32]> {
+        let text = text.trim();
+        if text.len() != 64 || !text.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(bytes)
+    }
+
+    /// A new random pepper, as the text [`PinPepper::parse`] reads.
+    pub fn generate() -> String {
+        hex(&random_bytes::<32>())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Bounds the argon2 work in flight: each hash takes 19 MiB and a core, so a burst of sign-ins
+/// would otherwise take the memory and the cores from everyone (600 at once took 2.7 GiB).
+/// As many run as there are cores; a short queue waits its turn; past it, `429`.
+#[derive(Debug)]
+pub struct HashGate {
+    running: tokio::sync::Semaphore,
+    admitted: tokio::sync::Semaphore,
+}
+
+impl HashGate {
+    pub fn new(running: usize, queued: usize) -> HashGate {
+        HashGate {
+            running: tokio::sync::Semaphore::new(running),
+            admitted: tokio::sync::Semaphore::new(running + queued),
+        }
+    }
+
+    fn sized_to_the_machine() -> HashGate {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        HashGate::new(cores, 8 * cores)
+    }
+
+    /// A turn to hash: at once, after those ahead of it, or [`FlowError::RateLimited`] when
+    /// the queue is full.
+    pub async fn enter(
+        &self,
+    ) -> Result<(tokio::sync::SemaphorePermit<'_>, tokio::sync::SemaphorePermit<'_>), FlowError> {
+        let admitted =
+            self.admitted.try_acquire().map_err(|_| FlowError::RateLimited { retry_after_s: 1 })?;
+        let running = self.running.acquire().await.map_err(FlowError::internal)?;
+        Ok((admitted, running))
     }
 }
 
@@ -197,10 +370,7 @@ pub async fn create_person(
     roles: i64,
 ) -> Result<UserRow, FlowError> {
     let password_hash = flows.passwords.hash(password).await?;
-    let pin_hash = match pin {
-        Some(pin) => Some(flows.passwords.hash(pin).await?),
-        None => None,
-    };
+    let pin_hash = pin.map(|pin| flows.passwords.hash_pin(pin));
     let public_id = new_public_id("usr");
     let user = flows
         .db
@@ -283,10 +453,10 @@ pub async fn set_pin(
     current: Option<&str>,
 ) -> Result<(), FlowError> {
     if user.pin_hash.is_some() {
-        pin::verify(flows, user, current).await?;
+        // Setting the new PIN clears the count the check made.
+        let _passed = pin::verify(flows, user, current).await?;
     }
-    let hash = flows.passwords.hash(new).await?;
-    Ok(flows.db.set_pin(user.id, &hash).await?)
+    Ok(flows.db.set_pin(user.id, &flows.passwords.hash_pin(new)).await?)
 }
 
 /// What `viewer` may see of the person `handle` names.

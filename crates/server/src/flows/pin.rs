@@ -1,9 +1,17 @@
-//! The payment PIN rule: 4–6 digits, stored as an argon2id hash. Five wrong PINs in a row lock
-//! money movement for 15 minutes ([`FlowError::PinLocked`]); PIN checks are also rate-limited
-//! per person.
+//! The payment PIN rule: 4–6 digits, stored as HMAC-SHA256 under a pepper kept outside the
+//! database ([`crate::flows::people::PinPepper`]). Five wrong PINs in a row lock money movement
+//! for 15 minutes ([`FlowError::PinLocked`]): every outgoing movement, with or without a PIN.
+//!
+//! An attempt is counted as wrong *before* its PIN is checked, in one statement that refuses
+//! it when the PIN is locked or five attempts are already counted
+//! ([`Db::reserve_pin_attempt`](crate::store::Db::reserve_pin_attempt)); a right PIN then clears
+//! the count. So however many attempts arrive at once, at most five wrong PINs are ever checked
+//! before the lock.
 
-use crate::flows::{FlowError, Flows, limits};
+use crate::flows::people::PinCheck;
+use crate::flows::{FlowError, Flows};
 use crate::store::people::UserRow;
+use crate::store::{Db, Statement};
 use crate::time::Time;
 
 /// Wrong PINs in a row before the lock.
@@ -11,63 +19,57 @@ pub const LOCK_AFTER_FAILURES: i64 = 5;
 /// How long the lock lasts.
 pub const LOCK_SECONDS: i64 = 15 * 60;
 
-/// Checks `pin` for `user`: `Ok` only for the right PIN, with the run of wrong ones reset.
-/// Refusals, in order: `pin_not_set`, `pin_locked`, `pin_required`, `rate_limited`,
-/// `pin_incorrect` (or `pin_locked` when this was the fifth wrong one).
-pub async fn verify(flows: &Flows, user: &UserRow, pin: Option<&str>) -> Result<(), FlowError> {
-    verify_counted(flows, user, pin, None).await
-}
+/// A right PIN, checked: what clears its count (and re-stores it, when its stored form was
+/// old), to be written with what the caller writes next.
+#[derive(Debug)]
+#[must_use = "a right PIN's count must be cleared"]
+pub struct Passed(pub Statement);
 
-/// Counts a PIN attempt against the per-person limit when [`verify`] would (a PIN is set, not
-/// locked, and one was given); `None` otherwise. A caller may start this beside its own reads
-/// and hand the count to [`verify_counted`], a round trip fewer before the hash.
-pub async fn count_attempt(
-    flows: &Flows,
-    user: &UserRow,
-    pin: Option<&str>,
-) -> Option<Result<(), FlowError>> {
-    let locked = user.pin_locked_until.is_some_and(|until| until > flows.now());
-    if user.pin_hash.is_none() || locked || pin.is_none() {
-        return None;
-    }
-    Some(limits::check(flows, limits::PIN_PER_USER, &user.id.to_string()).await)
-}
-
-/// [`verify`], with the attempt already counted by [`count_attempt`] (or `None`: counted here,
-/// once the PIN is known to be set, not locked, and given). The refusals come in the same
-/// order, and the hash is checked only within the limit.
-pub async fn verify_counted(
-    flows: &Flows,
-    user: &UserRow,
-    pin: Option<&str>,
-    counted: Option<Result<(), FlowError>>,
-) -> Result<(), FlowError> {
+/// Checks `pin` for `user`: [`Passed`] only for the right PIN. Refusals, in order:
+/// `pin_not_set`, `pin_locked`, `pin_required`, `rate_limited` (while as many attempts as may
+/// be wrong in a row are being checked), `pin_incorrect` (or `pin_locked` for the fifth wrong
+/// one in a row, which locks the PIN).
+pub async fn verify(flows: &Flows, user: &UserRow, pin: Option<&str>) -> Result<Passed, FlowError> {
     let Some(stored) = user.pin_hash.as_deref() else {
         return Err(FlowError::PinNotSet);
     };
     let now = flows.now();
-    if let Some(until) = user.pin_locked_until.filter(|until| *until > now) {
-        return Err(locked(until, now));
-    }
+    check_unlocked(user, now)?;
     let Some(pin) = pin else {
         return Err(FlowError::PinRequired);
     };
-    match counted {
-        Some(counted) => counted?,
-        None => limits::check(flows, limits::PIN_PER_USER, &user.id.to_string()).await?,
-    }
-    if flows.passwords.verify(Some(stored), pin).await? {
-        // Most checks follow no wrong PIN: nothing to clear, no write.
-        if user.pin_failures != 0 || user.pin_locked_until.is_some() {
-            flows.db.clear_pin_failures(user.id).await?;
+    let reserve = Db::reserve_pin_attempt(user.id, now, LOCK_AFTER_FAILURES);
+    let Some(place) = flows.batcher.count(reserve).await? else {
+        return Err(match flows.db.pin_state(user.id).await? {
+            (false, _, _) => FlowError::PinNotSet,
+            (true, _, Some(until)) if until > now => locked(until, now),
+            // As many attempts are being checked as may be wrong in a row: one must end first.
+            (true, _, _) => FlowError::RateLimited { retry_after_s: 1 },
+        });
+    };
+    match flows.passwords.verify_pin(stored, pin).await? {
+        PinCheck::Right { restore } => Ok(Passed(Db::pin_passed(user.id, restore))),
+        PinCheck::Wrong if place >= LOCK_AFTER_FAILURES => {
+            let until = now.plus_seconds(LOCK_SECONDS);
+            flows.batcher.apply(vec![Db::lock_pin(user.id, until)]).await?;
+            Err(locked(until, now))
         }
-        return Ok(());
+        PinCheck::Wrong => Err(FlowError::PinIncorrect { tries_left: LOCK_AFTER_FAILURES - place }),
     }
-    let (failures, locked_until) =
-        flows.db.record_pin_failure(user.id, LOCK_AFTER_FAILURES, now.plus_seconds(LOCK_SECONDS)).await?;
-    match locked_until.filter(|until| *until > now) {
+}
+
+/// [`verify`], with its count cleared at once (for a caller with nothing else to write).
+pub async fn verify_now(flows: &Flows, user: &UserRow, pin: Option<&str>) -> Result<(), FlowError> {
+    let Passed(clear) = verify(flows, user, pin).await?;
+    flows.batcher.apply(vec![clear]).await?;
+    Ok(())
+}
+
+/// `pin_locked` while `user`'s PIN is locked at `now` (as the row read for this request says).
+pub fn check_unlocked(user: &UserRow, now: Time) -> Result<(), FlowError> {
+    match user.pin_locked_until.filter(|until| *until > now) {
         Some(until) => Err(locked(until, now)),
-        None => Err(FlowError::PinIncorrect { tries_left: LOCK_AFTER_FAILURES - failures }),
+        None => Ok(()),
     }
 }
 

@@ -13,7 +13,9 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::checkout::own_session;
 use crate::flows::error::{Missing, NotOpen, Shortfall};
-use crate::flows::movement::{self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Rules};
+use crate::flows::movement::{
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Rules,
+};
 use crate::flows::webhooks::{self, EventKind};
 use crate::flows::{FlowError, Flows};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -49,7 +51,7 @@ impl Movement for Refunding {
     type Target = (SessionRow, Option<i64>);
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::Never, limited: false, count_pin_early: false }
+        Rules { lookup: Lookup::Never, limited: false, outgoing: false }
     }
 
     async fn load(&self, flows: &Flows) -> Result<(SessionRow, Option<i64>), FlowError> {
@@ -61,8 +63,8 @@ impl Movement for Refunding {
         Ok((session, amount))
     }
 
-    fn needs_pin(&self, _target: &(SessionRow, Option<i64>)) -> bool {
-        false
+    fn pin_rule(&self, _target: &(SessionRow, Option<i64>)) -> PinRule {
+        PinRule::Never
     }
 
     async fn run(

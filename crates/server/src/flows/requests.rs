@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 
-use purse_api::payments::needs_pin;
 use purse_api::{
     ActivityKind, Amount, Handle, Money, MoneyRequest, PaidRequest, PersonRef, RequestPage, RequestStatus,
 };
@@ -16,7 +15,9 @@ use purse_ledger::TransferId;
 
 use crate::codes;
 use crate::flows::error::{Forbidden, Missing, Party};
-use crate::flows::movement::{self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Rules};
+use crate::flows::movement::{
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Rules,
+};
 use crate::flows::payments::{self, Plan};
 use crate::flows::{FlowError, Flows, limits, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -108,7 +109,7 @@ impl Movement for Pay {
     type Target = (RequestRow, Amount);
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::AfterTarget, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::AfterTarget, limited: true, outgoing: true }
     }
 
     async fn load(&self, flows: &Flows) -> Result<(RequestRow, Amount), FlowError> {
@@ -117,8 +118,8 @@ impl Movement for Pay {
         Ok((row, amount))
     }
 
-    fn needs_pin(&self, (_, amount): &(RequestRow, Amount)) -> bool {
-        needs_pin(*amount)
+    fn pin_rule(&self, (_, amount): &(RequestRow, Amount)) -> PinRule {
+        PinRule::StepUp(*amount)
     }
 
     fn check_first(

@@ -7,7 +7,6 @@
 //! the creator's activity, receipts and live events never name the sender; lists answer
 //! `supporter: null` to the creator; supporter counts count without naming.
 
-use purse_api::payments::needs_pin;
 use purse_api::tips::{DEFAULT_PRESETS, fee_minor, period_starts};
 use purse_api::{
     ActivityKind, Amount, AnonymousTotal, Counterparty, Creator, CreatorDashboard, Currency, Goal, Handle,
@@ -18,7 +17,7 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::error::{Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, Recorded, Rules,
+    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
 };
 use crate::flows::{FlowError, Flows, payments, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -236,15 +235,15 @@ impl Movement for Tipping {
     type Target = ();
 
     fn rules(&self) -> Rules {
-        Rules { lookup: Lookup::WhenPinNeeded, limited: true, count_pin_early: false }
+        Rules { lookup: Lookup::WhenPinNeeded, limited: true, outgoing: true }
     }
 
     async fn load(&self, _flows: &Flows) -> Result<(), FlowError> {
         Ok(())
     }
 
-    fn needs_pin(&self, _target: &()) -> bool {
-        needs_pin(self.amount)
+    fn pin_rule(&self, _target: &()) -> PinRule {
+        PinRule::StepUp(self.amount)
     }
 
     fn record(&self, _flows: &Flows, _target: &()) -> Recorded {

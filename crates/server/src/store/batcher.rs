@@ -36,8 +36,13 @@ const MAX_BATCH: usize = 256;
 #[derive(Clone, Debug)]
 enum Write {
     Hit(Hit),
+    /// One statement that returns at most one number (a PIN attempt's place in its run).
+    Count(Statement),
     Open(Opening),
-    Record { operation: OperationId, draft: Draft },
+    Record {
+        operation: OperationId,
+        draft: Draft,
+    },
     Settle(Settlement),
     Statements(Vec<Statement>),
 }
@@ -45,6 +50,7 @@ enum Write {
 #[derive(Debug)]
 enum Done {
     Hit(HitCount),
+    Counted(Option<i64>),
     Opened(Opened),
     Recorded(PaymentRow),
     Settled,
@@ -103,6 +109,16 @@ impl WriteBatcher {
     pub async fn hit(&self, hit: Hit) -> Result<HitCount, StoreError> {
         match self.write(Write::Hit(hit)).await? {
             Done::Hit(count) => Ok(count),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Runs `statement`, which returns at most one row of one number, in a batch with other
+    /// writes (statements of this kind run one by one, in order): the number, if a row came
+    /// back. How a PIN attempt is counted before its PIN is checked.
+    pub async fn count(&self, statement: Statement) -> Result<Option<i64>, StoreError> {
+        match self.write(Write::Count(statement)).await? {
+            Done::Counted(count) => Ok(count),
             other => Err(unexpected(&other)),
         }
     }
@@ -328,6 +344,14 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
         .collect();
     let mut operations = operations::open_keys(tx, &openings).await?;
 
+    // Counts, one by one.
+    for (i, write) in writes.iter().enumerate() {
+        if let Write::Count(statement) = write {
+            let rows: Vec<(i64,)> = tx.fetch(statement).await?;
+            done[i] = Some(Done::Counted(rows.first().map(|(n,)| *n)));
+        }
+    }
+
     // Hits: standalone ones, and those of new keys, which over their limit are taken back.
     let mut hits: Vec<(usize, &Hit)> = Vec::new();
     for (i, write) in writes.iter().enumerate() {
@@ -349,6 +373,17 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
             Write::Open(_) => {}
             _ => done[i] = Some(Done::Hit(count)),
         }
+    }
+    // Movements without the PIN, of new keys within their limit: past the person's allowance
+    // the key is taken back, as over a limit.
+    let pinless: Vec<_> = openings
+        .iter()
+        .filter(|(i, _)| done[*i].is_none())
+        .filter_map(|(i, o)| Some((*i, o.person, *operations.get(i)?, o.now, o.pinless?)))
+        .collect();
+    for i in limits::spend_pinless(tx, &pinless).await? {
+        over.extend(operations.remove(&i));
+        done[i] = Some(Done::Opened(Opened::PinNeeded));
     }
     operations::forget_keys(tx, &over).await?;
 
@@ -466,7 +501,7 @@ impl std::fmt::Debug for Tx<'_> {
 }
 
 impl Tx<'_> {
-    fn is_postgres(&self) -> bool {
+    pub fn is_postgres(&self) -> bool {
         matches!(self, Tx::Postgres(_))
     }
 

@@ -1,8 +1,10 @@
 //! `rate_limits`: fixed windows, one row per subject (`<limit>:<subject>`), counted in batches
-//! of the [`WriteBatcher`](super::WriteBatcher) so that every instance shares them.
+//! of the [`WriteBatcher`](super::WriteBatcher) so that every instance shares them; and
+//! `pinless_moves`, the rolling day of money each person moved without their PIN.
 
 use std::collections::HashMap;
 
+use crate::ids::{OperationId, PersonId};
 use crate::store::batcher::{BatchError, Params, Tx};
 use crate::time::Time;
 
@@ -91,4 +93,80 @@ pub(crate) async fn count_hits(
             Ok((*i, HitCount { count: total - n + *before, window_start }))
         })
         .collect()
+}
+
+/// A movement without the PIN, counted against the person's allowance: allowed only while
+/// their movements without the PIN since `since` (a day ago), this one included, stay at or
+/// under `max_minor`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pinless {
+    pub amount_minor: i64,
+    pub max_minor: i64,
+    pub since: Time,
+}
+
+/// Counts the pinless movements of new keys (`(index, person, operation, at, pinless)`) in
+/// batch order: those that fit their person's allowance are recorded; the indices of those
+/// that do not are returned. Rows older than `since` of the same people are pruned. On
+/// PostgreSQL the people's rows are locked first (in id order), so two instances' batches
+/// cannot both spend the same allowance.
+pub(crate) async fn spend_pinless(
+    tx: &mut Tx<'_>,
+    moves: &[(usize, PersonId, OperationId, Time, Pinless)],
+) -> Result<Vec<usize>, BatchError> {
+    if moves.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut people: Vec<PersonId> = moves.iter().map(|m| m.1).collect();
+    people.sort_unstable();
+    people.dedup();
+    let since = moves.iter().map(|m| m.4.since).min().unwrap_or(Time::EPOCH);
+    let ids = |params: &mut Params| people.iter().map(|p| params.plain(*p)).collect::<Vec<_>>().join(", ");
+    if tx.is_postgres() {
+        let mut params = Params::new(tx);
+        let sql = format!("SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR UPDATE", ids(&mut params));
+        let _: Vec<(PersonId,)> = tx.fetch(&params.statement(sql)).await?;
+    }
+    let mut params = Params::new(tx);
+    let list = ids(&mut params);
+    let sql =
+        format!("DELETE FROM pinless_moves WHERE user_id IN ({list}) AND at <= {}", params.plain(since));
+    tx.execute(&params.statement(sql)).await?;
+
+    let mut params = Params::new(tx);
+    let list = ids(&mut params);
+    let sql = format!("SELECT user_id, at, amount_minor FROM pinless_moves WHERE user_id IN ({list})");
+    let earlier: Vec<(PersonId, Time, i64)> = tx.fetch(&params.statement(sql)).await?;
+
+    let mut refused = Vec::new();
+    let mut kept: Vec<(PersonId, Time, i64)> = earlier;
+    let mut rows = Vec::new();
+    let mut params = Params::new(tx);
+    for &(i, person, operation, at, pinless) in moves {
+        let spent: i64 = kept
+            .iter()
+            .filter(|(who, when, _)| *who == person && *when > pinless.since)
+            .map(|(_, _, amount)| amount)
+            .sum();
+        if spent + pinless.amount_minor > pinless.max_minor {
+            refused.push(i);
+            continue;
+        }
+        kept.push((person, at, pinless.amount_minor));
+        rows.push(format!(
+            "({}, {}, {}, {})",
+            params.plain(operation),
+            params.plain(person),
+            params.plain(at),
+            params.plain(pinless.amount_minor)
+        ));
+    }
+    if !rows.is_empty() {
+        let sql = format!(
+            "INSERT INTO pinless_moves (operation_id, user_id, at, amount_minor) VALUES {}",
+            rows.join(", ")
+        );
+        tx.execute(&params.statement(sql)).await?;
+    }
+    Ok(refused)
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::ids::{OperationId, PersonId};
 use crate::store::batcher::{BatchError, Params, Tx};
-use crate::store::limits::{Hit, HitCount};
+use crate::store::limits::{Hit, HitCount, Pinless};
 use crate::store::payments::{Draft, PaymentRow, StateChange};
 use crate::store::{Columns, Db, Row, Statement, StoreError, values};
 use crate::time::Time;
@@ -78,6 +78,9 @@ pub struct Opening {
     /// Counted only when the key is new; over `max`, the key is taken back and nothing of this
     /// opening stays.
     pub limit: Option<(Hit, i64)>,
+    /// A movement without the PIN: counted against the person's allowance when the key is
+    /// new; past it, the key is taken back and nothing of this opening stays.
+    pub pinless: Option<Pinless>,
     pub payment: Option<Draft>,
     /// Statements run right after the key is made, in its batch, and only if it is new: each
     /// one's first value (`$1`) is the new operation's id, then its own values. All of them,
@@ -94,6 +97,8 @@ pub enum Opened {
     Run { operation: OperationId, payment: Option<PaymentRow>, then: Option<bool> },
     /// The key was there already (an earlier or concurrent arrival); nothing was written.
     Taken,
+    /// Past the person's allowance without the PIN: the key was taken back, nothing was written.
+    PinNeeded,
     /// Over its limit: the key was taken back and nothing else of it stays (the refused hit
     /// still counts in the window, as any hit does).
     Limited(HitCount),
@@ -203,6 +208,18 @@ pub(crate) async fn conclude(
             rows.join(", ")
         );
         tx.execute(&params.statement(sql)).await?;
+        // A refused movement moved nothing: it no longer counts against the PIN allowance.
+        let refused: Vec<OperationId> = answers
+            .iter()
+            .filter(|(_, answer)| answer.status >= 400)
+            .map(|(operation, _)| *operation)
+            .collect();
+        if !refused.is_empty() {
+            let mut params = Params::new(tx);
+            let ids: Vec<String> = refused.iter().map(|op| params.plain(*op)).collect();
+            let sql = format!("DELETE FROM pinless_moves WHERE operation_id IN ({})", ids.join(", "));
+            tx.execute(&params.statement(sql)).await?;
+        }
     }
 
     let released: Vec<OperationId> = settlements

@@ -153,31 +153,58 @@ impl Db {
         .map(drop)
     }
 
-    /// Counts a wrong PIN; at `lock_after` wrong in a row, locks until `lock_until`. Returns
-    /// the failures so far and the lock, as stored.
-    pub async fn record_pin_failure(
-        &self,
-        person: PersonId,
-        lock_after: i64,
-        lock_until: Time,
-    ) -> Result<(i64, Option<Time>), StoreError> {
-        let statement = Statement::new(
-            "UPDATE users SET pin_failures = pin_failures + 1, \
-                 pin_locked_until = CASE WHEN pin_failures + 1 >= $1 THEN $2 ELSE pin_locked_until END \
-             WHERE id = $3 RETURNING pin_failures, pin_locked_until",
-            values![lock_after, lock_until, person],
-        );
-        self.returning(&statement).await?.ok_or_else(|| StoreError::Database(format!("no person {person}")))
+    /// Counts a PIN attempt as wrong before it is checked (a right one then clears the count,
+    /// see [`Db::pin_passed`]), so however many arrive at once, at most `lock_after` wrong ones
+    /// are ever checked in a row. Returns the attempt's place in the run (1 for the first), or
+    /// no row when the person has no PIN, is locked at `now`, or has `lock_after` wrong or
+    /// unfinished attempts already. A lock that has run out starts the run again. For
+    /// [`WriteBatcher::count`](crate::store::WriteBatcher::count).
+    pub fn reserve_pin_attempt(person: PersonId, now: Time, lock_after: i64) -> Statement {
+        Statement::new(
+            "UPDATE users SET \
+                 pin_failures = CASE WHEN pin_locked_until IS NULL THEN pin_failures + 1 ELSE 1 END, \
+                 pin_locked_until = NULL \
+             WHERE id = $1 AND pin_hash IS NOT NULL \
+               AND (pin_locked_until <= $2 OR (pin_locked_until IS NULL AND pin_failures < $3)) \
+             RETURNING pin_failures",
+            values![person, now, lock_after],
+        )
     }
 
-    /// A right PIN ends the run of wrong ones (and any expired lock).
-    pub async fn clear_pin_failures(&self, person: PersonId) -> Result<(), StoreError> {
-        self.execute(&Statement::new(
-            "UPDATE users SET pin_failures = 0, pin_locked_until = NULL WHERE id = $1",
+    /// Locks the PIN until `lock_until` (the last wrong one of a run was checked).
+    pub fn lock_pin(person: PersonId, lock_until: Time) -> Statement {
+        Statement::new(
+            "UPDATE users SET pin_locked_until = $1 WHERE id = $2 AND pin_failures > 0",
+            values![lock_until, person],
+        )
+    }
+
+    /// A right PIN ends the run of wrong ones (its own reservation included) and any lock it
+    /// set; `restore` replaces the stored PIN (moved to the current pepper).
+    pub fn pin_passed(person: PersonId, restore: Option<String>) -> Statement {
+        match restore {
+            None => Statement::new(
+                "UPDATE users SET pin_failures = 0, pin_locked_until = NULL WHERE id = $1",
+                values![person],
+            ),
+            Some(hash) => Statement::new(
+                "UPDATE users SET pin_failures = 0, pin_locked_until = NULL, pin_hash = $2 WHERE id = $1",
+                values![person, hash],
+            ),
+        }
+    }
+
+    /// The person's PIN state as stored: whether a PIN is set, the wrong ones in a row, the lock.
+    pub async fn pin_state(&self, person: PersonId) -> Result<(bool, i64, Option<Time>), StoreError> {
+        let statement = Statement::new(
+            "SELECT CAST(CASE WHEN pin_hash IS NULL THEN 0 ELSE 1 END AS BIGINT), pin_failures, pin_locked_until \
+             FROM users WHERE id = $1",
             values![person],
-        ))
-        .await
-        .map(drop)
+        );
+        let row: Option<(i64, i64, Option<Time>)> = self.optional(&statement).await?;
+        let (set, failures, locked_until) =
+            row.ok_or_else(|| StoreError::Database(format!("no person {person}")))?;
+        Ok((set == 1, failures, locked_until))
     }
 
     pub async fn insert_session(

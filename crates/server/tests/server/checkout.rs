@@ -944,7 +944,7 @@ async fn confirm_cut_off_after_the_ledger(app: &TestApp, handle: &str, id: &str,
     let claim = vec![checkout::claim_statement(&app.state, &row)];
     let recorded = Recorded { payment: Some(draft), then: claim };
     let Started::Run(operation, Begun::Fresh { payment, then: claimed }) =
-        operations::open(&app.state, buyer.id, &key, &hash, recorded, true).await.unwrap()
+        operations::open(&app.state, buyer.id, &key, &hash, recorded, true, None).await.unwrap()
     else {
         panic!("a new key runs");
     };
@@ -1016,7 +1016,9 @@ async fn refund_cut_off_before_the_ledger(app: &TestApp, merchant: &str, id: &st
     let merchant = app.user(merchant).await;
     let key = IdempotencyKey(key.to_string());
     let Started::Run(operation, _) =
-        operations::open(&app.state, merchant.id, &key, &hash, Recorded::default(), false).await.unwrap()
+        operations::open(&app.state, merchant.id, &key, &hash, Recorded::default(), false, None)
+            .await
+            .unwrap()
     else {
         panic!("a new key runs");
     };

@@ -58,6 +58,22 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
         &["serve", "--database-url", "sqlite:///sys/purse.db", "--addr", "127.0.0.1:0"],
         "cannot open /sys/purse.db",
     );
+    check_fails(
+        &["serve", "--database-url", &free_db, "--addr", "127.0.0.1:0", "--pin-pepper", "not hex"],
+        "the PIN pepper given by --pin-pepper (PURSE_PIN_PEPPER) is not 64 hex digits",
+    );
+    check_fails(
+        &[
+            "serve",
+            "--database-url",
+            &free_db,
+            "--addr",
+            "127.0.0.1:0",
+            "--pin-pepper-file",
+            &file.display().to_string(),
+        ],
+        "is not 64 hex digits",
+    );
     check_fails(&["audit", "--database-url", "postgres://[::1"], "invalid PostgreSQL URL");
     // An audit opens read-only: a ledger that is not there is an error, not a new empty one.
     let absent = dir.path().join("absent/purse.db");
@@ -188,6 +204,16 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     let (status, body) = server.get("/api/v1/healthz");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""database":"sqlite""#), "{body}");
+    // The PIN pepper is kept beside the database, never in it, readable by its owner only.
+    let pepper = dir.path().join("data/pin-pepper");
+    let text = std::fs::read_to_string(&pepper).unwrap();
+    assert_eq!(text.trim().len(), 64, "{text}");
+    assert!(text.trim().chars().all(|c| c.is_ascii_hexdigit()), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&pepper).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     for page in ["/", "/wallet"] {
         let (status, body) = server.get(page);
         assert_eq!(status, 503, "{page}: the web app is not built, so neither is the demo timeline: {body}");

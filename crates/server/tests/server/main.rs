@@ -10,6 +10,7 @@ mod http;
 mod layers;
 mod payments;
 mod people;
+mod pin_rules;
 mod requests;
 mod support;
 mod tips;

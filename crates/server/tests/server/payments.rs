@@ -255,13 +255,17 @@ async fn twenty_concurrent_sends_spend_exactly_what_there_is() {
     for db in TestDb::every_backend().await {
         let app = TestApp::new(&db, db.dir.path()).await;
         let (alice, bob, _) = three(&app).await;
-        // 20 × 7.00 = 140.00 against 100.00: exactly 14 fit.
+        // 60.00 with the PIN leaves 40.00; then 20 × 2.50 = 50.00 (all within the day's 50.00
+        // without the PIN) against 40.00: exactly 16 fit.
+        let first = json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "1234"});
+        let (status, raw) = post_transfer(&app.state, &alice, "spend-first", first).await;
+        assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&raw));
         let mut tasks = Vec::new();
         for i in 0..20 {
             let state = app.state.clone();
             let cookie = alice.clone();
             tasks.push(tokio::spawn(async move {
-                let body = json!({"to": "bob", "amount": "7.00", "currency": "USD"});
+                let body = json!({"to": "bob", "amount": "2.50", "currency": "USD"});
                 post_transfer(&state, &cookie, &format!("spend-{i}"), body).await
             }));
         }
@@ -277,13 +281,13 @@ async fn twenty_concurrent_sends_spend_exactly_what_there_is() {
                 other => panic!("{other}: {}", String::from_utf8_lossy(&raw)),
             }
         }
-        assert_eq!((sent, refused), (14, 6), "{}", db.backend);
+        assert_eq!((sent, refused), (16, 4), "{}", db.backend);
         let alices = balance(&app, &alice).await;
         let bobs = balance(&app, &bob).await;
         let cents = |text: &Value| text.as_str().unwrap().replace('.', "").parse::<i64>().unwrap();
-        assert_eq!(alices["available"], "2.00");
-        // Concurrent first payments may each get a window; held or completed, 98.00 went out.
-        assert_eq!(cents(&bobs["available"]) + cents(&bobs["pending_in"]), 9_800, "{bobs}");
+        assert_eq!(alices["available"], "0.00");
+        // Concurrent first payments may each get a window; held or completed, 100.00 went out.
+        assert_eq!(cents(&bobs["available"]) + cents(&bobs["pending_in"]), 10_000, "{bobs}");
         assert_eq!(cents(&alices["pending_out"]), cents(&bobs["pending_in"]));
         audit_is_clean(&app).await;
         app.stop().await;
@@ -547,7 +551,7 @@ async fn started(
     hash: &[u8; 32],
 ) -> OperationId {
     let recorded = operations::Recorded::default();
-    match operations::open(&app.state, user_id, key, hash, recorded, true).await.unwrap() {
+    match operations::open(&app.state, user_id, key, hash, recorded, true, None).await.unwrap() {
         operations::Started::Run(operation, operations::Begun::Fresh { payment: None, .. }) => operation,
         other => panic!("{other:?}"),
     }

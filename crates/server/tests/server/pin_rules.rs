@@ -1,0 +1,309 @@
+//! The PIN rules an attacker with a stolen session meets (the hardening issue, findings 2, 3
+//! and 15): a burst of PIN attempts checks at most five wrong ones; movements without the PIN
+//! count against a rolling day's allowance of the step-up threshold; a locked PIN stops every
+//! outgoing movement; PINs are stored under the server's pepper, and old argon2 ones move to it.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Answer, TestApp, TestDb, call_state, set_pin};
+
+/// `POST /transfers` with its own key.
+async fn send(app: &TestApp, cookie: &str, key: &str, body: Value) -> Answer {
+    app.call_with(Method::POST, "/api/v1/transfers", Some(cookie), Some(body), &[("idempotency-key", key)])
+        .await
+}
+
+async fn to_bob(app: &TestApp, cookie: &str, key: &str, amount: &str) -> Answer {
+    send(app, cookie, key, json!({"to": "bob", "amount": amount, "currency": "USD"})).await
+}
+
+/// Alice (100.00, PIN 1234) and Bob, signed in; Lina, a creator.
+async fn people(app: &TestApp) -> (String, String) {
+    let alice = app.sign_up("alice").await;
+    let bob = app.sign_up("bob").await;
+    let lina = app.sign_up("lina").await;
+    app.fund(1, "alice", 10_000, "Top-up").await;
+    set_pin(app, &alice).await;
+    let on = app.call(Method::PUT, "/api/v1/me/creator", Some(&lina), Some(json!({"enabled": true}))).await;
+    assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+    (alice, bob)
+}
+
+async fn pin_failures(app: &TestApp, handle: &str) -> i64 {
+    app.user(handle).await.pin_failures
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_wrong_pins_check_at_most_five_and_the_lock_holds() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, _) = people(&app).await;
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let (state, cookie) = (app.state.clone(), alice.clone());
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "0000"});
+                let key = format!("burst-{i}");
+                call_state(
+                    &state,
+                    Method::POST,
+                    "/api/v1/transfers",
+                    Some(&cookie),
+                    Some(body),
+                    &[("idempotency-key", key.as_str())],
+                )
+                .await
+            }));
+        }
+        let mut codes = std::collections::BTreeMap::<String, usize>::new();
+        for task in tasks {
+            let answer = task.await.unwrap();
+            *codes.entry(answer.code().to_string()).or_default() += 1;
+        }
+        // Four say how many tries are left, the fifth locks; every other attempt was refused
+        // before its PIN was looked at (locked, or while five were being checked).
+        assert_eq!(codes.get("pin_incorrect"), Some(&4), "{}: {codes:?}", db.backend);
+        let refused =
+            codes.get("pin_locked").copied().unwrap_or(0) + codes.get("rate_limited").copied().unwrap_or(0);
+        assert_eq!(refused, 16, "{}: {codes:?}", db.backend);
+        assert_eq!(pin_failures(&app, "alice").await, 5, "{}: exactly five PINs were checked", db.backend);
+        let right = send(
+            &app,
+            &alice,
+            "after",
+            json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "1234"}),
+        )
+        .await;
+        assert_eq!((right.status, right.code()), (StatusCode::FORBIDDEN, "pin_locked"), "{}", db.backend);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_wrong_current_pins_on_put_me_pin_checks_at_most_five() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, _) = people(&app).await;
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (state, cookie) = (app.state.clone(), alice.clone());
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"pin": "5678", "current_pin": "0000"});
+                call_state(&state, Method::PUT, "/api/v1/me/pin", Some(&cookie), Some(body), &[]).await
+            }));
+        }
+        let mut incorrect = 0;
+        for task in tasks {
+            let answer = task.await.unwrap();
+            assert_eq!(
+                answer.status,
+                if answer.code() == "rate_limited" {
+                    StatusCode::TOO_MANY_REQUESTS
+                } else {
+                    StatusCode::FORBIDDEN
+                }
+            );
+            incorrect += usize::from(answer.code() == "pin_incorrect");
+        }
+        assert_eq!(incorrect, 4, "{}", db.backend);
+        assert_eq!(pin_failures(&app, "alice").await, 5, "{}", db.backend);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn movements_without_the_pin_are_allowed_up_to_the_threshold_in_a_day_not_per_payment() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, bob) = people(&app).await;
+        // 4 × 12.50 = 50.00: at the threshold, no PIN needed.
+        for i in 0..4 {
+            let sent = to_bob(&app, &alice, &format!("small-{i}"), "12.50").await;
+            assert_eq!(sent.status, StatusCode::CREATED, "{}: {:?}", db.backend, sent.body);
+        }
+        // One cent more, by any outgoing movement without the PIN, needs it.
+        let send_more = to_bob(&app, &alice, "one-more", "0.01").await;
+        assert_eq!(
+            (send_more.status, send_more.code()),
+            (StatusCode::FORBIDDEN, "pin_required"),
+            "{}",
+            db.backend
+        );
+        let tip = app
+            .call_with(
+                Method::POST,
+                "/api/v1/tips",
+                Some(&alice),
+                Some(json!({"creator": "lina", "amount": "1.00", "currency": "USD"})),
+                &[("idempotency-key", "tip-1")],
+            )
+            .await;
+        assert_eq!(tip.code(), "pin_required", "{}: {:?}", db.backend, tip.body);
+        let asked = app
+            .call(
+                Method::POST,
+                "/api/v1/requests",
+                Some(&bob),
+                Some(json!({"from": "alice", "amount": "1.00", "currency": "USD"})),
+            )
+            .await;
+        let id = asked.body["request"]["id"].as_str().unwrap().to_string();
+        let pay = app
+            .call_with(
+                Method::POST,
+                &format!("/api/v1/requests/{id}/pay"),
+                Some(&alice),
+                Some(json!({})),
+                &[("idempotency-key", "pay-1")],
+            )
+            .await;
+        assert_eq!(pay.code(), "pin_required", "{}: {:?}", db.backend, pay.body);
+        // Nothing of the refused ones stayed: the same key with the PIN is a first arrival.
+        let with_pin = send(
+            &app,
+            &alice,
+            "one-more",
+            json!({"to": "bob", "amount": "0.01", "currency": "USD", "pin": "1234"}),
+        )
+        .await;
+        assert_eq!(with_pin.status, StatusCode::CREATED, "{}: {:?}", db.backend, with_pin.body);
+        // A day after the first of them, there is room again.
+        app.advance(24 * 3600);
+        let next_day = to_bob(&app, &alice, "next-day", "12.50").await;
+        assert_eq!(next_day.status, StatusCode::CREATED, "{}: {:?}", db.backend, next_day.body);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_movement_refused_for_the_money_does_not_use_the_allowance() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, _) = people(&app).await;
+        let spent = send(
+            &app,
+            &alice,
+            "most",
+            json!({"to": "bob", "amount": "90.00", "currency": "USD", "pin": "1234"}),
+        )
+        .await;
+        assert_eq!(spent.status, StatusCode::CREATED, "{:?}", spent.body);
+        // 10.00 left: 40.00 is refused for the money, and does not count.
+        let short = to_bob(&app, &alice, "short", "40.00").await;
+        assert_eq!(short.code(), "insufficient_funds", "{}: {:?}", db.backend, short.body);
+        app.fund(2, "alice", 10_000, "Top-up").await;
+        let fits = to_bob(&app, &alice, "fits", "50.00").await;
+        assert_eq!(fits.status, StatusCode::CREATED, "{}: {:?}", db.backend, fits.body);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_pin_stops_a_one_dollar_send_a_tip_and_a_request_payment() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, bob) = people(&app).await;
+        for i in 0..5 {
+            let wrong = send(
+                &app,
+                &alice,
+                &format!("wrong-{i}"),
+                json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "0000"}),
+            )
+            .await;
+            assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        }
+        let small = to_bob(&app, &alice, "small", "1.00").await;
+        assert_eq!(
+            (small.status, small.code()),
+            (StatusCode::FORBIDDEN, "pin_locked"),
+            "{}: {:?}",
+            db.backend,
+            small.body
+        );
+        let tip = app
+            .call_with(
+                Method::POST,
+                "/api/v1/tips",
+                Some(&alice),
+                Some(json!({"creator": "lina", "amount": "1.00", "currency": "USD"})),
+                &[("idempotency-key", "tip")],
+            )
+            .await;
+        assert_eq!(tip.code(), "pin_locked", "{}", db.backend);
+        let asked = app
+            .call(
+                Method::POST,
+                "/api/v1/requests",
+                Some(&bob),
+                Some(json!({"from": "alice", "amount": "1.00", "currency": "USD"})),
+            )
+            .await;
+        let id = asked.body["request"]["id"].as_str().unwrap().to_string();
+        let pay = app
+            .call_with(
+                Method::POST,
+                &format!("/api/v1/requests/{id}/pay"),
+                Some(&alice),
+                Some(json!({})),
+                &[("idempotency-key", "pay")],
+            )
+            .await;
+        assert_eq!(pay.code(), "pin_locked", "{}", db.backend);
+        // Money coming in is not stopped: Bob can still pay Alice.
+        assert_eq!(crate::support::available(&app, &alice).await, "100.00");
+        app.advance(15 * 60);
+        let later = to_bob(&app, &alice, "later", "1.00").await;
+        assert_eq!(later.status, StatusCode::CREATED, "{}: {:?}", db.backend, later.body);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pins_are_peppered_and_an_old_argon2_pin_moves_to_the_pepper_when_checked_right() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, _) = people(&app).await;
+        let stored = app.user("alice").await.pin_hash.unwrap();
+        assert!(stored.starts_with("pin1$"), "{stored}");
+        assert!(!stored.contains("1234"));
+        // A PIN stored before PINs were peppered.
+        let old = app.state.passwords.hash("1234").await.unwrap();
+        assert!(old.starts_with("$argon2id$"));
+        let id = app.user("alice").await.id;
+        app.state.db.set_pin(id, &old).await.unwrap();
+        let wrong = send(
+            &app,
+            &alice,
+            "old-wrong",
+            json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "9999"}),
+        )
+        .await;
+        assert_eq!(wrong.code(), "pin_incorrect");
+        assert!(
+            app.user("alice").await.pin_hash.unwrap().starts_with("$argon2id$"),
+            "a wrong PIN changes nothing"
+        );
+        let right = send(
+            &app,
+            &alice,
+            "old-right",
+            json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "1234"}),
+        )
+        .await;
+        assert_eq!(right.status, StatusCode::CREATED, "{}: {:?}", db.backend, right.body);
+        let moved = app.user("alice").await;
+        assert!(moved.pin_hash.as_deref().unwrap().starts_with("pin1$"), "{:?}", moved.pin_hash);
+        assert_eq!(moved.pin_failures, 0);
+        let again = send(
+            &app,
+            &alice,
+            "new-right",
+            json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "1234"}),
+        )
+        .await;
+        assert_eq!(again.code(), "insufficient_funds", "the PIN passed; only the money is short");
+        app.stop().await;
+    }
+}
