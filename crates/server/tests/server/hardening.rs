@@ -127,3 +127,119 @@ async fn goal_titles_lose_hidden_characters() {
         app.stop().await;
     }
 }
+
+/// The body of a public id (what follows its prefix and `_`).
+fn body_of(id: &str) -> &str {
+    id.split_once('_').unwrap().1
+}
+
+// Finding 9: `rq_X`, `card_X`, `ba_X`, `we_X`, `key_X`, `tip_X`/`tr_X` had the same body for
+// the same row number, so an id of one type named the same row of another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_of_the_same_row_number_differ_by_type_and_cross_typed_ids_are_not_found() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::with_settings(&db, db.dir.path(), demo()).await;
+        let (souq, _, _) = merchant_named(&app, "souq", "Souq Books").await;
+        let alice = app.sign_up("alice").await;
+        // Row 1 of each table.
+        let request = app
+            .call(
+                Method::POST,
+                "/api/v1/requests",
+                Some(&souq),
+                Some(json!({"from": "alice", "amount": "1.00", "currency": "USD"})),
+            )
+            .await;
+        let request = request.body["request"]["id"].as_str().unwrap().to_string();
+        let token = app
+            .call(
+                Method::POST,
+                "/sandbox/card-network/tokens",
+                None,
+                Some(json!({"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"})),
+            )
+            .await;
+        let card = app
+            .call(Method::POST, "/api/v1/cards", Some(&souq), Some(json!({"token": token.body["token"]})))
+            .await;
+        let card = card.body["card"]["id"].as_str().unwrap().to_string();
+        let bank =
+            json!({"routing_number": "110000000", "account_number": "000123456789", "holder_name": "Souq"});
+        let bank = app.call(Method::POST, "/api/v1/bank-accounts", Some(&souq), Some(bank)).await;
+        let bank = bank.body["bank_account"]["id"].as_str().unwrap().to_string();
+        let endpoint = app
+            .call(
+                Method::POST,
+                "/api/v1/merchant/webhook-endpoints",
+                Some(&souq),
+                Some(json!({"url": "https://shop.example/hooks", "events": ["refund.created"]})),
+            )
+            .await;
+        let endpoint = endpoint.body["id"].as_str().unwrap().to_string();
+        let keys = app.call(Method::GET, "/api/v1/merchant/keys", Some(&souq), None).await;
+        let key = keys.body["items"][0]["id"].as_str().unwrap().to_string();
+        let ids = [&request, &card, &bank, &endpoint, &key];
+        for (i, a) in ids.iter().enumerate() {
+            for b in &ids[i + 1..] {
+                assert_ne!(body_of(a), body_of(b), "{a} and {b} share their body ({})", db.backend);
+            }
+        }
+        // An id of one type where another is expected names nothing, even the caller's own
+        // row of that number.
+        let cases = [
+            (Method::DELETE, format!("/api/v1/cards/card_{}", body_of(&request))),
+            (Method::DELETE, format!("/api/v1/bank-accounts/ba_{}", body_of(&card))),
+            (Method::DELETE, format!("/api/v1/merchant/webhook-endpoints/we_{}", body_of(&key))),
+            (Method::DELETE, format!("/api/v1/merchant/keys/key_{}", body_of(&endpoint))),
+            (Method::POST, format!("/api/v1/requests/rq_{}/cancel", body_of(&bank))),
+        ];
+        for (method, path) in cases {
+            let answer = app.call(method, &path, Some(&souq), None).await;
+            assert_eq!((answer.status, answer.code()), (StatusCode::NOT_FOUND, "not_found"), "{path}");
+        }
+        // Each still names its own row.
+        let listed = app.call(Method::GET, "/api/v1/cards", Some(&souq), None).await;
+        assert_eq!(listed.body["items"][0]["id"], card.as_str());
+        for (method, path) in [
+            (Method::POST, format!("/api/v1/requests/{request}/cancel")),
+            (Method::DELETE, format!("/api/v1/cards/{card}")),
+            (Method::DELETE, format!("/api/v1/bank-accounts/{bank}")),
+            (Method::DELETE, format!("/api/v1/merchant/webhook-endpoints/{endpoint}")),
+            (Method::DELETE, format!("/api/v1/merchant/keys/{key}")),
+        ] {
+            let answer = app.call(method, &path, Some(&souq), None).await;
+            assert!(answer.status.is_success(), "{path}: {:?}", answer.body);
+        }
+        // A tip's id and its transfer's activity id differ too, and neither stands for the other.
+        app.fund(1, "alice", 10_000, "Top-up").await;
+        let lina = app.sign_up("lina").await;
+        let on =
+            app.call(Method::PUT, "/api/v1/me/creator", Some(&lina), Some(json!({"enabled": true}))).await;
+        assert_eq!(on.status, StatusCode::OK);
+        let tip = app
+            .call_with(
+                Method::POST,
+                "/api/v1/tips",
+                Some(&alice),
+                Some(json!({"creator": "lina", "amount": "1.00", "currency": "USD"})),
+                &[("idempotency-key", "t1")],
+            )
+            .await;
+        assert_eq!(tip.status, StatusCode::CREATED, "{:?}", tip.body);
+        let tip = tip.body["tip"]["id"].as_str().unwrap().to_string();
+        let activity = app.call(Method::GET, "/api/v1/activity", Some(&alice), None).await;
+        let transfer = activity.body["items"][0]["id"].as_str().unwrap().to_string();
+        assert_ne!(body_of(&tip), body_of(&transfer));
+        let forged = app
+            .call(Method::GET, &format!("/api/v1/activity/tr_{}", body_of(&tip)), Some(&alice), None)
+            .await;
+        assert_eq!(forged.status, StatusCode::NOT_FOUND);
+        let real = app.call(Method::GET, &format!("/api/v1/activity/{transfer}"), Some(&alice), None).await;
+        assert_eq!(real.status, StatusCode::OK);
+        app.stop().await;
+    }
+}
+
+fn demo() -> purse_server::flows::Settings {
+    purse_server::flows::Settings { demo: true, ..purse_server::flows::Settings::default() }
+}
