@@ -243,3 +243,99 @@ async fn ids_of_the_same_row_number_differ_by_type_and_cross_typed_ids_are_not_f
 fn demo() -> purse_server::flows::Settings {
     purse_server::flows::Settings { demo: true, ..purse_server::flows::Settings::default() }
 }
+
+/// A host name (not `localhost`) that this machine resolves to a loopback address: its own
+/// name, or one of the loopback aliases `/etc/hosts` usually carries.
+fn name_resolving_to_loopback() -> String {
+    use std::net::ToSocketAddrs;
+    let own = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_string();
+    let candidates = [own.as_str(), "ip6-localhost", "ip6-loopback", "localhost.localdomain", "runsc", "vm"];
+    candidates
+        .into_iter()
+        .filter(|name| !name.is_empty())
+        .find(|name| {
+            (*name, 443).to_socket_addrs().is_ok_and(|mut addresses| addresses.any(|a| a.ip().is_loopback()))
+        })
+        .map(str::to_string)
+        .expect("some name other than localhost resolves to loopback on this machine")
+}
+
+// Finding 8: host names that resolve to loopback passed registration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_hosts_are_resolved_at_registration_and_internal_ranges_refused() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (souq, _, _) = merchant_named(&app, "souq", "Souq Books").await;
+        let name = name_resolving_to_loopback();
+        for url in [
+            format!("https://{name}/hooks"),
+            format!("https://{name}:8443/hooks"),
+            "https://[::ffff:7f00:1]/hooks".to_string(),
+            "https://[::ffff:0:a00:1]/hooks".to_string(),
+            "https://[64:ff9b:1::5db8:d822]/hooks".to_string(),
+            "https://[64:ff9b::a00:1]/hooks".to_string(),
+            "https://[fec0::1]/hooks".to_string(),
+        ] {
+            let answer = app
+                .call(
+                    Method::POST,
+                    "/api/v1/merchant/webhook-endpoints",
+                    Some(&souq),
+                    Some(json!({"url": url, "events": ["refund.created"]})),
+                )
+                .await;
+            assert_eq!(
+                (answer.status, answer.code(), answer.field()),
+                (StatusCode::BAD_REQUEST, "invalid_url", Some("url")),
+                "{url} ({})",
+                db.backend
+            );
+        }
+        app.stop().await;
+    }
+}
+
+// Finding 8: a delivery's error told whether an internal name resolved and what it pointed at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_deliveries_say_only_that_they_could_not_connect() {
+    use purse_server::flows::webhooks;
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (souq, secret, _) = merchant_named(&app, "souq", "Souq Books").await;
+        let merchant = app.user("souq").await.id;
+        let events = ",checkout.session.expired,";
+        // Written past the registration check, as if DNS had changed since.
+        for url in [
+            "https://does-not-exist.invalid/hooks",
+            &format!("https://{}/hooks", name_resolving_to_loopback()),
+            "https://10.1.2.3/hooks",
+        ] {
+            webhooks::create_endpoint(&app.state, merchant, url, events).await.unwrap();
+        }
+        let bearer = format!("Bearer {secret}");
+        let body = json!({"amount": "1.00", "currency": "USD", "description": "x",
+            "success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/no"});
+        let made = app
+            .call_with(
+                Method::POST,
+                "/api/v1/checkout/sessions",
+                None,
+                Some(body),
+                &[("authorization", &bearer), ("idempotency-key", "s1")],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED);
+        app.advance(30 * 60);
+        assert_eq!(purse_server::flows::checkout::expire_due(&app.state).await.unwrap(), 1);
+        assert_eq!(webhooks::deliver_due(&app.state, &webhooks::client()).await.unwrap(), 3);
+        let listed = app.call(Method::GET, "/api/v1/merchant/webhook-deliveries", Some(&souq), None).await;
+        let errors: Vec<&str> = listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["last_error"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(errors, ["could not connect"; 3], "{}", db.backend);
+        app.stop().await;
+    }
+}
