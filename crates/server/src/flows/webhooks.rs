@@ -81,6 +81,80 @@ pub fn new_secret() -> String {
     )
 }
 
+/// Webhook signing secrets as they are kept: sealed with ChaCha20-Poly1305 under a key of the
+/// server's secrets (`server_secrets`, like the id and cursor keys), as `sealed1:` and the
+/// base64url of a random 96-bit nonce and the ciphertext with its tag. A delivery opens the
+/// secret to sign; nothing else ever reads it. A secret kept before sealing (`whsec_…` in
+/// clear) is sealed when the server starts ([`seal_clear_secrets`]) and still opens until then.
+pub struct SecretSeal(ring::aead::LessSafeKey);
+
+impl std::fmt::Debug for SecretSeal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretSeal(..)")
+    }
+}
+
+const SEALED: &str = "sealed1:";
+/// What a sealed secret is bound to: only a webhook secret opens as one.
+const SEAL_AAD: &[u8] = b"purse webhook signing secret";
+
+/// Why a stored secret did not open (a broken row, or a key that changed).
+#[derive(Debug)]
+pub struct Unopened;
+
+impl SecretSeal {
+    pub fn new(key: [u8; 32]) -> SecretSeal {
+        let key = ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &key)
+            .unwrap_or_else(|_| unreachable!("a 32-byte key"));
+        SecretSeal(ring::aead::LessSafeKey::new(key))
+    }
+
+    /// `secret` as it is kept.
+    pub fn seal(&self, secret: &str) -> String {
+        use base64::Engine;
+        let nonce_bytes = super::people::random_bytes::<12>();
+        let mut sealed = secret.as_bytes().to_vec();
+        let nonce = ring::aead::Nonce::assume_unique_for_key(nonce_bytes);
+        self.0
+            .seal_in_place_append_tag(nonce, ring::aead::Aad::from(SEAL_AAD), &mut sealed)
+            .unwrap_or_else(|_| unreachable!("a secret is far below the cipher's limit"));
+        let mut out = nonce_bytes.to_vec();
+        out.extend_from_slice(&sealed);
+        format!("{SEALED}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// The secret behind what is kept (a clear one, kept before sealing, as it is).
+    pub fn open(&self, kept: &str) -> Result<String, Unopened> {
+        use base64::Engine;
+        if kept.starts_with("whsec_") {
+            return Ok(kept.to_string());
+        }
+        let encoded = kept.strip_prefix(SEALED).ok_or(Unopened)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).map_err(|_| Unopened)?;
+        let (nonce, sealed) = bytes.split_at_checked(12).ok_or(Unopened)?;
+        let nonce = ring::aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| Unopened)?;
+        let mut sealed = sealed.to_vec();
+        let opened = self
+            .0
+            .open_in_place(nonce, ring::aead::Aad::from(SEAL_AAD), &mut sealed)
+            .map_err(|_| Unopened)?;
+        String::from_utf8(opened.to_vec()).map_err(|_| Unopened)
+    }
+}
+
+/// Seals every secret still kept in clear (kept before sealing); how many. Run at start; safe
+/// on any number of instances at once (each row changes only from the clear value it read).
+pub async fn seal_clear_secrets(
+    db: &crate::store::Db,
+    seal: &SecretSeal,
+) -> Result<usize, crate::store::StoreError> {
+    let clear = db.clear_endpoint_secrets().await?;
+    for (id, secret) in &clear {
+        db.replace_endpoint_secret(*id, secret, &seal.seal(secret)).await?;
+    }
+    Ok(clear.len())
+}
+
 /// When the attempt after `attempts` failed ones is due, `seconds` after the last.
 pub fn retry_delay_seconds(attempts: i64) -> i64 {
     let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
@@ -193,7 +267,8 @@ pub async fn create_endpoint(
     events: &str,
 ) -> Result<purse_api::CreatedWebhookEndpoint, FlowError> {
     let secret = new_secret();
-    let id = flows.db.insert_endpoint(merchant, url, events, &secret, flows.now()).await?;
+    let sealed = flows.webhook_secrets.seal(&secret);
+    let id = flows.db.insert_endpoint(merchant, url, events, &sealed, flows.now()).await?;
     Ok(purse_api::CreatedWebhookEndpoint {
         id: flows.ids.encode("we", id),
         url: url.to_string(),
@@ -316,7 +391,11 @@ pub async fn deliver_due(flows: &Flows, client: &reqwest::Client) -> Result<usiz
 
 async fn send(flows: &Flows, client: &reqwest::Client, delivery: &DueDelivery) -> Outcome {
     let t = flows.now().unix_seconds();
-    let signed = signature(&delivery.secret, t, delivery.payload.as_bytes());
+    let Ok(secret) = flows.webhook_secrets.open(&delivery.secret) else {
+        tracing::error!(endpoint = delivery.endpoint_id, "a webhook secret does not open; not sent");
+        return Outcome::Failed("not sent".into());
+    };
+    let signed = signature(&secret, t, delivery.payload.as_bytes());
     let client = match pinned_client(flows, client, &delivery.url).await {
         Ok(client) => client,
         Err(reason) => {
@@ -456,6 +535,23 @@ mod tests {
             signature("whsec_test", 1_700_000_000, b"{}"),
             "t=1700000000,v1=35495024f4ef3f94e5a93e22221544c4b75e9a42300cd965ab81cb85cd994e91"
         );
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_key_and_hide_the_secret() {
+        let seal = SecretSeal::new([3; 32]);
+        let secret = new_secret();
+        let kept = seal.seal(&secret);
+        assert!(kept.starts_with(SEALED) && !kept.contains(&secret["whsec_".len()..]), "{kept}");
+        assert_ne!(seal.seal(&secret), kept, "a fresh nonce each time");
+        assert_eq!(seal.open(&kept).ok(), Some(secret.clone()));
+        assert!(SecretSeal::new([4; 32]).open(&kept).is_err(), "another key opens nothing");
+        let mut tampered = kept.clone().into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert!(seal.open(&String::from_utf8(tampered).unwrap_or_default()).is_err());
+        assert_eq!(seal.open("whsec_kept_before").ok().as_deref(), Some("whsec_kept_before"));
+        assert!(seal.open("garbage").is_err());
     }
 
     #[test]

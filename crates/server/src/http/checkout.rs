@@ -70,7 +70,8 @@ pub async fn revoke_key(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let merchant = require_merchant(&user.row)?;
+    // Someone who is no merchant names another party's object: `404`, as API.md asks for ids.
+    let merchant = require_merchant(&user.row).map_err(|_| ApiError::not_found())?;
     let id = state.ids.decode("key", &id).ok_or_else(ApiError::not_found)?;
     merchants::revoke_key(&state, merchant, id).await?;
     Ok(StatusCode::NO_CONTENT)

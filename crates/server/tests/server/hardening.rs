@@ -339,3 +339,136 @@ async fn failed_deliveries_say_only_that_they_could_not_connect() {
         app.stop().await;
     }
 }
+
+/// The stored `secret` column of every webhook endpoint.
+async fn stored_secrets(app: &TestApp) -> Vec<String> {
+    let sql = "SELECT secret FROM webhook_endpoints ORDER BY id";
+    match &app.state.db {
+        Db::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await.unwrap(),
+    }
+}
+
+// Finding 14: webhook signing secrets were stored in clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_secrets_are_encrypted_at_rest_and_deliveries_still_verify() {
+    use purse_server::flows::webhooks;
+    for db in TestDb::every_backend().await {
+        let app = TestApp::with_settings(&db, db.dir.path(), demo()).await;
+        let (souq, secret, _) = merchant_named(&app, "souq", "Souq Books").await;
+        let received =
+            std::sync::Arc::new(std::sync::Mutex::new(Vec::<(axum::http::HeaderMap, Vec<u8>)>::new()));
+        let log = received.clone();
+        let router = axum::Router::new().route(
+            "/hooks",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let log = log.clone();
+                async move {
+                    log.lock().unwrap().push((headers, body.to_vec()));
+                    StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let made = app
+            .call(
+                Method::POST,
+                "/api/v1/merchant/webhook-endpoints",
+                Some(&souq),
+                Some(json!({"url": url, "events": ["checkout.session.expired"]})),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+        let signing = made.body["secret"].as_str().unwrap().to_string();
+        let stored = stored_secrets(&app).await;
+        assert_eq!(stored.len(), 1);
+        let body = &signing["whsec_".len()..];
+        assert!(
+            !stored[0].contains(body) && !stored[0].starts_with("whsec_"),
+            "{} stores {:?}",
+            db.backend,
+            stored[0]
+        );
+
+        let bearer = format!("Bearer {secret}");
+        let session = json!({"amount": "1.00", "currency": "USD", "description": "x",
+            "success_url": "https://shop.example/ok", "cancel_url": "https://shop.example/no"});
+        let made = app
+            .call_with(
+                Method::POST,
+                "/api/v1/checkout/sessions",
+                None,
+                Some(session),
+                &[("authorization", &bearer), ("idempotency-key", "s1")],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED);
+        app.advance(30 * 60);
+        assert_eq!(purse_server::flows::checkout::expire_due(&app.state).await.unwrap(), 1);
+        assert_eq!(webhooks::deliver_due(&app.state, &webhooks::client()).await.unwrap(), 1);
+        let (headers, body) = received.lock().unwrap()[0].clone();
+        let header = headers["purse-signature"].to_str().unwrap();
+        let t: i64 = header.split(',').next().unwrap().strip_prefix("t=").unwrap().parse().unwrap();
+        assert_eq!(
+            header,
+            webhooks::signature(&signing, t, &body),
+            "signed with the secret the merchant got"
+        );
+        server.abort();
+
+        // A secret kept in clear before sealing is sealed when the server starts, and opens
+        // to the same secret.
+        let clear = "whsec_kept_in_clear_before_sealing";
+        let sql = format!("UPDATE webhook_endpoints SET secret = '{clear}'");
+        match &app.state.db {
+            Db::Sqlite(pool, _) => drop(sqlx::query(&sql).execute(pool).await.unwrap()),
+            Db::Postgres(pool) => drop(sqlx::query(&sql).execute(pool).await.unwrap()),
+        }
+        let clock = app.clock.clone();
+        app.stop().await;
+        let restarted = TestApp::with_clock(&db, db.dir.path(), clock).await;
+        let stored = stored_secrets(&restarted).await;
+        assert!(!stored[0].contains("kept_in_clear"), "{} still stores {:?}", db.backend, stored[0]);
+        assert_eq!(restarted.state.webhook_secrets.open(&stored[0]).ok().as_deref(), Some(clear));
+        restarted.stop().await;
+    }
+}
+
+// Finding 14: another party's object answers 404, never 403, even to someone who is no merchant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_merchants_endpoint_or_key_is_not_found_for_anyone_else() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (souq, _, _) = merchant_named(&app, "souq", "Souq Books").await;
+        let (other, _, _) = merchant_named(&app, "other", "Other Shop").await;
+        let bob = app.sign_up("bob").await;
+        let endpoint = app
+            .call(
+                Method::POST,
+                "/api/v1/merchant/webhook-endpoints",
+                Some(&souq),
+                Some(json!({"url": "https://shop.example/hooks", "events": ["refund.created"]})),
+            )
+            .await;
+        let endpoint = endpoint.body["id"].as_str().unwrap().to_string();
+        let keys = app.call(Method::GET, "/api/v1/merchant/keys", Some(&souq), None).await;
+        let key = keys.body["items"][0]["id"].as_str().unwrap().to_string();
+        for cookie in [&other, &bob] {
+            for path in [
+                format!("/api/v1/merchant/webhook-endpoints/{endpoint}"),
+                format!("/api/v1/merchant/keys/{key}"),
+            ] {
+                let answer = app.call(Method::DELETE, &path, Some(cookie), None).await;
+                assert_eq!(
+                    (answer.status, answer.code()),
+                    (StatusCode::NOT_FOUND, "not_found"),
+                    "{path} ({})",
+                    db.backend
+                );
+            }
+        }
+        app.stop().await;
+    }
+}
