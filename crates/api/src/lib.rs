@@ -13,6 +13,7 @@ pub mod health;
 pub mod money;
 pub mod payments;
 pub mod people;
+pub mod text;
 pub mod tips;
 pub mod wallet;
 

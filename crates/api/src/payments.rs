@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::currency::Currency;
 use crate::handle::Handle;
 use crate::money::{Amount, MoneyError};
+use crate::text::{Lines, TextError, clean_bounded};
 
 /// Sends and tips above this many minor units need the payment PIN (50.00 USD).
 pub const STEP_UP_THRESHOLD_MINOR: i64 = 5_000;
@@ -110,31 +111,16 @@ pub enum NoteError {
     TooLong,
 }
 
-/// Characters removed from notes before anything else: Unicode bidirectional controls (they
-/// can make `moc.liame` read as `email.com`), zero-width characters (they hide text or make
-/// two notes that look the same differ), and other control characters except line breaks.
-pub fn is_removed_from_notes(c: char) -> bool {
-    matches!(c,
-        '\u{200B}'..='\u{200F}'   // zero-width space, non-joiner, joiner; LRM, RLM
-        | '\u{202A}'..='\u{202E}' // LRE, RLE, PDF, LRO, RLO
-        | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
-        | '\u{2066}'..='\u{2069}' // LRI, RLI, FSI, PDI
-        | '\u{061C}'              // Arabic letter mark
-        | '\u{180E}'              // Mongolian vowel separator
-        | '\u{FEFF}'              // zero-width no-break space (BOM)
-    ) || (c.is_control() && c != '\n')
-}
-
-/// A note as stored: hidden characters removed, surrounding space trimmed; `None` when
-/// nothing is left; at most [`NOTE_MAX_CHARS`] characters after cleaning.
+/// A note as stored, cleaned by the one rule for person-written text
+/// ([`crate::text::clean_text`], keeping line breaks); `None` when nothing is left; at most
+/// [`NOTE_MAX_CHARS`] characters after cleaning.
 pub fn clean_note(raw: Option<&str>) -> Result<Option<String>, NoteError> {
     let Some(raw) = raw else { return Ok(None) };
-    let cleaned: String = raw.chars().filter(|c| !is_removed_from_notes(*c)).collect();
-    let trimmed = cleaned.trim();
-    if trimmed.chars().count() > NOTE_MAX_CHARS {
-        return Err(NoteError::TooLong);
+    match clean_bounded(raw, Lines::Many, NOTE_MAX_CHARS) {
+        Ok(note) => Ok(Some(note)),
+        Err(TextError::Empty) => Ok(None),
+        Err(TextError::TooLong(_)) => Err(NoteError::TooLong),
     }
-    Ok((!trimmed.is_empty()).then(|| trimmed.to_string()))
 }
 
 /// `POST /transfers`.

@@ -112,12 +112,10 @@ pub fn check_password(password: &str, handle: &Handle) -> Result<(), PasswordErr
     Ok(())
 }
 
-/// A display name as stored: trimmed, 1–50 characters, no control characters.
+/// A display name as stored: cleaned by the one rule for person-written text
+/// ([`crate::text::clean_text`], one line), then 1–50 characters.
 pub fn clean_display_name(raw: &str) -> Option<String> {
-    let trimmed = raw.trim();
-    let length = trimmed.chars().count();
-    let ok = (1..=DISPLAY_NAME_MAX_CHARS).contains(&length) && !trimmed.chars().any(char::is_control);
-    ok.then(|| trimmed.to_string())
+    crate::text::clean_bounded(raw, crate::text::Lines::One, DISPLAY_NAME_MAX_CHARS).ok()
 }
 
 /// A payment PIN: 4 to 6 ASCII digits.
@@ -155,7 +153,9 @@ mod tests {
     fn display_names_are_trimmed_and_bounded() {
         assert_eq!(clean_display_name("  Alice  ").as_deref(), Some("Alice"));
         assert_eq!(clean_display_name("   "), None);
-        assert_eq!(clean_display_name("a\u{7}b"), None);
+        assert_eq!(clean_display_name("a\u{7}b").as_deref(), Some("ab"));
+        assert_eq!(clean_display_name("Bob Okafor\u{202E}gpj.exe").as_deref(), Some("Bob Okaforgpj.exe"));
+        assert_eq!(clean_display_name("\u{202E}\u{200B}"), None);
         assert_eq!(clean_display_name(&"x".repeat(50)).map(|s| s.len()), Some(50));
         assert_eq!(clean_display_name(&"x".repeat(51)), None);
         assert_eq!(clean_display_name("لينا").as_deref(), Some("لينا"));

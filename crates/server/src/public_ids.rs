@@ -3,6 +3,11 @@
 //! An activity id is its ledger transfer id, encrypted with a 64-bit Feistel permutation
 //! keyed by a secret every instance shares: `tr_` + 13 base32 characters. No lookup table, no
 //! sequence to enumerate, and a tampered id decodes to a transfer nobody owns (so `404`).
+//! The permutation is tweaked by the id's type (its prefix is in every round), so row 1 of
+//! requests (`rq_…`) and row 1 of cards (`card_…`) have unrelated bodies, and a body moved
+//! under another prefix names an unrelated row (so `404`), never the same row number of
+//! another table. (Ids issued before this tweak no longer decode: a breaking change, see
+//! ARCHITECTURE.md.)
 //! A page cursor is a ledger timestamp with an HMAC, so a tampered cursor is recognised.
 
 use base64::Engine;
@@ -25,33 +30,37 @@ impl PublicIds {
         PublicIds { id_key, cursor_key }
     }
 
-    fn round(&self, round: u8, half: u32) -> u32 {
+    /// One round's function: the key, the id's type (its prefix, length first so no prefix is
+    /// another's beginning), the round and the half.
+    fn round(&self, prefix: &str, round: u8, half: u32) -> u32 {
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.id_key).unwrap_or_else(|_| unreachable!());
+        mac.update(&[u8::try_from(prefix.len()).unwrap_or(u8::MAX)]);
+        mac.update(prefix.as_bytes());
         mac.update(&[round]);
         mac.update(&half.to_be_bytes());
         let digest = mac.finalize().into_bytes();
         u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
     }
 
-    fn permute(&self, value: u64) -> u64 {
+    fn permute(&self, prefix: &str, value: u64) -> u64 {
         let (mut left, mut right) = ((value >> 32) as u32, value as u32);
         for round in 0..ROUNDS {
-            (left, right) = (right, left ^ self.round(round, right));
+            (left, right) = (right, left ^ self.round(prefix, round, right));
         }
         (u64::from(left) << 32) | u64::from(right)
     }
 
-    fn unpermute(&self, value: u64) -> u64 {
+    fn unpermute(&self, prefix: &str, value: u64) -> u64 {
         let (mut left, mut right) = ((value >> 32) as u32, value as u32);
         for round in (0..ROUNDS).rev() {
-            (left, right) = (right ^ self.round(round, left), left);
+            (left, right) = (right ^ self.round(prefix, round, left), left);
         }
         (u64::from(left) << 32) | u64::from(right)
     }
 
     /// `prefix_` and the encrypted id.
     pub fn encode(&self, prefix: &str, id: i64) -> String {
-        let bytes = self.permute(id.cast_unsigned()).to_be_bytes();
+        let bytes = self.permute(prefix, id.cast_unsigned()).to_be_bytes();
         format!("{prefix}_{}", data_encoding::BASE32_DNSSEC.encode(&bytes))
     }
 
@@ -60,7 +69,7 @@ impl PublicIds {
         let body = text.strip_prefix(prefix)?.strip_prefix('_')?;
         let bytes = data_encoding::BASE32_DNSSEC.decode(body.as_bytes()).ok()?;
         let bytes: [u8; 8] = bytes.try_into().ok()?;
-        let id = self.unpermute(u64::from_be_bytes(bytes)).cast_signed();
+        let id = self.unpermute(prefix, u64::from_be_bytes(bytes)).cast_signed();
         (id > 0).then_some(id)
     }
 
@@ -121,6 +130,25 @@ mod tests {
             assert_eq!(ids.decode("tr", bad), None, "{bad:?}");
         }
         assert_eq!(ids.decode("rq", &good), None, "the prefix is part of the id");
+    }
+
+    #[test]
+    fn each_type_of_id_has_its_own_body_for_the_same_row() {
+        let ids = ids();
+        let prefixes = ["tr", "tip", "rq", "card", "ba", "we", "key", "dep", "wd", "re"];
+        for row in [1, 2, 42, 1_000_000] {
+            let bodies: Vec<String> =
+                prefixes.iter().map(|p| ids.encode(p, row)[p.len() + 1..].to_string()).collect();
+            for (i, body) in bodies.iter().enumerate() {
+                assert!(!bodies[i + 1..].contains(body), "{} shares {body} for row {row}", prefixes[i]);
+                // Each still decodes to its row under its own prefix, and to another row (or
+                // none) under any other.
+                assert_eq!(ids.decode(prefixes[i], &format!("{}_{body}", prefixes[i])), Some(row));
+                for other in prefixes.iter().filter(|p| **p != prefixes[i]) {
+                    assert_ne!(ids.decode(other, &format!("{other}_{body}")), Some(row), "{other}_{body}");
+                }
+            }
+        }
     }
 
     #[test]

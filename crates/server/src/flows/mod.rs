@@ -109,6 +109,8 @@ pub struct Context {
     pub passwords: Passwords,
     /// Recipients by handle, for sends and requests.
     pub handles: HandleCache,
+    /// Seals and opens webhook signing secrets (kept sealed at rest).
+    pub webhook_secrets: webhooks::SecretSeal,
     /// Rung when a webhook event is written, so the delivery worker sends it at once.
     pub webhooks_due: tokio::sync::Notify,
     /// The card network deposits are charged to and instant withdrawals pushed by.
@@ -170,6 +172,9 @@ impl Flows {
             db.secret("activity-ids", people::random_bytes()).await?,
             db.secret("cursors", people::random_bytes()).await?,
         );
+        let webhook_secrets =
+            webhooks::SecretSeal::new(db.secret("webhook-secrets", people::random_bytes()).await?);
+        webhooks::seal_clear_secrets(&db, &webhook_secrets).await?;
         let (stop, stopping) = watch::channel(false);
         let batcher = WriteBatcher::start(&db, ledger.write_gate())?;
         ensure_platform_accounts(&ledger).await?;
@@ -181,6 +186,7 @@ impl Flows {
             ids: Arc::new(ids),
             passwords,
             handles: HandleCache::default(),
+            webhook_secrets,
             webhooks_due: tokio::sync::Notify::new(),
             cards: wiring.cards,
             bank: wiring.bank,

@@ -81,6 +81,80 @@ pub fn new_secret() -> String {
     )
 }
 
+/// Webhook signing secrets as they are kept: sealed with ChaCha20-Poly1305 under a key of the
+/// server's secrets (`server_secrets`, like the id and cursor keys), as `sealed1:` and the
+/// base64url of a random 96-bit nonce and the ciphertext with its tag. A delivery opens the
+/// secret to sign; nothing else ever reads it. A secret kept before sealing (`whsec_…` in
+/// clear) is sealed when the server starts ([`seal_clear_secrets`]) and still opens until then.
+pub struct SecretSeal(ring::aead::LessSafeKey);
+
+impl std::fmt::Debug for SecretSeal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretSeal(..)")
+    }
+}
+
+const SEALED: &str = "sealed1:";
+/// What a sealed secret is bound to: only a webhook secret opens as one.
+const SEAL_AAD: &[u8] = b"purse webhook signing secret";
+
+/// Why a stored secret did not open (a broken row, or a key that changed).
+#[derive(Debug)]
+pub struct Unopened;
+
+impl SecretSeal {
+    pub fn new(key: [u8; 32]) -> SecretSeal {
+        let key = ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &key)
+            .unwrap_or_else(|_| unreachable!("a 32-byte key"));
+        SecretSeal(ring::aead::LessSafeKey::new(key))
+    }
+
+    /// `secret` as it is kept.
+    pub fn seal(&self, secret: &str) -> String {
+        use base64::Engine;
+        let nonce_bytes = super::people::random_bytes::<12>();
+        let mut sealed = secret.as_bytes().to_vec();
+        let nonce = ring::aead::Nonce::assume_unique_for_key(nonce_bytes);
+        self.0
+            .seal_in_place_append_tag(nonce, ring::aead::Aad::from(SEAL_AAD), &mut sealed)
+            .unwrap_or_else(|_| unreachable!("a secret is far below the cipher's limit"));
+        let mut out = nonce_bytes.to_vec();
+        out.extend_from_slice(&sealed);
+        format!("{SEALED}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// The secret behind what is kept (a clear one, kept before sealing, as it is).
+    pub fn open(&self, kept: &str) -> Result<String, Unopened> {
+        use base64::Engine;
+        if kept.starts_with("whsec_") {
+            return Ok(kept.to_string());
+        }
+        let encoded = kept.strip_prefix(SEALED).ok_or(Unopened)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).map_err(|_| Unopened)?;
+        let (nonce, sealed) = bytes.split_at_checked(12).ok_or(Unopened)?;
+        let nonce = ring::aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| Unopened)?;
+        let mut sealed = sealed.to_vec();
+        let opened = self
+            .0
+            .open_in_place(nonce, ring::aead::Aad::from(SEAL_AAD), &mut sealed)
+            .map_err(|_| Unopened)?;
+        String::from_utf8(opened.to_vec()).map_err(|_| Unopened)
+    }
+}
+
+/// Seals every secret still kept in clear (kept before sealing); how many. Run at start; safe
+/// on any number of instances at once (each row changes only from the clear value it read).
+pub async fn seal_clear_secrets(
+    db: &crate::store::Db,
+    seal: &SecretSeal,
+) -> Result<usize, crate::store::StoreError> {
+    let clear = db.clear_endpoint_secrets().await?;
+    for (id, secret) in &clear {
+        db.replace_endpoint_secret(*id, secret, &seal.seal(secret)).await?;
+    }
+    Ok(clear.len())
+}
+
 /// When the attempt after `attempts` failed ones is due, `seconds` after the last.
 pub fn retry_delay_seconds(attempts: i64) -> i64 {
     let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
@@ -93,9 +167,13 @@ pub fn allowed(ip: IpAddr, demo: bool) -> bool {
     is_public(ip) || (demo && ip.is_loopback())
 }
 
-/// Whether `ip` is an address on the public internet (not loopback, private, link-local,
-/// unspecified, shared, benchmarking, reserved, documentation or multicast; IPv6 forms that
-/// carry an IPv4 address are judged by it).
+/// Whether `ip` is an address on the public internet: not loopback, private, link-local,
+/// site-local, unspecified, shared, benchmarking, reserved, documentation, discard or
+/// multicast. IPv6 forms that carry an IPv4 address are refused outright when the OS would
+/// reach the embedded address itself (IPv4-mapped `::ffff:0:0/96`, IPv4-compatible `::/96`,
+/// IPv4-translated `::ffff:0:0:0/96`) or when the translator is local (`64:ff9b:1::/48`,
+/// Teredo `2001::/32`); the well-known NAT64 prefix `64:ff9b::/96` and 6to4 `2002::/16` are
+/// judged by the IPv4 address they carry.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -111,7 +189,8 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || o[0] >= 240
                 || (o[0] == 100 && (64..128).contains(&o[1]))
                 || (o[0] == 198 && (18..20).contains(&o[1]))
-                || (o[0] == 192 && o[1] == 0 && o[2] == 0))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 192 && o[1] == 88 && o[2] == 99))
         }
         IpAddr::V6(v6) => {
             let s = v6.segments();
@@ -120,12 +199,12 @@ pub fn is_public(ip: IpAddr) -> bool {
                 let [c, d] = lo.to_be_bytes();
                 IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d))
             };
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            // IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002::/16).
-            if s[..6] == [0, 0, 0, 0, 0, 0] && !v6.is_loopback() && !v6.is_unspecified() {
-                return is_public(embedded(s[6], s[7]));
+            // ::/96 (loopback, unspecified, IPv4-compatible), ::ffff:0:0/96 (IPv4-mapped),
+            // ::ffff:0:0:0/96 (IPv4-translated).
+            let carries_v4_for_the_os =
+                s[..5] == [0, 0, 0, 0, 0] && matches!(s[5], 0 | 0xffff) || s[..6] == [0, 0, 0, 0, 0xffff, 0];
+            if carries_v4_for_the_os {
+                return false;
             }
             if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
                 return is_public(embedded(s[6], s[7]));
@@ -133,13 +212,45 @@ pub fn is_public(ip: IpAddr) -> bool {
             if s[0] == 0x2002 {
                 return is_public(embedded(s[1], s[2]));
             }
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00
-                || (s[0] & 0xffc0) == 0xfe80
-                || (s[0] == 0x2001 && s[1] == 0x0db8))
+            !(v6.is_multicast()
+                || (s[0] == 0x64 && s[1] == 0xff9b)             // 64:ff9b::/32 beyond /96: local-use NAT64
+                || (s[0] & 0xfe00) == 0xfc00                    // fc00::/7 unique local
+                || (s[0] & 0xffc0) == 0xfe80                    // fe80::/10 link-local
+                || (s[0] & 0xffc0) == 0xfec0                    // fec0::/10 site-local
+                || s[..4] == [0x100, 0, 0, 0]                   // 100::/64 discard
+                || (s[0] == 0x2001 && s[1] == 0)                // 2001::/32 Teredo
+                || (s[0] == 0x2001 && s[1] == 2 && s[2] == 0)   // 2001:2::/48 benchmarking
+                || (s[0] == 0x2001 && (0x10..0x30).contains(&s[1])) // ORCHID, ORCHIDv2
+                || (s[0] == 0x2001 && s[1] == 0x0db8)           // documentation
+                || (s[0] & 0xfff0) == 0x3ff0                    // 3fff::/20 documentation
+                || s[0] == 0x5f00) // 5f00::/16 segment routing
         }
+    }
+}
+
+/// Why a host name may not receive webhooks: one of its addresses may not be reached.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Unreachable;
+
+/// How long a registration waits for a host name to resolve.
+const RESOLVE_AT_REGISTRATION: Duration = Duration::from_secs(5);
+
+/// A new endpoint's host, resolved as a delivery will resolve it: refused if any of its
+/// addresses may not be reached (see [`allowed`]). A name that does not resolve (yet) is let
+/// through: each delivery resolves it again and refuses the same addresses.
+pub async fn check_host_resolves(flows: &Flows, url: &str) -> Result<(), Unreachable> {
+    let Ok(parsed) = reqwest::Url::parse(url) else { return Err(Unreachable) };
+    let Some(url::Host::Domain(name)) = parsed.host() else { return Ok(()) };
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let lookup = tokio::time::timeout(RESOLVE_AT_REGISTRATION, tokio::net::lookup_host((name, port))).await;
+    match lookup {
+        Ok(Ok(addresses)) => {
+            // No address at all is a name that does not resolve: let through, as above.
+            let demo = flows.settings.demo;
+            let mut addresses = addresses;
+            if addresses.all(|a| allowed(a.ip(), demo)) { Ok(()) } else { Err(Unreachable) }
+        }
+        Ok(Err(_)) | Err(_) => Ok(()),
     }
 }
 
@@ -156,7 +267,8 @@ pub async fn create_endpoint(
     events: &str,
 ) -> Result<purse_api::CreatedWebhookEndpoint, FlowError> {
     let secret = new_secret();
-    let id = flows.db.insert_endpoint(merchant, url, events, &secret, flows.now()).await?;
+    let sealed = flows.webhook_secrets.seal(&secret);
+    let id = flows.db.insert_endpoint(merchant, url, events, &sealed, flows.now()).await?;
     Ok(purse_api::CreatedWebhookEndpoint {
         id: flows.ids.encode("we", id),
         url: url.to_string(),
@@ -234,6 +346,11 @@ pub fn wake(flows: &Flows) {
     flows.webhooks_due.notify_one();
 }
 
+/// What a merchant reads of every attempt that got no answer but a timeout: the same words
+/// whether the name did not resolve, resolved to an address we refuse, or refused the
+/// connection (an answer's status is `last_status`, e.g. 500).
+const COULD_NOT_CONNECT: &str = "could not connect";
+
 /// What one attempt gave.
 #[derive(Debug)]
 enum Outcome {
@@ -274,10 +391,24 @@ pub async fn deliver_due(flows: &Flows, client: &reqwest::Client) -> Result<usiz
 
 async fn send(flows: &Flows, client: &reqwest::Client, delivery: &DueDelivery) -> Outcome {
     let t = flows.now().unix_seconds();
-    let signed = signature(&delivery.secret, t, delivery.payload.as_bytes());
+    let Ok(secret) = flows.webhook_secrets.open(&delivery.secret) else {
+        tracing::error!(endpoint = delivery.endpoint_id, "a webhook secret does not open; not sent");
+        return Outcome::Failed("not sent".into());
+    };
+    let signed = signature(&secret, t, delivery.payload.as_bytes());
     let client = match pinned_client(flows, client, &delivery.url).await {
         Ok(client) => client,
-        Err(reason) => return Outcome::Failed(reason),
+        Err(reason) => {
+            // The reason is ours (the log's); the merchant reads only that no connection was
+            // made, so an endpoint cannot be used to learn which internal names resolve.
+            tracing::info!(
+                event = delivery.event_id,
+                endpoint = delivery.endpoint_id,
+                reason,
+                "webhook not sent"
+            );
+            return Outcome::Failed(COULD_NOT_CONNECT.into());
+        }
     };
     let sent = client
         .post(&delivery.url)
@@ -290,8 +421,7 @@ async fn send(flows: &Flows, client: &reqwest::Client, delivery: &DueDelivery) -
     match sent {
         Ok(response) => Outcome::Status(response.status().as_u16()),
         Err(error) if error.is_timeout() => Outcome::Failed("timed out".into()),
-        Err(error) if error.is_connect() => Outcome::Failed("could not connect".into()),
-        Err(_) => Outcome::Failed("the request failed".into()),
+        Err(_) => Outcome::Failed(COULD_NOT_CONNECT.into()),
     }
 }
 
@@ -302,33 +432,33 @@ async fn pinned_client(
     flows: &Flows,
     client: &reqwest::Client,
     url: &str,
-) -> Result<reqwest::Client, String> {
+) -> Result<reqwest::Client, &'static str> {
     let demo = flows.settings.demo;
-    let parsed = reqwest::Url::parse(url).map_err(|_| "the URL no longer parses".to_string())?;
+    let parsed = reqwest::Url::parse(url).map_err(|_| "the URL no longer parses")?;
     let port = parsed.port_or_known_default().unwrap_or(443);
     let host = match parsed.host() {
         Some(url::Host::Ipv4(ip)) => return checked_ip(IpAddr::V4(ip), demo).map(|()| client.clone()),
         Some(url::Host::Ipv6(ip)) => return checked_ip(IpAddr::V6(ip), demo).map(|()| client.clone()),
         Some(url::Host::Domain(name)) => name.to_string(),
-        None => return Err("the URL names no host".into()),
+        None => return Err("the URL names no host"),
     };
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
-        .map_err(|_| "the host name did not resolve".to_string())?
+        .map_err(|_| "the host name did not resolve")?
         .collect();
     if addresses.is_empty() || addresses.iter().any(|a| !allowed(a.ip(), demo)) {
-        return Err("the host resolves to an address that may not be reached".into());
+        return Err("the host resolves to an address that may not be reached");
     }
     reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .resolve_to_addrs(&host, &addresses)
         .build()
-        .map_err(|_| "could not build a client".into())
+        .map_err(|_| "could not build a client")
 }
 
-fn checked_ip(ip: IpAddr, demo: bool) -> Result<(), String> {
-    if allowed(ip, demo) { Ok(()) } else { Err("the address may not be reached".into()) }
+fn checked_ip(ip: IpAddr, demo: bool) -> Result<(), &'static str> {
+    if allowed(ip, demo) { Ok(()) } else { Err("the address may not be reached") }
 }
 
 /// The client the worker shares: a timeout, and no redirects (a redirect could lead anywhere).
@@ -408,6 +538,23 @@ mod tests {
     }
 
     #[test]
+    fn sealed_secrets_open_only_with_their_key_and_hide_the_secret() {
+        let seal = SecretSeal::new([3; 32]);
+        let secret = new_secret();
+        let kept = seal.seal(&secret);
+        assert!(kept.starts_with(SEALED) && !kept.contains(&secret["whsec_".len()..]), "{kept}");
+        assert_ne!(seal.seal(&secret), kept, "a fresh nonce each time");
+        assert_eq!(seal.open(&kept).ok(), Some(secret.clone()));
+        assert!(SecretSeal::new([4; 32]).open(&kept).is_err(), "another key opens nothing");
+        let mut tampered = kept.clone().into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert!(seal.open(&String::from_utf8(tampered).unwrap_or_default()).is_err());
+        assert_eq!(seal.open("whsec_kept_before").ok().as_deref(), Some("whsec_kept_before"));
+        assert!(seal.open("garbage").is_err());
+    }
+
+    #[test]
     fn retries_double_from_ten_seconds_up_to_an_hour() {
         let delays: Vec<i64> = (1..=11).map(retry_delay_seconds).collect();
         assert_eq!(delays, [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600]);
@@ -424,6 +571,18 @@ mod tests {
     #[test]
     fn addresses_that_carry_a_private_ipv4_address_are_not_public() {
         for private in [
+            "::ffff:93.184.216.34",
+            "::ffff:7f00:1",
+            "::ffff:0:a00:1",
+            "::ffff:0:5db8:d822",
+            "::5db8:d822",
+            "64:ff9b:1::5db8:d822",
+            "64:ff9b:1:2::1",
+            "fec0::1",
+            "feff::1",
+            "2001:0:5db8:d822::1",
+            "100::1",
+            "3fff::1",
             "::ffff:10.0.0.1",
             "::10.0.0.1",
             "64:ff9b::a00:1",

@@ -11,6 +11,7 @@ use purse_api::checkout::{
     CLIENT_REFERENCE_MAX_CHARS, DESCRIPTION_MAX_CHARS, METADATA_MAX_CHARS, METADATA_MAX_KEYS, NAME_MAX_CHARS,
     is_absolute_http_url,
 };
+use purse_api::text::{Lines, clean_bounded};
 use purse_api::{
     CheckoutOutcome, CheckoutSessionResponse, ConfirmCheckout, CreatedKey, ErrorCode, KeyList, Merchant,
     MerchantResponse, MerchantSettings, NewCheckoutSession, NewKey, NewRefund, PublicCheckoutSession,
@@ -27,15 +28,12 @@ use crate::http::session::CurrentUser;
 use crate::http::state::AppState;
 use crate::store::StoredAnswer;
 
-/// A name (merchant, key): trimmed, 1 to 60 characters.
+/// A name (merchant, key): cleaned (`purse_api::text`), 1 to 60 characters.
 fn name(text: &str, field: &str) -> Result<String, ApiError> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > NAME_MAX_CHARS || trimmed.chars().any(char::is_control)
-    {
-        return Err(ApiError::invalid_request(format!("Give a name of 1 to {NAME_MAX_CHARS} characters."))
-            .with_field(field));
-    }
-    Ok(trimmed.to_string())
+    clean_bounded(text, Lines::One, NAME_MAX_CHARS).map_err(|_| {
+        ApiError::invalid_request(format!("Give a name of 1 to {NAME_MAX_CHARS} characters."))
+            .with_field(field)
+    })
 }
 
 /// `PUT /me/merchant`: turns the signed-in account into a merchant account called `name`.
@@ -72,7 +70,8 @@ pub async fn revoke_key(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let merchant = require_merchant(&user.row)?;
+    // Someone who is no merchant names another party's object: `404`, as API.md asks for ids.
+    let merchant = require_merchant(&user.row).map_err(|_| ApiError::not_found())?;
     let id = state.ids.decode("key", &id).ok_or_else(ApiError::not_found)?;
     merchants::revoke_key(&state, merchant, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -82,16 +81,12 @@ pub async fn revoke_key(
 /// metadata.
 fn check_session(body: &NewCheckoutSession) -> Result<NewSession, ApiError> {
     let amount = body.amount.parse(&body.currency)?;
-    let description = body.description.trim();
-    if description.is_empty()
-        || description.chars().count() > DESCRIPTION_MAX_CHARS
-        || description.chars().any(char::is_control)
-    {
-        return Err(ApiError::invalid_request(format!(
+    let description = clean_bounded(&body.description, Lines::One, DESCRIPTION_MAX_CHARS).map_err(|_| {
+        ApiError::invalid_request(format!(
             "Describe what is being bought in 1 to {DESCRIPTION_MAX_CHARS} characters."
         ))
-        .with_field("description"));
-    }
+        .with_field("description")
+    })?;
     for (field, url) in [("success_url", &body.success_url), ("cancel_url", &body.cancel_url)] {
         if !is_absolute_http_url(url) {
             return Err(ApiError::new(
@@ -125,7 +120,7 @@ fn check_session(body: &NewCheckoutSession) -> Result<NewSession, ApiError> {
     Ok(NewSession {
         amount: amount.to_minor(),
         currency: amount.currency(),
-        description: description.to_string(),
+        description,
         success_url: body.success_url.clone(),
         cancel_url: body.cancel_url.clone(),
         client_reference_id: body.client_reference_id.clone(),

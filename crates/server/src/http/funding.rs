@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use purse_api::funding::{HOLDER_NAME_MAX_CHARS, Speed, is_valid_account_number, is_valid_routing_number};
+use purse_api::text::{Lines, clean_bounded};
 use purse_api::{
     Amount, BankAccountList, BankAccountResponse, CardList, CardResponse, ErrorCode, NewBankAccount, NewCard,
     NewDeposit, NewWithdrawal, WithdrawalQuote,
@@ -70,18 +71,14 @@ pub async fn link_bank(
             ApiError::invalid_request("The account number is 4 to 17 digits.").with_field("account_number")
         );
     }
-    let holder = body.holder_name.trim();
-    if holder.is_empty()
-        || holder.chars().count() > HOLDER_NAME_MAX_CHARS
-        || holder.chars().any(char::is_control)
-    {
-        return Err(ApiError::invalid_request(format!(
+    let holder = clean_bounded(&body.holder_name, Lines::One, HOLDER_NAME_MAX_CHARS).map_err(|_| {
+        ApiError::invalid_request(format!(
             "Enter the account holder's name (at most {HOLDER_NAME_MAX_CHARS} characters)."
         ))
-        .with_field("holder_name"));
-    }
+        .with_field("holder_name")
+    })?;
     let bank_account =
-        funding::link_bank(&state, user.row.id, &body.routing_number, &body.account_number, holder).await?;
+        funding::link_bank(&state, user.row.id, &body.routing_number, &body.account_number, &holder).await?;
     Ok((StatusCode::CREATED, Json(BankAccountResponse { bank_account })))
 }
 

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use purse_api::payments::clean_note;
+use purse_api::text::{Lines, clean_bounded};
 use purse_api::tips::{GOAL_TITLE_MAX_CHARS, MAX_PRESETS, UTC_OFFSET_MINUTES, is_valid_post_id};
 use purse_api::{Creator, CreatorDashboard, CreatorResponse, CreatorSettings, NewTip, TipPage};
 
@@ -57,13 +58,12 @@ pub async fn set_creator(
         None => None,
         Some(None) => Some(None),
         Some(Some(goal)) => {
-            let title = goal.title.trim().to_string();
-            if title.is_empty() || title.chars().count() > GOAL_TITLE_MAX_CHARS {
-                return Err(ApiError::invalid_request(format!(
+            let title = clean_bounded(&goal.title, Lines::One, GOAL_TITLE_MAX_CHARS).map_err(|_| {
+                ApiError::invalid_request(format!(
                     "A goal's title is 1 to {GOAL_TITLE_MAX_CHARS} characters."
                 ))
-                .with_field("goal.title"));
-            }
+                .with_field("goal.title")
+            })?;
             let target =
                 goal.target.parse("USD").map_err(|e| ApiError::from(e).with_field("goal.target"))?.to_minor();
             Some(Some(NewGoal { title, target }))

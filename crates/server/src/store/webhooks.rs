@@ -177,6 +177,25 @@ impl Db {
         Ok(id)
     }
 
+    /// Endpoints whose secret is still kept in clear (from before secrets were sealed).
+    pub async fn clear_endpoint_secrets(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        self.all(&Statement::new(
+            "SELECT id, secret FROM webhook_endpoints WHERE substr(secret, 1, 6) = 'whsec_'",
+            values![],
+        ))
+        .await
+    }
+
+    /// Replaces endpoint `id`'s secret `from` (as read) with `to`; nothing if it changed since.
+    pub async fn replace_endpoint_secret(&self, id: i64, from: &str, to: &str) -> Result<(), StoreError> {
+        self.execute(&Statement::new(
+            "UPDATE webhook_endpoints SET secret = $1 WHERE id = $2 AND secret = $3",
+            values![to, id, from],
+        ))
+        .await?;
+        Ok(())
+    }
+
     /// `merchant`'s endpoints, oldest first.
     pub async fn endpoints(&self, merchant: PersonId) -> Result<Vec<EndpointRow>, StoreError> {
         self.all(&Statement::new(

@@ -6,6 +6,7 @@
 mod checkout;
 mod cli;
 mod funding;
+mod hardening;
 mod http;
 mod layers;
 mod payments;
