@@ -34,7 +34,7 @@ use hyper::body::Bytes;
 use purse_server::codes;
 use purse_server::flows::Settings;
 use purse_server::flows::people::create_person;
-use purse_server::flows::people::{Passwords, PinPepper};
+use purse_server::flows::people::{Passwords, ServerKey};
 use purse_server::store::people::ROLE_MERCHANT;
 
 use support::{CLIENTS, Served};
@@ -47,8 +47,8 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         run("sqlite", Passwords::for_tests(), support::per_client(100.0)).await;
-        let pepper = PinPepper::new(purse_server::flows::people::random_bytes(), None);
-        run("sqlite_production_settings", Passwords::production(pepper), support::per_client(100.0)).await;
+        let key = ServerKey::new(purse_server::flows::people::random_bytes(), None);
+        run("sqlite_production_settings", Passwords::production(key), support::per_client(100.0)).await;
     });
 }
 

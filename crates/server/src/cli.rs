@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use purse_ledger::SystemClock;
 
-use crate::flows::people::{Passwords, PinPepper};
+use crate::flows::people::{Passwords, ServerKey};
 use crate::flows::{DEFAULT_BANK_SETTLE_S, Settings, checkout, demo, funding, payments, webhooks};
 use crate::http::AppState;
 use crate::http::static_site::StaticSite;
@@ -82,49 +82,49 @@ pub struct ServeArgs {
     #[arg(long, env = "PURSE_BANK_SETTLE_SECONDS")]
     pub bank_settle_seconds: Option<i64>,
     #[command(flatten)]
-    pub pin_pepper: PinPepperArgs,
+    pub server_key: ServerKeyArgs,
 }
 
-/// Where the PIN pepper comes from: never the database. Every instance on one database needs
-/// the same one. To rotate: the new pepper in `PURSE_PIN_PEPPER` (or the file), the old one in
-/// `PURSE_PIN_PEPPER_PREVIOUS`; each PIN moves to the new one when next checked right.
+/// Where the server key comes from (see [`ServerKey`]): never the database. Every instance on
+/// one database needs the same one. To rotate: the new key in `PURSE_SERVER_KEY` (or the file),
+/// the old one in `PURSE_SERVER_KEY_PREVIOUS`.
 #[derive(Debug, Args)]
-pub struct PinPepperArgs {
-    /// The PIN pepper itself (64 hex digits); takes the place of the file.
-    #[arg(long = "pin-pepper", env = "PURSE_PIN_PEPPER", hide_env_values = true)]
+pub struct ServerKeyArgs {
+    /// The server key itself (64 hex digits); takes the place of the file.
+    #[arg(long = "server-key", env = "PURSE_SERVER_KEY", hide_env_values = true)]
     pub value: Option<String>,
-    /// A file holding the PIN pepper (64 hex digits), created (mode 0600) with a random one when
-    /// missing. Default: `pin-pepper` beside the SQLite database, or `data/pin-pepper` with
+    /// A file holding the server key (64 hex digits), created (mode 0600) with a random one when
+    /// missing. Default: `server-key` beside the SQLite database, or `data/server-key` with
     /// PostgreSQL.
-    #[arg(long = "pin-pepper-file", env = "PURSE_PIN_PEPPER_FILE")]
+    #[arg(long = "server-key-file", env = "PURSE_SERVER_KEY_FILE")]
     pub file: Option<PathBuf>,
-    /// The pepper before the last rotation (64 hex digits), while PINs move off it.
-    #[arg(long = "pin-pepper-previous", env = "PURSE_PIN_PEPPER_PREVIOUS", hide_env_values = true)]
+    /// The server key before the last rotation (64 hex digits), while what it kept moves off it.
+    #[arg(long = "server-key-previous", env = "PURSE_SERVER_KEY_PREVIOUS", hide_env_values = true)]
     pub previous: Option<String>,
 }
 
-impl PinPepperArgs {
-    /// The pepper these arguments name for the database at `database_url`, creating its file
+impl ServerKeyArgs {
+    /// The key these arguments name for the database at `database_url`, creating its file
     /// if it is missing.
-    pub fn load(&self, database_url: &str) -> anyhow::Result<PinPepper> {
+    pub fn load(&self, database_url: &str) -> anyhow::Result<ServerKey> {
         let parse = |text: &str, from: &str| {
-            PinPepper::parse(text).with_context(|| format!("the PIN pepper {from} is not 64 hex digits"))
+            ServerKey::parse(text).with_context(|| format!("the server key {from} is not 64 hex digits"))
         };
         let current = match &self.value {
-            Some(text) => parse(text, "given by --pin-pepper (PURSE_PIN_PEPPER)")?,
+            Some(text) => parse(text, "given by --server-key (PURSE_SERVER_KEY)")?,
             None => {
-                let file = &self.file.clone().unwrap_or_else(|| default_pepper_file(database_url));
+                let file = &self.file.clone().unwrap_or_else(|| default_key_file(database_url));
                 let text = match std::fs::read_to_string(file) {
                     Ok(text) => text,
                     Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                        create_pepper_file(file)?;
-                        tracing::warn!(file = %file.display(), "created a new PIN pepper file: keep it with the database's backups, apart from them");
+                        create_key_file(file)?;
+                        tracing::warn!(file = %file.display(), "created a new server key file: back it up, apart from the database's backups");
                         std::fs::read_to_string(file)
-                            .with_context(|| format!("cannot read the PIN pepper file {}", file.display()))?
+                            .with_context(|| format!("cannot read the server key file {}", file.display()))?
                     }
                     Err(error) => {
                         return Err(anyhow::Error::new(error)
-                            .context(format!("cannot read the PIN pepper file {}", file.display())));
+                            .context(format!("cannot read the server key file {}", file.display())));
                     }
                 };
                 parse(&text, &format!("in {}", file.display()))?
@@ -133,22 +133,22 @@ impl PinPepperArgs {
         let previous = self
             .previous
             .as_deref()
-            .map(|text| parse(text, "given by --pin-pepper-previous (PURSE_PIN_PEPPER_PREVIOUS)"))
+            .map(|text| parse(text, "given by --server-key-previous (PURSE_SERVER_KEY_PREVIOUS)"))
             .transpose()?;
-        Ok(PinPepper::new(current, previous))
+        Ok(ServerKey::new(current, previous))
     }
 }
 
-fn default_pepper_file(database_url: &str) -> PathBuf {
+fn default_key_file(database_url: &str) -> PathBuf {
     let sqlite = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"));
     let folder = sqlite
         .map(|path| PathBuf::from(path.split('?').next().unwrap_or(path)))
         .and_then(|path| path.parent().map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("data"));
-    folder.join("pin-pepper")
+    folder.join("server-key")
 }
 
-fn create_pepper_file(file: &std::path::Path) -> anyhow::Result<()> {
+fn create_key_file(file: &std::path::Path) -> anyhow::Result<()> {
     use std::io::Write as _;
     if let Some(folder) = file.parent().filter(|folder| !folder.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)
@@ -160,9 +160,9 @@ fn create_pepper_file(file: &std::path::Path) -> anyhow::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut out = options
         .open(file)
-        .with_context(|| format!("cannot create the PIN pepper file {}", file.display()))?;
-    writeln!(out, "{}", PinPepper::generate())
-        .with_context(|| format!("cannot write the PIN pepper file {}", file.display()))
+        .with_context(|| format!("cannot create the server key file {}", file.display()))?;
+    writeln!(out, "{}", ServerKey::generate())
+        .with_context(|| format!("cannot write the server key file {}", file.display()))
 }
 
 /// Parses the command line, runs it, and turns any error into one line and exit code 1.
@@ -240,7 +240,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let ledger = Ledger::open(url).await.context("cannot open the ledger")?;
     let db = Db::open(url).await.context("cannot open the server's tables")?;
     let site = StaticSite::load(&args.static_dir);
-    let passwords = Passwords::production(args.pin_pepper.load(url)?);
+    let passwords = Passwords::production(args.server_key.load(url)?);
     let state = AppState::new(ledger.clone(), db.clone(), site, Arc::new(SystemClock), passwords)
         .await
         .context("cannot read the server's secrets")?

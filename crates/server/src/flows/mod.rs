@@ -172,8 +172,8 @@ impl Flows {
             db.secret("activity-ids", people::random_bytes()).await?,
             db.secret("cursors", people::random_bytes()).await?,
         );
-        let webhook_secrets =
-            webhooks::SecretSeal::new(db.secret("webhook-secrets", people::random_bytes()).await?);
+        let (seal, previous_seal) = passwords.server_key().derive("webhook signing secrets");
+        let webhook_secrets = webhooks::SecretSeal::new(seal, previous_seal);
         webhooks::seal_clear_secrets(&db, &webhook_secrets).await?;
         let (stop, stopping) = watch::channel(false);
         let batcher = WriteBatcher::start(&db, ledger.write_gate())?;

@@ -44,25 +44,38 @@ pub fn new_public_id(prefix: &str) -> String {
 pub struct Passwords {
     params: Params,
     pepper: Arc<PinPepper>,
+    key: Arc<ServerKey>,
     gate: Arc<HashGate>,
 }
 
 impl Passwords {
-    /// m = 19 MiB, t = 2, p = 1: OWASP's recommended minimum for argon2id.
-    pub fn production(pepper: PinPepper) -> Passwords {
-        Passwords::with(Params::new(19 * 1024, 2, 1, None).unwrap_or_default(), pepper)
+    /// m = 19 MiB, t = 2, p = 1: OWASP's recommended minimum for argon2id; PINs under the
+    /// pepper `key` gives.
+    pub fn production(key: ServerKey) -> Passwords {
+        Passwords::with(Params::new(19 * 1024, 2, 1, None).unwrap_or_default(), key)
     }
 
     /// Fast, for tests only: the same algorithm at the lowest cost, and a pepper everyone knows.
     pub fn for_tests() -> Passwords {
         Passwords::with(
             Params::new(Params::MIN_M_COST.max(8), 1, 1, None).unwrap_or_default(),
-            PinPepper::new([7; 32], None),
+            ServerKey::new([7; 32], None),
         )
     }
 
-    fn with(params: Params, pepper: PinPepper) -> Passwords {
-        Passwords { params, pepper: Arc::new(pepper), gate: Arc::new(HashGate::sized_to_the_machine()) }
+    fn with(params: Params, key: ServerKey) -> Passwords {
+        Passwords {
+            params,
+            pepper: Arc::new(key.pin_pepper()),
+            key: Arc::new(key),
+            gate: Arc::new(HashGate::sized_to_the_machine()),
+        }
+    }
+
+    /// The server's key, which these PINs' pepper comes from (and other keys kept outside the
+    /// database).
+    pub fn server_key(&self) -> &ServerKey {
+        &self.key
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -141,11 +154,68 @@ pub enum PinCheck {
     Wrong,
 }
 
-/// The secret PINs are hashed under, kept outside the database (an environment variable or a
-/// key file, see `serve --pin-pepper-file`), so a copy of the database alone cannot test the
-/// 10^6 possible PINs. Rotation: the new pepper becomes `current` and the old one `previous`;
-/// each PIN moves to the new one the next time it is checked right.
-pub struct PinPepper {
+/// The server's own secret, kept outside the database (an environment variable or a key file,
+/// see `serve --server-key-file`); every instance on one database needs the same one. The keys
+/// that protect what the database holds come from it: the PIN pepper, so a copy of the
+/// database alone cannot test the 10^6 possible PINs, and the key webhook signing secrets are
+/// sealed with. Rotation: the new key becomes `current` and the old one `previous` while what
+/// it protects moves to the new one (a PIN when next checked right; webhook secrets at start).
+pub struct ServerKey {
+    current: [u8; 32],
+    previous: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerKey(..)")
+    }
+}
+
+impl ServerKey {
+    pub fn new(current: [u8; 32], previous: Option<[u8; 32]>) -> ServerKey {
+        ServerKey { current, previous }
+    }
+
+    /// The key for `purpose` (HMAC-SHA256 of the purpose under the server key), and the one the
+    /// previous server key gave.
+    pub fn derive(&self, purpose: &str) -> ([u8; 32], Option<[u8; 32]>) {
+        let one = |key: &[u8; 32]| -> [u8; 32] {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+                .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+            mac.update(b"purse server key: ");
+            mac.update(purpose.as_bytes());
+            mac.finalize().into_bytes().into()
+        };
+        (one(&self.current), self.previous.as_ref().map(one))
+    }
+
+    fn pin_pepper(&self) -> PinPepper {
+        let (current, previous) = self.derive("pin pepper");
+        PinPepper { current, previous }
+    }
+
+    /// A key from its text: 64 hex digits (32 bytes).
+    pub fn parse(text: &str) -> Option<[u8; 32]> {
+        let text = text.trim();
+        if text.len() != 64 || !text.is_ascii() {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(bytes)
+    }
+
+    /// A new random key, as the text [`ServerKey::parse`] reads.
+    pub fn generate() -> String {
+        hex(&random_bytes::<32>())
+    }
+}
+
+/// The secret PINs are hashed under ([`ServerKey::derive`]d): each PIN is stored with the id of
+/// the pepper it is under, so a PIN under the previous one is still checked, and moves.
+struct PinPepper {
     current: [u8; 32],
     previous: Option<[u8; 32]>,
 }
@@ -164,10 +234,6 @@ struct PepperCheck {
 const PIN_SCHEME: &str = "pin1";
 
 impl PinPepper {
-    pub fn new(current: [u8; 32], previous: Option<[u8; 32]>) -> PinPepper {
-        PinPepper { current, previous }
-    }
-
     /// A pepper's public name in stored PINs: the first 8 hex digits of its SHA-256.
     fn id(pepper: &[u8; 32]) -> String {
         hex(&Sha256::digest(pepper)[..4])
@@ -205,24 +271,6 @@ impl PinPepper {
         // `verify_slice` compares in constant time.
         let right = PinPepper::mac(pepper, &salt, pin).verify_slice(&tag).is_ok();
         Some(PepperCheck { right, current })
-    }
-
-    /// A pepper from its text: 64 hex digits (32 bytes).
-    pub fn parse(text: &str) -> Option<[u8; 32]> {
-        let text = text.trim();
-        if text.len() != 64 || !text.is_ascii() {
-            return None;
-        }
-        let mut bytes = [0u8; 32];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-        }
-        Some(bytes)
-    }
-
-    /// A new random pepper, as the text [`PinPepper::parse`] reads.
-    pub fn generate() -> String {
-        hex(&random_bytes::<32>())
     }
 }
 
@@ -517,5 +565,37 @@ mod tests {
         assert!(passwords.verify(Some(&hash), "correct horse").await.unwrap_or(false));
         assert!(!passwords.verify(Some(&hash), "correct horsE").await.unwrap_or(true));
         assert!(!passwords.verify(None, "anything").await.unwrap_or(true));
+    }
+
+    #[tokio::test]
+    async fn pins_are_peppered_by_the_server_key_and_move_to_a_new_one() {
+        let old = Passwords::production(ServerKey::new([1; 32], None));
+        let stored = old.hash_pin("1234");
+        assert!(stored.starts_with("pin1$"), "{stored}");
+        assert_ne!(old.hash_pin("1234"), stored, "salted");
+        assert_eq!(old.verify_pin(&stored, "1234").await.unwrap(), PinCheck::Right { restore: None });
+        assert_eq!(old.verify_pin(&stored, "1235").await.unwrap(), PinCheck::Wrong);
+        // Without the server key, the database's copy tells nothing.
+        let stranger = Passwords::production(ServerKey::new([2; 32], None));
+        assert!(matches!(stranger.verify_pin(&stored, "1234").await, Ok(PinCheck::Wrong)));
+        // Rotated: the old PIN still passes, and comes back to be stored under the new key.
+        let rotated = Passwords::production(ServerKey::new([2; 32], Some([1; 32])));
+        let PinCheck::Right { restore: Some(restored) } = rotated.verify_pin(&stored, "1234").await.unwrap()
+        else {
+            panic!("the old PIN should pass and move");
+        };
+        assert_eq!(rotated.verify_pin(&restored, "1234").await.unwrap(), PinCheck::Right { restore: None });
+        assert_eq!(rotated.verify_pin(&stored, "9999").await.unwrap(), PinCheck::Wrong);
+    }
+
+    #[tokio::test]
+    async fn the_hash_gate_refuses_past_its_queue() {
+        let gate = HashGate::new(1, 1);
+        let first = gate.enter().await.unwrap();
+        // The queue's one place: admitted, waiting for the running one.
+        let waiting = gate.admitted.try_acquire().unwrap();
+        assert!(matches!(gate.enter().await, Err(FlowError::RateLimited { retry_after_s: 1 })));
+        drop((first, waiting));
+        assert!(gate.enter().await.is_ok());
     }
 }

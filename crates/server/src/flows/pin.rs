@@ -1,5 +1,5 @@
 //! The payment PIN rule: 4–6 digits, stored as HMAC-SHA256 under a pepper kept outside the
-//! database ([`crate::flows::people::PinPepper`]). Five wrong PINs in a row lock money movement
+//! database ([`crate::flows::people::ServerKey`]). Five wrong PINs in a row lock money movement
 //! for 15 minutes ([`FlowError::PinLocked`]): every outgoing movement, with or without a PIN.
 //!
 //! An attempt is counted as wrong *before* its PIN is checked, in one statement that refuses

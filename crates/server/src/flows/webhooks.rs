@@ -81,12 +81,16 @@ pub fn new_secret() -> String {
     )
 }
 
-/// Webhook signing secrets as they are kept: sealed with ChaCha20-Poly1305 under a key of the
-/// server's secrets (`server_secrets`, like the id and cursor keys), as `sealed1:` and the
-/// base64url of a random 96-bit nonce and the ciphertext with its tag. A delivery opens the
-/// secret to sign; nothing else ever reads it. A secret kept before sealing (`whsec_…` in
-/// clear) is sealed when the server starts ([`seal_clear_secrets`]) and still opens until then.
-pub struct SecretSeal(ring::aead::LessSafeKey);
+/// Webhook signing secrets as they are kept: sealed with ChaCha20-Poly1305 under a key from the
+/// server key, which is kept outside the database ([`ServerKey`](super::people::ServerKey)), as
+/// `sealed1:` and the base64url of a random 96-bit nonce and the ciphertext with its tag. A
+/// delivery opens the secret to sign; nothing else ever reads it. A secret kept before sealing
+/// (`whsec_…` in clear), or sealed under the previous server key, is sealed again when the
+/// server starts ([`seal_clear_secrets`]) and still opens until then.
+pub struct SecretSeal {
+    current: ring::aead::LessSafeKey,
+    previous: Option<ring::aead::LessSafeKey>,
+}
 
 impl std::fmt::Debug for SecretSeal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -103,10 +107,13 @@ const SEAL_AAD: &[u8] = b"purse webhook signing secret";
 pub struct Unopened;
 
 impl SecretSeal {
-    pub fn new(key: [u8; 32]) -> SecretSeal {
-        let key = ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &key)
-            .unwrap_or_else(|_| unreachable!("a 32-byte key"));
-        SecretSeal(ring::aead::LessSafeKey::new(key))
+    pub fn new(current: [u8; 32], previous: Option<[u8; 32]>) -> SecretSeal {
+        let key = |bytes: [u8; 32]| {
+            let key = ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &bytes)
+                .unwrap_or_else(|_| unreachable!("a 32-byte key"));
+            ring::aead::LessSafeKey::new(key)
+        };
+        SecretSeal { current: key(current), previous: previous.map(key) }
     }
 
     /// `secret` as it is kept.
@@ -115,7 +122,7 @@ impl SecretSeal {
         let nonce_bytes = super::people::random_bytes::<12>();
         let mut sealed = secret.as_bytes().to_vec();
         let nonce = ring::aead::Nonce::assume_unique_for_key(nonce_bytes);
-        self.0
+        self.current
             .seal_in_place_append_tag(nonce, ring::aead::Aad::from(SEAL_AAD), &mut sealed)
             .unwrap_or_else(|_| unreachable!("a secret is far below the cipher's limit"));
         let mut out = nonce_bytes.to_vec();
@@ -125,34 +132,52 @@ impl SecretSeal {
 
     /// The secret behind what is kept (a clear one, kept before sealing, as it is).
     pub fn open(&self, kept: &str) -> Result<String, Unopened> {
-        use base64::Engine;
+        self.open_saying(kept).map(|(secret, _)| secret)
+    }
+
+    /// [`SecretSeal::open`], and whether what is kept should be sealed again (it was clear, or
+    /// under the previous key).
+    fn open_saying(&self, kept: &str) -> Result<(String, bool), Unopened> {
         if kept.starts_with("whsec_") {
-            return Ok(kept.to_string());
+            return Ok((kept.to_string(), true));
         }
+        match SecretSeal::open_with(&self.current, kept) {
+            Ok(secret) => Ok((secret, false)),
+            Err(unopened) => match &self.previous {
+                Some(previous) => SecretSeal::open_with(previous, kept).map(|secret| (secret, true)),
+                None => Err(unopened),
+            },
+        }
+    }
+
+    fn open_with(key: &ring::aead::LessSafeKey, kept: &str) -> Result<String, Unopened> {
+        use base64::Engine;
         let encoded = kept.strip_prefix(SEALED).ok_or(Unopened)?;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded).map_err(|_| Unopened)?;
         let (nonce, sealed) = bytes.split_at_checked(12).ok_or(Unopened)?;
         let nonce = ring::aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| Unopened)?;
         let mut sealed = sealed.to_vec();
-        let opened = self
-            .0
-            .open_in_place(nonce, ring::aead::Aad::from(SEAL_AAD), &mut sealed)
-            .map_err(|_| Unopened)?;
+        let opened =
+            key.open_in_place(nonce, ring::aead::Aad::from(SEAL_AAD), &mut sealed).map_err(|_| Unopened)?;
         String::from_utf8(opened.to_vec()).map_err(|_| Unopened)
     }
 }
 
-/// Seals every secret still kept in clear (kept before sealing); how many. Run at start; safe
-/// on any number of instances at once (each row changes only from the clear value it read).
+/// Seals again every secret still kept in clear (kept before sealing) or under the previous
+/// server key; how many. Run at start; safe on any number of instances at once (each row
+/// changes only from the value it read).
 pub async fn seal_clear_secrets(
     db: &crate::store::Db,
     seal: &SecretSeal,
 ) -> Result<usize, crate::store::StoreError> {
-    let clear = db.clear_endpoint_secrets().await?;
-    for (id, secret) in &clear {
-        db.replace_endpoint_secret(*id, secret, &seal.seal(secret)).await?;
+    let mut sealed = 0;
+    for (id, kept) in db.endpoint_secrets().await? {
+        if let Ok((secret, true)) = seal.open_saying(&kept) {
+            db.replace_endpoint_secret(id, &kept, &seal.seal(&secret)).await?;
+            sealed += 1;
+        }
     }
-    Ok(clear.len())
+    Ok(sealed)
 }
 
 /// When the attempt after `attempts` failed ones is due, `seconds` after the last.
@@ -539,13 +564,18 @@ mod tests {
 
     #[test]
     fn sealed_secrets_open_only_with_their_key_and_hide_the_secret() {
-        let seal = SecretSeal::new([3; 32]);
+        let seal = SecretSeal::new([3; 32], None);
         let secret = new_secret();
         let kept = seal.seal(&secret);
         assert!(kept.starts_with(SEALED) && !kept.contains(&secret["whsec_".len()..]), "{kept}");
         assert_ne!(seal.seal(&secret), kept, "a fresh nonce each time");
         assert_eq!(seal.open(&kept).ok(), Some(secret.clone()));
-        assert!(SecretSeal::new([4; 32]).open(&kept).is_err(), "another key opens nothing");
+        assert!(SecretSeal::new([4; 32], None).open(&kept).is_err(), "another key opens nothing");
+        // After a rotation, the old key still opens it, and says it must be sealed again.
+        let rotated = SecretSeal::new([4; 32], Some([3; 32]));
+        let (secret, again) = rotated.open_saying(&kept).unwrap();
+        assert!(again);
+        assert_eq!(rotated.open_saying(&rotated.seal(&secret)).unwrap(), (secret, false));
         let mut tampered = kept.clone().into_bytes();
         let last = tampered.len() - 1;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };

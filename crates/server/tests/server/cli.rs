@@ -59,8 +59,8 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
         "cannot open /sys/purse.db",
     );
     check_fails(
-        &["serve", "--database-url", &free_db, "--addr", "127.0.0.1:0", "--pin-pepper", "not hex"],
-        "the PIN pepper given by --pin-pepper (PURSE_PIN_PEPPER) is not 64 hex digits",
+        &["serve", "--database-url", &free_db, "--addr", "127.0.0.1:0", "--server-key", "not hex"],
+        "the server key given by --server-key (PURSE_SERVER_KEY) is not 64 hex digits",
     );
     check_fails(
         &[
@@ -69,7 +69,7 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
             &free_db,
             "--addr",
             "127.0.0.1:0",
-            "--pin-pepper-file",
+            "--server-key-file",
             &file.display().to_string(),
         ],
         "is not 64 hex digits",
@@ -204,8 +204,8 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     let (status, body) = server.get("/api/v1/healthz");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""database":"sqlite""#), "{body}");
-    // The PIN pepper is kept beside the database, never in it, readable by its owner only.
-    let pepper = dir.path().join("data/pin-pepper");
+    // The server key (the PIN pepper's source) is kept beside the database, never in it, readable by its owner only.
+    let pepper = dir.path().join("data/server-key");
     let text = std::fs::read_to_string(&pepper).unwrap();
     assert_eq!(text.trim().len(), 64, "{text}");
     assert!(text.trim().chars().all(|c| c.is_ascii_hexdigit()), "{text}");
