@@ -198,8 +198,19 @@ pub async fn session(flows: &Flows, merchant: PersonId, text: &str) -> Result<Ch
 }
 
 /// The session as the buyer's page shows it (no sign-in needed).
-pub async fn public_session(flows: &Flows, text: &str) -> Result<PublicCheckoutSession, FlowError> {
+pub async fn public_session(
+    flows: &Flows,
+    text: &str,
+    viewer: Option<PersonId>,
+) -> Result<PublicCheckoutSession, FlowError> {
     let row = find(flows, text).await?.ok_or(FlowError::NotFound(Missing::Thing))?;
+    if let Some(viewer) = viewer.filter(|viewer| row.buyer_id.is_none() && *viewer != row.merchant_id) {
+        // The first signed-in person to open an open session is its buyer: only they (and the
+        // merchant) may cancel it.
+        if row.state == SessionState::Open {
+            flows.batcher.apply(vec![table::bind_buyer(row.id, viewer)]).await?;
+        }
+    }
     let merchant = merchants::name_of(flows, row.merchant_id).await?;
     Ok(PublicCheckoutSession {
         id: row.public_id.clone(),
@@ -457,9 +468,17 @@ async fn complete(
 }
 
 /// `POST /checkout/sessions/{id}/cancel`: the buyer goes back to the merchant. Canceling a
-/// canceled session is fine.
-pub async fn cancel(flows: &Flows, text: &str) -> Result<CheckoutOutcome, FlowError> {
+/// canceled session is fine. Only the session's buyer (the first signed-in person to open it,
+/// or to cancel it) and its merchant may; to anyone else it is not found.
+pub async fn cancel(flows: &Flows, caller: PersonId, text: &str) -> Result<CheckoutOutcome, FlowError> {
     let row = find(flows, text).await?.ok_or(FlowError::NotFound(Missing::Thing))?;
+    if caller != row.merchant_id && row.buyer_id != Some(caller) {
+        let bound =
+            row.buyer_id.is_none() && flows.batcher.apply(vec![table::bind_buyer(row.id, caller)]).await?;
+        if !bound {
+            return Err(FlowError::NotFound(Missing::Thing));
+        }
+    }
     let now = flows.now();
     if row.state != SessionState::Canceled && !flows.batcher.apply(vec![table::cancel(row.id, now)]).await? {
         let current = flows.db.session(row.id).await?.unwrap_or_else(|| row.clone());

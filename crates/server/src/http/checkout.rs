@@ -152,9 +152,11 @@ pub async fn session(
 /// `GET /checkout/sessions/{id}/public`: what the hosted page shows; no sign-in needed.
 pub async fn public_session(
     State(state): State<AppState>,
+    viewer: Option<CurrentUser>,
     Path(id): Path<String>,
 ) -> Result<Json<PublicCheckoutSession>, ApiError> {
-    Ok(Json(checkout::public_session(&state, &id).await?))
+    let viewer = viewer.map(|user| user.row.id);
+    Ok(Json(checkout::public_session(&state, &id, viewer).await?))
 }
 
 /// `POST /checkout/sessions/{id}/confirm` (on the money path, per buyer): the PIN, then the
@@ -172,10 +174,10 @@ pub async fn confirm(
 /// `POST /checkout/sessions/{id}/cancel`: the buyer goes back to the merchant.
 pub async fn cancel(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<CheckoutOutcome>, ApiError> {
-    Ok(Json(checkout::cancel(&state, &id).await?))
+    Ok(Json(checkout::cancel(&state, user.row.id, &id).await?))
 }
 
 /// `POST /refunds` (on the money path, per merchant): all that is left, or part of it.

@@ -80,6 +80,26 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// The signed-in person if the request has a live session; `None` otherwise (a page anyone
+/// may see, which does more for its signed-in viewer).
+impl axum::extract::OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<CurrentUser>, ApiError> {
+        if session_cookie(&parts.headers).is_none() {
+            return Ok(None);
+        }
+        match <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(user) => Ok(Some(user)),
+            Err(error) if error.status() == axum::http::StatusCode::UNAUTHORIZED => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
 /// The signed-in person's id, and nothing else: what most reads need. For `GET`s the
 /// session is remembered for [`SESSION_CACHE_SECONDS`], saving a database round trip per
 /// request; anything that changes state checks the database every time. So a session ended on

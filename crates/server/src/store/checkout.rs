@@ -212,6 +212,15 @@ pub fn complete(
     .must_change()
 }
 
+/// Binds the session to `buyer`, if no one is bound to it yet.
+pub fn bind_buyer(session: i64, buyer: PersonId) -> Statement {
+    Statement::new(
+        "UPDATE checkout_sessions SET buyer_id = $1 WHERE id = $2 AND buyer_id IS NULL",
+        values![buyer, session],
+    )
+    .must_change()
+}
+
 /// Cancels an open, unclaimed session whose time is not up.
 pub fn cancel(session: i64, now: Time) -> Statement {
     Statement::new(

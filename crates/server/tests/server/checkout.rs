@@ -374,8 +374,11 @@ async fn a_buyer_pays_once_with_the_pin_and_the_merchant_is_paid() {
         let other = confirm(&app, &bob, &id, "c3", Some("1234")).await;
         assert_eq!(other.code(), "checkout_not_open");
         let cancel =
-            app.call(Method::POST, &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&bob), None).await;
+            app.call(Method::POST, &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&alice), None).await;
         assert_eq!(cancel.code(), "checkout_not_open", "a paid checkout cannot be canceled");
+        let stranger =
+            app.call(Method::POST, &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&bob), None).await;
+        assert_eq!(stranger.code(), "not_found", "nor is it anyone else's to cancel");
 
         assert_eq!(available(&app, &alice).await, "87.50");
         assert_eq!(available(&app, &bob).await, "100.00");
@@ -1095,6 +1098,63 @@ async fn a_refund_the_merchant_cannot_cover_moves_nothing_and_one_cut_off_is_fin
         assert_eq!(amount_refunded(&app, &secret, &id).await, "7.50");
         assert_eq!(available(&app, &alice).await, "95.00");
         assert_audit_clean(&app).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_buyer_who_opened_a_session_or_its_merchant_may_cancel_it() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (shop, secret) = merchant(&app, "souq").await;
+        let alice = buyer(&app, "alice", 1).await;
+        let mallory = app.sign_up("mallory").await;
+        let cancel = |cookie: String, id: String| {
+            let app = &app;
+            async move {
+                let path = format!("/api/v1/checkout/sessions/{id}/cancel");
+                app.call(Method::POST, &path, Some(&cookie), None).await
+            }
+        };
+        let public = |cookie: String, id: String| {
+            let app = &app;
+            async move {
+                let path = format!("/api/v1/checkout/sessions/{id}/public");
+                app.call(Method::GET, &path, Some(&cookie), None).await
+            }
+        };
+
+        // Alice opens the hosted page signed in: the session is hers to cancel, no one else's.
+        let id = open_session(&app, &secret, "s1").await;
+        assert_eq!(public(alice.clone(), id.clone()).await.status, StatusCode::OK);
+        let stranger = cancel(mallory.clone(), id.clone()).await;
+        assert_eq!(
+            (stranger.status, stranger.code()),
+            (StatusCode::NOT_FOUND, "not_found"),
+            "{}",
+            db.backend
+        );
+        // Seeing the page does not make Mallory its buyer either.
+        assert_eq!(public(mallory.clone(), id.clone()).await.status, StatusCode::OK);
+        assert_eq!(cancel(mallory.clone(), id.clone()).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(get_session(&app, &secret, &id).await.body["session"]["status"], "open");
+        let hers = cancel(alice.clone(), id.clone()).await;
+        assert_eq!(
+            (hers.status, hers.body["status"].as_str()),
+            (StatusCode::OK, Some("canceled")),
+            "{}",
+            db.backend
+        );
+
+        // The merchant may cancel its own session, opened by someone or not.
+        let id = open_session(&app, &secret, "s2").await;
+        assert_eq!(public(alice.clone(), id.clone()).await.status, StatusCode::OK);
+        assert_eq!(cancel(shop.clone(), id.clone()).await.status, StatusCode::OK, "{}", db.backend);
+
+        // A session no one has opened signed in is bound to whoever cancels it first.
+        let id = open_session(&app, &secret, "s3").await;
+        assert_eq!(cancel(alice.clone(), id.clone()).await.status, StatusCode::OK);
+        assert_eq!(cancel(mallory.clone(), id.clone()).await.status, StatusCode::NOT_FOUND);
         app.stop().await;
     }
 }
