@@ -15,10 +15,16 @@ pub struct Limit {
     pub window_s: i64,
 }
 
-/// Sign-in attempts for one handle (from anywhere).
+/// Sign-in attempts for one handle from one address.
+pub const LOGIN_PER_HANDLE_AND_ADDRESS: Limit =
+    Limit { name: "login-handle-address", max: 10, window_s: 15 * 60 };
+/// Sign-in attempts for one handle from anywhere: past `max` they are slowed down
+/// ([`login_backoff`]), never refused, so no one can lock the owner out.
 pub const LOGIN_PER_HANDLE: Limit = Limit { name: "login-handle", max: 10, window_s: 15 * 60 };
 /// Sign-in attempts from one address (for any handle).
 pub const LOGIN_PER_ADDRESS: Limit = Limit { name: "login-address", max: 50, window_s: 15 * 60 };
+/// The longest a sign-in is slowed down.
+pub const LOGIN_BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(3);
 /// New accounts from one address.
 pub const SIGNUP_PER_ADDRESS: Limit = Limit { name: "signup-address", max: 20, window_s: 60 * 60 };
 /// PIN checks for one person (wrong PINs also lock after five in a row; see [`super::pin`]).
@@ -39,6 +45,36 @@ pub async fn check_money(flows: &Flows, person: PersonId) -> Result<(), FlowErro
     check(flows, money(flows), &person.to_string()).await
 }
 
+/// How long a sign-in waits when its handle's count from everywhere is `count`: nothing up to
+/// [`LOGIN_PER_HANDLE`]'s `max`, then a quarter second more per try, up to
+/// [`LOGIN_BACKOFF_MAX`].
+pub fn login_backoff(count: HitCount) -> std::time::Duration {
+    let over = u32::try_from((count.count - LOGIN_PER_HANDLE.max).max(0)).unwrap_or(u32::MAX);
+    (std::time::Duration::from_millis(250).saturating_mul(over)).min(LOGIN_BACKOFF_MAX)
+}
+
+/// Who a client address counts as for a rate limit: an IPv4 address (also one written as
+/// IPv6, `::ffff:a.b.c.d`) itself, an IPv6 address by its /64 (one subscriber's network: a
+/// host can pick any address in it).
+pub fn address_subject(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Ok(ip) => ip.to_string(),
+        Err(_) => address.to_string(),
+    }
+}
+
+/// Counts one hit of `limit` for `subject`, refusing nothing: the count in its window.
+pub async fn count(flows: &Flows, limit: Limit, subject: &str) -> Result<HitCount, FlowError> {
+    Ok(flows.batcher.hit(limit.hit(flows, subject)).await?)
+}
+
 /// Counts one hit of `limit` for `subject`; refuses it when over.
 pub async fn check(flows: &Flows, limit: Limit, subject: &str) -> Result<(), FlowError> {
     let hit = limit.hit(flows, subject);
@@ -57,5 +93,29 @@ impl Limit {
     pub fn refusal(self, count: HitCount, now: Time) -> FlowError {
         let retry_after_s = now.seconds_until(count.window_start.plus_seconds(self.window_s));
         FlowError::RateLimited { retry_after_s }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_and_ipv4_as_themselves() {
+        assert_eq!(address_subject("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_subject("2001:db8:1:2:ffff:1:2:3"), address_subject("2001:db8:1:2::9"));
+        assert_ne!(address_subject("2001:db8:1:3::1"), address_subject("2001:db8:1:2::1"));
+        assert_eq!(address_subject("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(address_subject("192.0.2.7"), "192.0.2.7");
+        assert_eq!(address_subject("unknown"), "unknown");
+    }
+
+    #[test]
+    fn sign_ins_for_one_handle_are_slowed_past_the_limit_never_refused() {
+        let at = |count| login_backoff(HitCount { count, window_start: Time::EPOCH });
+        assert!(at(1).is_zero() && at(10).is_zero());
+        assert_eq!(at(11), std::time::Duration::from_millis(250));
+        assert_eq!(at(14), std::time::Duration::from_secs(1));
+        assert_eq!(at(1_000), LOGIN_BACKOFF_MAX);
     }
 }

@@ -405,7 +405,7 @@ pub async fn sign_up(
 
 /// Counts a sign-up from `address` against its limit (before the request is checked).
 pub async fn count_sign_up(flows: &Flows, address: &str) -> Result<(), FlowError> {
-    limits::check(flows, limits::SIGNUP_PER_ADDRESS, address).await
+    limits::check(flows, limits::SIGNUP_PER_ADDRESS, &limits::address_subject(address)).await
 }
 
 /// Creates a person and their wallet (a USD account that can never go below zero).
@@ -462,8 +462,21 @@ pub async fn sign_in(
     handle: &Handle,
     password: &str,
 ) -> Result<(UserRow, String), FlowError> {
-    limits::check(flows, limits::LOGIN_PER_ADDRESS, address).await?;
-    limits::check(flows, limits::LOGIN_PER_HANDLE, handle.as_str()).await?;
+    // Refused: too many tries from one address, or for one handle from one address. Slowed:
+    // many tries for one handle from everywhere (they cannot lock its owner out).
+    let address = limits::address_subject(address);
+    let pair = format!("{}@{address}", handle.as_str());
+    let (per_address, per_pair, per_handle) = tokio::join!(
+        limits::check(flows, limits::LOGIN_PER_ADDRESS, &address),
+        limits::check(flows, limits::LOGIN_PER_HANDLE_AND_ADDRESS, &pair),
+        limits::count(flows, limits::LOGIN_PER_HANDLE, handle.as_str()),
+    );
+    per_address?;
+    per_pair?;
+    let delay = limits::login_backoff(per_handle?);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let user = flows.db.user_by_handle(handle.as_str()).await?;
     let stored = user.as_ref().map(|u| u.password_hash.as_str());
     let matches = flows.passwords.verify(stored, password).await?;

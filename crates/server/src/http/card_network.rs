@@ -27,7 +27,7 @@ async fn tokenize(
     ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<CardToken>), ApiError> {
-    limits::check(&state, limits::CARD_TOKENS_PER_ADDRESS, &address).await?;
+    limits::check(&state, limits::CARD_TOKENS_PER_ADDRESS, &limits::address_subject(&address)).await?;
     match state.sandbox_cards().tokenize(body, state.now().nanos()).await {
         Ok(token) => Ok((StatusCode::CREATED, Json(token))),
         Err(TokenizeError::Refused(refusal)) => {

@@ -373,8 +373,9 @@ async fn a_buyer_pays_once_with_the_pin_and_the_merchant_is_paid() {
         assert_eq!((twice.status, twice.code()), (StatusCode::UNPROCESSABLE_ENTITY, "checkout_not_open"));
         let other = confirm(&app, &bob, &id, "c3", Some("1234")).await;
         assert_eq!(other.code(), "checkout_not_open");
-        let cancel =
-            app.call(Method::POST, &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&alice), None).await;
+        let cancel = app
+            .call(Method::POST, &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&alice), None)
+            .await;
         assert_eq!(cancel.code(), "checkout_not_open", "a paid checkout cannot be canceled");
         let stranger =
             app.call(Method::POST, &format!("/api/v1/checkout/sessions/{id}/cancel"), Some(&bob), None).await;
