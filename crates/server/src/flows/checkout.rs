@@ -37,7 +37,7 @@ use crate::store::{Statement, StoredAnswer, Value};
 use crate::time::Time;
 
 /// How long a confirmation holds its claim on a session (then [`recover`] looks at it).
-const CLAIM_SECONDS: i64 = 5 * movement::LEASE_SECONDS;
+const CLAIM_SECONDS: i64 = 5 * movement::RECOVER_AFTER_SECONDS;
 
 /// A new session, checked by the HTTP layer.
 #[derive(Clone, Debug)]

@@ -694,7 +694,7 @@ async fn settle(flows: &Flows, row: &WithdrawalRow, now: Time) -> Result<bool, F
 /// Deposits and withdrawals cut off while `processing` (the server stopped, a rail did not
 /// answer) and not retried within the lease: finished as their retry would.
 pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
-    let stale_before = flows.now().minus_seconds(movement::LEASE_SECONDS);
+    let stale_before = flows.now().minus_seconds(movement::RECOVER_AFTER_SECONDS);
     let deposits = flows.db.deposits_processing_since_before(stale_before).await?;
     let withdrawals = flows.db.withdrawals_processing_since_before(stale_before).await?;
     let mut finished = 0;

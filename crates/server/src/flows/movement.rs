@@ -40,14 +40,22 @@ use crate::flows::{FlowError, Flows, limits, pin};
 use crate::ids::{OperationId, PersonId};
 use crate::store::Statement;
 use crate::store::limits::Pinless;
-use crate::store::operations::{KeyOutcome, Opened, Opening, Settlement, StoredAnswer, take_over};
+use crate::store::operations::{
+    KeyOutcome, Opened, Opening, Settlement, StoredAnswer, renew_lease, take_over,
+};
 use crate::store::payments::{Draft, PaymentRow, PaymentState, StateChange};
 use crate::store::people::UserRow;
 use crate::time::Time;
 
-/// How long a processing request holds its key against a concurrent duplicate. Longer than
-/// the request timeout, so a request still running is never resumed beside itself.
-pub const LEASE_SECONDS: i64 = 60;
+/// How long a processing request holds its key against a concurrent duplicate without renewing
+/// it: a request still running renews it every [`RENEW_SECONDS`] (so it is never resumed beside
+/// itself, however long it runs), and the key of one that died is free this long after.
+pub const LEASE_SECONDS: i64 = 15;
+/// How often a running request renews its key's lease (real time).
+pub const RENEW_SECONDS: u64 = 5;
+/// How old a cut-off request's rows must be before the recovery jobs finish them: well past any
+/// request's timeout, so they never meet a request still running.
+pub const RECOVER_AFTER_SECONDS: i64 = 60;
 
 /// How a refusal is written down for its key's replay (the HTTP status and body a client would
 /// have been sent): the HTTP layer's rendering, which the flows are given.
@@ -327,8 +335,27 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
             }
         }
     };
-    let outcome = movement.run(flows, operation, target, begun).await;
+    let outcome = leased(flows, operation, movement.run(flows, operation, target, begun)).await;
     conclude(flows, operation, outcome).await
+}
+
+/// Runs `work` for `operation`, renewing its key's lease while it runs.
+pub async fn leased<F: Future>(flows: &Flows, operation: OperationId, work: F) -> F::Output {
+    let renew = async {
+        let every = std::time::Duration::from_secs(RENEW_SECONDS);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            ticks.tick().await;
+            let until = flows.now().plus_seconds(LEASE_SECONDS);
+            if let Err(error) = flows.batcher.apply(vec![renew_lease(operation, until)]).await {
+                tracing::warn!(%error, operation = operation.0, "could not renew a running request's lease");
+            }
+        }
+    };
+    tokio::select! {
+        output = work => output,
+        never = renew => never,
+    }
 }
 
 /// Looks the key up: `Answered` or `Resume`, or `None` for a first arrival. Refuses a
@@ -458,9 +485,22 @@ async fn settle(
     let settled = flows.batcher.settle(Settlement { operation, payment, key }).await;
     match (settled, result) {
         (Ok(()), result) => result,
-        // Ours failed first; the lease runs out by itself.
+        // Ours failed first, and so did letting the key go (the database is failing): keep
+        // trying in the background, so a retry can resume as soon as it is back, not only when
+        // the lease runs out.
         (Err(error), Err(first)) => {
-            tracing::warn!(%error, operation = operation.0, "could not release an operation's lease");
+            tracing::warn!(%error, operation = operation.0, "could not release an operation's lease; retrying");
+            let flows = flows.clone();
+            tokio::spawn(async move {
+                for attempt in 1..=(LEASE_SECONDS * 4) {
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                    let release = Settlement { operation, payment: None, key: KeyOutcome::Release };
+                    if flows.batcher.settle(release).await.is_ok() {
+                        tracing::info!(operation = operation.0, attempt, "released an operation's lease");
+                        return;
+                    }
+                }
+            });
             Err(first)
         }
         (Err(error), Ok(_)) => Err(error.into()),

@@ -328,7 +328,7 @@ pub async fn post_due(flows: &Flows) -> Result<usize, FlowError> {
 /// that committed makes the payment pending or completed. One that never committed stays as
 /// it is until its key is retried (which finishes it either way).
 pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
-    let stale_before = flows.now().minus_seconds(movement::LEASE_SECONDS);
+    let stale_before = flows.now().minus_seconds(movement::RECOVER_AFTER_SECONDS);
     let stuck = flows.db.payments_processing_since_before(stale_before).await?;
     if stuck.is_empty() {
         return Ok(0);

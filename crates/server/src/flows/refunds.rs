@@ -209,7 +209,7 @@ async fn succeed(flows: &Flows, refund: &RefundRow, session: &SessionRow) -> Res
 /// keeps the answer, so a late retry is answered as if the first arrival had finished.
 pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
     let now = flows.now();
-    let stale_before = now.minus_seconds(movement::LEASE_SECONDS);
+    let stale_before = now.minus_seconds(movement::RECOVER_AFTER_SECONDS);
     let stuck = flows.db.refunds_processing_since_before(stale_before).await?;
     let mut fixed = 0;
     for stuck in stuck {

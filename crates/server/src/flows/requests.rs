@@ -27,7 +27,7 @@ use crate::store::people::UserRow;
 use crate::store::requests::{RequestRow, Side};
 
 /// How long a payment holds its claim on a request.
-const CLAIM_SECONDS: i64 = 5 * movement::LEASE_SECONDS;
+const CLAIM_SECONDS: i64 = 5 * movement::RECOVER_AFTER_SECONDS;
 
 /// A request for money, checked by the HTTP layer (the amount, the note).
 #[derive(Clone, Debug)]

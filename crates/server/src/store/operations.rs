@@ -66,6 +66,15 @@ pub fn take_over(operation: OperationId, now: Time, locked_until: Time) -> State
     .must_change()
 }
 
+/// Extends a running operation's lease to `locked_until` (not one that has its answer or was
+/// let go).
+pub fn renew_lease(operation: OperationId, locked_until: Time) -> Statement {
+    Statement::new(
+        "UPDATE operations SET locked_until = $1 WHERE id = $2 AND response_status IS NULL AND locked_until > 0",
+        values![locked_until, operation],
+    )
+}
+
 /// A first arrival of an idempotency key: the key, the limit it counts against, and the
 /// payment it makes (if known before the ledger is asked).
 #[derive(Clone, Debug)]

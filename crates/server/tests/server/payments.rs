@@ -620,3 +620,54 @@ async fn the_recipient_sees_a_payment_within_a_second() {
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_is_free_within_seconds_of_its_request_dying_or_the_database_coming_back() {
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, db.dir.path()).await;
+    let (alice, _bob, _) = three(&app).await;
+    let alice_id = app.user("alice").await.id;
+    let body = |amount: &str| json!({"to": "bob", "amount": amount, "currency": "USD"});
+    let hash = |amount: &str| {
+        let request: purse_api::SendRequest = serde_json::from_value(body(amount)).unwrap();
+        operations::request_hash("POST /transfers", &request)
+    };
+
+    // A request that died (SIGKILL) after recording its key: its retry waits only while the
+    // lease lasts, seconds, not a minute.
+    started(&app, alice_id, &operations::IdempotencyKey("died".into()), &hash("2.00")).await;
+    let early = send(&app, &alice, Some("died"), body("2.00")).await;
+    assert_eq!((early.status, early.code()), (StatusCode::CONFLICT, "idempotency_key_in_use"));
+    assert_eq!(early.headers[axum::http::header::RETRY_AFTER], "1");
+    app.advance(16);
+    let resumed = send(&app, &alice, Some("died"), body("2.00")).await;
+    assert_eq!(resumed.status, StatusCode::CREATED, "{:?}", resumed.body);
+
+    // A request that failed while the database failed every write to keys (as on a full disk):
+    // it could not let its key go. Once writes work again, the key is free at once, with no
+    // time passing on the clock.
+    let key = operations::IdempotencyKey("failed".into());
+    let operation = started(&app, alice_id, &key, &hash("4.00")).await;
+    let fail =
+        "CREATE TRIGGER keys_fail BEFORE UPDATE ON operations BEGIN SELECT RAISE(ABORT, 'disk full'); END";
+    app.state.db.execute(&purse_server::store::Statement::new(fail, vec![])).await.unwrap();
+    let failure = purse_server::flows::FlowError::Unavailable("the ledger is unavailable".into());
+    let concluded =
+        operations::conclude(&app.state, operation, operations::Outcome::answer(Err(failure))).await;
+    assert!(concluded.is_err());
+    assert_eq!(send(&app, &alice, Some("failed"), body("4.00")).await.code(), "idempotency_key_in_use");
+    let mend = "DROP TRIGGER keys_fail";
+    app.state.db.execute(&purse_server::store::Statement::new(mend, vec![])).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let retry = send(&app, &alice, Some("failed"), body("4.00")).await;
+        if retry.status == StatusCode::CREATED {
+            break;
+        }
+        assert_eq!(retry.code(), "idempotency_key_in_use", "{:?}", retry.body);
+        assert!(std::time::Instant::now() < deadline, "the key stayed taken after the database came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(available(&app, &alice).await, "94.00", "each moved once");
+    app.stop().await;
+}
