@@ -8,10 +8,16 @@
 //! The stream wakes on the ledger's change announcements (in process on SQLite; `NOTIFY` on
 //! PostgreSQL, so a transfer committed by another instance wakes it too) and ends when the
 //! client leaves or the server stops. The HTTP layer frames the events (Server-Sent Events).
+//!
+//! A stream never moves past what it did not deliver: when it cannot read or build an event
+//! (the database failing), it ends, and the client reconnects from the last id it has. One
+//! person has at most [`MAX_STREAMS`] streams on an instance (a new one closes the oldest),
+//! and a reconnect replays at most [`REPLAY_MAX`] transfers (further behind, it starts again
+//! from now, with the balance).
 
 use purse_ledger::{AccountId, Timestamp, Transfer, TransferId, TransferPage};
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::codes;
 use crate::flows::activity::{self, is_originating};
@@ -20,6 +26,55 @@ use crate::ids::PersonId;
 use crate::time::Time;
 
 const REPLAY_PAGE: u32 = 100;
+/// The most transfers a reconnect replays.
+pub const REPLAY_MAX: usize = 500;
+/// The most streams one person has open on an instance.
+pub const MAX_STREAMS: usize = 10;
+
+/// A stream's number, and the way to close it.
+type OpenStream = (u64, oneshot::Sender<()>);
+
+/// The streams open on this instance, per person, oldest first: each with the way to close it.
+#[derive(Debug, Default)]
+pub struct Streams {
+    open: std::sync::Mutex<std::collections::HashMap<PersonId, Vec<OpenStream>>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+impl Streams {
+    /// Counts a new stream of `person`'s, closing their oldest past [`MAX_STREAMS`]: its number
+    /// and what tells it to close.
+    fn open(&self, person: PersonId) -> (u64, oneshot::Receiver<()>) {
+        let number = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (close, closed) = oneshot::channel();
+        if let Ok(mut open) = self.open.lock() {
+            let streams = open.entry(person).or_default();
+            streams.push((number, close));
+            while streams.len() > MAX_STREAMS {
+                let (_, oldest) = streams.remove(0);
+                // Gone already if it ended meanwhile.
+                let _ = oldest.send(());
+            }
+        }
+        (number, closed)
+    }
+
+    fn close(&self, person: PersonId, number: u64) {
+        if let Ok(mut open) = self.open.lock()
+            && let Some(streams) = open.get_mut(&person)
+        {
+            streams.retain(|(n, _)| *n != number);
+            if streams.is_empty() {
+                open.remove(&person);
+            }
+        }
+    }
+
+    /// How many streams `person` has open here.
+    pub fn count(&self, person: PersonId) -> usize {
+        self.open.lock().map_or(0, |open| open.get(&person).map_or(0, Vec::len))
+    }
+}
 
 /// One event of the stream: its name, its id, and its data as JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,10 +103,13 @@ pub async fn stream(
     let (events, receiver) = mpsc::channel(64);
     let mut live =
         Live { flows: flows.clone(), person, wallet, cursor: start, requests_cursor: requests_start, events };
+    let (number, bumped) = flows.streams.open(person);
     tokio::spawn(async move {
-        if let Err(error) = live.run(changes, last_seen.is_some()).await {
-            tracing::warn!(%error, "event stream ended with an error");
+        let stop = live.run(changes, last_seen.is_some(), bumped).await;
+        if let Stop::Failed(error) = stop {
+            tracing::warn!(%error, "event stream ended: it could not read what to send; the client resumes from its last id");
         }
+        live.flows.streams.close(person, number);
     });
     Ok(receiver)
 }
@@ -79,12 +137,19 @@ struct Live {
     events: mpsc::Sender<LiveEvent>,
 }
 
-/// The client went away or the server is stopping.
-struct Closed;
+/// Why a stream ends.
+#[derive(Debug)]
+enum Stop {
+    /// The client went away, a newer stream took its place, or the server is stopping.
+    Closed,
+    /// What was to be sent could not be read: nothing after the last delivered event is
+    /// skipped; the client reconnects from there.
+    Failed(FlowError),
+}
 
-impl std::fmt::Display for Closed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("closed")
+impl<E: Into<FlowError>> From<E> for Stop {
+    fn from(error: E) -> Stop {
+        Stop::Failed(error.into())
     }
 }
 
@@ -93,13 +158,11 @@ impl Live {
         &mut self,
         mut changes: broadcast::Receiver<purse_ledger::LedgerChange>,
         replay: bool,
-    ) -> Result<(), FlowError> {
-        if replay {
-            if self.catch_up().await.is_err() {
-                return Ok(());
-            }
-        } else if self.send_balance().await.is_err() {
-            return Ok(());
+        mut bumped: oneshot::Receiver<()>,
+    ) -> Stop {
+        let first = if replay { self.catch_up(true).await } else { self.send_balance().await };
+        if let Err(stop) = first {
+            return stop;
         }
         let mut stopping = self.flows.stopping.clone();
         loop {
@@ -109,33 +172,38 @@ impl Live {
                         Ok(change) => change.touches(self.wallet),
                         // Fell behind: anything may have happened.
                         Err(broadcast::error::RecvError::Lagged(_)) => true,
-                        Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                        Err(broadcast::error::RecvError::Closed) => return Stop::Closed,
                     };
-                    if relevant && self.catch_up().await.is_err() {
-                        return Ok(());
+                    if relevant && let Err(stop) = self.catch_up(false).await {
+                        return stop;
                     }
                 }
-                _ = stopping.changed() => return Ok(()),
-                () = self.events.closed() => return Ok(()),
+                _ = stopping.changed() => return Stop::Closed,
+                () = self.events.closed() => return Stop::Closed,
+                _ = &mut bumped => return Stop::Closed,
             }
         }
     }
 
-    /// Sends everything after the cursor, oldest first, then the balance.
-    async fn catch_up(&mut self) -> Result<(), Closed> {
+    /// Sends everything after the cursor, oldest first, then the balance. A reconnect
+    /// (`replay`) further behind than [`REPLAY_MAX`] transfers starts again from now.
+    async fn catch_up(&mut self, replay: bool) -> Result<(), Stop> {
+        if replay {
+            let behind = self
+                .flows
+                .ledger
+                .account_transfers_after(self.wallet, Some(self.cursor), REPLAY_MAX as u32 + 1)
+                .await?;
+            if behind.len() > REPLAY_MAX {
+                self.cursor = latest(&self.flows, self.wallet).await?;
+            }
+        }
         loop {
-            let batch = match self
+            let batch = self
                 .flows
                 .ledger
                 .account_transfers_after(self.wallet, Some(self.cursor), REPLAY_PAGE)
-                .await
-            {
-                Ok(batch) => batch,
-                Err(error) => {
-                    tracing::warn!(%error, "event stream could not read the ledger");
-                    return Ok(());
-                }
-            };
+                .await?;
             let full = batch.len() == REPLAY_PAGE as usize;
             for transfer in batch {
                 self.send_activity(&transfer).await?;
@@ -150,27 +218,15 @@ impl Live {
     }
 
     /// Sends every request change after the requests cursor.
-    async fn send_requests(&mut self) -> Result<(), Closed> {
-        let rows = match self.flows.db.requests_changed_since(self.person, self.requests_cursor).await {
-            Ok(rows) => rows,
-            Err(error) => {
-                tracing::warn!(%error, "event stream could not read requests");
-                return Ok(());
-            }
-        };
+    async fn send_requests(&mut self) -> Result<(), Stop> {
+        let rows = self.flows.db.requests_changed_since(self.person, self.requests_cursor).await?;
         if rows.is_empty() {
             return Ok(());
         }
-        let names = match requests::people_of(&self.flows, &rows).await {
-            Ok(names) => names,
-            Err(error) => {
-                tracing::warn!(%error, "event stream could not read people");
-                return Ok(());
-            }
-        };
+        let names = requests::people_of(&self.flows, &rows).await?;
         for row in rows {
+            let request = requests::view(&self.flows, &row, &names)?;
             self.requests_cursor = self.requests_cursor.max(row.updated_at);
-            let Ok(request) = requests::view(&self.flows, &row, &names) else { continue };
             self.send("request", self.event_id(), &request).await?;
         }
         Ok(())
@@ -180,51 +236,30 @@ impl Live {
         format!("{}:{}", self.cursor.as_nanos(), self.requests_cursor.nanos())
     }
 
-    async fn send_activity(&self, transfer: &Transfer) -> Result<(), Closed> {
+    async fn send_activity(&self, transfer: &Transfer) -> Result<(), Stop> {
         // A post, void or expiry changes the activity of the pending transfer it resolves.
         let origin = if is_originating(transfer) {
             Some(*transfer)
         } else {
             let pending = transfer.pending_id.unwrap_or(TransferId(0));
-            self.flows
-                .ledger
-                .lookup_transfers(&[pending])
-                .await
-                .ok()
-                .and_then(|mut r| r.pop())
-                .map(|r| r.transfer)
+            self.flows.ledger.lookup_transfers(&[pending]).await?.pop().map(|r| r.transfer)
         };
+        // Nothing to show (a transfer that is no one's activity).
         let Some(origin) = origin else { return Ok(()) };
-        let activity = match activity::build(&self.flows, self.wallet, &[origin]).await {
-            Ok(mut built) => built.pop(),
-            Err(error) => {
-                tracing::warn!(%error, "event stream could not build an activity");
-                None
-            }
+        let Some(activity) = activity::build(&self.flows, self.wallet, &[origin]).await?.pop() else {
+            return Ok(());
         };
-        let Some(activity) = activity else { return Ok(()) };
         let id = format!("{}:{}", transfer.timestamp.as_nanos(), self.requests_cursor.nanos());
         self.send("activity", id, &activity).await
     }
 
-    async fn send_balance(&self) -> Result<(), Closed> {
-        let wallet = match wallet::wallet(&self.flows, self.person).await {
-            Ok(wallet) => wallet,
-            Err(error) => {
-                tracing::warn!(%error, "event stream could not read the wallet");
-                return Ok(());
-            }
-        };
+    async fn send_balance(&self) -> Result<(), Stop> {
+        let wallet = wallet::wallet(&self.flows, self.person).await?;
         self.send("balance", self.event_id(), &wallet).await
     }
 
-    async fn send(&self, event: &'static str, id: String, data: &impl Serialize) -> Result<(), Closed> {
-        match serde_json::to_string(data) {
-            Ok(data) => self.events.send(LiveEvent { event, id, data }).await.map_err(|_| Closed),
-            Err(error) => {
-                tracing::warn!(%error, "event could not be encoded");
-                Ok(())
-            }
-        }
+    async fn send(&self, event: &'static str, id: String, data: &impl Serialize) -> Result<(), Stop> {
+        let data = serde_json::to_string(data).map_err(FlowError::internal)?;
+        self.events.send(LiveEvent { event, id, data }).await.map_err(|_| Stop::Closed)
     }
 }

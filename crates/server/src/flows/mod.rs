@@ -113,6 +113,8 @@ pub struct Context {
     pub webhook_secrets: webhooks::SecretSeal,
     /// Rung when a webhook event is written, so the delivery worker sends it at once.
     pub webhooks_due: tokio::sync::Notify,
+    /// The live streams open on this instance, per person (at most [`live::MAX_STREAMS`]).
+    pub streams: live::Streams,
     /// The card network deposits are charged to and instant withdrawals pushed by.
     pub cards: Arc<dyn CardRail>,
     /// The bank standard withdrawals are paid out by.
@@ -188,6 +190,7 @@ impl Flows {
             handles: HandleCache::default(),
             webhook_secrets,
             webhooks_due: tokio::sync::Notify::new(),
+            streams: live::Streams::default(),
             cards: wiring.cards,
             bank: wiring.bank,
             settings: Settings::default(),

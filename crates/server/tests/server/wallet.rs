@@ -402,3 +402,104 @@ async fn on_postgresql_a_transfer_through_one_instance_reaches_a_stream_on_anoth
     second.stop().await;
     first.stop().await;
 }
+
+/// Every event `events` sends until it ends or is quiet for a second.
+async fn drain(events: &mut Events) -> Vec<Received> {
+    let mut all = Vec::new();
+    while let Some(event) = events.next(Duration::from_secs(1)).await {
+        all.push(event);
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_meets_a_database_error_skips_nothing_and_a_reconnect_delivers_it() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let mut events = Events::open(&app, &alice, None).await;
+        let first = events.next(Duration::from_secs(1)).await.expect("the balance");
+        let mut last_id = first.id.clone();
+        drop(events);
+        // Offline: two arrive.
+        app.fund(1, "alice", 100, "one").await;
+        app.fund(2, "alice", 200, "two").await;
+        // The notes cannot be read (the database failing) when the client comes back.
+        let sql = |text: &str| purse_server::store::Statement::new(text, vec![]);
+        app.state.db.execute(&sql("ALTER TABLE transfer_notes RENAME TO transfer_notes_away")).await.unwrap();
+        let mut failing = Events::open(&app, &alice, Some(&last_id)).await;
+        let during = drain(&mut failing).await;
+        assert!(
+            during.iter().all(|event| event.event != "activity"),
+            "{}: nothing could be built, so nothing is sent: {during:?}",
+            db.backend
+        );
+        // Whatever the client was sent is where it resumes from, as a browser's EventSource does.
+        if let Some(event) = during.last() {
+            last_id = event.id.clone();
+        }
+        app.state.db.execute(&sql("ALTER TABLE transfer_notes_away RENAME TO transfer_notes")).await.unwrap();
+        let mut again = Events::open(&app, &alice, Some(&last_id)).await;
+        let after = drain(&mut again).await;
+        let notes: Vec<&str> =
+            after.iter().filter(|e| e.event == "activity").filter_map(|e| e.data["note"].as_str()).collect();
+        assert_eq!(notes, ["one", "two"], "{}: every activity arrives: {after:?}", db.backend);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_keeps_at_most_ten_streams_and_a_new_one_closes_the_oldest() {
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, db.dir.path()).await;
+    let alice = app.sign_up("alice").await;
+    let alice_id = app.user("alice").await.id;
+    let mut streams = Vec::new();
+    for _ in 0..12 {
+        let mut events = Events::open(&app, &alice, None).await;
+        assert_eq!(events.next(Duration::from_secs(1)).await.unwrap().event, "balance");
+        streams.push(events);
+    }
+    assert_eq!(app.state.streams.count(alice_id), 10);
+    app.fund(1, "alice", 100, "one").await;
+    for (i, events) in streams.iter_mut().enumerate() {
+        let got = drain(events).await;
+        let activities = got.iter().filter(|e| e.event == "activity").count();
+        assert_eq!(activities, usize::from(i >= 2), "stream {i}: {got:?}");
+    }
+    drop(streams);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while app.state.streams.count(alice_id) > 0 {
+        assert!(std::time::Instant::now() < deadline, "closed streams are forgotten");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_from_far_behind_replays_at_most_five_hundred_and_then_the_balance() {
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, db.dir.path()).await;
+    let alice = app.sign_up("alice").await;
+    for id in 1..=501 {
+        app.fund(id, "alice", 1, "a cent").await;
+    }
+    let mut events = Events::open(&app, &alice, Some("0:0")).await;
+    let got = drain(&mut events).await;
+    let activities = got.iter().filter(|e| e.event == "activity").count();
+    assert_eq!(activities, 0, "too far behind: it starts again from now");
+    assert_eq!(got.last().map(|e| e.event.as_str()), Some("balance"));
+    assert_eq!(got.last().unwrap().data["balances"][0]["available"], "5.01");
+    // 500 behind is replayed whole.
+    let mut events = Events::open(&app, &alice, Some(&format!("{}:0", first_timestamp(&app).await))).await;
+    let got = drain(&mut events).await;
+    assert_eq!(got.iter().filter(|e| e.event == "activity").count(), 500);
+    app.stop().await;
+}
+
+/// The ledger timestamp of Alice's first transfer.
+async fn first_timestamp(app: &TestApp) -> impl std::fmt::Display {
+    let wallet = codes::wallet_of(app.user("alice").await.id);
+    let first = app.ledger.account_transfers_after(wallet, None, 1).await.unwrap();
+    first[0].timestamp.as_nanos()
+}
