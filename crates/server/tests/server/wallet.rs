@@ -503,3 +503,97 @@ async fn first_timestamp(app: &TestApp) -> impl std::fmt::Display {
     let first = app.ledger.account_transfers_after(wallet, None, 1).await.unwrap();
     first[0].timestamp.as_nanos()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_events_reach_a_stream_on_another_instance_within_a_second() {
+    let Some(base) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        eprintln!(
+            "skipped: on_postgresql_events_reach_a_stream_on_another_instance_within_a_second needs DATABASE_URL=postgres://…"
+        );
+        return;
+    };
+    let db = TestDb::postgres(&base).await;
+    let first = TestApp::new(&db, db.dir.path()).await;
+    let second = TestApp::with_clock(&db, db.dir.path(), first.clock.clone()).await;
+    let alice = first.sign_up("alice").await;
+    let bob = first.sign_up("bob").await;
+    first.fund(1, "bob", 100_000, "Top-up").await;
+    set_pin(&first, &bob).await;
+    // Others keep both instances busy meanwhile.
+    let mut load = Vec::new();
+    for (n, app) in [&first, &second].into_iter().enumerate() {
+        for c in 0..4 {
+            let payer = format!("payer{n}{c}");
+            let cookie = app.sign_up(&payer).await;
+            app.fund(100 + (n * 10 + c) as i64, &payer, 1_000_000, "Top-up").await;
+            let (state, stop) =
+                (app.state.clone(), std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
+            let flag = stop.clone();
+            load.push((
+                stop,
+                tokio::spawn(async move {
+                    let mut i = 0;
+                    while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                        let body = json!({"to": "bob", "amount": "0.01", "currency": "USD"});
+                        let key = format!("load-{i}");
+                        call_state(
+                            &state,
+                            Method::POST,
+                            "/api/v1/transfers",
+                            Some(&cookie),
+                            Some(body),
+                            &[("idempotency-key", key.as_str())],
+                        )
+                        .await;
+                        i += 1;
+                    }
+                }),
+            ));
+        }
+    }
+    // Alice watches on the second instance; Bob pays her through the first.
+    let mut events = Events::open(&second, &alice, None).await;
+    assert_eq!(events.next(Duration::from_secs(1)).await.unwrap().event, "balance");
+    let mut latencies = Vec::new();
+    for i in 0..40 {
+        let body = json!({"to": "alice", "amount": "1.00", "currency": "USD", "pin": "1234"});
+        let key = format!("across-{i}");
+        let at = std::time::Instant::now();
+        let sent = first
+            .call_with(
+                Method::POST,
+                "/api/v1/transfers",
+                Some(&bob),
+                Some(body),
+                &[("idempotency-key", key.as_str())],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{:?}", sent.body);
+        // Its activity (then the balance) on the other instance.
+        loop {
+            let event = events
+                .next(Duration::from_secs(5))
+                .await
+                .expect("the payment's events, on the other instance");
+            if event.event == "activity" && event.data["direction"] == "in" {
+                latencies.push(at.elapsed());
+                break;
+            }
+        }
+    }
+    for (stop, task) in load {
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        task.await.unwrap();
+    }
+    latencies.sort();
+    let p99 = latencies[latencies.len() * 99 / 100];
+    let p50 = latencies[latencies.len() / 2];
+    eprintln!(
+        "across instances, from the send to the event: p50 {p50:?}, p99 {p99:?} over {} payments",
+        latencies.len()
+    );
+    assert!(p99 < Duration::from_secs(1), "p99 {p99:?}: {latencies:?}");
+    drop(events);
+    second.stop().await;
+    first.stop().await;
+}
