@@ -20,6 +20,7 @@ use purse_ledger::SystemClock;
 use crate::flows::people::Passwords;
 use crate::flows::{DEFAULT_BANK_SETTLE_S, Settings, checkout, demo, funding, payments, webhooks};
 use crate::http::AppState;
+use crate::http::listener::{self, Limits};
 use crate::http::static_site::StaticSite;
 use crate::store::Db;
 
@@ -81,6 +82,18 @@ pub struct ServeArgs {
     /// Seconds until the bank settles a standard withdrawal (default: a day; 60 in demo mode).
     #[arg(long, env = "PURSE_BANK_SETTLE_SECONDS")]
     pub bank_settle_seconds: Option<i64>,
+    /// Seconds a connection has to send a request's head, from its accept or the end of the
+    /// previous answer (so also how long a kept-alive connection may sit idle).
+    #[arg(long, env = "PURSE_HEADER_TIMEOUT_SECONDS", default_value_t = listener::DEFAULT_HEADER_TIMEOUT_S,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_seconds: u64,
+    /// Open connections at most; more are refused.
+    #[arg(long, env = "PURSE_MAX_CONNECTIONS", default_value_t = listener::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Open connections at most from one client address (behind a proxy, every connection is
+    /// the proxy's: raise this to `--max-connections`).
+    #[arg(long, env = "PURSE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = listener::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
+    pub max_connections_per_address: usize,
 }
 
 /// Parses the command line, runs it, and turns any error into one line and exit code 1.
@@ -141,6 +154,25 @@ pub fn settings(args: &ServeArgs) -> Settings {
     }
 }
 
+/// The connection limits `args` ask for.
+pub fn limits(args: &ServeArgs) -> Limits {
+    Limits {
+        header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds),
+        max_connections: args.max_connections,
+        max_connections_per_address: args.max_connections_per_address,
+    }
+}
+
+/// Raises the open-file soft limit to the hard limit (each connection is a file handle; the
+/// soft limit is often 1,024), and logs what it is.
+fn raise_open_file_limit() {
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft).ok();
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, before, "open-file limit"),
+        Err(error) => tracing::warn!(%error, before, "cannot raise the open-file limit"),
+    }
+}
+
 /// A USD amount such as `2500.00`, in minor units.
 fn parse_usd(text: &str) -> Result<i64, String> {
     purse_api::Money::parse_written(text, purse_api::Currency::Usd)
@@ -152,6 +184,7 @@ fn parse_usd(text: &str) -> Result<i64, String> {
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let stop = shutdown_signal();
+    raise_open_file_limit();
     let listener =
         TcpListener::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     let url = &args.database.database_url;
@@ -200,14 +233,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             merchant_password: demo::PASSWORD.to_string(),
         }));
     }
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let stopping = state.clone();
     let stop = async move {
         stop.await;
         // Live event streams end, so the graceful stop does not wait on them forever.
         stopping.begin_stopping();
     };
-    let served = axum::serve(listener, app).with_graceful_shutdown(stop).await;
+    listener::serve(listener, app, limits(&args), stop).await;
     // In-flight requests are done; the jobs stop (they were told with the streams); now commit
     // whatever the ledger writer still holds.
     drop(jobs.await);
@@ -217,7 +249,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("stopping: flushing the ledger");
     ledger.shutdown().await;
     db.close().await;
-    served.context("the server stopped with an error")
+    Ok(())
 }
 
 /// A future that resolves on Ctrl-C or SIGTERM. The handlers are registered when this is

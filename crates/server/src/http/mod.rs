@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod funding;
 pub mod json;
+pub mod listener;
 pub mod metrics;
 pub mod people;
 pub mod query;

@@ -79,7 +79,17 @@ struct Server {
     child: Child,
     addr: String,
     /// Reads the log until the server closes it.
-    reader: std::thread::JoinHandle<()>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A test that fails leaves no server behind.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            drop(self.child.kill());
+            drop(self.child.wait());
+        }
+    }
 }
 
 impl Server {
@@ -94,6 +104,17 @@ impl Server {
         level: &str,
         log: Option<std::sync::Arc<std::sync::Mutex<String>>>,
     ) -> Server {
+        Server::start_with(database_url, static_dir, level, log, &[])
+    }
+
+    /// Starts the server with settings given as environment variables (`PURSE_…`).
+    fn start_with(
+        database_url: &str,
+        static_dir: &str,
+        level: &str,
+        log: Option<std::sync::Arc<std::sync::Mutex<String>>>,
+        settings: &[(&str, &str)],
+    ) -> Server {
         let mut child = Command::new(BINARY)
             .args([
                 "serve",
@@ -105,6 +126,7 @@ impl Server {
                 "--static-dir",
                 static_dir,
             ])
+            .envs(settings.iter().copied())
             .env("RUST_LOG", level)
             .stderr(Stdio::piped())
             .spawn()
@@ -131,7 +153,7 @@ impl Server {
                 }
             }
         });
-        Server { child, addr, reader }
+        Server { child, addr, reader: Some(reader) }
     }
 
     fn get(&self, path: &str) -> (u16, String) {
@@ -170,7 +192,9 @@ impl Server {
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 // Every line it wrote is read once it has exited.
-                self.reader.join().unwrap();
+                if let Some(reader) = self.reader.take() {
+                    reader.join().unwrap();
+                }
                 return status;
             }
             assert!(Instant::now() < deadline, "no graceful stop within 20 s");
@@ -348,4 +372,87 @@ async fn a_card_number_never_reaches_the_database_or_the_logs() {
     for (name, bytes) in files {
         assert!(!bytes.windows(12).any(|window| window == b"424242424242"), "{name} holds the number");
     }
+}
+
+/// A connection to `server` from `local` (any address on the loopback network, so a test can be
+/// several clients).
+async fn connect_from(server: &str, local: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{local}:0").parse().unwrap()).unwrap();
+    socket.connect(server.parse().unwrap()).await.unwrap()
+}
+
+/// What `stream` says before it closes, or `None` if it is still open after `wait`. A reset
+/// counts as closed.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, wait: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut said = Vec::new();
+    match tokio::time::timeout(wait, stream.read_to_end(&mut said)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&said).into_owned()),
+        Err(_) => None,
+    }
+}
+
+/// `GET /api/v1/healthz` over a new connection from `local`: its status line.
+async fn health_from(server: &str, local: &str) -> String {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = connect_from(server, local).await;
+    let request = format!("GET /api/v1/healthz HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(10)).await.expect("healthz answers");
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+/// Hardening finding 1: connections that sent half a request line, or nothing, were never
+/// closed and nothing limited them, until file handles ran out and health checks failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_half_sent_connections_are_closed_and_capped_while_health_answers() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/purse.db", dir.path().display());
+    let missing_dist = dir.path().join("dist").display().to_string();
+    let settings = [("PURSE_HEADER_TIMEOUT_SECONDS", "1"), ("PURSE_MAX_CONNECTIONS_PER_ADDRESS", "40")];
+    let server =
+        tokio::task::block_in_place(|| Server::start_with(&url, &missing_dist, "error", None, &settings));
+    let addr = server.addr.clone();
+
+    // 40 connections from one address, every other one stopping halfway through its request
+    // line; then 10 more from the same address, beyond its cap.
+    let opened = std::time::Instant::now();
+    let mut held = Vec::new();
+    for n in 0..40 {
+        let mut stream = connect_from(&addr, "127.0.0.1").await;
+        if n % 2 == 1 {
+            stream.write_all(b"GET /api/v1/hea").await.unwrap();
+        }
+        held.push(stream);
+    }
+    let mut beyond = Vec::new();
+    for _ in 0..10 {
+        beyond.push(connect_from(&addr, "127.0.0.1").await);
+    }
+    // Another client is served meanwhile.
+    assert_eq!(health_from(&addr, "127.0.0.2").await, "HTTP/1.1 200 OK");
+    for (n, stream) in beyond.iter_mut().enumerate() {
+        let said = read_until_closed(stream, Duration::from_secs(5)).await;
+        let said = said.unwrap_or_else(|| panic!("connection {n} beyond the cap is still open after 5 s"));
+        assert!(said.starts_with("HTTP/1.1 503"), "beyond the cap: {said:?}");
+    }
+    // Every held connection is closed once the 1 s header timeout passes, without an answer.
+    for (n, stream) in held.iter_mut().enumerate() {
+        let left = Duration::from_secs(6).saturating_sub(opened.elapsed());
+        let said = read_until_closed(stream, left).await;
+        let said = said.unwrap_or_else(|| panic!("held connection {n} is still open 6 s after it opened"));
+        assert!(!said.starts_with("HTTP/1.1 503"), "connection {n} was within the cap: {said:?}");
+    }
+    // A kept-alive connection that goes quiet after an answer is closed too.
+    let mut kept = connect_from(&addr, "127.0.0.1").await;
+    let request = format!("GET /api/v1/healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    kept.write_all(request.as_bytes()).await.unwrap();
+    let said = read_until_closed(&mut kept, Duration::from_secs(6)).await;
+    let said = said.expect("an idle kept-alive connection is closed within the header timeout");
+    assert!(said.starts_with("HTTP/1.1 200"), "{said:?}");
+    // The places came back: the first address is served again.
+    assert_eq!(health_from(&addr, "127.0.0.1").await, "HTTP/1.1 200 OK");
+    assert!(tokio::task::block_in_place(|| server.terminate()).success());
 }
