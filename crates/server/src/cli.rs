@@ -23,6 +23,8 @@ use crate::http::AppState;
 use crate::http::listener::{self, Limits};
 use crate::http::static_site::StaticSite;
 use crate::store::Db;
+use crate::store::health::WriteFailure;
+use crate::time::Time;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/purse.db";
 
@@ -173,6 +175,42 @@ fn raise_open_file_limit() {
     }
 }
 
+/// A SQLite file the server may not write is named before SQLite opens it (which would fail on
+/// whatever it wrote first). A file not made yet is SQLite's to make.
+fn check_file_writable(url: &str) -> anyhow::Result<()> {
+    use std::str::FromStr;
+    let Some(options) =
+        url.starts_with("sqlite:").then(|| sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()).flatten()
+    else {
+        return Ok(());
+    };
+    let path = options.get_filename();
+    match std::fs::OpenOptions::new().append(true).open(path) {
+        Err(error)
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            anyhow::bail!("the database file {} is read-only ({error})", path.display())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A write past the process's file-size limit fails (EFBIG) as one to a full disk does, and
+/// health says so, instead of SIGXFSZ killing the server in the middle of a batch (PostgreSQL
+/// ignores the signal for the same reason). Catching the signal is enough: nothing waits on it.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Err(error) = signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+            tracing::warn!(%error, "cannot catch SIGXFSZ");
+        }
+    }
+}
+
 /// A USD amount such as `2500.00`, in minor units.
 fn parse_usd(text: &str) -> Result<i64, String> {
     purse_api::Money::parse_written(text, purse_api::Currency::Usd)
@@ -185,11 +223,21 @@ fn parse_usd(text: &str) -> Result<i64, String> {
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let stop = shutdown_signal();
     raise_open_file_limit();
+    ignore_file_size_signal();
     let listener =
         TcpListener::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     let url = &args.database.database_url;
+    check_file_writable(url)?;
     let ledger = Ledger::open(url).await.context("cannot open the ledger")?;
     let db = Db::open(url).await.context("cannot open the server's tables")?;
+    // A database that takes no writes is named as such here, not by the first write that fails.
+    db.probe_write(Time::now(&SystemClock)).await.map_err(|error| {
+        anyhow::anyhow!(
+            "cannot write to the database: {} ({})",
+            WriteFailure::of(&error).reason(),
+            error.message()
+        )
+    })?;
     let site = StaticSite::load(&args.static_dir);
     let state =
         AppState::new(ledger.clone(), db.clone(), site, Arc::new(SystemClock), Passwords::production())

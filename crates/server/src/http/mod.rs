@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod funding;
+pub mod health;
 pub mod json;
 pub mod listener;
 pub mod metrics;
@@ -27,12 +28,12 @@ pub mod webhooks;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use purse_api::{ErrorCode, Health};
+use purse_api::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -105,7 +106,7 @@ pub fn app(state: AppState) -> Router {
 /// The `/api/v1` routes.
 fn api() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(health::healthz))
         .route("/openapi.json", get(openapi))
         .route("/auth/signup", post(people::signup))
         .route("/auth/login", post(people::login))
@@ -148,16 +149,6 @@ fn api() -> Router<AppState> {
         .route("/withdrawals", post(funding::withdraw))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-}
-
-/// `GET /api/v1/healthz`: 200 when the database answers, 503 when it does not.
-async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
-    state.ledger.ping().await.map_err(ApiError::unavailable)?;
-    Ok(axum::Json(Health {
-        status: "ok".into(),
-        database: state.ledger.backend().into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    }))
 }
 
 /// `GET /api/v1/openapi.json`: the contract, kept beside the code that serves it.

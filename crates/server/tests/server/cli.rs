@@ -456,3 +456,86 @@ async fn idle_and_half_sent_connections_are_closed_and_capped_while_health_answe
     assert_eq!(health_from(&addr, "127.0.0.1").await, "HTTP/1.1 200 OK");
     assert!(tokio::task::block_in_place(|| server.terminate()).success());
 }
+/// `GET /api/v1/healthz` until `done` says yes to its status and body, for at most `wait`.
+async fn health_until(server: &str, wait: Duration, done: impl Fn(&str, &str) -> bool) -> Option<String> {
+    use tokio::io::AsyncWriteExt;
+    let deadline = Instant::now() + wait;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(mut stream) = tokio::net::TcpStream::connect(server).await {
+            let request =
+                format!("GET /api/v1/healthz HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n");
+            if stream.write_all(request.as_bytes()).await.is_ok()
+                && let Some(answer) = read_until_closed(&mut stream, Duration::from_secs(5)).await
+            {
+                let status = answer.lines().next().unwrap_or_default().to_string();
+                let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body).to_string();
+                if done(&status, &body) {
+                    return Some(body);
+                }
+                last = answer;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("healthz never said so within {wait:?}; last answer: {last}")
+}
+
+/// Hardening finding 21: `/api/v1/healthz` answered 200 while every SQLite write failed. The
+/// fault is real: the running server's file-size limit drops to 0 bytes, so every write to a
+/// file fails in the kernel (EFBIG) as it would on a full disk, while reads still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_unavailable_while_database_writes_fail() {
+    use rlimit::Resource;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/purse.db", dir.path().display());
+    let missing_dist = dir.path().join("dist").display().to_string();
+    let server = tokio::task::block_in_place(|| Server::start_with(&url, &missing_dist, "off", None, &[]));
+    let addr = server.addr.clone();
+    health_until(&addr, Duration::from_secs(5), |status, _| status == "HTTP/1.1 200 OK").await;
+
+    let pid = i32::try_from(server.child.id()).unwrap();
+    let (_, hard) = rlimit::getrlimit(Resource::FSIZE).unwrap();
+    rlimit::prlimit(pid, Resource::FSIZE, Some((0, hard)), None).unwrap();
+    let body =
+        health_until(&addr, Duration::from_secs(5), |status, _| status.starts_with("HTTP/1.1 503")).await;
+    let body = json_of(&body.unwrap_or_default());
+    assert_eq!(body["error"]["code"], "service_unavailable", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("cannot write"), "the reason: {message}");
+
+    // Writes work again: so does health, within a probe or two.
+    rlimit::prlimit(pid, Resource::FSIZE, Some((hard, hard)), None).unwrap();
+    health_until(&addr, Duration::from_secs(5), |status, _| status == "HTTP/1.1 200 OK").await;
+    assert!(tokio::task::block_in_place(|| server.terminate()).success());
+}
+
+fn json_of(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Hardening finding 21: a database the server may only read made start-up say "cannot read
+/// the server's secrets"; it names what failed.
+#[test]
+fn a_read_only_database_is_named_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("purse.db");
+    let url = format!("sqlite://{}", path.display());
+    let missing_dist = dir.path().join("dist").display().to_string();
+    // A database made by a first start.
+    let server = Server::start(&url, &missing_dist);
+    assert!(server.terminate().success());
+
+    let read_only = format!("{url}?mode=ro");
+    check_fails(&["serve", "--database-url", &read_only, "--addr", "127.0.0.1:0"], "is read-only");
+
+    // The file itself without write permission, unless we are root (whom permissions do not
+    // stop: SQLite would write it).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    if std::fs::OpenOptions::new().append(true).open(&path).is_ok() {
+        eprintln!("skipped the file-permission case: this test runs as root");
+        return;
+    }
+    check_fails(&["serve", "--database-url", &url, "--addr", "127.0.0.1:0"], "is read-only");
+}
