@@ -27,6 +27,8 @@ use crate::store::health::WriteFailure;
 use crate::time::Time;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/purse.db";
+/// `/metrics`'s own address by default: loopback, the port after the app's default.
+pub const DEFAULT_METRICS_ADDRESS: &str = "127.0.0.1:8081";
 
 #[derive(Debug, Parser)]
 #[command(name = "purse-server", version, about = "The Purse wallet server.")]
@@ -96,6 +98,13 @@ pub struct ServeArgs {
     /// the proxy's: raise this to `--max-connections`).
     #[arg(long, env = "PURSE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = listener::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
     pub max_connections_per_address: usize,
+    /// Where `/metrics` is served: its own listener, off the app's port (loopback by default, so
+    /// only the machine's own scraper reaches it).
+    #[arg(long, env = "PURSE_METRICS_ADDR", default_value = DEFAULT_METRICS_ADDRESS)]
+    pub metrics_address: SocketAddr,
+    /// Purse is behind a reverse proxy: believe its `X-Forwarded-Proto` (HSTS over `https`).
+    #[arg(long, env = "PURSE_TRUST_PROXY")]
+    pub trust_proxy: bool,
 }
 
 /// Parses the command line, runs it, and turns any error into one line and exit code 1.
@@ -153,6 +162,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
         deposit_daily_cap_minor: args.deposit_daily_cap,
         withdrawal_daily_cap_minor: args.withdrawal_daily_cap,
         bank_settle_s: args.bank_settle_seconds.unwrap_or(if args.demo { 60 } else { DEFAULT_BANK_SETTLE_S }),
+        trust_proxy: args.trust_proxy,
     }
 }
 
@@ -226,6 +236,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     ignore_file_size_signal();
     let listener =
         TcpListener::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
+    let metrics_listener = TcpListener::bind(args.metrics_address)
+        .await
+        .with_context(|| format!("cannot listen on {} for metrics", args.metrics_address))?;
     let url = &args.database.database_url;
     check_file_writable(url)?;
     let ledger = Ledger::open(url).await.context("cannot open the ledger")?;
@@ -248,6 +261,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
     }
     let addr = listener.local_addr().context("cannot read the listening address")?;
+    let metrics_addr = metrics_listener.local_addr().context("cannot read the metrics address")?;
+    eprintln!("Metrics: http://{metrics_addr}/metrics");
     tracing::info!(%addr, database = ledger.backend(), demo = args.demo, "Purse is listening");
     eprintln!("Purse is running at http://{addr}/ (database: {}). Stop it with Ctrl-C.", ledger.backend());
     // The demo shop reaches Purse (and Purse its webhooks) at this address: loopback when
@@ -281,13 +296,22 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             merchant_password: demo::PASSWORD.to_string(),
         }));
     }
+    let (stopped, stopping_metrics) = tokio::sync::watch::channel(false);
+    let metrics = tokio::spawn(listener::serve(
+        metrics_listener,
+        crate::http::metrics_app(state.clone()),
+        limits(&args),
+        async move { drop(stopping_metrics.clone().wait_for(|stopped| *stopped).await) },
+    ));
     let stopping = state.clone();
     let stop = async move {
         stop.await;
         // Live event streams end, so the graceful stop does not wait on them forever.
         stopping.begin_stopping();
+        stopped.send_replace(true);
     };
     listener::serve(listener, app, limits(&args), stop).await;
+    drop(metrics.await);
     // In-flight requests are done; the jobs stop (they were told with the streams); now commit
     // whatever the ledger writer still holds.
     drop(jobs.await);

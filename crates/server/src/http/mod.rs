@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod funding;
+pub mod headers;
 pub mod health;
 pub mod json;
 pub mod listener;
@@ -74,11 +75,13 @@ pub fn app(state: AppState) -> Router {
         .merge(card_network::router())
         // Any other API path is a JSON 404, never the SPA's index.
         .route("/api/{*rest}", axum::routing::any(not_found))
-        .route("/metrics", get(metrics::render))
+        // Metrics have their own listener (`metrics_app`); here the path is nothing.
+        .route("/metrics", axum::routing::any(not_found))
         .fallback_service(spa)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), session::csrf))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::by_request))
         .layer(middleware::from_fn(timeout))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, site.csp.clone()))
         .layer(SetResponseHeaderLayer::overriding(
@@ -101,6 +104,12 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
         .with_state(state)
+}
+
+/// `GET /metrics` alone, for its own listener (`serve --metrics-address`), so the app's port
+/// does not tell the world its traffic.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics::render)).with_state(state)
 }
 
 /// The `/api/v1` routes.

@@ -12,6 +12,7 @@ fn run(args: &[&str]) -> Output {
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("PURSE_ADDR")
+        .env("PURSE_METRICS_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "error")
         .output()
         .unwrap()
@@ -78,6 +79,8 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
 struct Server {
     child: Child,
     addr: String,
+    /// Where `/metrics` is served, if the server said.
+    metrics_addr: Option<String>,
     /// Reads the log until the server closes it.
     reader: Option<std::thread::JoinHandle<()>>,
 }
@@ -126,6 +129,9 @@ impl Server {
                 "--static-dir",
                 static_dir,
             ])
+            // Metrics on a free port of their own, so servers of tests running at once do not
+            // compete for the default one.
+            .env("PURSE_METRICS_ADDR", "127.0.0.1:0")
             .envs(settings.iter().copied())
             .env("RUST_LOG", level)
             .stderr(Stdio::piped())
@@ -134,11 +140,15 @@ impl Server {
         let stderr = child.stderr.take().unwrap();
         let mut lines = BufReader::new(stderr).lines();
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut metrics_addr = None;
         let addr = loop {
             assert!(Instant::now() < deadline, "the server did not start");
             let line = lines.next().expect("the server exited early").unwrap();
             if let Some(log) = &log {
                 log.lock().unwrap().push_str(&line);
+            }
+            if let Some(rest) = line.strip_prefix("Metrics: http://") {
+                metrics_addr = rest.split('/').next().map(str::to_string);
             }
             if let Some(rest) = line.strip_prefix("Purse is running at http://") {
                 break rest.split('/').next().unwrap().to_string();
@@ -153,11 +163,18 @@ impl Server {
                 }
             }
         });
-        Server { child, addr, reader: Some(reader) }
+        Server { child, addr, metrics_addr, reader: Some(reader) }
     }
 
     fn get(&self, path: &str) -> (u16, String) {
         let (status, _, body) = self.request(&format!("GET {path} HTTP/1.1\r\n"), "");
+        (status, body)
+    }
+
+    /// `GET path` from the metrics listener.
+    fn get_metrics(&self, path: &str) -> (u16, String) {
+        let addr = self.metrics_addr.clone().expect("the server says where its metrics are");
+        let (status, _, body) = request_to(&addr, &format!("GET {path} HTTP/1.1\r\n"), "");
         (status, body)
     }
 
@@ -174,14 +191,7 @@ impl Server {
     /// Sends `head` (request line and headers) and `body` over a new connection: the status,
     /// the response's head and its body.
     fn request(&self, head: &str, body: &str) -> (u16, String, String) {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
-        write!(stream, "{head}Host: {}\r\nConnection: close\r\n\r\n{body}", self.addr).unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        (status, head.to_string(), body.to_string())
+        request_to(&self.addr, head, body)
     }
 
     fn terminate(mut self) -> std::process::ExitStatus {
@@ -201,6 +211,39 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// Sends `head` (request line and headers) and `body` to `addr` over a new connection: the
+/// status, the response's head and its body.
+fn request_to(addr: &str, head: &str, body: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "{head}Host: {addr}\r\nConnection: close\r\n\r\n{body}").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (status, head.to_string(), body.to_string())
+}
+
+/// Hardening finding 12: `/metrics` answered on the app's port, to anyone. It has a listener of
+/// its own (`--metrics-address`, loopback by default).
+#[test]
+fn metrics_are_served_on_their_own_listener_and_not_on_the_app_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/purse.db", dir.path().display());
+    let server = Server::start(&url, &dir.path().join("dist").display().to_string());
+    assert_eq!(server.get("/api/v1/healthz").0, 200);
+    let (status, body) = server.get_metrics("/metrics");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(r#"purse_http_requests_total{method="GET",route="/api/v1/healthz",status="200"} 1"#),
+        "{body}"
+    );
+    let (status, body) = server.get("/metrics");
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.contains("purse_http_requests_total"), "{body}");
+    assert!(server.terminate().success());
 }
 
 #[test]

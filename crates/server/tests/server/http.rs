@@ -76,7 +76,12 @@ async fn metrics_count_requests_by_route_and_show_the_ledger() {
     app.get("/api/v1/healthz").await;
     app.get("/api/v1/healthz").await;
     app.get("/api/v1/nope/123").await;
-    let (response, body) = app.get("/metrics").await;
+    let metrics = purse_server::http::metrics_app(app.state.clone());
+    let (response, body) = {
+        let response = metrics.oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+        let (parts, body) = response.into_parts();
+        (axum::http::Response::from_parts(parts, ()), body.collect().await.unwrap().to_bytes().to_vec())
+    };
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
     let text = String::from_utf8(body).unwrap();
@@ -311,4 +316,54 @@ async fn the_json_extractor_answers_in_the_api_error_shape() {
             assert_eq!(body["error"]["field"].as_str(), field, "{body}");
         }
     }
+}
+
+/// Hardening finding 12: authenticated answers could be kept by a browser's or a proxy's cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authenticated_api_answers_say_no_store() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let cookie = app.sign_up("alice").await;
+        let no_store = |answer: &Answer| {
+            answer.headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()) == Some("no-store")
+        };
+        for (path, cookie, extra) in [
+            ("/api/v1/wallet", Some(cookie.as_str()), vec![]),
+            ("/api/v1/me", Some(cookie.as_str()), vec![]),
+            ("/api/v1/activity", Some(cookie.as_str()), vec![]),
+            // A merchant's key, even one that is refused.
+            ("/api/v1/checkout/sessions/cs_nothing", None, vec![("authorization", "Bearer sk_nothing")]),
+        ] {
+            let answer = app.call_with(axum::http::Method::GET, path, cookie, None, &extra).await;
+            assert!(no_store(&answer), "{path}: {:?}", answer.headers);
+        }
+        let answer = app.call(axum::http::Method::GET, "/api/v1/healthz", None, None).await;
+        assert!(!no_store(&answer), "an answer to nobody in particular may be cached");
+        app.stop().await;
+    }
+}
+
+/// Hardening finding 12: no HSTS over HTTPS. Purse listens in plain HTTP, so HTTPS is what a
+/// trusted proxy says in `X-Forwarded-Proto`; from anyone else the header means nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsts_is_sent_when_a_trusted_proxy_says_https() {
+    let db = TestDb::sqlite();
+    let behind_proxy = Settings { trust_proxy: true, ..Settings::default() };
+    let app = TestApp::with_settings(&db, db.dir.path(), behind_proxy).await;
+    let hsts = |answer: &Answer| answer.headers.get(header::STRICT_TRANSPORT_SECURITY).cloned();
+    let https = [("x-forwarded-proto", "https")];
+    let answer = app.call_with(axum::http::Method::GET, "/api/v1/healthz", None, None, &https).await;
+    assert_eq!(hsts(&answer).unwrap(), "max-age=63072000; includeSubDomains");
+    let answer = app.call_with(axum::http::Method::GET, "/wallet", None, None, &https).await;
+    assert!(hsts(&answer).is_some(), "pages too");
+    let http = [("x-forwarded-proto", "http")];
+    let answer = app.call_with(axum::http::Method::GET, "/api/v1/healthz", None, None, &http).await;
+    assert!(hsts(&answer).is_none(), "not over plain HTTP");
+    app.stop().await;
+
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, db.dir.path()).await;
+    let answer = app.call_with(axum::http::Method::GET, "/api/v1/healthz", None, None, &https).await;
+    assert!(hsts(&answer).is_none(), "without --trust-proxy anyone could send the header");
+    app.stop().await;
 }
