@@ -38,7 +38,6 @@ use purse_api::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -53,17 +52,14 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application: API, metrics, the SPA, and the layers every response passes.
 pub fn app(state: AppState) -> Router {
     let site = state.site().clone();
-    let spa_fallback = {
+    let spa = {
         let site = site.clone();
-        move |method: axum::http::Method, uri: axum::http::Uri| {
+        move |method: axum::http::Method, uri: axum::http::Uri, headers: axum::http::HeaderMap| {
             let site = site.clone();
-            async move { site.fallback(&method, &uri) }
+            async move { site.answer(&method, &uri, &headers) }
         }
     };
-    let spa = ServeDir::new(&site.dir)
-        .append_index_html_on_directories(false)
-        .precompressed_gzip()
-        .fallback(axum::handler::HandlerWithoutStateExt::into_service(spa_fallback));
+    let spa = axum::handler::HandlerWithoutStateExt::into_service(spa);
     // Static files only: compressing the event stream would hold events back. The build's own
     // `.gz` files go first (see Trunk.toml); anything else is compressed on the way.
     let spa = tower::ServiceBuilder::new().layer(CompressionLayer::new().gzip(true)).service(spa);
