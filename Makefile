@@ -18,8 +18,13 @@ export CHROMEDRIVER
 setup:
 	@scripts/setup.sh
 
+# The web app for the browser test, in a folder of its own (dist-test/), so `make test` never
+# rebuilds the dist/ a running `make run` serves.
+WEB_TEST_DIST := $(CURDIR)/dist-test
+export PURSE_WEB_TEST_DIST := $(WEB_TEST_DIST)
+
 web: setup
-	trunk build --offline
+	trunk build --offline --dist $(WEB_TEST_DIST)
 
 # The `web` cargo profile optimizes the wasm for size (see Cargo.toml); wasm-opt runs too.
 web-release: setup
@@ -57,4 +62,4 @@ audit:
 
 clean:
 	cargo clean
-	rm -rf dist
+	rm -rf dist dist-test

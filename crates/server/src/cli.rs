@@ -20,10 +20,15 @@ use purse_ledger::SystemClock;
 use crate::flows::people::{Passwords, ServerKey};
 use crate::flows::{DEFAULT_BANK_SETTLE_S, Settings, checkout, demo, funding, payments, webhooks};
 use crate::http::AppState;
+use crate::http::listener::{self, Limits};
 use crate::http::static_site::StaticSite;
 use crate::store::Db;
+use crate::store::health::WriteFailure;
+use crate::time::Time;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/purse.db";
+/// `/metrics`'s own address by default: loopback, the port after the app's default.
+pub const DEFAULT_METRICS_ADDRESS: &str = "127.0.0.1:8081";
 
 #[derive(Debug, Parser)]
 #[command(name = "purse-server", version, about = "The Purse wallet server.")]
@@ -35,7 +40,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API and the web app.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Recompute every balance from the transfers and check every invariant; exits 1 on any
     /// violation.
     Audit(DatabaseArgs),
@@ -83,6 +88,25 @@ pub struct ServeArgs {
     pub bank_settle_seconds: Option<i64>,
     #[command(flatten)]
     pub server_key: ServerKeyArgs,
+    /// Seconds a connection has to send a request's head, from its accept or the end of the
+    /// previous answer (so also how long a kept-alive connection may sit idle).
+    #[arg(long, env = "PURSE_HEADER_TIMEOUT_SECONDS", default_value_t = listener::DEFAULT_HEADER_TIMEOUT_S,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_seconds: u64,
+    /// Open connections at most; more are refused.
+    #[arg(long, env = "PURSE_MAX_CONNECTIONS", default_value_t = listener::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Open connections at most from one client address (behind a proxy, every connection is
+    /// the proxy's: raise this to `--max-connections`).
+    #[arg(long, env = "PURSE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = listener::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
+    pub max_connections_per_address: usize,
+    /// Where `/metrics` is served: its own listener, off the app's port (loopback by default, so
+    /// only the machine's own scraper reaches it).
+    #[arg(long, env = "PURSE_METRICS_ADDR", default_value = DEFAULT_METRICS_ADDRESS)]
+    pub metrics_address: SocketAddr,
+    /// Purse is behind a reverse proxy: believe its `X-Forwarded-Proto` (HSTS over `https`).
+    #[arg(long, env = "PURSE_TRUST_PROXY")]
+    pub trust_proxy: bool,
 }
 
 /// Where the server key comes from (see [`ServerKey`]): never the database. Every instance on
@@ -175,7 +199,7 @@ pub fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await.map(|()| true),
+            Command::Serve(args) => serve(*args).await.map(|()| true),
             Command::Audit(args) => audit(&args).await,
         }
     });
@@ -220,6 +244,62 @@ pub fn settings(args: &ServeArgs) -> Settings {
         deposit_daily_cap_minor: args.deposit_daily_cap,
         withdrawal_daily_cap_minor: args.withdrawal_daily_cap,
         bank_settle_s: args.bank_settle_seconds.unwrap_or(if args.demo { 60 } else { DEFAULT_BANK_SETTLE_S }),
+        trust_proxy: args.trust_proxy,
+    }
+}
+
+/// The connection limits `args` ask for.
+pub fn limits(args: &ServeArgs) -> Limits {
+    Limits {
+        header_timeout: std::time::Duration::from_secs(args.header_timeout_seconds),
+        max_connections: args.max_connections,
+        max_connections_per_address: args.max_connections_per_address,
+    }
+}
+
+/// Raises the open-file soft limit to the hard limit (each connection is a file handle; the
+/// soft limit is often 1,024), and logs what it is.
+fn raise_open_file_limit() {
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft).ok();
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, before, "open-file limit"),
+        Err(error) => tracing::warn!(%error, before, "cannot raise the open-file limit"),
+    }
+}
+
+/// A SQLite file the server may not write is named before SQLite opens it (which would fail on
+/// whatever it wrote first). A file not made yet is SQLite's to make.
+fn check_file_writable(url: &str) -> anyhow::Result<()> {
+    use std::str::FromStr;
+    let Some(options) =
+        url.starts_with("sqlite:").then(|| sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()).flatten()
+    else {
+        return Ok(());
+    };
+    let path = options.get_filename();
+    match std::fs::OpenOptions::new().append(true).open(path) {
+        Err(error)
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            anyhow::bail!("the database file {} is read-only ({error})", path.display())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A write past the process's file-size limit fails (EFBIG) as one to a full disk does, and
+/// health says so, instead of SIGXFSZ killing the server in the middle of a batch (PostgreSQL
+/// ignores the signal for the same reason). Catching the signal is enough: nothing waits on it.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Err(error) = signal(SignalKind::from_raw(libc::SIGXFSZ)) {
+            tracing::warn!(%error, "cannot catch SIGXFSZ");
+        }
     }
 }
 
@@ -234,11 +314,25 @@ fn parse_usd(text: &str) -> Result<i64, String> {
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let stop = shutdown_signal();
+    raise_open_file_limit();
+    ignore_file_size_signal();
     let listener =
         TcpListener::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
+    let metrics_listener = TcpListener::bind(args.metrics_address)
+        .await
+        .with_context(|| format!("cannot listen on {} for metrics", args.metrics_address))?;
     let url = &args.database.database_url;
+    check_file_writable(url)?;
     let ledger = Ledger::open(url).await.context("cannot open the ledger")?;
     let db = Db::open(url).await.context("cannot open the server's tables")?;
+    // A database that takes no writes is named as such here, not by the first write that fails.
+    db.probe_write(Time::now(&SystemClock)).await.map_err(|error| {
+        anyhow::anyhow!(
+            "cannot write to the database: {} ({})",
+            WriteFailure::of(&error).reason(),
+            error.message()
+        )
+    })?;
     let site = StaticSite::load(&args.static_dir);
     let passwords = Passwords::production(args.server_key.load(url)?);
     let state = AppState::new(ledger.clone(), db.clone(), site, Arc::new(SystemClock), passwords)
@@ -249,6 +343,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
     }
     let addr = listener.local_addr().context("cannot read the listening address")?;
+    let metrics_addr = metrics_listener.local_addr().context("cannot read the metrics address")?;
+    eprintln!("Metrics: http://{metrics_addr}/metrics");
     tracing::info!(%addr, database = ledger.backend(), demo = args.demo, "Purse is listening");
     eprintln!("Purse is running at http://{addr}/ (database: {}). Stop it with Ctrl-C.", ledger.backend());
     // The demo shop reaches Purse (and Purse its webhooks) at this address: loopback when
@@ -282,14 +378,22 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             merchant_password: demo::PASSWORD.to_string(),
         }));
     }
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let (stopped, stopping_metrics) = tokio::sync::watch::channel(false);
+    let metrics = tokio::spawn(listener::serve(
+        metrics_listener,
+        crate::http::metrics_app(state.clone()),
+        limits(&args),
+        async move { drop(stopping_metrics.clone().wait_for(|stopped| *stopped).await) },
+    ));
     let stopping = state.clone();
     let stop = async move {
         stop.await;
         // Live event streams end, so the graceful stop does not wait on them forever.
         stopping.begin_stopping();
+        stopped.send_replace(true);
     };
-    let served = axum::serve(listener, app).with_graceful_shutdown(stop).await;
+    listener::serve(listener, app, limits(&args), stop).await;
+    drop(metrics.await);
     // In-flight requests are done; the jobs stop (they were told with the streams); now commit
     // whatever the ledger writer still holds.
     drop(jobs.await);
@@ -299,7 +403,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("stopping: flushing the ledger");
     ledger.shutdown().await;
     db.close().await;
-    served.context("the server stopped with an error")
+    Ok(())
 }
 
 /// A future that resolves on Ctrl-C or SIGTERM. The handlers are registered when this is

@@ -1,4 +1,4 @@
-//! End to end in a real browser: the built SPA (`dist/`, from `trunk build`) served by the real
+//! End to end in a real browser: the built SPA (`dist-test/`, from `make web`) served by the real
 //! app on a real socket, driven through ChromeDriver in headless Chromium. Proves that the
 //! Content-Security-Policy lets the wasm run, that client-side routes and deep links work, that
 //! the status page shows what the server says, and that the page works from the keyboard; then
@@ -7,7 +7,7 @@
 //! Checkout (the shop told by a signed webhook), and adding money from a card and withdrawing it
 //! (instantly for a fee, and to a bank, settling live).
 //!
-//! Needs `--features browser-tests`, a built `dist/`, and `chromedriver` (the Makefile's
+//! Needs `--features browser-tests`, a built `dist-test/`, and `chromedriver` (the Makefile's
 //! `make test` provides all three; `CHROMEDRIVER` and `CHROMIUM` override the paths).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -29,8 +29,11 @@ use purse_server::http::static_site::{EMBED_FILES, StaticSite};
 use purse_server::store::Db;
 use purse_server::{AppState, app};
 
+/// The built SPA: `PURSE_WEB_TEST_DIST` (the Makefile's `web` target builds into `dist-test/`
+/// and says so), else `dist-test/` at the workspace's root.
 fn dist() -> PathBuf {
-    let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist");
+    let dist = std::env::var_os("PURSE_WEB_TEST_DIST")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist-test"), PathBuf::from);
     assert!(
         dist.join("index.html").exists(),
         "{} has no index.html: build the SPA first (`make test` does)",

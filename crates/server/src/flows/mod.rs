@@ -57,6 +57,9 @@ pub struct Settings {
     pub withdrawal_daily_cap_minor: i64,
     /// How long a standard withdrawal takes to settle at the bank.
     pub bank_settle_s: i64,
+    /// Behind a reverse proxy whose `X-Forwarded-Proto` is believed (so HSTS is sent when it
+    /// says `https`). Off, the header could come from anyone.
+    pub trust_proxy: bool,
 }
 
 impl Default for Settings {
@@ -69,6 +72,7 @@ impl Default for Settings {
             deposit_daily_cap_minor: purse_api::funding::DEPOSIT_DAILY_CAP_MINOR,
             withdrawal_daily_cap_minor: purse_api::funding::WITHDRAWAL_DAILY_CAP_MINOR,
             bank_settle_s: DEFAULT_BANK_SETTLE_S,
+            trust_proxy: false,
         }
     }
 }

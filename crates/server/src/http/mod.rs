@@ -10,7 +10,10 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod funding;
+pub mod headers;
+pub mod health;
 pub mod json;
+pub mod listener;
 pub mod metrics;
 pub mod people;
 pub mod query;
@@ -26,16 +29,15 @@ pub mod webhooks;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use purse_api::{ErrorCode, Health};
+use purse_api::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -50,17 +52,14 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application: API, metrics, the SPA, and the layers every response passes.
 pub fn app(state: AppState) -> Router {
     let site = state.site().clone();
-    let spa_fallback = {
+    let spa = {
         let site = site.clone();
-        move |method: axum::http::Method, uri: axum::http::Uri| {
+        move |method: axum::http::Method, uri: axum::http::Uri, headers: axum::http::HeaderMap| {
             let site = site.clone();
-            async move { site.fallback(&method, &uri) }
+            async move { site.answer(&method, &uri, &headers) }
         }
     };
-    let spa = ServeDir::new(&site.dir)
-        .append_index_html_on_directories(false)
-        .precompressed_gzip()
-        .fallback(axum::handler::HandlerWithoutStateExt::into_service(spa_fallback));
+    let spa = axum::handler::HandlerWithoutStateExt::into_service(spa);
     // Static files only: compressing the event stream would hold events back. The build's own
     // `.gz` files go first (see Trunk.toml); anything else is compressed on the way.
     let spa = tower::ServiceBuilder::new().layer(CompressionLayer::new().gzip(true)).service(spa);
@@ -72,11 +71,13 @@ pub fn app(state: AppState) -> Router {
         .merge(card_network::router())
         // Any other API path is a JSON 404, never the SPA's index.
         .route("/api/{*rest}", axum::routing::any(not_found))
-        .route("/metrics", get(metrics::render))
+        // Metrics have their own listener (`metrics_app`); here the path is nothing.
+        .route("/metrics", axum::routing::any(not_found))
         .fallback_service(spa)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), session::csrf))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::by_request))
         .layer(middleware::from_fn(timeout))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, site.csp.clone()))
         .layer(SetResponseHeaderLayer::overriding(
@@ -101,10 +102,16 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `GET /metrics` alone, for its own listener (`serve --metrics-address`), so the app's port
+/// does not tell the world its traffic.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics::render)).with_state(state)
+}
+
 /// The `/api/v1` routes.
 fn api() -> Router<AppState> {
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(health::healthz))
         .route("/openapi.json", get(openapi))
         .route("/auth/signup", post(people::signup))
         .route("/auth/login", post(people::login))
@@ -147,16 +154,6 @@ fn api() -> Router<AppState> {
         .route("/withdrawals", post(funding::withdraw))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-}
-
-/// `GET /api/v1/healthz`: 200 when the database answers, 503 when it does not.
-async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
-    state.ledger.ping().await.map_err(ApiError::unavailable)?;
-    Ok(axum::Json(Health {
-        status: "ok".into(),
-        database: state.ledger.backend().into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    }))
 }
 
 /// `GET /api/v1/openapi.json`: the contract, kept beside the code that serves it.

@@ -12,6 +12,7 @@ use purse_rails::{BankRail, CardRail};
 use crate::flows::people::Passwords;
 use crate::flows::{Flows, Settings, Wiring};
 use crate::http::error::stored_refusal;
+use crate::http::health::WriteProbe;
 use crate::http::metrics::HttpMetrics;
 use crate::http::session::SessionCache;
 use crate::http::static_site::StaticSite;
@@ -32,6 +33,8 @@ pub struct Shared {
     pub sessions: SessionCache,
     /// The sandbox card network, whose token endpoint the server serves.
     pub sandbox_cards: SandboxCards,
+    /// Health's last write probe.
+    pub write_probe: WriteProbe,
 }
 
 impl std::ops::Deref for AppState {
@@ -64,6 +67,7 @@ impl AppState {
             started: Instant::now(),
             sessions: SessionCache::default(),
             sandbox_cards,
+            write_probe: WriteProbe::default(),
         })))
     }
 
@@ -81,6 +85,10 @@ impl AppState {
 
     pub fn sessions(&self) -> &SessionCache {
         &self.0.sessions
+    }
+
+    pub fn write_probe(&self) -> &WriteProbe {
+        &self.0.write_probe
     }
 
     pub fn sandbox_cards(&self) -> &SandboxCards {

@@ -5,11 +5,17 @@
 //! `index.html`, by its SHA-256 (read from the file at start-up), and WebAssembly compilation
 //! (`'wasm-unsafe-eval'`), never `'unsafe-eval'` or `'unsafe-inline'`. If the folder has not
 //! been built, the API still runs and pages answer with a short explanation.
+//!
+//! The whole folder is read into memory at start-up and served from there: `index.html`, the
+//! hashes its policy and `integrity` attributes name, and the scripts and wasm they name are one
+//! build, whatever lands in the folder later (a rebuild under a running server once served the
+//! old page with the new scripts: a white page). A new build is served after a restart.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -27,6 +33,19 @@ pub struct StaticSite {
     /// `index.html`, if the SPA has been built.
     pub index: Option<axum::body::Bytes>,
     pub csp: HeaderValue,
+    /// Every file of the folder by its URL path (`/purse-web.js`), `.gz` files beside theirs.
+    files: HashMap<String, Asset>,
+}
+
+/// One file of the build, as it is served.
+#[derive(Debug, Clone)]
+struct Asset {
+    body: axum::body::Bytes,
+    /// The build's own gzip of it (`name.gz`), for browsers that take gzip.
+    gzip: Option<axum::body::Bytes>,
+    content_type: HeaderValue,
+    /// A strong validator (half the file's SHA-256), so a browser's copy is checked for free.
+    etag: HeaderValue,
 }
 
 const NOT_BUILT: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -44,11 +63,42 @@ impl StaticSite {
             }
         }
         let hashes = index.as_deref().map(inline_script_hashes).unwrap_or_default();
+        let mut read = Vec::new();
+        read_files(dir, "", &mut read);
         StaticSite {
             dir: dir.to_path_buf(),
             index: index.map(Into::into),
             csp: content_security_policy(&hashes),
+            files: assets(read),
         }
+    }
+
+    /// The answer for the static site: the file at the path (its gzip when the browser takes
+    /// it; `304` when the browser has it), else [`StaticSite::fallback`].
+    pub fn answer(&self, method: &Method, uri: &Uri, headers: &HeaderMap) -> Response {
+        let readable = method == Method::GET || method == Method::HEAD;
+        let Some(asset) = self.files.get(uri.path()).filter(|_| readable) else {
+            return self.fallback(method, uri);
+        };
+        let mut response = if headers.get(header::IF_NONE_MATCH) == Some(&asset.etag) {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            match (&asset.gzip, takes_gzip(headers)) {
+                (Some(gzip), true) => {
+                    let mut response = Body::from(gzip.clone()).into_response();
+                    response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                    response
+                }
+                _ => Body::from(asset.body.clone()).into_response(),
+            }
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, asset.content_type.clone());
+        headers.insert(header::ETAG, asset.etag.clone());
+        if asset.gzip.is_some() {
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        response
     }
 
     /// The answer for a path no file matched: `index.html` for a client-side route, 404 for a
@@ -71,6 +121,72 @@ impl StaticSite {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         response
     }
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
+fn takes_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts
+                .any(|p| p.strip_prefix("q=").is_some_and(|q| q.trim_end_matches(['0', '.']).is_empty()));
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+/// Every file under `dir` (following the folder's own layout), as `(url path, bytes)`.
+fn read_files(dir: &Path, prefix: &str, files: &mut Vec<(String, Vec<u8>)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let url = format!("{prefix}/{name}");
+        if path.is_dir() {
+            read_files(&path, &url, files);
+        } else {
+            match std::fs::read(&path) {
+                Ok(bytes) => files.push((url, bytes)),
+                Err(error) => {
+                    tracing::warn!(path = %path.display(), %error, "cannot read a file of the web app")
+                }
+            }
+        }
+    }
+}
+
+/// The files as served: each with its `.gz` beside it (a `.gz` with no file of its own is
+/// served as itself).
+fn assets(read: Vec<(String, Vec<u8>)>) -> HashMap<String, Asset> {
+    let names: std::collections::HashSet<String> = read.iter().map(|(url, _)| url.clone()).collect();
+    let (gzips, plain): (Vec<_>, Vec<_>) = read
+        .into_iter()
+        .partition(|(url, _)| url.strip_suffix(".gz").is_some_and(|original| names.contains(original)));
+    let mut gzips: HashMap<String, Vec<u8>> = gzips
+        .into_iter()
+        .filter_map(|(url, bytes)| Some((url.strip_suffix(".gz")?.to_string(), bytes)))
+        .collect();
+    plain
+        .into_iter()
+        .map(|(url, bytes)| {
+            let content_type = mime_guess::from_path(&url).first_or_octet_stream();
+            let digest = Sha256::digest(&bytes);
+            let etag =
+                format!("\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16]));
+            let asset = Asset {
+                gzip: gzips.remove(&url).map(Into::into),
+                body: bytes.into(),
+                content_type: HeaderValue::from_str(content_type.as_ref())
+                    .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
+                etag: HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\"")),
+            };
+            (url, asset)
+        })
+        .collect()
 }
 
 /// `'sha256-…'` sources for every inline `<script>` (one without `src`) in `html`.

@@ -20,6 +20,7 @@
 pub mod batcher;
 pub mod checkout;
 pub mod funding;
+pub mod health;
 pub mod limits;
 pub mod merchants;
 pub mod notes;

@@ -12,6 +12,7 @@ fn run(args: &[&str]) -> Output {
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("PURSE_ADDR")
+        .env("PURSE_METRICS_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "error")
         .output()
         .unwrap()
@@ -94,8 +95,20 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
 struct Server {
     child: Child,
     addr: String,
+    /// Where `/metrics` is served, if the server said.
+    metrics_addr: Option<String>,
     /// Reads the log until the server closes it.
-    reader: std::thread::JoinHandle<()>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A test that fails leaves no server behind.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            drop(self.child.kill());
+            drop(self.child.wait());
+        }
+    }
 }
 
 impl Server {
@@ -110,6 +123,17 @@ impl Server {
         level: &str,
         log: Option<std::sync::Arc<std::sync::Mutex<String>>>,
     ) -> Server {
+        Server::start_with(database_url, static_dir, level, log, &[])
+    }
+
+    /// Starts the server with settings given as environment variables (`PURSE_…`).
+    fn start_with(
+        database_url: &str,
+        static_dir: &str,
+        level: &str,
+        log: Option<std::sync::Arc<std::sync::Mutex<String>>>,
+        settings: &[(&str, &str)],
+    ) -> Server {
         let mut child = Command::new(BINARY)
             .args([
                 "serve",
@@ -121,6 +145,10 @@ impl Server {
                 "--static-dir",
                 static_dir,
             ])
+            // Metrics on a free port of their own, so servers of tests running at once do not
+            // compete for the default one.
+            .env("PURSE_METRICS_ADDR", "127.0.0.1:0")
+            .envs(settings.iter().copied())
             .env("RUST_LOG", level)
             .stderr(Stdio::piped())
             .spawn()
@@ -128,11 +156,15 @@ impl Server {
         let stderr = child.stderr.take().unwrap();
         let mut lines = BufReader::new(stderr).lines();
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut metrics_addr = None;
         let addr = loop {
             assert!(Instant::now() < deadline, "the server did not start");
             let line = lines.next().expect("the server exited early").unwrap();
             if let Some(log) = &log {
                 log.lock().unwrap().push_str(&line);
+            }
+            if let Some(rest) = line.strip_prefix("Metrics: http://") {
+                metrics_addr = rest.split('/').next().map(str::to_string);
             }
             if let Some(rest) = line.strip_prefix("Purse is running at http://") {
                 break rest.split('/').next().unwrap().to_string();
@@ -147,11 +179,18 @@ impl Server {
                 }
             }
         });
-        Server { child, addr, reader }
+        Server { child, addr, metrics_addr, reader: Some(reader) }
     }
 
     fn get(&self, path: &str) -> (u16, String) {
         let (status, _, body) = self.request(&format!("GET {path} HTTP/1.1\r\n"), "");
+        (status, body)
+    }
+
+    /// `GET path` from the metrics listener.
+    fn get_metrics(&self, path: &str) -> (u16, String) {
+        let addr = self.metrics_addr.clone().expect("the server says where its metrics are");
+        let (status, _, body) = request_to(&addr, &format!("GET {path} HTTP/1.1\r\n"), "");
         (status, body)
     }
 
@@ -168,14 +207,7 @@ impl Server {
     /// Sends `head` (request line and headers) and `body` over a new connection: the status,
     /// the response's head and its body.
     fn request(&self, head: &str, body: &str) -> (u16, String, String) {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
-        write!(stream, "{head}Host: {}\r\nConnection: close\r\n\r\n{body}", self.addr).unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        (status, head.to_string(), body.to_string())
+        request_to(&self.addr, head, body)
     }
 
     fn terminate(mut self) -> std::process::ExitStatus {
@@ -186,13 +218,48 @@ impl Server {
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 // Every line it wrote is read once it has exited.
-                self.reader.join().unwrap();
+                if let Some(reader) = self.reader.take() {
+                    reader.join().unwrap();
+                }
                 return status;
             }
             assert!(Instant::now() < deadline, "no graceful stop within 20 s");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// Sends `head` (request line and headers) and `body` to `addr` over a new connection: the
+/// status, the response's head and its body.
+fn request_to(addr: &str, head: &str, body: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "{head}Host: {addr}\r\nConnection: close\r\n\r\n{body}").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (status, head.to_string(), body.to_string())
+}
+
+/// Hardening finding 12: `/metrics` answered on the app's port, to anyone. It has a listener of
+/// its own (`--metrics-address`, loopback by default).
+#[test]
+fn metrics_are_served_on_their_own_listener_and_not_on_the_app_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/purse.db", dir.path().display());
+    let server = Server::start(&url, &dir.path().join("dist").display().to_string());
+    assert_eq!(server.get("/api/v1/healthz").0, 200);
+    let (status, body) = server.get_metrics("/metrics");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(r#"purse_http_requests_total{method="GET",route="/api/v1/healthz",status="200"} 1"#),
+        "{body}"
+    );
+    let (status, body) = server.get("/metrics");
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.contains("purse_http_requests_total"), "{body}");
+    assert!(server.terminate().success());
 }
 
 #[test]
@@ -374,4 +441,170 @@ async fn a_card_number_never_reaches_the_database_or_the_logs() {
     for (name, bytes) in files {
         assert!(!bytes.windows(12).any(|window| window == b"424242424242"), "{name} holds the number");
     }
+}
+
+/// A connection to `server` from `local` (any address on the loopback network, so a test can be
+/// several clients).
+async fn connect_from(server: &str, local: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{local}:0").parse().unwrap()).unwrap();
+    socket.connect(server.parse().unwrap()).await.unwrap()
+}
+
+/// What `stream` says before it closes, or `None` if it is still open after `wait`. A reset
+/// counts as closed.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, wait: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut said = Vec::new();
+    match tokio::time::timeout(wait, stream.read_to_end(&mut said)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&said).into_owned()),
+        Err(_) => None,
+    }
+}
+
+/// `GET /api/v1/healthz` over a new connection from `local`: its status line.
+async fn health_from(server: &str, local: &str) -> String {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = connect_from(server, local).await;
+    let request = format!("GET /api/v1/healthz HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answer = read_until_closed(&mut stream, Duration::from_secs(10)).await.expect("healthz answers");
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+/// Hardening finding 1: connections that sent half a request line, or nothing, were never
+/// closed and nothing limited them, until file handles ran out and health checks failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_half_sent_connections_are_closed_and_capped_while_health_answers() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/purse.db", dir.path().display());
+    let missing_dist = dir.path().join("dist").display().to_string();
+    let settings = [("PURSE_HEADER_TIMEOUT_SECONDS", "1"), ("PURSE_MAX_CONNECTIONS_PER_ADDRESS", "40")];
+    let server =
+        tokio::task::block_in_place(|| Server::start_with(&url, &missing_dist, "error", None, &settings));
+    let addr = server.addr.clone();
+
+    // 40 connections from one address, every other one stopping halfway through its request
+    // line; then 10 more from the same address, beyond its cap.
+    let opened = std::time::Instant::now();
+    let mut held = Vec::new();
+    for n in 0..40 {
+        let mut stream = connect_from(&addr, "127.0.0.1").await;
+        if n % 2 == 1 {
+            stream.write_all(b"GET /api/v1/hea").await.unwrap();
+        }
+        held.push(stream);
+    }
+    let mut beyond = Vec::new();
+    for _ in 0..10 {
+        beyond.push(connect_from(&addr, "127.0.0.1").await);
+    }
+    // Another client is served meanwhile.
+    assert_eq!(health_from(&addr, "127.0.0.2").await, "HTTP/1.1 200 OK");
+    for (n, stream) in beyond.iter_mut().enumerate() {
+        let said = read_until_closed(stream, Duration::from_secs(5)).await;
+        let said = said.unwrap_or_else(|| panic!("connection {n} beyond the cap is still open after 5 s"));
+        assert!(said.starts_with("HTTP/1.1 503"), "beyond the cap: {said:?}");
+    }
+    // Every held connection is closed once the 1 s header timeout passes, without an answer.
+    for (n, stream) in held.iter_mut().enumerate() {
+        let left = Duration::from_secs(6).saturating_sub(opened.elapsed());
+        let said = read_until_closed(stream, left).await;
+        let said = said.unwrap_or_else(|| panic!("held connection {n} is still open 6 s after it opened"));
+        assert!(!said.starts_with("HTTP/1.1 503"), "connection {n} was within the cap: {said:?}");
+    }
+    // A kept-alive connection that goes quiet after an answer is closed too.
+    let mut kept = connect_from(&addr, "127.0.0.1").await;
+    let request = format!("GET /api/v1/healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    kept.write_all(request.as_bytes()).await.unwrap();
+    let said = read_until_closed(&mut kept, Duration::from_secs(6)).await;
+    let said = said.expect("an idle kept-alive connection is closed within the header timeout");
+    assert!(said.starts_with("HTTP/1.1 200"), "{said:?}");
+    // The places came back: the first address is served again.
+    assert_eq!(health_from(&addr, "127.0.0.1").await, "HTTP/1.1 200 OK");
+    assert!(tokio::task::block_in_place(|| server.terminate()).success());
+}
+/// `GET /api/v1/healthz` until `done` says yes to its status and body, for at most `wait`.
+async fn health_until(server: &str, wait: Duration, done: impl Fn(&str, &str) -> bool) -> Option<String> {
+    use tokio::io::AsyncWriteExt;
+    let deadline = Instant::now() + wait;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(mut stream) = tokio::net::TcpStream::connect(server).await {
+            let request =
+                format!("GET /api/v1/healthz HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n");
+            if stream.write_all(request.as_bytes()).await.is_ok()
+                && let Some(answer) = read_until_closed(&mut stream, Duration::from_secs(5)).await
+            {
+                let status = answer.lines().next().unwrap_or_default().to_string();
+                let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body).to_string();
+                if done(&status, &body) {
+                    return Some(body);
+                }
+                last = answer;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("healthz never said so within {wait:?}; last answer: {last}")
+}
+
+/// Hardening finding 21: `/api/v1/healthz` answered 200 while every SQLite write failed. The
+/// fault is real: the running server's file-size limit drops to 0 bytes, so every write to a
+/// file fails in the kernel (EFBIG) as it would on a full disk, while reads still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_unavailable_while_database_writes_fail() {
+    use rlimit::Resource;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/purse.db", dir.path().display());
+    let missing_dist = dir.path().join("dist").display().to_string();
+    let server = tokio::task::block_in_place(|| Server::start_with(&url, &missing_dist, "off", None, &[]));
+    let addr = server.addr.clone();
+    health_until(&addr, Duration::from_secs(5), |status, _| status == "HTTP/1.1 200 OK").await;
+
+    let pid = i32::try_from(server.child.id()).unwrap();
+    let (_, hard) = rlimit::getrlimit(Resource::FSIZE).unwrap();
+    rlimit::prlimit(pid, Resource::FSIZE, Some((0, hard)), None).unwrap();
+    let body =
+        health_until(&addr, Duration::from_secs(5), |status, _| status.starts_with("HTTP/1.1 503")).await;
+    let body = json_of(&body.unwrap_or_default());
+    assert_eq!(body["error"]["code"], "service_unavailable", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("cannot write"), "the reason: {message}");
+
+    // Writes work again: so does health, within a probe or two.
+    rlimit::prlimit(pid, Resource::FSIZE, Some((hard, hard)), None).unwrap();
+    health_until(&addr, Duration::from_secs(5), |status, _| status == "HTTP/1.1 200 OK").await;
+    assert!(tokio::task::block_in_place(|| server.terminate()).success());
+}
+
+fn json_of(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Hardening finding 21: a database the server may only read made start-up say "cannot read
+/// the server's secrets"; it names what failed.
+#[test]
+fn a_read_only_database_is_named_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("purse.db");
+    let url = format!("sqlite://{}", path.display());
+    let missing_dist = dir.path().join("dist").display().to_string();
+    // A database made by a first start.
+    let server = Server::start(&url, &missing_dist);
+    assert!(server.terminate().success());
+
+    let read_only = format!("{url}?mode=ro");
+    check_fails(&["serve", "--database-url", &read_only, "--addr", "127.0.0.1:0"], "is read-only");
+
+    // The file itself without write permission, unless we are root (whom permissions do not
+    // stop: SQLite would write it).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    if std::fs::OpenOptions::new().append(true).open(&path).is_ok() {
+        eprintln!("skipped the file-permission case: this test runs as root");
+        return;
+    }
+    check_fails(&["serve", "--database-url", &url, "--addr", "127.0.0.1:0"], "is read-only");
 }

@@ -76,7 +76,12 @@ async fn metrics_count_requests_by_route_and_show_the_ledger() {
     app.get("/api/v1/healthz").await;
     app.get("/api/v1/healthz").await;
     app.get("/api/v1/nope/123").await;
-    let (response, body) = app.get("/metrics").await;
+    let metrics = purse_server::http::metrics_app(app.state.clone());
+    let (response, body) = {
+        let response = metrics.oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+        let (parts, body) = response.into_parts();
+        (axum::http::Response::from_parts(parts, ()), body.collect().await.unwrap().to_bytes().to_vec())
+    };
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
     let text = String::from_utf8(body).unwrap();
@@ -171,6 +176,9 @@ async fn static_files_are_gzipped_for_browsers_that_ask() {
     let db = TestDb::sqlite();
     let dist = fake_dist();
     std::fs::write(dist.path().join("big.js"), "export const x = 1;\n".repeat(200)).unwrap();
+    // The build's own `.gz` (Trunk.toml makes one per script, wasm and stylesheet) goes as it is.
+    std::fs::write(dist.path().join("pre.js"), "export const y = 2;").unwrap();
+    std::fs::write(dist.path().join("pre.js.gz"), b"built by gzip -9").unwrap();
     let app = TestApp::new(&db, dist.path()).await;
     let gzip =
         |path: &str| Request::get(path).header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).unwrap();
@@ -180,9 +188,6 @@ async fn static_files_are_gzipped_for_browsers_that_ask() {
     let (response, body) = app.get("/big.js").await;
     assert!(!response.headers().contains_key(header::CONTENT_ENCODING));
     assert_eq!(body.len(), 4_000);
-    // The build's own `.gz` (Trunk.toml makes one per script, wasm and stylesheet) goes as it is.
-    std::fs::write(dist.path().join("pre.js"), "export const y = 2;").unwrap();
-    std::fs::write(dist.path().join("pre.js.gz"), b"built by gzip -9").unwrap();
     let (response, body) = app.send(gzip("/pre.js")).await;
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
     assert_eq!(body, b"built by gzip -9");
@@ -311,4 +316,111 @@ async fn the_json_extractor_answers_in_the_api_error_shape() {
             assert_eq!(body["error"]["field"].as_str(), field, "{body}");
         }
     }
+}
+
+/// Hardening finding 12: authenticated answers could be kept by a browser's or a proxy's cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authenticated_api_answers_say_no_store() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let cookie = app.sign_up("alice").await;
+        let no_store = |answer: &Answer| {
+            answer.headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()) == Some("no-store")
+        };
+        for (path, cookie, extra) in [
+            ("/api/v1/wallet", Some(cookie.as_str()), vec![]),
+            ("/api/v1/me", Some(cookie.as_str()), vec![]),
+            ("/api/v1/activity", Some(cookie.as_str()), vec![]),
+            // A merchant's key, even one that is refused.
+            ("/api/v1/checkout/sessions/cs_nothing", None, vec![("authorization", "Bearer sk_nothing")]),
+        ] {
+            let answer = app.call_with(axum::http::Method::GET, path, cookie, None, &extra).await;
+            assert!(no_store(&answer), "{path}: {:?}", answer.headers);
+        }
+        let answer = app.call(axum::http::Method::GET, "/api/v1/healthz", None, None).await;
+        assert!(!no_store(&answer), "an answer to nobody in particular may be cached");
+        app.stop().await;
+    }
+}
+
+/// Hardening finding 12: no HSTS over HTTPS. Purse listens in plain HTTP, so HTTPS is what a
+/// trusted proxy says in `X-Forwarded-Proto`; from anyone else the header means nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hsts_is_sent_when_a_trusted_proxy_says_https() {
+    let db = TestDb::sqlite();
+    let behind_proxy = Settings { trust_proxy: true, ..Settings::default() };
+    let app = TestApp::with_settings(&db, db.dir.path(), behind_proxy).await;
+    let hsts = |answer: &Answer| answer.headers.get(header::STRICT_TRANSPORT_SECURITY).cloned();
+    let https = [("x-forwarded-proto", "https")];
+    let answer = app.call_with(axum::http::Method::GET, "/api/v1/healthz", None, None, &https).await;
+    assert_eq!(hsts(&answer).unwrap(), "max-age=63072000; includeSubDomains");
+    let answer = app.call_with(axum::http::Method::GET, "/wallet", None, None, &https).await;
+    assert!(hsts(&answer).is_some(), "pages too");
+    let http = [("x-forwarded-proto", "http")];
+    let answer = app.call_with(axum::http::Method::GET, "/api/v1/healthz", None, None, &http).await;
+    assert!(hsts(&answer).is_none(), "not over plain HTTP");
+    app.stop().await;
+
+    let db = TestDb::sqlite();
+    let app = TestApp::new(&db, db.dir.path()).await;
+    let answer = app.call_with(axum::http::Method::GET, "/api/v1/healthz", None, None, &https).await;
+    assert!(hsts(&answer).is_none(), "without --trust-proxy anyone could send the header");
+    app.stop().await;
+}
+
+/// `sha384-…` of `bytes`, as a build's `integrity` attribute says it.
+fn integrity(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(bytes)))
+}
+
+/// The `integrity` the page gives the script at `href`.
+fn integrity_in(page: &str, href: &str) -> String {
+    let tag = page.split("<link").find(|tag| tag.contains(&format!("href=\"{href}\""))).unwrap_or_default();
+    tag.split("integrity=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_string()
+}
+
+/// Hardening finding 13: the server kept `index.html` (and the integrity hashes it names) from
+/// start-up but served scripts from disk, so a rebuild into the same folder under a running
+/// server left the wallet a white page. What it serves is one build, whatever the folder holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_under_a_running_server_does_not_mix_two_builds() {
+    let db = TestDb::sqlite();
+    let dist = tempfile::tempdir().unwrap();
+    let build = |script: &str| {
+        let page = format!(
+            "<!doctype html><html><head><link rel=\"modulepreload\" href=\"/app.js\" integrity=\"{}\">\
+             <script type=\"module\">import init from '/app.js';init();</script></head></html>",
+            integrity(script.as_bytes())
+        );
+        std::fs::write(dist.path().join("index.html"), page).unwrap();
+        std::fs::write(dist.path().join("app.js"), script).unwrap();
+    };
+    build("export default function init() { /* build 1 */ }");
+    let app = TestApp::new(&db, dist.path()).await;
+    // A rebuild lands in the folder while the server runs.
+    build("export default function init() { /* build 2 */ }");
+    std::fs::write(dist.path().join("new.js"), "export const x = 1;").unwrap();
+
+    let (_, page) = app.get("/wallet").await;
+    let page = String::from_utf8(page).unwrap();
+    let (response, script) = app.get("/app.js").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        integrity_in(&page, "/app.js"),
+        integrity(&script),
+        "the page names the script it is served with: {}",
+        String::from_utf8_lossy(&script)
+    );
+    let etag = response.headers()[header::ETAG].clone();
+    let again = Request::get("/app.js").header(header::IF_NONE_MATCH, etag).body(Body::empty()).unwrap();
+    assert_eq!(
+        app.send(again).await.0.status(),
+        StatusCode::NOT_MODIFIED,
+        "a browser's copy is checked by its ETag"
+    );
+    let (response, _) = app.get("/new.js").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "a file of the new build is not served");
+    app.stop().await;
 }

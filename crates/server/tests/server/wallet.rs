@@ -521,11 +521,11 @@ async fn on_postgresql_events_reach_a_stream_on_another_instance_within_a_second
     set_pin(&first, &bob).await;
     // Others keep both instances busy meanwhile.
     let mut load = Vec::new();
-    for (n, app) in [&first, &second].into_iter().enumerate() {
-        for c in 0..4 {
+    for (n, app) in [(0_i64, &first), (1, &second)] {
+        for c in 0..4_i64 {
             let payer = format!("payer{n}{c}");
             let cookie = app.sign_up(&payer).await;
-            app.fund(100 + (n * 10 + c) as i64, &payer, 1_000_000, "Top-up").await;
+            app.fund(100 + n * 10 + c, &payer, 1_000_000, "Top-up").await;
             let (state, stop) =
                 (app.state.clone(), std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
             let flag = stop.clone();

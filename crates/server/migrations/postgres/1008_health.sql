@@ -1,0 +1,7 @@
+-- The write probe of `GET /api/v1/healthz`: one row, rewritten at most once a second, so health
+-- notices when the database takes no writes (a full disk, a read-only database) while reads work.
+
+CREATE TABLE health_probe (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    probed_at BIGINT  NOT NULL
+);
