@@ -107,6 +107,19 @@ pub(crate) struct SqliteBatch {
 
 /// How often the checkpointer copies committed WAL frames into the database file.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
+/// Past this size the write-ahead log is emptied (a `TRUNCATE` checkpoint in the writers' turn):
+/// under sustained writes a `PASSIVE` checkpoint never catches up, and the log would grow
+/// without bound (1–1.5 GB a minute was measured), and with it the time a restart takes.
+pub const WAL_TRUNCATE_BYTES: u64 = 16 * 1024 * 1024;
+/// How long a `TRUNCATE` checkpoint waits for readers on the old log (the writers wait too).
+const CHECKPOINT_WAIT: Duration = Duration::from_millis(200);
+
+/// The write-ahead log beside the database file `path`.
+pub fn wal_path(path: &std::path::Path) -> std::path::PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::path::PathBuf::from(wal)
+}
 
 impl SqliteStore {
     pub(crate) async fn open(url: &str, read_only: bool) -> Result<SqliteStore, LedgerError> {
@@ -162,12 +175,19 @@ impl SqliteStore {
             .connect_with(options.clone().read_only(true))
             .await
             .map_err(open_error)?;
-        let checkpoint_pool =
-            SqlitePoolOptions::new().max_connections(1).connect_with(options).await.map_err(open_error)?;
+        // A checkpoint that must wait for readers gives up soon: it holds the writers' turn.
+        let checkpoint_options = options.busy_timeout(CHECKPOINT_WAIT);
+        let checkpoint_pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(checkpoint_options)
+            .await
+            .map_err(open_error)?;
         let stop = Arc::new(tokio::sync::Notify::new());
-        let checkpointer = tokio::spawn(checkpoint_loop(checkpoint_pool, stop.clone()));
+        let gate = WriteGate::default();
+        let wal = wal_path(&path);
+        let checkpointer = tokio::spawn(checkpoint_loop(checkpoint_pool, wal, gate.clone(), stop.clone()));
         let checkpointer = std::sync::Mutex::new(Some(checkpointer));
-        Ok(SqliteStore { writer, reader, checkpointer, stop, gate: WriteGate::default() })
+        Ok(SqliteStore { writer, reader, checkpointer, stop, gate })
     }
 
     pub(crate) fn gate(&self) -> WriteGate {
@@ -251,13 +271,29 @@ impl SqliteStore {
 }
 
 /// Copies committed WAL frames into the database file every [`CHECKPOINT_INTERVAL`] without
-/// blocking the writer or readers (`PASSIVE`); on stop, a final `TRUNCATE` checkpoint.
-async fn checkpoint_loop(pool: SqlitePool, stop: Arc<tokio::sync::Notify>) {
+/// blocking the writer or readers (`PASSIVE`). When the log has grown past
+/// [`WAL_TRUNCATE_BYTES`] anyway, empties it with a `TRUNCATE` checkpoint in the writers' turn
+/// (`gate`, which the ledger's writer and the server's batcher hold for each transaction): a
+/// pause of the writers bounded by [`CHECKPOINT_WAIT`] plus the copy. On stop, a final
+/// `TRUNCATE` checkpoint.
+async fn checkpoint_loop(
+    pool: SqlitePool,
+    wal: std::path::PathBuf,
+    gate: WriteGate,
+    stop: Arc<tokio::sync::Notify>,
+) {
     loop {
         tokio::select! {
             () = stop.notified() => break,
             () = tokio::time::sleep(CHECKPOINT_INTERVAL) => {
-                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+                let result = if size > WAL_TRUNCATE_BYTES {
+                    let _turn = gate.lock().await;
+                    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await
+                } else {
+                    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await
+                };
+                if let Err(error) = result {
                     tracing::warn!(%error, "WAL checkpoint failed; will retry");
                 }
             }
