@@ -118,8 +118,9 @@ pub struct ServerKeyArgs {
     #[arg(long = "server-key", env = "PURSE_SERVER_KEY", hide_env_values = true)]
     pub value: Option<String>,
     /// A file holding the server key (64 hex digits), created (mode 0600) with a random one when
-    /// missing. Default: `server-key` beside the SQLite database, or `data/server-key` with
-    /// PostgreSQL.
+    /// missing. Default: `server-key` beside the SQLite database (keep a copy apart from the
+    /// database's backups); with PostgreSQL there is no default (every instance needs the same
+    /// key).
     #[arg(long = "server-key-file", env = "PURSE_SERVER_KEY_FILE")]
     pub file: Option<PathBuf>,
     /// The server key before the last rotation (64 hex digits), while what it kept moves off it.
@@ -136,6 +137,12 @@ impl ServerKeyArgs {
         };
         let current = match &self.value {
             Some(text) => parse(text, "given by --server-key (PURSE_SERVER_KEY)")?,
+            None if self.file.is_none() && database_url.starts_with("postgres") => {
+                anyhow::bail!(
+                    "with PostgreSQL, give the server key (--server-key-file or PURSE_SERVER_KEY): every \
+                     instance on the database needs the same one"
+                );
+            }
             None => {
                 let file = &self.file.clone().unwrap_or_else(|| default_key_file(database_url));
                 let text = match std::fs::read_to_string(file) {
@@ -163,12 +170,13 @@ impl ServerKeyArgs {
     }
 }
 
+/// `server-key` beside the SQLite database file.
 fn default_key_file(database_url: &str) -> PathBuf {
     let sqlite = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"));
     let folder = sqlite
         .map(|path| PathBuf::from(path.split('?').next().unwrap_or(path)))
         .and_then(|path| path.parent().map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("data"));
+        .unwrap_or_default();
     folder.join("server-key")
 }
 

@@ -30,6 +30,9 @@ const REPLAY_PAGE: u32 = 100;
 pub const REPLAY_MAX: usize = 500;
 /// The most streams one person has open on an instance.
 pub const MAX_STREAMS: usize = 10;
+/// The last event of a stream closed for a newer one: no data; the client should not come back
+/// soon (the HTTP layer sends it as a long `retry:`).
+pub const CLOSED: &str = "closed";
 
 /// A stream's number, and the way to close it.
 type OpenStream = (u64, oneshot::Sender<()>);
@@ -180,7 +183,13 @@ impl Live {
                 }
                 _ = stopping.changed() => return Stop::Closed,
                 () = self.events.closed() => return Stop::Closed,
-                _ = &mut bumped => return Stop::Closed,
+                _ = &mut bumped => {
+                    // Newer streams of this person's took its place: a client told to wait
+                    // does not come back at once to close the next oldest.
+                    let closed = LiveEvent { event: CLOSED, id: String::new(), data: String::new() };
+                    let _ = self.events.send(closed).await;
+                    return Stop::Closed;
+                }
             }
         }
     }
@@ -225,9 +234,14 @@ impl Live {
         }
         let names = requests::people_of(&self.flows, &rows).await?;
         for row in rows {
-            let request = requests::view(&self.flows, &row, &names)?;
             self.requests_cursor = self.requests_cursor.max(row.updated_at);
-            self.send("request", self.event_id(), &request).await?;
+            match requests::view(&self.flows, &row, &names) {
+                Ok(request) => self.send("request", self.event_id(), &request).await?,
+                // The database failing: end, and the reconnect brings it.
+                Err(error @ FlowError::Unavailable(_)) => return Err(Stop::Failed(error)),
+                // This row can never be shown (broken): skipping it is all a reconnect could do.
+                Err(error) => tracing::error!(%error, "a request change cannot be shown; skipped"),
+            }
         }
         Ok(())
     }
@@ -246,9 +260,15 @@ impl Live {
         };
         // Nothing to show (a transfer that is no one's activity).
         let Some(origin) = origin else { return Ok(()) };
-        let Some(activity) = activity::build(&self.flows, self.wallet, &[origin]).await?.pop() else {
-            return Ok(());
+        let activity = match activity::build(&self.flows, self.wallet, &[origin]).await {
+            Ok(mut built) => built.pop(),
+            Err(error @ FlowError::Unavailable(_)) => return Err(Stop::Failed(error)),
+            Err(error) => {
+                tracing::error!(%error, "an activity cannot be shown; skipped");
+                None
+            }
         };
+        let Some(activity) = activity else { return Ok(()) };
         let id = format!("{}:{}", transfer.timestamp.as_nanos(), self.requests_cursor.nanos());
         self.send("activity", id, &activity).await
     }

@@ -178,6 +178,7 @@ impl Flows {
             db.secret("activity-ids", people::random_bytes()).await?,
             db.secret("cursors", people::random_bytes()).await?,
         );
+        check_server_key(&db, passwords.server_key()).await?;
         let (seal, previous_seal) = passwords.server_key().derive("webhook signing secrets");
         let webhook_secrets = webhooks::SecretSeal::new(seal, previous_seal);
         webhooks::seal_clear_secrets(&db, &webhook_secrets).await?;
@@ -241,4 +242,25 @@ impl Flows {
     pub fn begin_stopping(&self) {
         let _ = self.stop.send(true);
     }
+}
+
+/// Refuses a server key that is not the one this database was used with (a fingerprint of it,
+/// which tells nothing of the key, is kept in `server_secrets`): an instance with another key
+/// would find every PIN and webhook secret unreadable. After a rotation the previous key's
+/// fingerprint is accepted and replaced.
+async fn check_server_key(db: &Db, key: &people::ServerKey) -> Result<(), StoreError> {
+    const NAME: &str = "server-key-fingerprint";
+    let (fingerprint, previous) = key.derive("fingerprint");
+    let stored = db.secret(NAME, fingerprint).await?;
+    if stored == fingerprint {
+        return Ok(());
+    }
+    if previous == Some(stored) {
+        return db.replace_secret(NAME, fingerprint).await;
+    }
+    Err(StoreError::Broken(
+        "the server key is not the one this database was used with (see --server-key-file; after a \
+         rotation, give the old one as --server-key-previous)"
+            .into(),
+    ))
 }

@@ -290,9 +290,12 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
         Caller::Merchant(_) => PinUse::None,
     };
     let needs_pin = pin_use == PinUse::Check;
+    // A locked PIN refuses a first arrival, never a replay: look the key up first.
+    let locked_out = rules.outgoing
+        && matches!(call.caller, Caller::Person(user) if pin::check_unlocked(user, flows.now()).is_err());
     let earlier = match early {
         Some(earlier) => earlier,
-        None if rules.lookup == Lookup::WhenPinNeeded && needs_pin => lookup().await?,
+        None if rules.lookup == Lookup::WhenPinNeeded && (needs_pin || locked_out) => lookup().await?,
         None => Earlier::None,
     };
     let (operation, begun) = match earlier {

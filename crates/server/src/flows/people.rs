@@ -138,6 +138,13 @@ impl Passwords {
                 return Ok(if right { PinCheck::Right { restore: None } } else { PinCheck::Wrong });
             }
             Some(PepperCheck { right, current: false }) => right,
+            // Peppered under a key this server does not have (a wrong or lost server key): not
+            // the person's mistake, and not to be counted as one.
+            None if stored.starts_with(PIN_SCHEME) => {
+                return Err(FlowError::internal(
+                    "a PIN is stored under a server key this server does not have",
+                ));
+            }
             None => self.verify_argon2(stored.to_string(), pin).await?,
         };
         Ok(if right { PinCheck::Right { restore: Some(self.hash_pin(pin)) } } else { PinCheck::Wrong })
@@ -588,9 +595,10 @@ mod tests {
         assert_ne!(old.hash_pin("1234"), stored, "salted");
         assert_eq!(old.verify_pin(&stored, "1234").await.unwrap(), PinCheck::Right { restore: None });
         assert_eq!(old.verify_pin(&stored, "1235").await.unwrap(), PinCheck::Wrong);
-        // Without the server key, the database's copy tells nothing.
+        // Without the server key, the database's copy tells nothing: another key cannot check it
+        // (and says so, rather than calling the right PIN wrong).
         let stranger = Passwords::production(ServerKey::new([2; 32], None));
-        assert!(matches!(stranger.verify_pin(&stored, "1234").await, Ok(PinCheck::Wrong)));
+        assert!(matches!(stranger.verify_pin(&stored, "1234").await, Err(FlowError::Internal(_))));
         // Rotated: the old PIN still passes, and comes back to be stored under the new key.
         let rotated = Passwords::production(ServerKey::new([2; 32], Some([1; 32])));
         let PinCheck::Right { restore: Some(restored) } = rotated.verify_pin(&stored, "1234").await.unwrap()

@@ -3,10 +3,11 @@
 //! for 15 minutes ([`FlowError::PinLocked`]): every outgoing movement, with or without a PIN.
 //!
 //! An attempt is counted as wrong *before* its PIN is checked, in one statement that refuses
-//! it when the PIN is locked or five attempts are already counted
-//! ([`Db::reserve_pin_attempt`](crate::store::Db::reserve_pin_attempt)); a right PIN then clears
-//! the count. So however many attempts arrive at once, at most five wrong PINs are ever checked
-//! before the lock.
+//! it when the PIN is locked; the fifth in a row locks the PIN in that same statement
+//! ([`Db::reserve_pin_attempt`](crate::store::Db::reserve_pin_attempt)). A right PIN then clears
+//! the count and the lock, with what its movement writes. So however many attempts arrive at
+//! once, at most five wrong PINs are ever checked before the lock, and an attempt cut off
+//! before its end was written costs at most one lock's time.
 
 use crate::flows::people::PinCheck;
 use crate::flows::{FlowError, Flows};
@@ -26,9 +27,8 @@ pub const LOCK_SECONDS: i64 = 15 * 60;
 pub struct Passed(pub Statement);
 
 /// Checks `pin` for `user`: [`Passed`] only for the right PIN. Refusals, in order:
-/// `pin_not_set`, `pin_locked`, `pin_required`, `rate_limited` (while as many attempts as may
-/// be wrong in a row are being checked), `pin_incorrect` (or `pin_locked` for the fifth wrong
-/// one in a row, which locks the PIN).
+/// `pin_not_set`, `pin_locked` (also while the fifth attempt in a row is being checked),
+/// `pin_required`, `pin_incorrect` (or `pin_locked` for the fifth wrong one in a row).
 pub async fn verify(flows: &Flows, user: &UserRow, pin: Option<&str>) -> Result<Passed, FlowError> {
     let Some(stored) = user.pin_hash.as_deref() else {
         return Err(FlowError::PinNotSet);
@@ -38,31 +38,33 @@ pub async fn verify(flows: &Flows, user: &UserRow, pin: Option<&str>) -> Result<
     let Some(pin) = pin else {
         return Err(FlowError::PinRequired);
     };
-    let reserve = Db::reserve_pin_attempt(user.id, now, LOCK_AFTER_FAILURES);
+    let until = now.plus_seconds(LOCK_SECONDS);
+    let reserve = Db::reserve_pin_attempt(user.id, now, LOCK_AFTER_FAILURES, until);
     let Some(place) = flows.batcher.count(reserve).await? else {
         return Err(match flows.db.pin_state(user.id).await? {
             (false, _, _) => FlowError::PinNotSet,
-            (true, _, Some(until)) if until > now => locked(until, now),
-            // As many attempts are being checked as may be wrong in a row: one must end first.
-            (true, _, _) => FlowError::RateLimited { retry_after_s: 1 },
+            (true, _, until) => {
+                locked(until.filter(|until| *until > now).unwrap_or(now.plus_seconds(1)), now)
+            }
         });
     };
-    match flows.passwords.verify_pin(stored, pin).await? {
-        PinCheck::Right { restore } => Ok(Passed(Db::pin_passed(user.id, restore))),
-        PinCheck::Wrong if place >= LOCK_AFTER_FAILURES => {
-            let until = now.plus_seconds(LOCK_SECONDS);
-            flows.batcher.apply(vec![Db::lock_pin(user.id, until)]).await?;
-            Err(locked(until, now))
+    // The check and what it leaves run to the end even if the request is dropped meanwhile.
+    let (flows, stored, pin, person) = (flows.clone(), stored.to_string(), pin.to_string(), user.id);
+    let checked = tokio::spawn(async move {
+        match flows.passwords.verify_pin(&stored, &pin).await {
+            Ok(PinCheck::Right { restore }) => Ok(Passed(Db::pin_passed(person, restore))),
+            Ok(PinCheck::Wrong) if place >= LOCK_AFTER_FAILURES => Err(locked(until, now)),
+            Ok(PinCheck::Wrong) => Err(FlowError::PinIncorrect { tries_left: LOCK_AFTER_FAILURES - place }),
+            Err(error) => {
+                let give_back = Db::pin_not_checked(person, place, LOCK_AFTER_FAILURES);
+                if let Err(store) = flows.batcher.apply(vec![give_back]).await {
+                    tracing::warn!(error = %store, "a PIN attempt that was not checked stays counted");
+                }
+                Err(error)
+            }
         }
-        PinCheck::Wrong => Err(FlowError::PinIncorrect { tries_left: LOCK_AFTER_FAILURES - place }),
-    }
-}
-
-/// [`verify`], with its count cleared at once (for a caller with nothing else to write).
-pub async fn verify_now(flows: &Flows, user: &UserRow, pin: Option<&str>) -> Result<(), FlowError> {
-    let Passed(clear) = verify(flows, user, pin).await?;
-    flows.batcher.apply(vec![clear]).await?;
-    Ok(())
+    });
+    checked.await.map_err(FlowError::internal)?
 }
 
 /// `pin_locked` while `user`'s PIN is locked at `now` (as the row read for this request says).

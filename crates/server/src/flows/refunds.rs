@@ -225,7 +225,7 @@ pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
             .ok_or_else(|| FlowError::internal("a refunded checkout vanished"))?;
         // Every step of it is guarded by the refund's state, so a row read before the key was
         // taken over is as good as a fresh one.
-        let answer = finish(flows, stuck, &session).await;
+        let answer = movement::leased(flows, operation, finish(flows, stuck, &session)).await;
         match movement::conclude(flows, operation, Outcome::answer(answer)).await {
             Ok(_) => fixed += 1,
             // Ours (the ledger unreachable, say): the key is released and the refund still

@@ -17,6 +17,8 @@ use crate::http::session::CurrentUser;
 use crate::http::state::AppState;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long a browser waits before reconnecting a stream closed for a newer one.
+const CLOSED_RETRY: Duration = Duration::from_secs(3600);
 
 /// `GET /events`.
 pub async fn stream(
@@ -26,7 +28,13 @@ pub async fn stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let last_seen = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let events = live::stream(&state, user.row.id, last_seen).await?;
-    let events = ReceiverStream::new(events)
-        .map(|event| Ok(Event::default().event(event.event).id(event.id).data(event.data)));
+    let events = ReceiverStream::new(events).map(|event| {
+        Ok(if event.event == live::CLOSED {
+            // Closed for a newer stream of the same person's: reconnect in an hour, not at once.
+            Event::default().retry(CLOSED_RETRY).comment("closed: this person's newer streams are open")
+        } else {
+            Event::default().event(event.event).id(event.id).data(event.data)
+        })
+    });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
 }

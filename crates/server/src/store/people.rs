@@ -95,6 +95,16 @@ impl Db {
         value.try_into().map_err(|_| StoreError::Broken(format!("secret {name} is not 32 bytes")))
     }
 
+    /// Replaces the shared secret `name`.
+    pub async fn replace_secret(&self, name: &str, value: [u8; 32]) -> Result<(), StoreError> {
+        self.execute(&Statement::new(
+            "UPDATE server_secrets SET value = $2 WHERE name = $1",
+            values![name, value.as_slice()],
+        ))
+        .await
+        .map(drop)
+    }
+
     pub async fn insert_user(&self, user: NewUser<'_>) -> Result<UserRow, InsertUserError> {
         let sql = format!(
             "INSERT INTO users (public_id, handle, display_name, password_hash, pin_hash, roles, created_at) \
@@ -159,23 +169,30 @@ impl Db {
     /// no row when the person has no PIN, is locked at `now`, or has `lock_after` wrong or
     /// unfinished attempts already. A lock that has run out starts the run again. For
     /// [`WriteBatcher::count`](crate::store::WriteBatcher::count).
-    pub fn reserve_pin_attempt(person: PersonId, now: Time, lock_after: i64) -> Statement {
+    ///
+    /// The attempt that makes `lock_after` locks the PIN until `lock_until` at once, before
+    /// its PIN is checked: a right one lifts the lock, a wrong one leaves it. So an attempt
+    /// whose end is never written (its request cut off) costs at most one lock's time.
+    pub fn reserve_pin_attempt(person: PersonId, now: Time, lock_after: i64, lock_until: Time) -> Statement {
         Statement::new(
             "UPDATE users SET \
-                 pin_failures = CASE WHEN pin_locked_until IS NULL THEN pin_failures + 1 ELSE 1 END, \
-                 pin_locked_until = NULL \
-             WHERE id = $1 AND pin_hash IS NOT NULL \
-               AND (pin_locked_until <= $2 OR (pin_locked_until IS NULL AND pin_failures < $3)) \
+                 pin_failures = CASE WHEN pin_locked_until IS NULL AND pin_failures < $3 THEN pin_failures + 1 ELSE 1 END, \
+                 pin_locked_until = CASE \
+                     WHEN pin_locked_until IS NULL AND pin_failures + 1 >= $3 THEN $4 ELSE NULL END \
+             WHERE id = $1 AND pin_hash IS NOT NULL AND (pin_locked_until IS NULL OR pin_locked_until <= $2) \
              RETURNING pin_failures",
-            values![person, now, lock_after],
+            values![person, now, lock_after, lock_until],
         )
     }
 
-    /// Locks the PIN until `lock_until` (the last wrong one of a run was checked).
-    pub fn lock_pin(person: PersonId, lock_until: Time) -> Statement {
+    /// Gives back an attempt counted by [`Db::reserve_pin_attempt`] whose PIN could not be
+    /// checked (our failure, not a wrong PIN); the lock it set, if it set one.
+    pub fn pin_not_checked(person: PersonId, place: i64, lock_after: i64) -> Statement {
         Statement::new(
-            "UPDATE users SET pin_locked_until = $1 WHERE id = $2 AND pin_failures > 0",
-            values![lock_until, person],
+            "UPDATE users SET pin_failures = CASE WHEN pin_failures > 0 THEN pin_failures - 1 ELSE 0 END, \
+                 pin_locked_until = CASE WHEN $2 >= $3 THEN NULL ELSE pin_locked_until END \
+             WHERE id = $1",
+            values![person, place, lock_after],
         )
     }
 

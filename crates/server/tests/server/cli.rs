@@ -301,6 +301,19 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     // Start again: the demo data is there once, not twice.
     let server = Server::start(&url, &missing_dist);
     assert!(server.terminate().success());
+    // Another server key would find every PIN and webhook secret unreadable: refused at start.
+    let other_key = "ab".repeat(32);
+    check_fails(
+        &["serve", "--database-url", &url, "--addr", "127.0.0.1:0", "--server-key", &other_key],
+        "the server key is not the one this database was used with",
+    );
+    // With PostgreSQL there is no default key: every instance needs the same one.
+    if let Some(base) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
+        check_fails(
+            &["serve", "--database-url", &base, "--addr", "127.0.0.1:0"],
+            "with PostgreSQL, give the server key",
+        );
+    }
     let output = run(&["audit", "--database-url", &url]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));

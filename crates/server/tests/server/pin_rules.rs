@@ -307,3 +307,88 @@ async fn pins_are_peppered_and_an_old_argon2_pin_moves_to_the_pepper_when_checke
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_pin_still_replays_an_answered_send_and_money_still_comes_in() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, bob) = people(&app).await;
+        let sent = to_bob(&app, &alice, "paid", "10.00").await;
+        assert_eq!(sent.status, StatusCode::CREATED);
+        for i in 0..5 {
+            send(
+                &app,
+                &alice,
+                &format!("wrong-{i}"),
+                json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "0000"}),
+            )
+            .await;
+        }
+        // The answer was lost on the way: the retry gets it, not a refusal.
+        let replay = to_bob(&app, &alice, "paid", "10.00").await;
+        assert_eq!((replay.status, &replay.raw), (StatusCode::CREATED, &sent.raw), "{}", db.backend);
+        // Money arriving is not outgoing: Bob pays Alice.
+        app.fund(2, "bob", 1_000, "Top-up").await;
+        set_pin(&app, &bob).await;
+        let to_alice =
+            send(&app, &bob, "to-alice", json!({"to": "alice", "amount": "5.00", "currency": "USD"})).await;
+        assert_eq!(to_alice.status, StatusCode::CREATED, "{}: {:?}", db.backend, to_alice.body);
+        // Her first payment from Bob waits out his grace window; it is on its way to her.
+        let wallet = app.call(Method::GET, "/api/v1/wallet", Some(&alice), None).await;
+        assert_eq!(wallet.body["balances"][0]["pending_in"], "5.00", "{:?}", wallet.body);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pin_under_an_unknown_server_key_is_our_failure_not_a_wrong_pin() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, _) = people(&app).await;
+        let id = app.user("alice").await.id;
+        app.state
+            .db
+            .set_pin(id, "pin1$0badcafe$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .await
+            .unwrap();
+        for i in 0..6 {
+            let answer = send(
+                &app,
+                &alice,
+                &format!("k{i}"),
+                json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "1234"}),
+            )
+            .await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+                "{}",
+                db.backend
+            );
+        }
+        let user = app.user("alice").await;
+        assert_eq!((user.pin_failures, user.pin_locked_until), (0, None), "{}: nothing counted", db.backend);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempts_whose_end_was_never_written_cost_at_most_one_lock() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, _) = people(&app).await;
+        let id = app.user("alice").await.id;
+        // Five attempts counted whose requests were cut off before their end was written, as
+        // the fifth reservation leaves them: counted, and locked.
+        let until = app.state.now().plus_seconds(15 * 60);
+        let sql = "UPDATE users SET pin_failures = 5, pin_locked_until = $1 WHERE id = $2";
+        let values = vec![purse_server::store::Value::from(until), purse_server::store::Value::from(id)];
+        app.state.db.execute(&purse_server::store::Statement::new(sql, values)).await.unwrap();
+        let body = json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "1234"});
+        assert_eq!(send(&app, &alice, "during", body.clone()).await.code(), "pin_locked");
+        app.advance(15 * 60);
+        let after = send(&app, &alice, "after", body).await;
+        assert_eq!(after.status, StatusCode::CREATED, "{}: {:?}", db.backend, after.body);
+        app.stop().await;
+    }
+}
