@@ -21,11 +21,12 @@ use std::time::Duration;
 use leptos::prelude::*;
 use purse_api::{
     Activity, ActivityKind, ActivityStatus, BankAccount, Card, CardBrand, CheckoutStatus, Counterparty,
-    Creator, Currency, Deposit, DepositStatus, Direction, ErrorCode, Goal, Handle, Merchant,
-    PublicCheckoutSession, Role, Speed, Tip, User, Withdrawal, WithdrawalStatus,
+    Creator, Currency, Deposit, DepositStatus, Direction, ErrorCode, Goal, Handle, Merchant, MoneyRequest,
+    PersonRef, PublicCheckoutSession, RequestStatus, Role, Speed, Tip, User, Withdrawal, WithdrawalStatus,
 };
 use purse_web::api_client::ApiError;
 use purse_web::components::activity_row::ActivityRow;
+use purse_web::components::incoming_requests::IncomingRequest;
 use purse_web::components::money::MoneyDisplay;
 use purse_web::components::states::{EmptyState, ErrorState, SkeletonList};
 use purse_web::components::tip_sheet::{TipForm, TipSheet};
@@ -39,7 +40,7 @@ use purse_web::pages::payment_methods::PaymentMethodsView;
 use purse_web::pages::status::Status;
 use purse_web::pages::withdraw::WithdrawForm;
 use purse_web::session::{Session, SessionState};
-use purse_web::text::{Funding, Text, t};
+use purse_web::text::{Funding, Text, around_handle, t};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};
@@ -149,6 +150,13 @@ fn an_activity_row_names_the_other_side_and_links_to_its_receipt() {
         }
     });
     assert_eq!(text(&root, "#received .activity-title"), "Alice Martin");
+    assert_eq!(
+        text(&root, "#received .activity-handle"),
+        "@alice",
+        "the handle beside the name, note or not"
+    );
+    assert_eq!(text(&root, "#held .activity-handle"), "@bob");
+    assert!(find(&root, "#deposit .activity-handle").is_none(), "no person, no handle");
     assert!(text(&root, "#received .activity-sub").starts_with("Dinner · "));
     assert!(text(&root, "#received .activity-amount").ends_with("+$1,234.50"));
     assert_eq!(
@@ -158,11 +166,53 @@ fn an_activity_row_names_the_other_side_and_links_to_its_receipt() {
     assert!(find(&root, "#received .badge").is_none(), "a completed item needs no badge");
 
     assert_eq!(text(&root, "#held .badge"), t(Text::StatusPending));
-    assert!(text(&root, "#held .activity-sub").starts_with(&format!("{} · @bob", t(Text::KindTransfer))));
+    assert!(text(&root, "#held .activity-sub").starts_with(&format!("{} · ", t(Text::KindTransfer))));
     assert!(text(&root, "#held .activity-amount").ends_with("\u{2212}$1,234.50"));
     assert!(find(&root, "#held li.fresh").is_some(), "new items slide in");
 
     assert_eq!(text(&root, "#deposit .activity-title"), t(Text::KindDeposit));
+}
+
+fn asked_by(handle: &str, name: &str, amount: &str, paid_before: Option<bool>) -> MoneyRequest {
+    let person = |handle: &str, name: &str| PersonRef {
+        handle: Handle::parse(handle).unwrap(),
+        display_name: name.into(),
+    };
+    MoneyRequest {
+        id: format!("rq_{handle}"),
+        status: RequestStatus::Open,
+        from: person("alice", "Alice Martin"),
+        to: person(handle, name),
+        amount: amount.into(),
+        currency: Currency::Usd,
+        note: None,
+        created_at: "2026-11-22T14:05:00Z".into(),
+        from_paid_before: paid_before,
+    }
+}
+
+/// Finding 4: two requests from "Bob Okafor", one from the Bob Alice knows, one from an account
+/// that took his name. Each says whose it is; the stranger's says Alice never paid them.
+#[wasm_bindgen_test]
+fn a_request_names_its_requester_by_handle_and_warns_of_one_never_paid() {
+    let root = container();
+    let known = asked_by("bob", "Bob Okafor", "5.00", Some(true));
+    let stranger = asked_by("bob_0kafor", "Bob Okafor", "5.00", Some(false));
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        let version = RwSignal::new(0);
+        view! {
+            <ul id="known"><IncomingRequest request=known.clone() version /></ul>
+            <ul id="stranger"><IncomingRequest request=stranger.clone() version /></ul>
+        }
+    });
+    assert_eq!(text(&root, "#known .request-handle"), "@bob");
+    assert!(find(&root, "#known .request-warning").is_none(), "paid before: no warning");
+    assert_eq!(text(&root, "#stranger .request-handle"), "@bob_0kafor");
+    assert!(text(&root, "#stranger .request-row p").starts_with("Bob Okafor @bob_0kafor asks for"));
+    let (before, after) = around_handle(t(Text::NotPaidBefore));
+    assert_eq!(text(&root, "#stranger .request-warning"), format!("{before}@bob_0kafor{after}"));
+    assert_eq!(text(&root, "#stranger .request-warning"), "You haven't paid @bob_0kafor before.");
+    assert_eq!(text(&root, "#stranger .request-warning bdi"), "@bob_0kafor", "set apart for right-to-left");
 }
 
 #[wasm_bindgen_test]
@@ -338,6 +388,45 @@ async fn above_the_step_up_threshold_the_confirmation_asks_for_the_pin() {
     assert_eq!(pin.get_attribute("inputmode").as_deref(), Some("numeric"));
     assert_eq!(text(&root, "label[for=tip-pin]"), t(Text::PaymentPin));
     assert_eq!(text(&root, ".tip-form button[type=submit]"), t(Text::TipSend));
+}
+
+#[wasm_bindgen_test]
+async fn a_small_tip_the_server_asks_the_pin_for_shows_the_field_says_why_and_focuses_it() {
+    let mut start = TipFlow::new(lina(), None);
+    start.choice = Some(Choice::Preset(1));
+    start.step = Step::Review;
+    start.attempt.begin(|| "k1".into());
+    let (root, flow, _) = tip_form(start);
+    assert!(find(&root, "#tip-pin").is_none(), "no PIN for $5.00 at first");
+    let request = flow.try_update(|f| f.send()).flatten().expect("sent");
+    assert_eq!(request.pin, None);
+    let refused = ApiError {
+        status: Some(403),
+        code: Some(ErrorCode::PinRequired),
+        message: "Enter your payment PIN.".into(),
+        field: Some("pin".into()),
+    };
+    flow.update(|f| f.answer("k1", Err(refused), None));
+    let pin = wait_for(&root, "#tip-pin", Duration::from_secs(1)).await;
+    assert_eq!(text(&root, "#tip-pin-reason"), t(Text::PinNeededToday));
+    assert_eq!(find(&root, "#tip-pin-reason").unwrap().get_attribute("role").as_deref(), Some("status"));
+    assert_eq!(text(&root, "#tip-pin-error"), "", "a reason, not an error");
+    // Focus lands on the PIN once the step is drawn.
+    let mut waited = 0;
+    while web_sys::window().unwrap().document().unwrap().active_element().as_ref() != Some(&pin) {
+        assert!(waited < 50, "the PIN field was not focused");
+        settle().await;
+        waited += 1;
+    }
+    type_into(&root, "#tip-pin", "1234");
+    // Submitting is synchronous up to the call (whose answer, from no server, is not awaited).
+    click(&root, ".tip-form button[type=submit]");
+    let sent = flow.get_untracked();
+    assert_eq!(
+        (sent.step, sent.pin.as_str(), sent.attempt.key()),
+        (Step::Sending, "1234", "k1"),
+        "again, with the PIN, under the same key"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -1,5 +1,5 @@
-//! One activity in a list: who or what, when, how much (signed), and its status when it is not
-//! simply done. The whole row links to the receipt.
+//! One activity in a list: who (their name and @handle: names are not unique) or what, when, how
+//! much (signed), and its status when it is not simply done. The whole row links to the receipt.
 
 use leptos::prelude::*;
 use purse_api::{Activity, ActivityKind, ActivityStatus};
@@ -41,12 +41,12 @@ pub fn title(activity: &Activity) -> String {
     }
 }
 
-/// The row's second line: the note, else the kind; then when.
+/// The row's second line: the note, else the kind; then when. (The other person's @handle is on
+/// the first line, beside their name.)
 pub fn subtitle(activity: &Activity) -> String {
-    let what = match (&activity.note, &activity.counterparty) {
-        (Some(note), _) => note.clone(),
-        (None, Some(person)) => format!("{} · @{}", kind_label(activity.kind), person.handle),
-        (None, None) => kind_label(activity.kind).to_string(),
+    let what = match &activity.note {
+        Some(note) => note.clone(),
+        None => kind_label(activity.kind).to_string(),
     };
     format!("{what} · {}", format::when(&activity.created_at))
 }
@@ -61,7 +61,12 @@ pub fn ActivityRow(activity: Activity, #[prop(optional)] fresh: bool) -> impl In
             <a class="activity-link" href=href>
                 <span class="avatar" aria-hidden="true">{initial}</span>
                 <span class="activity-main">
-                    <span class="activity-title">{title(&activity)}</span>
+                    <span class="activity-name">
+                        <span class="activity-title">{title(&activity)}</span>
+                        {activity.counterparty.as_ref().map(|person| view! {
+                            " "<bdi class="activity-handle">"@"{person.handle.to_string()}</bdi>
+                        })}
+                    </span>
                     <span class="activity-sub">{subtitle(&activity)}</span>
                 </span>
                 <span class="activity-side">

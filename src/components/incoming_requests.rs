@@ -1,16 +1,19 @@
-//! Requests for money made to the signed-in person, with Pay (PIN above the threshold) and
-//! Decline. Reloads whenever the wallet's [`RequestsVersion`] changes (the live stream bumps it).
+//! Requests for money made to the signed-in person: who asks, by name and @handle (names are not
+//! unique), with a warning when the person has never paid them (an impostor may have taken a
+//! friend's name); with Pay (PIN above the threshold, or below
+//! it once the server asks: [`crate::flows::step_up`]) and Decline. Reloads whenever the wallet's [`RequestsVersion`] changes (the live stream bumps it).
 
 use leptos::prelude::*;
-use purse_api::payments::needs_pin;
 use purse_api::{Amount, MoneyRequest, RequestStatus};
+use wasm_bindgen::JsCast;
 
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::money::MoneyDisplay;
 use crate::flows::attempt::Attempt;
+use crate::flows::step_up::{PinAnswer, StepUp};
 use crate::pages::wallet::RequestsVersion;
-use crate::text::{Text, t};
+use crate::text::{Text, around_handle, t};
 
 #[component]
 pub fn IncomingRequests() -> impl IntoView {
@@ -44,8 +47,12 @@ pub fn IncomingRequests() -> impl IntoView {
 }
 
 #[component]
-fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl IntoView {
-    let with_pin = Amount::parse(&request.amount, request.currency.code()).is_ok_and(needs_pin);
+pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl IntoView {
+    let amount = Amount::parse(&request.amount, request.currency.code()).ok();
+    // Above the threshold, or once the server asked for it (the day's payments without it).
+    let step_up = RwSignal::new(StepUp::default());
+    let with_pin = move || amount.filter(|a| step_up.get().needs_pin(*a));
+    let row = NodeRef::<leptos::html::Li>::new();
     let pin = RwSignal::new(String::new());
     let pin_error = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
@@ -61,18 +68,29 @@ fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl IntoVi
             pin_error.set(None);
             error.set(None);
             let (id, key) = (id.clone(), key.clone());
-            let entered = with_pin.then(|| pin.get_untracked());
+            let entered =
+                amount.filter(|a| step_up.get_untracked().needs_pin(*a)).map(|_| pin.get_untracked());
             busy.set(true);
             leptos::task::spawn_local(async move {
-                match api_client::pay_request(&id, entered, &key).await {
-                    Ok(_) => {
+                let answer = api_client::pay_request(&id, entered, &key).await;
+                let heard = match (&answer, amount) {
+                    (Err(failure), Some(amount)) => {
+                        step_up.try_update(|s| s.hear(amount, failure)).unwrap_or(PinAnswer::Other)
+                    }
+                    _ => PinAnswer::Other,
+                };
+                match (answer, heard) {
+                    (Ok(_), _) => {
                         done.set(Some(t(Text::PaidIt)));
                         version.update(|v| *v += 1);
                     }
-                    Err(failure) if failure.field.as_deref() == Some("pin") => {
+                    // Pay again, with the PIN, under this row's key.
+                    (Err(_), PinAnswer::Reveal) => focus_pin(row),
+                    (Err(_), PinAnswer::Locked(sentence)) => error.set(Some(sentence)),
+                    (Err(failure), PinAnswer::Other) if failure.field.as_deref() == Some("pin") => {
                         pin_error.set(Some(failure.message))
                     }
-                    Err(failure) => error.set(Some(failure.message)),
+                    (Err(failure), PinAnswer::Other) => error.set(Some(failure.message)),
                 }
                 busy.set(false);
             });
@@ -94,17 +112,27 @@ fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl IntoVi
     };
     let pin_id: &'static str = "request-pin";
     view! {
-        <li class="request-row" data-request=request.id.clone()>
+        <li class="request-row" data-request=request.id.clone() node_ref=row>
             <p>
-                <strong>{request.to.display_name.clone()}</strong>" "{t(Text::AsksFor)}" "
+                <strong>{request.to.display_name.clone()}</strong>" "
+                <bdi class="request-handle">"@"{request.to.handle.to_string()}</bdi>" "{t(Text::AsksFor)}" "
                 <MoneyDisplay amount=request.amount.clone() currency=request.currency />
             </p>
+            {(request.from_paid_before == Some(false)).then(|| {
+                let (before, after) = around_handle(t(Text::NotPaidBefore));
+                view! {
+                    <p class="request-warning" data-paid-before="false">
+                        {before}<bdi>"@"{request.to.handle.to_string()}</bdi>{after}
+                    </p>
+                }
+            })}
             {request.note.clone().map(|note| view! { <p class="muted">"“"{note}"”"</p> })}
             {move || match done.get() {
                 Some(word) => view! { <p role="status">{word}</p> }.into_any(),
                 None => view! {
                     <form class="request-actions" on:submit=pay.clone() novalidate=true>
-                        {with_pin.then(|| view! {
+                        {move || with_pin().map(|a| view! {
+                            <p class="muted" role="status">{step_up.get_untracked().reason(a)}</p>
                             <TextField id=pin_id label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
                         })}
                         <div class="button-row">
@@ -119,4 +147,15 @@ fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl IntoVi
             }}
         </li>
     }
+}
+
+/// Focuses the PIN field of `row` once it is drawn.
+fn focus_pin(row: NodeRef<leptos::html::Li>) {
+    request_animation_frame(move || {
+        let Some(row) = row.try_get_untracked().flatten() else { return };
+        let input = row.query_selector("input[type=password]").ok().flatten();
+        if let Some(input) = input.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = input.focus();
+        }
+    });
 }

@@ -1,6 +1,7 @@
 //! The tip sheet: tip a creator for a post. Sign in inline when needed; the creator's name,
 //! avatar and goal; their preset amounts or one typed; a message; an anonymous switch; the PIN
-//! above the step-up threshold; a confirmation that says what will happen; and, when the wallet
+//! above the step-up threshold (or below it, once the server asks: the day's payments without
+//! it passed the threshold); a confirmation that says what will happen; and, when the wallet
 //! is short, amounts that fit. Its decisions are [`crate::flows::tip_flow::TipFlow`]; this file draws them.
 
 use leptos::prelude::*;
@@ -129,9 +130,13 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
     // The step alone decides which form is drawn: choosing an amount or flipping the switch
     // changes the flow, not the form (so focus stays on the radio a keyboard is moving through).
     let step = Memo::new(move |_| flow.with(|f| f.step.clone()));
-    // Each step (the first included) puts focus where the person continues.
-    Effect::new(move |previous: Option<std::mem::Discriminant<Step>>| {
-        let current = step.with(std::mem::discriminant);
+    // Whether the confirmation asks for the PIN: the server may ask for it after the fact.
+    let needs_pin = Memo::new(move |_| flow.with(TipFlow::needs_pin));
+    let pin_asked = Memo::new(move |_| needs_pin.get() && step.with(|s| *s == Step::Review));
+    // Each step (the first included) puts focus where the person continues, and so does a PIN
+    // field the server asked for.
+    Effect::new(move |previous: Option<(std::mem::Discriminant<Step>, bool)>| {
+        let current = (step.with(std::mem::discriminant), pin_asked.get());
         if previous != Some(current) {
             focus_marked(sheet);
         }
@@ -212,17 +217,18 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
                     </form>
                 }.into_any(),
                 Step::Review | Step::Sending => {
-                    let (note, needs_pin, confirmation) = flow.with_untracked(|current| {
-                        (current.cleaned_message().ok().flatten(), current.needs_pin(), current.confirmation())
+                    let (note, confirmation) = flow.with_untracked(|current| {
+                        (current.cleaned_message().ok().flatten(), current.confirmation())
                     });
+                    let pin_first = needs_pin.get_untracked();
                     view! {
                         <form class="tip-form" on:submit=send novalidate=true>
-                            <p class="review" id="tip-confirmation" tabindex="-1" data-autofocus=(!needs_pin).then_some("")>
+                            <p class="review" id="tip-confirmation" tabindex="-1" data-autofocus=(!pin_first).then_some("")>
                                 {confirmation}
                             </p>
                             {note.map(|note| view! { <p class="muted tip-quote">"“"{note}"”"</p> })}
-                            {needs_pin.then(|| view! {
-                                <p class="muted">{t(Text::PinNeeded)}</p>
+                            {move || needs_pin.get().then(|| view! {
+                                <p class="muted" id="tip-pin-reason" role="status">{flow.with_untracked(TipFlow::pin_reason)}</p>
                                 <div data-autofocus="">
                                     <TextField id="tip-pin" label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
                                 </div>

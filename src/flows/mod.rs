@@ -17,6 +17,8 @@
 //!
 //! - [`attempt`]: one idempotency key per attempt at a money move; every flow below that moves
 //!   money keeps its attempts in an [`attempt::Attempt`].
+//! - [`step_up`]: when a payment to a person asks for the PIN, and why (the send form, the tip
+//!   sheet and paying a request share it).
 //! - [`tip_flow`]: the tip sheet (`components::tip_sheet`).
 //! - [`checkout_flow`]: the hosted checkout page (`pages::checkout`).
 //! - [`add_money_flow`]: adding money from a card (`pages::add_money`).
@@ -40,6 +42,7 @@ pub mod creator_dashboard;
 pub mod method_removal;
 pub mod send_form;
 pub mod status_view;
+pub mod step_up;
 pub mod tip_flow;
 pub mod withdraw_flow;
 

@@ -26,18 +26,19 @@ pub fn window_words(seconds: u32) -> String {
     }
 }
 
-/// What the review step says will happen.
-pub fn review_sentence(name: &str, amount: &str, first_payment_window: Option<u32>) -> String {
+/// What the review step says will happen, naming the person by name and @handle (names are not
+/// unique: the handle says who it really is).
+pub fn review_sentence(name: &str, handle: &str, amount: &str, first_payment_window: Option<u32>) -> String {
     let money = format::money(amount, purse_api::Currency::Usd);
     match first_payment_window {
         Some(seconds) => format!(
-            "{name} {} {money}; {} {} {} {name}.",
+            "{name} (@{handle}) {} {money}; {} {} {} @{handle}.",
             t(Text::Receives),
             t(Text::ReviewWithWindow),
             window_words(seconds),
             t(Text::ReviewBecause)
         ),
-        None => format!("{name} {} {money} {}", t(Text::Receives), t(Text::ReviewNow)),
+        None => format!("{name} (@{handle}) {} {money} {}", t(Text::Receives), t(Text::ReviewNow)),
     }
 }
 
@@ -48,10 +49,13 @@ mod tests {
     #[test]
     fn the_review_says_what_will_happen() {
         assert_eq!(
-            review_sentence("Bob", "20.00", Some(600)),
-            "Bob receives $20.00; you can cancel for 10 minutes because this is your first payment to Bob."
+            review_sentence("Bob", "bob", "20.00", Some(600)),
+            "Bob (@bob) receives $20.00; you can cancel for 10 minutes because this is your first payment to @bob."
         );
-        assert_eq!(review_sentence("Bob", "1234.50", None), "Bob receives $1,234.50 right away.");
+        assert_eq!(
+            review_sentence("Bob", "bob", "1234.50", None),
+            "Bob (@bob) receives $1,234.50 right away."
+        );
         assert_eq!(window_words(60), "1 minute");
         assert_eq!(window_words(45), "45 seconds");
     }

@@ -3,11 +3,12 @@
 //! answer from `POST /tips` turns the sheet into. The view (`components::tip_sheet`) only
 //! draws a [`TipFlow`] and feeds it what the person does.
 
-use purse_api::payments::{clean_note, needs_pin};
+use purse_api::payments::clean_note;
 use purse_api::{Amount, AmountText, Creator, Currency, ErrorCode, Money, NewTip, Tip};
 
 use crate::api_client::ApiError;
 use crate::flows::attempt::Attempt;
+use crate::flows::step_up::{PinAnswer, StepUp};
 use crate::format;
 use crate::text::{Text, t};
 
@@ -63,6 +64,9 @@ pub struct TipFlow {
     /// one's retry, under its key, so a retry after a lost answer cannot tip twice, and until a
     /// retry settles it the tip cannot be edited.
     pub attempt: Attempt,
+    /// Whether the server asked for the PIN below the threshold (the day's tips and payments
+    /// without it passed it): from then on every tip from this sheet carries the PIN.
+    pub step_up: StepUp,
 }
 
 impl TipFlow {
@@ -79,6 +83,7 @@ impl TipFlow {
             problems: Problems::default(),
             short_of_funds: None,
             attempt: Attempt::default(),
+            step_up: StepUp::default(),
         }
     }
 
@@ -112,9 +117,15 @@ impl TipFlow {
         clean_note(Some(&self.message)).map_err(|_| t(Text::TipMessageTooLong).to_string())
     }
 
-    /// Whether the chosen amount needs the payment PIN.
+    /// Whether the chosen amount needs the payment PIN: above the threshold, or since the
+    /// server asked for it.
     pub fn needs_pin(&self) -> bool {
-        self.amount().is_ok_and(needs_pin)
+        self.amount().is_ok_and(|amount| self.step_up.needs_pin(amount))
+    }
+
+    /// Why the confirmation asks for the PIN (shown only when [`TipFlow::needs_pin`]).
+    pub fn pin_reason(&self) -> &'static str {
+        self.amount().map_or(t(Text::PinNeeded), |amount| self.step_up.reason(amount))
     }
 
     /// "Continue": to the confirmation when the form holds, with a fresh key for this attempt;
@@ -169,7 +180,7 @@ impl TipFlow {
             post_id: self.post_id.clone(),
             message: self.cleaned_message().ok().flatten(),
             anonymous: self.anonymous.then_some(true),
-            pin: needs_pin(amount).then(|| self.pin.clone()),
+            pin: self.step_up.needs_pin(amount).then(|| self.pin.clone()),
         };
         self.problems = Problems::default();
         self.step = Step::Sending;
@@ -216,6 +227,24 @@ impl TipFlow {
             }
             Err(error) => error,
         };
+        let heard = match self.amount() {
+            Ok(amount) => self.step_up.hear(amount, &error),
+            Err(_) => PinAnswer::Other,
+        };
+        match heard {
+            // The same tip again, now with the PIN, under the same key (the refusal stored
+            // nothing): the confirmation shows the field and says why.
+            PinAnswer::Reveal => {
+                self.step = Step::Review;
+                return;
+            }
+            PinAnswer::Locked(sentence) => {
+                self.problems.form = Some(sentence);
+                self.step = Step::Review;
+                return;
+            }
+            PinAnswer::Other => {}
+        }
         match (error.code, error.field.as_deref()) {
             (Some(ErrorCode::InsufficientFunds), _) => {
                 let money = available.as_deref().map(|a| format::money(a, Currency::Usd));
@@ -429,6 +458,51 @@ mod tests {
         flow.answer("k1", Err(refused(422, ErrorCode::InsufficientFunds, None)), None);
         assert_eq!(flow.problems.amount.as_deref(), Some(t(Text::TipShort)));
         assert!(flow.presets().into_iter().all(|p| flow.affordable(p)), "an unread wallet disables nothing");
+    }
+
+    #[test]
+    fn a_small_tip_the_server_asks_the_pin_for_is_sent_again_with_it_under_the_same_key() {
+        let mut flow = flow();
+        flow.choice = Some(Choice::Preset(1));
+        flow.review(|| "k1".into());
+        assert!(!flow.needs_pin(), "5.00 is under the threshold");
+        let first = flow.send().unwrap();
+        assert_eq!(first.pin, None);
+        flow.answer("k1", Err(refused(403, ErrorCode::PinRequired, Some("pin"))), None);
+        assert_eq!(flow.step, Step::Review, "still confirming the same tip");
+        assert!(flow.needs_pin(), "the confirmation now shows the PIN field");
+        assert_eq!(flow.pin_reason(), t(Text::PinNeededToday));
+        assert_eq!(
+            flow.problems,
+            Problems::default(),
+            "the reason is said beside the field, not as an error"
+        );
+        flow.pin = "1234".into();
+        let again = flow.send().unwrap();
+        assert_eq!(
+            (again.amount, again.pin.as_deref(), flow.attempt.key()),
+            (AmountText::Text("5.00".into()), Some("1234"), "k1"),
+            "the same tip, with the PIN, under the same key"
+        );
+        flow.answer("k1", Ok(tip("5.00")), None);
+        assert_eq!(flow.step, Step::Sent(tip("5.00")));
+        // A next tip from this sheet asks for the PIN at once.
+        let mut next = flow.clone();
+        next.step = Step::Choose;
+        next.review(|| "k2".into());
+        assert!(next.needs_pin() && next.attempt.key() == "k2");
+    }
+
+    #[test]
+    fn a_locked_pin_refuses_a_small_tip_and_says_no_money_moved() {
+        let mut flow = flow();
+        flow.choice = Some(Choice::Preset(0));
+        flow.review(|| "k1".into());
+        flow.send();
+        flow.answer("k1", Err(refused(403, ErrorCode::PinLocked, None)), None);
+        assert_eq!(flow.step, Step::Review);
+        assert_eq!(flow.problems.form, Some(format!("no {}", t(Text::NoMoneyMoved))));
+        assert!(!flow.needs_pin() && flow.can_edit(), "no PIN field: no PIN helps while locked");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Three steps: the form (recipient with a profile preview, amount, note, each checked by the
 //! same rules the server applies), a review that says exactly what will happen (and asks for
-//! the PIN above the threshold), and the result, with a Cancel button while a first payment's
+//! the PIN above the threshold, or below it once the server asks for it: see
+//! [`crate::flows::step_up`]), and the result, with a Cancel button while a first payment's
 //! grace window is open. Each review is one attempt with one idempotency key
 //! ([`crate::flows::attempt::Attempt`]): pressing Send again after a lost answer can never pay
 //! twice.
@@ -10,16 +11,18 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use purse_api::payments::{clean_note, needs_pin};
+use purse_api::payments::clean_note;
 use purse_api::{AmountText, ErrorCode, Handle, PublicProfile, SendRequest, Transfer, TransferStatus};
 
 use crate::api_client;
 use crate::components::fields::TextField;
+use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
 use crate::components::profile_preview::{ProfilePreview, watch_profile};
 use crate::flows::attempt::Attempt;
 use crate::flows::send_form::{check_amount, check_handle, review_sentence};
+use crate::flows::step_up::{PinAnswer, StepUp};
 use crate::format;
 use crate::session::{Session, SessionState, use_session};
 use crate::text::{Text, t};
@@ -62,6 +65,8 @@ fn SendForm() -> impl IntoView {
     let busy = RwSignal::new(false);
     // Each review begins an attempt; every Send from that review goes under its key.
     let attempt: RwSignal<Attempt> = RwSignal::new(Attempt::default());
+    // Whether the server asked for the PIN below the threshold: then this form asks for it.
+    let step_up = RwSignal::new(StepUp::default());
     watch_profile(to, profile);
 
     let review = move |event: leptos::ev::SubmitEvent| {
@@ -108,14 +113,22 @@ fn SendForm() -> impl IntoView {
             amount: AmountText::Text(value.money().amount_string()),
             currency: "USD".into(),
             note: clean_note(Some(&note.get_untracked())).ok().flatten(),
-            pin: needs_pin(value).then(|| pin.get_untracked()),
+            pin: step_up.get_untracked().needs_pin(value).then(|| pin.get_untracked()),
         };
         busy.set(true);
         let key = attempt.with_untracked(|a| a.key().to_string());
         leptos::task::spawn_local(async move {
-            match api_client::send_money(&request, &key).await {
-                Ok(transfer) => step.set(Step::Done(transfer)),
-                Err(error) => match error.field.as_deref() {
+            let answer = api_client::send_money(&request, &key).await;
+            let heard = match &answer {
+                Err(error) => step_up.try_update(|s| s.hear(value, error)).unwrap_or(PinAnswer::Other),
+                Ok(_) => PinAnswer::Other,
+            };
+            match (answer, heard) {
+                (Ok(transfer), _) => step.set(Step::Done(transfer)),
+                // The same payment again, with the PIN, under this review's key.
+                (Err(_), PinAnswer::Reveal) => focus_later("pin"),
+                (Err(_), PinAnswer::Locked(sentence)) => form_error.set(Some(sentence)),
+                (Err(error), PinAnswer::Other) => match error.field.as_deref() {
                     Some("pin") => pin_error.set(Some(error.message)),
                     Some("to") | Some("amount") | Some("note") | Some("currency")
                         if error.code != Some(ErrorCode::InsufficientFunds) =>
@@ -162,17 +175,18 @@ fn SendForm() -> impl IntoView {
                 }.into_any(),
                 Step::Review => {
                     let person = profile.get_untracked().and_then(Result::ok);
-                    let name = person.as_ref().map_or_else(|| to.get_untracked(), |p| p.display_name.clone());
+                    let handle = check_handle(&to.get_untracked()).map(|h| h.to_string()).unwrap_or_default();
+                    let name = person.as_ref().map_or_else(|| handle.clone(), |p| p.display_name.clone());
                     let window = person.as_ref().and_then(|p| p.cancel_window_seconds);
                     let value = check_amount(&amount.get_untracked()).ok();
                     let amount_text = value.map(|v| v.money().amount_string()).unwrap_or_default();
-                    let with_pin = value.is_some_and(needs_pin);
+                    let with_pin = move || value.filter(|v| step_up.get().needs_pin(*v));
                     view! {
                         <form on:submit=send novalidate=true>
-                            <p class="review" id="review-sentence">{review_sentence(&name, &amount_text, window)}</p>
+                            <p class="review" id="review-sentence">{review_sentence(&name, &handle, &amount_text, window)}</p>
                             {clean_note(Some(&note.get_untracked())).ok().flatten().map(|n| view! { <p class="muted">"“"{n}"”"</p> })}
-                            {with_pin.then(|| view! {
-                                <p class="muted">{t(Text::PinNeeded)}</p>
+                            {move || with_pin().map(|v| view! {
+                                <p class="muted" id="pin-reason" role="status">{step_up.get_untracked().reason(v)}</p>
                                 <TextField id="pin" label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
                             })}
                             <p class="form-error" role="alert">{move || form_error.get()}</p>

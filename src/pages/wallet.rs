@@ -61,8 +61,9 @@ pub fn WalletHome(
                 fresh.update(|ids| ids.push(activity.id.clone()));
                 if activity.direction == Direction::In {
                     let amount = format::money(&activity.amount, activity.currency);
-                    let from = activity.counterparty.as_ref().map(|p| p.display_name.as_str());
-                    announcement.set(received_announcement(&amount, from));
+                    let from =
+                        activity.counterparty.as_ref().map(|p| format!("{} (@{})", p.display_name, p.handle));
+                    announcement.set(received_announcement(&amount, from.as_deref()));
                 }
             }
         }),

@@ -216,6 +216,12 @@ pub struct MoneyRequest {
     pub currency: Currency,
     pub note: Option<String>,
     pub created_at: String,
+    /// On an open request in `GET /requests?direction=incoming` only: whether the payer
+    /// (`from`, the reader) has an earlier pending or completed payment to the requester (`to`),
+    /// by the rule that decides a send's grace window. `false` warns the payer that the name
+    /// may belong to someone new: display names are not unique. Absent elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_paid_before: Option<bool>,
 }
 
 /// A person named in a request.

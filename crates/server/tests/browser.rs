@@ -368,7 +368,11 @@ async fn a_new_person_signs_up_sets_a_pin_and_sees_money_arrive_without_reloadin
         .execute("return document.querySelector('[aria-live=polite][aria-atomic=true]').textContent;", vec![])
         .await
         .unwrap();
-    assert_eq!(announced, serde_json::json!("Received $12.50 from Bob Okafor"));
+    assert_eq!(
+        announced,
+        serde_json::json!("Received $12.50 from Bob Okafor (@bob)"),
+        "named with the handle"
+    );
     let same_page = client.execute("return window.__samePage || 'reloaded';", vec![]).await.unwrap();
     assert_eq!(same_page, serde_json::json!("yes"), "no reload");
 
@@ -432,7 +436,7 @@ async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
     alice.find(Locator::Css("#amount")).await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
     assert_eq!(
         text_of(&alice, "#review-sentence").await,
-        "Bob Okafor receives $20.00; you can cancel for 10 minutes because this is your first payment to Bob Okafor."
+        "Bob Okafor (@bob) receives $20.00; you can cancel for 10 minutes because this is your first payment to @bob."
     );
     alice.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     assert_eq!(text_of(&alice, ".done-title").await, "Sent");
@@ -468,7 +472,11 @@ async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
     assert_eq!(text_of(&bob, ".done-title").await, "Request sent");
 
     let asked = text_of(&alice, ".request-row").await;
-    assert!(asked.contains("Bob Okafor asks for $60.00") && asked.contains("Concert tickets"), "{asked}");
+    assert!(
+        asked.contains("Bob Okafor @bob asks for $60.00") && asked.contains("Concert tickets"),
+        "{asked}"
+    );
+    assert!(!asked.contains("haven't paid"), "Alice has paid Bob: {asked}");
     type_into(&alice, "#request-pin", purse_server::flows::demo::PIN).await;
     alice.find(Locator::Css(".request-row button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_until(
@@ -488,6 +496,109 @@ async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
 
     alice.close().await.unwrap();
     bob.close().await.unwrap();
+    state.ledger.shutdown().await;
+}
+
+/// Sends `amount` to `to` from the send form, up to the review (the PIN field, if any, is left
+/// empty); presses Send.
+async fn send_from_form(client: &Client, base: &str, to: &str, amount: &str) {
+    client.goto(&format!("{base}/send")).await.unwrap();
+    type_into(client, "#to", to).await;
+    text_of(client, ".profile-preview strong").await;
+    type_into(client, "#amount", amount).await;
+    client.find(Locator::Css("#amount")).await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
+    text_of(client, "#review-sentence").await;
+    click(client, "form button[type=submit]").await;
+}
+
+/// The money path's cumulative step-up (payments without the PIN may not pass 50.00 a day) and
+/// finding 4 (impostors) as a person meets them: two small sends to Bob, the second asked for
+/// the PIN only by the server, paid once with it under the same key; then two requests from
+/// "Bob Okafor", told apart by their handles and the never-paid warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_sends_past_fifty_ask_for_the_pin_and_a_request_from_a_stranger_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, state) = serve(&format!("sqlite://{}/purse.db", dir.path().display())).await;
+    purse_server::flows::demo::seed(&state).await.unwrap();
+    let driver = ChromeDriver::start();
+    let alice = browser(&driver).await;
+    let base = format!("http://{addr}");
+    sign_in(&alice, &base, "alice").await;
+
+    // 30.00 goes without the PIN: under the day's 50.00.
+    send_from_form(&alice, &base, "bob", "30.00").await;
+    assert_eq!(text_of(&alice, ".done-title").await, "Sent");
+
+    // 25.00 is under 50.00 too, so the review asks for no PIN; but 55.00 in a day is past it.
+    send_from_form(&alice, &base, "bob", "25.00").await;
+    assert_eq!(
+        text_of(&alice, "#pin-reason").await,
+        "For your security, enter your PIN: you've sent more than $50.00 without it today."
+    );
+    wait_until(&alice, "return document.activeElement?.id === 'pin';", "the PIN field to take focus").await;
+    assert_eq!(
+        alice.execute("return document.querySelector('.done-title') === null;", vec![]).await.unwrap(),
+        serde_json::json!(true),
+        "nothing sent yet"
+    );
+    type_into(&alice, "#pin", purse_server::flows::demo::PIN).await;
+    click(&alice, "form button[type=submit]").await;
+    assert_eq!(text_of(&alice, ".done-title").await, "Sent");
+
+    // The money moved once: Bob holds 30.00 pending (a first payment) and 25.00 posted.
+    let bob = state.db.user_by_handle("bob").await.unwrap().unwrap();
+    let bobs = state.ledger.lookup_account(codes::wallet_of(bob.id)).await.unwrap().unwrap();
+    assert_eq!((bobs.balances.credits_posted, bobs.balances.credits_pending), (50_000 + 2_500, 3_000));
+    let alice_id = state.db.user_by_handle("alice").await.unwrap().unwrap().id;
+    let alices = state.ledger.lookup_account(codes::wallet_of(alice_id)).await.unwrap().unwrap();
+    assert_eq!((alices.balances.debits_posted, alices.balances.debits_pending), (2_500, 3_000));
+
+    // Someone takes Bob's name and asks Alice for money; so does Bob.
+    let stranger = purse_server::flows::people::create_person(
+        &state,
+        &purse_api::Handle::parse("bob_0kafor").unwrap(),
+        "Bob Okafor",
+        purse_server::flows::demo::PASSWORD,
+        None,
+        0,
+    )
+    .await
+    .unwrap();
+    for (asker, amount) in [(&bob, "4.00"), (&stranger, "5.00")] {
+        let new = purse_server::flows::requests::NewRequest {
+            from: purse_api::Handle::parse("alice").unwrap(),
+            amount: purse_api::Amount::parse(amount, "USD").unwrap(),
+            note: None,
+        };
+        purse_server::flows::requests::create(&state, asker, new).await.unwrap();
+    }
+    alice.goto(&format!("{base}/wallet")).await.unwrap();
+    wait_until(&alice, "return document.querySelectorAll('.request-row').length === 2;", "both requests")
+        .await;
+    let rows = alice
+        .execute(
+            "return [...document.querySelectorAll('.request-row')].map(r => r.innerText.replace(/\\s+/g, ' '));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rows: Vec<String> = serde_json::from_value(rows).unwrap();
+    let (strangers, bobs): (Vec<&String>, Vec<&String>) =
+        rows.iter().partition(|r| r.contains("@bob_0kafor"));
+    assert!(
+        strangers.len() == 1
+            && strangers[0].starts_with("Bob Okafor @bob_0kafor asks for $5.00")
+            && strangers[0].contains("You haven't paid @bob_0kafor before."),
+        "{rows:?}"
+    );
+    assert!(
+        bobs.len() == 1
+            && bobs[0].starts_with("Bob Okafor @bob asks for $4.00")
+            && !bobs[0].contains("haven't paid"),
+        "{rows:?}"
+    );
+
+    alice.close().await.unwrap();
     state.ledger.shutdown().await;
 }
 

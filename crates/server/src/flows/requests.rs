@@ -1,5 +1,6 @@
-//! Requests for money: asking someone, listing, and the payer paying (on the money path) or
-//! declining, or the requester canceling. Only the payer pays or declines; only the requester
+//! Requests for money: asking someone, listing (telling the payer whether they have paid the
+//! requester before), and the payer paying (on the money path) or declining, or the requester
+//! canceling. Only the payer pays or declines; only the requester
 //! cancels; anyone else is told the request does not exist.
 //!
 //! Paying claims the request for the paying operation (`paying_operation_id`, with a lease)
@@ -80,8 +81,33 @@ pub async fn list(
     let rows = flows.db.requests_page(person, side, before, i64::from(limit) + 1).await?;
     let (rows, next_cursor) = super::page(flows, rows, limit, |row| row.id);
     let names = people_of(flows, &rows).await?;
-    let items = rows.iter().map(|row| view(flows, row, &names)).collect::<Result<_, _>>()?;
+    let mut items: Vec<MoneyRequest> =
+        rows.iter().map(|row| view(flows, row, &names)).collect::<Result<_, _>>()?;
+    if side == Side::Payer {
+        let paid = paid_before(flows, person, &rows).await?;
+        for (item, row) in items.iter_mut().zip(&rows) {
+            item.from_paid_before = paid.get(&row.requester_id).copied();
+        }
+    }
     Ok(RequestPage { items, next_cursor })
+}
+
+/// For the requesters of `payer`'s open requests among `rows`: whether `payer` has paid them
+/// before, by the grace window's own rule (an earlier pending or completed payment, canceled ones
+/// not counting: [`crate::store::Db::has_paid_before`]). One look-up per requester. So a payer
+/// can tell a request from someone they know from one by a new account with the same name.
+async fn paid_before(
+    flows: &Flows,
+    payer: PersonId,
+    rows: &[RequestRow],
+) -> Result<HashMap<PersonId, bool>, FlowError> {
+    let mut paid = HashMap::new();
+    for row in rows.iter().filter(|row| row.status == RequestStatus::Open) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = paid.entry(row.requester_id) {
+            entry.insert(flows.db.has_paid_before(payer, row.requester_id).await?);
+        }
+    }
+    Ok(paid)
 }
 
 /// `POST /requests/{id}/pay`: the payer pays request `id`, at once (no grace window: the
@@ -331,5 +357,6 @@ pub fn view(
         currency: row.currency,
         note: row.note.clone(),
         created_at: row.created_at.rfc3339(),
+        from_paid_before: None,
     })
 }

@@ -119,6 +119,83 @@ async fn only_the_payer_pays_or_declines_and_only_the_requester_cancels() {
     }
 }
 
+/// Finding 4 (impostors): display names are not unique, so an open incoming request says
+/// whether its payer has paid the requester before, by the grace window's rule: an earlier
+/// pending or completed payment counts, a canceled one does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incoming_request_says_whether_the_payer_has_paid_the_requester_before() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let bob = app.sign_up("bob").await;
+        let carol = app.sign_up("carol").await;
+        app.fund(1, "alice", 10_000, "Top-up").await;
+        let send = |to: &'static str, key: &'static str| {
+            let alice = alice.clone();
+            let app = &app;
+            async move {
+                let body = json!({"to": to, "amount": "5.00", "currency": "USD"});
+                let answer = app
+                    .call_with(
+                        Method::POST,
+                        "/api/v1/transfers",
+                        Some(&alice),
+                        Some(body),
+                        &[("idempotency-key", key)],
+                    )
+                    .await;
+                assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+                answer.body["transfer"]["id"].as_str().unwrap().to_string()
+            }
+        };
+        // Who asked, and what Alice's incoming list says of each (newest first).
+        let said = |items: &Value| -> Vec<(String, Value)> {
+            items["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["to"]["handle"].as_str().unwrap().to_string(), r["from_paid_before"].clone()))
+                .collect()
+        };
+        let bobs = ask(&app, &bob, json!({"from": "alice", "amount": "3.00", "currency": "USD"})).await;
+        assert_eq!(bobs.body["request"].get("from_paid_before"), None, "not on the requester's answer");
+        ask(&app, &carol, json!({"from": "alice", "amount": "4.00", "currency": "USD"})).await;
+        assert_eq!(
+            said(&list(&app, &alice, "incoming").await),
+            [("carol".into(), json!(false)), ("bob".into(), json!(false))],
+            "{}: Alice never paid either",
+            db.backend
+        );
+
+        // A pending first payment counts; a canceled one does not.
+        send("bob", "to-bob").await;
+        let to_carol = send("carol", "to-carol").await;
+        let canceled =
+            app.call(Method::POST, &format!("/api/v1/transfers/{to_carol}/cancel"), Some(&alice), None).await;
+        assert_eq!(canceled.body["transfer"]["status"], "canceled", "{:?}", canceled.body);
+        assert_eq!(
+            said(&list(&app, &alice, "incoming").await),
+            [("carol".into(), json!(false)), ("bob".into(), json!(true))],
+            "{}",
+            db.backend
+        );
+
+        // Only the payer's open requests carry it.
+        let outgoing = list(&app, &bob, "outgoing").await;
+        assert_eq!(outgoing["items"][0].get("from_paid_before"), None);
+        let id = bobs.body["request"]["id"].as_str().unwrap();
+        let paid = act(&app, &alice, id, "pay", Some("pay-bob"), None).await;
+        assert_eq!(paid.body["request"].get("from_paid_before"), None, "{:?}", paid.body);
+        assert_eq!(
+            said(&list(&app, &alice, "incoming").await),
+            [("carol".into(), json!(false)), ("bob".into(), Value::Null)],
+            "{}: a paid request no longer warns",
+            db.backend
+        );
+        app.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_paid_from_several_devices_at_once_moves_money_once() {
     for db in TestDb::every_backend().await {
