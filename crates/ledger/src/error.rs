@@ -12,6 +12,11 @@ pub enum LedgerError {
     /// commit itself, when its fate is unknown: retry with the same ids, which is always safe.
     #[error("database error: {0}")]
     Database(String),
+    /// The connection to the database was lost (a socket error, a terminated PostgreSQL
+    /// backend). Before a commit nothing was written, and the batch is made again on another
+    /// connection; at a commit its fate is unknown, as for [`LedgerError::Database`].
+    #[error("database connection lost: {0}")]
+    ConnectionLost(String),
     /// The database refused a row (a `CHECK`, `UNIQUE` or foreign key): the engine let through
     /// something its constraints forbid. The batch was rolled back.
     #[error("database constraint violated: {0}")]
@@ -59,6 +64,14 @@ impl From<sqlx::Error> for LedgerError {
                 ) =>
             {
                 LedgerError::Constraint(text)
+            }
+            sqlx::Error::Io(_) => LedgerError::ConnectionLost(text),
+            sqlx::Error::Database(database)
+                if database.code().is_some_and(|code| {
+                    code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+                }) =>
+            {
+                LedgerError::ConnectionLost(text)
             }
             _ => LedgerError::Database(text),
         }

@@ -247,11 +247,34 @@ impl Store {
                 }
             }
             Store::Postgres(store) => {
-                // `sqlx::Transaction` rolls back when dropped.
-                let mut tx = store.begin().await?;
-                let execution = run_batch(&mut tx, now, submissions).await?;
-                tx.commit().await?;
-                Ok(execution)
+                // A batch that lost its connection before its commit wrote nothing: it is made
+                // again on another connection (each dead pooled one is dropped as it fails), so
+                // terminated connections cost a retry, not failed requests. A loss at the commit
+                // is reported: its fate is unknown, and the caller's retry with the same ids is
+                // what is safe.
+                let mut tries = 0;
+                loop {
+                    // `sqlx::Transaction` rolls back when dropped.
+                    let attempt = async {
+                        let mut tx = store.begin().await?;
+                        let execution = run_batch(&mut tx, now, submissions).await?;
+                        Ok::<_, LedgerError>((tx, execution))
+                    };
+                    match attempt.await {
+                        Ok((tx, execution)) => {
+                            tx.commit().await.map_err(|error| match error {
+                                LedgerError::ConnectionLost(text) => LedgerError::Database(text),
+                                other => other,
+                            })?;
+                            return Ok(execution);
+                        }
+                        Err(LedgerError::ConnectionLost(error)) if tries < CONNECTION_RETRIES => {
+                            tries += 1;
+                            tracing::info!(%error, tries, "a ledger batch lost its connection before committing; again");
+                        }
+                        Err(error) => return Err(error),
+                    }
+                }
             }
         }
     }
@@ -291,7 +314,7 @@ impl Store {
     pub(crate) async fn lookup_accounts(&self, ids: &[i64]) -> Result<Vec<Account>, LedgerError> {
         match self {
             Store::Sqlite(store) => store.lookup_accounts(ids).await,
-            Store::Postgres(store) => store.lookup_accounts(ids).await,
+            Store::Postgres(store) => on_live_connection(|| store.lookup_accounts(ids)).await,
         }
     }
 
@@ -301,7 +324,7 @@ impl Store {
     ) -> Result<Vec<(Transfer, Option<PendingRecord>)>, LedgerError> {
         match self {
             Store::Sqlite(store) => store.lookup_transfers(ids).await,
-            Store::Postgres(store) => store.lookup_transfers(ids).await,
+            Store::Postgres(store) => on_live_connection(|| store.lookup_transfers(ids)).await,
         }
     }
 
@@ -314,7 +337,9 @@ impl Store {
         let before = before.map_or(i64::MAX, Timestamp::as_nanos);
         match self {
             Store::Sqlite(store) => store.account_query(&ACCOUNT_TRANSFERS, account.0, before, limit).await,
-            Store::Postgres(store) => store.account_query(&ACCOUNT_TRANSFERS, account.0, before, limit).await,
+            Store::Postgres(store) => {
+                on_live_connection(|| store.account_query(&ACCOUNT_TRANSFERS, account.0, before, limit)).await
+            }
         }
     }
 
@@ -328,7 +353,9 @@ impl Store {
         let sql = &ACCOUNT_TRANSFERS_AFTER;
         match self {
             Store::Sqlite(store) => store.account_query(sql, account.0, after, limit).await,
-            Store::Postgres(store) => store.account_query(sql, account.0, after, limit).await,
+            Store::Postgres(store) => {
+                on_live_connection(|| store.account_query(sql, account.0, after, limit)).await
+            }
         }
     }
 
@@ -361,7 +388,9 @@ impl Store {
     ) -> Result<Option<Transfer>, LedgerError> {
         match self {
             Store::Sqlite(store) => store.latest_transfer(account.0, at.as_nanos()).await,
-            Store::Postgres(store) => store.latest_transfer(account.0, at.as_nanos()).await,
+            Store::Postgres(store) => {
+                on_live_connection(|| store.latest_transfer(account.0, at.as_nanos())).await
+            }
         }
     }
 
@@ -379,6 +408,29 @@ impl Store {
         match self {
             Store::Sqlite(store) => store.close().await,
             Store::Postgres(store) => store.close().await,
+        }
+    }
+}
+
+/// How many times a PostgreSQL batch meets a lost connection before its commit and is made
+/// again: the pool's size plus one reaches a live connection.
+const CONNECTION_RETRIES: usize = 9;
+
+/// Runs a PostgreSQL read again when it met a lost connection (each dead pooled connection is
+/// dropped as it fails), up to [`CONNECTION_RETRIES`] times.
+async fn on_live_connection<T, F, Fut>(read: F) -> Result<T, LedgerError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, LedgerError>>,
+{
+    let mut tries = 0;
+    loop {
+        match read().await {
+            Err(LedgerError::ConnectionLost(error)) if tries < CONNECTION_RETRIES => {
+                tries += 1;
+                tracing::info!(%error, tries, "a ledger read lost its connection; again");
+            }
+            result => return result,
         }
     }
 }

@@ -206,7 +206,9 @@ impl From<StoreError> for FlowError {
 impl From<LedgerError> for FlowError {
     fn from(error: LedgerError) -> FlowError {
         match error {
-            LedgerError::Database(_) | LedgerError::ShutDown => FlowError::unavailable(error),
+            LedgerError::Database(_) | LedgerError::ConnectionLost(_) | LedgerError::ShutDown => {
+                FlowError::unavailable(error)
+            }
             _ => FlowError::internal(error),
         }
     }

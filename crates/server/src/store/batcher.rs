@@ -268,7 +268,7 @@ async fn run(mut conn: Conn, gate: Option<WriteGate>, mut queue: mpsc::Receiver<
 /// A failed batch, and whether a single write may have caused it (a refused row) rather than
 /// the database (connection, I/O), in which case every write of the batch gets the error.
 #[derive(Debug)]
-pub struct BatchError(String, bool);
+pub struct BatchError(String, bool, bool);
 
 impl BatchError {
     fn may_be_one_writes_fault(&self) -> bool {
@@ -277,19 +277,20 @@ impl BatchError {
 
     /// A row that could not be read (a broken stored value): that write's fault.
     fn of_row(error: StoreError) -> BatchError {
-        BatchError(error.message().to_string(), true)
+        BatchError(error.message().to_string(), true, false)
     }
 
     /// Something the batch itself found wrong with a write (a missing result, say).
     pub fn of_write(reason: String) -> BatchError {
-        BatchError(reason, true)
+        BatchError(reason, true, false)
     }
 }
 
 impl From<sqlx::Error> for BatchError {
     fn from(error: sqlx::Error) -> BatchError {
-        let writes_fault = matches!(&error, sqlx::Error::Database(_));
-        BatchError(StoreError::from(error).message().to_string(), writes_fault)
+        let writes_fault = matches!(&error, sqlx::Error::Database(_)) && !super::is_connection_error(&error);
+        let lost = super::is_connection_error(&error);
+        BatchError(StoreError::from(error).message().to_string(), writes_fault, lost)
     }
 }
 
@@ -299,7 +300,7 @@ impl From<rusqlite::Error> for BatchError {
             &error,
             rusqlite::Error::SqliteFailure(failure, _) if failure.code == rusqlite::ErrorCode::ConstraintViolation
         );
-        BatchError(format!("database error: {error}"), writes_fault)
+        BatchError(format!("database error: {error}"), writes_fault, false)
     }
 }
 
@@ -309,7 +310,52 @@ impl From<BatchError> for StoreError {
     }
 }
 
+/// Makes `writes` in one transaction. On PostgreSQL a batch that met a lost connection before
+/// its `COMMIT` (so wrote nothing) is made again on another connection, up to the pool's size
+/// plus one times, each dead pooled connection being dropped as it fails.
 async fn commit(conn: &mut Conn, writes: &[Write]) -> Result<Vec<Done>, BatchError> {
+    let mut tries = 0;
+    loop {
+        match commit_once(conn, writes).await {
+            Err(Attempt::BeforeCommit(error, lost))
+                if lost && tries < 9 && matches!(conn, Conn::Postgres(_)) =>
+            {
+                tries += 1;
+                tracing::info!(error = %error.0, tries, "a batch lost its database connection before committing; again");
+            }
+            Err(Attempt::BeforeCommit(error, _) | Attempt::AtCommit(error)) => return Err(error),
+            Ok(done) => return Ok(done),
+        }
+    }
+}
+
+/// How a batch failed: before its `COMMIT` (nothing written; `true` when the connection was
+/// lost), or at it (it may have been written).
+enum Attempt {
+    BeforeCommit(BatchError, bool),
+    AtCommit(BatchError),
+}
+
+async fn commit_once(conn: &mut Conn, writes: &[Write]) -> Result<Vec<Done>, Attempt> {
+    let lost = |error: sqlx::Error| {
+        let lost = super::is_connection_error(&error);
+        Attempt::BeforeCommit(error.into(), lost)
+    };
+    if let Conn::Postgres(pool) = conn {
+        let mut tx = Tx::Postgres(pool.begin().await.map_err(lost)?);
+        return match apply(&mut tx, writes).await {
+            Ok(done) => tx.commit().await.map(|()| done).map_err(Attempt::AtCommit),
+            Err(error) => {
+                tx.rollback().await;
+                let connection_lost = error.2;
+                Err(Attempt::BeforeCommit(error, connection_lost))
+            }
+        };
+    }
+    commit_sqlite(conn, writes).await.map_err(Attempt::AtCommit)
+}
+
+async fn commit_sqlite(conn: &mut Conn, writes: &[Write]) -> Result<Vec<Done>, BatchError> {
     conn.mend();
     let mut tx = match conn {
         // IMMEDIATE: take the write lock at once, not at the first write (a deferred
@@ -423,7 +469,7 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
         let payment = payments
             .get(operation)
             .cloned()
-            .ok_or_else(|| BatchError(format!("operation {} has no payment", operation.0), true))?;
+            .ok_or_else(|| BatchError(format!("operation {} has no payment", operation.0), true, false))?;
         done[*i] = Some(match &writes[*i] {
             Write::Open(_) => Done::Opened(Opened::Run {
                 operation: *operation,
@@ -458,7 +504,7 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     }
 
     done.into_iter()
-        .map(|done| done.ok_or_else(|| BatchError("a write was left without a result".into(), false)))
+        .map(|done| done.ok_or_else(|| BatchError("a write was left without a result".into(), false, false)))
         .collect()
 }
 

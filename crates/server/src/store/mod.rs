@@ -75,6 +75,36 @@ impl StoreError {
     }
 }
 
+/// Whether `error` says the connection was lost, not that the statement failed: a socket
+/// error, or PostgreSQL's connection-exception and shutdown classes (`08…`, `57P01`–`57P03`: a
+/// terminated backend answers its next statement so, without running it).
+pub fn is_connection_error(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(database) => database
+            .code()
+            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
+/// Whether a statement refused with `error` certainly did not run: the backend was terminated
+/// before it (a socket error may have come after it ran).
+fn did_not_run(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database)
+        if database.code().is_some_and(|code| matches!(&*code, "57P01" | "57P02" | "57P03")))
+}
+
+/// How many times a PostgreSQL statement meets a lost connection before it gives up: each
+/// dead pooled connection fails once and is dropped, so the pool's size plus one reaches a live
+/// one.
+const CONNECTION_RETRIES: usize = 9;
+
+/// A read may run again whatever the connection did.
+fn read_is_safe(_: &sqlx::Error) -> bool {
+    true
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> StoreError {
         StoreError::Database(error.to_string().split_whitespace().collect::<Vec<_>>().join(" "))
@@ -488,6 +518,30 @@ macro_rules! on_pool {
     };
 }
 
+/// Runs `attempt` (one statement on the PostgreSQL pool) again when it met a lost connection
+/// and `safe` says it did not run (a read always; a write only when certain), up to
+/// [`CONNECTION_RETRIES`] times: a PostgreSQL restart or terminated connections cost a retry,
+/// not a `503`.
+async fn on_live_connection<T, F, Fut>(
+    safe: fn(&sqlx::Error) -> bool,
+    mut attempt: F,
+) -> Result<T, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(error) if tries < CONNECTION_RETRIES && is_connection_error(&error) && safe(&error) => {
+                tries += 1;
+                tracing::info!(%error, tries, "a database connection was lost; trying another");
+            }
+            result => return result,
+        }
+    }
+}
+
 impl Db {
     /// Connects to the database the ledger uses (opened first, so the URL is known to be good)
     /// and migrates the server's tables.
@@ -537,10 +591,21 @@ impl Db {
 
     /// The one row a read finds, if any.
     pub async fn optional<T: Row>(&self, statement: &Statement) -> Result<Option<T>, StoreError> {
-        on_pool!(self, statement, |pool, query| match query.fetch_optional(pool).await? {
-            Some(row) => Ok(Some(Columns::read(&row)?)),
-            None => Ok(None),
-        })
+        match self {
+            Db::Postgres(pool) => {
+                let row = on_live_connection(read_is_safe, || {
+                    bound!(postgres, sqlx::query(&statement.sql), &statement.values).fetch_optional(pool)
+                })
+                .await?;
+                row.map(|row| Columns::read(&row)).transpose()
+            }
+            Db::Sqlite(..) => {
+                on_pool!(self, statement, |pool, query| match query.fetch_optional(pool).await? {
+                    Some(row) => Ok(Some(Columns::read(&row)?)),
+                    None => Ok(None),
+                })
+            }
+        }
     }
 
     /// The one row a read must find.
@@ -552,12 +617,21 @@ impl Db {
 
     /// Every row a read finds.
     pub async fn all<T: Row>(&self, statement: &Statement) -> Result<Vec<T>, StoreError> {
-        on_pool!(self, statement, |pool, query| query
-            .fetch_all(pool)
+        match self {
+            Db::Postgres(pool) => on_live_connection(read_is_safe, || {
+                bound!(postgres, sqlx::query(&statement.sql), &statement.values).fetch_all(pool)
+            })
             .await?
             .iter()
             .map(Columns::read)
-            .collect())
+            .collect(),
+            Db::Sqlite(..) => on_pool!(self, statement, |pool, query| query
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(Columns::read)
+                .collect()),
+        }
     }
 
     /// A point read on the money path (a session, a key, the checkout a confirmation pays): on
@@ -573,7 +647,16 @@ impl Db {
 
     /// Runs a write on its own (not batched); returns how many rows it changed.
     pub async fn execute(&self, statement: &Statement) -> Result<u64, StoreError> {
-        on_pool!(self, statement, |pool, query| Ok(query.execute(pool).await?.rows_affected()))
+        match self {
+            Db::Postgres(pool) => Ok(on_live_connection(did_not_run, || {
+                bound!(postgres, sqlx::query(&statement.sql), &statement.values).execute(pool)
+            })
+            .await?
+            .rows_affected()),
+            Db::Sqlite(..) => {
+                on_pool!(self, statement, |pool, query| Ok(query.execute(pool).await?.rows_affected()))
+            }
+        }
     }
 
     /// Runs a write with `RETURNING` on its own (through the pool, as every single write);

@@ -671,3 +671,64 @@ async fn a_key_is_free_within_seconds_of_its_request_dying_or_the_database_comin
     assert_eq!(available(&app, &alice).await, "94.00", "each moved once");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_terminated_connections_cost_a_retry_not_a_failed_request() {
+    let Some(base) = std::env::var("DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        eprintln!(
+            "skipped: on_postgresql_terminated_connections_cost_a_retry_not_a_failed_request needs \
+             DATABASE_URL=postgres://…"
+        );
+        return;
+    };
+    let db = TestDb::postgres(&base).await;
+    let app = TestApp::new(&db, db.dir.path()).await;
+    let (alice, bob, _) = three(&app).await;
+    // Fill the pools: several requests at once.
+    let mut warm = Vec::new();
+    for i in 0..8 {
+        let (state, cookie) = (app.state.clone(), alice.clone());
+        warm.push(tokio::spawn(async move {
+            let body = json!({"to": "bob", "amount": "0.10", "currency": "USD"});
+            post_transfer(&state, &cookie, &format!("warm-{i}"), body).await.0
+        }));
+    }
+    for task in warm {
+        assert_eq!(task.await.unwrap(), StatusCode::CREATED);
+    }
+    for round in 0..3 {
+        // A PostgreSQL restart, as the server sees it: every connection of ours terminated.
+        use sqlx::Connection;
+        let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let killed: Vec<(bool,)> = sqlx::query_as(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        assert!(killed.len() >= 2, "the pools had connections to terminate: {}", killed.len());
+        drop(admin);
+        let mut tasks = Vec::new();
+        for i in 0..12 {
+            let (state, cookie) = (app.state.clone(), alice.clone());
+            tasks.push(tokio::spawn(async move {
+                if i % 2 == 0 {
+                    let body = json!({"to": "bob", "amount": "0.10", "currency": "USD"});
+                    post_transfer(&state, &cookie, &format!("after-{round}-{i}"), body).await
+                } else {
+                    let answer =
+                        call_state(&state, Method::GET, "/api/v1/wallet", Some(&cookie), None, &[]).await;
+                    (answer.status, answer.raw)
+                }
+            }));
+        }
+        for task in tasks {
+            let (status, raw) = task.await.unwrap();
+            assert!(status.is_success(), "round {round}: {status} {}", String::from_utf8_lossy(&raw));
+        }
+    }
+    let _ = bob;
+    audit_is_clean(&app).await;
+    app.stop().await;
+}
