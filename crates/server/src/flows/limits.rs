@@ -27,8 +27,6 @@ pub const LOGIN_PER_ADDRESS: Limit = Limit { name: "login-address", max: 50, win
 pub const LOGIN_BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(3);
 /// New accounts from one address.
 pub const SIGNUP_PER_ADDRESS: Limit = Limit { name: "signup-address", max: 20, window_s: 60 * 60 };
-/// PIN checks for one person (wrong PINs also lock after five in a row; see [`super::pin`]).
-pub const PIN_PER_USER: Limit = Limit { name: "pin-user", max: 20, window_s: 15 * 60 };
 /// Card tokens one address may ask the sandbox card network for per minute: card testing is
 /// slowed down here.
 pub const CARD_TOKENS_PER_ADDRESS: Limit = Limit { name: "card-tokens-address", max: 30, window_s: 60 };

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use purse_api::{ErrorCode, Health};
 
+use crate::flows::Flows;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::store::Db;
@@ -28,14 +29,16 @@ pub struct WriteProbe {
 impl WriteProbe {
     /// Whether the database takes writes, probing it if the last probe is older than
     /// [`PROBE_EVERY`]. Callers during a probe wait for its outcome rather than probe again.
-    pub async fn check(&self, db: &Db, now: Time) -> Result<(), WriteFailure> {
+    pub async fn check(&self, flows: &Flows, now: Time) -> Result<(), WriteFailure> {
         let mut last = self.last.lock().await;
         if let Some((at, outcome)) = *last
             && at.elapsed() < PROBE_EVERY
         {
             return outcome;
         }
-        let outcome = db.probe_write(now).await.map_err(|error| {
+        // Through the write batcher, as the money path writes: on SQLite it takes the writers'
+        // turn instead of waiting in SQLite's busy handler beside them.
+        let outcome = flows.batcher.apply(vec![Db::probe(now)]).await.map(drop).map_err(|error| {
             let failure = WriteFailure::of(&error);
             tracing::error!(%error, reason = failure.reason(), "the database takes no writes");
             failure
@@ -48,7 +51,7 @@ impl WriteProbe {
 /// `GET /api/v1/healthz`.
 pub async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
     state.ledger.ping().await.map_err(ApiError::unavailable)?;
-    if let Err(failure) = state.write_probe().check(&state.db, state.now()).await {
+    if let Err(failure) = state.write_probe().check(&state, state.now()).await {
         let message = format!("Purse cannot write to its database: {}.", failure.reason());
         return Err(ApiError::new(ErrorCode::ServiceUnavailable, message));
     }

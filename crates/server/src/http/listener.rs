@@ -147,8 +147,10 @@ impl Slots {
         Slots { limits, open: Arc::default() }
     }
 
-    /// A place for a connection from `address`, unless a cap is reached.
+    /// A place for a connection from `address` (an IPv6 one counted by its /64, which one host
+    /// can pick addresses from), unless a cap is reached.
     fn take(&self, address: IpAddr) -> Option<Slot> {
+        let address = subject(address);
         let mut open = self.open.lock().ok()?;
         let from_address = open.by_address.get(&address).copied().unwrap_or(0);
         if open.total >= self.limits.max_connections
@@ -159,6 +161,18 @@ impl Slots {
         open.total += 1;
         open.by_address.insert(address, from_address + 1);
         Some(Slot { open: self.open.clone(), address })
+    }
+}
+
+/// Who a connection counts as: an IPv4 address (also written as IPv6) itself, an IPv6 one by
+/// its /64.
+fn subject(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+        v4 => v4,
     }
 }
 
@@ -195,5 +209,23 @@ mod tests {
         drop(first);
         assert!(slots.take(a).is_some(), "a closed connection gives its place back");
         drop((second, third));
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_by_its_64_whichever_address_it_picks() {
+        let limits = Limits { max_connections: 10, max_connections_per_address: 2, ..Limits::default() };
+        let slots = Slots::new(limits);
+        let one: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let other_in_64: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:fffe".parse().unwrap();
+        let next_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        let held = (slots.take(one), slots.take(other_in_64));
+        assert!(held.0.is_some() && held.1.is_some());
+        assert!(slots.take("2001:db8:1:2::9".parse().unwrap()).is_none(), "one /64, one share");
+        assert!(slots.take(next_64).is_some());
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        let plain: IpAddr = [192, 0, 2, 1].into();
+        let v4 = (slots.take(mapped), slots.take(plain));
+        assert!(v4.0.is_some() && v4.1.is_some());
+        assert!(slots.take(plain).is_none(), "an IPv4 address written as IPv6 is the same client");
     }
 }

@@ -48,13 +48,16 @@ impl WriteFailure {
 impl Db {
     /// Rewrites the probe row: `Ok` when the database takes a write.
     pub async fn probe_write(&self, at: Time) -> Result<(), StoreError> {
-        self.execute(&Statement::new(
+        self.execute(&Db::probe(at)).await.map(drop)
+    }
+
+    /// The statement that rewrites the probe row.
+    pub fn probe(at: Time) -> Statement {
+        Statement::new(
             "INSERT INTO health_probe (id, probed_at) VALUES (1, $1) \
              ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
             values![at],
-        ))
-        .await
-        .map(drop)
+        )
     }
 }
 
