@@ -95,6 +95,12 @@ impl StaticSite {
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, asset.content_type.clone());
         headers.insert(header::ETAG, asset.etag.clone());
+        // Fresh for a few minutes, then revalidated by its ETag: a page with several embeds
+        // (each shadow root links the stylesheets) fetches each file once, as it did when files
+        // came with a Last-Modified date and browsers kept them by heuristic.
+        if !uri.path().ends_with(".html") {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(ASSET_CACHE));
+        }
         if asset.gzip.is_some() {
             headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         }
@@ -122,6 +128,9 @@ impl StaticSite {
         response
     }
 }
+
+/// How long a browser keeps a script, stylesheet or wasm file before asking again.
+const ASSET_CACHE: &str = "max-age=300";
 
 /// Whether the request's `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
 fn takes_gzip(headers: &HeaderMap) -> bool {
