@@ -129,6 +129,17 @@ pub struct ServerKeyArgs {
 }
 
 impl ServerKeyArgs {
+    /// With PostgreSQL there is no default key: every instance needs the same one, given.
+    pub fn check_given(&self, database_url: &str) -> anyhow::Result<()> {
+        if self.value.is_none() && self.file.is_none() && database_url.starts_with("postgres") {
+            anyhow::bail!(
+                "with PostgreSQL, give the server key (--server-key-file or PURSE_SERVER_KEY): every \
+                 instance on the database needs the same one"
+            );
+        }
+        Ok(())
+    }
+
     /// The key these arguments name for the database at `database_url`, creating its file
     /// if it is missing.
     pub fn load(&self, database_url: &str) -> anyhow::Result<ServerKey> {
@@ -137,13 +148,8 @@ impl ServerKeyArgs {
         };
         let current = match &self.value {
             Some(text) => parse(text, "given by --server-key (PURSE_SERVER_KEY)")?,
-            None if self.file.is_none() && database_url.starts_with("postgres") => {
-                anyhow::bail!(
-                    "with PostgreSQL, give the server key (--server-key-file or PURSE_SERVER_KEY): every \
-                     instance on the database needs the same one"
-                );
-            }
             None => {
+                self.check_given(database_url)?;
                 let file = &self.file.clone().unwrap_or_else(|| default_key_file(database_url));
                 let text = match std::fs::read_to_string(file) {
                     Ok(text) => text,
@@ -330,6 +336,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} for metrics", args.metrics_address))?;
     let url = &args.database.database_url;
+    // Before anything touches the database: with PostgreSQL the key must be given.
+    args.server_key.check_given(url)?;
     check_file_writable(url)?;
     let ledger = Ledger::open(url).await.context("cannot open the ledger")?;
     let db = Db::open(url).await.context("cannot open the server's tables")?;

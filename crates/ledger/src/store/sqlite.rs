@@ -273,9 +273,10 @@ impl SqliteStore {
 /// Copies committed WAL frames into the database file every [`CHECKPOINT_INTERVAL`] without
 /// blocking the writer or readers (`PASSIVE`). When the log has grown past
 /// [`WAL_TRUNCATE_BYTES`] anyway, empties it with a `TRUNCATE` checkpoint in the writers' turn
-/// (`gate`, which the ledger's writer and the server's batcher hold for each transaction): a
-/// pause of the writers bounded by [`CHECKPOINT_WAIT`] plus the copy. On stop, a final
-/// `TRUNCATE` checkpoint.
+/// (`gate`, which the ledger's writer and the server's batcher hold for each transaction), right
+/// after a `PASSIVE` one copied what it could: a pause of the writers bounded by
+/// [`CHECKPOINT_WAIT`] plus copying the frames written in between. On stop, a final `TRUNCATE`
+/// checkpoint.
 async fn checkpoint_loop(
     pool: SqlitePool,
     wal: std::path::PathBuf,
@@ -287,12 +288,13 @@ async fn checkpoint_loop(
             () = stop.notified() => break,
             () = tokio::time::sleep(CHECKPOINT_INTERVAL) => {
                 let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
-                let result = if size > WAL_TRUNCATE_BYTES {
+                // Copy what can be copied beside the writers first; past the size, empty the
+                // log in their turn, which then has only the frames written since to copy.
+                let mut result = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await;
+                if result.is_ok() && size > WAL_TRUNCATE_BYTES {
                     let _turn = gate.lock().await;
-                    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await
-                } else {
-                    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await
-                };
+                    result = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await;
+                }
                 if let Err(error) = result {
                     tracing::warn!(%error, "WAL checkpoint failed; will retry");
                 }

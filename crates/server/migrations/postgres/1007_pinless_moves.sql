@@ -1,7 +1,7 @@
 -- Money a person moved without their PIN (sends, tips and request payments at or under the
 -- step-up threshold): a movement without the PIN is allowed only while the last 24 hours' sum
--- stays at or under the threshold. One row per operation; rows older than a day are pruned as
--- the person moves money.
+-- stays at or under the threshold. One row per operation; rows older than a day are pruned every
+-- second by the payments job.
 CREATE TABLE pinless_moves (
     operation_id BIGINT PRIMARY KEY,
     user_id      BIGINT  NOT NULL REFERENCES users (id),
@@ -9,3 +9,4 @@ CREATE TABLE pinless_moves (
     amount_minor BIGINT  NOT NULL CHECK (amount_minor > 0)
 );
 CREATE INDEX pinless_moves_by_user ON pinless_moves (user_id, at);
+CREATE INDEX pinless_moves_by_time ON pinless_moves (at);

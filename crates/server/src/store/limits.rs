@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::ids::{OperationId, PersonId};
 use crate::store::batcher::{BatchError, Params, Tx};
+use crate::store::{Statement, Value};
 use crate::time::Time;
 
 /// One hit of a rate limit: the subject's window is `window_s` seconds long.
@@ -107,7 +108,7 @@ pub struct Pinless {
 
 /// Counts the pinless movements of new keys (`(index, person, operation, at, pinless)`) in
 /// batch order: those that fit their person's allowance are recorded; the indices of those
-/// that do not are returned. Rows older than `since` of the same people are pruned. On
+/// that do not are returned (rows older than a day are pruned by [`prune_pinless`]). On
 /// PostgreSQL the people's rows are locked first (in id order), so two instances' batches
 /// cannot both spend the same allowance.
 pub(crate) async fn spend_pinless(
@@ -121,38 +122,47 @@ pub(crate) async fn spend_pinless(
     people.sort_unstable();
     people.dedup();
     let since = moves.iter().map(|m| m.4.since).min().unwrap_or(Time::EPOCH);
-    let ids = |params: &mut Params| people.iter().map(|p| params.plain(*p)).collect::<Vec<_>>().join(", ");
-    if tx.is_postgres() {
-        let mut params = Params::new(tx);
-        let sql = format!("SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR UPDATE", ids(&mut params));
-        let _: Vec<(PersonId,)> = tx.fetch(&params.statement(sql)).await?;
+    // The same statements whatever the batch holds (the people as one bound list), so SQLite
+    // prepares each once.
+    let postgres = tx.is_postgres();
+    let people_in = |column: &str| {
+        if postgres {
+            format!("{column} = ANY($1)")
+        } else {
+            format!("{column} IN (SELECT value FROM json_each(?1))")
+        }
+    };
+    let list = || vec![Value::Ints(people.iter().map(|p| p.0).collect())];
+    if postgres {
+        let sql = format!("SELECT id FROM users WHERE {} ORDER BY id FOR UPDATE", people_in("id"));
+        let _: Vec<(PersonId,)> = tx.fetch(&Statement::new(sql, list())).await?;
     }
-    let mut params = Params::new(tx);
-    let list = ids(&mut params);
-    let sql =
-        format!("DELETE FROM pinless_moves WHERE user_id IN ({list}) AND at <= {}", params.plain(since));
-    tx.execute(&params.statement(sql)).await?;
-
-    let mut params = Params::new(tx);
-    let list = ids(&mut params);
-    let sql = format!("SELECT user_id, at, amount_minor FROM pinless_moves WHERE user_id IN ({list})");
-    let earlier: Vec<(PersonId, Time, i64)> = tx.fetch(&params.statement(sql)).await?;
+    let mark = if postgres { "$2" } else { "?2" };
+    let with_since = || {
+        let mut values = list();
+        values.push(Value::from(since));
+        values
+    };
+    // Each person's day so far, summed by the database (from the batch's earliest window start:
+    // at most the batch's few milliseconds more than each move's own day, never less).
+    let sql = format!(
+        "SELECT user_id, CAST(SUM(amount_minor) AS BIGINT) FROM pinless_moves \
+         WHERE {} AND at > {mark} GROUP BY user_id",
+        people_in("user_id")
+    );
+    let mut spent: HashMap<PersonId, i64> =
+        tx.fetch::<(PersonId, i64)>(&Statement::new(sql, with_since())).await?.into_iter().collect();
 
     let mut refused = Vec::new();
-    let mut kept: Vec<(PersonId, Time, i64)> = earlier;
     let mut rows = Vec::new();
     let mut params = Params::new(tx);
     for &(i, person, operation, at, pinless) in moves {
-        let spent: i64 = kept
-            .iter()
-            .filter(|(who, when, _)| *who == person && *when > pinless.since)
-            .map(|(_, _, amount)| amount)
-            .sum();
-        if spent + pinless.amount_minor > pinless.max_minor {
+        let so_far = spent.entry(person).or_insert(0);
+        if *so_far + pinless.amount_minor > pinless.max_minor {
             refused.push(i);
             continue;
         }
-        kept.push((person, at, pinless.amount_minor));
+        *so_far += pinless.amount_minor;
         rows.push(format!(
             "({}, {}, {}, {})",
             params.plain(operation),
@@ -169,4 +179,9 @@ pub(crate) async fn spend_pinless(
         tx.execute(&params.statement(sql)).await?;
     }
     Ok(refused)
+}
+
+/// Deletes the movements without the PIN older than `before` (a day ago): the payments job's.
+pub fn prune_pinless(before: Time) -> Statement {
+    Statement::new("DELETE FROM pinless_moves WHERE at <= $1", vec![Value::from(before)])
 }

@@ -18,6 +18,9 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A server key, for starts that must get past it.
+const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 /// Asserts a start-up failure: non-zero exit, one line on stderr mentioning `expected`.
 fn check_fails(args: &[&str], expected: &str) {
     let output = run(args);
@@ -45,7 +48,15 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
         "unsupported database URL",
     );
     check_fails(
-        &["serve", "--database-url", "postgres://nobody:hunter2@127.0.0.1:1/purse", "--addr", "127.0.0.1:0"],
+        &[
+            "serve",
+            "--database-url",
+            "postgres://nobody:hunter2@127.0.0.1:1/purse",
+            "--addr",
+            "127.0.0.1:0",
+            "--server-key",
+            KEY,
+        ],
         "cannot connect",
     );
     check_fails(&["serve", "--database-url", &free_db, "--addr", &taken_addr], "cannot listen on");
@@ -87,8 +98,12 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
         "postgres://nobody:hunter2@127.0.0.1:1/purse",
         "--addr",
         "127.0.0.1:0",
+        "--server-key",
+        KEY,
     ]);
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot connect") && !stderr.contains("hunter2"), "{stderr}");
+    assert!(!stderr.contains(KEY), "nor does the server key: {stderr}");
     drop(taken);
 }
 
