@@ -55,16 +55,22 @@ pub fn login_backoff(count: HitCount) -> std::time::Duration {
 /// IPv6, `::ffff:a.b.c.d`) itself, an IPv6 address by its /64 (one subscriber's network: a
 /// host can pick any address in it).
 pub fn address_subject(address: &str) -> String {
-    match address.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
+    match address.parse::<std::net::IpAddr>().map(subject_ip) {
+        Ok(ip @ std::net::IpAddr::V6(_)) => format!("{ip}/64"),
         Ok(ip) => ip.to_string(),
         Err(_) => address.to_string(),
+    }
+}
+
+/// The address a client counts as ([`address_subject`]): an IPv4-mapped one as its IPv4, an
+/// IPv6 one as the first address of its /64. Also what the connection caps count by.
+pub fn subject_ip(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => std::net::IpAddr::V4(v4),
+            None => std::net::IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+        v4 => v4,
     }
 }
 

@@ -291,11 +291,13 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
     };
     let needs_pin = pin_use == PinUse::Check;
     // A locked PIN refuses a first arrival, never a replay: look the key up first.
-    let locked_out = rules.outgoing
-        && matches!(call.caller, Caller::Person(user) if pin::check_unlocked(user, flows.now()).is_err());
+    let unlocked = match call.caller {
+        Caller::Person(user) if rules.outgoing => pin::check_unlocked(user, flows.now()),
+        _ => Ok(()),
+    };
     let earlier = match early {
         Some(earlier) => earlier,
-        None if rules.lookup == Lookup::WhenPinNeeded && (needs_pin || locked_out) => lookup().await?,
+        None if rules.lookup == Lookup::WhenPinNeeded && (needs_pin || unlocked.is_err()) => lookup().await?,
         None => Earlier::None,
     };
     let (operation, begun) = match earlier {
@@ -303,14 +305,13 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
         Earlier::Resume(operation) => (operation, Begun::Resumed),
         Earlier::None => {
             movement.check_first(flows, &call.caller, &target)?;
-            let mut passed = None;
-            if let Caller::Person(user) = call.caller {
-                if needs_pin {
-                    passed = Some(pin::verify(flows, user, call.pin).await?);
-                } else if rules.outgoing {
-                    pin::check_unlocked(user, flows.now())?;
+            let passed = match call.caller {
+                Caller::Person(user) if needs_pin => Some(pin::verify(flows, user, call.pin).await?),
+                _ => {
+                    unlocked?;
+                    None
                 }
-            }
+            };
             let pinless = match pin_use {
                 PinUse::Allowance(amount_minor) => Some(Pinless {
                     amount_minor,

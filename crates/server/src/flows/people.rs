@@ -203,20 +203,12 @@ impl ServerKey {
 
     /// A key from its text: 64 hex digits (32 bytes).
     pub fn parse(text: &str) -> Option<[u8; 32]> {
-        let text = text.trim();
-        if text.len() != 64 || !text.is_ascii() {
-            return None;
-        }
-        let mut bytes = [0u8; 32];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-        }
-        Some(bytes)
+        data_encoding::HEXLOWER_PERMISSIVE.decode(text.trim().as_bytes()).ok()?.try_into().ok()
     }
 
     /// A new random key, as the text [`ServerKey::parse`] reads.
     pub fn generate() -> String {
-        hex(&random_bytes::<32>())
+        data_encoding::HEXLOWER.encode(&random_bytes::<32>())
     }
 }
 
@@ -243,7 +235,7 @@ const PIN_SCHEME: &str = "pin1";
 impl PinPepper {
     /// A pepper's public name in stored PINs: the first 8 hex digits of its SHA-256.
     fn id(pepper: &[u8; 32]) -> String {
-        hex(&Sha256::digest(pepper)[..4])
+        data_encoding::HEXLOWER.encode(&Sha256::digest(pepper)[..4])
     }
 
     fn mac(pepper: &[u8; 32], salt: &[u8], pin: &str) -> Hmac<Sha256> {
@@ -279,10 +271,6 @@ impl PinPepper {
         let right = PinPepper::mac(pepper, &salt, pin).verify_slice(&tag).is_ok();
         Some(PepperCheck { right, current })
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Bounds the argon2 work in flight: each hash takes 19 MiB and a core, so a burst of sign-ins

@@ -150,7 +150,7 @@ impl Slots {
     /// A place for a connection from `address` (an IPv6 one counted by its /64, which one host
     /// can pick addresses from), unless a cap is reached.
     fn take(&self, address: IpAddr) -> Option<Slot> {
-        let address = subject(address);
+        let address = crate::flows::limits::subject_ip(address);
         let mut open = self.open.lock().ok()?;
         let from_address = open.by_address.get(&address).copied().unwrap_or(0);
         if open.total >= self.limits.max_connections
@@ -161,18 +161,6 @@ impl Slots {
         open.total += 1;
         open.by_address.insert(address, from_address + 1);
         Some(Slot { open: self.open.clone(), address })
-    }
-}
-
-/// Who a connection counts as: an IPv4 address (also written as IPv6) itself, an IPv6 one by
-/// its /64.
-fn subject(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
-        },
-        v4 => v4,
     }
 }
 

@@ -30,6 +30,21 @@ async fn people(app: &TestApp) -> (String, String) {
     (alice, bob)
 }
 
+/// Alice tips Lina 1.00 without the PIN.
+async fn small_tip(app: &TestApp, alice: &str, key: &str) -> Answer {
+    let body = json!({"creator": "lina", "amount": "1.00", "currency": "USD"});
+    app.call_with(Method::POST, "/api/v1/tips", Some(alice), Some(body), &[("idempotency-key", key)]).await
+}
+
+/// Bob asks Alice for 1.00, and Alice pays it without the PIN.
+async fn pay_a_request_from_bob(app: &TestApp, alice: &str, bob: &str, key: &str) -> Answer {
+    let body = json!({"from": "alice", "amount": "1.00", "currency": "USD"});
+    let asked = app.call(Method::POST, "/api/v1/requests", Some(bob), Some(body)).await;
+    let id = asked.body["request"]["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/requests/{id}/pay");
+    app.call_with(Method::POST, &path, Some(alice), Some(json!({})), &[("idempotency-key", key)]).await
+}
+
 async fn pin_failures(app: &TestApp, handle: &str) -> i64 {
     app.user(handle).await.pin_failures
 }
@@ -130,34 +145,9 @@ async fn movements_without_the_pin_are_allowed_up_to_the_threshold_in_a_day_not_
             "{}",
             db.backend
         );
-        let tip = app
-            .call_with(
-                Method::POST,
-                "/api/v1/tips",
-                Some(&alice),
-                Some(json!({"creator": "lina", "amount": "1.00", "currency": "USD"})),
-                &[("idempotency-key", "tip-1")],
-            )
-            .await;
+        let tip = small_tip(&app, &alice, "tip-1").await;
         assert_eq!(tip.code(), "pin_required", "{}: {:?}", db.backend, tip.body);
-        let asked = app
-            .call(
-                Method::POST,
-                "/api/v1/requests",
-                Some(&bob),
-                Some(json!({"from": "alice", "amount": "1.00", "currency": "USD"})),
-            )
-            .await;
-        let id = asked.body["request"]["id"].as_str().unwrap().to_string();
-        let pay = app
-            .call_with(
-                Method::POST,
-                &format!("/api/v1/requests/{id}/pay"),
-                Some(&alice),
-                Some(json!({})),
-                &[("idempotency-key", "pay-1")],
-            )
-            .await;
+        let pay = pay_a_request_from_bob(&app, &alice, &bob, "pay-1").await;
         assert_eq!(pay.code(), "pin_required", "{}: {:?}", db.backend, pay.body);
         // Nothing of the refused ones stayed: the same key with the PIN is a first arrival.
         let with_pin = send(
@@ -222,34 +212,9 @@ async fn a_locked_pin_stops_a_one_dollar_send_a_tip_and_a_request_payment() {
             db.backend,
             small.body
         );
-        let tip = app
-            .call_with(
-                Method::POST,
-                "/api/v1/tips",
-                Some(&alice),
-                Some(json!({"creator": "lina", "amount": "1.00", "currency": "USD"})),
-                &[("idempotency-key", "tip")],
-            )
-            .await;
+        let tip = small_tip(&app, &alice, "tip").await;
         assert_eq!(tip.code(), "pin_locked", "{}", db.backend);
-        let asked = app
-            .call(
-                Method::POST,
-                "/api/v1/requests",
-                Some(&bob),
-                Some(json!({"from": "alice", "amount": "1.00", "currency": "USD"})),
-            )
-            .await;
-        let id = asked.body["request"]["id"].as_str().unwrap().to_string();
-        let pay = app
-            .call_with(
-                Method::POST,
-                &format!("/api/v1/requests/{id}/pay"),
-                Some(&alice),
-                Some(json!({})),
-                &[("idempotency-key", "pay")],
-            )
-            .await;
+        let pay = pay_a_request_from_bob(&app, &alice, &bob, "pay").await;
         assert_eq!(pay.code(), "pin_locked", "{}", db.backend);
         // Money coming in is not stopped: Bob can still pay Alice.
         assert_eq!(crate::support::available(&app, &alice).await, "100.00");
