@@ -346,8 +346,7 @@ pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
     Ok(fixed)
 }
 
-/// Runs [`recover`] and [`post_due`] (and prunes the PIN allowance's day) at once and then every
-/// second until the server stops.
+/// Runs [`recover`] and [`post_due`] at once and then every second until the server stops.
 pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
     flows.spawn_every_second(|flows| async move {
         if let Err(error) = recover(&flows).await {
@@ -355,11 +354,6 @@ pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
         }
         if let Err(error) = post_due(&flows).await {
             tracing::warn!(%error, "completing ended grace windows failed; retrying");
-        }
-        // Movements without the PIN a day old no longer count.
-        let day_ago = flows.now().minus_seconds(super::movement::PINLESS_WINDOW_SECONDS);
-        if let Err(error) = flows.batcher.apply(vec![crate::store::limits::prune_pinless(day_ago)]).await {
-            tracing::warn!(%error, "pruning the day's movements without the PIN failed; retrying");
         }
     })
 }

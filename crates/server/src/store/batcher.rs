@@ -21,13 +21,14 @@ use std::collections::HashMap;
 use purse_ledger::WriteGate;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::ids::OperationId;
+use crate::ids::{OperationId, PersonId};
 use crate::store::limits::{Hit, HitCount};
-use crate::store::operations::{Opened, Opening, Settlement};
+use crate::store::operations::{KeyOutcome, Opened, Opening, Settlement};
 use crate::store::payments::{Draft, PaymentRow};
 use crate::store::{
     Columns, Db, Row, Statement, StoreError, Value, bound, limits, operations, payments, positional,
 };
+use crate::time::Time;
 
 /// Writes in one batch at most (SQLite allows 32,766 bound values per statement; a payment
 /// takes eleven).
@@ -388,6 +389,23 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
             _ => None,
         })
         .collect();
+    // The PIN allowance of the batch's people, read (and on PostgreSQL locked) before anything
+    // is written: see `limits::read_pinless`.
+    let pinless_people: Vec<PersonId> =
+        openings.iter().filter(|(_, o)| o.pinless.is_some()).map(|(_, o)| o.person).collect();
+    let since = openings.iter().filter_map(|(_, o)| Some(o.pinless?.since)).min().unwrap_or(Time::EPOCH);
+    let refusals: Vec<OperationId> = writes
+        .iter()
+        .filter_map(|write| match write {
+            Write::Settle(Settlement { operation, key: KeyOutcome::Answer(answer), .. })
+                if answer.status >= 400 =>
+            {
+                Some(*operation)
+            }
+            _ => None,
+        })
+        .collect();
+    let pinless_day = limits::read_pinless(tx, pinless_people, &refusals, since).await?;
     let mut operations = operations::open_keys(tx, &openings).await?;
 
     // Counts, one by one.
@@ -424,10 +442,10 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     // the key is taken back, as over a limit.
     let pinless: Vec<_> = openings
         .iter()
-        .filter(|(i, _)| done[*i].is_none())
-        .filter_map(|(i, o)| Some((*i, o.person, *operations.get(i)?, o.now, o.pinless?)))
+        .filter(|(i, _)| done[*i].is_none() && operations.contains_key(i))
+        .filter_map(|(i, o)| Some((*i, o.person, o.pinless?)))
         .collect();
-    for i in limits::spend_pinless(tx, &pinless).await? {
+    for i in limits::spend_pinless(tx, pinless_day, &pinless).await? {
         over.extend(operations.remove(&i));
         done[i] = Some(Done::Opened(Opened::PinNeeded));
     }

@@ -1,6 +1,7 @@
 //! `rate_limits`: fixed windows, one row per subject (`<limit>:<subject>`), counted in batches
 //! of the [`WriteBatcher`](super::WriteBatcher) so that every instance shares them; and
-//! `pinless_moves`, the rolling day of money each person moved without their PIN.
+//! the PIN allowance: the rolling day of money each person moved without their PIN, kept as
+//! each operation's `pinless_minor` and, per person, `pinless_totals` (see migration 1009).
 
 use std::collections::HashMap;
 
@@ -106,82 +107,98 @@ pub struct Pinless {
     pub since: Time,
 }
 
-/// Counts the pinless movements of new keys (`(index, person, operation, at, pinless)`) in
-/// batch order: those that fit their person's allowance are recorded; the indices of those
-/// that do not are returned (rows older than a day are pruned by [`prune_pinless`]). On
-/// PostgreSQL the people's rows are locked first (in id order), so two instances' batches
-/// cannot both spend the same allowance.
-pub(crate) async fn spend_pinless(
+/// The allowance's state for one batch: each person's movements without the PIN still counted
+/// (their `pinless_totals` row) less those already past the day, read before the batch writes
+/// anything; and who has amounts past the day still counted.
+#[derive(Debug, Default)]
+pub(crate) struct PinlessDay {
+    spent: HashMap<PersonId, i64>,
+    stale: Vec<PersonId>,
+    since: Time,
+}
+
+/// Reads the allowance of `people` (those with a movement without the PIN in the batch): each
+/// one's total, by key, less its amounts at or before `since`. On PostgreSQL the rows are
+/// locked too, in id order and before the batch writes anything, with those of the people whose
+/// operations in `refused` are answered with a refusal (which takes their amounts off): every
+/// `pinless_totals` row the batch's triggers will change, so two instances' batches cannot
+/// deadlock on them, nor both spend the same allowance. The same statement whatever the batch
+/// holds (the lists bound as one value each), so SQLite prepares it once.
+pub(crate) async fn read_pinless(
     tx: &mut Tx<'_>,
-    moves: &[(usize, PersonId, OperationId, Time, Pinless)],
-) -> Result<Vec<usize>, BatchError> {
-    if moves.is_empty() {
-        return Ok(Vec::new());
+    mut people: Vec<PersonId>,
+    refused: &[OperationId],
+    since: Time,
+) -> Result<PinlessDay, BatchError> {
+    let postgres = tx.is_postgres();
+    if people.is_empty() && (refused.is_empty() || !postgres) {
+        return Ok(PinlessDay::default());
     }
-    let mut people: Vec<PersonId> = moves.iter().map(|m| m.1).collect();
     people.sort_unstable();
     people.dedup();
-    let since = moves.iter().map(|m| m.4.since).min().unwrap_or(Time::EPOCH);
-    // The same statements whatever the batch holds (the people as one bound list), so SQLite
-    // prepares each once.
-    let postgres = tx.is_postgres();
-    let people_in = |column: &str| {
-        if postgres {
-            format!("{column} = ANY($1)")
-        } else {
-            format!("{column} IN (SELECT value FROM json_each(?1))")
-        }
+    let people = Value::Ints(people.iter().map(|p| p.0).collect());
+    // Amounts past the day that are still counted: normally none (the index's range is empty).
+    let past = "SELECT COALESCE(SUM(o.pinless_minor), 0) FROM operations o \
+                WHERE o.user_id = t.user_id AND o.pinless_minor IS NOT NULL AND o.created_at <= ";
+    let statement = if postgres {
+        let refused = Value::Ints(refused.iter().map(|op| op.0).collect());
+        Statement::new(
+            format!(
+                "SELECT t.user_id, t.spent_minor, CAST(({past}$2) AS BIGINT) FROM pinless_totals t \
+                 WHERE t.user_id = ANY($1) OR t.user_id IN \
+                     (SELECT r.user_id FROM operations r WHERE r.id = ANY($3) AND r.pinless_minor IS NOT NULL) \
+                 ORDER BY t.user_id FOR UPDATE OF t"
+            ),
+            vec![people, Value::from(since), refused],
+        )
+    } else {
+        Statement::new(
+            format!(
+                "SELECT t.user_id, t.spent_minor, ({past}?2) FROM pinless_totals t \
+                 WHERE t.user_id IN (SELECT value FROM json_each(?1))"
+            ),
+            vec![people, Value::from(since)],
+        )
     };
-    let list = || vec![Value::Ints(people.iter().map(|p| p.0).collect())];
-    if postgres {
-        let sql = format!("SELECT id FROM users WHERE {} ORDER BY id FOR UPDATE", people_in("id"));
-        let _: Vec<(PersonId,)> = tx.fetch(&Statement::new(sql, list())).await?;
-    }
-    let mark = if postgres { "$2" } else { "?2" };
-    let with_since = || {
-        let mut values = list();
-        values.push(Value::from(since));
-        values
-    };
-    // Each person's day so far, summed by the database (from the batch's earliest window start:
-    // at most the batch's few milliseconds more than each move's own day, never less).
-    let sql = format!(
-        "SELECT user_id, CAST(SUM(amount_minor) AS BIGINT) FROM pinless_moves \
-         WHERE {} AND at > {mark} GROUP BY user_id",
-        people_in("user_id")
-    );
-    let mut spent: HashMap<PersonId, i64> =
-        tx.fetch::<(PersonId, i64)>(&Statement::new(sql, with_since())).await?.into_iter().collect();
+    let rows: Vec<(PersonId, i64, i64)> = tx.fetch(&statement).await?;
+    Ok(PinlessDay {
+        stale: rows.iter().filter(|(_, _, past)| *past > 0).map(|(person, _, _)| *person).collect(),
+        spent: rows.into_iter().map(|(person, spent, past)| (person, spent - past)).collect(),
+        since,
+    })
+}
 
+/// Spends the allowance read in `day` for the movements without the PIN of new keys
+/// (`(index, person, pinless)`, their amounts already on their operations' rows) in batch
+/// order: the indices of those past their person's allowance are returned (their keys are then
+/// taken back, which takes their amounts off). Amounts past the day still counted are cleared.
+pub(crate) async fn spend_pinless(
+    tx: &mut Tx<'_>,
+    day: PinlessDay,
+    moves: &[(usize, PersonId, Pinless)],
+) -> Result<Vec<usize>, BatchError> {
+    let PinlessDay { mut spent, stale, since } = day;
+    if !stale.is_empty() {
+        let (people, mark) = if tx.is_postgres() {
+            ("user_id = ANY($1)", "$2")
+        } else {
+            ("user_id IN (SELECT value FROM json_each(?1))", "?2")
+        };
+        let sql = format!(
+            "UPDATE operations SET pinless_minor = NULL \
+             WHERE {people} AND pinless_minor IS NOT NULL AND created_at <= {mark}"
+        );
+        let values = vec![Value::Ints(stale.iter().map(|p| p.0).collect()), Value::from(since)];
+        tx.execute(&Statement::new(sql, values)).await?;
+    }
     let mut refused = Vec::new();
-    let mut rows = Vec::new();
-    let mut params = Params::new(tx);
-    for &(i, person, operation, at, pinless) in moves {
+    for &(i, person, pinless) in moves {
         let so_far = spent.entry(person).or_insert(0);
         if *so_far + pinless.amount_minor > pinless.max_minor {
             refused.push(i);
-            continue;
+        } else {
+            *so_far += pinless.amount_minor;
         }
-        *so_far += pinless.amount_minor;
-        rows.push(format!(
-            "({}, {}, {}, {})",
-            params.plain(operation),
-            params.plain(person),
-            params.plain(at),
-            params.plain(pinless.amount_minor)
-        ));
-    }
-    if !rows.is_empty() {
-        let sql = format!(
-            "INSERT INTO pinless_moves (operation_id, user_id, at, amount_minor) VALUES {}",
-            rows.join(", ")
-        );
-        tx.execute(&params.statement(sql)).await?;
     }
     Ok(refused)
-}
-
-/// Deletes the movements without the PIN older than `before` (a day ago): the payments job's.
-pub fn prune_pinless(before: Time) -> Statement {
-    Statement::new("DELETE FROM pinless_moves WHERE at <= $1", vec![Value::from(before)])
 }

@@ -149,17 +149,20 @@ pub(crate) async fn open_keys(
         .iter()
         .map(|o| {
             format!(
-                "({}, {}, {}, {}, {})",
+                "({}, {}, {}, {}, {}, {})",
                 params.plain(o.person),
                 params.plain(o.key.as_str()),
                 params.plain(o.hash.as_slice()),
                 params.plain(o.locked_until),
                 params.plain(o.now),
+                params.plain(o.pinless.map(|p| p.amount_minor)),
             )
         })
         .collect();
+    // A movement without the PIN carries its amount, which the database adds to the person's
+    // `pinless_totals` (migration 1009's triggers); taking the key back takes it off.
     let sql = format!(
-        "INSERT INTO operations (user_id, idempotency_key, request_hash, locked_until, created_at) \
+        "INSERT INTO operations (user_id, idempotency_key, request_hash, locked_until, created_at, pinless_minor) \
          VALUES {} ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id, user_id, idempotency_key",
         rows.join(", ")
     );
@@ -210,27 +213,17 @@ pub(crate) async fn conclude(
                 )
             })
             .collect();
-        // The first answer stands: a key answers one way for ever.
+        // The first answer stands: a key answers one way for ever. A refused movement moved
+        // nothing: it no longer counts against the PIN allowance (the update trigger takes its
+        // amount off the person's total).
         let sql = format!(
-            "UPDATE operations SET response_status = v.column2, response_body = v.column3, locked_until = 0 \
+            "UPDATE operations SET response_status = v.column2, response_body = v.column3, locked_until = 0, \
+                 pinless_minor = CASE WHEN v.column2 >= 400 THEN NULL ELSE operations.pinless_minor END \
              FROM (VALUES {}) AS v WHERE operations.id = v.column1 AND operations.response_status IS NULL",
             rows.join(", ")
         );
         tx.execute(&params.statement(sql)).await?;
-        // A refused movement moved nothing: it no longer counts against the PIN allowance.
-        let refused: Vec<OperationId> = answers
-            .iter()
-            .filter(|(_, answer)| answer.status >= 400)
-            .map(|(operation, _)| *operation)
-            .collect();
-        if !refused.is_empty() {
-            let mut params = Params::new(tx);
-            let ids: Vec<String> = refused.iter().map(|op| params.plain(*op)).collect();
-            let sql = format!("DELETE FROM pinless_moves WHERE operation_id IN ({})", ids.join(", "));
-            tx.execute(&params.statement(sql)).await?;
-        }
     }
-
     let released: Vec<OperationId> = settlements
         .iter()
         .filter(|(_, s)| matches!(s.key, KeyOutcome::Release))

@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use hmac::{Hmac, Mac};
 use purse_server::flows::Settings;
 use purse_server::flows::{checkout, refunds, webhooks};
-use purse_server::store::Db;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -95,13 +94,6 @@ async fn refund(app: &TestApp, secret: &str, key: &str, body: Value) -> Answer {
         &[("authorization", &bearer), ("idempotency-key", key)],
     )
     .await
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    match &app.state.db {
-        Db::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
-        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
-    }
 }
 
 async fn assert_audit_clean(app: &TestApp) {

@@ -24,13 +24,6 @@ const DECLINED: &str = "4000000000000002";
 const NO_FUNDS: &str = "4000000000009995";
 const MASTERCARD: &str = "5555555555554444";
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    match &app.state.db {
-        Db::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
-        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
-    }
-}
-
 async fn execute(app: &TestApp, sql: &str) {
     match &app.state.db {
         Db::Sqlite(pool, _) => drop(sqlx::query(sql).execute(pool).await.unwrap()),

@@ -6,7 +6,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Answer, TestApp, TestDb, call_state, set_pin};
+use crate::support::{Answer, TestApp, TestDb, call_state, count, set_pin};
 
 /// `POST /transfers` with its own key.
 async fn send(app: &TestApp, cookie: &str, key: &str, body: Value) -> Answer {
@@ -158,12 +158,40 @@ async fn movements_without_the_pin_are_allowed_up_to_the_threshold_in_a_day_not_
         )
         .await;
         assert_eq!(with_pin.status, StatusCode::CREATED, "{}: {:?}", db.backend, with_pin.body);
-        // A day after the first of them, there is room again.
-        app.advance(24 * 3600);
-        let next_day = to_bob(&app, &alice, "next-day", "12.50").await;
-        assert_eq!(next_day.status, StatusCode::CREATED, "{}: {:?}", db.backend, next_day.body);
+        assert_eq!(allowance_used(&app, "alice").await, 5000, "{}", db.backend);
+        // The day rolls: twelve hours on, the day still holds all four.
+        app.advance(12 * 3600);
+        let still = to_bob(&app, &alice, "half-day", "0.01").await;
+        assert_eq!(still.code(), "pin_required", "{}: {:?}", db.backend, still.body);
+        // A day after the first of them, their room is back; the day's own stays used.
+        app.advance(12 * 3600);
+        app.fund(2, "alice", 10_000, "Top-up").await;
+        for i in 0..4 {
+            let next_day = to_bob(&app, &alice, &format!("next-day-{i}"), "12.50").await;
+            assert_eq!(next_day.status, StatusCode::CREATED, "{}: {:?}", db.backend, next_day.body);
+        }
+        let over = to_bob(&app, &alice, "next-day-over", "0.01").await;
+        assert_eq!(over.code(), "pin_required", "{}: {:?}", db.backend, over.body);
+        // The amounts past the day were cleared from the person's total as they were passed.
+        assert_eq!(allowance_used(&app, "alice").await, 5000, "{}", db.backend);
         app.stop().await;
     }
+}
+
+/// What `handle` has moved without the PIN and still counts, in cents, as the database keeps it
+/// (their `pinless_totals` row), after checking that it is the sum of their operations' amounts.
+async fn allowance_used(app: &TestApp, handle: &str) -> i64 {
+    let id = app.user(handle).await.id.0;
+    let total = count(app, &format!("SELECT spent_minor FROM pinless_totals WHERE user_id = {id}")).await;
+    let live = count(
+        app,
+        &format!(
+            "SELECT CAST(COALESCE(SUM(pinless_minor), 0) AS BIGINT) FROM operations WHERE user_id = {id}"
+        ),
+    )
+    .await;
+    assert_eq!(total, live, "the total kept by the triggers is the sum of the live amounts");
+    total
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,6 +213,7 @@ async fn a_movement_refused_for_the_money_does_not_use_the_allowance() {
         app.fund(2, "alice", 10_000, "Top-up").await;
         let fits = to_bob(&app, &alice, "fits", "50.00").await;
         assert_eq!(fits.status, StatusCode::CREATED, "{}: {:?}", db.backend, fits.body);
+        assert_eq!(allowance_used(&app, "alice").await, 5000, "{}", db.backend);
         app.stop().await;
     }
 }
@@ -355,5 +384,68 @@ async fn attempts_whose_end_was_never_written_cost_at_most_one_lock() {
         let after = send(&app, &alice, "after", body).await;
         assert_eq!(after.status, StatusCode::CREATED, "{}: {:?}", db.backend, after.body);
         app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_movements_through_two_instances_spend_the_allowance_once() {
+    for db in TestDb::every_backend().await {
+        // Two instances on one database on PostgreSQL (the deployment); one on SQLite.
+        let first = TestApp::new(&db, db.dir.path()).await;
+        let second = match db.backend {
+            "postgres" => Some(TestApp::with_clock(&db, db.dir.path(), first.clock.clone()).await),
+            _ => None,
+        };
+        let (alice, _) = people(&first).await;
+        // Carol has 10.00: of her 2.00 sends, five are paid and the rest refused for the money,
+        // which gives their amounts back.
+        let carol = first.sign_up("carol").await;
+        first.fund(2, "carol", 1_000, "Top-up").await;
+        let states = [first.state.clone(), second.as_ref().unwrap_or(&first).state.clone()];
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let state = states[i % 2].clone();
+            let (cookie, amount, who) =
+                if i % 4 < 2 { (alice.clone(), "5.00", "alice") } else { (carol.clone(), "2.00", "carol") };
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"to": "bob", "amount": amount, "currency": "USD"});
+                let key = format!("race-{i}");
+                let answer = call_state(
+                    &state,
+                    Method::POST,
+                    "/api/v1/transfers",
+                    Some(&cookie),
+                    Some(body),
+                    &[("idempotency-key", key.as_str())],
+                )
+                .await;
+                (who, answer)
+            }));
+        }
+        let mut codes = std::collections::BTreeMap::<(&str, String), usize>::new();
+        for task in tasks {
+            let (who, answer) = task.await.unwrap();
+            let code = if answer.status == StatusCode::CREATED {
+                "created".to_string()
+            } else {
+                answer.code().into()
+            };
+            *codes.entry((who, code)).or_default() += 1;
+        }
+        // Alice: 20 × 5.00 asked, exactly ten fit the 50.00; Carol: five paid, fifteen short.
+        let expected = [
+            (("alice", "created".to_string()), 10),
+            (("alice", "pin_required".to_string()), 10),
+            (("carol", "created".to_string()), 5),
+            (("carol", "insufficient_funds".to_string()), 15),
+        ];
+        assert_eq!(codes, expected.into_iter().collect(), "{}", db.backend);
+        assert_eq!(allowance_used(&first, "alice").await, 5000, "{}", db.backend);
+        assert_eq!(allowance_used(&first, "carol").await, 1000, "{}", db.backend);
+        assert_eq!(crate::support::available(&first, &alice).await, "50.00", "{}", db.backend);
+        if let Some(second) = second {
+            second.stop().await;
+        }
+        first.stop().await;
     }
 }

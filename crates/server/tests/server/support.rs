@@ -279,6 +279,14 @@ impl TestApp {
 }
 
 /// The person's first balance, as `GET /wallet` gives it.
+/// One number read straight from the database (`sql` returns one BIGINT).
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    match &app.state.db {
+        purse_server::store::Db::Sqlite(pool, _) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        purse_server::store::Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+    }
+}
+
 pub async fn balance(app: &TestApp, cookie: &str) -> serde_json::Value {
     app.call(Method::GET, "/api/v1/wallet", Some(cookie), None).await.body["balances"][0].clone()
 }
