@@ -5,6 +5,7 @@
 #   - Trunk 0.21 (0.22 needs a newer rustc)
 #   - wasm-bindgen-cli at exactly the version of wasm-bindgen in Cargo.lock
 #   - wasm-opt (npm's binaryen, into ~/.cache/purse-tools) for release builds of the web app
+#   - axe-core (npm, into ~/.cache/purse-tools) for the browser tests' accessibility checks
 #   - Chromium and ChromeDriver (Debian packages) for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,14 @@ if ! "$tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "versio
   say "installing wasm-opt (binaryen $binaryen_version, from npm)"
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-save --no-audit --no-fund --silent "binaryen@$binaryen_version.0.0"
+fi
+
+# axe-core, the accessibility checker the browser journeys run on every page they visit.
+axe_version=4.14.1
+if [ "$(node -p "require('$tools/node_modules/axe-core/package.json').version" 2>/dev/null || true)" != "$axe_version" ]; then
+  say "installing axe-core $axe_version (from npm)"
+  mkdir -p "$tools"
+  npm install --prefix "$tools" --no-save --no-audit --no-fund --silent "binaryen@$binaryen_version.0.0" "axe-core@$axe_version"
 fi
 
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then

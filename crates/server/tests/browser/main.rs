@@ -12,6 +12,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// One module per area's journeys; they use this file's helpers (`crate::…`) and `looks`.
+mod looks;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -214,6 +217,17 @@ async fn the_spa_runs_under_its_policy_routes_on_the_client_and_works_from_the_k
     client.goto(&format!("{base}/no/such/page")).await.unwrap();
     let lost = text_of(&client, "main h1").await;
     assert_eq!(lost, "This page doesn't exist");
+
+    // The signed-out home on a phone and on a laptop: nothing scrolls sideways, axe-core finds
+    // nothing serious; a screenshot of each for people to look at.
+    for (size, name) in [(looks::PHONE, "phone"), (looks::LAPTOP, "laptop")] {
+        looks::viewport(&client, size).await;
+        client.goto(&format!("{base}/")).await.unwrap();
+        text_of(&client, "main h1").await;
+        looks::assert_no_sideways_scroll(&client, &format!("home, signed out, {name}")).await;
+        looks::assert_accessible(&client, &format!("home, signed out, {name}")).await;
+        looks::screenshot(&client, &format!("home-signed-out-{name}")).await;
+    }
 
     client.close().await.unwrap();
     state.ledger.shutdown().await;
