@@ -9,6 +9,10 @@
 -- same way; a key taken back is deleted, which the delete trigger takes off. Replaces
 -- `pinless_moves` (1007).
 
+-- No sign-up or key may slip between the copy below and the triggers (an instance still
+-- running the old code): both tables are held until this migration commits.
+LOCK TABLE users, operations IN SHARE ROW EXCLUSIVE MODE;
+
 ALTER TABLE operations ADD COLUMN pinless_minor BIGINT CHECK (pinless_minor > 0);
 UPDATE operations o
    SET pinless_minor = m.amount_minor

@@ -119,11 +119,14 @@ pub(crate) struct PinlessDay {
 
 /// Reads the allowance of `people` (those with a movement without the PIN in the batch): each
 /// one's total, by key, less its amounts at or before `since`. On PostgreSQL the rows are
-/// locked too, in id order and before the batch writes anything, with those of the people whose
-/// operations in `refused` are answered with a refusal (which takes their amounts off): every
-/// `pinless_totals` row the batch's triggers will change, so two instances' batches cannot
-/// deadlock on them, nor both spend the same allowance. The same statement whatever the batch
-/// holds (the lists bound as one value each), so SQLite prepares it once.
+/// locked first, in id order and before the batch writes anything, with those of the people
+/// whose operations in `refused` are answered with a refusal (which takes their amounts off):
+/// every `pinless_totals` row the batch's triggers will change, so two instances' batches cannot
+/// deadlock on them, nor both spend the same allowance. The read is a statement of its own after
+/// the lock, so it sees what the batch it waited for committed (a statement that waits for a row
+/// sees the row's new version, but its subqueries still see the data as it began). The same
+/// statements whatever the batch holds (the lists bound as one value each), so SQLite prepares
+/// them once.
 pub(crate) async fn read_pinless(
     tx: &mut Tx<'_>,
     mut people: Vec<PersonId>,
@@ -136,20 +139,25 @@ pub(crate) async fn read_pinless(
     }
     people.sort_unstable();
     people.dedup();
-    let people = Value::Ints(people.iter().map(|p| p.0).collect());
+    let ids = || Value::Ints(people.iter().map(|p| p.0).collect());
     // Amounts past the day that are still counted: normally none (the index's range is empty).
     let past = "SELECT COALESCE(SUM(o.pinless_minor), 0) FROM operations o \
                 WHERE o.user_id = t.user_id AND o.pinless_minor IS NOT NULL AND o.created_at <= ";
     let statement = if postgres {
+        // One array, so the rows are found through the key (an `OR` with a subquery would walk
+        // every row).
+        let lock = "SELECT t.user_id FROM pinless_totals t \
+             WHERE t.user_id = ANY($1 || ARRAY(SELECT r.user_id FROM operations r \
+                                               WHERE r.id = ANY($2) AND r.pinless_minor IS NOT NULL)) \
+             ORDER BY t.user_id FOR UPDATE";
         let refused = Value::Ints(refused.iter().map(|op| op.0).collect());
+        let _: Vec<(PersonId,)> = tx.fetch(&Statement::new(lock, vec![ids(), refused])).await?;
         Statement::new(
             format!(
                 "SELECT t.user_id, t.spent_minor, CAST(({past}$2) AS BIGINT) FROM pinless_totals t \
-                 WHERE t.user_id = ANY($1) OR t.user_id IN \
-                     (SELECT r.user_id FROM operations r WHERE r.id = ANY($3) AND r.pinless_minor IS NOT NULL) \
-                 ORDER BY t.user_id FOR UPDATE OF t"
+                 WHERE t.user_id = ANY($1)"
             ),
-            vec![people, Value::from(since), refused],
+            vec![ids(), Value::from(since)],
         )
     } else {
         Statement::new(
@@ -157,7 +165,7 @@ pub(crate) async fn read_pinless(
                 "SELECT t.user_id, t.spent_minor, ({past}?2) FROM pinless_totals t \
                  WHERE t.user_id IN (SELECT value FROM json_each(?1))"
             ),
-            vec![people, Value::from(since)],
+            vec![ids(), Value::from(since)],
         )
     };
     let rows: Vec<(PersonId, i64, i64)> = tx.fetch(&statement).await?;
@@ -193,7 +201,13 @@ pub(crate) async fn spend_pinless(
     }
     let mut refused = Vec::new();
     for &(i, person, pinless) in moves {
-        let so_far = spent.entry(person).or_insert(0);
+        // Every person has a total from their first day (migration 1009's trigger); one without
+        // it could not be counted, so their movement needs the PIN.
+        let Some(so_far) = spent.get_mut(&person) else {
+            tracing::error!(person = person.0, "no pinless_totals row: the movement needs the PIN");
+            refused.push(i);
+            continue;
+        };
         if *so_far + pinless.amount_minor > pinless.max_minor {
             refused.push(i);
         } else {

@@ -143,7 +143,9 @@ pub(crate) async fn open_keys(
     }
     // Key order, so two instances' batches lock in the same order (no deadlock).
     let mut sorted: Vec<&Opening> = openings.iter().map(|(_, o)| *o).collect();
-    sorted.sort_unstable_by(|a, b| (a.person, &a.key).cmp(&(b.person, &b.key)));
+    // Stable: of two equal keys the first in batch order comes first, and its row is the one
+    // the INSERT keeps (its hash, lease and PIN allowance amount), as `by_key` below assumes.
+    sorted.sort_by(|a, b| (a.person, &a.key).cmp(&(b.person, &b.key)));
     let mut params = Params::new(tx);
     let rows: Vec<String> = sorted
         .iter()
@@ -213,17 +215,32 @@ pub(crate) async fn conclude(
                 )
             })
             .collect();
-        // The first answer stands: a key answers one way for ever. A refused movement moved
-        // nothing: it no longer counts against the PIN allowance (the update trigger takes its
-        // amount off the person's total).
+        // The first answer stands: a key answers one way for ever.
         let sql = format!(
-            "UPDATE operations SET response_status = v.column2, response_body = v.column3, locked_until = 0, \
-                 pinless_minor = CASE WHEN v.column2 >= 400 THEN NULL ELSE operations.pinless_minor END \
+            "UPDATE operations SET response_status = v.column2, response_body = v.column3, locked_until = 0 \
              FROM (VALUES {}) AS v WHERE operations.id = v.column1 AND operations.response_status IS NULL",
             rows.join(", ")
         );
         tx.execute(&params.statement(sql)).await?;
+        // A refused movement moved nothing: it no longer counts against the PIN allowance (the
+        // update trigger takes its amount off the person's total). A statement of its own, run
+        // only for refusals, so the answers' UPDATE leaves the allowance's index alone.
+        let refused: Vec<OperationId> = answers
+            .iter()
+            .filter(|(_, answer)| answer.status >= 400)
+            .map(|(operation, _)| *operation)
+            .collect();
+        if !refused.is_empty() {
+            let mut params = Params::new(tx);
+            let ids: Vec<String> = refused.iter().map(|op| params.plain(*op)).collect();
+            let sql = format!(
+                "UPDATE operations SET pinless_minor = NULL WHERE pinless_minor IS NOT NULL AND id IN ({})",
+                ids.join(", ")
+            );
+            tx.execute(&params.statement(sql)).await?;
+        }
     }
+
     let released: Vec<OperationId> = settlements
         .iter()
         .filter(|(_, s)| matches!(s.key, KeyOutcome::Release))

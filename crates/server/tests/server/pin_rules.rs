@@ -132,8 +132,11 @@ async fn movements_without_the_pin_are_allowed_up_to_the_threshold_in_a_day_not_
     for db in TestDb::every_backend().await {
         let app = TestApp::new(&db, db.dir.path()).await;
         let (alice, bob) = people(&app).await;
-        // 4 × 12.50 = 50.00: at the threshold, no PIN needed.
+        // 4 × 12.50 = 50.00, half of it twelve hours later: at the threshold, no PIN needed.
         for i in 0..4 {
+            if i == 2 {
+                app.advance(12 * 3600);
+            }
             let sent = to_bob(&app, &alice, &format!("small-{i}"), "12.50").await;
             assert_eq!(sent.status, StatusCode::CREATED, "{}: {:?}", db.backend, sent.body);
         }
@@ -159,21 +162,50 @@ async fn movements_without_the_pin_are_allowed_up_to_the_threshold_in_a_day_not_
         .await;
         assert_eq!(with_pin.status, StatusCode::CREATED, "{}: {:?}", db.backend, with_pin.body);
         assert_eq!(allowance_used(&app, "alice").await, 5000, "{}", db.backend);
-        // The day rolls: twelve hours on, the day still holds all four.
-        app.advance(12 * 3600);
-        let still = to_bob(&app, &alice, "half-day", "0.01").await;
-        assert_eq!(still.code(), "pin_required", "{}: {:?}", db.backend, still.body);
-        // A day after the first of them, their room is back; the day's own stays used.
+        // The day rolls: a day after the first two, their 25.00 is back, and only theirs.
         app.advance(12 * 3600);
         app.fund(2, "alice", 10_000, "Top-up").await;
-        for i in 0..4 {
+        for i in 0..2 {
             let next_day = to_bob(&app, &alice, &format!("next-day-{i}"), "12.50").await;
             assert_eq!(next_day.status, StatusCode::CREATED, "{}: {:?}", db.backend, next_day.body);
         }
         let over = to_bob(&app, &alice, "next-day-over", "0.01").await;
         assert_eq!(over.code(), "pin_required", "{}: {:?}", db.backend, over.body);
-        // The amounts past the day were cleared from the person's total as they were passed.
+        // The first two were cleared from the total as the day passed them; the rest still count.
         assert_eq!(allowance_used(&app, "alice").await, 5000, "{}", db.backend);
+        let cleared = count(
+            &app,
+            "SELECT COUNT(*) FROM operations WHERE idempotency_key IN ('small-0', 'small-1') AND pinless_minor IS NULL",
+        )
+        .await;
+        assert_eq!(cleared, 2, "{}", db.backend);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_movement_refused_by_the_rate_limit_does_not_use_the_allowance() {
+    for db in TestDb::every_backend().await {
+        let settings =
+            purse_server::flows::Settings { money_per_minute: 3, ..purse_server::flows::Settings::default() };
+        let app = TestApp::with_settings(&db, db.dir.path(), settings).await;
+        let (alice, _) = people(&app).await;
+        let mut codes = Vec::new();
+        for i in 0..5 {
+            let sent = to_bob(&app, &alice, &format!("quick-{i}"), "10.00").await;
+            codes.push(if sent.status == StatusCode::CREATED {
+                "created".to_string()
+            } else {
+                sent.code().into()
+            });
+        }
+        assert_eq!(
+            codes,
+            ["created", "created", "created", "rate_limited", "rate_limited"],
+            "{}",
+            db.backend
+        );
+        assert_eq!(allowance_used(&app, "alice").await, 3000, "{}", db.backend);
         app.stop().await;
     }
 }
@@ -397,6 +429,14 @@ async fn concurrent_movements_through_two_instances_spend_the_allowance_once() {
             _ => None,
         };
         let (alice, _) = people(&first).await;
+        // Yesterday Alice spent her whole allowance: what the day passed is cleared by the first
+        // batch that meets it, and no instance may count it twice (or not at all).
+        for i in 0..4 {
+            let sent = to_bob(&first, &alice, &format!("yesterday-{i}"), "12.50").await;
+            assert_eq!(sent.status, StatusCode::CREATED, "{}: {:?}", db.backend, sent.body);
+        }
+        first.advance(24 * 3600);
+        first.fund(3, "alice", 10_000, "Top-up").await;
         // Carol has 10.00: of her 2.00 sends, five are paid and the rest refused for the money,
         // which gives their amounts back.
         let carol = first.sign_up("carol").await;
@@ -442,7 +482,7 @@ async fn concurrent_movements_through_two_instances_spend_the_allowance_once() {
         assert_eq!(codes, expected.into_iter().collect(), "{}", db.backend);
         assert_eq!(allowance_used(&first, "alice").await, 5000, "{}", db.backend);
         assert_eq!(allowance_used(&first, "carol").await, 1000, "{}", db.backend);
-        assert_eq!(crate::support::available(&first, &alice).await, "50.00", "{}", db.backend);
+        assert_eq!(crate::support::available(&first, &alice).await, "100.00", "{}", db.backend);
         if let Some(second) = second {
             second.stop().await;
         }

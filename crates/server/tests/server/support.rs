@@ -278,7 +278,6 @@ impl TestApp {
     }
 }
 
-/// The person's first balance, as `GET /wallet` gives it.
 /// One number read straight from the database (`sql` returns one BIGINT).
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
     match &app.state.db {
@@ -287,6 +286,7 @@ pub async fn count(app: &TestApp, sql: &str) -> i64 {
     }
 }
 
+/// The person's first balance, as `GET /wallet` gives it.
 pub async fn balance(app: &TestApp, cookie: &str) -> serde_json::Value {
     app.call(Method::GET, "/api/v1/wallet", Some(cookie), None).await.body["balances"][0].clone()
 }
