@@ -215,6 +215,35 @@ fn a_request_names_its_requester_by_handle_and_warns_of_one_never_paid() {
     assert_eq!(text(&root, "#stranger .request-warning bdi"), "@bob_0kafor", "set apart for right-to-left");
 }
 
+/// Paying a request is reviewed first (nothing is paid by the Pay button itself), and declining
+/// asks once, naming who and how much.
+#[wasm_bindgen_test]
+async fn paying_a_request_opens_its_review_and_declining_asks_first() {
+    let root = container();
+    let request = asked_by("bob", "Bob Okafor", "12.00", Some(true));
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        let version = RwSignal::new(0);
+        view! { <ul><IncomingRequest request=request.clone() version /></ul> }
+    });
+    click(&root, "[data-action=decline]");
+    settle().await;
+    assert_eq!(text(&root, ".decline-question"), "Decline Bob Okafor's request for $12.00?");
+    click(&root, "[data-action=decline-no]");
+    settle().await;
+    assert!(find(&root, ".decline-question").is_none(), "kept: nothing declined");
+
+    // Pay reads the balance (none here: unread, so nothing is refused) and opens the review.
+    click(&root, "[data-action=pay]");
+    let confirm = wait_for(&root, ".review-confirm", Duration::from_secs(5)).await;
+    assert_eq!(confirm.text_content().unwrap_or_default(), "Pay $12.00");
+    assert!(text(&root, ".review-line[data-line=to]").contains("@bob"));
+    assert!(text(&root, ".review-line[data-line=cancel]").contains("can't be undone"));
+    assert_eq!(find(&root, ".request-row").unwrap().get_attribute("data-step").as_deref(), Some("review"));
+    click(&root, "[data-action=edit]");
+    settle().await;
+    assert!(find(&root, "[data-action=pay]").is_some(), "Edit goes back to Pay and Decline");
+}
+
 #[wasm_bindgen_test]
 fn empty_and_error_states_say_what_to_do() {
     let root = container();
