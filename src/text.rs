@@ -519,6 +519,120 @@ pub fn en(key: Text) -> &'static str {
     }
 }
 
+/// The reviews' text (every money flow's review before money moves, affordability, the send
+/// form's handle lookup): a table of its own, next to the flows it serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewText {
+    Title,
+    To,
+    From,
+    Fee,
+    Arrives,
+    CanCancel,
+    PurseBalance,
+    Now,
+    After,
+    Free,
+    RightAway,
+    Yes,
+    No,
+    For,
+    Minutes,
+    OneMinute,
+    Seconds,
+    FirstPaymentTo,
+    SentAtOnce,
+    TheyAsked,
+    PaidAtOnce,
+    TipAnonymous,
+    TipNamed,
+    TipsFinal,
+    MerchantRefunds,
+    LeavesWallet,
+    Instantly,
+    By,
+    BankDays,
+    InstantFinal,
+    BankFinal,
+    AddFinal,
+    SendVerb,
+    PayVerb,
+    TipVerb,
+    WithdrawVerb,
+    AddVerb,
+    ToWord,
+    YouHave,
+    AddLower,
+    AddMoneyLink,
+    Back,
+    AvailableNow,
+    AbovePresetBalance,
+    DeclineAsk,
+    RequestForWord,
+    DeclineYes,
+    DeclineNo,
+    LookupOffline,
+    Confirming,
+}
+
+pub fn en_review(key: ReviewText) -> &'static str {
+    use ReviewText::*;
+    match key {
+        Title => "Review",
+        To => "To",
+        From => "From",
+        Fee => "Fee",
+        Arrives => "Arrives",
+        CanCancel => "Can be canceled",
+        PurseBalance => "Purse balance",
+        Now => "now",
+        After => "after",
+        Free => "Free",
+        RightAway => "Right away",
+        Yes => "Yes",
+        No => "No",
+        For => "for",
+        Minutes => "minutes",
+        OneMinute => "1 minute",
+        Seconds => "seconds",
+        FirstPaymentTo => "because it's your first payment to",
+        SentAtOnce => "It's sent at once",
+        TheyAsked => "They asked you for this",
+        PaidAtOnce => "A paid request can't be undone",
+        TipAnonymous => "They won't see who sent it",
+        TipNamed => "They'll see it's from you",
+        TipsFinal => "Tips can't be undone",
+        MerchantRefunds => "A refund is the merchant's to give",
+        LeavesWallet => "leaves your wallet",
+        Instantly => "Instantly",
+        By => "By",
+        BankDays => "In 1–3 business days",
+        InstantFinal => "Instant withdrawals arrive at once",
+        BankFinal => {
+            "Once it's with the bank it can't be called back; if the bank returns it, the money comes back here"
+        }
+        AddFinal => "Added money stays in your wallet until you send or withdraw it",
+        SendVerb => "Send",
+        PayVerb => "Pay",
+        TipVerb => "Tip",
+        WithdrawVerb => "Withdraw",
+        AddVerb => "Add",
+        ToWord => "to",
+        YouHave => "You have",
+        AddLower => "add",
+        AddMoneyLink => "Add money",
+        Back => "Back",
+        AvailableNow => "Available",
+        AbovePresetBalance => "Amounts you can't choose are more than your balance of",
+        DeclineAsk => "Decline",
+        RequestForWord => "'s request for",
+        DeclineYes => "Yes, decline",
+        DeclineNo => "Keep it",
+        LookupOffline => "You're offline: we'll look this handle up again when you're back.",
+        Confirming => "Confirming…",
+    }
+}
+
 /// Money in and out's pages' text (adding money, cashing out, payment methods): a table of its
 /// own, so the embed (which has none of those pages) does not carry it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -785,6 +899,12 @@ pub trait Key: Copy {
 impl Key for Text {
     fn english(self) -> &'static str {
         en(self)
+    }
+}
+
+impl Key for ReviewText {
+    fn english(self) -> &'static str {
+        en_review(self)
     }
 }
 

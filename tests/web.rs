@@ -215,6 +215,35 @@ fn a_request_names_its_requester_by_handle_and_warns_of_one_never_paid() {
     assert_eq!(text(&root, "#stranger .request-warning bdi"), "@bob_0kafor", "set apart for right-to-left");
 }
 
+/// Paying a request is reviewed first (nothing is paid by the Pay button itself), and declining
+/// asks once, naming who and how much.
+#[wasm_bindgen_test]
+async fn paying_a_request_opens_its_review_and_declining_asks_first() {
+    let root = container();
+    let request = asked_by("bob", "Bob Okafor", "12.00", Some(true));
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        let version = RwSignal::new(0);
+        view! { <ul><IncomingRequest request=request.clone() version /></ul> }
+    });
+    click(&root, "[data-action=decline]");
+    settle().await;
+    assert_eq!(text(&root, ".decline-question"), "Decline Bob Okafor's request for $12.00?");
+    click(&root, "[data-action=decline-no]");
+    settle().await;
+    assert!(find(&root, ".decline-question").is_none(), "kept: nothing declined");
+
+    // Pay reads the balance (none here: unread, so nothing is refused) and opens the review.
+    click(&root, "[data-action=pay]");
+    let confirm = wait_for(&root, ".review-confirm", Duration::from_secs(5)).await;
+    assert_eq!(confirm.text_content().unwrap_or_default(), "Pay $12.00");
+    assert!(text(&root, ".review-line[data-line=to]").contains("@bob"));
+    assert!(text(&root, ".review-line[data-line=cancel]").contains("can't be undone"));
+    assert_eq!(find(&root, ".request-row").unwrap().get_attribute("data-step").as_deref(), Some("review"));
+    click(&root, "[data-action=edit]");
+    settle().await;
+    assert!(find(&root, "[data-action=pay]").is_some(), "Edit goes back to Pay and Decline");
+}
+
 #[wasm_bindgen_test]
 fn empty_and_error_states_say_what_to_do() {
     let root = container();
@@ -356,17 +385,16 @@ async fn the_tip_sheet_offers_the_presets_and_refuses_a_bad_amount_on_its_field(
     assert_eq!(text(&root, "#tip-custom-error"), t(Text::AmountFormat));
     assert_eq!(find(&root, "#tip-custom").unwrap().get_attribute("aria-invalid").as_deref(), Some("true"));
     assert_eq!(flow.get_untracked().step, Step::Choose, "nothing was sent");
-    // A good amount, a message, anonymously: the confirmation says exactly that.
+    // A good amount, a message, anonymously: the review says exactly that.
     type_into(&root, "#tip-custom", "3");
     type_into(&root, "#tip-message", "Thank you");
     click(&root, "#tip-anonymous");
     click(&root, ".tip-form button[type=submit]");
     settle().await;
     assert_eq!(flow.get_untracked().step, Step::Review);
-    assert_eq!(
-        text(&root, "#tip-confirmation"),
-        "Lina Haddad receives $3.00. They won't see who sent it. Tips are sent right away and can't be undone."
-    );
+    assert_eq!(text(&root, ".review-confirm"), "Tip $3.00");
+    assert!(text(&root, ".review-line[data-line=to]").contains("They won't see who sent it"));
+    assert!(text(&root, ".review-line[data-line=cancel]").contains("Tips can't be undone"));
     assert!(text(&root, ".tip-quote").contains("Thank you"));
     assert!(find(&root, "#tip-pin").is_none(), "no PIN for $3.00");
     // Edit keeps what was typed.
@@ -387,7 +415,7 @@ async fn above_the_step_up_threshold_the_confirmation_asks_for_the_pin() {
     assert_eq!(pin.get_attribute("type").as_deref(), Some("password"));
     assert_eq!(pin.get_attribute("inputmode").as_deref(), Some("numeric"));
     assert_eq!(text(&root, "label[for=tip-pin]"), t(Text::PaymentPin));
-    assert_eq!(text(&root, ".tip-form button[type=submit]"), t(Text::TipSend));
+    assert_eq!(text(&root, ".tip-form button[type=submit]"), "Tip $60.00");
 }
 
 #[wasm_bindgen_test]
@@ -452,7 +480,7 @@ async fn short_of_funds_the_sheet_says_what_the_wallet_has_and_offers_only_what_
         |value: &str| find(&root, &format!("input[value='{value}']")).unwrap().has_attribute("disabled");
     assert_eq!((disabled("1.00"), disabled("5.00"), disabled("10.00")), (false, false, true));
     assert!(find(&root, ".preset.unavailable").is_some(), "marked, not only greyed");
-    assert_eq!(find(&root, ".tip-form a").unwrap().get_attribute("href").as_deref(), Some("/wallet"));
+    assert_eq!(find(&root, ".tip-form a").unwrap().get_attribute("href").as_deref(), Some("/add-money"));
 }
 
 #[wasm_bindgen_test]
@@ -901,10 +929,17 @@ async fn with_a_card_the_button_says_how_much_it_adds_and_a_decline_says_so_plai
     assert!(is_checked(&root, "#deposit-card-card_1"), "the only card is chosen");
     assert!(text(&root, "[data-test=deposit-cards] label").contains("Visa •• 4242"));
     assert_eq!(text(&root, "label[for=deposit-amount]"), t(Text::Amount));
-    assert_eq!(text(&root, "#deposit-submit"), t(Text::NavAddMoney));
+    assert_eq!(text(&root, "#deposit-submit"), t(Text::Review));
     type_into(&root, "#deposit-amount", "50");
+    click(&root, "#deposit-submit");
     settle().await;
-    assert_eq!(text(&root, "#deposit-submit"), "Add $50.00");
+    // The review: the button says how much it adds; Edit goes back with the amount kept.
+    assert_eq!(flow.get_untracked().step, DepositStep::Review);
+    assert_eq!(text(&root, ".review-confirm"), "Add $50.00");
+    assert!(text(&root, ".review-line[data-line=from]").contains("Visa •• 4242"));
+    click(&root, "[data-action=edit]");
+    settle().await;
+    assert_eq!(input_value(&root, "#deposit-amount"), "50");
 
     // A refused amount, on its field.
     type_into(&root, "#deposit-amount", "50.001");
@@ -916,11 +951,12 @@ async fn with_a_card_the_button_says_how_much_it_adds_and_a_decline_says_so_plai
     // The card network declines: in plain words, and nothing moved.
     flow.update(|f| {
         f.amount = "50".into();
+        f.review();
         f.submit(|| "k1".into());
     });
     settle().await;
-    assert_eq!(text(&root, "#deposit-submit"), t(Funding::Adding));
-    assert!(find(&root, "#deposit-submit").unwrap().has_attribute("disabled"));
+    assert_eq!(text(&root, ".review-confirm"), t(Funding::Adding));
+    assert!(find(&root, ".review-confirm").unwrap().has_attribute("disabled"));
     flow.update(|f| {
         let declined = Deposit {
             id: "dep_1".into(),
@@ -1010,7 +1046,7 @@ async fn the_withdraw_preview_follows_the_amount_and_the_speed() {
     type_into(&root, "#withdraw-amount", "20.00");
     settle().await;
     assert_eq!(text(&root, "#withdraw-preview"), t(Funding::PreviewFree));
-    assert_eq!(text(&root, "#withdraw-submit"), "Withdraw $20.00");
+    assert_eq!(text(&root, "#withdraw-submit"), t(Text::Review));
     // The quote's arrival time, once it is read.
     flow.update(|f| f.arrives_by = Some("2026-11-22T14:05:00Z".into()));
     settle().await;
@@ -1027,9 +1063,10 @@ async fn the_withdraw_preview_follows_the_amount_and_the_speed() {
     assert_eq!(text(&root, "#withdraw-preview"), "Fee $0.25 · Total $14.53 · Arrives instantly");
     type_into(&root, "#withdraw-amount", "99");
     settle().await;
+    assert_eq!(text(&root, "#withdraw-short span"), "You have $100.00 — add $0.73?");
     assert_eq!(
-        text(&root, "#withdraw-short"),
-        "Your wallet has $100.00. The amount and the fee must fit in it."
+        find(&root, "#withdraw-short a").unwrap().get_attribute("href").as_deref(),
+        Some("/add-money?amount=0.73")
     );
 
     // The PIN is asked for, and refused on its field when it is not one.
@@ -1071,12 +1108,9 @@ async fn a_withdrawal_refused_or_done_says_what_happened() {
         f.submit("1234", || "k1".into());
     });
     settle().await;
-    assert_eq!(text(&root, "#withdraw-submit"), t(Funding::Withdrawing));
-    assert!(
-        find(&root, "#withdraw-amount").unwrap().matches(":disabled").unwrap(),
-        "locked while on its way"
-    );
-    assert!(find(&root, "#withdraw-speed-standard").unwrap().matches(":disabled").unwrap());
+    assert_eq!(text(&root, ".review-confirm"), t(Funding::Withdrawing));
+    assert!(find(&root, ".review-confirm").unwrap().has_attribute("disabled"), "on its way");
+    assert!(find(&root, "#withdraw-amount").is_none(), "the review, not the form, while on its way");
     flow.update(|f| {
         let declined = ApiError {
             status: Some(422),

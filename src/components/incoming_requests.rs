@@ -1,7 +1,10 @@
 //! Requests for money made to the signed-in person: who asks, by name and @handle (names are not
 //! unique), with a warning when the person has never paid them (an impostor may have taken a
-//! friend's name); with Pay (PIN above the threshold, or below
-//! it once the server asks: [`crate::flows::step_up`]) and Decline. Reloads whenever the wallet's [`RequestsVersion`] changes (the live stream bumps it).
+//! friend's name); with Pay, which opens the review (payee, amount, the balance after: no money
+//! moves before its confirm; the PIN above the threshold, or below it once the server asks:
+//! [`crate::flows::step_up`]) or says first what the wallet is short of, and Decline, which asks
+//! once ("Decline Bob's request for $12.00?"). Reloads whenever the wallet's [`RequestsVersion`]
+//! changes (the live stream bumps it).
 
 use leptos::prelude::*;
 use purse_api::{Amount, MoneyRequest, RequestStatus};
@@ -9,11 +12,13 @@ use wasm_bindgen::JsCast;
 
 use crate::api_client;
 use crate::components::fields::TextField;
-use crate::components::money::MoneyDisplay;
+use crate::components::money::{MoneyDisplay, ShortfallNote};
+use crate::components::review_summary::ReviewSummary;
 use crate::flows::attempt::Attempt;
+use crate::flows::review::{Party, Review, Shortfall, decline_question, shortfall};
 use crate::flows::step_up::{PinAnswer, StepUp};
 use crate::pages::wallet::RequestsVersion;
-use crate::text::{Text, around_handle, t};
+use crate::text::{ReviewText, Text, around_handle, t};
 
 #[component]
 pub fn IncomingRequests() -> impl IntoView {
@@ -46,6 +51,22 @@ pub fn IncomingRequests() -> impl IntoView {
     }
 }
 
+/// Where a request's row is.
+#[derive(Clone, Debug, PartialEq)]
+enum RowStep {
+    /// Pay and Decline.
+    Ask,
+    /// Reading the balance before the review.
+    Opening,
+    /// The wallet cannot cover it: what it has, and Add money.
+    Short(Shortfall),
+    /// The review, with what the wallet could spend when it opened.
+    Review(Option<String>),
+    /// "Decline Bob's request for $12.00?"
+    ConfirmDecline,
+    Done(&'static str),
+}
+
 #[component]
 pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl IntoView {
     let amount = Amount::parse(&request.amount, request.currency.code()).ok();
@@ -57,10 +78,36 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
     let pin_error = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let done = RwSignal::new(None::<&'static str>);
+    let step = RwSignal::new(RowStep::Ask);
+    // Whether a Pay of this row may have paid (no answer, a server failure): then the review
+    // stays, and its retry goes under the same key.
+    let in_doubt = RwSignal::new(false);
     // One attempt per row, begun when the row is drawn: every Pay of this row goes under its key.
     let key = Attempt::<()>::default().begin(api_client::new_idempotency_key).to_owned();
     let id = request.id.clone();
+    let payee = Party::person(request.to.display_name.clone(), request.to.handle.to_string());
+    let money = crate::format::money(&request.amount, request.currency);
+    let row_id = request.id.clone();
+
+    // Pay: read the balance, then the review (or what is missing).
+    let open_review = move |_| {
+        error.set(None);
+        step.set(RowStep::Opening);
+        leptos::task::spawn_local(async move {
+            let available = api_client::wallet().await.ok().and_then(|wallet| {
+                wallet
+                    .balances
+                    .into_iter()
+                    .find(|b| b.currency == purse_api::Currency::Usd)
+                    .map(|b| b.available)
+            });
+            let missing = amount.and_then(|a| shortfall(a.to_minor(), available.as_deref()));
+            let _ = step.try_set(match missing {
+                Some(missing) => RowStep::Short(missing),
+                None => RowStep::Review(available),
+            });
+        });
+    };
     let pay = {
         let id = id.clone();
         move |event: leptos::ev::SubmitEvent| {
@@ -79,9 +126,10 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
                     }
                     _ => PinAnswer::Other,
                 };
+                in_doubt.set(matches!(&answer, Err(failure) if failure.is_uncertain()));
                 match (answer, heard) {
                     (Ok(_), _) => {
-                        done.set(Some(t(Text::PaidIt)));
+                        step.set(RowStep::Done(t(Text::PaidIt)));
                         version.update(|v| *v += 1);
                     }
                     // Pay again, with the PIN, under this row's key.
@@ -102,7 +150,7 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
         leptos::task::spawn_local(async move {
             match api_client::close_request(&id, true).await {
                 Ok(_) => {
-                    done.set(Some(t(Text::DeclinedIt)));
+                    step.set(RowStep::Done(t(Text::DeclinedIt)));
                     version.update(|v| *v += 1);
                 }
                 Err(failure) => error.set(Some(failure.message)),
@@ -111,8 +159,16 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
         });
     };
     let pin_id: &'static str = "request-pin";
+    let question = decline_question(&request.to.display_name, &money);
+    let step_name = move || match step.get() {
+        RowStep::Ask | RowStep::Opening => "ask",
+        RowStep::Short(_) => "short",
+        RowStep::Review(_) => "review",
+        RowStep::ConfirmDecline => "decline",
+        RowStep::Done(_) => "done",
+    };
     view! {
-        <li class="request-row" data-request=request.id.clone() node_ref=row>
+        <li class="request-row" data-request=request.id.clone() data-step=step_name node_ref=row>
             <p>
                 <strong>{request.to.display_name.clone()}</strong>" "
                 <bdi class="request-handle">"@"{request.to.handle.to_string()}</bdi>" "{t(Text::AsksFor)}" "
@@ -127,23 +183,52 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
                 }
             })}
             {request.note.clone().map(|note| view! { <p class="muted">"“"{note}"”"</p> })}
-            {move || match done.get() {
-                Some(word) => view! { <p role="status">{word}</p> }.into_any(),
-                None => view! {
-                    <form class="request-actions" on:submit=pay.clone() novalidate=true>
-                        {move || with_pin().map(|a| view! {
-                            <p class="muted" role="status">{step_up.get_untracked().reason(a)}</p>
-                            <TextField id=pin_id label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
-                        })}
+            {move || match step.get() {
+                RowStep::Done(word) => view! { <p role="status">{word}</p> }.into_any(),
+                RowStep::Ask | RowStep::Opening => view! {
+                    <div class="button-row request-actions">
+                        <button type="button" class="button button-secondary" data-action="decline" disabled=move || busy.get()
+                            on:click=move |_| { step.set(RowStep::ConfirmDecline); focus_in(row, "[data-action=decline-yes]"); }>{t(Text::Decline)}</button>
+                        <button type="button" class="button" data-action="pay" disabled=move || step.get() == RowStep::Opening
+                            on:click=open_review>{t(Text::Pay)}</button>
+                    </div>
+                    <p class="form-error" role="alert">{move || error.get()}</p>
+                }.into_any(),
+                RowStep::Short(missing) => view! {
+                    <ShortfallNote shortfall=missing id="request-short" />
+                    <div class="button-row">
+                        <button type="button" class="button button-secondary" data-action="back" on:click=move |_| step.set(RowStep::Ask)>{t(ReviewText::Back)}</button>
+                    </div>
+                }.into_any(),
+                RowStep::ConfirmDecline => view! {
+                    <div class="decline-ask" role="group" aria-label=question.clone()>
+                        <p class="decline-question">{question.clone()}</p>
                         <div class="button-row">
-                            <button type="button" class="button button-secondary" disabled=move || busy.get() on:click=decline.clone()>{t(Text::Decline)}</button>
-                            <button type="submit" class="button" disabled=move || busy.get()>
-                                {move || if busy.get() { t(Text::Paying) } else { t(Text::Pay) }}
-                            </button>
+                            <button type="button" class="button button-secondary" data-action="decline-no" disabled=move || busy.get()
+                                on:click=move |_| step.set(RowStep::Ask)>{t(ReviewText::DeclineNo)}</button>
+                            <button type="button" class="button" data-action="decline-yes" disabled=move || busy.get()
+                                on:click=decline.clone()>{t(ReviewText::DeclineYes)}</button>
                         </div>
                         <p class="form-error" role="alert">{move || error.get()}</p>
-                    </form>
+                    </div>
                 }.into_any(),
+                RowStep::Review(available) => {
+                    let Some(value) = amount else { return ().into_any() };
+                    let summary = Review::pay_request(payee.clone(), value, available.as_deref());
+                    view! {
+                        <form class="request-actions" on:submit=pay.clone() novalidate=true>
+                            <ReviewSummary review=summary id=format!("review-{row_id}") busy=busy busy_label=t(Text::Paying)
+                                can_edit=Signal::derive(move || !busy.get() && !in_doubt.get())
+                                on_edit=Callback::new(move |()| step.set(RowStep::Ask))>
+                                {move || with_pin().map(|a| view! {
+                                    <p class="muted" role="status">{step_up.get_untracked().reason(a)}</p>
+                                    <TextField id=pin_id label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
+                                })}
+                                <p class="form-error" role="alert">{move || error.get()}</p>
+                            </ReviewSummary>
+                        </form>
+                    }.into_any()
+                }
             }}
         </li>
     }
@@ -151,11 +236,16 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
 
 /// Focuses the PIN field of `row` once it is drawn.
 fn focus_pin(row: NodeRef<leptos::html::Li>) {
+    focus_in(row, "input[type=password]");
+}
+
+/// Focuses the first element matching `css` in `row` once it is drawn.
+fn focus_in(row: NodeRef<leptos::html::Li>, css: &'static str) {
     request_animation_frame(move || {
         let Some(row) = row.try_get_untracked().flatten() else { return };
-        let input = row.query_selector("input[type=password]").ok().flatten();
-        if let Some(input) = input.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = input.focus();
+        let found = row.query_selector(css).ok().flatten();
+        if let Some(element) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = element.focus();
         }
     });
 }

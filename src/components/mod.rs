@@ -11,6 +11,7 @@ pub mod incoming_requests;
 pub mod layout;
 pub mod money;
 pub mod profile_preview;
+pub mod review_summary;
 pub mod sign_in;
 pub mod states;
 pub mod tip_sheet;

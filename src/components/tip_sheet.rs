@@ -1,8 +1,9 @@
 //! The tip sheet: tip a creator for a post. Sign in inline when needed; the creator's name,
 //! avatar and goal; their preset amounts or one typed; a message; an anonymous switch; the PIN
 //! above the step-up threshold (or below it, once the server asks: the day's payments without
-//! it passed the threshold); a confirmation that says what will happen; and, when the wallet
-//! is short, amounts that fit. Its decisions are [`crate::flows::tip_flow::TipFlow`]; this file draws them.
+//! it passed the threshold); the review ([`ReviewSummary`]) that says what will happen; and
+//! what the wallet can cover: presets above it are off (and say why), a bigger amount is refused
+//! before the review with Add money one tap away. Its decisions are [`crate::flows::tip_flow::TipFlow`]; this file draws them.
 
 use leptos::prelude::*;
 use purse_api::{Creator, Currency, ErrorCode, Handle, Tip};
@@ -10,7 +11,8 @@ use wasm_bindgen::JsCast;
 
 use crate::api_client::{self, ApiError};
 use crate::components::fields::TextField;
-use crate::components::money::MoneyDisplay;
+use crate::components::money::{MoneyDisplay, ShortfallNote};
+use crate::components::review_summary::ReviewSummary;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::flows::tip_flow::{Choice, Step, TipFlow};
@@ -70,13 +72,21 @@ fn LoadedSheet(
     // What was loaded, the creator: the flow starts when the form is drawn, so no whole flow is
     // carried through the request (the embed is smaller for it).
     let loaded = RwSignal::new(None::<Result<Creator, ApiError>>);
+    let available = RwSignal::new(None::<String>);
     let load = {
         let creator = creator.clone();
         move || {
             let creator = creator.clone();
             loaded.set(None);
             leptos::task::spawn_local(async move {
-                loaded.set(Some(api_client::creator(&creator).await));
+                let page = api_client::creator(&creator).await;
+                // What the wallet can spend, so presets above it are off from the start (unread:
+                // all on, and the server decides).
+                let wallet = api_client::wallet().await.ok();
+                let _ = available.try_set(wallet.and_then(|wallet| {
+                    wallet.balances.into_iter().find(|b| b.currency == Currency::Usd).map(|b| b.available)
+                }));
+                let _ = loaded.try_set(Some(page));
             });
         }
     };
@@ -88,7 +98,8 @@ fn LoadedSheet(
         }
         // The flow's signal belongs to this view, and goes with it.
         Some(Ok(page)) => {
-            let flow = TipFlow::new(page, post_id.clone());
+            let mut flow = TipFlow::new(page, post_id.clone());
+            flow.available = available.get_untracked();
             view! { <TipForm flow=RwSignal::new(flow) on_sent on_close /> }.into_any()
         }
         Some(Err(error)) => {
@@ -122,7 +133,8 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
         flow.pin = pin.get_untracked();
     };
     let problem = move |pick: fn(&TipFlow) -> Option<String>| Signal::derive(move || flow.with(pick));
-    let amount_error = problem(|f| f.problems.amount.clone());
+    // What the wallet is short of is said once, with Add money, by the shortfall note.
+    let amount_error = problem(|f| f.problems.amount.clone().filter(|_| f.short.is_none()));
     let message_error = problem(|f| f.problems.message.clone());
     let pin_error = problem(|f| f.problems.pin.clone());
     let sheet = NodeRef::<leptos::html::Div>::new();
@@ -197,11 +209,14 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
                         {move || flow.with(|f| f.choice == Some(Choice::Custom)).then(|| view! {
                             <TextField id="tip-custom" label=t(Text::TipOtherAmount) value=custom error=amount_error hint=t(Text::AmountHint) inputmode="decimal" maxlength=12 />
                         })}
-                        {move || flow.with(|f| f.choice != Some(Choice::Custom)).then(|| view! {
+                        {move || flow.with(|f| f.choice != Some(Choice::Custom) && f.short.is_none()).then(|| view! {
                             <p class="field-error" id="tip-amount-error" role="alert">{move || amount_error.get()}</p>
                         })}
-                        {move || flow.with(|f| f.short_of_funds.is_some()).then(|| view! {
-                            <p class="muted"><a href="/wallet" target="_top">{t(Text::AddMoney)}</a></p>
+                        {move || flow.with(|f| f.short.clone()).map(|short| view! {
+                            <ShortfallNote shortfall=short id="tip-short" />
+                        })}
+                        {move || flow.with(|f| f.short.is_none() && f.short_of_funds.is_some()).then(|| view! {
+                            <p class="muted"><a href="/add-money" target="_top">{t(Text::AddMoney)}</a></p>
                         })}
                         <TextField id="tip-message" label=t(Text::TipMessage) value=message error=message_error hint=t(Text::TipMessageHint) maxlength=400 />
                         <label class="switch">
@@ -217,29 +232,26 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
                     </form>
                 }.into_any(),
                 Step::Review | Step::Sending => {
-                    let (note, confirmation) = flow.with_untracked(|current| {
-                        (current.cleaned_message().ok().flatten(), current.confirmation())
+                    let (note, summary) = flow.with_untracked(|current| {
+                        (current.cleaned_message().ok().flatten(), current.summary())
                     });
+                    let Some(summary) = summary else { return ().into_any() };
                     let pin_first = needs_pin.get_untracked();
                     view! {
                         <form class="tip-form" on:submit=send novalidate=true>
-                            <p class="review" id="tip-confirmation" tabindex="-1" data-autofocus=(!pin_first).then_some("")>
-                                {confirmation}
-                            </p>
-                            {note.map(|note| view! { <p class="muted tip-quote">"“"{note}"”"</p> })}
-                            {move || needs_pin.get().then(|| view! {
-                                <p class="muted" id="tip-pin-reason" role="status">{flow.with_untracked(TipFlow::pin_reason)}</p>
-                                <div data-autofocus="">
-                                    <TextField id="tip-pin" label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
-                                </div>
-                            })}
-                            <p class="form-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
-                            <div class="button-row">
-                                <button type="button" class="button button-secondary" disabled=move || !flow.with(TipFlow::can_edit) on:click=move |_| flow.update(TipFlow::edit)>{t(Text::Edit)}</button>
-                                <button type="submit" class="button" disabled=move || flow.with(|f| f.step == Step::Sending)>
-                                    {move || if flow.with(|f| f.step == Step::Sending) { t(Text::TipSending) } else { t(Text::TipSend) }}
-                                </button>
-                            </div>
+                            <ReviewSummary review=summary id="tip-review" focus=!pin_first
+                                busy=Signal::derive(move || flow.with(|f| f.step == Step::Sending)) busy_label=t(Text::TipSending)
+                                can_edit=Signal::derive(move || flow.with(TipFlow::can_edit))
+                                on_edit=Callback::new(move |()| flow.update(TipFlow::edit))>
+                                {note.map(|note| view! { <p class="muted tip-quote">"“"{note}"”"</p> })}
+                                {move || needs_pin.get().then(|| view! {
+                                    <p class="muted" id="tip-pin-reason" role="status">{flow.with_untracked(TipFlow::pin_reason)}</p>
+                                    <div data-autofocus="">
+                                        <TextField id="tip-pin" label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
+                                    </div>
+                                })}
+                                <p class="form-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
+                            </ReviewSummary>
                         </form>
                     }.into_any()
                 }
@@ -311,10 +323,15 @@ pub fn GoalProgress(title: String, raised: String, target: String) -> impl IntoV
     }
 }
 
-/// The preset amounts and "Other", as one group of radio buttons drawn as pills.
+/// The id of the sentence saying why some presets are off.
+const PRESETS_OFF_ID: &str = "tip-presets-off";
+
+/// The preset amounts and "Other", as one group of radio buttons drawn as pills; those above what
+/// the wallet can spend are off, tied to the sentence that says why.
 #[component]
 fn Presets(flow: RwSignal<TipFlow>) -> impl IntoView {
     let presets = flow.with_untracked(TipFlow::presets);
+    let reason = Memo::new(move |_| flow.with(TipFlow::presets_off_reason));
     view! {
         <fieldset class="presets" aria-describedby="tip-amount-error" data-autofocus="">
             <legend>{t(Text::TipAmount)}</legend>
@@ -326,7 +343,8 @@ fn Presets(flow: RwSignal<TipFlow>) -> impl IntoView {
                         <input type="radio" name="tip-amount" value=written.clone()
                             prop:checked=move || flow.with(|f| f.choice == Some(Choice::Preset(index)))
                             disabled=move || !fits()
-                            on:change=move |_| flow.update(|f| f.choice = Some(Choice::Preset(index))) />
+                            aria-describedby=move || (!fits()).then_some(PRESETS_OFF_ID)
+                            on:change=move |_| flow.update(|f| { f.choice = Some(Choice::Preset(index)); f.short = None; }) />
                         <span>{format::money(&written, Currency::Usd)}</span>
                     </label>
                 }
@@ -334,9 +352,10 @@ fn Presets(flow: RwSignal<TipFlow>) -> impl IntoView {
             <label class="preset">
                 <input type="radio" name="tip-amount" value="other"
                     prop:checked=move || flow.with(|f| f.choice == Some(Choice::Custom))
-                    on:change=move |_| flow.update(|f| f.choice = Some(Choice::Custom)) />
+                    on:change=move |_| flow.update(|f| { f.choice = Some(Choice::Custom); f.short = None; }) />
                 <span>{t(Text::TipOther)}</span>
             </label>
+            {move || reason.get().map(|reason| view! { <p class="preset-reason" id=PRESETS_OFF_ID>{reason}</p> })}
         </fieldset>
     }
 }

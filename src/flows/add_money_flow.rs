@@ -10,12 +10,15 @@ use purse_api::{Amount, AmountText, Card, Currency, Deposit, DepositStatus, Erro
 
 use crate::api_client::ApiError;
 use crate::flows::attempt::Attempt;
+use crate::flows::review::{Party, Review};
 use crate::format::{self, card_label};
 use crate::text::{Funding, Text, t};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     Form,
+    /// The review: what will happen, before it does ([`AddMoneyFlow::summary`]).
+    Review,
     /// `POST /deposits` is on its way.
     Adding,
     /// Done: the deposit, the card it came from, and the wallet's balance once read.
@@ -94,10 +97,48 @@ impl AddMoneyFlow {
         self.step == Step::Form && !self.attempt.in_doubt()
     }
 
-    /// "Add": the body of `POST /deposits` and its key, the page now adding; `None` (with the
+    /// The review of what is typed, once it holds: to the Purse balance (what it holds now,
+    /// `available`, and after), from the card, free, right away.
+    pub fn summary(&self, available: Option<&str>) -> Option<Review> {
+        let amount = self.amount().ok()?;
+        let card = self.card()?;
+        Some(Review::add_money(Party::named(card_label(card)), amount, available))
+    }
+
+    /// "Review": to the review when the form holds, the problem on its field otherwise. While an
+    /// attempt is in doubt, straight back to its review: the confirm retries it as it was.
+    pub fn review(&mut self) -> bool {
+        if self.step != Step::Form {
+            return false;
+        }
+        self.problems = Problems::default();
+        if !self.attempt.in_doubt() {
+            if let Err(problem) = self.amount() {
+                self.problems.amount = Some(problem.to_string());
+                return false;
+            }
+            if self.card().is_none() {
+                self.problems.form = Some(t(Funding::ChooseCard).to_string());
+                return false;
+            }
+        }
+        self.step = Step::Review;
+        true
+    }
+
+    /// "Edit": back to the form, what was typed kept (not while an attempt is in doubt).
+    pub fn edit(&mut self) {
+        if self.step == Step::Review && !self.attempt.in_doubt() {
+            self.problems = Problems::default();
+            self.step = Step::Form;
+        }
+    }
+
+    /// The review's "Add $50.00" (or the form's, for a page without the review step): the body
+    /// of `POST /deposits` and its key, the page now adding; `None` (with the
     /// problems on their fields) when the form does not hold, or while an attempt is on its way.
     pub fn submit(&mut self, new_key: impl FnOnce() -> String) -> Option<(NewDeposit, String)> {
-        if self.step != Step::Form {
+        if !matches!(self.step, Step::Form | Step::Review) {
             return None;
         }
         self.problems = Problems::default();
@@ -109,11 +150,13 @@ impl AddMoneyFlow {
             Ok(amount) => amount,
             Err(problem) => {
                 self.problems.amount = Some(problem.to_string());
+                self.step = Step::Form;
                 return None;
             }
         };
         let Some(card) = self.card() else {
             self.problems.form = Some(t(Funding::ChooseCard).to_string());
+            self.step = Step::Form;
             return None;
         };
         let request = NewDeposit {
@@ -147,7 +190,9 @@ impl AddMoneyFlow {
             Err(error) => error,
         };
         if self.attempt.in_doubt() {
+            // Back to the review: its confirm retries the same deposit under the same key.
             self.problems.form = Some(format!("{} {}", error.message, t(Funding::DepositRetrySafe)));
+            self.step = Step::Review;
             return;
         }
         match (error.code, error.field.as_deref()) {
@@ -219,6 +264,30 @@ mod tests {
 
     fn refused(code: ErrorCode, message: &str) -> ApiError {
         ApiError { status: Some(code.http_status()), code: Some(code), message: message.into(), field: None }
+    }
+
+    #[test]
+    fn the_review_says_the_balance_after_from_which_card_and_edit_keeps_the_amount() {
+        let mut flow = flow("25");
+        assert!(flow.review());
+        let review = flow.summary(Some("0.00")).unwrap();
+        let lines: Vec<String> = review.lines.iter().map(crate::flows::review::Line::text).collect();
+        assert_eq!(
+            lines,
+            [
+                "To: Purse balance · $0.00 now, $25.00 after",
+                "From: Visa •• 4242",
+                "Fee: Free",
+                "Arrives: Right away",
+                "Can be canceled: No · Added money stays in your wallet until you send or withdraw it",
+            ]
+        );
+        assert_eq!((review.amount.as_str(), review.confirm.as_str()), ("$25.00", "Add $25.00"));
+        flow.edit();
+        assert_eq!((flow.step.clone(), flow.amount.as_str()), (Step::Form, "25"));
+        let mut bad = self::flow("0");
+        assert!(!bad.review(), "refused before the review");
+        assert_eq!(bad.problems.amount.as_deref(), Some(t(Text::AmountFormat)));
     }
 
     #[test]

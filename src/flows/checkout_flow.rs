@@ -7,10 +7,11 @@
 
 use purse_api::checkout::is_absolute_http_url;
 use purse_api::people::is_valid_pin;
-use purse_api::{CheckoutOutcome, CheckoutStatus, ConfirmCheckout, ErrorCode, PublicCheckoutSession};
+use purse_api::{Amount, CheckoutOutcome, CheckoutStatus, ConfirmCheckout, ErrorCode, PublicCheckoutSession};
 
 use crate::api_client::ApiError;
 use crate::flows::attempt::Attempt;
+use crate::flows::review::{Party, Review, Shortfall, shortfall};
 use crate::format;
 use crate::text::{Text, t};
 
@@ -232,6 +233,21 @@ impl CheckoutFlow {
     /// The pay button: `Pay $12.50`.
     pub fn pay_label(&self) -> String {
         format!("{} {}", t(Text::CheckoutPay), self.amount_text())
+    }
+
+    /// The review's lines for the buyer whose wallet can spend `available` (when read): to the
+    /// merchant, from the Purse balance and what is left after, free, right away, final.
+    pub fn summary(&self, available: Option<&str>) -> Option<Review> {
+        let session = self.session()?;
+        let amount = Amount::parse(&session.amount, session.currency.code()).ok()?;
+        Some(Review::checkout(Party::named(session.merchant.name.clone()), amount, available))
+    }
+
+    /// What the buyer's wallet is short of (`None` when it covers it, or is unread).
+    pub fn shortfall(&self, available: Option<&str>) -> Option<Shortfall> {
+        let session = self.session()?;
+        let amount = Amount::parse(&session.amount, session.currency.code()).ok()?;
+        shortfall(amount.to_minor(), available)
     }
 
     /// What will happen, before it happens: `Souq Books receives $12.50 right away.`
@@ -632,6 +648,26 @@ mod tests {
         let flow = open();
         assert_eq!(flow.pay_label(), "Pay $12.50");
         assert_eq!(flow.review_sentence(), "Souq Books receives $12.50 right away.");
+        let review = flow.summary(Some("500.00")).unwrap();
+        let lines: Vec<String> = review.lines.iter().map(crate::flows::review::Line::text).collect();
+        assert_eq!(
+            lines,
+            [
+                "To: Souq Books",
+                "From: Purse balance · $500.00 now, $487.50 after",
+                "Fee: Free",
+                "Arrives: Right away",
+                "Can be canceled: No · A refund is the merchant's to give",
+            ]
+        );
+        assert_eq!((review.amount.as_str(), review.confirm.as_str()), ("$12.50", "Pay $12.50"));
+        assert_eq!(review.confirm, flow.pay_label(), "the page's Pay button is the review's confirm");
+        assert_eq!(flow.shortfall(Some("500.00")), None);
+        assert_eq!(
+            flow.shortfall(Some("2.50")).map(|s| s.message()).as_deref(),
+            Some("You have $2.50 — add $10.00?"),
+            "refused before the PIN is asked for"
+        );
         assert_eq!(flow.back_url().as_deref(), Some("https://souq.example/cart"));
         let mut sneaky = session(CheckoutStatus::Open);
         sneaky.cancel_url = "javascript:alert(1)".into();

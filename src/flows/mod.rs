@@ -26,6 +26,8 @@
 //! - [`card_checks`], [`bank_checks`]: the card form's and the bank-account form's checks
 //!   (`components::card_form`, `components::bank_form`).
 //! - [`method_removal`]: what the payment-methods page asks before removing a card or an account.
+//! - [`review`]: the review every money flow shows before money moves (one model for all six),
+//!   and what cannot be afforded.
 //! - [`send_form`]: the send and request forms' checks and the send review's sentence
 //!   (`pages::send`, `pages::request`).
 //! - [`activity_feed`]: the activity list, paged and live (`pages::wallet`).
@@ -40,6 +42,7 @@ pub mod card_checks;
 pub mod checkout_flow;
 pub mod creator_dashboard;
 pub mod method_removal;
+pub mod review;
 pub mod send_form;
 pub mod status_view;
 pub mod step_up;

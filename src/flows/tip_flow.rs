@@ -1,5 +1,7 @@
 //! The tip sheet's decisions, as plain state tested natively: which amount is chosen (a preset
-//! or one typed), whether it can be sent as it is, what the confirmation says, and what an
+//! or one typed; presets above what the wallet can spend are off, and say why), whether it can
+//! be sent as it is (an amount the wallet cannot cover is refused before the review, with the
+//! way to add the difference), what the review says ([`crate::flows::review::Review::tip`]), and what an
 //! answer from `POST /tips` turns the sheet into. The view (`components::tip_sheet`) only
 //! draws a [`TipFlow`] and feeds it what the person does.
 
@@ -8,9 +10,10 @@ use purse_api::{Amount, AmountText, Creator, Currency, ErrorCode, Money, NewTip,
 
 use crate::api_client::ApiError;
 use crate::flows::attempt::Attempt;
+use crate::flows::review::{Party, Review, Shortfall, shortfall};
 use crate::flows::step_up::{PinAnswer, StepUp};
 use crate::format;
-use crate::text::{Text, t};
+use crate::text::{ReviewText, Text, t};
 
 /// Which amount the person picked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +62,11 @@ pub struct TipFlow {
     /// What the wallet could spend when a tip was refused for lack of money: amounts above it
     /// are offered no more, and the sheet says how much there is.
     pub short_of_funds: Option<String>,
+    /// What the wallet can spend, as read when the sheet opened (`None` until read): presets
+    /// above it are off, and a typed amount above it is refused before the review.
+    pub available: Option<String>,
+    /// The amount chosen was more than the wallet has: what it has, and what to add.
+    pub short: Option<Shortfall>,
     /// The attempts at `POST /tips`: one begins at "Continue", under a fresh key, unless the last
     /// one's fate is unknown (no answer, a server failure, or still processing); then it is that
     /// one's retry, under its key, so a retry after a lost answer cannot tip twice, and until a
@@ -82,6 +90,8 @@ impl TipFlow {
             step: Step::Choose,
             problems: Problems::default(),
             short_of_funds: None,
+            available: None,
+            short: None,
             attempt: Attempt::default(),
             step_up: StepUp::default(),
         }
@@ -92,11 +102,36 @@ impl TipFlow {
         self.creator.tip_presets.iter().filter_map(|p| Amount::parse(p, "USD").ok()).collect()
     }
 
-    /// Whether a preset may be offered: not when the wallet was found too short for it.
+    /// What the wallet can spend, in cents, as last known: the balance read when the sheet
+    /// opened, or what a refusal for lack of money said since (the later one counts).
+    fn spendable_minor(&self) -> Option<i64> {
+        let read = |a: &Option<String>| {
+            a.as_deref().and_then(|a| Money::parse_written(a, Currency::Usd).ok()).map(|m| m.to_minor())
+        };
+        read(&self.short_of_funds).or_else(|| read(&self.available))
+    }
+
+    /// Whether a preset may be offered: not above what the wallet can spend (when known).
     pub fn affordable(&self, amount: Amount) -> bool {
-        let available =
-            self.short_of_funds.as_deref().and_then(|a| Money::parse_written(a, Currency::Usd).ok());
-        available.is_none_or(|available| amount.to_minor() <= available.to_minor())
+        self.spendable_minor().is_none_or(|available| amount.to_minor() <= available)
+    }
+
+    /// Why some presets are off (shown once, and tied to each one that is): `None` when all are
+    /// on.
+    pub fn presets_off_reason(&self) -> Option<String> {
+        let available = self.spendable_minor()?;
+        self.presets()
+            .into_iter()
+            .any(|p| !self.affordable(p))
+            .then(|| format!("{} {}.", t(ReviewText::AbovePresetBalance), format::usd_minor(available)))
+    }
+
+    /// The review of the chosen tip, once it holds.
+    pub fn summary(&self) -> Option<Review> {
+        let amount = self.amount().ok()?;
+        let creator = Party::person(self.creator.display_name.clone(), self.creator.handle.to_string());
+        let available = self.spendable_minor().map(|m| Money::from_minor(m, Currency::Usd).amount_string());
+        Some(Review::tip(creator, amount, available.as_deref(), self.anonymous))
     }
 
     /// The chosen amount, by API.md's rule.
@@ -132,6 +167,7 @@ impl TipFlow {
     /// otherwise the problems, on their fields.
     pub fn review(&mut self, new_key: impl FnOnce() -> String) {
         self.problems = Problems::default();
+        self.short = None;
         let amount = self.amount();
         let message = self.cleaned_message();
         if let Err(problem) = &amount {
@@ -139,7 +175,13 @@ impl TipFlow {
         } else if let Ok(amount) = amount
             && !self.affordable(amount)
         {
-            self.problems.amount = Some(t(Text::TipTooMuch).to_string());
+            let available =
+                self.spendable_minor().map(|m| Money::from_minor(m, Currency::Usd).amount_string());
+            self.short = shortfall(amount.to_minor(), available.as_deref());
+            self.problems.amount = Some(match &self.short {
+                Some(short) => short.message(),
+                None => t(Text::TipTooMuch).to_string(),
+            });
         }
         if let Err(problem) = message {
             self.problems.message = Some(problem);
@@ -400,6 +442,57 @@ mod tests {
             flow.confirmation(),
             "Lina Haddad receives $5.00. They won't see who sent it. Tips are sent right away and can't be undone."
         );
+    }
+
+    #[test]
+    fn presets_above_the_balance_are_off_and_say_why_so_an_empty_wallet_sees_none_enabled() {
+        let mut flow = flow();
+        assert_eq!(flow.presets_off_reason(), None, "unread: all on, the server decides");
+        flow.available = Some("0.00".into());
+        let offered: Vec<bool> = flow.presets().into_iter().map(|p| flow.affordable(p)).collect();
+        assert_eq!(offered, [false, false, false], "a $0 wallet sees no preset enabled");
+        assert_eq!(
+            flow.presets_off_reason().as_deref(),
+            Some("Amounts you can't choose are more than your balance of $0.00.")
+        );
+        flow.available = Some("5.00".into());
+        let offered: Vec<bool> = flow.presets().into_iter().map(|p| flow.affordable(p)).collect();
+        assert_eq!(offered, [true, true, false], "exactly the balance fits");
+        // A typed amount above it is refused before the review, with what to add.
+        flow.choice = Some(Choice::Custom);
+        flow.custom = "7.50".into();
+        flow.review(|| "k1".into());
+        assert_eq!(flow.step, Step::Choose);
+        assert_eq!(flow.problems.amount.as_deref(), Some("You have $5.00 — add $2.50?"));
+        assert_eq!(
+            flow.short.as_ref().map(Shortfall::add_money_href).as_deref(),
+            Some("/add-money?amount=2.50")
+        );
+        flow.custom = "2".into();
+        flow.review(|| "k1".into());
+        assert_eq!((flow.step.clone(), flow.short.clone()), (Step::Review, None));
+    }
+
+    #[test]
+    fn the_tip_review_names_the_creator_the_balance_after_and_the_button_the_tip() {
+        let mut flow = flow();
+        assert_eq!(flow.summary(), None, "nothing chosen: no review");
+        flow.available = Some("5.00".into());
+        flow.choice = Some(Choice::Custom);
+        flow.custom = "2".into();
+        let review = flow.summary().unwrap();
+        let lines: Vec<String> = review.lines.iter().map(crate::flows::review::Line::text).collect();
+        assert_eq!(
+            lines,
+            [
+                "To: Lina Haddad @lina · They'll see it's from you",
+                "From: Purse balance · $5.00 now, $3.00 after",
+                "Fee: Free",
+                "Arrives: Right away",
+                "Can be canceled: No · Tips can't be undone",
+            ]
+        );
+        assert_eq!((review.amount.as_str(), review.confirm.as_str()), ("$2.00", "Tip $2.00"));
     }
 
     #[test]

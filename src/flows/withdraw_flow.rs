@@ -16,12 +16,15 @@ use purse_api::{
 
 use crate::api_client::ApiError;
 use crate::flows::attempt::Attempt;
+use crate::flows::review::{Party, Review, Shortfall, shortfall};
 use crate::format::{self, bank_label, card_label, usd_minor};
 use crate::text::{Funding, Text, t};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     Form,
+    /// The review: what will happen, before it does ([`WithdrawFlow::summary`]).
+    Review,
     /// `POST /withdrawals` is on its way.
     Sending,
     /// Done: the server's withdrawal and where it went (`Visa •• 4242`).
@@ -178,18 +181,72 @@ impl WithdrawFlow {
         }
     }
 
-    /// The total is more than the wallet has (as last read): what to say instead of sending.
+    /// The total is more than the wallet has (as last read): what it has and what to add.
+    pub fn short(&self) -> Option<Shortfall> {
+        shortfall(self.quote()?.total, self.available.as_deref())
+    }
+
+    /// What to say instead of sending: `You have $100.00 — add $0.73?`.
     pub fn shortfall(&self) -> Option<String> {
-        let available = Money::parse_written(self.available.as_deref()?, Currency::Usd).ok()?;
+        self.short().map(|short| short.message())
+    }
+
+    /// The review of what is typed, once it holds: where to, from the balance (and what is
+    /// left after the amount and the fee), the fee, when it arrives, and that it is final.
+    pub fn summary(&self) -> Option<Review> {
+        let amount = self.amount().ok()?;
         let quote = self.quote()?;
-        (quote.total > available.to_minor()).then(|| {
-            format!(
-                "{} {}. {}",
-                t(Text::TipShortHave),
-                format::money(&available.amount_string(), Currency::Usd),
-                t(Funding::WithdrawShortNext)
-            )
-        })
+        let arrives_by = self.arrives_by.as_deref().map(format::when);
+        Some(Review::withdraw(
+            Party::named(self.destination_label()?),
+            amount,
+            quote.fee,
+            self.available.as_deref(),
+            arrives_by.as_deref(),
+            self.speed == Speed::Instant,
+        ))
+    }
+
+    /// "Review": to the review when the form holds (the PIN is checked for its form here, by
+    /// the server at the confirm); the problems on their fields otherwise. While an attempt is
+    /// in doubt, straight back to its review: the confirm retries it as it was.
+    pub fn review(&mut self, pin: &str) -> bool {
+        if self.step != Step::Form {
+            return false;
+        }
+        if self.attempt.in_doubt() {
+            self.step = Step::Review;
+            return true;
+        }
+        self.check(pin);
+        if self.problems == Problems::default() {
+            self.step = Step::Review;
+        }
+        self.step == Step::Review
+    }
+
+    /// "Edit": back to the form, what was typed kept (not while an attempt is in doubt).
+    pub fn edit(&mut self) {
+        if self.step == Step::Review && !self.attempt.in_doubt() {
+            self.problems = Problems::default();
+            self.step = Step::Form;
+        }
+    }
+
+    /// The form's checks, each problem on its field.
+    fn check(&mut self, pin: &str) {
+        self.problems = Problems::default();
+        if self.destination_label().is_none() {
+            self.problems.destination = Some(t(Funding::ChooseDestination).to_string());
+        }
+        match self.amount() {
+            Err(problem) => self.problems.amount = Some(problem.to_string()),
+            Ok(_) => self.problems.amount = self.shortfall(),
+        }
+        let pin: String = pin.chars().filter(|c| !c.is_whitespace()).collect();
+        if !is_valid_pin(&pin) {
+            self.problems.pin = Some(t(Text::PinFormat).to_string());
+        }
     }
 
     /// The button says what it will do: `Withdraw $20.00`.
@@ -206,11 +263,12 @@ impl WithdrawFlow {
         }
     }
 
-    /// "Withdraw": the body of `POST /withdrawals` and its key, the page now sending; `None`
+    /// The review's "Withdraw $20.00" (or the form's, for a page without the review step): the
+    /// body of `POST /withdrawals` and its key, the page now sending; `None`
     /// (with the problems on their fields) when the form does not hold, or while an attempt is
     /// on its way.
     pub fn submit(&mut self, pin: &str, new_key: impl FnOnce() -> String) -> Option<(NewWithdrawal, String)> {
-        if self.step != Step::Form {
+        if !matches!(self.step, Step::Form | Step::Review) {
             return None;
         }
         self.problems = Problems::default();
@@ -218,21 +276,16 @@ impl WithdrawFlow {
             self.step = Step::Sending;
             return Some(retry);
         }
-        let destination = self.destination_label().and(self.destination.clone());
-        if destination.is_none() {
-            self.problems.destination = Some(t(Funding::ChooseDestination).to_string());
-        }
-        match self.amount() {
-            Err(problem) => self.problems.amount = Some(problem.to_string()),
-            Ok(_) => self.problems.amount = self.shortfall(),
-        }
+        self.check(pin);
         // Pasted PINs bring spaces along.
         let pin: String = pin.chars().filter(|c| !c.is_whitespace()).collect();
-        if !is_valid_pin(&pin) {
-            self.problems.pin = Some(t(Text::PinFormat).to_string());
-        }
-        let (Some(destination), Ok(amount)) = (destination, self.amount()) else { return None };
+        let destination = self.destination_label().and(self.destination.clone());
+        let (Some(destination), Ok(amount)) = (destination, self.amount()) else {
+            self.step = Step::Form;
+            return None;
+        };
         if self.problems != Problems::default() {
+            self.step = Step::Form;
             return None;
         }
         let request = NewWithdrawal {
@@ -263,7 +316,9 @@ impl WithdrawFlow {
             Err(error) => error,
         };
         if self.attempt.in_doubt() {
+            // Back to the review: its confirm retries the same withdrawal under the same key.
             self.problems.form = Some(format!("{} {}", error.message, t(Funding::WithdrawRetrySafe)));
+            self.step = Step::Review;
             return;
         }
         let nothing_moved = |message: &str| format!("{message} {}", t(Text::NoMoneyMoved));
@@ -449,10 +504,9 @@ mod tests {
         // 99.00 and its 1.73 fee do not fit in 100.00.
         let mut too_much = flow(Speed::Instant, "99.00");
         assert_eq!(too_much.submit("1234", || "k".into()), None);
-        assert_eq!(
-            too_much.problems.amount.as_deref(),
-            Some("Your wallet has $100.00. The amount and the fee must fit in it.")
-        );
+        assert_eq!(too_much.problems.amount.as_deref(), Some("You have $100.00 — add $0.73?"));
+        assert_eq!(too_much.short().map(|s| s.add_money_href()).as_deref(), Some("/add-money?amount=0.73"));
+        assert!(!too_much.review("1234"), "refused before the review");
         assert!(flow(Speed::Standard, "100.00").submit("1234", || "k".into()).is_some(), "free: all of it");
         let mut nowhere = WithdrawFlow::new(Vec::new(), Vec::new(), None);
         nowhere.amount = "5".into();
@@ -499,7 +553,40 @@ mod tests {
         assert!(flow.problems.form.as_deref().is_some_and(|p| p.ends_with(t(Funding::WithdrawRetrySafe))));
         flow.set_speed(Speed::Instant);
         assert_eq!(flow.speed, Speed::Standard, "locked while in doubt");
+        assert_eq!(flow.step, Step::Review, "back at the review, whose confirm retries");
+        flow.edit();
+        assert_eq!(flow.step, Step::Review, "no editing while in doubt");
         assert_eq!(flow.submit("", || "k2".into()), Some((first, "k1".into())));
+    }
+
+    #[test]
+    fn the_review_says_where_the_fee_what_is_left_and_when_and_edit_keeps_the_form() {
+        let mut flow = flow(Speed::Instant, "40.00");
+        assert!(flow.review("1234"));
+        assert_eq!(flow.step, Step::Review);
+        let review = flow.summary().unwrap();
+        let lines: Vec<String> = review.lines.iter().map(crate::flows::review::Line::text).collect();
+        assert_eq!(
+            lines,
+            [
+                "To: Visa •• 4242",
+                "From: Purse balance · $100.00 now, $59.30 after",
+                "Fee: $0.70 · $40.70 leaves your wallet",
+                "Arrives: Instantly",
+                "Can be canceled: No · Instant withdrawals arrive at once",
+            ]
+        );
+        assert_eq!((review.amount.as_str(), review.confirm.as_str()), ("$40.00", "Withdraw $40.00"));
+        flow.edit();
+        assert_eq!((flow.step.clone(), flow.amount.as_str()), (Step::Form, "40.00"), "the values kept");
+        let mut standard = self::flow(Speed::Standard, "40.00");
+        standard.arrives_by = Some("2026-11-22T14:05:00Z".into());
+        let lines: Vec<String> =
+            standard.summary().unwrap().lines.iter().map(crate::flows::review::Line::text).collect();
+        assert_eq!(lines[2..4], ["Fee: Free", "Arrives: By Nov 22, 14:05"]);
+        let mut bad = self::flow(Speed::Instant, "40.00");
+        assert!(!bad.review("12"), "a PIN of the wrong form is refused before the review");
+        assert_eq!(bad.problems.pin.as_deref(), Some(t(Text::PinFormat)));
     }
 
     #[test]

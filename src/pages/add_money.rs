@@ -2,7 +2,9 @@
 //!
 //! Reads the linked cards (a skeleton meanwhile; what went wrong and a retry if it cannot).
 //! No card yet: says so and shows the card form, which goes to the card network, not to Purse.
-//! Then: which card, how much, and a button that says it (`Add $50.00`); the result says what
+//! Then: which card, how much (`?amount=` starts it: the shortfall's Add money link carries what
+//! is missing), and the review ([`crate::components::review_summary::ReviewSummary`]: the balance now and
+//! after, the card, free, right away) whose confirm says it (`Add $50.00`); the result says what
 //! happened and the new balance, or why nothing moved. The decisions are
 //! [`crate::flows::add_money_flow::AddMoneyFlow`]; this file draws them and does the HTTP through
 //! [`api_client`].
@@ -15,7 +17,8 @@ use crate::components::card_form::CardForm;
 use crate::components::fields::{TextField, typed_into};
 use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
-use crate::components::money::MoneyDisplay;
+use crate::components::money::{MoneyDisplay, use_available};
+use crate::components::review_summary::ReviewSummary;
 use crate::components::states::{EmptyState, ErrorState, SkeletonList};
 use crate::flows::add_money_flow::{AddMoneyFlow, Step};
 use crate::format::{card_expiry, card_label};
@@ -38,7 +41,9 @@ fn AddMoneyLoader() -> impl IntoView {
         });
     };
     load();
-    view! { <AddMoneyView cards on_reload=Callback::new(move |()| load()) /> }
+    // `?amount=` (the shortfall's Add money link carries what is missing).
+    let amount = leptos_router::hooks::use_query_map().get_untracked().get("amount");
+    view! { <AddMoneyView cards on_reload=Callback::new(move |()| load()) amount /> }
 }
 
 /// The page for the cards as read (`None` while reading): a test can put it in any state.
@@ -46,6 +51,9 @@ fn AddMoneyLoader() -> impl IntoView {
 pub fn AddMoneyView(
     cards: RwSignal<Option<Result<Vec<Card>, ApiError>>>,
     on_reload: Callback<()>,
+    /// The amount to start from (typed by the person, or carried by an Add money link).
+    #[prop(default = None)]
+    amount: Option<String>,
 ) -> impl IntoView {
     let state = move || match cards.with(|c| c.as_ref().map(Result::is_ok)) {
         None => "loading",
@@ -60,7 +68,11 @@ pub fn AddMoneyView(
             {move || match cards.get() {
                 None => view! { <SkeletonList rows=2 /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorState message=error.message on_retry=on_reload no_money_moved=true /> }.into_any(),
-                Some(Ok(list)) => view! { <DepositForm flow=RwSignal::new(AddMoneyFlow::new(list)) /> }.into_any(),
+                Some(Ok(list)) => {
+                    let mut flow = AddMoneyFlow::new(list);
+                    flow.amount = amount.clone().unwrap_or_default();
+                    view! { <DepositForm flow=RwSignal::new(flow) /> }.into_any()
+                }
             }}
         </section>
     }
@@ -73,6 +85,9 @@ pub fn DepositForm(flow: RwSignal<AddMoneyFlow>) -> impl IntoView {
     let has_cards = Memo::new(move |_| flow.with(|f| !f.cards.is_empty()));
     let adding_card = RwSignal::new(false);
     let added = Memo::new(move |_| flow.with(|f| matches!(f.step, Step::Added { .. })));
+    let reviewing = Memo::new(move |_| flow.with(|f| matches!(f.step, Step::Review | Step::Adding)));
+    // What the wallet holds now, for the review's balance after (kept current by the live stream).
+    let available = use_available(true);
     let on_card = Callback::new(move |card: Card| {
         flow.update(|f| f.card_added(card));
         adding_card.set(false);
@@ -83,6 +98,8 @@ pub fn DepositForm(flow: RwSignal<AddMoneyFlow>) -> impl IntoView {
             let (added, adding_card_now, has_cards_now) = (added.get(), adding_card.get(), has_cards.get());
             if added {
                 view! { <Added flow /> }.into_any()
+            } else if reviewing.get() {
+                view! { <DepositReview flow available /> }.into_any()
             } else if adding_card_now || !has_cards_now {
                 if has_cards_now {
                     view! { <CardForm on_added=on_card on_cancel=Callback::new(move |()| adding_card.set(false)) /> }.into_any()
@@ -101,14 +118,12 @@ pub fn DepositForm(flow: RwSignal<AddMoneyFlow>) -> impl IntoView {
 
 #[component]
 fn AmountForm(flow: RwSignal<AddMoneyFlow>, on_another: Callback<()>) -> impl IntoView {
-    let session = use_session();
     let amount = RwSignal::new(flow.with_untracked(|f| f.amount.clone()));
     let amount_error = Signal::derive(move || flow.with(|f| f.problems.amount.clone()));
     let locked = Memo::new(move |_| flow.with(|f| !f.can_edit()));
-    let adding = move || flow.with(|f| f.step == Step::Adding);
     let cards = Memo::new(move |_| flow.with(|f| f.cards.clone()));
 
-    // The amount goes into the flow as it is typed: the button says how much it adds.
+    // The amount goes into the flow as it is typed.
     let typed = move |event: leptos::ev::Event| {
         if let Some((id, value)) = typed_into(&event)
             && id == "deposit-amount"
@@ -120,35 +135,15 @@ fn AmountForm(flow: RwSignal<AddMoneyFlow>, on_another: Callback<()>) -> impl In
         }
     };
 
+    // "Review": the review when the form holds; else the amount takes focus.
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let attempt = flow.try_update(|f| f.submit(api_client::new_idempotency_key)).flatten();
-        let Some((request, key)) = attempt else {
-            if flow.with_untracked(|f| f.problems.amount.is_some()) {
-                focus_later("deposit-amount");
-            }
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let answer = api_client::deposit(&request, &key).await;
-            if matches!(&answer, Err(error) if error.is_unauthenticated()) {
-                session.set_user(None);
-            }
-            if flow.try_update(|f| f.answer(&key, answer)).is_none() {
-                return;
-            }
-            if flow.with_untracked(|f| matches!(f.step, Step::Added { .. })) {
-                focus_later("deposit-done-title");
-                let available = api_client::wallet().await.ok().and_then(|wallet| {
-                    wallet.balances.into_iter().find(|b| b.currency == Currency::Usd).map(|b| b.available)
-                });
-                if let Some(available) = available {
-                    let _ = flow.try_update(|f| f.balance_read(available));
-                }
-            }
-        });
+        if flow.try_update(AddMoneyFlow::review) != Some(true)
+            && flow.with_untracked(|f| f.problems.amount.is_some())
+        {
+            focus_later("deposit-amount");
+        }
     };
-
     view! {
         <form class="deposit-form" id="deposit-form" on:submit=submit on:input=typed novalidate=true>
             // Locked while an attempt is on its way or in doubt: a retry must send what was sent.
@@ -179,10 +174,61 @@ fn AmountForm(flow: RwSignal<AddMoneyFlow>, on_another: Callback<()>) -> impl In
                     inputmode="decimal" maxlength=12 />
             </fieldset>
             <p class="form-error" id="deposit-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
-            <button type="submit" class="button button-block" id="deposit-submit" data-test="deposit-submit" disabled=adding>
-                {move || if adding() { t(Funding::Adding).to_string() } else { flow.with(AddMoneyFlow::button_label) }}
+            <button type="submit" class="button button-block" id="deposit-submit" data-test="deposit-submit">
+                {t(Text::Review)}
             </button>
         </form>
+    }
+}
+
+/// The review: to the Purse balance (now and after), from the card, free, right away; Edit,
+/// and "Add $50.00", which adds it.
+#[component]
+fn DepositReview(flow: RwSignal<AddMoneyFlow>, available: RwSignal<Option<String>>) -> impl IntoView {
+    let session = use_session();
+    let adding = Signal::derive(move || flow.with(|f| f.step == Step::Adding));
+    let confirm = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let attempt = flow.try_update(|f| f.submit(api_client::new_idempotency_key)).flatten();
+        let Some((request, key)) = attempt else {
+            if flow.with_untracked(|f| f.problems.amount.is_some()) {
+                focus_later("deposit-amount");
+            }
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let answer = api_client::deposit(&request, &key).await;
+            if matches!(&answer, Err(error) if error.is_unauthenticated()) {
+                session.set_user(None);
+            }
+            if flow.try_update(|f| f.answer(&key, answer)).is_none() {
+                return;
+            }
+            if flow.with_untracked(|f| matches!(f.step, Step::Added { .. })) {
+                focus_later("deposit-done-title");
+                let available = api_client::wallet().await.ok().and_then(|wallet| {
+                    wallet.balances.into_iter().find(|b| b.currency == Currency::Usd).map(|b| b.available)
+                });
+                if let Some(available) = available {
+                    let _ = flow.try_update(|f| f.balance_read(available));
+                }
+            }
+        });
+    };
+    move || {
+        let Some(summary) = flow.with_untracked(|f| f.summary(available.get().as_deref())) else {
+            return ().into_any();
+        };
+        view! {
+            <form class="deposit-form" id="deposit-review" on:submit=confirm novalidate=true>
+                <ReviewSummary review=summary id="deposit-review-title" busy=adding busy_label=t(Funding::Adding)
+                    can_edit=Signal::derive(move || flow.with(|f| f.step == Step::Review && !f.attempt.in_doubt()))
+                    on_edit=Callback::new(move |()| flow.update(AddMoneyFlow::edit))>
+                    <p class="form-error" id="deposit-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
+                </ReviewSummary>
+            </form>
+        }
+        .into_any()
     }
 }
 

@@ -1,7 +1,9 @@
 //! `/checkout/{id}`: the hosted checkout page a merchant sends a buyer to.
 //!
 //! The merchant, what is bought, the amount and a live countdown to expiry; signing in inline
-//! when nobody is (the page stays put); then who pays, the PIN, Pay and Cancel. Paying or
+//! when nobody is (the page stays put); then who pays, the review's lines (to, from and the
+//! balance after, fee, arrival, whether it can be canceled: the page is its own review, and Pay
+//! its confirm), what the wallet is short of when it cannot cover it, the PIN, Pay and Cancel. Paying or
 //! canceling ends with a full navigation to the merchant's site. Every other state has its own
 //! page: loading, unknown session, could not load (with a retry), already paid, expired (also
 //! the moment the countdown reaches zero) and canceled. The decisions are
@@ -17,7 +19,8 @@ use purse_api::{PublicCheckoutSession, User};
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::focus::focus_later;
-use crate::components::money::MoneyDisplay;
+use crate::components::money::{MoneyDisplay, ShortfallNote, use_available};
+use crate::components::review_summary::ReviewLines;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::ErrorState;
 use crate::flows::checkout_flow::{CancelPlan, CheckoutFlow, Follow, Screen, Step};
@@ -208,6 +211,14 @@ fn PayPanel(
     // Rebuilt only when who is signed in changes, not when their details do.
     let person = Memo::new(move |_| session.person().map(|person| person.map(|user| user.handle)));
     let pin = RwSignal::new(String::new());
+    // What the buyer's wallet can spend, read once signed in and kept current by the live stream.
+    let available = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if matches!(person.get(), Some(Some(_))) {
+            let read = use_available(true);
+            Effect::new(move |_| available.set(read.get()));
+        }
+    });
     let pin_error = Signal::derive(move || flow.with(|f| f.problems.pin.clone()));
     let form_error = move || flow.with(|f| f.problems.form.clone());
     let step = Memo::new(move |_| flow.with(|f| f.step.clone()));
@@ -284,12 +295,23 @@ fn PayPanel(
                     {t(Text::CheckoutPayingAs)}" "<strong>{user.display_name.clone()}</strong>" "
                     <span class="muted">"@"{user.handle.to_string()}</span>
                 </p>
-                <p class="muted">{flow.with_untracked(CheckoutFlow::review_sentence)}</p>
+                {move || flow.with(|f| f.summary(available.get().as_deref())).map(|review| {
+                    let label = review.announcement();
+                    view! {
+                        <div class="checkout-review" role="group" aria-label=label>
+                            <ReviewLines lines=review.lines />
+                        </div>
+                    }
+                })}
+                {move || flow.with(|f| f.shortfall(available.get().as_deref())).map(|short| view! {
+                    <ShortfallNote shortfall=short id="checkout-short" />
+                })}
                 {if pin_set {
                     view! {
                         <TextField id=PIN_ID label=t(Text::PaymentPin) value=pin error=pin_error hint=t(Text::CheckoutPinHint)
                             kind="password" inputmode="numeric" autocomplete="off" maxlength=12 />
-                        <button type="submit" class="button button-block checkout-pay-button" disabled=busy>
+                        <button type="submit" class="button button-block checkout-pay-button"
+                            disabled=move || busy() || flow.with(|f| f.shortfall(available.get().as_deref()).is_some())>
                             {move || if step.get() == Step::Paying { t(Text::Paying).to_string() } else { flow.with_untracked(CheckoutFlow::pay_label) }}
                         </button>
                     }.into_any()

@@ -1,27 +1,32 @@
 //! `/send` and the pay link `/pay/{handle}?amount=&note=`: send money to an @handle.
 //!
-//! Three steps: the form (recipient with a profile preview, amount, note, each checked by the
-//! same rules the server applies), a review that says exactly what will happen (and asks for
-//! the PIN above the threshold, or below it once the server asks for it: see
-//! [`crate::flows::step_up`]), and the result, with a Cancel button while a first payment's
-//! grace window is open. Each review is one attempt with one idempotency key
+//! Three steps: the form (recipient with a profile preview looked up as the typing pauses —
+//! [`crate::flows::send_form::Lookup`] — the amount beside what the wallet can spend, refused
+//! before the review when it cannot cover it, and a note, each checked by the same rules the
+//! server applies), the review ([`crate::components::review_summary::ReviewSummary`]: to, from and the
+//! balance after, fee, arrival, whether it can be canceled; the PIN above the threshold, or below
+//! it once the server asks for it: see [`crate::flows::step_up`]), and the result, with a Cancel
+//! button while a first payment's grace window is open. Each review is one attempt with one idempotency key
 //! ([`crate::flows::attempt::Attempt`]): pressing Send again after a lost answer can never pay
 //! twice.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use purse_api::payments::clean_note;
-use purse_api::{AmountText, ErrorCode, Handle, PublicProfile, SendRequest, Transfer, TransferStatus};
+use purse_api::{AmountText, ErrorCode, Handle, SendRequest, Transfer, TransferStatus};
 
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
-use crate::components::money::MoneyDisplay;
-use crate::components::profile_preview::{ProfilePreview, watch_profile};
+use crate::components::money::{AvailableLine, MoneyDisplay, ShortfallNote, use_available};
+use crate::components::review_summary::ReviewSummary;
 use crate::flows::attempt::Attempt;
-use crate::flows::send_form::{check_amount, check_handle, review_sentence};
+use crate::flows::review::{Party, Review, Shortfall, shortfall};
+use crate::flows::send_form::{LOOKUP_PAUSE_MS, Lookup, check_amount, check_handle};
 use crate::flows::step_up::{PinAnswer, StepUp};
 use crate::format;
 use crate::session::{Session, SessionState, use_session};
@@ -46,6 +51,72 @@ pub fn SendPage() -> impl IntoView {
     view! { <SignedInOnly><SendForm /></SignedInOnly> }
 }
 
+/// Looks the handle in `to` up as the typing pauses, and again when the network returns after a
+/// lookup could not be made; only the latest lookup's answer lands in `lookup`.
+fn watch_lookup(to: RwSignal<String>, lookup: RwSignal<Lookup>) {
+    let ask = move |asked: Option<(u64, Handle)>| {
+        let Some((number, handle)) = asked else { return };
+        leptos::task::spawn_local(async move {
+            let answer = api_client::profile(&handle).await;
+            let _ = lookup.try_update(|l| l.answered(number, answer));
+        });
+    };
+    Effect::new(move |_| {
+        let text = to.get();
+        lookup.update(|l| l.typed(&text));
+        set_timeout(
+            move || {
+                if let Some(asked) = lookup.try_update(|l| l.paused(&text)) {
+                    ask(asked);
+                }
+            },
+            Duration::from_millis(LOOKUP_PAUSE_MS.into()),
+        );
+    });
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        if let Some(asked) = lookup.try_update(Lookup::online) {
+            ask(asked);
+        }
+    });
+    on_cleanup(move || online.remove());
+}
+
+/// The person the handle names, under the recipient field, or what the lookup says (once: when
+/// the field has its own error, that is the one shown).
+#[component]
+fn LookupPreview(lookup: RwSignal<Lookup>, to_error: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="profile-preview" aria-live="polite" data-test="lookup">
+            {move || match lookup.with(|l| l.profile().cloned()) {
+                Some(person) => {
+                    let initial = person.display_name.chars().next().unwrap_or('?').to_uppercase().to_string();
+                    view! {
+                        <div class="person">
+                            <span class="avatar" aria-hidden="true">{initial}</span>
+                            <span class="person-names">
+                                <strong>{person.display_name.clone()}</strong>
+                                <span class="muted">"@"{person.handle.to_string()}</span>
+                            </span>
+                            {person.paid_before.map(|paid| view! {
+                                <span class="badge" data-paid-before=paid.to_string()>
+                                    {if paid { t(Text::PaidBefore) } else { t(Text::FirstPayment) }}
+                                </span>
+                            })}
+                        </div>
+                    }.into_any()
+                }
+                None if to_error.get().is_some() => ().into_any(),
+                None => {
+                    let problem = lookup.with(Lookup::is_problem);
+                    lookup.with(Lookup::message).map(|message| view! {
+                        <p class=if problem { "field-error lookup-message" } else { "muted lookup-message" }>{message}</p>
+                    }).into_any()
+                }
+            }}
+        </div>
+    }
+}
+
 #[component]
 fn SendForm() -> impl IntoView {
     let session = use_session();
@@ -60,37 +131,66 @@ fn SendForm() -> impl IntoView {
     let note_error = RwSignal::new(None::<String>);
     let pin_error = RwSignal::new(None::<String>);
     let form_error = RwSignal::new(None::<String>);
-    let profile = RwSignal::new(None::<Result<PublicProfile, String>>);
+    let short = RwSignal::new(None::<Shortfall>);
+    let lookup = RwSignal::new(Lookup::default());
+    let available = use_available(true);
     let step = RwSignal::new(Step::Form);
     let busy = RwSignal::new(false);
     // Each review begins an attempt; every Send from that review goes under its key.
     let attempt: RwSignal<Attempt> = RwSignal::new(Attempt::default());
     // Whether the server asked for the PIN below the threshold: then this form asks for it.
     let step_up = RwSignal::new(StepUp::default());
-    watch_profile(to, profile);
+    watch_lookup(to, lookup);
+    // Typing takes the field's problem away (the lookup says what it finds).
+    Effect::new(move |_| {
+        to.track();
+        to_error.set(None);
+    });
+    Effect::new(move |_| {
+        amount.track();
+        amount_error.set(None);
+        short.set(None);
+    });
 
     let review = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         for signal in [to_error, amount_error, note_error, pin_error, form_error] {
             signal.set(None);
         }
+        short.set(None);
         let mut ok = true;
+        let mut first_problem = None;
         if let Err(message) = check_handle(&to.get_untracked()) {
             to_error.set(Some(message.into()));
+            first_problem = first_problem.or(Some("to"));
             ok = false;
-        } else if !matches!(profile.get_untracked(), Some(Ok(_))) {
-            to_error.set(Some(t(Text::NoSuchPerson).into()));
+        } else if lookup.with_untracked(|l| l.profile().is_none()) {
+            // What the lookup says (looking, nobody, offline), said once: on the field.
+            to_error.set(lookup.with_untracked(Lookup::message).or_else(|| Some(t(Text::LookingUp).into())));
+            first_problem = first_problem.or(Some("to"));
             ok = false;
         } else if signed_in_as(session) == check_handle(&to.get_untracked()).ok() {
             to_error.set(Some(t(Text::NotYourself).into()));
+            first_problem = first_problem.or(Some("to"));
             ok = false;
         }
-        if let Err(message) = check_amount(&amount.get_untracked()) {
-            amount_error.set(Some(message.into()));
-            ok = false;
+        match check_amount(&amount.get_untracked()) {
+            Err(message) => {
+                amount_error.set(Some(message.into()));
+                first_problem = first_problem.or(Some("amount"));
+                ok = false;
+            }
+            Ok(value) => {
+                if let Some(missing) = shortfall(value.to_minor(), available.get_untracked().as_deref()) {
+                    short.set(Some(missing));
+                    first_problem = first_problem.or(Some("amount"));
+                    ok = false;
+                }
+            }
         }
         if clean_note(Some(&note.get_untracked())).is_err() {
             note_error.set(Some(t(Text::NoteTooLong).into()));
+            first_problem = first_problem.or(Some("note"));
             ok = false;
         }
         if ok {
@@ -99,6 +199,8 @@ fn SendForm() -> impl IntoView {
             });
             pin.set(String::new());
             step.set(Step::Review);
+        } else if let Some(id) = first_problem {
+            focus_later(id);
         }
     };
 
@@ -166,36 +268,34 @@ fn SendForm() -> impl IntoView {
             {move || match step.get() {
                 Step::Form => view! {
                     <form on:submit=review novalidate=true>
+                        <AvailableLine available=available id="send-available" />
                         <TextField id="to" label=t(Text::Recipient) value=to error=to_error hint=t(Text::RecipientHint) autocomplete="off" maxlength=16 />
-                        <ProfilePreview to=to profile=profile />
+                        <LookupPreview lookup=lookup to_error=to_error />
                         <TextField id="amount" label=t(Text::Amount) value=amount error=amount_error hint=t(Text::AmountHint) inputmode="decimal" maxlength=12 />
+                        {move || short.get().map(|missing| view! { <ShortfallNote shortfall=missing id="send-short" /> })}
                         <TextField id="note" label=t(Text::Note) value=note error=note_error hint=t(Text::NoteHint) maxlength=400 />
                         <button type="submit" class="button button-block">{t(Text::Review)}</button>
                     </form>
                 }.into_any(),
                 Step::Review => {
-                    let person = profile.get_untracked().and_then(Result::ok);
+                    let person = lookup.with_untracked(|l| l.profile().cloned());
                     let handle = check_handle(&to.get_untracked()).map(|h| h.to_string()).unwrap_or_default();
                     let name = person.as_ref().map_or_else(|| handle.clone(), |p| p.display_name.clone());
                     let window = person.as_ref().and_then(|p| p.cancel_window_seconds);
-                    let value = check_amount(&amount.get_untracked()).ok();
-                    let amount_text = value.map(|v| v.money().amount_string()).unwrap_or_default();
-                    let with_pin = move || value.filter(|v| step_up.get().needs_pin(*v));
+                    let Ok(value) = check_amount(&amount.get_untracked()) else { return ().into_any() };
+                    let summary = Review::send(Party::person(name, handle), value, available.get_untracked().as_deref(), window);
+                    let with_pin = move || Some(value).filter(|v| step_up.get().needs_pin(*v));
                     view! {
                         <form on:submit=send novalidate=true>
-                            <p class="review" id="review-sentence">{review_sentence(&name, &handle, &amount_text, window)}</p>
-                            {clean_note(Some(&note.get_untracked())).ok().flatten().map(|n| view! { <p class="muted">"“"{n}"”"</p> })}
-                            {move || with_pin().map(|v| view! {
-                                <p class="muted" id="pin-reason" role="status">{step_up.get_untracked().reason(v)}</p>
-                                <TextField id="pin" label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
-                            })}
-                            <p class="form-error" role="alert">{move || form_error.get()}</p>
-                            <div class="button-row">
-                                <button type="button" class="button button-secondary" on:click=move |_| step.set(Step::Form)>{t(Text::Edit)}</button>
-                                <button type="submit" class="button" disabled=move || busy.get()>
-                                    {move || if busy.get() { t(Text::Sending) } else { t(Text::SendNow) }}
-                                </button>
-                            </div>
+                            <ReviewSummary review=summary id="send-review" busy=busy busy_label=t(Text::Sending)
+                                on_edit=Callback::new(move |()| step.set(Step::Form))>
+                                {clean_note(Some(&note.get_untracked())).ok().flatten().map(|n| view! { <p class="muted">"“"{n}"”"</p> })}
+                                {move || with_pin().map(|v| view! {
+                                    <p class="muted" id="pin-reason" role="status">{step_up.get_untracked().reason(v)}</p>
+                                    <TextField id="pin" label=t(Text::PaymentPin) value=pin error=pin_error kind="password" inputmode="numeric" maxlength=6 autocomplete="off" />
+                                })}
+                                <p class="form-error" role="alert">{move || form_error.get()}</p>
+                            </ReviewSummary>
                         </form>
                     }.into_any()
                 }

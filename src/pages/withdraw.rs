@@ -6,7 +6,10 @@
 //! when there is none), the amount with a preview as it is typed — the fee and the total from
 //! `purse_api::funding::quote_minor`, the arrival of a standard withdrawal from
 //! `GET /quotes/withdrawal` (asked once the typing pauses) — the PIN, and a button that says
-//! what it will do. The result says what happened, and links to the activity, where a standard
+//! what it will do. What the wallet cannot cover is refused before the review ("You have
+//! $548.00 — add $352.00?", Add money one tap away); the review
+//! ([`crate::components::review_summary::ReviewSummary`]) says where to, the balance after, the fee,
+//! the arrival and that it is final, and its confirm names the amount. The result says what happened, and links to the activity, where a standard
 //! withdrawal turns completed by itself when the bank settles it. The decisions are
 //! [`crate::flows::withdraw_flow::WithdrawFlow`]; this file draws them and does the HTTP.
 
@@ -19,7 +22,8 @@ use crate::api_client::{self, ApiError};
 use crate::components::fields::{TextField, typed_into};
 use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
-use crate::components::money::MoneyDisplay;
+use crate::components::money::{MoneyDisplay, ShortfallNote, use_available};
+use crate::components::review_summary::ReviewSummary;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::flows::withdraw_flow::{Step, WithdrawFlow, done_text, speed_name};
 use crate::session::{SessionState, use_session};
@@ -109,63 +113,58 @@ pub fn WithdrawForm(flow: RwSignal<WithdrawFlow>) -> impl IntoView {
             QUOTE_PAUSE,
         );
     });
+    // What the wallet can spend, kept current by the live stream (the page read it first).
+    let live = use_available(true);
+    Effect::new(move |_| {
+        if let Some(available) = live.get() {
+            flow.update(|f| f.available = Some(available));
+        }
+    });
+    // The PIN, typed on the form and sent by the review's confirm.
+    let pin = RwSignal::new(String::new());
+    let reviewing = Memo::new(move |_| flow.with(|f| matches!(f.step, Step::Review | Step::Sending)));
     move || {
-        if done.get() { view! { <Done flow /> }.into_any() } else { view! { <Form flow /> }.into_any() }
+        if done.get() {
+            view! { <Done flow /> }.into_any()
+        } else if reviewing.get() {
+            view! { <WithdrawReview flow pin /> }.into_any()
+        } else {
+            view! { <Form flow pin /> }.into_any()
+        }
     }
 }
 
-#[component]
-fn Form(flow: RwSignal<WithdrawFlow>) -> impl IntoView {
-    let session = use_session();
-    let pin_set = session.state.with_untracked(|state| match state {
-        SessionState::SignedIn(user) => user.pin_set,
-        _ => false,
+/// The form's first problem, to focus.
+fn first_problem(flow: RwSignal<WithdrawFlow>) {
+    let first = flow.with_untracked(|f| {
+        if f.problems.destination.is_some() {
+            None
+        } else if f.problems.amount.is_some() {
+            Some("withdraw-amount")
+        } else if f.problems.pin.is_some() {
+            Some("withdraw-pin")
+        } else {
+            None
+        }
     });
-    let amount = RwSignal::new(flow.with_untracked(|f| f.amount.clone()));
-    let pin = RwSignal::new(String::new());
-    let problem = move |pick: fn(&WithdrawFlow) -> Option<String>| Signal::derive(move || flow.with(pick));
-    let amount_error = problem(|f| f.problems.amount.clone());
-    let pin_error = problem(|f| f.problems.pin.clone());
-    let destination_error = problem(|f| f.problems.destination.clone());
-    let locked = Memo::new(move |_| flow.with(|f| !f.can_edit()));
-    let sending = move || flow.with(|f| f.step == Step::Sending);
-    let speed = Memo::new(move |_| flow.with(|f| f.speed));
-    let destinations = Memo::new(move |_| flow.with(WithdrawFlow::destinations));
-    let available = Memo::new(move |_| flow.with(|f| f.available.clone()));
+    if let Some(id) = first {
+        focus_later(id);
+    }
+}
 
-    // The amount goes into the flow as it is typed (the preview follows it); typing takes a
-    // field's problem away.
-    let typed = move |event: leptos::ev::Event| {
-        let Some((id, value)) = typed_into(&event) else { return };
-        flow.update(|f| match id.as_str() {
-            "withdraw-amount" => {
-                f.amount = value;
-                f.problems.amount = None;
-            }
-            "withdraw-pin" => f.problems.pin = None,
-            _ => {}
-        });
-    };
-
-    let submit = move |event: leptos::ev::SubmitEvent| {
+/// The review: where to, from the balance and what is left, the fee, when it arrives, that it is
+/// final; Edit, and "Withdraw $40.00", which sends it.
+#[component]
+fn WithdrawReview(flow: RwSignal<WithdrawFlow>, pin: RwSignal<String>) -> impl IntoView {
+    let session = use_session();
+    let Some(summary) = flow.with_untracked(WithdrawFlow::summary) else { return ().into_any() };
+    let sending = Signal::derive(move || flow.with(|f| f.step == Step::Sending));
+    let confirm = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let attempt =
             flow.try_update(|f| f.submit(&pin.get_untracked(), api_client::new_idempotency_key)).flatten();
         let Some((request, key)) = attempt else {
-            let first = flow.with_untracked(|f| {
-                if f.problems.destination.is_some() {
-                    None
-                } else if f.problems.amount.is_some() {
-                    Some("withdraw-amount")
-                } else if f.problems.pin.is_some() {
-                    Some("withdraw-pin")
-                } else {
-                    None
-                }
-            });
-            if let Some(id) = first {
-                focus_later(id);
-            }
+            first_problem(flow);
             return;
         };
         leptos::task::spawn_local(async move {
@@ -181,8 +180,61 @@ fn Form(flow: RwSignal<WithdrawFlow>) -> impl IntoView {
                 focus_later("withdraw-pin");
             } else if flow.with_untracked(|f| matches!(f.step, Step::Done { .. })) {
                 focus_later("withdraw-done-title");
+            } else {
+                first_problem(flow);
             }
         });
+    };
+    view! {
+        <form class="withdraw-form" id="withdraw-review" on:submit=confirm novalidate=true>
+            <ReviewSummary review=summary id="withdraw-review-title" busy=sending busy_label=t(Funding::Withdrawing)
+                can_edit=Signal::derive(move || flow.with(|f| f.step == Step::Review && !f.attempt.in_doubt()))
+                on_edit=Callback::new(move |()| flow.update(WithdrawFlow::edit))>
+                <p class="form-error" id="withdraw-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
+            </ReviewSummary>
+        </form>
+    }
+    .into_any()
+}
+
+#[component]
+fn Form(flow: RwSignal<WithdrawFlow>, pin: RwSignal<String>) -> impl IntoView {
+    let session = use_session();
+    let pin_set = session.state.with_untracked(|state| match state {
+        SessionState::SignedIn(user) => user.pin_set,
+        _ => false,
+    });
+    let amount = RwSignal::new(flow.with_untracked(|f| f.amount.clone()));
+    let problem = move |pick: fn(&WithdrawFlow) -> Option<String>| Signal::derive(move || flow.with(pick));
+    let amount_error = problem(|f| f.problems.amount.clone());
+    let pin_error = problem(|f| f.problems.pin.clone());
+    let destination_error = problem(|f| f.problems.destination.clone());
+    let locked = Memo::new(move |_| flow.with(|f| !f.can_edit()));
+    let speed = Memo::new(move |_| flow.with(|f| f.speed));
+    let destinations = Memo::new(move |_| flow.with(WithdrawFlow::destinations));
+    let available = Memo::new(move |_| flow.with(|f| f.available.clone()));
+    let short = Memo::new(move |_| flow.with(WithdrawFlow::short));
+
+    // The amount goes into the flow as it is typed (the preview follows it); typing takes a
+    // field's problem away.
+    let typed = move |event: leptos::ev::Event| {
+        let Some((id, value)) = typed_into(&event) else { return };
+        flow.update(|f| match id.as_str() {
+            "withdraw-amount" => {
+                f.amount = value;
+                f.problems.amount = None;
+            }
+            "withdraw-pin" => f.problems.pin = None,
+            _ => {}
+        });
+    };
+
+    // "Review": the review when the form holds; else the first problem takes focus.
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if flow.try_update(|f| f.review(&pin.get_untracked())) != Some(true) {
+            first_problem(flow);
+        }
     };
 
     let speed_option = move |value: Speed, title: Funding, hint: Funding| {
@@ -259,9 +311,9 @@ fn Form(flow: RwSignal<WithdrawFlow>) -> impl IntoView {
                 <p class="preview" id="withdraw-preview" data-test="withdraw-preview" aria-live="polite">
                     {move || flow.with(WithdrawFlow::preview)}
                 </p>
-                <p class="field-hint withdraw-short" id="withdraw-short" role="status">
-                    {move || flow.with(|f| if f.problems.amount.is_none() { f.shortfall() } else { None })}
-                </p>
+                {move || short.get().filter(|_| amount_error.with(Option::is_none)).map(|short| view! {
+                    <ShortfallNote shortfall=short id="withdraw-short" />
+                })}
                 {pin_set.then(|| view! {
                     <TextField id="withdraw-pin" label=t(Text::PaymentPin) value=pin error=pin_error hint=t(Funding::WithdrawPinHint)
                         kind="password" inputmode="numeric" autocomplete="off" maxlength=12 />
@@ -270,8 +322,8 @@ fn Form(flow: RwSignal<WithdrawFlow>) -> impl IntoView {
             {if pin_set {
                 view! {
                     <p class="form-error" id="withdraw-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
-                    <button type="submit" class="button button-block" id="withdraw-submit" data-test="withdraw-submit" disabled=sending>
-                        {move || if sending() { t(Funding::Withdrawing).to_string() } else { flow.with(WithdrawFlow::button_label) }}
+                    <button type="submit" class="button button-block" id="withdraw-submit" data-test="withdraw-submit">
+                        {t(Text::Review)}
                     </button>
                 }.into_any()
             } else {

@@ -14,6 +14,7 @@
 
 // One module per area's journeys; they use this file's helpers (`crate::…`) and `looks`.
 mod looks;
+mod reviews;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -448,10 +449,16 @@ async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
     );
     alice.find(Locator::Css("#amount")).await.unwrap().send_keys(&Key::Backspace.to_string()).await.unwrap();
     alice.find(Locator::Css("#amount")).await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
-    assert_eq!(
-        text_of(&alice, "#review-sentence").await,
-        "Bob Okafor (@bob) receives $20.00; you can cancel for 10 minutes because this is your first payment to @bob."
+    assert!(text_of(&alice, "#send-review").await.contains("$20.00"));
+    let to = text_of(&alice, ".review-line[data-line=to]").await;
+    assert!(to.contains("Bob Okafor") && to.contains("@bob"), "{to}");
+    assert!(
+        text_of(&alice, ".review-line[data-line=cancel]")
+            .await
+            .contains("for 10 minutes, because it's your first payment to @bob"),
+        "the grace window"
     );
+    assert_eq!(text_of(&alice, ".review-confirm").await, "Send $20.00");
     alice.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     assert_eq!(text_of(&alice, ".done-title").await, "Sent");
     assert_eq!(text_of(&alice, ".done button").await, "Cancel payment");
@@ -491,8 +498,11 @@ async fn alice_pays_bob_who_sees_it_live_then_pays_his_request_with_her_pin() {
         "{asked}"
     );
     assert!(!asked.contains("haven't paid"), "Alice has paid Bob: {asked}");
+    // Pay opens the review (no money moves yet); its confirm pays, with her PIN.
+    click(&alice, ".request-row [data-action=pay]").await;
+    assert_eq!(text_of(&alice, ".request-row .review-confirm").await, "Pay $60.00");
     type_into(&alice, "#request-pin", purse_server::flows::demo::PIN).await;
-    alice.find(Locator::Css(".request-row button[type=submit]")).await.unwrap().click().await.unwrap();
+    click(&alice, ".request-row [data-action=confirm]").await;
     wait_until(
         &alice,
         "return document.querySelector('.balance-amount .money')?.textContent === '$420.00';",
@@ -521,7 +531,7 @@ async fn send_from_form(client: &Client, base: &str, to: &str, amount: &str) {
     text_of(client, ".profile-preview strong").await;
     type_into(client, "#amount", amount).await;
     client.find(Locator::Css("#amount")).await.unwrap().send_keys(&Key::Enter.to_string()).await.unwrap();
-    text_of(client, "#review-sentence").await;
+    text_of(client, "#send-review").await;
     click(client, "form button[type=submit]").await;
 }
 
@@ -754,7 +764,10 @@ async fn a_reader_tips_a_creator_from_the_demo_timeline_and_the_creator_sees_it_
     in_purse(&alice, "purse('dialog.sheet input[value=\"5.00\"]').click(); return 1;").await;
     type_in_purse(&alice, "dialog.sheet #tip-message", "Beautiful light!").await;
     in_purse(&alice, "purse('dialog.sheet .tip-form button[type=submit]').click(); return 1;").await;
-    purse_shows(&alice, "dialog.sheet #tip-confirmation", "Lina Haddad receives $5.00. They'll see it's from you. Tips are sent right away and can't be undone.").await;
+    purse_shows(&alice, "dialog.sheet .review-confirm", "Tip $5.00").await;
+    let to = purse_text(&alice, "dialog.sheet .review-line[data-line=to]").await;
+    assert!(to.contains("Lina Haddad") && to.contains("They'll see it's from you"), "{to}");
+    assert!(purse_text(&alice, "dialog.sheet .review-line[data-line=from]").await.contains("$495.00 after"));
     in_purse(&alice, "purse('dialog.sheet .tip-form button[type=submit]').click(); return 1;").await;
     purse_shows(&alice, "dialog.sheet .done-title", "Tip sent").await;
 
@@ -955,7 +968,13 @@ async fn a_buyer_pays_the_demo_shop_with_purse_checkout_and_the_shop_hears_the_s
 
     // Signed in without leaving the page: who pays, what happens, the PIN (focused), Pay.
     assert_eq!(text_of(&client, ".checkout-payer strong").await, "Alice Martin");
-    assert_eq!(text_of(&client, ".checkout-form > p.muted").await, "Souq Books receives $12.50 right away.");
+    assert!(text_of(&client, ".checkout-review .review-line[data-line=to]").await.contains("Souq Books"));
+    wait_until(
+        &client,
+        "return (document.querySelector('.checkout-review [data-line=from]')?.innerText || '').includes('$487.50 after');",
+        "the balance after, on the review's lines",
+    )
+    .await;
     assert_eq!(text_of(&client, ".checkout-pay-button").await, "Pay $12.50");
     assert_eq!(
         client.execute("return location.pathname;", vec![]).await.unwrap(),
@@ -1176,8 +1195,10 @@ async fn alice_adds_a_card_and_money_withdraws_instantly_for_a_fee_and_watches_a
     type_into(&client, "#card-cvc", "123").await;
     click(&client, "#card-submit").await;
     type_into(&client, "#deposit-amount", "50.00").await;
-    assert!(text_of(&client, "#deposit-submit").await.contains("$50.00"));
     click(&client, "#deposit-submit").await;
+    assert!(text_of(&client, ".review-line[data-line=to]").await.contains("$550.00 after"));
+    assert_eq!(text_of(&client, ".review-confirm").await, "Add $50.00");
+    click(&client, "[data-action=confirm]").await;
     assert!(text_of(&client, "#deposit-balance").await.contains("$550.00"));
     let page = client.execute("return document.documentElement.outerHTML;", vec![]).await.unwrap();
     assert!(!page.as_str().unwrap().contains("4242 4242 4242 4242"), "the card number left the page");
@@ -1195,6 +1216,9 @@ async fn alice_adds_a_card_and_money_withdraws_instantly_for_a_fee_and_watches_a
     assert!(text_of(&client, "#withdraw-preview").await.contains("Total $20.35"));
     type_into(&client, "#withdraw-pin", "1234").await;
     click(&client, "#withdraw-submit").await;
+    assert!(text_of(&client, ".review-line[data-line=fee]").await.contains("$20.35 leaves your wallet"));
+    assert_eq!(text_of(&client, ".review-confirm").await, "Withdraw $20.00");
+    click(&client, "[data-action=confirm]").await;
     wait_until(
         &client,
         "return document.querySelector('[data-test=withdraw-done]')?.dataset.status === 'completed';",
@@ -1233,6 +1257,9 @@ async fn alice_adds_a_card_and_money_withdraws_instantly_for_a_fee_and_watches_a
     .await;
     type_into(&client, "#withdraw-pin", "1234").await;
     click(&client, "#withdraw-submit").await;
+    // By the quoted time, or in 1–3 business days until the quote has come.
+    assert!(text_of(&client, ".review-line[data-line=arrival]").await.starts_with("Arrives"));
+    click(&client, "[data-action=confirm]").await;
     wait_until(
         &client,
         "return document.querySelector('[data-test=withdraw-done]')?.dataset.status === 'pending';",
