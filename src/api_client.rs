@@ -1,21 +1,24 @@
 //! The only module that talks to the server. Every call returns the server's answer or an
 //! [`ApiError`] a page can show as is: the server's own message (and the field it blames) when
-//! it sent one, a plain sentence otherwise. Nothing is turned into `None`.
+//! it sent one, a plain sentence otherwise; a `429` (and a locked PIN) says how long to wait,
+//! from the answer's `Retry-After`. [`ApiError::is_permanent`] tells a page whether trying the
+//! same again can help. Nothing is turned into `None`.
 
 use purse_api::funding::{BankAccountList, CardList, Speed};
 use purse_api::{
     Activity, ActivityPage, ActivityResponse, BankAccount, BankAccountResponse, Card, CardDetails,
     CardResponse, CardToken, CheckoutOutcome, ConfirmCheckout, Creator, CreatorDashboard, CreatorResponse,
-    CreatorSettings, Deposit, DepositResponse, ErrorBody, ErrorCode, Handle, Health, LoginRequest,
-    MoneyRequest, NewBankAccount, NewCard, NewDeposit, NewMoneyRequest, NewTip, NewWithdrawal, PaidRequest,
-    PayRequestBody, PinRequest, PublicCheckoutSession, PublicProfile, RequestPage, RequestResponse,
-    SendRequest, SignupRequest, Tip, TipPage, TipResponse, Transfer, TransferResponse, User, UserResponse,
-    Wallet, Withdrawal, WithdrawalQuote, WithdrawalResponse,
+    CreatorSettings, Deposit, DepositResponse, ErrorBody, ErrorCode, ErrorDetail, Handle, Health,
+    LoginRequest, MoneyRequest, NewBankAccount, NewCard, NewDeposit, NewMoneyRequest, NewTip, NewWithdrawal,
+    PaidRequest, PayRequestBody, PinRequest, PublicCheckoutSession, PublicProfile, RequestPage,
+    RequestResponse, SendRequest, SignupRequest, Tip, TipPage, TipResponse, Transfer, TransferResponse, User,
+    UserResponse, Wallet, Withdrawal, WithdrawalQuote, WithdrawalResponse,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::flows::withdraw_flow::speed_name;
+use crate::format;
 use crate::text::{Text, t};
 
 /// A failed call, ready to show.
@@ -59,6 +62,16 @@ impl ApiError {
         }
     }
 
+    /// Whether trying the very same again cannot help: the thing is not there (`404`), not the
+    /// person's (`403`), or the request itself is refused (`400`, `405`, `413`, `415`, `422`).
+    /// Not a lost answer, a server failure, a `409` still being processed, or a `429` (each
+    /// worth trying again, after the wait it names), nor a signed-out `401` (signing in is the
+    /// way on) or a refused cross-site check (a reload mends it).
+    pub fn is_permanent(&self) -> bool {
+        let refused = matches!(self.status, Some(400 | 403 | 404 | 405 | 410 | 413 | 415 | 422));
+        refused && self.code != Some(ErrorCode::CsrfRejected)
+    }
+
     pub fn is_unauthenticated(&self) -> bool {
         self.code == Some(ErrorCode::Unauthenticated)
     }
@@ -69,6 +82,42 @@ impl ApiError {
     pub fn is_uncertain(&self) -> bool {
         self.status.is_none_or(|status| status >= 500) || self.code == Some(ErrorCode::IdempotencyKeyInUse)
     }
+}
+
+/// Seconds to wait from a `Retry-After` header (Purse's server sends seconds; the date form is
+/// not read, and then the copy says "a little").
+pub fn retry_after_seconds(header: Option<&str>) -> Option<u64> {
+    header.and_then(|value| value.trim().parse().ok())
+}
+
+/// What a `429` says, waiting `seconds` when the answer said.
+pub fn rate_limited_message(seconds: Option<u64>) -> String {
+    match seconds {
+        Some(seconds) => t(Text::RateLimitedWait).replace("{wait}", &format::wait(seconds)),
+        None => t(Text::RateLimitedLater).to_string(),
+    }
+}
+
+/// A non-2xx answer's body as the rest of this module reads it: for a `429` (any `429`, even a
+/// proxy's without Purse's error body) and a locked PIN, the server's message is replaced by one
+/// that says how long to wait, from `Retry-After`. Every other answer is left as it came.
+pub fn with_wait(status: u16, body: String, retry_after: Option<&str>) -> String {
+    let seconds = retry_after_seconds(retry_after);
+    let parsed = serde_json::from_str::<ErrorBody>(&body).ok();
+    let code = parsed.as_ref().map(|parsed| parsed.error.code);
+    let message = match (status, code) {
+        (429, _) | (_, Some(ErrorCode::RateLimited)) => rate_limited_message(seconds),
+        (_, Some(ErrorCode::PinLocked)) => match seconds {
+            Some(seconds) => t(Text::PinLockedWait).replace("{wait}", &format::wait(seconds)),
+            None => return body,
+        },
+        _ => return body,
+    };
+    let error = match parsed {
+        Some(parsed) => ErrorDetail { message, ..parsed.error },
+        None => ErrorDetail { code: ErrorCode::RateLimited, message, field: None },
+    };
+    serde_json::to_string(&ErrorBody { error }).unwrap_or(body)
 }
 
 /// The answer as `T` for 2xx, as an [`ApiError`] otherwise.
@@ -295,8 +344,9 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
         .await
         .map_err(|_| ApiError::network())?;
     let status = response.status();
+    let retry_after = response.headers().get("Retry-After");
     let body = response.text().await.map_err(|_| ApiError::network())?;
-    decode(status, &body)
+    decode(status, &with_wait(status, body, retry_after.as_deref()))
 }
 
 async fn raw_send<B: Serialize>(
@@ -328,8 +378,9 @@ async fn raw_send_keyed<B: Serialize>(
     };
     let response = request.send().await.map_err(|_| ApiError::network())?;
     let status = response.status();
+    let retry_after = response.headers().get("Retry-After");
     let text = response.text().await.unwrap_or_default();
-    Ok((status, text))
+    Ok((status, with_wait(status, text, retry_after.as_deref())))
 }
 
 async fn send<B: Serialize, T: DeserializeOwned>(
@@ -380,5 +431,90 @@ mod tests {
         let signed_out =
             ApiError::from_answer(401, r#"{"error":{"code":"unauthenticated","message":"Sign in."}}"#);
         assert!(signed_out.is_unauthenticated());
+    }
+
+    #[test]
+    fn a_rate_limit_says_how_long_to_wait_from_retry_after() {
+        let limited = r#"{"error":{"code":"rate_limited","message":"Too many attempts. Wait a little and try again."}}"#;
+        let read = |status: u16, body: &str, after: Option<&str>| {
+            ApiError::from_answer(status, &with_wait(status, body.to_string(), after))
+        };
+        let error = read(429, limited, Some("30"));
+        assert_eq!(error.message, "Too many tries — wait 30 seconds and try again.");
+        assert_eq!((error.status, error.code), (Some(429), Some(ErrorCode::RateLimited)));
+        assert_eq!(
+            read(429, limited, Some("900")).message,
+            "Too many tries — wait 15 minutes and try again."
+        );
+        assert_eq!(read(429, limited, Some("1")).message, "Too many tries — wait 1 second and try again.");
+        // No header, or one in the date form: a little.
+        assert_eq!(read(429, limited, None).message, "Too many tries — wait a little and try again.");
+        assert_eq!(
+            read(429, limited, Some("Wed, 21 Oct 2026 07:28:00 GMT")).message,
+            "Too many tries — wait a little and try again."
+        );
+        // A proxy's bare 429 reads the same, as a rate limit.
+        let bare = read(429, "<html>Too Many Requests</html>", Some("5"));
+        assert_eq!(
+            (bare.code, bare.message.as_str()),
+            (Some(ErrorCode::RateLimited), "Too many tries — wait 5 seconds and try again.")
+        );
+        // The field the server blamed stays.
+        let on_field =
+            read(429, r#"{"error":{"code":"rate_limited","message":"x","field":"pin"}}"#, Some("60"));
+        assert_eq!(
+            (on_field.field.as_deref(), on_field.message.as_str()),
+            (Some("pin"), "Too many tries — wait 1 minute and try again.")
+        );
+
+        let locked = r#"{"error":{"code":"pin_locked","message":"Too many wrong PINs. Payments are locked for a while; try again later."}}"#;
+        assert_eq!(
+            read(403, locked, Some("840")).message,
+            "Too many wrong PINs: payments are locked. Wait 14 minutes and try again."
+        );
+        assert!(
+            read(403, locked, None).message.starts_with("Too many wrong PINs. Payments are locked"),
+            "no header: as sent"
+        );
+        // Anything else is left as it came, header or not.
+        let declined = r#"{"error":{"code":"card_declined","message":"Declined."}}"#;
+        assert_eq!(read(422, declined, Some("30")).message, "Declined.");
+        assert_eq!(with_wait(200, "{}".into(), Some("30")), "{}");
+    }
+
+    #[test]
+    fn only_what_trying_again_cannot_mend_is_permanent() {
+        let answer = |code: ErrorCode| {
+            ApiError::from_answer(
+                code.http_status(),
+                &format!(r#"{{"error":{{"code":"{code}","message":"m"}}}}"#),
+            )
+        };
+        for code in [
+            ErrorCode::NotFound,
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidRequest,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::InsufficientFunds,
+            ErrorCode::CheckoutExpired,
+            ErrorCode::RequestNotOpen,
+        ] {
+            assert!(answer(code).is_permanent(), "{code}");
+        }
+        for code in [
+            ErrorCode::RateLimited,
+            ErrorCode::InternalError,
+            ErrorCode::ServiceUnavailable,
+            ErrorCode::IdempotencyKeyInUse,
+            ErrorCode::Unauthenticated,
+            ErrorCode::CsrfRejected,
+        ] {
+            assert!(!answer(code).is_permanent(), "{code}");
+        }
+        assert!(!ApiError::network().is_permanent(), "no answer: try again");
+        assert!(ApiError::from_answer(404, "<html>Not Found</html>").is_permanent(), "a 404 is a 404");
+        assert!(!ApiError::from_answer(502, "<html>Bad Gateway</html>").is_permanent());
+        assert!(!ApiError::from_answer(200, "{}").is_permanent(), "an answer we could not read: try again");
     }
 }

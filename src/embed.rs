@@ -377,7 +377,7 @@ fn WalletLauncher() -> impl IntoView {
 }
 
 /// The wallet in the drawer: the wallet home for a signed-in person (live while open), the
-/// sign-in form otherwise.
+/// sign-in form otherwise (branded as Purse's: it sits inside the host's timeline).
 #[component]
 fn Drawer() -> impl IntoView {
     let session = use_session();
@@ -388,7 +388,6 @@ fn Drawer() -> impl IntoView {
             None => view! { <SkeletonList rows=3 /> }.into_any(),
             Some(None) => view! {
                 <section class="card">
-                    <p>{t(Text::SignInTitle)}</p>
                     <SignInForm />
                 </section>
             }.into_any(),

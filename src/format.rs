@@ -3,7 +3,7 @@
 
 use purse_api::{BankAccount, Card, Currency, Money};
 
-use crate::text::{Month, t};
+use crate::text::{Month, Text, t};
 
 /// `1234.5` (at the currency's scale) as `$1,234.50`; `KD 1,234.500`, `¥1,235`.
 pub fn money(amount: &str, currency: Currency) -> String {
@@ -51,6 +51,19 @@ pub fn card_expiry(card: &Card) -> String {
 /// A linked bank account as people recognise it: `Sandbox Bank •• 6789`.
 pub fn bank_label(account: &BankAccount) -> String {
     format!("{} •• {}", account.bank_name, account.last4)
+}
+
+/// How long to wait, as people say it: `30 seconds`, `1 minute`, `15 minutes`, `2 hours`
+/// (rounded up: waiting a little longer works, a little shorter does not).
+pub fn wait(seconds: u64) -> String {
+    let (n, one, many) = if seconds < 60 {
+        (seconds.max(1), Text::WaitOneSecond, Text::WaitSeconds)
+    } else if seconds.div_ceil(60) < 60 {
+        (seconds.div_ceil(60), Text::WaitOneMinute, Text::WaitMinutes)
+    } else {
+        (seconds.div_ceil(3600), Text::WaitOneHour, Text::WaitHours)
+    };
+    if n == 1 { t(one).to_string() } else { t(many).replace("{n}", &n.to_string()) }
 }
 
 fn group_thousands(digits: &str) -> String {
@@ -134,6 +147,27 @@ mod tests {
         assert_eq!(bank_label(&bank), "Sandbox Bank •• 6789");
         assert_eq!(usd_minor(2_035), "$20.35");
         assert_eq!(usd_minor(123_456), "$1,234.56");
+    }
+
+    #[test]
+    fn waits_read_as_people_say_them_rounded_up() {
+        let cases = [
+            (0, "1 second"),
+            (1, "1 second"),
+            (30, "30 seconds"),
+            (59, "59 seconds"),
+            (60, "1 minute"),
+            (61, "2 minutes"),
+            (900, "15 minutes"),
+            (3540, "59 minutes"),
+            (3599, "1 hour"),
+            (3600, "1 hour"),
+            (7200, "2 hours"),
+            (7201, "3 hours"),
+        ];
+        for (seconds, said) in cases {
+            assert_eq!(wait(seconds), said, "{seconds}");
+        }
     }
 
     #[test]

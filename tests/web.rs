@@ -173,6 +173,75 @@ fn an_activity_row_names_the_other_side_and_links_to_its_receipt() {
     assert_eq!(text(&root, "#deposit .activity-title"), t(Text::KindDeposit));
 }
 
+#[wasm_bindgen_test]
+fn a_canceled_payment_is_not_green_anonymous_tips_say_so_and_money_added_has_an_icon() {
+    let root = container();
+    let canceled = activity(Direction::In, ActivityStatus::Canceled, Some(("bob", "Bob Okafor")), None);
+    let received = activity(Direction::In, ActivityStatus::Completed, Some(("alice", "Alice Martin")), None);
+    let deposit = activity(Direction::In, ActivityStatus::Completed, None, None);
+    let withdrawal = Activity {
+        kind: ActivityKind::Withdrawal,
+        ..activity(Direction::Out, ActivityStatus::Completed, None, None)
+    };
+    let anonymous = Activity {
+        kind: ActivityKind::Tip,
+        ..activity(Direction::In, ActivityStatus::Completed, None, None)
+    };
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <ul id="canceled"><ActivityRow activity=canceled.clone() /></ul>
+            <ul id="received"><ActivityRow activity=received.clone() /></ul>
+            <ul id="deposit"><ActivityRow activity=deposit.clone() /></ul>
+            <ul id="withdrawal"><ActivityRow activity=withdrawal.clone() /></ul>
+            <ul id="anonymous"><ActivityRow activity=anonymous.clone() /></ul>
+        }
+    });
+    // Canceled: the amount without a sign, struck and not green; the status in words.
+    let amount = text(&root, "#canceled .activity-amount");
+    assert!(amount.ends_with("$1,234.50") && !amount.contains('+'), "{amount}");
+    let money = find(&root, "#canceled .activity-amount").unwrap();
+    assert!(money.class_list().contains("money-void"));
+    assert!(money.get_attribute("data-direction").is_none(), "not drawn as money in");
+    assert_eq!(text(&root, "#canceled .badge"), t(Text::StatusCanceled));
+    // Received and done: signed, and marked as money in.
+    assert!(text(&root, "#received .activity-amount").ends_with("+$1,234.50"));
+    assert_eq!(
+        find(&root, "#received .activity-amount").unwrap().get_attribute("data-direction").as_deref(),
+        Some("in")
+    );
+
+    // People get their initial; what is not a person, an icon.
+    assert_eq!(text(&root, "#received .avatar"), "A");
+    assert!(find(&root, "#received .avatar svg").is_none());
+    for (row, icon) in [("deposit", "add-money"), ("withdrawal", "withdraw"), ("anonymous", "anonymous")] {
+        assert!(
+            find(&root, &format!("#{row} .avatar.avatar-icon-{icon} svg")).is_some(),
+            "{row}: {}",
+            root.inner_html()
+        );
+        assert_eq!(text(&root, &format!("#{row} .avatar")), "", "{row}: no letter");
+    }
+    assert_eq!(text(&root, "#withdrawal .activity-title"), t(Text::KindWithdrawal));
+    assert_eq!(text(&root, "#anonymous .activity-title"), t(Text::AnonymousTip));
+}
+
+#[wasm_bindgen_test]
+fn a_permanent_error_offers_no_try_again() {
+    let root = container();
+    let missing = ApiError::from_answer(404, r#"{"error":{"code":"not_found","message":"Not found."}}"#);
+    let offline = ApiError::network();
+    let (missing_permanent, offline_permanent) = (missing.is_permanent(), offline.is_permanent());
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        view! {
+            <div id="missing"><ErrorState message=missing.message.clone() on_retry=|()| {} permanent=missing_permanent no_money_moved=true /></div>
+            <div id="offline"><ErrorState message=offline.message.clone() on_retry=|()| {} permanent=offline_permanent no_money_moved=true /></div>
+        }
+    });
+    assert_eq!(text(&root, "#missing .error-message"), "Not found.");
+    assert!(find(&root, "#missing button").is_none(), "a 404 stays a 404: no Try again");
+    assert_eq!(text(&root, "#offline button"), t(Text::Retry));
+}
+
 fn asked_by(handle: &str, name: &str, amount: &str, paid_before: Option<bool>) -> MoneyRequest {
     let person = |handle: &str, name: &str| PersonRef {
         handle: Handle::parse(handle).unwrap(),
@@ -857,8 +926,7 @@ async fn without_a_card_the_add_money_page_says_so_and_checks_the_card_form_as_i
     // Every field is labelled, and asks for what the browser can fill in.
     for (id, label, autocomplete) in [
         ("card-number", Funding::CardNumber, "cc-number"),
-        ("card-exp-month", Funding::CardExpMonth, "cc-exp-month"),
-        ("card-exp-year", Funding::CardExpYear, "cc-exp-year"),
+        ("card-exp", Funding::CardExpiry, "cc-exp"),
         ("card-cvc", Funding::CardCvc, "cc-csc"),
     ] {
         assert_eq!(text(&root, &format!("label[for={id}]")), t(label), "{id}");
@@ -868,11 +936,33 @@ async fn without_a_card_the_add_money_page_says_so_and_checks_the_card_form_as_i
     }
     assert!(find(&root, "[data-test=card-cancel]").is_none(), "no other card to go back to");
 
-    // The brand shows as the number is typed; half a number is not an error yet.
-    type_into(&root, "#card-number", "4242 42");
+    // The brand shows as the number is typed, grouped in fours; half a number is not an error yet.
+    type_into(&root, "#card-number", "424242");
     settle().await;
+    assert_eq!(input_value(&root, "#card-number"), "4242 42");
     assert_eq!(text(&root, "#card-brand"), "Visa");
     assert_eq!(text(&root, "#card-number-error"), "");
+    // American Express prints 4-6-5.
+    type_into(&root, "#card-number", "378282246310005");
+    settle().await;
+    assert_eq!(input_value(&root, "#card-number"), "3782 822463 10005");
+    assert_eq!(text(&root, "#card-brand"), "American Express");
+    // The expiry is one field: the slash comes by itself, a paste is taken as it comes.
+    type_into(&root, "#card-exp", "12");
+    settle().await;
+    assert_eq!(input_value(&root, "#card-exp"), "12 / ");
+    type_into(&root, "#card-exp", "1229");
+    settle().await;
+    assert_eq!(input_value(&root, "#card-exp"), "12 / 29");
+    type_into(&root, "#card-exp", "12/2029");
+    settle().await;
+    assert_eq!(input_value(&root, "#card-exp"), "12 / 29");
+    // A month that cannot be one is wrong at once, tied to its field.
+    type_into(&root, "#card-exp", "13");
+    settle().await;
+    assert_eq!(text(&root, "#card-exp-error"), t(Funding::CardMonthInvalid));
+    let described = find(&root, "#card-exp").unwrap().get_attribute("aria-describedby").unwrap_or_default();
+    assert!(described.split(' ').any(|id| id == "card-exp-error"), "{described}");
     // A whole number failing the check is.
     type_into(&root, "#card-number", "4242 4242 4242 4241");
     settle().await;
@@ -882,13 +972,12 @@ async fn without_a_card_the_add_money_page_says_so_and_checks_the_card_form_as_i
 
     // Submitting what cannot be a card says so on each field, and sends nothing.
     type_into(&root, "#card-number", "4242 4242 4242 4242");
-    type_into(&root, "#card-exp-month", "13");
-    type_into(&root, "#card-exp-year", "30");
+    type_into(&root, "#card-exp", "00/30");
     type_into(&root, "#card-cvc", "12");
     click(&root, "[data-test=card-submit]");
     settle().await;
     assert_eq!(text(&root, "#card-number-error"), "");
-    assert_eq!(text(&root, "#card-expiry-error"), t(Funding::CardMonthInvalid));
+    assert_eq!(text(&root, "#card-exp-error"), t(Funding::CardMonthInvalid));
     assert_eq!(text(&root, "#card-cvc-error"), t(Funding::CardCvcInvalid));
     assert!(!find(&root, "[data-test=card-submit]").unwrap().has_attribute("disabled"), "nothing on its way");
 }
@@ -897,8 +986,7 @@ async fn without_a_card_the_add_money_page_says_so_and_checks_the_card_form_as_i
 async fn a_card_the_network_cannot_take_keeps_the_form_and_says_why() {
     let (root, _, _) = add_money_page(Some(Ok(Vec::new())));
     type_into(&root, "#card-number", "4242 4242 4242 4242");
-    type_into(&root, "#card-exp-month", "12");
-    type_into(&root, "#card-exp-year", "2099");
+    type_into(&root, "#card-exp", "12 / 99");
     type_into(&root, "#card-cvc", "123");
     click(&root, "[data-test=card-submit]");
     // The runner has no card network: the answer is an error, shown above the button, and the

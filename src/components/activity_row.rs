@@ -1,10 +1,13 @@
-//! One activity in a list: who (their name and @handle: names are not unique) or what, when, how
-//! much (signed), and its status when it is not simply done. The whole row links to the receipt.
+//! One activity in a list: who (their initial, name and @handle: names are not unique) or what
+//! (an icon: money added, withdrawn, a fee, interest, an anonymous tip), when, how much (signed;
+//! a canceled or failed amount unsigned, neutral and struck through), and its status in words
+//! when it is not simply done. The whole row links to the receipt.
 
 use leptos::prelude::*;
 use purse_api::{Activity, ActivityKind, ActivityStatus};
 
 use crate::components::money::MoneyDisplay;
+use crate::flows::activity_feed::{RowAvatar, RowIcon, amount_counts, is_anonymous_tip, row_avatar};
 use crate::format;
 use crate::text::{Text, t};
 
@@ -33,11 +36,59 @@ pub fn status_label(status: ActivityStatus) -> &'static str {
     })
 }
 
-/// The row's title: the other person, or what happened.
+/// The row's title: the other person, or what happened ("Anonymous tip" for a tip whose sender
+/// is not named).
 pub fn title(activity: &Activity) -> String {
     match &activity.counterparty {
         Some(person) => person.display_name.clone(),
+        None if is_anonymous_tip(activity) => t(Text::AnonymousTip).to_string(),
         None => kind_label(activity.kind).to_string(),
+    }
+}
+
+/// An icon's drawing: 24 × 24, in the text's colour (one path each, strokes only).
+fn icon_path(icon: RowIcon) -> &'static str {
+    match icon {
+        RowIcon::AddMoney => "M12 4v11M7 10l5 5 5-5M5 20h14",
+        RowIcon::Withdraw => "M12 20V9M7 14l5-5 5 5M5 4h14",
+        RowIcon::Fee => "M3 12V3h9l9 9-9 9zM8 7.5h.01",
+        RowIcon::Interest => "M3 17l6-6 4 4 8-8M15 7h6v6",
+        RowIcon::Refund => "M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3",
+        RowIcon::Anonymous => "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21c0-4 4-6 8-6s8 2 8 6",
+        RowIcon::Payment => "M3 6h18v12H3zM3 10h18M7 15h4",
+        RowIcon::Bank => "M3 10l9-6 9 6M5 10v8M10 10v8M14 10v8M19 10v8M3 20h18",
+    }
+}
+
+/// The picture at the start of a row or a receipt: an initial, or an icon.
+#[component]
+pub fn ActivityAvatar(avatar: RowAvatar, #[prop(optional)] large: bool) -> impl IntoView {
+    match avatar {
+        RowAvatar::Initial(initial) => {
+            view! { <span class="avatar" class:avatar-large=large aria-hidden="true">{initial}</span> }.into_any()
+        }
+        RowAvatar::Icon(icon) => view! {
+            <span class=format!("avatar avatar-icon avatar-icon-{}", icon.name()) class:avatar-large=large aria-hidden="true">
+                <svg viewBox="0 0 24 24" width="22" height="22" fill="none" stroke="currentColor" stroke-width="2"
+                    stroke-linecap="round" stroke-linejoin="round" focusable="false">
+                    <path d=icon_path(icon) />
+                </svg>
+            </span>
+        }
+        .into_any(),
+    }
+}
+
+/// The amount: signed and coloured when it moved; unsigned, neutral and struck through when it
+/// did not (the status beside it says why, in words).
+#[component]
+pub fn ActivityAmount(activity: Activity, #[prop(optional, into)] class: String) -> impl IntoView {
+    if amount_counts(activity.status) {
+        view! { <MoneyDisplay amount=activity.amount currency=activity.currency direction=activity.direction class=class /> }
+            .into_any()
+    } else {
+        view! { <MoneyDisplay amount=activity.amount currency=activity.currency class=format!("{class} money-void") /> }
+            .into_any()
     }
 }
 
@@ -53,13 +104,13 @@ pub fn subtitle(activity: &Activity) -> String {
 
 #[component]
 pub fn ActivityRow(activity: Activity, #[prop(optional)] fresh: bool) -> impl IntoView {
-    let initial = title(&activity).chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+    let avatar = row_avatar(&activity, &title(&activity));
     let status = activity.status;
     let href = format!("/activity/{}", activity.id);
     view! {
         <li class="activity-row" class:fresh=fresh data-status=format!("{status:?}").to_lowercase() data-id=activity.id.clone()>
             <a class="activity-link" href=href>
-                <span class="avatar" aria-hidden="true">{initial}</span>
+                <ActivityAvatar avatar />
                 <span class="activity-main">
                     <span class="activity-name">
                         <span class="activity-title">{title(&activity)}</span>
@@ -70,7 +121,7 @@ pub fn ActivityRow(activity: Activity, #[prop(optional)] fresh: bool) -> impl In
                     <span class="activity-sub">{subtitle(&activity)}</span>
                 </span>
                 <span class="activity-side">
-                    <MoneyDisplay amount=activity.amount.clone() currency=activity.currency direction=activity.direction class="activity-amount" />
+                    <ActivityAmount activity=activity.clone() class="activity-amount" />
                     {(status != ActivityStatus::Completed).then(|| view! {
                         <span class="badge" data-status=format!("{status:?}").to_lowercase()>{status_label(status)}</span>
                     })}

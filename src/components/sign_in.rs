@@ -1,7 +1,11 @@
-//! The sign-in form, on its own so the `/signin` page, the tip sheet and the wallet drawer on a
-//! host page all use the same one, with the way to sign up under it. It checks the handle
-//! before sending and shows the server's answer on the field it names; on success it sets the
-//! session (views that branch on the session move on by themselves) and tells `on_signed_in`.
+//! The sign-in form, on its own so the `/signin` page, the hosted checkout, the tip sheet and
+//! the wallet drawer on a host page all use the same one, with the way to sign up under it. It
+//! is branded wherever it is: the Purse mark, "Sign in with Purse", one line on what Purse is,
+//! and fields named "Purse handle" and "Purse password", so inside someone else's timeline
+//! nobody takes it for the host site's own sign-in. It checks the handle before sending and
+//! shows the server's answer on the field it names (a `429` says how long to wait); on success
+//! it sets the session (views that branch on the session move on by themselves) and tells
+//! `on_signed_in`.
 
 use leptos::prelude::*;
 use purse_api::{Handle, LoginRequest, User};
@@ -54,6 +58,18 @@ impl Default for FormErrors {
     }
 }
 
+/// The Purse mark (`public/favicon.svg`, drawn inline so it needs no request and works inside a
+/// host page's shadow root): decorative, the words beside it say "Purse".
+#[component]
+pub fn PurseMark() -> impl IntoView {
+    view! {
+        <svg class="purse-mark" viewBox="0 0 32 32" width="32" height="32" aria-hidden="true" focusable="false">
+            <rect width="32" height="32" rx="8" fill="#3d5afe" />
+            <path d="M16 6 26 16 16 26 6 16z" fill="#fff" />
+        </svg>
+    }
+}
+
 #[component]
 pub fn SignInForm(#[prop(optional)] on_signed_in: Option<Callback<User>>) -> impl IntoView {
     let session = use_session();
@@ -89,12 +105,19 @@ pub fn SignInForm(#[prop(optional)] on_signed_in: Option<Callback<User>>) -> imp
     };
 
     view! {
-        <form class="sign-in-form" on:submit=submit novalidate=true>
-            <TextField id="handle" label=t(Text::Handle) value=handle error=errors.handle autocomplete="username" />
-            <TextField id="password" label=t(Text::Password) value=password error=errors.password kind="password" autocomplete="current-password" />
+        <form class="sign-in-form" on:submit=submit novalidate=true aria-labelledby="purse-signin-title">
+            <div class="purse-signin-brand" data-test="purse-signin-brand">
+                <PurseMark />
+                <div class="purse-signin-words">
+                    <p class="purse-signin-title" id="purse-signin-title">{t(Text::SignInWithPurse)}</p>
+                    <p class="purse-signin-what">{t(Text::PurseInOneLine)}</p>
+                </div>
+            </div>
+            <TextField id="handle" label=t(Text::PurseHandle) value=handle error=errors.handle autocomplete="username" />
+            <TextField id="password" label=t(Text::PursePassword) value=password error=errors.password kind="password" autocomplete="current-password" />
             <p class="form-error" role="alert">{move || errors.form.get()}</p>
             <button type="submit" class="button button-block" disabled=move || busy.get()>
-                {move || if busy.get() { t(Text::SigningIn) } else { t(Text::SignIn) }}
+                {move || if busy.get() { t(Text::SigningIn) } else { t(Text::SignInWithPurse) }}
             </button>
         </form>
         <p class="muted form-switch">{t(Text::NoAccount)}" "<a href="/signup">{t(Text::CreateAccount)}</a></p>

@@ -40,7 +40,9 @@ pub fn EmptyState(
     }
 }
 
-/// What went wrong, in plain words, whether money moved, and a way to try again.
+/// What went wrong, in plain words, whether money moved, and a way to try again, unless trying
+/// again cannot help (`permanent`: pass [`crate::api_client::ApiError::is_permanent`]; a `404`
+/// stays a `404` however often it is asked).
 #[component]
 pub fn ErrorState(
     #[prop(into)] message: Signal<String>,
@@ -48,14 +50,19 @@ pub fn ErrorState(
     /// Say that no money moved (true for every read).
     #[prop(optional)]
     no_money_moved: bool,
+    /// Trying again cannot help: no Try again button.
+    #[prop(optional)]
+    permanent: bool,
 ) -> impl IntoView {
     view! {
-        <div class="error-state" role="alert">
+        <div class="error-state" role="alert" data-permanent=permanent.to_string()>
             <p class="error-message">{move || message.get()}</p>
             {no_money_moved.then(|| view! { <p class="muted">{t(Text::NoMoneyMoved)}</p> })}
-            <button type="button" class="button button-secondary" on:click=move |_| on_retry.run(())>
-                {t(Text::Retry)}
-            </button>
+            {(!permanent).then(|| view! {
+                <button type="button" class="button button-secondary" on:click=move |_| on_retry.run(())>
+                    {t(Text::Retry)}
+                </button>
+            })}
         </div>
     }
 }

@@ -1,7 +1,88 @@
 //! The activity feed as plain state: pages appended at the end, live items merged in at the
-//! top or updated in place. The view only draws it; the rules are tested natively.
+//! top or updated in place; and how one activity is drawn (a row, a receipt): whose initial or
+//! which icon stands at its start, whether it is an anonymous tip, and whether its amount counts
+//! (a canceled or failed payment moved nothing: no sign, no colour, struck through). The view
+//! only draws it; the rules are tested natively.
 
-use purse_api::{Activity, ActivityPage};
+use purse_api::{Activity, ActivityKind, ActivityPage, ActivityStatus, Direction};
+
+/// The picture at the start of a row: the other person's initial, or an icon for what happened
+/// when no person is on the other side (money added, withdrawn, fees, interest, an anonymous
+/// tip).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowAvatar {
+    Initial(String),
+    Icon(RowIcon),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowIcon {
+    /// Money added from a card.
+    AddMoney,
+    /// Money withdrawn to a bank account or a card.
+    Withdraw,
+    Fee,
+    Interest,
+    Refund,
+    /// A tip whose sender chose not to be named.
+    Anonymous,
+    /// Any other payment without a person on the other side; a debit card.
+    Payment,
+    /// A bank account.
+    Bank,
+}
+
+impl RowIcon {
+    /// The class the icon is drawn with (`avatar-icon-…`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RowIcon::AddMoney => "add-money",
+            RowIcon::Withdraw => "withdraw",
+            RowIcon::Fee => "fee",
+            RowIcon::Interest => "interest",
+            RowIcon::Refund => "refund",
+            RowIcon::Anonymous => "anonymous",
+            RowIcon::Payment => "payment",
+            RowIcon::Bank => "bank",
+        }
+    }
+}
+
+/// A tip received from someone who chose not to be named (API.md: its creator sees no
+/// counterparty).
+pub fn is_anonymous_tip(activity: &Activity) -> bool {
+    activity.kind == ActivityKind::Tip
+        && activity.counterparty.is_none()
+        && activity.direction == Direction::In
+}
+
+/// What stands at the start of `activity`'s row; `title` is the row's title (its first letter is
+/// the initial).
+pub fn row_avatar(activity: &Activity, title: &str) -> RowAvatar {
+    let icon = match activity.kind {
+        ActivityKind::Deposit => Some(RowIcon::AddMoney),
+        ActivityKind::Withdrawal => Some(RowIcon::Withdraw),
+        ActivityKind::Fee => Some(RowIcon::Fee),
+        ActivityKind::Interest => Some(RowIcon::Interest),
+        _ if activity.counterparty.is_some() => None,
+        _ if is_anonymous_tip(activity) => Some(RowIcon::Anonymous),
+        ActivityKind::Refund => Some(RowIcon::Refund),
+        _ => Some(RowIcon::Payment),
+    };
+    match icon {
+        Some(icon) => RowAvatar::Icon(icon),
+        None => {
+            RowAvatar::Initial(title.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default())
+        }
+    }
+}
+
+/// Whether the amount moved (or is on its way): not for a canceled or failed payment, nor one
+/// that came back. Those are shown without a sign or a colour, struck through, beside their
+/// status in words.
+pub fn amount_counts(status: ActivityStatus) -> bool {
+    matches!(status, ActivityStatus::Completed | ActivityStatus::Pending)
+}
 
 /// Where the next page stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +230,55 @@ mod tests {
                 ("a", ActivityStatus::Returned)
             ]
         );
+    }
+
+    #[test]
+    fn people_get_their_initial_and_everything_else_an_icon() {
+        use purse_api::{Counterparty, Handle};
+        let bob = || Some(Counterparty { handle: Handle::parse("bob").unwrap(), display_name: "bob".into() });
+        let of = |kind: ActivityKind, direction: Direction, counterparty: Option<Counterparty>| Activity {
+            kind,
+            direction,
+            counterparty,
+            ..item("x", ActivityStatus::Completed)
+        };
+        assert_eq!(
+            row_avatar(&of(ActivityKind::Transfer, Direction::In, bob()), "bob"),
+            RowAvatar::Initial("B".into())
+        );
+        assert_eq!(
+            row_avatar(&of(ActivityKind::Tip, Direction::Out, bob()), "bob"),
+            RowAvatar::Initial("B".into())
+        );
+        for (kind, direction, icon) in [
+            (ActivityKind::Deposit, Direction::In, RowIcon::AddMoney),
+            (ActivityKind::Withdrawal, Direction::Out, RowIcon::Withdraw),
+            (ActivityKind::Fee, Direction::Out, RowIcon::Fee),
+            (ActivityKind::Interest, Direction::In, RowIcon::Interest),
+            (ActivityKind::Refund, Direction::In, RowIcon::Refund),
+            (ActivityKind::Tip, Direction::In, RowIcon::Anonymous),
+            (ActivityKind::Checkout, Direction::Out, RowIcon::Payment),
+        ] {
+            assert_eq!(row_avatar(&of(kind, direction, None), "M"), RowAvatar::Icon(icon), "{kind:?}");
+        }
+        // Money added or withdrawn is never a person's letter, even with someone named.
+        assert_eq!(
+            row_avatar(&of(ActivityKind::Deposit, Direction::In, bob()), "bob"),
+            RowAvatar::Icon(RowIcon::AddMoney)
+        );
+
+        assert!(is_anonymous_tip(&of(ActivityKind::Tip, Direction::In, None)));
+        assert!(!is_anonymous_tip(&of(ActivityKind::Tip, Direction::In, bob())));
+        assert!(!is_anonymous_tip(&of(ActivityKind::Transfer, Direction::In, None)));
+    }
+
+    #[test]
+    fn a_canceled_or_failed_amount_does_not_count() {
+        assert!(amount_counts(ActivityStatus::Completed));
+        assert!(amount_counts(ActivityStatus::Pending));
+        assert!(!amount_counts(ActivityStatus::Canceled));
+        assert!(!amount_counts(ActivityStatus::Failed));
+        assert!(!amount_counts(ActivityStatus::Returned));
     }
 
     #[test]

@@ -6,12 +6,14 @@ use leptos::prelude::*;
 use purse_api::{BankAccount, Card};
 
 use crate::api_client::{self, ApiError};
+use crate::components::activity_row::ActivityAvatar;
 use crate::components::bank_form::BankForm;
 use crate::components::card_form::CardForm;
 use crate::components::dialog::Modal;
 use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
 use crate::components::states::{EmptyState, ErrorState, SkeletonList};
+use crate::flows::activity_feed::{RowAvatar, RowIcon};
 use crate::flows::method_removal::Removal;
 use crate::format::{bank_label, card_expiry, card_label};
 use crate::text::{Funding, t};
@@ -152,7 +154,7 @@ pub fn PaymentMethodsView(
             <h2 id="cards-title">{t(Funding::CardsTitle)}</h2>
             {move || match cards.get() {
                 None => view! { <SkeletonList rows=2 /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorState message=error.message on_retry=on_reload_cards no_money_moved=true /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorState permanent=error.is_permanent() message=error.message on_retry=on_reload_cards no_money_moved=true /> }.into_any(),
                 Some(Ok(items)) if items.is_empty() => view! {
                     <EmptyState title=t(Funding::NoCardsTitle) body=t(Funding::NoCardsBody) />
                 }.into_any(),
@@ -162,7 +164,7 @@ pub fn PaymentMethodsView(
                             let label = card_label(&card);
                             let detail = format!("{} {}", t(Funding::ExpiresShort), card_expiry(&card));
                             let id = card.id.clone();
-                            view! { <MethodRow id label detail=Some(detail) test="remove-card" on_remove=Callback::new(move |()| ask(Removal::Card(card.clone()))) /> }
+                            view! { <MethodRow id label icon=RowIcon::Payment detail=Some(detail) test="remove-card" on_remove=Callback::new(move |()| ask(Removal::Card(card.clone()))) /> }
                         }).collect_view()}
                     </ul>
                 }.into_any(),
@@ -184,7 +186,7 @@ pub fn PaymentMethodsView(
             <h2 id="banks-title">{t(Funding::BankAccountsTitle)}</h2>
             {move || match banks.get() {
                 None => view! { <SkeletonList rows=2 /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorState message=error.message on_retry=on_reload_banks no_money_moved=true /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorState permanent=error.is_permanent() message=error.message on_retry=on_reload_banks no_money_moved=true /> }.into_any(),
                 Some(Ok(items)) if items.is_empty() => view! {
                     <EmptyState title=t(Funding::NoBanksTitle) body=t(Funding::NoBanksBody) />
                 }.into_any(),
@@ -193,7 +195,7 @@ pub fn PaymentMethodsView(
                         {items.into_iter().map(|account| {
                             let label = bank_label(&account);
                             let id = account.id.clone();
-                            view! { <MethodRow id label detail=None test="remove-bank" on_remove=Callback::new(move |()| ask(Removal::Bank(account.clone()))) /> }
+                            view! { <MethodRow id label icon=RowIcon::Bank detail=None test="remove-bank" on_remove=Callback::new(move |()| ask(Removal::Bank(account.clone()))) /> }
                         }).collect_view()}
                     </ul>
                 }.into_any(),
@@ -230,19 +232,20 @@ pub fn PaymentMethodsView(
     }
 }
 
-/// One card or bank account, with its Remove button (named for screen readers).
+/// One card or bank account (an icon for which, not a letter), with its Remove button (named
+/// for screen readers).
 #[component]
 fn MethodRow(
     id: String,
     label: String,
+    icon: RowIcon,
     detail: Option<String>,
     test: &'static str,
     on_remove: Callback<()>,
 ) -> impl IntoView {
-    let initial = label.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
     view! {
         <li class="method-row" data-id=id>
-            <span class="avatar" aria-hidden="true">{initial}</span>
+            <ActivityAvatar avatar=RowAvatar::Icon(icon) />
             <span class="method-main">
                 <span class="method-name">{label.clone()}</span>
                 {detail.map(|detail| view! { <span class="muted method-detail">{detail}</span> })}

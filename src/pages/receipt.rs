@@ -1,4 +1,7 @@
-//! `/activity/{id}`: one receipt, in full.
+//! `/activity/{id}`: one receipt, in full: who or what (an anonymous tip says so), how much (a
+//! canceled or failed amount unsigned and struck through, its status in words), the fee, when,
+//! and the reference. A receipt that is not there (or not the reader's) says so, with no Try
+//! again; any other failure offers one.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -6,9 +9,10 @@ use leptos_router::hooks::use_params_map;
 use purse_api::Direction;
 
 use crate::api_client;
-use crate::components::activity_row::{kind_label, status_label, title};
+use crate::components::activity_row::{ActivityAmount, ActivityAvatar, kind_label, status_label, title};
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{ErrorState, SkeletonList};
+use crate::flows::activity_feed::{amount_counts, is_anonymous_tip, row_avatar};
 use crate::format;
 use crate::text::{Text, t};
 
@@ -31,22 +35,35 @@ pub fn Receipt() -> impl IntoView {
                 }.into_any(),
                 Some(Err(error)) => view! {
                     <h1 id="receipt-title">{t(Text::Receipt)}</h1>
-                    <ErrorState message=error.message on_retry=move |()| receipt.refetch() no_money_moved=true />
+                    <ErrorState permanent=error.is_permanent() message=error.message on_retry=move |()| receipt.refetch() no_money_moved=true />
                 }.into_any(),
                 Some(Ok(activity)) => {
+                    // "Received from" only for money that was received: a canceled payment is a
+                    // payment from them, its status in words below.
+                    let moved = amount_counts(activity.status);
                     let heading = match (activity.direction, &activity.counterparty) {
-                        (Direction::In, Some(person)) => format!("{} {} {}", t(Text::Received), t(Text::From), person.display_name),
-                        (Direction::Out, Some(person)) => format!("{} {} {}", t(Text::Sent), t(Text::To), person.display_name),
+                        (Direction::In, Some(person)) if moved => format!("{} {} {}", t(Text::Received), t(Text::From), person.display_name),
+                        (Direction::Out, Some(person)) if moved => format!("{} {} {}", t(Text::Sent), t(Text::To), person.display_name),
+                        (Direction::In, Some(person)) => format!("{} {} {}", kind_label(activity.kind), t(Text::From), person.display_name),
+                        (Direction::Out, Some(person)) => format!("{} {} {}", kind_label(activity.kind), t(Text::To), person.display_name),
                         _ => title(&activity),
                     };
+                    let avatar = row_avatar(&activity, &title(&activity));
+                    let anonymous = is_anonymous_tip(&activity);
                     view! {
-                        <h1 id="receipt-title">{heading}</h1>
-                        <p class="receipt-amount">
-                            <MoneyDisplay amount=activity.amount.clone() currency=activity.currency direction=activity.direction />
+                        <div class="receipt-head">
+                            <ActivityAvatar avatar large=true />
+                            <h1 id="receipt-title">{heading}</h1>
+                        </div>
+                        <p class="receipt-amount" data-status=format!("{:?}", activity.status).to_lowercase()>
+                            <ActivityAmount activity=activity.clone() />
                         </p>
                         <dl class="facts">
                             <div><dt>{t(Text::ReceiptStatus)}</dt><dd class="receipt-status">{status_label(activity.status)}</dd></div>
                             <div><dt>{t(Text::Activity)}</dt><dd>{kind_label(activity.kind)}</dd></div>
+                            {anonymous.then(|| view! {
+                                <div><dt>{t(Text::From)}</dt><dd class="receipt-anonymous">{t(Text::Anonymous)}</dd></div>
+                            })}
                             {activity.counterparty.clone().map(|person| view! {
                                 <div><dt>{if activity.direction == Direction::In { t(Text::From) } else { t(Text::To) }}</dt>
                                 <dd>{person.display_name}" · @"{person.handle.to_string()}</dd></div>

@@ -15,6 +15,7 @@
 // One module per area's journeys; they use this file's helpers (`crate::…`) and `looks`.
 mod looks;
 mod reviews;
+mod polish;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -1190,8 +1191,7 @@ async fn alice_adds_a_card_and_money_withdraws_instantly_for_a_fee_and_watches_a
     wait_until(&client, "return document.querySelector('#card-number') !== null;", "the card form").await;
     type_into(&client, "#card-number", "4242 4242 4242 4242").await;
     assert_eq!(text_of(&client, "#card-brand").await, "Visa");
-    type_into(&client, "#card-exp-month", "12").await;
-    type_into(&client, "#card-exp-year", "30").await;
+    type_into(&client, "#card-exp", "1230").await;
     type_into(&client, "#card-cvc", "123").await;
     click(&client, "#card-submit").await;
     type_into(&client, "#deposit-amount", "50.00").await;
@@ -1235,7 +1235,7 @@ async fn alice_adds_a_card_and_money_withdraws_instantly_for_a_fee_and_watches_a
     let rows = activity_rows(&client).await;
     assert!(
         rows.lines()
-            .any(|row| row.starts_with("completed") && row.contains("Cash out") && row.contains("20.00")),
+            .any(|row| row.starts_with("completed") && row.contains("Withdrawal") && row.contains("20.00")),
         "{rows}"
     );
 
@@ -1280,7 +1280,7 @@ async fn alice_adds_a_card_and_money_withdraws_instantly_for_a_fee_and_watches_a
         let rows = activity_rows(&client).await;
         let bank = rows
             .lines()
-            .find(|row| row.contains("Cash out") && row.contains("10.00"))
+            .find(|row| row.contains("Withdrawal") && row.contains("10.00"))
             .unwrap_or("")
             .to_string();
         if bank.starts_with("completed") {
