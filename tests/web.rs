@@ -99,6 +99,7 @@ fn activity(
         }),
         note: note.map(str::to_string),
         created_at: "2026-11-22T14:05:00Z".into(),
+        request_status: None,
     }
 }
 
