@@ -11,6 +11,7 @@ pub mod incoming_requests;
 pub mod layout;
 pub mod money;
 pub mod profile_preview;
+pub mod sent_requests;
 pub mod sign_in;
 pub mod states;
 pub mod tip_sheet;

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 use purse_api::Direction;
 
 use crate::api_client;
-use crate::components::activity_row::{kind_label, status_label, title};
+use crate::components::activity_row::{closed_request, kind_label, status_label, title};
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::format;
@@ -34,7 +34,12 @@ pub fn Receipt() -> impl IntoView {
                     <ErrorState message=error.message on_retry=move |()| receipt.refetch() no_money_moved=true />
                 }.into_any(),
                 Some(Ok(activity)) => {
+                    // A request closed without money moving: what happened, no sign.
+                    let closed = closed_request(&activity);
                     let heading = match (activity.direction, &activity.counterparty) {
+                        (_, Some(person)) if closed.is_some() => {
+                            format!("{}: {}", person.display_name, closed.unwrap_or_default())
+                        }
                         (Direction::In, Some(person)) => format!("{} {} {}", t(Text::Received), t(Text::From), person.display_name),
                         (Direction::Out, Some(person)) => format!("{} {} {}", t(Text::Sent), t(Text::To), person.display_name),
                         _ => title(&activity),
@@ -42,7 +47,11 @@ pub fn Receipt() -> impl IntoView {
                     view! {
                         <h1 id="receipt-title">{heading}</h1>
                         <p class="receipt-amount">
-                            <MoneyDisplay amount=activity.amount.clone() currency=activity.currency direction=activity.direction />
+                            {if closed.is_some() {
+                                view! { <MoneyDisplay amount=activity.amount.clone() currency=activity.currency /> }.into_any()
+                            } else {
+                                view! { <MoneyDisplay amount=activity.amount.clone() currency=activity.currency direction=activity.direction /> }.into_any()
+                            }}
                         </p>
                         <dl class="facts">
                             <div><dt>{t(Text::ReceiptStatus)}</dt><dd class="receipt-status">{status_label(activity.status)}</dd></div>
