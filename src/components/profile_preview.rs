@@ -71,13 +71,13 @@ pub fn ProfilePreview(
 }
 
 /// Whom and how much a pay link (`/pay/{handle}?amount=&note=`) is about to pay, for a person
-/// who must sign in first. The amount only when it is one the send form would take; the person
-/// looked up by handle (name and @handle: names are not unique).
+/// who must sign in first: the @handle (a display name is only for signed-in people: `GET
+/// /users/{handle}` answers no one signed out, so handles cannot be listed anonymously; the send
+/// form names the person once signed in), the amount only when it is one the send form would
+/// take, and the note.
 #[component]
 pub fn PayIntent(handle: String, amount: Option<String>, note: Option<String>) -> impl IntoView {
-    let to = RwSignal::new(handle);
-    let profile = RwSignal::new(None::<Result<PublicProfile, String>>);
-    watch_profile(to, profile);
+    let handle = check_handle(&handle).ok();
     let amount = amount.and_then(|text| check_amount(&text).ok()).map(|value| value.money().amount_string());
     let note = note
         .map(|note| note.trim().to_string())
@@ -85,7 +85,15 @@ pub fn PayIntent(handle: String, amount: Option<String>, note: Option<String>) -
     view! {
         <section class="card pay-intent" aria-labelledby="pay-intent-title">
             <h2 id="pay-intent-title" class="muted pay-intent-lead">{t(Text::PayIntentLead)}</h2>
-            <ProfilePreview to=to profile=profile show_paid_before=false />
+            {handle.map(|handle| {
+                let initial = handle.as_str().chars().next().unwrap_or('?').to_uppercase().to_string();
+                view! {
+                    <div class="person pay-intent-who">
+                        <span class="avatar" aria-hidden="true">{initial}</span>
+                        <strong><bdi>"@"{handle.to_string()}</bdi></strong>
+                    </div>
+                }
+            })}
             {amount.map(|amount| view! {
                 <p class="balance-amount pay-intent-amount"><MoneyDisplay amount=amount currency=purse_api::Currency::Usd /></p>
             })}

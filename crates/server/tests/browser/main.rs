@@ -14,6 +14,7 @@
 
 // One module per area's journeys; they use this file's helpers (`crate::…`) and `looks`.
 mod looks;
+mod requests;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
