@@ -173,6 +173,11 @@ async fn the_requester_sees_a_decline_live_cancels_an_open_request_and_shares_a_
         "the new request, live",
     )
     .await;
+    // Bob's wallet, open in his own browser, lists it under Requests for you.
+    let payer = browser(&driver).await;
+    sign_in(&payer, &base, "bob").await;
+    let asked = format!(".request-row[data-request=\"{}\"]", open.id);
+    wait_until(&payer, &format!("return !!document.querySelector('{asked}');"), "Bob's request row").await;
     client.find(Locator::Css(&format!("{row} .sent-cancel"))).await.unwrap().click().await.unwrap();
     assert_eq!(
         text_of(&client, &format!("{row} .sent-confirm p")).await,
@@ -196,6 +201,10 @@ async fn the_requester_sees_a_decline_live_cancels_an_open_request_and_shares_a_
         state.db.request(state.ids.decode("rq", &open.id).unwrap()).await.unwrap().unwrap().status,
         RequestStatus::Canceled
     );
+    // And it leaves Bob's Requests for you, live.
+    wait_until(&payer, &format!("return !document.querySelector('{asked}');"), "the canceled request gone")
+        .await;
+    payer.close().await.unwrap();
 
     // The request page at phone size.
     viewport(&client, PHONE).await;
