@@ -11,7 +11,8 @@ use purse_api::{
     CreatorSettings, Deposit, DepositResponse, ErrorBody, ErrorCode, ErrorDetail, Handle, Health,
     LoginRequest, MoneyRequest, NewBankAccount, NewCard, NewDeposit, NewMoneyRequest, NewTip, NewWithdrawal,
     PaidRequest, PayRequestBody, PinRequest, PublicCheckoutSession, PublicProfile, RequestPage,
-    RequestResponse, SendRequest, SignupRequest, Tip, TipPage, TipResponse, Transfer, TransferResponse, User,
+    RequestResponse, SendRequest, SessionResponse, SignupRequest, Tip, TipPage, TipResponse, Transfer,
+    TransferResponse, User,
     UserResponse, Wallet, Withdrawal, WithdrawalQuote, WithdrawalResponse,
 };
 use serde::Serialize;
@@ -134,10 +135,12 @@ pub async fn health() -> Result<Health, ApiError> {
     get("/api/v1/healthz").await
 }
 
-/// `GET /api/v1/me`: the signed-in person, or `None` when nobody is signed in.
+/// `GET /api/v1/session`: the signed-in person, or `None` when nobody is signed in. (Not
+/// `GET /me`: its `401` for a signed-out visitor is an error in the browser's console on every
+/// page.)
 pub async fn me() -> Result<Option<User>, ApiError> {
-    match get::<UserResponse>("/api/v1/me").await {
-        Ok(response) => Ok(Some(response.user)),
+    match get::<SessionResponse>("/api/v1/session").await {
+        Ok(response) => Ok(response.user),
         Err(error) if error.is_unauthenticated() => Ok(None),
         Err(error) => Err(error),
     }

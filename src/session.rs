@@ -1,10 +1,14 @@
 //! Who is signed in, for the whole app: a context every page reads. Loaded once from
-//! `GET /me` at start, then kept by sign-in, sign-up and sign-out.
+//! `GET /session` at start (it answers `200` for a signed-out visitor, where `GET /me` would put a
+//! `401` in the console of every signed-out page), then kept by sign-in, sign-up and sign-out.
+//! And where sign-in brings a person back to ([`return_path`], by the rule of
+//! [`crate::flows::next_path`]).
 
 use leptos::prelude::*;
 use purse_api::User;
 
 use crate::api_client;
+use crate::flows::next_path;
 
 /// What the app knows about the person at the screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,4 +74,22 @@ pub fn provide_session() -> Session {
 
 pub fn use_session() -> Session {
     use_context::<Session>().unwrap_or_else(|| Session { state: RwSignal::new(SessionState::SignedOut) })
+}
+
+/// Where signing in (or up) from the page on screen should bring the person back to: this page
+/// with its query (a pay link's amount and note), or on the sign-in and sign-up pages the `next`
+/// they carry. `None` when there is nowhere valid to come back to.
+pub fn return_path() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let path = location.pathname().ok()?;
+    let search = location.search().unwrap_or_default();
+    let next = web_sys::UrlSearchParams::new_with_str(&search).ok().and_then(|params| params.get("next"));
+    next_path::here(&path, &search, next.as_deref())
+}
+
+/// The `next` parameter of the page on screen, when it is one to follow.
+pub fn next_param() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let next = web_sys::UrlSearchParams::new_with_str(&search).ok()?.get("next")?;
+    next_path::safe_next(&next).map(str::to_string)
 }

@@ -99,6 +99,7 @@ fn activity(
         }),
         note: note.map(str::to_string),
         created_at: "2026-11-22T14:05:00Z".into(),
+        request_status: None,
     }
 }
 
@@ -593,7 +594,8 @@ async fn signed_out_the_tip_sheet_asks_to_sign_in_first() {
     assert!(find(&root, "form.sign-in-form #handle").is_some());
     assert!(find(&root, "form.sign-in-form #password").is_some());
     assert_eq!(
-        find(&root, "a[href='/signup']").map(|a| a.text_content().unwrap_or_default()),
+        // To sign-up, carrying the page it is on (`?next=`) to come back to.
+        find(&root, "a[href^='/signup']").map(|a| a.text_content().unwrap_or_default()),
         Some(t(Text::CreateAccount).into())
     );
 }

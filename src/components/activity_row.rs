@@ -4,7 +4,7 @@
 //! when it is not simply done. The whole row links to the receipt.
 
 use leptos::prelude::*;
-use purse_api::{Activity, ActivityKind, ActivityStatus};
+use purse_api::{Activity, ActivityKind, ActivityStatus, Direction, RequestStatus};
 
 use crate::components::money::MoneyDisplay;
 use crate::flows::activity_feed::{RowAvatar, RowIcon, amount_counts, is_anonymous_tip, row_avatar};
@@ -95,11 +95,26 @@ pub fn ActivityAmount(activity: Activity, #[prop(optional, into)] class: String)
 /// The row's second line: the note, else the kind; then when. (The other person's @handle is on
 /// the first line, beside their name.)
 pub fn subtitle(activity: &Activity) -> String {
-    let what = match &activity.note {
-        Some(note) => note.clone(),
-        None => kind_label(activity.kind).to_string(),
+    let what = match (closed_request(activity), &activity.note) {
+        (Some(words), Some(note)) => format!("{words}: {note}"),
+        (Some(words), None) => words.to_string(),
+        (None, Some(note)) => note.clone(),
+        (None, None) => kind_label(activity.kind).to_string(),
     };
     format!("{what} · {}", format::when(&activity.created_at))
+}
+
+/// A request that closed without money moving, in words from the reader's side ("Declined your
+/// request"); `None` for everything else.
+pub fn closed_request(activity: &Activity) -> Option<&'static str> {
+    let asked = activity.direction == Direction::In;
+    Some(t(match (activity.request_status?, asked) {
+        (RequestStatus::Declined, true) => Text::DeclinedYourRequest,
+        (RequestStatus::Declined, false) => Text::YouDeclinedTheirRequest,
+        (RequestStatus::Canceled, true) => Text::YouCanceledYourRequest,
+        (RequestStatus::Canceled, false) => Text::CanceledTheirRequest,
+        (RequestStatus::Open | RequestStatus::Paid, _) => return None,
+    }))
 }
 
 #[component]

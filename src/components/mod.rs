@@ -12,6 +12,7 @@ pub mod layout;
 pub mod money;
 pub mod profile_preview;
 pub mod review_summary;
+pub mod sent_requests;
 pub mod sign_in;
 pub mod states;
 pub mod tip_sheet;

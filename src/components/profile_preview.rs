@@ -1,12 +1,14 @@
 //! The person a handle names, under the recipient field of the send and request forms: looked up
 //! as soon as the field holds a valid handle (`GET /users/{handle}`), with whether the signed-in
-//! person has paid them before.
+//! person has paid them before. And [`PayIntent`]: a pay link's payee and amount, shown to a
+//! signed-out person above the sign-in, so they know what they are signing in to do.
 
 use leptos::prelude::*;
 use purse_api::{ErrorCode, Handle, PublicProfile};
 
 use crate::api_client;
-use crate::flows::send_form::check_handle;
+use crate::components::money::MoneyDisplay;
+use crate::flows::send_form::{check_amount, check_handle};
 use crate::text::{Text, t};
 
 /// Looks `handle` up whenever it becomes a valid handle; the answer lands in `profile`.
@@ -65,5 +67,37 @@ pub fn ProfilePreview(
                 }
             }}
         </div>
+    }
+}
+
+/// Whom and how much a pay link (`/pay/{handle}?amount=&note=`) is about to pay, for a person
+/// who must sign in first: the @handle (a display name is only for signed-in people: `GET
+/// /users/{handle}` answers no one signed out, so handles cannot be listed anonymously; the send
+/// form names the person once signed in), the amount only when it is one the send form would
+/// take, and the note.
+#[component]
+pub fn PayIntent(handle: String, amount: Option<String>, note: Option<String>) -> impl IntoView {
+    let handle = check_handle(&handle).ok();
+    let amount = amount.and_then(|text| check_amount(&text).ok()).map(|value| value.money().amount_string());
+    let note = note
+        .map(|note| note.trim().to_string())
+        .filter(|note| !note.is_empty() && note.chars().count() <= 280);
+    view! {
+        <section class="card pay-intent" aria-labelledby="pay-intent-title">
+            <h2 id="pay-intent-title" class="muted pay-intent-lead">{t(Text::PayIntentLead)}</h2>
+            {handle.map(|handle| {
+                let initial = handle.as_str().chars().next().unwrap_or('?').to_uppercase().to_string();
+                view! {
+                    <div class="person pay-intent-who">
+                        <span class="avatar" aria-hidden="true">{initial}</span>
+                        <strong><bdi>"@"{handle.to_string()}</bdi></strong>
+                    </div>
+                }
+            })}
+            {amount.map(|amount| view! {
+                <p class="balance-amount pay-intent-amount"><MoneyDisplay amount=amount currency=purse_api::Currency::Usd /></p>
+            })}
+            {note.map(|note| view! { <p class="muted pay-intent-note">"“"{note}"”"</p> })}
+        </section>
     }
 }

@@ -6,13 +6,15 @@
 //! shows the server's answer on the field it names (a `429` says how long to wait); on success
 //! it sets the session (views that branch on the session move on by themselves) and tells
 //! `on_signed_in`.
+//! Its sign-up link carries the page it is on as `?next=`, so a new account lands back there.
 
 use leptos::prelude::*;
 use purse_api::{Handle, LoginRequest, User};
 
 use crate::api_client::{self, ApiError};
 use crate::components::fields::TextField;
-use crate::session::use_session;
+use crate::flows::next_path;
+use crate::session::{return_path, use_session};
 use crate::text::{Text, t};
 
 /// Errors per field, plus one for the form as a whole.
@@ -120,6 +122,6 @@ pub fn SignInForm(#[prop(optional)] on_signed_in: Option<Callback<User>>) -> imp
                 {move || if busy.get() { t(Text::SigningIn) } else { t(Text::SignInWithPurse) }}
             </button>
         </form>
-        <p class="muted form-switch">{t(Text::NoAccount)}" "<a href="/signup">{t(Text::CreateAccount)}</a></p>
+        <p class="muted form-switch">{t(Text::NoAccount)}" "<a href=next_path::auth_href("/signup", return_path().as_deref())>{t(Text::CreateAccount)}</a></p>
     }
 }

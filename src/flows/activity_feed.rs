@@ -184,6 +184,7 @@ mod tests {
             counterparty: None,
             note: None,
             created_at: "2026-11-22T10:00:00Z".into(),
+            request_status: None,
         }
     }
 

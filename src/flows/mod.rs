@@ -31,6 +31,9 @@
 //! - [`send_form`]: the send and request forms' checks and the send review's sentence
 //!   (`pages::send`, `pages::request`).
 //! - [`activity_feed`]: the activity list, paged and live (`pages::wallet`).
+//! - [`sent_list`]: the request page's sent requests, live, with Cancel (`components::sent_requests`).
+//! - [`next_path`]: where sign-in and sign-up bring a person back to, never another origin
+//!   (`session`, `pages::auth`, `components::gate`).
 //! - [`creator_dashboard`]: the creator dashboard's presets and supporters (`pages::creator`).
 //! - [`status_view`]: the status page (`pages::status`).
 
@@ -43,7 +46,9 @@ pub mod checkout_flow;
 pub mod creator_dashboard;
 pub mod method_removal;
 pub mod review;
+pub mod next_path;
 pub mod send_form;
+pub mod sent_list;
 pub mod status_view;
 pub mod step_up;
 pub mod tip_flow;

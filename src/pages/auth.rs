@@ -1,6 +1,8 @@
 //! `/signin` and `/signup`. The forms (sign-in's is `components::sign_in`, shared with the
 //! embedded wallet) check what they can before sending (the same rules the
 //! server applies, from `purse-api`), then show the server's answer on the field it names.
+//! Both follow a `?next=` back to where the person was (a pay link, a checkout), by the rule of
+//! [`crate::flows::next_path`]: a path on this origin, or the wallet.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -10,13 +12,16 @@ use purse_api::{Handle, SignupRequest};
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::sign_in::{FormErrors, SignInForm};
-use crate::session::use_session;
+use crate::flows::next_path;
+use crate::session::{next_param, return_path, use_session};
 use crate::text::{Text, t};
 
 #[component]
 pub fn SignIn() -> impl IntoView {
     let navigate = use_navigate();
-    let signed_in = Callback::new(move |_user| navigate("/wallet", Default::default()));
+    let signed_in = Callback::new(move |_user| {
+        navigate(next_path::after_sign_in(next_param().as_deref()), Default::default())
+    });
     view! {
         <section class="card form-card" aria-labelledby="signin-title">
             <h1 id="signin-title">{t(Text::SignInTitle)}</h1>
@@ -63,7 +68,7 @@ pub fn SignUp() -> impl IntoView {
             match api_client::sign_up(&request).await {
                 Ok(user) => {
                     session.set_user(Some(user));
-                    navigate("/wallet", Default::default());
+                    navigate(next_path::after_sign_in(next_param().as_deref()), Default::default());
                 }
                 Err(error) => errors.show(error),
             }
@@ -83,7 +88,7 @@ pub fn SignUp() -> impl IntoView {
                     {move || if busy.get() { t(Text::CreatingAccount) } else { t(Text::SignUp) }}
                 </button>
             </form>
-            <p class="muted form-switch">{t(Text::HaveAccount)}" "<a href="/signin">{t(Text::SignIn)}</a></p>
+            <p class="muted form-switch">{t(Text::HaveAccount)}" "<a href=next_path::auth_href("/signin", return_path().as_deref())>{t(Text::SignIn)}</a></p>
         </section>
     }
 }

@@ -9,7 +9,9 @@ use leptos_router::hooks::use_params_map;
 use purse_api::Direction;
 
 use crate::api_client;
-use crate::components::activity_row::{ActivityAmount, ActivityAvatar, kind_label, status_label, title};
+use crate::components::activity_row::{
+    ActivityAmount, ActivityAvatar, closed_request, kind_label, status_label, title,
+};
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::flows::activity_feed::{amount_counts, is_anonymous_tip, row_avatar};
@@ -38,10 +40,15 @@ pub fn Receipt() -> impl IntoView {
                     <ErrorState permanent=error.is_permanent() message=error.message on_retry=move |()| receipt.refetch() no_money_moved=true />
                 }.into_any(),
                 Some(Ok(activity)) => {
-                    // "Received from" only for money that was received: a canceled payment is a
-                    // payment from them, its status in words below.
+                    // A request closed without money moving: what happened. "Received from" only
+                    // for money that was received: a canceled payment is a payment from them, its
+                    // status in words below.
+                    let closed = closed_request(&activity);
                     let moved = amount_counts(activity.status);
                     let heading = match (activity.direction, &activity.counterparty) {
+                        (_, Some(person)) if closed.is_some() => {
+                            format!("{}: {}", person.display_name, closed.unwrap_or_default())
+                        }
                         (Direction::In, Some(person)) if moved => format!("{} {} {}", t(Text::Received), t(Text::From), person.display_name),
                         (Direction::Out, Some(person)) if moved => format!("{} {} {}", t(Text::Sent), t(Text::To), person.display_name),
                         (Direction::In, Some(person)) => format!("{} {} {}", kind_label(activity.kind), t(Text::From), person.display_name),

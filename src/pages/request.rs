@@ -1,4 +1,5 @@
-//! `/request`: ask someone for money. They see it live and can pay or decline.
+//! `/request`: ask someone for money. They see it live and can pay or decline; the requests the
+//! person has sent are listed under the form ([`SentRequests`]), live, with Cancel.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,12 +11,13 @@ use crate::components::fields::TextField;
 use crate::components::gate::SignedInOnly;
 use crate::components::money::MoneyDisplay;
 use crate::components::profile_preview::{ProfilePreview, watch_profile};
+use crate::components::sent_requests::SentRequests;
 use crate::flows::send_form::{check_amount, check_handle};
 use crate::text::{Text, t};
 
 #[component]
 pub fn RequestPage() -> impl IntoView {
-    view! { <SignedInOnly><RequestForm /></SignedInOnly> }
+    view! { <SignedInOnly><RequestForm /><SentRequests /></SignedInOnly> }
 }
 
 #[component]

@@ -59,7 +59,8 @@ pub fn WalletHome(
             let is_new = feed.try_update(|f| f.merge_live(activity.clone())).unwrap_or(false);
             if is_new {
                 fresh.update(|ids| ids.push(activity.id.clone()));
-                if activity.direction == Direction::In {
+                // A declined request's line is no money received.
+                if activity.direction == Direction::In && activity.request_status.is_none() {
                     let amount = format::money(&activity.amount, activity.currency);
                     let from =
                         activity.counterparty.as_ref().map(|p| format!("{} (@{})", p.display_name, p.handle));

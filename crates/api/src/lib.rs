@@ -39,7 +39,8 @@ pub use payments::{
     RequestResponse, RequestStatus, SendRequest, Transfer, TransferResponse, TransferStatus,
 };
 pub use people::{
-    LoginRequest, PasswordError, PinRequest, PublicProfile, Role, SignupRequest, User, UserResponse,
+    LoginRequest, PasswordError, PinRequest, PublicProfile, Role, SessionResponse, SignupRequest, User,
+    UserResponse,
 };
 pub use tips::{
     AnonymousTotal, Creator, CreatorDashboard, CreatorResponse, CreatorSettings, Goal, GoalSettings, NewTip,

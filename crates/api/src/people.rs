@@ -55,6 +55,13 @@ pub struct UserResponse {
     pub user: User,
 }
 
+/// `GET /session`: `{"user": … | null}`, `200` signed in or not (so a signed-out page asks
+/// without a `401` in the browser's console).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    pub user: Option<User>,
+}
+
 /// `GET /users/{handle}`: what anyone may see of a person.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicProfile {

@@ -75,6 +75,10 @@ pub struct Activity {
     pub note: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// On a request that closed without money moving (`kind: request`, `status: canceled`):
+    /// whether the payer declined it or the requester canceled it. Absent on everything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_status: Option<crate::payments::RequestStatus>,
 }
 
 /// `GET /activity`.

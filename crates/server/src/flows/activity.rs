@@ -101,6 +101,7 @@ pub async fn build(
                 counterparty,
                 note,
                 created_at: Time::from(t.timestamp).rfc3339(),
+                request_status: None,
             }
         })
         .collect())

@@ -1,6 +1,7 @@
 //! A person's live stream: what `GET /events` sends. `activity` events carry an activity (new,
 //! or with a new status), `balance` events the wallet, `request` events a request for money made
-//! to or by the person (new, or paid, declined, canceled). Each event's id is
+//! to or by the person (new, or paid, declined, canceled; a declined or canceled one is followed
+//! by its `activity` line, [`requests::activity`]). Each event's id is
 //! `<ledger timestamp>:<request change time>`, the two positions it brings the stream up to, so a
 //! client reconnecting with `Last-Event-ID` gets exactly what it missed, from the ledger and the
 //! requests table themselves.
@@ -241,6 +242,11 @@ impl Live {
                 Err(error @ FlowError::Unavailable(_)) => return Err(Stop::Failed(error)),
                 // This row can never be shown (broken): skipping it is all a reconnect could do.
                 Err(error) => tracing::error!(%error, "a request change cannot be shown; skipped"),
+            }
+            // Closed without money moving: its activity line too (a paid one's is its payment's).
+            if requests::is_closed_unpaid(&row) {
+                let line = requests::activity(&self.flows, &row, self.person, &names);
+                self.send("activity", self.event_id(), &line).await?;
             }
         }
         Ok(())

@@ -3,6 +3,10 @@
 //! canceling. Only the payer pays or declines; only the requester
 //! cancels; anyone else is told the request does not exist.
 //!
+//! A request that closes without money moving (declined or canceled) leaves an activity line
+//! for both people ([`activity`]: kind `request`, status `canceled`, id `rq_…`), merged into
+//! `GET /activity` by when it closed and pushed live with the `request` event.
+//!
 //! Paying claims the request for the paying operation (`paying_operation_id`, with a lease)
 //! before the ledger moves money, so two payments of one request (two devices, two keys) move
 //! money once: the second finds the request claimed or paid and is refused.
@@ -10,7 +14,8 @@
 use std::collections::HashMap;
 
 use purse_api::{
-    ActivityKind, Amount, Handle, Money, MoneyRequest, PaidRequest, PersonRef, RequestPage, RequestStatus,
+    Activity, ActivityKind, ActivityStatus, Amount, Direction, Handle, Money, MoneyRequest, PaidRequest,
+    PersonRef, RequestPage, RequestStatus,
 };
 use purse_ledger::TransferId;
 
@@ -327,6 +332,51 @@ async fn announce(flows: &Flows, row: &RequestRow) {
     if let Err(error) = flows.ledger.announce(&accounts).await {
         tracing::warn!(%error, "could not announce a request change");
     }
+}
+
+/// Whether `row` closed without money moving, so that it is an activity line of its own (a
+/// paid request's line is its payment's).
+pub fn is_closed_unpaid(row: &RequestRow) -> bool {
+    matches!(row.status, RequestStatus::Declined | RequestStatus::Canceled)
+}
+
+/// The activity line a declined or canceled request leaves for `person` (either side): kind
+/// `request`, status `canceled`, `in` for the requester (money asked for that will not come),
+/// `out` for the payer, dated when it closed, with `request_status` saying who closed it.
+pub fn activity(
+    flows: &Flows,
+    row: &RequestRow,
+    person: PersonId,
+    people: &HashMap<PersonId, UserRow>,
+) -> Activity {
+    let requester = row.requester_id == person;
+    let other = if requester { row.payer_id } else { row.requester_id };
+    Activity {
+        id: flows.ids.encode("rq", row.id),
+        kind: ActivityKind::Request,
+        direction: if requester { Direction::In } else { Direction::Out },
+        status: ActivityStatus::Canceled,
+        amount: Money::from_minor(row.amount, row.currency).amount_string(),
+        currency: row.currency,
+        fee: Money::zero(row.currency).amount_string(),
+        counterparty: people.get(&other).and_then(people::counterparty),
+        note: row.note.clone(),
+        created_at: row.updated_at.rfc3339(),
+        request_status: Some(row.status),
+    }
+}
+
+/// `GET /activity/rq_…`: the line of request `id` for `person`, when it is theirs and closed
+/// without money moving; anything else is not found.
+pub async fn activity_item(flows: &Flows, person: PersonId, id: i64) -> Result<Activity, FlowError> {
+    let row = flows
+        .db
+        .request(id)
+        .await?
+        .filter(|row| (row.payer_id == person || row.requester_id == person) && is_closed_unpaid(row))
+        .ok_or(FlowError::NotFound(Missing::Thing))?;
+    let names = people_of(flows, std::slice::from_ref(&row)).await?;
+    Ok(activity(flows, &row, person, &names))
 }
 
 /// The people named in `rows`, by id.

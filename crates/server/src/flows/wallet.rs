@@ -1,15 +1,18 @@
 //! A person's wallet and its activity: balances from the ledger, pages of activity newest
-//! first (the cursor is the last item's ledger timestamp, so items arriving meanwhile never
-//! shift a page), and one receipt.
+//! first (the cursor is the last item's time, so items arriving meanwhile never shift a page),
+//! and one receipt. Activity is the ledger's transfers plus the requests that closed without
+//! money moving.
 
 use purse_api::{Activity, ActivityPage, Balance, Currency, Money, Wallet};
-use purse_ledger::{Balances, Timestamp, TransferId, TransferPage};
+use purse_ledger::{Balances, Timestamp, Transfer, TransferId, TransferPage};
 
 use crate::codes;
 use crate::flows::activity::{self, is_originating};
 use crate::flows::error::Missing;
-use crate::flows::{FlowError, Flows, people};
+use crate::flows::{FlowError, Flows, people, requests};
 use crate::ids::PersonId;
+use crate::store::requests::RequestRow;
+use crate::time::Time;
 
 /// The wallet as the API shows it.
 pub async fn wallet(flows: &Flows, person: PersonId) -> Result<Wallet, FlowError> {
@@ -35,7 +38,9 @@ fn balance(currency: Currency, b: &Balances) -> Balance {
     }
 }
 
-/// A page of `person`'s activity, newest first, before `before` (a cursor's ledger timestamp).
+/// A page of `person`'s activity, newest first, before `before` (a cursor's position: a ledger
+/// timestamp, on the same clock as a request's closing time). The ledger's transfers and the
+/// requests that closed without money moving ([`requests::activity`]) are merged by time.
 pub async fn activity_page(
     flows: &Flows,
     person: PersonId,
@@ -44,6 +49,7 @@ pub async fn activity_page(
 ) -> Result<ActivityPage, FlowError> {
     let wallet = codes::wallet_of(person);
     let wanted = limit as usize + 1;
+    let closed_before = before.map_or(Time::from_nanos(i64::MAX), Time::from);
     let mut before = before;
     let mut found = Vec::with_capacity(wanted);
     loop {
@@ -59,11 +65,49 @@ pub async fn activity_page(
             break;
         }
     }
-    let more = found.len() > limit as usize;
-    found.truncate(limit as usize);
-    let next_cursor =
-        if more { found.last().map(|t| flows.ids.cursor(t.timestamp.as_nanos())) } else { None };
-    Ok(ActivityPage { items: activity::build(flows, wallet, &found).await?, next_cursor })
+    let closed = flows.db.closed_requests_before(person, closed_before, i64::from(limit) + 1).await?;
+    // Both lists hold the newest `limit + 1` of their kind (or all of them): merged newest first,
+    // the first `limit` are the page.
+    let mut lines: Vec<Line> =
+        found.into_iter().map(Line::Transfer).chain(closed.into_iter().map(Line::Request)).collect();
+    lines.sort_by_key(|line| std::cmp::Reverse(line.at()));
+    let more = lines.len() > limit as usize;
+    lines.truncate(limit as usize);
+    let next_cursor = if more { lines.last().map(|line| flows.ids.cursor(line.at().nanos())) } else { None };
+
+    let transfers: Vec<_> =
+        lines.iter().filter_map(|line| if let Line::Transfer(t) = line { Some(*t) } else { None }).collect();
+    let mut built = activity::build(flows, wallet, &transfers).await?.into_iter();
+    let rows: Vec<_> = lines
+        .iter()
+        .filter_map(|line| if let Line::Request(r) = line { Some(r.clone()) } else { None })
+        .collect();
+    let names = requests::people_of(flows, &rows).await?;
+    let mut items = Vec::with_capacity(lines.len());
+    for line in &lines {
+        match line {
+            Line::Transfer(_) => items.extend(built.next()),
+            Line::Request(row) => items.push(requests::activity(flows, row, person, &names)),
+        }
+    }
+    Ok(ActivityPage { items, next_cursor })
+}
+
+/// One line of activity before it is built: an originating transfer, or a request that closed
+/// without money moving.
+enum Line {
+    Transfer(Transfer),
+    Request(RequestRow),
+}
+
+impl Line {
+    /// When it happened, on the ledger's clock.
+    fn at(&self) -> Time {
+        match self {
+            Line::Transfer(transfer) => Time::from(transfer.timestamp),
+            Line::Request(row) => row.updated_at,
+        }
+    }
 }
 
 /// One receipt of `person`'s: the activity of ledger transfer `transfer`. Someone else's is not

@@ -117,6 +117,7 @@ fn api() -> Router<AppState> {
         .route("/auth/login", post(people::login))
         .route("/auth/logout", post(people::logout))
         .route("/me", get(people::me))
+        .route("/session", get(people::session))
         .route("/me/pin", put(people::set_pin))
         .route("/users/{handle}", get(people::profile))
         .route("/wallet", get(wallet::wallet))

@@ -1,12 +1,14 @@
 //! People and sessions: `POST /auth/signup`, `/auth/login`, `/auth/logout`, `GET /me`,
-//! `PUT /me/pin`, `GET /users/{handle}`.
+//! `GET /session`, `PUT /me/pin`, `GET /users/{handle}`.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use purse_api::people::{check_password, clean_display_name, is_valid_pin};
-use purse_api::{ErrorCode, Handle, LoginRequest, PinRequest, PublicProfile, SignupRequest, UserResponse};
+use purse_api::{
+    ErrorCode, Handle, LoginRequest, PinRequest, PublicProfile, SessionResponse, SignupRequest, UserResponse,
+};
 
 use crate::flows::people::{self, user_view};
 use crate::http::error::ApiError;
@@ -61,6 +63,12 @@ pub async fn logout(
 /// `GET /me`.
 pub async fn me(user: CurrentUser) -> Result<Json<UserResponse>, ApiError> {
     Ok(Json(UserResponse { user: user_view(&user.row)? }))
+}
+
+/// `GET /session`: the signed-in person or `null`, always `200` (the SPA's first question, asked
+/// on every page: a `401` there would be an error in the console of every signed-out visit).
+pub async fn session(user: Option<CurrentUser>) -> Result<Json<SessionResponse>, ApiError> {
+    Ok(Json(SessionResponse { user: user.map(|user| user_view(&user.row)).transpose()? }))
 }
 
 /// `PUT /me/pin`: sets the payment PIN; changing one needs the current PIN.

@@ -6,7 +6,7 @@ use purse_api::{ActivityPage, ActivityResponse, Wallet};
 use purse_ledger::{Timestamp, TransferId};
 use serde::Deserialize;
 
-use crate::flows::wallet;
+use crate::flows::{requests, wallet};
 use crate::http::error::ApiError;
 use crate::http::query::{ApiQuery, page_limit};
 use crate::http::session::SignedIn;
@@ -24,8 +24,8 @@ pub struct PageQuery {
     cursor: Option<String>,
 }
 
-/// `GET /activity?limit&cursor`: newest first. The cursor is the last item's ledger
-/// timestamp (signed), so items arriving meanwhile never shift a page.
+/// `GET /activity?limit&cursor`: newest first. The cursor is the last item's time (signed), so
+/// items arriving meanwhile never shift a page.
 pub async fn activity_page(
     State(state): State<AppState>,
     user: SignedIn,
@@ -47,6 +47,11 @@ pub async fn activity_item(
     user: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Json<ActivityResponse>, ApiError> {
+    // A request that closed without money moving is a line of its own (`rq_…`).
+    if let Some(request) = state.ids.decode("rq", &id) {
+        let activity = requests::activity_item(&state, user.user_id, request).await?;
+        return Ok(Json(ActivityResponse { activity }));
+    }
     let transfer = state.ids.decode("tr", &id).ok_or_else(ApiError::not_found)?;
     let activity = wallet::activity_item(&state, user.user_id, TransferId(transfer)).await?;
     Ok(Json(ActivityResponse { activity }))

@@ -113,6 +113,23 @@ impl Db {
         self.all(&Statement::new(sql, values![person, before, limit])).await
     }
 
+    /// `person`'s requests (on either side) that closed without money moving (declined or
+    /// canceled) before `before`, most recently closed first, at most `limit`: the activity
+    /// lines they leave ([`crate::flows::requests::activity`]).
+    pub async fn closed_requests_before(
+        &self,
+        person: PersonId,
+        before: Time,
+        limit: i64,
+    ) -> Result<Vec<RequestRow>, StoreError> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM money_requests WHERE (payer_id = $1 OR requester_id = $1) \
+             AND status IN ('declined', 'canceled') AND updated_at < $2 \
+             ORDER BY updated_at DESC, id DESC LIMIT $3"
+        );
+        self.all(&Statement::new(sql, values![person, before, limit])).await
+    }
+
     /// Takes the request for `operation` until `claim_until`: it must be open and not claimed
     /// by another operation whose claim is still good at `now`. `true` when taken.
     pub async fn claim_request(

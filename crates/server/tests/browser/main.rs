@@ -16,6 +16,7 @@
 mod looks;
 mod reviews;
 mod polish;
+mod requests;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

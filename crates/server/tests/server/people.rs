@@ -391,3 +391,29 @@ async fn the_demo_seeds_its_people_once_with_their_money() {
     assert!(report.is_clean(), "{:?}", report.violations);
     app.stop().await;
 }
+
+/// Issue 19: the SPA's first question on every page, `GET /session`, answers `200` signed out
+/// (`GET /me`'s `401` was an error in the console of every signed-out page), and the person when
+/// signed in; `GET /me` itself is unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_is_signed_in_is_asked_without_a_401() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let nobody = app.call(Method::GET, "/api/v1/session", None, None).await;
+        assert_eq!((nobody.status, &nobody.body), (StatusCode::OK, &serde_json::json!({"user": null})));
+        let stale = app.call(Method::GET, "/api/v1/session", Some("purse_session=stale"), None).await;
+        assert_eq!((stale.status, &stale.body["user"]), (StatusCode::OK, &serde_json::Value::Null));
+        let signed_in = app.call(Method::GET, "/api/v1/session", Some(&alice), None).await;
+        let me = app.call(Method::GET, "/api/v1/me", Some(&alice), None).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{}", db.backend);
+        assert_eq!(signed_in.body["user"]["handle"], "alice");
+        assert_eq!(signed_in.body["user"], me.body["user"]);
+        let me_signed_out = app.call(Method::GET, "/api/v1/me", None, None).await;
+        assert_eq!(
+            (me_signed_out.status, me_signed_out.code()),
+            (StatusCode::UNAUTHORIZED, "unauthenticated")
+        );
+        app.stop().await;
+    }
+}

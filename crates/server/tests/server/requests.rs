@@ -471,3 +471,126 @@ async fn a_payment_cut_off_after_the_ledger_keeps_the_request_from_being_paid_or
         app.stop().await;
     }
 }
+
+/// The next event of `events` named `name` (skipping balances), within a second.
+async fn next_named(events: &mut Events, name: &str) -> Value {
+    loop {
+        let received = events.next(Duration::from_secs(1)).await.unwrap_or_else(|| panic!("no {name} event"));
+        if received.event == name {
+            return received.data;
+        }
+    }
+}
+
+/// Issue 19: a declined request tells its requester (live, and as an activity line "Bob
+/// declined your request"), a canceled one its payer; the line is each person's own (direction
+/// by side) and nobody else's, and it sits among the transfers by when it closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declining_or_canceling_a_request_tells_the_other_side_live_and_in_activity() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let bob = app.sign_up("bob").await;
+        let carol = app.sign_up("carol").await;
+        app.fund(1, "alice", 5_000, "Top-up").await;
+        let mut alice_events = Events::open(&app, &alice, None).await;
+        let mut bob_events = Events::open(&app, &bob, None).await;
+
+        // Alice asks Bob for 12.00; Bob declines.
+        app.advance(1);
+        let made = ask(
+            &app,
+            &alice,
+            json!({"from": "bob", "amount": "12.00", "currency": "USD", "note": "Tickets"}),
+        )
+        .await;
+        let id = made.body["request"]["id"].as_str().unwrap().to_string();
+        assert_eq!(next_named(&mut alice_events, "request").await["status"], "open");
+        for action in ["decline", "cancel"] {
+            let answer = act(&app, &carol, &id, action, None, None).await;
+            assert_eq!((answer.status, answer.code()), (StatusCode::NOT_FOUND, "not_found"), "{action}");
+        }
+        app.advance(1);
+        let declined = act(&app, &bob, &id, "decline", None, None).await;
+        assert_eq!(declined.body["request"]["status"], "declined", "{} {:?}", db.backend, declined.body);
+
+        // Alice hears it within a second: the request, then her activity line.
+        let changed = next_named(&mut alice_events, "request").await;
+        assert_eq!(
+            (changed["id"].as_str(), changed["status"].as_str()),
+            (Some(id.as_str()), Some("declined"))
+        );
+        let line = next_named(&mut alice_events, "activity").await;
+        assert_eq!(
+            (
+                line["id"].as_str(),
+                line["kind"].as_str(),
+                line["direction"].as_str(),
+                line["status"].as_str(),
+                line["request_status"].as_str()
+            ),
+            (Some(id.as_str()), Some("request"), Some("in"), Some("canceled"), Some("declined"))
+        );
+        assert_eq!(
+            (line["amount"].as_str(), line["counterparty"]["handle"].as_str(), line["note"].as_str()),
+            (Some("12.00"), Some("bob"), Some("Tickets"))
+        );
+        // Bob's own line is an outgoing one, with Alice on the other side.
+        let bobs = next_named(&mut bob_events, "activity").await;
+        assert_eq!(
+            (bobs["direction"].as_str(), bobs["counterparty"]["handle"].as_str()),
+            (Some("out"), Some("alice"))
+        );
+
+        // In GET /activity, newest first, above the top-up; the receipt is each side's own.
+        let page = app.call(Method::GET, "/api/v1/activity", Some(&alice), None).await;
+        assert_eq!(page.body["items"][0], line, "{}", db.backend);
+        assert_eq!(page.body["items"][1]["kind"], "deposit");
+        let receipt = app.call(Method::GET, &format!("/api/v1/activity/{id}"), Some(&alice), None).await;
+        assert_eq!(receipt.body["activity"], line);
+        let receipt = app.call(Method::GET, &format!("/api/v1/activity/{id}"), Some(&bob), None).await;
+        assert_eq!(receipt.body["activity"]["direction"], "out");
+        let stranger = app.call(Method::GET, &format!("/api/v1/activity/{id}"), Some(&carol), None).await;
+        assert_eq!((stranger.status, stranger.code()), (StatusCode::NOT_FOUND, "not_found"));
+        let carols = app.call(Method::GET, "/api/v1/activity", Some(&carol), None).await;
+        assert_eq!(carols.body["items"], json!([]));
+
+        // An open request is no activity line (yet); Alice cancels one and Bob hears it.
+        app.advance(1);
+        let second = ask(&app, &alice, json!({"from": "bob", "amount": "3.00", "currency": "USD"})).await;
+        let second = second.body["request"]["id"].as_str().unwrap().to_string();
+        let open = app.call(Method::GET, &format!("/api/v1/activity/{second}"), Some(&alice), None).await;
+        assert_eq!(open.status, StatusCode::NOT_FOUND);
+        assert_eq!(next_named(&mut bob_events, "request").await["status"], "open");
+        app.advance(1);
+        assert_eq!(act(&app, &alice, &second, "cancel", None, None).await.status, StatusCode::OK);
+        let gone = next_named(&mut bob_events, "request").await;
+        assert_eq!((gone["id"].as_str(), gone["status"].as_str()), (Some(second.as_str()), Some("canceled")));
+        let bobs = next_named(&mut bob_events, "activity").await;
+        assert_eq!(
+            (bobs["id"].as_str(), bobs["direction"].as_str(), bobs["request_status"].as_str()),
+            (Some(second.as_str()), Some("out"), Some("canceled"))
+        );
+
+        // Paged one at a time, the lines and the transfer come in order, each once.
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(cursor) => format!("/api/v1/activity?limit=1&cursor={cursor}"),
+                None => "/api/v1/activity?limit=1".to_string(),
+            };
+            let page = app.call(Method::GET, &path, Some(&alice), None).await;
+            assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+            seen.extend(page.body["items"].as_array().unwrap().iter().map(|item| item["id"].clone()));
+            match page.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!((seen[0].as_str(), seen[1].as_str()), (Some(second.as_str()), Some(id.as_str())));
+        assert!(seen[2].as_str().is_some_and(|first| first.starts_with("tr_")), "{seen:?}");
+        app.stop().await;
+    }
+}
