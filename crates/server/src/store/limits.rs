@@ -118,7 +118,8 @@ pub(crate) struct PinlessDay {
 }
 
 /// Reads the allowance of `people` (those with a movement without the PIN in the batch): each
-/// one's total, by key, less its amounts at or before `since`. On PostgreSQL the rows are
+/// one's total, by key, less its amounts at or before `since` (on SQLite, cleared first for
+/// everyone, in the one writer's batch). On PostgreSQL the rows are
 /// locked first, in id order and before the batch writes anything, with those of the people
 /// whose operations in `refused` are answered with a refusal (which takes their amounts off):
 /// every `pinless_totals` row the batch's triggers will change, so two instances' batches cannot
@@ -140,10 +141,11 @@ pub(crate) async fn read_pinless(
     people.sort_unstable();
     people.dedup();
     let ids = || Value::Ints(people.iter().map(|p| p.0).collect());
-    // Amounts past the day that are still counted: normally none (the index's range is empty).
-    let past = "SELECT COALESCE(SUM(o.pinless_minor), 0) FROM operations o \
-                WHERE o.user_id = t.user_id AND o.pinless_minor IS NOT NULL AND o.created_at <= ";
     let statement = if postgres {
+        // Amounts past the day that are still counted: normally none (the index's range is
+        // empty); the batch clears them for its own people (`spend_pinless`).
+        let past = "SELECT COALESCE(SUM(o.pinless_minor), 0) FROM operations o \
+                    WHERE o.user_id = t.user_id AND o.pinless_minor IS NOT NULL AND o.created_at <= ";
         // One array, so the rows are found through the key (an `OR` with a subquery would walk
         // every row).
         let lock = "SELECT t.user_id FROM pinless_totals t \
@@ -160,12 +162,15 @@ pub(crate) async fn read_pinless(
             vec![ids(), Value::from(since)],
         )
     } else {
+        // One writer: every amount the day has passed is cleared here, for everyone (the index
+        // by time holds only amounts still counted, so its range is normally empty), and the
+        // totals are then exact.
+        let clear =
+            "UPDATE operations SET pinless_minor = NULL WHERE pinless_minor IS NOT NULL AND created_at <= $1";
+        tx.execute(&Statement::new(clear, vec![Value::from(since)])).await?;
         Statement::new(
-            format!(
-                "SELECT t.user_id, t.spent_minor, ({past}?2) FROM pinless_totals t \
-                 WHERE t.user_id IN (SELECT value FROM json_each(?1))"
-            ),
-            vec![ids(), Value::from(since)],
+            "SELECT user_id, spent_minor, 0 FROM pinless_totals WHERE user_id IN (SELECT value FROM json_each(?1))",
+            vec![ids()],
         )
     };
     let rows: Vec<(PersonId, i64, i64)> = tx.fetch(&statement).await?;
