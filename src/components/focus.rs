@@ -23,9 +23,9 @@ const HEADING_FRAMES: u32 = 120;
 
 /// After a client-side route change: focuses the new page's main heading (`main h1`, made
 /// focusable with `tabindex="-1"` if it is not), names the page in the document's title, and
-/// puts its name in `announcement` (a polite live region) for screen readers. Waits for the
-/// heading a frame at a time; a page that draws none focuses `main` instead, so focus never
-/// falls back to the document's body.
+/// puts its name in `announcement` (a status region: polite, read whole) for screen readers.
+/// Waits for the heading a frame at a time; a page that draws none focuses `main` instead, so
+/// focus never falls back to the document's body.
 pub fn focus_heading_later(announcement: RwSignal<String>) {
     focus_heading_in(HEADING_FRAMES, announcement);
 }

@@ -91,7 +91,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span>{t(Text::Brand)}</span>
                 </A>
                 {move || (!focused.get()).then(|| view! { <Account /> })}
-                <div class="visually-hidden" id="route-announcer" aria-live="polite" aria-atomic="true">
+                <div class="visually-hidden" id="route-announcer" role="status">
                     {move || announcement.get()}
                 </div>
             </header>

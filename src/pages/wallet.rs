@@ -106,7 +106,7 @@ pub fn WalletHome(
             <LiveIndicator status=live_status />
         </section>
         <div class="actions quick-actions">
-            <a href="/send" class="quick-action quick-action-primary">{icon(Icon::Pay)}<span>{t(Text::NavSend)}</span></a>
+            <a href="/send" class="quick-action quick-action-primary">{icon(Icon::Pay)}<span>{t(Text::NavPay)}</span></a>
             <a href="/request" class="quick-action quick-action-primary">{icon(Icon::Request)}<span>{t(Text::NavRequest)}</span></a>
             <a href="/add-money" class="quick-action" data-test="wallet-add-money">{icon(Icon::AddMoney)}<span>{t(Text::NavAddMoney)}</span></a>
             <a href="/withdraw" class="quick-action" data-test="wallet-withdraw">{icon(Icon::Withdraw)}<span>{t(Text::NavWithdraw)}</span></a>

@@ -17,6 +17,9 @@ use purse_server::store::Db;
 use purse_server::{AppState, app};
 
 use crate::looks::{self, LAPTOP, PHONE};
+
+/// The narrowest phone the shell is laid out for (nothing may scroll sideways at 320 px).
+const SMALL_PHONE: (u32, u32) = (320, 640);
 use crate::{ChromeDriver, browser, click, serve, sign_in, text_of, wait_until};
 
 /// Waits (at most a few seconds, without failing) until the page has nothing loading: no
@@ -46,7 +49,7 @@ async fn check_page(client: &Client, base: &str, path: &str, name: &str) {
     settle(client).await;
     let slug: String =
         path.trim_matches('/').chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    looks::screenshot(client, &format!("page-{slug}-{name}")).await;
+    looks::screenshot(client, &format!("page-{slug}-{}", name.replace(' ', "-"))).await;
     looks::assert_no_sideways_scroll(client, &format!("{path}, {name}")).await;
     looks::assert_accessible(client, &format!("{path}, {name}")).await;
 }
@@ -90,7 +93,7 @@ async fn every_page_fits_a_phone_and_a_laptop_and_axe_finds_nothing_serious() {
         "/status",
         "/no/such/page",
     ];
-    for (size, name) in [(PHONE, "phone"), (LAPTOP, "laptop")] {
+    for (size, name) in [(SMALL_PHONE, "small phone"), (PHONE, "phone"), (LAPTOP, "laptop")] {
         looks::viewport(&client, size).await;
         for path in signed_in {
             check_page(&client, &base, path, name).await;
@@ -98,19 +101,19 @@ async fn every_page_fits_a_phone_and_a_laptop_and_axe_finds_nothing_serious() {
         client.goto(&format!("{base}/wallet")).await.unwrap();
         text_of(&client, ".balance-amount .money").await;
         settle(&client).await;
-        looks::screenshot(&client, &format!("home-signed-in-{name}")).await;
+        looks::screenshot(&client, &format!("home-signed-in-{}", name.replace(' ', "-"))).await;
         // The account menu, open, fits too.
         click(&client, ".account-button").await;
         wait_until(&client, "return !document.querySelector('#account-menu').hidden;", "the menu open").await;
         looks::assert_no_sideways_scroll(&client, &format!("account menu, {name}")).await;
         looks::assert_accessible(&client, &format!("account menu, {name}")).await;
-        looks::screenshot(&client, &format!("account-menu-{name}")).await;
+        looks::screenshot(&client, &format!("account-menu-{}", name.replace(' ', "-"))).await;
     }
 
     // Signed out: the way in.
     client.find(fantoccini::Locator::Css("[data-test=sign-out]")).await.unwrap().click().await.unwrap();
     wait_until(&client, "return document.querySelector('.account-sign-in') !== null;", "signed out").await;
-    for (size, name) in [(PHONE, "phone"), (LAPTOP, "laptop")] {
+    for (size, name) in [(SMALL_PHONE, "small phone"), (PHONE, "phone"), (LAPTOP, "laptop")] {
         looks::viewport(&client, size).await;
         for path in ["/signin", "/signup", "/wallet"] {
             check_page(&client, &base, path, name).await;
@@ -337,6 +340,9 @@ async fn the_static_shell_paints_before_the_wasm_and_says_when_purse_could_not_l
         client.execute("return document.querySelector('.static-failed').getAttribute('role');", vec![]).await;
     assert_eq!(role.unwrap(), serde_json::json!("alert"), "announced");
     assert_eq!(text_of(&client, ".static-failed a.button").await, "Reload");
+    let placeholder =
+        client.execute("return document.querySelector('#static-shell .account');", vec![]).await;
+    assert_eq!(placeholder.unwrap(), serde_json::Value::Null, "no avatar placeholder waiting for nothing");
     looks::assert_no_sideways_scroll(&client, "could not load, phone").await;
     looks::assert_accessible(&client, "could not load, phone").await;
     looks::screenshot(&client, "could-not-load-phone").await;
