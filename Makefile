@@ -52,6 +52,7 @@ test: setup lint test-native test-browser
 
 bench: web-release
 	cargo bench -p purse-server --bench embed_size
+	cargo bench -p purse-server --bench first_paint
 	cargo bench -p purse-ledger --bench ledger
 	cargo bench -p purse-server --bench wallet
 	cargo bench -p purse-server --bench transfers

@@ -27,7 +27,7 @@ use crate::pages::add_money::AddMoneyPage;
 use crate::pages::auth::{SignIn, SignUp};
 use crate::pages::checkout::CheckoutPage;
 use crate::pages::creator::CreatorPage;
-use crate::pages::home::Home;
+use crate::pages::home::{ActivityHome, Home};
 use crate::pages::not_found::NotFound;
 use crate::pages::payment_methods::PaymentMethodsPage;
 use crate::pages::pin::PinSettings;
@@ -38,9 +38,21 @@ use crate::pages::send::SendPage;
 use crate::pages::status::Status;
 use crate::pages::withdraw::WithdrawPage;
 
+/// The id of `index.html`'s static shell: the header skeleton and loading state painted before
+/// the wasm arrives, and the message shown if it never starts.
+const STATIC_SHELL_ID: &str = "static-shell";
+
+/// Removes `index.html`'s static shell: the app is drawing the page now.
+fn remove_static_shell() {
+    if let Some(shell) = document().get_element_by_id(STATIC_SHELL_ID) {
+        shell.remove();
+    }
+}
+
 /// The whole app: the session, the layout every page slots into, and the routes.
 #[component]
 pub fn App() -> impl IntoView {
+    remove_static_shell();
     session::provide_session();
     view! {
         <Router>
@@ -51,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/creator") view=CreatorPage />
                     <Route path=path!("/signin") view=SignIn />
                     <Route path=path!("/signup") view=SignUp />
+                    <Route path=path!("/activity") view=ActivityHome />
                     <Route path=path!("/activity/:id") view=Receipt />
                     <Route path=path!("/settings/pin") view=PinSettings />
                     <Route path=path!("/settings/payment-methods") view=PaymentMethodsPage />

@@ -104,15 +104,18 @@ fn activity(
 }
 
 #[wasm_bindgen_test]
-async fn the_layout_has_a_skip_link_navigation_and_a_main_landmark() {
+async fn the_layout_has_a_skip_link_a_header_a_main_landmark_and_status_in_the_footer() {
     let root = container();
     let _app = leptos::mount::mount_to(root.clone(), purse_web::App);
     let skip = wait_for(&root, "a.skip-link", Duration::from_secs(2)).await;
     assert_eq!(skip.get_attribute("href").as_deref(), Some("#main"));
     assert_eq!(skip.text_content().unwrap_or_default(), t(Text::SkipToContent));
-    let nav = find(&root, "nav.app-nav").expect("navigation");
-    assert_eq!(nav.get_attribute("aria-label").as_deref(), Some(t(Text::MainNavigation)));
-    assert_eq!(nav.query_selector_all("a").unwrap().length(), 2);
+    assert!(find(&root, "header.app-header a.brand").is_some(), "the brand, home");
+    // Nobody is signed in here: no tab bar (the signed-in tabs are the browser journeys'), and
+    // the operators' status page is a footer link, not consumer navigation.
+    assert!(find(&root, "nav").is_none(), "no navigation for someone not signed in");
+    let status = find(&root, "footer.app-footer a[href='/status']").expect("status in the footer");
+    assert_eq!(status.text_content().unwrap_or_default(), t(Text::NavStatus));
     let main = find(&root, "main#main").expect("main landmark");
     assert_eq!(main.get_attribute("tabindex").as_deref(), Some("-1"), "the skip link can focus it");
 }

@@ -7,6 +7,7 @@ pub mod dialog;
 pub mod fields;
 pub mod focus;
 pub mod gate;
+pub mod icons;
 pub mod incoming_requests;
 pub mod layout;
 pub mod money;

@@ -1,7 +1,9 @@
-//! `/`: the wallet for a signed-in person; a welcome with the way in for everyone else.
+//! `/` and `/wallet`: the wallet for a signed-in person; a welcome with the way in for everyone
+//! else. `/activity`: the same wallet's activity alone (the tab bar's Activity).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use purse_api::User;
 
 use crate::components::incoming_requests::IncomingRequests;
 use crate::components::states::{ErrorState, SkeletonList};
@@ -11,14 +13,23 @@ use crate::text::{Text, t};
 
 #[component]
 pub fn Home() -> impl IntoView {
+    for_the_session(|user| view! { <WalletHome user=user><IncomingRequests /></WalletHome> }.into_any())
+}
+
+#[component]
+pub fn ActivityHome() -> impl IntoView {
+    for_the_session(|user| view! { <WalletHome user=user activity_only=true /> }.into_any())
+}
+
+/// `signed_in` for a signed-in person, the welcome when signed out, a skeleton while the
+/// session is checked, and a way to try again when it cannot be.
+fn for_the_session(signed_in: fn(User) -> AnyView) -> impl IntoView {
     let session = use_session();
     move || match session.state.get() {
         SessionState::Checking => {
             view! { <section class="card"><SkeletonList rows=3 /></section> }.into_any()
         }
-        SessionState::SignedIn(user) => {
-            view! { <WalletHome user=user><IncomingRequests /></WalletHome> }.into_any()
-        }
+        SessionState::SignedIn(user) => signed_in(user),
         SessionState::SignedOut => view! { <Welcome /> }.into_any(),
         SessionState::Unknown(message) => view! {
             <section class="card">

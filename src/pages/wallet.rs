@@ -1,6 +1,8 @@
-//! The wallet home: the balance (what is available, and what is pending when anything is),
-//! the activity with infinite scroll, and both kept live by the event stream. New money slides
-//! in at the top and is announced to screen readers.
+//! The wallet home: one big balance (what is available, and what is pending when anything is),
+//! the two primary actions (pay, request) and the two secondary ones (add money, withdraw) as a
+//! row of labelled icon buttons, then the activity with infinite scroll; the balance and the
+//! activity kept live by the event stream. New money slides in at the top and is announced to
+//! screen readers. `/activity` draws the same activity alone ([`WalletHome`]'s `activity_only`).
 
 use leptos::prelude::*;
 use purse_api::{Currency, Direction, Money, User, Wallet};
@@ -10,6 +12,7 @@ use wasm_bindgen::closure::Closure;
 
 use crate::api_client::{self, ApiError};
 use crate::components::activity_row::ActivityRow;
+use crate::components::icons::{Icon, icon};
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{EmptyState, ErrorState, LiveIndicator, SkeletonList};
 use crate::flows::activity_feed::{Feed, PageState};
@@ -30,6 +33,9 @@ pub fn WalletHome(
     /// drawer leaves them to the full wallet). They read [`RequestsVersion`] from context.
     #[prop(optional)]
     children: Option<ChildrenFn>,
+    /// The activity page: the activity alone, under its own main heading.
+    #[prop(optional)]
+    activity_only: bool,
 ) -> impl IntoView {
     let wallet: RwSignal<Option<Result<Wallet, ApiError>>> = RwSignal::new(None);
     let feed = RwSignal::new(Feed::default());
@@ -81,7 +87,14 @@ pub fn WalletHome(
     let live = SendWrapper::new(live);
     on_cleanup(move || drop(live));
 
-    view! {
+    let heading = move || {
+        if activity_only {
+            view! { <h1 id="activity-title">{t(Text::Activity)}</h1> }.into_any()
+        } else {
+            view! { <h2 id="activity-title">{t(Text::Activity)}</h2> }.into_any()
+        }
+    };
+    let summary = (!activity_only).then(|| view! {
         <section class="card balance-card" aria-labelledby="balance-title">
             <h1 id="balance-title" class="balance-label">{t(Text::AvailableBalance)}</h1>
             {move || match wallet.get() {
@@ -93,13 +106,12 @@ pub fn WalletHome(
             }}
             <LiveIndicator status=live_status />
         </section>
-        <nav class="actions" aria-label=t(Text::MainNavigation)>
-            <a href="/send" class="button">{t(Text::NavSend)}</a>
-            <a href="/request" class="button button-secondary">{t(Text::NavRequest)}</a>
-            <a href="/add-money" class="button button-secondary" data-test="wallet-add-money">{t(Text::NavAddMoney)}</a>
-            <a href="/withdraw" class="button button-secondary" data-test="wallet-withdraw">{t(Text::NavWithdraw)}</a>
-            <a href=format!("/u/{}", user.handle) class="button button-secondary">{t(Text::PayLink)}</a>
-        </nav>
+        <div class="actions quick-actions">
+            <a href="/send" class="quick-action quick-action-primary">{icon(Icon::Pay)}<span>{t(Text::NavPay)}</span></a>
+            <a href="/request" class="quick-action quick-action-primary">{icon(Icon::Request)}<span>{t(Text::NavRequest)}</span></a>
+            <a href="/add-money" class="quick-action" data-test="wallet-add-money">{icon(Icon::AddMoney)}<span>{t(Text::NavAddMoney)}</span></a>
+            <a href="/withdraw" class="quick-action" data-test="wallet-withdraw">{icon(Icon::Withdraw)}<span>{t(Text::NavWithdraw)}</span></a>
+        </div>
         {children.map(|children| children())}
         {(!user.pin_set).then(|| view! {
             <aside class="card notice">
@@ -107,8 +119,12 @@ pub fn WalletHome(
                 <a href="/settings/pin" class="button button-secondary">{t(Text::SetPinAction)}</a>
             </aside>
         })}
+    });
+
+    view! {
+        {summary}
         <section class="card activity" aria-labelledby="activity-title">
-            <h2 id="activity-title">{t(Text::Activity)}</h2>
+            {heading}
             {move || {
                 let current = feed.get();
                 if !current.loaded {

@@ -23,8 +23,9 @@ pub async fn viewport(client: &Client, (width, height): (u32, u32)) {
     }
 }
 
-/// Fails when the page scrolls sideways: the document is wider than the viewport, naming the
-/// widest elements that stick out.
+/// Fails when the page scrolls sideways: the document is wider than the viewport, or the shell's
+/// own scrolling area (`.app-scroll`, between a phone's header and tab bar) is wider than itself,
+/// naming the widest elements that stick out.
 pub async fn assert_no_sideways_scroll(client: &Client, page: &str) {
     let found = client
         .execute(
@@ -34,7 +35,9 @@ pub async fn assert_no_sideways_scroll(client: &Client, page: &str) {
                .slice(0, 5) \
                .map(e => `${e.tagName.toLowerCase()}${e.className ? '.' + String(e.className).split(' ').join('.') : ''} \
                           ${Math.round(e.getBoundingClientRect().right)}px`); \
-             return [document.documentElement.scrollWidth, width, wide];",
+             const inner = [...document.querySelectorAll('.app-scroll')] \
+               .map(e => e.scrollWidth - e.clientWidth).reduce((a, b) => Math.max(a, b), 0); \
+             return [document.documentElement.scrollWidth + Math.max(inner, 0), width, wide];",
             vec![],
         )
         .await

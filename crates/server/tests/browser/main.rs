@@ -17,6 +17,7 @@ mod looks;
 mod reviews;
 mod polish;
 mod requests;
+mod shell;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -187,19 +188,27 @@ async fn the_spa_runs_under_its_policy_routes_on_the_client_and_works_from_the_k
     let marker: serde_json::Value =
         client.execute("window.__samePage = 'yes'; return 1;", vec![]).await.unwrap();
     assert_eq!(marker, serde_json::json!(1));
-    client.find(Locator::Css("nav.app-nav a[href='/status']")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css("footer a[href='/status']")).await.unwrap().click().await.unwrap();
     let database = text_of(&client, ".status[data-state=healthy] .fact-database").await;
     assert_eq!(database, "SQLite");
     let same_page = client.execute("return window.__samePage || 'reloaded';", vec![]).await.unwrap();
     assert_eq!(same_page, serde_json::json!("yes"), "navigation stayed in the SPA");
     let current = client
         .execute(
-            "return document.querySelector(\"nav a[aria-current='page']\").getAttribute('href');",
+            "return document.querySelector(\"footer a[aria-current='page']\").getAttribute('href');",
             vec![],
         )
         .await
         .unwrap();
     assert_eq!(current, serde_json::json!("/status"));
+    // Focus followed the route to the new page's heading (not left on the link, nor on <body>).
+    wait_until(
+        &client,
+        "return document.activeElement === document.querySelector('main h1') \
+           && document.activeElement.textContent === 'System status';",
+        "focus on the status page's heading",
+    )
+    .await;
 
     // A deep link loads the index and the route.
     client.goto(&format!("{base}/status")).await.unwrap();
@@ -226,6 +235,8 @@ async fn the_spa_runs_under_its_policy_routes_on_the_client_and_works_from_the_k
     for (size, name) in [(looks::PHONE, "phone"), (looks::LAPTOP, "laptop")] {
         looks::viewport(&client, size).await;
         client.goto(&format!("{base}/")).await.unwrap();
+        wait_until(&client, "return document.getElementById('static-shell') === null;", "the app mounted")
+            .await;
         text_of(&client, "main h1").await;
         looks::assert_no_sideways_scroll(&client, &format!("home, signed out, {name}")).await;
         looks::assert_accessible(&client, &format!("home, signed out, {name}")).await;
@@ -397,7 +408,8 @@ async fn a_new_person_signs_up_sets_a_pin_and_sees_money_arrive_without_reloadin
     client.find(Locator::Css(".activity-row.fresh a")).await.unwrap().click().await.unwrap();
     assert_eq!(text_of(&client, "#receipt-title").await, "Received from Bob Okafor");
     assert!(text_of(&client, ".facts").await.contains("Welcome to Purse!"));
-    client.find(Locator::Css(".account button")).await.unwrap().click().await.unwrap();
+    client.find(Locator::Css(".account-button")).await.unwrap().click().await.unwrap();
+    click(&client, "[data-test=sign-out]").await;
     wait_until(
         &client,
         "return document.querySelector('main h1')?.textContent === 'Money that moves at the speed of your timeline';",
