@@ -12,8 +12,7 @@ use purse_api::{
     LoginRequest, MoneyRequest, NewBankAccount, NewCard, NewDeposit, NewMoneyRequest, NewTip, NewWithdrawal,
     PaidRequest, PayRequestBody, PinRequest, PublicCheckoutSession, PublicProfile, RequestPage,
     RequestResponse, SendRequest, SessionResponse, SignupRequest, Tip, TipPage, TipResponse, Transfer,
-    TransferResponse, User,
-    UserResponse, Wallet, Withdrawal, WithdrawalQuote, WithdrawalResponse,
+    TransferResponse, User, UserResponse, Wallet, Withdrawal, WithdrawalQuote, WithdrawalResponse,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -70,7 +69,8 @@ impl ApiError {
     /// way on) or a refused cross-site check (a reload mends it).
     pub fn is_permanent(&self) -> bool {
         let refused = matches!(self.status, Some(400 | 403 | 404 | 405 | 410 | 413 | 415 | 422));
-        refused && self.code != Some(ErrorCode::CsrfRejected)
+        // A rejected origin or a locked PIN passes: trying again later can work.
+        refused && !matches!(self.code, Some(ErrorCode::CsrfRejected | ErrorCode::PinLocked))
     }
 
     pub fn is_unauthenticated(&self) -> bool {
@@ -512,6 +512,7 @@ mod tests {
             ErrorCode::IdempotencyKeyInUse,
             ErrorCode::Unauthenticated,
             ErrorCode::CsrfRejected,
+            ErrorCode::PinLocked,
         ] {
             assert!(!answer(code).is_permanent(), "{code}");
         }

@@ -102,9 +102,15 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
                     .map(|b| b.available)
             });
             let missing = amount.and_then(|a| shortfall(a.to_minor(), available.as_deref()));
-            let _ = step.try_set(match missing {
+            let next = match missing {
                 Some(missing) => RowStep::Short(missing),
                 None => RowStep::Review(available),
+            };
+            // Only the Pay that is still opening: a Decline asked meanwhile keeps its question.
+            let _ = step.try_update(|step| {
+                if *step == RowStep::Opening {
+                    *step = next;
+                }
             });
         });
     };
@@ -187,7 +193,7 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
                 RowStep::Done(word) => view! { <p role="status">{word}</p> }.into_any(),
                 RowStep::Ask | RowStep::Opening => view! {
                     <div class="button-row request-actions">
-                        <button type="button" class="button button-secondary" data-action="decline" disabled=move || busy.get()
+                        <button type="button" class="button button-secondary" data-action="decline" disabled=move || busy.get() || step.get() == RowStep::Opening
                             on:click=move |_| { step.set(RowStep::ConfirmDecline); focus_in(row, "[data-action=decline-yes]"); }>{t(Text::Decline)}</button>
                         <button type="button" class="button" data-action="pay" disabled=move || step.get() == RowStep::Opening
                             on:click=open_review>{t(Text::Pay)}</button>

@@ -21,9 +21,9 @@
 //!   reports every answer. Both ask for the PIN again on a retry.
 //! - Adding money and withdrawing (`add_money_flow`, `withdraw_flow`) start an attempt with its
 //!   body, retry it as it was, and report every answer.
-//! - The send form (`pages::send`) begins an attempt at each "Review" and sends every press of
-//!   "Send" from that review under its key; it does not report answers, so each review is a new
-//!   attempt.
+//! - The send form (`pages::send`) begins an attempt at each "Review", sends every press of
+//!   "Send" from that review under its key and reports every answer: while one is in doubt,
+//!   Edit waits, so the next Send is its retry.
 //! - A request to pay (`components::incoming_requests`) begins one attempt when its row is drawn
 //!   and sends every "Pay" of that row under its key; it does not report answers either.
 

@@ -219,8 +219,16 @@ fn SendForm() -> impl IntoView {
         };
         busy.set(true);
         let key = attempt.with_untracked(|a| a.key().to_string());
+        attempt.update(|a| a.sent(()));
         leptos::task::spawn_local(async move {
             let answer = api_client::send_money(&request, &key).await;
+            // An answer that does not say what happened keeps the attempt (and its key) in
+            // doubt: Edit waits, and Send again is its retry.
+            let _ = attempt.try_update(|a| {
+                if a.is_current(&key) {
+                    a.answered(&answer);
+                }
+            });
             let heard = match &answer {
                 Err(error) => step_up.try_update(|s| s.hear(value, error)).unwrap_or(PinAnswer::Other),
                 Ok(_) => PinAnswer::Other,
@@ -288,6 +296,7 @@ fn SendForm() -> impl IntoView {
                     view! {
                         <form on:submit=send novalidate=true>
                             <ReviewSummary review=summary id="send-review" busy=busy busy_label=t(Text::Sending)
+                                can_edit=Signal::derive(move || !busy.get() && !attempt.with(|a| a.in_doubt()))
                                 on_edit=Callback::new(move |()| step.set(Step::Form))>
                                 {clean_note(Some(&note.get_untracked())).ok().flatten().map(|n| view! { <p class="muted">"“"{n}"”"</p> })}
                                 {move || with_pin().map(|v| view! {

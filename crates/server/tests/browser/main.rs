@@ -14,9 +14,9 @@
 
 // One module per area's journeys; they use this file's helpers (`crate::…`) and `looks`.
 mod looks;
-mod reviews;
 mod polish;
 mod requests;
+mod reviews;
 mod shell;
 
 use std::net::SocketAddr;
