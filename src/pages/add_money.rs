@@ -67,7 +67,7 @@ pub fn AddMoneyView(
             <p class="muted">{t(Funding::AddMoneyLead)}</p>
             {move || match cards.get() {
                 None => view! { <SkeletonList rows=2 /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorState message=error.message on_retry=on_reload no_money_moved=true /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorState permanent=error.is_permanent() message=error.message on_retry=on_reload no_money_moved=true /> }.into_any(),
                 Some(Ok(list)) => {
                     let mut flow = AddMoneyFlow::new(list);
                     flow.amount = amount.clone().unwrap_or_default();

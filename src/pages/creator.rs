@@ -102,7 +102,7 @@ fn Dashboard() -> impl IntoView {
         {move || match dashboard.get() {
             None => view! { <section class="card"><SkeletonList rows=3 /></section> }.into_any(),
             Some(Err(error)) => view! {
-                <section class="card"><ErrorState message=error.message on_retry=move |()| load_dashboard() no_money_moved=true /></section>
+                <section class="card"><ErrorState permanent=error.is_permanent() message=error.message on_retry=move |()| load_dashboard() no_money_moved=true /></section>
             }.into_any(),
             Some(Ok(data)) if !data.creator.enabled => view! {
                 <section class="card hero" aria-labelledby="creator-title">

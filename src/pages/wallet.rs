@@ -100,7 +100,7 @@ pub fn WalletHome(
             {move || match wallet.get() {
                 None => view! { <div class="skeleton skeleton-balance" aria-hidden="true"></div> }.into_any(),
                 Some(Err(error)) => view! {
-                    <ErrorState message=error.message on_retry=move |()| load_wallet() no_money_moved=true />
+                    <ErrorState permanent=error.is_permanent() message=error.message on_retry=move |()| load_wallet() no_money_moved=true />
                 }.into_any(),
                 Some(Ok(wallet)) => balance_view(&wallet).into_any(),
             }}

@@ -80,7 +80,7 @@ pub fn WithdrawView(
             <p class="muted">{t(Funding::WithdrawLead)}</p>
             {move || match methods.get() {
                 None => view! { <SkeletonList rows=3 /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorState message=error.message on_retry=on_reload no_money_moved=true /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorState permanent=error.is_permanent() message=error.message on_retry=on_reload no_money_moved=true /> }.into_any(),
                 Some(Ok((cards, banks, available))) => {
                     view! { <WithdrawForm flow=RwSignal::new(WithdrawFlow::new(cards, banks, available)) /> }.into_any()
                 }

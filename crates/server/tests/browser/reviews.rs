@@ -138,9 +138,7 @@ async fn every_payment_is_reviewed_before_money_moves_and_what_cannot_be_paid_is
             "cancel: No A paid request can't be undone",
         ]
     );
-    // (axe runs on the send review above; the wallet page this review sits on has two navigation
-    // landmarks with one name, `.app-nav` and `.actions`: not the review's, and left to the
-    // layout's owner.)
+    assert_accessible(&alice, "paying a request's review").await;
     assert_no_sideways_scroll(&alice, "paying a request's review").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(alice_debits(&state).await, (0, 1_250), "the request is not paid before the confirm");
