@@ -29,6 +29,7 @@ use crate::components::dialog::Modal;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::SkeletonList;
 use crate::components::tip_sheet::{self, TipSheet};
+use crate::flows::next_path::{self, Reopen};
 use crate::pages::wallet::WalletHome;
 use crate::session::{provide_session, use_session};
 use crate::text::{Text, t};
@@ -116,6 +117,42 @@ pub fn start(base: String) {
     mount_all(&document);
     watch(&document);
     listen_for_open(&document, embed);
+    reopen_after_sign_up(&document, embed);
+}
+
+/// Opens again what the embed's sign-in had open when it sent the person to sign up
+/// (`next_path::host_return`): the tip sheet for a creator with a Tip button on this page, or the
+/// drawer; then takes those parameters off the address, so a reload opens nothing.
+fn reopen_after_sign_up(document: &Document, embed: EmbedState) {
+    let Some(window) = web_sys::window() else { return };
+    let location = window.location();
+    let search = location.search().unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return };
+    let values: Vec<(&str, String)> = ["purse-open", "purse-tip", "purse-post"]
+        .into_iter()
+        .filter_map(|name| Some((name, params.get(name)?)))
+        .collect();
+    let Some(open) = next_path::reopen(values.iter().map(|(name, value)| (*name, value.as_str()))) else {
+        return;
+    };
+    match open {
+        Reopen::Tip { creator, post } => {
+            let Ok(creator) = Handle::parse(&creator) else { return };
+            // A handle is letters, digits and `_`: safe inside the selector's quotes.
+            let selector = format!("[data-purse-tip][data-creator=\"{creator}\"]");
+            if document.query_selector(&selector).ok().flatten().is_some() {
+                embed.drawer_open.set(false);
+                embed.tip.set(Some(TipTarget { creator, post_id: post.filter(|p| is_valid_post_id(p)) }));
+            }
+        }
+        Reopen::Wallet => embed.open_drawer(),
+    }
+    let path = location.pathname().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    let clean = format!("{path}{}{hash}", next_path::without_reopen(&search));
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&clean));
+    }
 }
 
 /// Mounts every mount point not mounted yet.
@@ -388,7 +425,7 @@ fn Drawer() -> impl IntoView {
             None => view! { <SkeletonList rows=3 /> }.into_any(),
             Some(None) => view! {
                 <section class="card">
-                    <SignInForm />
+                    <SignInForm return_to=crate::session::return_path().map(|here| next_path::host_return(&here, &Reopen::Wallet)) />
                 </section>
             }.into_any(),
             Some(Some(user)) => view! { <SignedInDrawer user /> }.into_any(),

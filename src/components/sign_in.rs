@@ -73,7 +73,13 @@ pub fn PurseMark() -> impl IntoView {
 }
 
 #[component]
-pub fn SignInForm(#[prop(optional)] on_signed_in: Option<Callback<User>>) -> impl IntoView {
+pub fn SignInForm(
+    #[prop(optional)] on_signed_in: Option<Callback<User>>,
+    /// Where sign-up brings the person back to, when not the page itself (the embed's host page,
+    /// with what was open: `next_path::host_return`).
+    #[prop(optional_no_strip)]
+    return_to: Option<String>,
+) -> impl IntoView {
     let session = use_session();
     let handle = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -122,6 +128,6 @@ pub fn SignInForm(#[prop(optional)] on_signed_in: Option<Callback<User>>) -> imp
                 {move || if busy.get() { t(Text::SigningIn) } else { t(Text::SignInWithPurse) }}
             </button>
         </form>
-        <p class="muted form-switch">{t(Text::NoAccount)}" "<a href=next_path::auth_href("/signup", return_path().as_deref())>{t(Text::CreateAccount)}</a></p>
+        <p class="muted form-switch">{t(Text::NoAccount)}" "<a href=next_path::auth_href("/signup", return_to.or_else(return_path).as_deref())>{t(Text::CreateAccount)}</a></p>
     }
 }

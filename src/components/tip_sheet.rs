@@ -15,6 +15,7 @@ use crate::components::money::{MoneyDisplay, ShortfallNote};
 use crate::components::review_summary::ReviewSummary;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::{ErrorState, SkeletonList};
+use crate::flows::next_path::{self, Reopen};
 use crate::flows::tip_flow::{Choice, Step, TipFlow};
 use crate::format;
 use crate::session::use_session;
@@ -40,9 +41,14 @@ pub fn TipSheet(
         match signed_in.get() {
             None => view! { <SheetTitle text=format!("{} @{creator}", t(Text::TipTitle)) /><SkeletonList rows=2 /> }
                 .into_any(),
-            Some(None) => view! {
-                <SheetTitle text=format!("{} @{creator}", t(Text::TipSignIn)) />
-                <SignInForm />
+            Some(None) => {
+                // A new account comes back to this host page with this sheet open again.
+                let open = Reopen::Tip { creator: creator.to_string(), post: post_id.clone() };
+                let back = crate::session::return_path().map(|here| next_path::host_return(&here, &open));
+                view! {
+                    <SheetTitle text=format!("{} @{creator}", t(Text::TipSignIn)) />
+                    <SignInForm return_to=back />
+                }
             }
             .into_any(),
             Some(Some(me)) if me == creator => view! {

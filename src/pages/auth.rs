@@ -19,9 +19,7 @@ use crate::text::{Text, t};
 #[component]
 pub fn SignIn() -> impl IntoView {
     let navigate = use_navigate();
-    let signed_in = Callback::new(move |_user| {
-        navigate(next_path::after_sign_in(next_param().as_deref()), Default::default())
-    });
+    let signed_in = Callback::new(move |_user| go_next(&navigate));
     view! {
         <section class="card form-card" aria-labelledby="signin-title">
             <h1 id="signin-title">{t(Text::SignInTitle)}</h1>
@@ -68,7 +66,7 @@ pub fn SignUp() -> impl IntoView {
             match api_client::sign_up(&request).await {
                 Ok(user) => {
                     session.set_user(Some(user));
-                    navigate(next_path::after_sign_in(next_param().as_deref()), Default::default());
+                    go_next(&navigate);
                 }
                 Err(error) => errors.show(error),
             }
@@ -91,4 +89,18 @@ pub fn SignUp() -> impl IntoView {
             <p class="muted form-switch">{t(Text::HaveAccount)}" "<a href=next_path::auth_href("/signin", return_path().as_deref())>{t(Text::SignIn)}</a></p>
         </section>
     }
+}
+
+/// Follows `next` after signing in or up: the SPA's own pages by the router, a host page's (the
+/// embed sent the person here) by loading it, so the host page and the embed start again.
+fn go_next(navigate: &impl Fn(&str, leptos_router::NavigateOptions)) {
+    let next = next_param();
+    let to = next_path::after_sign_in(next.as_deref());
+    if next_path::is_host_page(to)
+        && let Some(window) = web_sys::window()
+        && window.location().assign(to).is_ok()
+    {
+        return;
+    }
+    navigate(to, Default::default());
 }

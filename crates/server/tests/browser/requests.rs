@@ -264,3 +264,66 @@ async fn the_requester_sees_a_decline_live_cancels_an_open_request_and_shares_a_
     client.close().await.unwrap();
     state.ledger.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_up_from_a_host_pages_tip_sheet_comes_back_to_that_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = purse_server::flows::Settings { demo: true, ..purse_server::flows::Settings::default() };
+    let (addr, state) =
+        crate::serve_with(&format!("sqlite://{}/purse.db", dir.path().display()), settings).await;
+    purse_server::flows::demo::seed(&state).await.unwrap();
+    let driver = ChromeDriver::start();
+    let client = browser(&driver).await;
+    let base = format!("http://{addr}");
+
+    // The demo timeline (a host page), signed out: Tip on Lina's first post opens the sheet's
+    // sign-in, whose "Create account" carries the page and the open sheet.
+    client.goto(&format!("{base}/?theme=calm")).await.unwrap();
+    crate::purse_until(&client, "purse('.tip-button')", "the Tip buttons").await;
+    client
+        .execute(
+            "document.querySelector(\"[data-purse-tip][data-post='1']\").shadowRoot.querySelector('.tip-button').click(); return 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    crate::purse_shows(&client, "dialog.sheet[open] #tip-title", "Sign in to tip @lina").await;
+    let href =
+        crate::in_purse(&client, "return purse('dialog.sheet .form-switch a').getAttribute('href');").await;
+    assert_eq!(
+        href,
+        serde_json::json!(
+            "/signup?next=/%3Ftheme%3Dcalm%26purse-open%3Dtip%26purse-tip%3Dlina%26purse-post%3D1"
+        )
+    );
+    crate::in_purse(&client, "purse('dialog.sheet .form-switch a').click(); return 1;").await;
+    wait_until(&client, "return location.pathname === '/signup';", "the sign-up page").await;
+    type_into(&client, "#handle", "reader").await;
+    type_into(&client, "#display_name", "Rae Reader").await;
+    type_into(&client, "#password", "a long enough password").await;
+    client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
+
+    // Back on the timeline (loaded, not the SPA's own page at `/`), the sheet open for the same
+    // post and now signed in; the address keeps the host's own parameters only.
+    wait_until(
+        &client,
+        "return location.pathname === '/' && location.search === '?theme=calm';",
+        "back on the timeline, the reopening parameters taken off",
+    )
+    .await;
+    crate::purse_shows(&client, "dialog.sheet[open] #tip-title", "Tip Lina Haddad").await;
+    let post = client
+        .execute("return document.querySelectorAll('.post[data-post=\"1\"] .byline strong').length;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(post, serde_json::json!(1), "the host's own page, not the SPA's");
+
+    // A reload opens nothing again.
+    client.refresh().await.unwrap();
+    crate::purse_until(&client, "purse('.tip-button')", "the Tip buttons after a reload").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let open = crate::in_purse(&client, "return !!purse('dialog.sheet[open]');").await;
+    assert_eq!(open, serde_json::json!(false), "reloading does not reopen the sheet");
+    client.close().await.unwrap();
+    state.ledger.shutdown().await;
+}
