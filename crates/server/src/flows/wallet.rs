@@ -72,7 +72,16 @@ pub async fn activity_page(
         found.into_iter().map(Line::Transfer).chain(closed.into_iter().map(Line::Request)).collect();
     lines.sort_by_key(|line| std::cmp::Reverse(line.at()));
     let more = lines.len() > limit as usize;
+    let cut_at = lines.get(limit as usize).map(Line::at);
     lines.truncate(limit as usize);
+    // The cursor is a time and the next page starts strictly before it, so a page never ends
+    // inside a tie: lines at the first left-out line's time go to the next page (unless the
+    // whole page is one tie, which a nanosecond clock does not make).
+    if let Some(cut_at) = cut_at
+        && let Some(last_before_tie) = lines.iter().rposition(|line| line.at() != cut_at)
+    {
+        lines.truncate(last_before_tie + 1);
+    }
     let next_cursor = if more { lines.last().map(|line| flows.ids.cursor(line.at().nanos())) } else { None };
 
     let transfers: Vec<_> =

@@ -594,3 +594,56 @@ async fn declining_or_canceling_a_request_tells_the_other_side_live_and_in_activ
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activity_pages_never_end_inside_a_tie_so_nothing_is_skipped() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let alice = app.sign_up("alice").await;
+        let bob = app.sign_up("bob").await;
+        app.fund(1, "alice", 1_000, "First top-up").await;
+        app.advance(1);
+        let mut asked = Vec::new();
+        for amount in ["1.00", "2.00"] {
+            let made = ask(&app, &alice, json!({"from": "bob", "amount": amount, "currency": "USD"})).await;
+            asked.push(made.body["request"]["id"].as_str().unwrap().to_string());
+        }
+        // Bob declines both at one instant (the test clock stands still): two lines at one time.
+        app.advance(1);
+        for id in &asked {
+            assert_eq!(act(&app, &bob, id, "decline", None, None).await.status, StatusCode::OK);
+        }
+        app.advance(1);
+        app.fund(2, "alice", 1_000, "Second top-up").await;
+
+        // Two at a time: the first page stops before the tie rather than inside it.
+        let mut pages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(cursor) => format!("/api/v1/activity?limit=2&cursor={cursor}"),
+                None => "/api/v1/activity?limit=2".to_string(),
+            };
+            let page = app.call(Method::GET, &path, Some(&alice), None).await;
+            assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+            let ids: Vec<String> = page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["id"].as_str().unwrap().to_string())
+                .collect();
+            pages.push(ids);
+            match page.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+        }
+        let seen: Vec<&String> = pages.iter().flatten().collect();
+        assert_eq!(seen.len(), 4, "{}: each line once: {pages:?}", db.backend);
+        for id in &asked {
+            assert!(seen.contains(&id), "{}: {id} was skipped: {pages:?}", db.backend);
+        }
+        assert_eq!(pages[0].len(), 1, "{}: the page ends before the tie: {pages:?}", db.backend);
+        app.stop().await;
+    }
+}
