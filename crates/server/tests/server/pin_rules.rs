@@ -4,14 +4,27 @@
 //! outgoing movement; PINs are stored under the server's pepper, and old argon2 ones move to it.
 
 use axum::http::{Method, StatusCode};
+use purse_server::AppState;
 use serde_json::{Value, json};
 
 use crate::support::{Answer, TestApp, TestDb, call_state, count, set_pin};
 
 /// `POST /transfers` with its own key.
 async fn send(app: &TestApp, cookie: &str, key: &str, body: Value) -> Answer {
-    app.call_with(Method::POST, "/api/v1/transfers", Some(cookie), Some(body), &[("idempotency-key", key)])
-        .await
+    send_on(&app.state, cookie, key, body).await
+}
+
+/// The same through `state` alone, for tasks of their own (and another instance's state).
+async fn send_on(state: &AppState, cookie: &str, key: &str, body: Value) -> Answer {
+    call_state(
+        state,
+        Method::POST,
+        "/api/v1/transfers",
+        Some(cookie),
+        Some(body),
+        &[("idempotency-key", key)],
+    )
+    .await
 }
 
 async fn to_bob(app: &TestApp, cookie: &str, key: &str, amount: &str) -> Answer {
@@ -59,16 +72,7 @@ async fn twenty_concurrent_wrong_pins_check_at_most_five_and_the_lock_holds() {
             let (state, cookie) = (app.state.clone(), alice.clone());
             tasks.push(tokio::spawn(async move {
                 let body = json!({"to": "bob", "amount": "60.00", "currency": "USD", "pin": "0000"});
-                let key = format!("burst-{i}");
-                call_state(
-                    &state,
-                    Method::POST,
-                    "/api/v1/transfers",
-                    Some(&cookie),
-                    Some(body),
-                    &[("idempotency-key", key.as_str())],
-                )
-                .await
+                send_on(&state, &cookie, &format!("burst-{i}"), body).await
             }));
         }
         let mut codes = std::collections::BTreeMap::<String, usize>::new();
@@ -449,17 +453,7 @@ async fn concurrent_movements_through_two_instances_spend_the_allowance_once() {
                 if i % 4 < 2 { (alice.clone(), "5.00", "alice") } else { (carol.clone(), "2.00", "carol") };
             tasks.push(tokio::spawn(async move {
                 let body = json!({"to": "bob", "amount": amount, "currency": "USD"});
-                let key = format!("race-{i}");
-                let answer = call_state(
-                    &state,
-                    Method::POST,
-                    "/api/v1/transfers",
-                    Some(&cookie),
-                    Some(body),
-                    &[("idempotency-key", key.as_str())],
-                )
-                .await;
-                (who, answer)
+                (who, send_on(&state, &cookie, &format!("race-{i}"), body).await)
             }));
         }
         let mut codes = std::collections::BTreeMap::<(&str, String), usize>::new();

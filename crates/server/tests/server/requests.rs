@@ -573,25 +573,37 @@ async fn declining_or_canceling_a_request_tells_the_other_side_live_and_in_activ
         );
 
         // Paged one at a time, the lines and the transfer come in order, each once.
-        let mut seen = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(cursor) => format!("/api/v1/activity?limit=1&cursor={cursor}"),
-                None => "/api/v1/activity?limit=1".to_string(),
-            };
-            let page = app.call(Method::GET, &path, Some(&alice), None).await;
-            assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
-            seen.extend(page.body["items"].as_array().unwrap().iter().map(|item| item["id"].clone()));
-            match page.body["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_string()),
-                None => break,
-            }
-        }
+        let seen: Vec<String> = activity_pages(&app, &alice, 1).await.into_iter().flatten().collect();
         assert_eq!(seen.len(), 3, "{seen:?}");
-        assert_eq!((seen[0].as_str(), seen[1].as_str()), (Some(second.as_str()), Some(id.as_str())));
-        assert!(seen[2].as_str().is_some_and(|first| first.starts_with("tr_")), "{seen:?}");
+        assert_eq!((seen[0].as_str(), seen[1].as_str()), (second.as_str(), id.as_str()));
+        assert!(seen[2].starts_with("tr_"), "{seen:?}");
         app.stop().await;
+    }
+}
+
+/// Every page of `cookie`'s activity, `limit` at a time, following `next_cursor`: each page's ids.
+async fn activity_pages(app: &TestApp, cookie: &str, limit: u32) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/api/v1/activity?limit={limit}&cursor={cursor}"),
+            None => format!("/api/v1/activity?limit={limit}"),
+        };
+        let page = app.call(Method::GET, &path, Some(cookie), None).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        pages.push(
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["id"].as_str().unwrap().to_string())
+                .collect(),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return pages,
+        }
     }
 }
 
@@ -617,27 +629,7 @@ async fn activity_pages_never_end_inside_a_tie_so_nothing_is_skipped() {
         app.fund(2, "alice", 1_000, "Second top-up").await;
 
         // Two at a time: the first page stops before the tie rather than inside it.
-        let mut pages = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let path = match &cursor {
-                Some(cursor) => format!("/api/v1/activity?limit=2&cursor={cursor}"),
-                None => "/api/v1/activity?limit=2".to_string(),
-            };
-            let page = app.call(Method::GET, &path, Some(&alice), None).await;
-            assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
-            let ids: Vec<String> = page.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|item| item["id"].as_str().unwrap().to_string())
-                .collect();
-            pages.push(ids);
-            match page.body["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_string()),
-                None => break,
-            }
-        }
+        let pages = activity_pages(&app, &alice, 2).await;
         let seen: Vec<&String> = pages.iter().flatten().collect();
         assert_eq!(seen.len(), 4, "{}: each line once: {pages:?}", db.backend);
         for id in &asked {
