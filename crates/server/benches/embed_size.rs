@@ -6,19 +6,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
 
+mod site;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use purse_ledger::{Ledger, SystemClock};
-use purse_server::flows::people::Passwords;
-use purse_server::http::static_site::{EMBED_FILES, StaticSite};
-use purse_server::store::Db;
-use purse_server::{AppState, app};
+use purse_server::app;
+use purse_server::http::static_site::EMBED_FILES;
 
 fn main() {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dist");
@@ -29,19 +27,7 @@ fn main() {
     );
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/purse.db", dir.path().display());
-        let ledger = Ledger::open(&url).await.unwrap();
-        let db = Db::open(&url).await.unwrap();
-        let state = AppState::new(
-            ledger.clone(),
-            db,
-            StaticSite::load(&dist),
-            Arc::new(SystemClock),
-            Passwords::for_tests(),
-        )
-        .await
-        .unwrap();
+        let (state, ledger, _dir) = site::serving(&dist).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let served = state.clone();

@@ -21,6 +21,8 @@
     clippy::float_arithmetic
 )]
 
+mod site;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -31,11 +33,7 @@ use std::time::{Duration, Instant};
 use axum::extract::Request;
 use axum::middleware::Next;
 use fantoccini::{Client, ClientBuilder};
-use purse_ledger::{Ledger, SystemClock};
-use purse_server::flows::people::Passwords;
-use purse_server::http::static_site::StaticSite;
-use purse_server::store::Db;
-use purse_server::{AppState, app};
+use purse_server::app;
 
 /// One page load's figures, in milliseconds since navigation started.
 struct Run {
@@ -119,19 +117,7 @@ fn main() {
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/purse.db", dir.path().display());
-        let ledger = Ledger::open(&url).await.unwrap();
-        let db = Db::open(&url).await.unwrap();
-        let state = AppState::new(
-            ledger.clone(),
-            db,
-            StaticSite::load(&dist),
-            Arc::new(SystemClock),
-            Passwords::for_tests(),
-        )
-        .await
-        .unwrap();
+        let (state, ledger, _dir) = site::serving(&dist).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let wasm_delay = Arc::new(AtomicU64::new(0));
