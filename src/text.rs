@@ -1021,8 +1021,126 @@ pub fn t(key: impl Key) -> &'static str {
 pub fn ar(key: Text) -> Option<&'static str> {
     use Text::*;
     match key {
+        NavHome => Some("الرئيسية"),
+        PurseInOneLine => {
+            Some("Purse هي المحفظة لإرسال المال وإكرامية المبدعين والدفع بلمسة. استخدم حسابك في Purse هنا.")
+        }
+        SignInToContinue => Some("سجّل الدخول أو أنشئ حسابًا للمتابعة. ستعود إلى هنا وكل شيء معبأ."),
+        NavPay => Some("الدفع"),
+        NavActivity => Some("النشاط"),
+        NavProfile => Some("الملف الشخصي"),
+        MenuPinAndLimits => Some("الرمز السري والحدود"),
+        MenuYourProfile => Some("ملفك الشخصي"),
+        SignInWithPurse => Some("تسجيل الدخول عبر Purse"),
+        PurseHandle => Some("اسم المستخدم في Purse"),
+        PursePassword => Some("كلمة مرور Purse"),
+        KindWithdrawal => Some("سحب"),
+        AnonymousTip => Some("إكرامية من مجهول"),
+        RateLimitedWait => Some("محاولات كثيرة جدًا — انتظر {wait} ثم حاول مجددًا."),
+        RateLimitedLater => Some("محاولات كثيرة جدًا — انتظر قليلًا ثم حاول مجددًا."),
+        PinLockedWait => Some("رموز PIN خاطئة كثيرة: المدفوعات مقفلة. انتظر {wait} ثم حاول مجددًا."),
+        WaitOneSecond => Some("ثانية واحدة"),
+        WaitSeconds => Some("{n} ثانية"),
+        WaitOneMinute => Some("دقيقة واحدة"),
+        WaitMinutes => Some("{n} دقيقة"),
+        WaitOneHour => Some("ساعة واحدة"),
+        WaitHours => Some("{n} ساعة"),
         PinNeededToday => Some("حفاظًا على أمانك، أدخل رمز PIN: أرسلت اليوم أكثر من 50.00 $ دون إدخاله."),
         NotPaidBefore => Some("لم يسبق لك أن دفعت إلى {handle}."),
+        SentRequests => Some("الطلبات المرسلة"),
+        RequestOpen => Some("مفتوح"),
+        RequestPaid => Some("مدفوع"),
+        RequestDeclined => Some("مرفوض"),
+        RequestCanceled => Some("ملغى"),
+        RequestedFrom => Some("من"),
+        CancelRequest => Some("إلغاء الطلب"),
+        CancelRequestAsk => Some("إلغاء هذا الطلب؟ لن يتمكنوا من دفعه."),
+        CancelRequestYes => Some("نعم، ألغِه"),
+        KeepRequest => Some("أبقِه"),
+        NoSentRequests => Some("لم تطلب المال من أحد بعد."),
+        NoSentRequestsNext => Some("اطلب من شخص ما"),
+        DeclinedYourRequest => Some("رفض طلبك"),
+        YouDeclinedTheirRequest => Some("رفضتَ طلبهم"),
+        YouCanceledYourRequest => Some("ألغيتَ طلبك"),
+        CanceledTheirRequest => Some("ألغوا طلبهم"),
+        PayIntentLead => Some("أنت على وشك أن تدفع"),
+        CopyLink => Some("نسخ الرابط"),
+        LinkCopied => Some("تم النسخ"),
+        CopyFailed => Some("تعذّر النسخ. حدّد الرابط وانسخه."),
+        ShareLink => Some("مشاركة"),
+        QrLabel => Some("رمز QR لرابط الدفع إلى"),
+        _ => None,
+    }
+}
+
+/// The reviews' Arabic, as [`ar`]: every key (the match has no catch-all, so a new review
+/// string does not build without its Arabic).
+pub fn ar_review(key: ReviewText) -> Option<&'static str> {
+    use ReviewText::*;
+    match key {
+        Title => Some("المراجعة"),
+        To => Some("إلى"),
+        From => Some("من"),
+        Fee => Some("الرسوم"),
+        Arrives => Some("يصل"),
+        CanCancel => Some("يمكن إلغاؤه"),
+        PurseBalance => Some("رصيد Purse"),
+        Now => Some("الآن"),
+        After => Some("بعد"),
+        Free => Some("مجانًا"),
+        RightAway => Some("فورًا"),
+        Yes => Some("نعم"),
+        No => Some("لا"),
+        For => Some("لمدة"),
+        Minutes => Some("دقائق"),
+        OneMinute => Some("دقيقة واحدة"),
+        Seconds => Some("ثوانٍ"),
+        FirstPaymentTo => Some("لأنها دفعتك الأولى إلى"),
+        SentAtOnce => Some("يُرسل فورًا"),
+        TheyAsked => Some("طلبوا منك هذا"),
+        PaidAtOnce => Some("لا يمكن التراجع عن طلب مدفوع"),
+        TipAnonymous => Some("لن يعرفوا من أرسلها"),
+        TipNamed => Some("سيرون أنها منك"),
+        TipsFinal => Some("لا يمكن التراجع عن الإكراميات"),
+        MerchantRefunds => Some("الاسترداد قرار التاجر"),
+        LeavesWallet => Some("يخرج من محفظتك"),
+        Instantly => Some("فورًا"),
+        By => Some("بحلول"),
+        BankDays => Some("خلال 1–3 أيام عمل"),
+        InstantFinal => Some("السحب الفوري يصل في الحال"),
+        BankFinal => Some("بعد وصوله إلى البنك لا يمكن استرجاعه؛ وإن أعاده البنك يعود المال إلى هنا"),
+        AddFinal => Some("يبقى المال المضاف في محفظتك حتى ترسله أو تسحبه"),
+        SendVerb => Some("أرسل"),
+        PayVerb => Some("ادفع"),
+        TipVerb => Some("أكرِم"),
+        WithdrawVerb => Some("اسحب"),
+        AddVerb => Some("أضف"),
+        ToWord => Some("إلى"),
+        YouHave => Some("لديك"),
+        AddLower => Some("أضف"),
+        AddMoneyLink => Some("إضافة مال"),
+        Back => Some("رجوع"),
+        AvailableNow => Some("المتاح"),
+        AbovePresetBalance => Some("المبالغ التي لا يمكنك اختيارها أكبر من رصيدك البالغ"),
+        DeclineAsk => Some("رفض"),
+        RequestForWord => Some("طلب بمبلغ"),
+        DeclineYes => Some("نعم، ارفض"),
+        DeclineNo => Some("أبقِه"),
+        LookupOffline => Some("أنت غير متصل: سنبحث عن اسم المستخدم هذا مجددًا عند عودتك."),
+        Confirming => Some("جارٍ التأكيد…"),
+    }
+}
+
+/// Money in and out's Arabic, as [`ar`] (`None`: not yet translated).
+pub fn ar_funding(key: Funding) -> Option<&'static str> {
+    use Funding::*;
+    match key {
+        PaymentMethodsLead => Some("البطاقات تضيف المال وتسحب خلال دقائق؛ والسحب إلى حساب مصرفي مجاني."),
+        NoCardsBody => Some("أضف بطاقة خصم لإضافة المال وللسحب خلال دقائق."),
+        CardExpiryHint => Some("MM / YY، كما هو مطبوع على البطاقة"),
+        CardMonthInvalid => Some("تحقق من الشهر: من 01 إلى 12، مثل 12 / 29."),
+        CardExpiryFormat => Some("أدخل تاريخ الانتهاء بصيغة MM / YY، مثل 12 / 29."),
+        NoBanksBody => Some("أضف حسابًا مصرفيًا للسحب مجانًا."),
         _ => None,
     }
 }
@@ -1051,15 +1169,134 @@ pub fn received_announcement(amount: &str, from: Option<&str>) -> String {
 mod tests {
     use super::*;
 
+    /// Both tables say it, the Arabic in Arabic letters (or Purse's own words and the card's
+    /// "MM / YY" beside them), with the same placeholders.
+    fn check_arabic(key: impl std::fmt::Debug, english: &str, arabic: Option<&str>) {
+        let arabic = arabic.unwrap_or_default();
+        assert!(
+            !arabic.is_empty() && arabic.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+            "{key:?}"
+        );
+        for placeholder in ["{handle}", "{wait}", "{n}"] {
+            assert_eq!(english.contains(placeholder), arabic.contains(placeholder), "{key:?}: {placeholder}");
+        }
+    }
+
     #[test]
     fn every_new_sentence_has_its_arabic_and_keeps_its_placeholder() {
-        for key in [Text::PinNeededToday, Text::NotPaidBefore] {
-            let (english, arabic) = (en(key), ar(key).unwrap_or_default());
-            assert!(
-                !arabic.is_empty() && arabic.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
-                "{key:?}"
-            );
-            assert_eq!(english.contains("{handle}"), arabic.contains("{handle}"), "{key:?}");
+        for key in [
+            Text::NavHome,
+            Text::PurseInOneLine,
+            Text::SignInToContinue,
+            Text::NavPay,
+            Text::NavActivity,
+            Text::NavProfile,
+            Text::MenuPinAndLimits,
+            Text::MenuYourProfile,
+            Text::SignInWithPurse,
+            Text::PurseHandle,
+            Text::PursePassword,
+            Text::KindWithdrawal,
+            Text::AnonymousTip,
+            Text::RateLimitedWait,
+            Text::RateLimitedLater,
+            Text::PinLockedWait,
+            Text::WaitOneSecond,
+            Text::WaitSeconds,
+            Text::WaitOneMinute,
+            Text::WaitMinutes,
+            Text::WaitOneHour,
+            Text::WaitHours,
+            Text::PinNeededToday,
+            Text::NotPaidBefore,
+            Text::SentRequests,
+            Text::RequestOpen,
+            Text::RequestPaid,
+            Text::RequestDeclined,
+            Text::RequestCanceled,
+            Text::RequestedFrom,
+            Text::CancelRequest,
+            Text::CancelRequestAsk,
+            Text::CancelRequestYes,
+            Text::KeepRequest,
+            Text::NoSentRequests,
+            Text::NoSentRequestsNext,
+            Text::DeclinedYourRequest,
+            Text::YouDeclinedTheirRequest,
+            Text::YouCanceledYourRequest,
+            Text::CanceledTheirRequest,
+            Text::PayIntentLead,
+            Text::CopyLink,
+            Text::LinkCopied,
+            Text::CopyFailed,
+            Text::ShareLink,
+            Text::QrLabel,
+        ] {
+            check_arabic(key, en(key), ar(key));
+        }
+        for key in [
+            ReviewText::Title,
+            ReviewText::To,
+            ReviewText::From,
+            ReviewText::Fee,
+            ReviewText::Arrives,
+            ReviewText::CanCancel,
+            ReviewText::PurseBalance,
+            ReviewText::Now,
+            ReviewText::After,
+            ReviewText::Free,
+            ReviewText::RightAway,
+            ReviewText::Yes,
+            ReviewText::No,
+            ReviewText::For,
+            ReviewText::Minutes,
+            ReviewText::OneMinute,
+            ReviewText::Seconds,
+            ReviewText::FirstPaymentTo,
+            ReviewText::SentAtOnce,
+            ReviewText::TheyAsked,
+            ReviewText::PaidAtOnce,
+            ReviewText::TipAnonymous,
+            ReviewText::TipNamed,
+            ReviewText::TipsFinal,
+            ReviewText::MerchantRefunds,
+            ReviewText::LeavesWallet,
+            ReviewText::Instantly,
+            ReviewText::By,
+            ReviewText::BankDays,
+            ReviewText::InstantFinal,
+            ReviewText::BankFinal,
+            ReviewText::AddFinal,
+            ReviewText::SendVerb,
+            ReviewText::PayVerb,
+            ReviewText::TipVerb,
+            ReviewText::WithdrawVerb,
+            ReviewText::AddVerb,
+            ReviewText::ToWord,
+            ReviewText::YouHave,
+            ReviewText::AddLower,
+            ReviewText::AddMoneyLink,
+            ReviewText::Back,
+            ReviewText::AvailableNow,
+            ReviewText::AbovePresetBalance,
+            ReviewText::DeclineAsk,
+            ReviewText::RequestForWord,
+            ReviewText::DeclineYes,
+            ReviewText::DeclineNo,
+            ReviewText::LookupOffline,
+            ReviewText::Confirming,
+        ] {
+            check_arabic(key, en_review(key), ar_review(key));
+        }
+        for key in [
+            Funding::PaymentMethodsLead,
+            Funding::NoCardsBody,
+            Funding::CardExpiryHint,
+            Funding::CardMonthInvalid,
+            Funding::CardExpiryFormat,
+            Funding::NoBanksBody,
+        ] {
+            check_arabic(key, en_funding(key), ar_funding(key));
         }
         assert_eq!(around_handle(t(Text::NotPaidBefore)), ("You haven't paid ", " before."));
         assert_eq!(
