@@ -116,7 +116,7 @@ pub fn with_wait(status: u16, body: String, retry_after: Option<&str>) -> String
     };
     let error = match parsed {
         Some(parsed) => ErrorDetail { message, ..parsed.error },
-        None => ErrorDetail { code: ErrorCode::RateLimited, message, field: None },
+        None => ErrorDetail { code: ErrorCode::RateLimited, message, field: None, details: None },
     };
     serde_json::to_string(&ErrorBody { error }).unwrap_or(body)
 }

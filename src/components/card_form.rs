@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::flows::card_checks::{
-    CardFields, CardProblems, brand_shown, caret_after_digits, check, format_expiry, group_number,
+    CardFields, CardProblems, brand_shown, caret_after_digits, check, delete_past_space, format_expiry, group_number,
     live_expiry_problem, live_number_problem, problems_from,
 };
 use crate::text::{Funding, t};
@@ -140,6 +140,21 @@ pub fn CardForm(
         };
         match input.id().as_str() {
             "card-number" => {
+                let kind = js_sys::Reflect::get(&event, &"inputType".into()).ok().and_then(|k| k.as_string());
+                let caret = input.selection_start().ok().flatten().map(|at| at as usize);
+                if let (Some(kind), Some(caret)) = (kind, caret)
+                    && kind.starts_with("delete")
+                    && let Some((text, at)) = delete_past_space(
+                        &number.get_untracked(),
+                        &input.value(),
+                        caret,
+                        kind == "deleteContentForward",
+                    )
+                {
+                    input.set_value(&text);
+                    let at = u32::try_from(at).unwrap_or(0);
+                    let _ = input.set_selection_range(at, at);
+                }
                 number.set(reformat(&event, &input, |typed, _| group_number(typed)));
                 problems.update(|p| p.number = None);
             }

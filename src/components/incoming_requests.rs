@@ -195,7 +195,7 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
                     <div class="button-row request-actions">
                         <button type="button" class="button button-secondary" data-action="decline" disabled=move || busy.get() || step.get() == RowStep::Opening
                             on:click=move |_| { step.set(RowStep::ConfirmDecline); focus_in(row, "[data-action=decline-yes]"); }>{t(Text::Decline)}</button>
-                        <button type="button" class="button" data-action="pay" disabled=move || step.get() == RowStep::Opening
+                        <button type="button" class="button" data-action="pay" disabled=move || amount.is_none() || step.get() == RowStep::Opening
                             on:click=open_review>{t(Text::Pay)}</button>
                     </div>
                     <p class="form-error" role="alert">{move || error.get()}</p>

@@ -82,6 +82,23 @@ pub fn group_number(typed: &str) -> String {
     grouped
 }
 
+/// When a deletion in the grouped number took only a space away (Backspace just after a group's
+/// space, Delete just before it), the digit beyond that space goes instead, as people expect:
+/// else the space comes straight back and nothing seems to happen. Given the text before
+/// (`previous`) and after the deletion (`typed`) with the caret in it, returns the text with
+/// that digit gone and where the caret goes; `None` when a digit was deleted.
+pub fn delete_past_space(previous: &str, typed: &str, caret: usize, forward: bool) -> Option<(String, usize)> {
+    let spaces_only = typed.len() + 1 == previous.len() && only_digits(typed) == only_digits(previous);
+    if !spaces_only {
+        return None;
+    }
+    let at = if forward { caret } else { caret.checked_sub(1)? };
+    typed.as_bytes().get(at).filter(|c| c.is_ascii_digit())?;
+    let mut text = typed.to_string();
+    text.remove(at);
+    Some((text, at))
+}
+
 /// Where the caret goes in `formatted` so that `digits_before` digits stand before it (as many
 /// as stood before it in what was typed): the caret stays with the digit the person was at.
 pub fn caret_after_digits(formatted: &str, digits_before: usize) -> usize {
@@ -380,6 +397,14 @@ mod tests {
             assert_eq!(number_status(&group_number(typed)), number_status(typed));
         }
         assert_eq!(brand_shown(&group_number("5555555555554444")), Some("Mastercard"));
+        // Backspace just after a group's space takes the digit before it; Delete just before a
+        // space takes the digit after it; deleting a digit is left alone.
+        assert_eq!(delete_past_space("4242 4242", "42424242", 4, false), Some(("4244242".into(), 3)));
+        assert_eq!(group_number("4244242"), "4244 242");
+        assert_eq!(delete_past_space("4242 4242", "42424242", 4, true), Some(("4242242".into(), 4)));
+        assert_eq!(delete_past_space("4242 4242", "4242 424", 8, false), None);
+        assert_eq!(delete_past_space("4242 4242", "4242 242", 5, false), None);
+        assert_eq!(delete_past_space("4242 ", "4242", 4, false), None, "a trailing space has no digit after");
         assert_eq!(brand_shown(&group_number("378282246310005")), Some("American Express"));
 
         // Typing the fifth digit at the end puts the caret after it, past the new space.

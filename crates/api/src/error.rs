@@ -55,6 +55,8 @@ error_codes! {
     Unauthenticated = "unauthenticated" => 401,
     InvalidCredentials = "invalid_credentials" => 401,
     Forbidden = "forbidden" => 403,
+    RegionUnavailable = "region_unavailable" => 403,
+    AccountFrozen = "account_frozen" => 403,
     CsrfRejected = "csrf_rejected" => 403,
     PinRequired = "pin_required" => 403,
     PinIncorrect = "pin_incorrect" => 403,
@@ -64,6 +66,7 @@ error_codes! {
     MethodNotAllowed = "method_not_allowed" => 405,
     IdempotencyKeyInUse = "idempotency_key_in_use" => 409,
     HandleTaken = "handle_taken" => 409,
+    SecondApproverRequired = "second_approver_required" => 409,
     PayloadTooLarge = "payload_too_large" => 413,
     UnsupportedMediaType = "unsupported_media_type" => 415,
     IdempotencyKeyMismatch = "idempotency_key_mismatch" => 422,
@@ -79,6 +82,9 @@ error_codes! {
     RequestNotOpen = "request_not_open" => 422,
     CancelWindowClosed = "cancel_window_closed" => 422,
     NotACreator = "not_a_creator" => 422,
+    RecipientUnavailable = "recipient_unavailable" => 422,
+    QuoteExpired = "quote_expired" => 422,
+    VerificationFailed = "verification_failed" => 422,
     RateLimited = "rate_limited" => 429,
     InternalError = "internal_error" => 500,
     ServiceUnavailable = "service_unavailable" => 503,
@@ -102,6 +108,9 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// `limit_exceeded`'s figures: which limit, what is used and left, when room comes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<crate::compliance::LimitDetails>,
 }
 
 #[cfg(test)]
@@ -146,6 +155,13 @@ mod tests {
             (ErrorCode::InsufficientFunds, 422),
             (ErrorCode::CancelWindowClosed, 422),
             (ErrorCode::RateLimited, 429),
+            (ErrorCode::RegionUnavailable, 403),
+            (ErrorCode::AccountFrozen, 403),
+            (ErrorCode::Forbidden, 403),
+            (ErrorCode::SecondApproverRequired, 409),
+            (ErrorCode::RecipientUnavailable, 422),
+            (ErrorCode::QuoteExpired, 422),
+            (ErrorCode::VerificationFailed, 422),
             (ErrorCode::InternalError, 500),
         ];
         for (code, status) in cases {
@@ -156,7 +172,7 @@ mod tests {
     #[test]
     fn body_omits_absent_field() {
         let body = ErrorBody {
-            error: ErrorDetail { code: ErrorCode::NotFound, message: "No such thing.".into(), field: None },
+            error: ErrorDetail { code: ErrorCode::NotFound, message: "No such thing.".into(), field: None, details: None },
         };
         let json = serde_json::to_string(&body).unwrap_or_default();
         assert_eq!(json, r#"{"error":{"code":"not_found","message":"No such thing."}}"#);

@@ -5,6 +5,7 @@
 //! so the browser previews exactly what the server will decide.
 
 pub mod checkout;
+pub mod compliance;
 pub mod currency;
 pub mod error;
 pub mod funding;

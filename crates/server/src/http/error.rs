@@ -75,7 +75,7 @@ impl ApiError {
     /// The body API.md prescribes for this error.
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
-            error: ErrorDetail { code: self.code, message: self.message.clone(), field: self.field.clone() },
+            error: ErrorDetail { code: self.code, message: self.message.clone(), field: self.field.clone(), details: None },
         }
     }
 

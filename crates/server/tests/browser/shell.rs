@@ -319,6 +319,25 @@ async fn the_static_shell_paints_before_the_wasm_and_says_when_purse_could_not_l
     let (fcp, wasm) = (timing[0].as_f64(), timing[1].as_f64());
     let (Some(fcp), Some(wasm)) = (fcp, wasm) else { panic!("paint and wasm timings: {timing}") };
     assert!(fcp < wasm, "first contentful paint at {fcp:.0} ms, before the wasm arrived at {wasm:.0} ms");
+    // The preload hints help: each preloaded file is fetched once (a hint the loader cannot use,
+    // such as one with an integrity hash the loader's fetch lacks, means a second fetch and a
+    // console warning), and the wasm is among them.
+    let preloads = client
+        .execute(
+            "return [...document.querySelectorAll('link[rel=preload], link[rel=modulepreload]')].map(l => \
+               [l.href, performance.getEntriesByType('resource').filter(e => e.name === l.href).length]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let preloads = preloads.as_array().unwrap();
+    assert!(
+        preloads.iter().any(|p| p[0].as_str().unwrap().ends_with("_bg.wasm")),
+        "the wasm is preloaded: {preloads:?}"
+    );
+    for preload in preloads {
+        assert_eq!(preload[1], serde_json::json!(1), "preloaded once and used: {preload}");
+    }
     assert_eq!(text_of(&client, "main h1").await, "Money that moves at the speed of your timeline");
     client.close().await.unwrap();
     state.ledger.shutdown().await;
