@@ -534,9 +534,44 @@ pub const US_STATES: [&str; 51] = [
     "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
 ];
 
-/// The states Purse is licensed in by default: every one but New York.
-pub fn default_licensed_states() -> Vec<String> {
-    US_STATES.iter().filter(|s| **s != "NY").map(|s| (*s).to_string()).collect()
+/// A set of [`US_STATES`] (where Purse is licensed): one bit per state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateSet(u64);
+
+impl StateSet {
+    /// Every state and DC.
+    pub fn all() -> StateSet {
+        StateSet((1u64 << US_STATES.len()) - 1)
+    }
+
+    /// A comma-separated list of postal codes (`AL,AK,CA`; any case, spaces allowed), or the
+    /// first entry that is not a state.
+    pub fn parse_list(list: &str) -> Result<StateSet, String> {
+        let mut set = 0u64;
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let at = US_STATES.iter().position(|s| s.eq_ignore_ascii_case(entry)).ok_or_else(|| entry.to_string())?;
+            set |= 1 << at;
+        }
+        Ok(StateSet(set))
+    }
+
+    pub fn without(self, state: &str) -> StateSet {
+        match US_STATES.iter().position(|s| *s == state) {
+            Some(at) => StateSet(self.0 & !(1 << at)),
+            None => self,
+        }
+    }
+
+    pub fn contains(self, state: &str) -> bool {
+        US_STATES.iter().position(|s| s.eq_ignore_ascii_case(state)).is_some_and(|at| self.0 & (1 << at) != 0)
+    }
+}
+
+impl Default for StateSet {
+    /// Where Purse is licensed by default: every state and DC but New York.
+    fn default() -> StateSet {
+        StateSet::all().without("NY")
+    }
 }
 
 /// A state's postal code as typed (`ca`, ` CA `), if it is one.
@@ -730,6 +765,16 @@ mod tests {
         assert_eq!(items[0].limit, "7500.00");
         assert_eq!(serde_json::to_value(items[0].window).unwrap(), "7d");
         assert_eq!(serde_json::to_value(Window::ThirtyDays).unwrap(), "30d");
+    }
+
+    #[test]
+    fn licensed_states_default_to_all_but_new_york() {
+        let set = StateSet::default();
+        assert!(set.contains("CA") && set.contains("dc") && !set.contains("NY") && !set.contains("ZZ"));
+        let listed = StateSet::parse_list("ca, tx,NY").unwrap();
+        assert!(listed.contains("NY") && listed.contains("TX") && !listed.contains("FL"));
+        assert_eq!(StateSet::parse_list("CA,XX"), Err("XX".to_string()));
+        assert_eq!(parse_state(" ny "), Some("NY"));
     }
 
     #[test]

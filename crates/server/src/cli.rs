@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use purse_api::compliance::{LimitKind, LimitTable, StateSet};
 use purse_ledger::Ledger;
 use tokio::net::TcpListener;
 
@@ -83,6 +84,15 @@ pub struct ServeArgs {
     /// Withdrawals one person may make per UTC day, e.g. `5000.00`.
     #[arg(long, env = "PURSE_WITHDRAWAL_DAILY_CAP", default_value = "5000.00", value_parser = parse_usd)]
     pub withdrawal_daily_cap: i64,
+    /// Where Purse is licensed, as state codes separated by commas (`CA,TX,DC`); a person whose
+    /// verified address is elsewhere is restricted. Default: every state and DC but New York.
+    #[arg(long, env = "PURSE_LICENSED_STATES", value_parser = parse_states)]
+    pub licensed_states: Option<StateSet>,
+    /// One tier's limit, as `TIER.KIND=AMOUNT` or `TIER.KIND=none` (`1.send=7500.00`,
+    /// `0.receive=none`); KIND is send, receive, withdraw or deposit. Repeat for each limit to
+    /// change; the rest keep API.md's defaults.
+    #[arg(long = "limit", env = "PURSE_LIMITS", value_delimiter = ' ', value_parser = parse_limit)]
+    pub limits: Vec<LimitFlag>,
     /// Seconds until the bank settles a standard withdrawal (default: a day; 60 in demo mode).
     #[arg(long, env = "PURSE_BANK_SETTLE_SECONDS")]
     pub bank_settle_seconds: Option<i64>,
@@ -259,7 +269,40 @@ pub fn settings(args: &ServeArgs) -> Settings {
         withdrawal_daily_cap_minor: args.withdrawal_daily_cap,
         bank_settle_s: args.bank_settle_seconds.unwrap_or(if args.demo { 60 } else { DEFAULT_BANK_SETTLE_S }),
         trust_proxy: args.trust_proxy,
+        limits: limit_table(&args.limits),
+        licensed_states: args.licensed_states.unwrap_or_default(),
     }
+}
+
+/// API.md's limits with the flags' changes.
+fn limit_table(flags: &[LimitFlag]) -> LimitTable {
+    let mut table = LimitTable::default();
+    for flag in flags {
+        table.tiers[usize::from(flag.tier)].set(flag.kind, flag.limit_minor);
+    }
+    table
+}
+
+/// One `--limit`: a tier's limit of a kind, in minor units (`None`: no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitFlag {
+    pub tier: u8,
+    pub kind: LimitKind,
+    pub limit_minor: Option<i64>,
+}
+
+fn parse_limit(text: &str) -> Result<LimitFlag, String> {
+    let shape = || format!("{text} is not TIER.KIND=AMOUNT, such as 1.send=7500.00 or 0.receive=none");
+    let (name, value) = text.split_once('=').ok_or_else(shape)?;
+    let (tier, kind) = name.split_once('.').ok_or_else(shape)?;
+    let tier = tier.parse::<u8>().ok().filter(|t| purse_api::compliance::TIERS.contains(t)).ok_or_else(shape)?;
+    let kind = LimitKind::parse(kind).ok_or_else(shape)?;
+    let limit_minor = if value == "none" { None } else { Some(parse_usd(value)?) };
+    Ok(LimitFlag { tier, kind, limit_minor })
+}
+
+fn parse_states(text: &str) -> Result<StateSet, String> {
+    StateSet::parse_list(text).map_err(|entry| format!("{entry} is not a US state's code (such as CA or DC)"))
 }
 
 /// The connection limits `args` ask for.

@@ -27,6 +27,7 @@ pub mod webhooks;
 use std::sync::Arc;
 
 use purse_api::Currency;
+use purse_api::compliance::{LimitTable, StateSet};
 use purse_ledger::{AccountFlags, Clock, Ledger, NewAccount};
 use purse_rails::{BankRail, CardRail};
 use tokio::sync::watch;
@@ -57,6 +58,10 @@ pub struct Settings {
     pub withdrawal_daily_cap_minor: i64,
     /// How long a standard withdrawal takes to settle at the bank.
     pub bank_settle_s: i64,
+    /// Each verification tier's limits (API.md's table by default).
+    pub limits: LimitTable,
+    /// Where Purse is licensed: a person verified elsewhere is `restricted`.
+    pub licensed_states: StateSet,
     /// Behind a reverse proxy whose `X-Forwarded-Proto` is believed (so HSTS is sent when it
     /// says `https`). Off, the header could come from anyone.
     pub trust_proxy: bool,
@@ -72,6 +77,8 @@ impl Default for Settings {
             deposit_daily_cap_minor: purse_api::funding::DEPOSIT_DAILY_CAP_MINOR,
             withdrawal_daily_cap_minor: purse_api::funding::WITHDRAWAL_DAILY_CAP_MINOR,
             bank_settle_s: DEFAULT_BANK_SETTLE_S,
+            limits: LimitTable::default(),
+            licensed_states: StateSet::default(),
             trust_proxy: false,
         }
     }

@@ -5,8 +5,10 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use purse_api::compliance::AccountStatus;
+
 use crate::ids::PersonId;
-use crate::store::{Columns, Db, Row, Statement, StoreError, Value, values};
+use crate::store::{Column, Columns, Db, Row, RowRef, Statement, StoreError, Value, values, word};
 use crate::time::Time;
 
 /// Role bits of `users.roles`: everyone is a member; these add the creator and the merchant.
@@ -27,6 +29,11 @@ pub struct UserRow {
     /// [`ROLE_CREATOR`] and [`ROLE_MERCHANT`] bits.
     pub roles: i64,
     pub created_at: Time,
+    /// The verification tier, 0–2.
+    pub tier: i64,
+    pub status: AccountStatus,
+    /// The verified address's state (the person's region), once verified.
+    pub region_state: Option<String>,
 }
 
 impl UserRow {
@@ -40,7 +47,7 @@ impl UserRow {
 }
 
 const USER_COLUMNS: &str = "id, public_id, handle, display_name, password_hash, pin_hash, pin_failures, \
-     pin_locked_until, roles, created_at";
+     pin_locked_until, roles, created_at, tier, status, region_state";
 
 /// In [`USER_COLUMNS`] order.
 impl Row for UserRow {
@@ -56,7 +63,22 @@ impl Row for UserRow {
             pin_locked_until: columns.take()?,
             roles: columns.take()?,
             created_at: columns.take()?,
+            tier: columns.take()?,
+            status: columns.take()?,
+            region_state: columns.take()?,
         })
+    }
+}
+
+impl Column for AccountStatus {
+    fn read(row: RowRef<'_>, index: usize) -> Result<AccountStatus, StoreError> {
+        word(row, index, "account status", AccountStatus::parse)
+    }
+}
+
+impl From<AccountStatus> for Value {
+    fn from(status: AccountStatus) -> Value {
+        Value::from(status.as_str())
     }
 }
 
