@@ -4,6 +4,7 @@
 //! from the answer's `Retry-After`. [`ApiError::is_permanent`] tells a page whether trying the
 //! same again can help. Nothing is turned into `None`.
 
+use purse_api::compliance::{Compliance, LimitDetails, VerificationRequest, VerificationResponse};
 use purse_api::funding::{BankAccountList, CardList, Speed};
 use purse_api::{
     Activity, ActivityPage, ActivityResponse, BankAccount, BankAccountResponse, Card, CardDetails,
@@ -32,12 +33,22 @@ pub struct ApiError {
     pub message: String,
     /// The request field the server blamed, for forms.
     pub field: Option<String>,
+    /// `limit_exceeded`'s facts (what is left, and when room comes back), for the sentence the
+    /// forms show before sending too.
+    /// Boxed: most errors have none, and an `ApiError` travels in every `Result`.
+    pub details: Option<Box<LimitDetails>>,
 }
 
 impl ApiError {
     /// No answer: offline, DNS, the server down.
     pub fn network() -> ApiError {
-        ApiError { status: None, code: None, message: t(Text::NetworkError).to_string(), field: None }
+        ApiError {
+            status: None,
+            code: None,
+            message: t(Text::NetworkError).to_string(),
+            field: None,
+            details: None,
+        }
     }
 
     fn unexpected(status: u16) -> ApiError {
@@ -46,6 +57,7 @@ impl ApiError {
             code: None,
             message: t(Text::UnexpectedAnswer).to_string(),
             field: None,
+            details: None,
         }
     }
 
@@ -57,6 +69,7 @@ impl ApiError {
                 code: Some(body.error.code),
                 message: body.error.message,
                 field: body.error.field,
+                details: body.error.details.map(Box::new),
             },
             Err(_) => ApiError::unexpected(status),
         }
@@ -340,6 +353,19 @@ pub async fn withdraw(request: &NewWithdrawal, key: &str) -> Result<Withdrawal, 
     decode::<WithdrawalResponse>(status, &text).map(|r| r.withdrawal)
 }
 
+/// `GET /me/compliance`: the person's tier, status, limits with what is used and left, what the
+/// next tier unlocks, and what is held.
+pub async fn compliance() -> Result<Compliance, ApiError> {
+    get("/api/v1/me/compliance").await
+}
+
+/// `POST /me/verification`, with the attempt's idempotency key. `request` carries the SSN's
+/// last four or a document number: nothing here logs or keeps it.
+pub async fn verify(request: &VerificationRequest, key: &str) -> Result<VerificationResponse, ApiError> {
+    let (status, text) = raw_send_keyed("POST", "/api/v1/me/verification", Some(request), Some(key)).await?;
+    decode(status, &text)
+}
+
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let response = gloo_net::http::Request::get(path)
         .header("Accept", "application/json")
@@ -422,6 +448,7 @@ mod tests {
                 code: Some(ErrorCode::WeakPassword),
                 message: "Choose a stronger password.".into(),
                 field: Some("password".into()),
+                details: None,
             })
         );
 

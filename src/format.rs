@@ -3,7 +3,7 @@
 
 use purse_api::{BankAccount, Card, Currency, Money};
 
-use crate::text::{Month, Text, t};
+use crate::text::{Limits, Month, Text, Weekday, t};
 
 /// `1234.5` (at the currency's scale) as `$1,234.50`; `KD 1,234.500`, `¥1,235`.
 pub fn money(amount: &str, currency: Currency) -> String {
@@ -108,6 +108,52 @@ pub fn when(rfc3339: &str) -> String {
     short_utc(rfc3339)
 }
 
+const DAY_MS: i64 = 86_400_000;
+
+/// How many minutes the reader's clock is ahead of UTC at `ms` (in the browser, its time zone;
+/// natively, UTC).
+fn zone_minutes(ms: i64) -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        -(date.get_timezone_offset() as i64)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = ms;
+        0
+    }
+}
+
+/// The moment a limit gives room back, as people say it from now (`now_ms`), in the reader's
+/// own time zone: a time later today (`18:30`), `tomorrow`, a day of the coming week
+/// (`Thursday`), or further off a date (`Dec 12`). What the server wrote, shortened, if it is
+/// not a time.
+pub fn until(rfc3339: &str, now_ms: i64) -> String {
+    let Some(at_ms) = crate::flows::checkout_flow::rfc3339_ms(rfc3339) else { return short_utc(rfc3339) };
+    let local = |ms: i64| ms + zone_minutes(ms) * 60_000;
+    day_phrase(local(at_ms), local(now_ms))
+}
+
+/// [`until`] on the reader's clock: both instants already moved into their time zone.
+fn day_phrase(at_ms: i64, now_ms: i64) -> String {
+    let (day, today) = (at_ms.div_euclid(DAY_MS), now_ms.div_euclid(DAY_MS));
+    match day - today {
+        ..=0 => {
+            let minutes = at_ms.rem_euclid(DAY_MS) / 60_000;
+            format!("{:02}:{:02}", minutes / 60, minutes % 60)
+        }
+        1 => t(Limits::Tomorrow).to_string(),
+        // 1970-01-01 was a Thursday (day 4 counting from Sunday).
+        2..=6 => t(Weekday::numbered(day + 4)).to_string(),
+        _ => {
+            let date = purse_api::compliance::Date::of_unix_ns(at_ms * 1_000_000);
+            let month = Month::numbered(date.month as usize).map(t).unwrap_or_default();
+            format!("{month} {}", date.day)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +221,25 @@ mod tests {
         assert_eq!(short_utc("2026-11-22T14:05:09.123Z"), "Nov 22, 14:05");
         assert_eq!(short_utc("2026-01-02T00:00:00Z"), "Jan 2, 00:00");
         assert_eq!(short_utc("garbage"), "garbage");
+    }
+
+    #[test]
+    fn room_comes_back_today_tomorrow_on_a_weekday_or_on_a_date() {
+        // Monday 2026-12-07, 14:00 UTC.
+        let now = 1_796_652_000_000;
+        let cases = [
+            ("2026-12-07T18:30:00Z", "18:30"),
+            ("2026-12-07T23:59:59.999Z", "23:59"),
+            ("2026-12-08T00:00:00Z", "tomorrow"),
+            ("2026-12-10T10:00:00.123456789Z", "Thursday"),
+            ("2026-12-13T23:00:00Z", "Sunday"),
+            ("2026-12-14T00:00:00Z", "Dec 14"),
+            ("2027-01-06T09:00:00Z", "Jan 6"),
+            ("2026-12-01T09:00:00Z", "09:00"),
+            ("soon", "soon"),
+        ];
+        for (at, said) in cases {
+            assert_eq!(until(at, now), said, "{at}");
+        }
     }
 }

@@ -28,6 +28,7 @@ use crate::pages::auth::{SignIn, SignUp};
 use crate::pages::checkout::CheckoutPage;
 use crate::pages::creator::CreatorPage;
 use crate::pages::home::{ActivityHome, Home};
+use crate::pages::limits::LimitsPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::payment_methods::PaymentMethodsPage;
 use crate::pages::pin::PinSettings;
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/activity/:id") view=Receipt />
                     <Route path=path!("/settings/pin") view=PinSettings />
                     <Route path=path!("/settings/payment-methods") view=PaymentMethodsPage />
+                    <Route path=path!("/settings/limits") view=LimitsPage />
                     <Route path=path!("/add-money") view=AddMoneyPage />
                     <Route path=path!("/withdraw") view=WithdrawPage />
                     <Route path=path!("/send") view=SendPage />

@@ -930,6 +930,554 @@ pub fn en_funding(key: Funding) -> &'static str {
     }
 }
 
+/// The limits page's and the money forms' limit text (tiers, status, meters, verification,
+/// holds; "You can send $212.40 more until Thursday."): a table of its own, with its Arabic in
+/// [`ar_limits`], whose match has no catch-all (a new string does not build without its Arabic).
+/// Placeholders: `{amount}`, `{when}`, `{state}`, `{name}`, `{used}`, `{limit}`, `{n}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limits {
+    MenuItem,
+    Title,
+    Lead,
+    TierN,
+    Tier0Name,
+    Tier1Name,
+    Tier2Name,
+    StatusLabel,
+    StatusActive,
+    StatusUnderReview,
+    StatusRestricted,
+    StatusFrozen,
+    SentenceActive,
+    SentenceUnderReview,
+    SentenceRestricted,
+    SentenceRestrictedSomewhere,
+    SentenceFrozen,
+    LimitsHeading,
+    KindSend,
+    KindReceive,
+    KindWithdraw,
+    KindDeposit,
+    WindowDay,
+    Window7d,
+    Window30d,
+    UsedOf,
+    Left,
+    MoreRoomFrom,
+    NothingUsed,
+    NoLimit,
+    NextHeading,
+    NextLead,
+    TopTier,
+    VerifyTitle1,
+    VerifyLead1,
+    VerifyTitle2,
+    VerifyLead2,
+    LegalName,
+    LegalNameHint,
+    DateOfBirth,
+    DateOfBirthHint,
+    AddressLine,
+    City,
+    State,
+    ChooseState,
+    PostalCode,
+    PostalCodeHint,
+    SsnLast4,
+    SsnLast4Hint,
+    DocumentType,
+    ChooseDocument,
+    Passport,
+    DriverLicense,
+    DocumentNumber,
+    DocumentNumberHint,
+    Verify,
+    Verifying,
+    ErrLegalName,
+    ErrDateOfBirth,
+    ErrAddressLine,
+    ErrCity,
+    ErrState,
+    ErrPostalCode,
+    ErrSsnLast4,
+    ErrDocumentType,
+    ErrDocumentNumber,
+    Verified,
+    VerifyUnderReview,
+    RejectedIdentityMismatch,
+    RejectedUnderage,
+    RejectedDocument,
+    RejectedOther,
+    VerifyRetrySafe,
+    HoldsHeading,
+    NoHoldsTitle,
+    NoHoldsBody,
+    HoldSince,
+    HoldReasonCode,
+    HoldWhatToDo,
+    HoldSeePayment,
+    SendLeftUntil,
+    SendLeft,
+    SendNoneUntil,
+    SendNone,
+    WithdrawLeftUntil,
+    WithdrawLeft,
+    WithdrawNoneUntil,
+    WithdrawNone,
+    DepositLeftUntil,
+    DepositLeft,
+    DepositNoneUntil,
+    DepositNone,
+    SeeLimits,
+    RestrictedMove,
+    RestrictedMoveSomewhere,
+    FrozenMove,
+    RecipientUnavailable,
+    WithdrawInstead,
+    Tomorrow,
+    Unavailable,
+}
+
+/// The English text for `key`.
+pub fn en_limits(key: Limits) -> &'static str {
+    use Limits::*;
+    match key {
+        MenuItem => "Limits and verification",
+        Title => "Limits and verification",
+        Lead => "What you can move, what you've used, and how to raise your limits.",
+        TierN => "Tier {n}",
+        Tier0Name => "Not verified yet",
+        Tier1Name => "Identity verified",
+        Tier2Name => "ID document verified",
+        StatusLabel => "Account",
+        StatusActive => "Active",
+        StatusUnderReview => "Under review",
+        StatusRestricted => "Restricted",
+        StatusFrozen => "Frozen",
+        SentenceActive => "Everything works: send, receive, add and withdraw money within your limits.",
+        SentenceUnderReview => {
+            "We're taking a look at your account. You can keep using Purse; some payments may wait until we're done."
+        }
+        SentenceRestricted => {
+            "Purse isn't licensed in {state} yet. You can see and withdraw your money; nothing else can move."
+        }
+        SentenceRestrictedSomewhere => {
+            "Purse isn't licensed where you live yet. You can see and withdraw your money; nothing else can move."
+        }
+        SentenceFrozen => {
+            "Your account is frozen: no money can move, withdrawals included. Contact support to sort it out."
+        }
+        LimitsHeading => "Your limits",
+        KindSend => "Sending",
+        KindReceive => "Receiving",
+        KindWithdraw => "Withdrawing",
+        KindDeposit => "Adding money",
+        WindowDay => "per day",
+        Window7d => "in any 7 days",
+        Window30d => "in any 30 days",
+        UsedOf => "{used} of {limit} used",
+        Left => "{amount} left",
+        MoreRoomFrom => "More room from {when}",
+        NothingUsed => "Nothing used yet",
+        NoLimit => "No limit",
+        NextHeading => "Verify to reach tier {n}",
+        NextLead => "Tier {n} lets you move more:",
+        TopTier => "You're at the highest tier: these are the highest limits Purse has.",
+        VerifyTitle1 => "Verify your identity",
+        VerifyLead1 => {
+            "Your legal name, date of birth, home address and the last 4 digits of your Social Security number. Purse keeps only those 4 digits."
+        }
+        VerifyTitle2 => "Verify with an ID document",
+        VerifyLead2 => "Your passport or driver's license number. Purse keeps only its last 4 characters.",
+        LegalName => "Legal name",
+        LegalNameHint => "As it is on your ID",
+        DateOfBirth => "Date of birth",
+        DateOfBirthHint => "YYYY-MM-DD, like 1990-02-28",
+        AddressLine => "Street address",
+        City => "City",
+        State => "State",
+        ChooseState => "Choose your state",
+        PostalCode => "ZIP code",
+        PostalCodeHint => "5 digits, or 5 and 4 like 78701-1234",
+        SsnLast4 => "Last 4 digits of your SSN",
+        SsnLast4Hint => "Only these 4 digits, never the whole number",
+        DocumentType => "Document",
+        ChooseDocument => "Choose a document",
+        Passport => "Passport",
+        DriverLicense => "Driver's license",
+        DocumentNumber => "Document number",
+        DocumentNumberHint => "4 to 20 letters and digits, as printed",
+        Verify => "Verify",
+        Verifying => "Verifying…",
+        ErrLegalName => "Enter your legal name (up to 100 characters).",
+        ErrDateOfBirth => "Enter your date of birth as YYYY-MM-DD, like 1990-02-28.",
+        ErrAddressLine => "Enter your street address (up to 100 characters).",
+        ErrCity => "Enter your city (up to 100 characters).",
+        ErrState => "Choose your state.",
+        ErrPostalCode => "Enter a ZIP code: 5 digits, or 5 and 4 like 78701-1234.",
+        ErrSsnLast4 => "Enter exactly the last 4 digits of your SSN.",
+        ErrDocumentType => "Choose the kind of document.",
+        ErrDocumentNumber => "A document number is 4 to 20 letters and digits.",
+        Verified => "You're verified: welcome to tier {n}.",
+        VerifyUnderReview => {
+            "Thanks. We're checking your details and will raise your limits when we're done."
+        }
+        RejectedIdentityMismatch => "These details don't match our records. Check them and try again.",
+        RejectedUnderage => "You must be 18 or older to use Purse.",
+        RejectedDocument => "We couldn't accept this document. Check the number, or use another document.",
+        RejectedOther => "We couldn't verify these details. Check them and try again.",
+        VerifyRetrySafe => "Trying again sends the same details once.",
+        HoldsHeading => "Held for review",
+        NoHoldsTitle => "Nothing is held",
+        NoHoldsBody => "A payment held for a check would show here, with what to do.",
+        HoldSince => "Held since {when}",
+        HoldReasonCode => "Reason code",
+        HoldWhatToDo => {
+            "Nothing to do for now: when the review is done the payment goes through, or the money comes back to you."
+        }
+        HoldSeePayment => "See the payment",
+        SendLeftUntil => "You can send {amount} more until {when}.",
+        SendLeft => "You can send {amount} more.",
+        SendNoneUntil => "You've reached your sending limit until {when}.",
+        SendNone => "You've reached your sending limit.",
+        WithdrawLeftUntil => "You can withdraw {amount} more until {when}.",
+        WithdrawLeft => "You can withdraw {amount} more.",
+        WithdrawNoneUntil => "You've reached your withdrawal limit until {when}.",
+        WithdrawNone => "You've reached your withdrawal limit.",
+        DepositLeftUntil => "You can add {amount} more until {when}.",
+        DepositLeft => "You can add {amount} more.",
+        DepositNoneUntil => "You've reached your limit for adding money until {when}.",
+        DepositNone => "You've reached your limit for adding money.",
+        SeeLimits => "See your limits",
+        RestrictedMove => {
+            "Purse isn't licensed in {state} yet, so you can't send or add money. Withdrawing still works."
+        }
+        RestrictedMoveSomewhere => {
+            "Purse isn't licensed where you live yet, so you can't send or add money. Withdrawing still works."
+        }
+        FrozenMove => "Your account is frozen: no money can move, withdrawals included.",
+        RecipientUnavailable => "{name} can't receive this payment right now.",
+        WithdrawInstead => "Withdraw money",
+        Tomorrow => "tomorrow",
+        Unavailable => "Your limits can't be loaded right now.",
+    }
+}
+
+/// The limits' Arabic: every key (no catch-all).
+pub fn ar_limits(key: Limits) -> &'static str {
+    use Limits::*;
+    match key {
+        MenuItem => "الحدود والتحقق",
+        Title => "الحدود والتحقق",
+        Lead => "ما يمكنك تحريكه، وما استخدمته، وكيف ترفع حدودك.",
+        TierN => "المستوى {n}",
+        Tier0Name => "لم يتم التحقق بعد",
+        Tier1Name => "تم التحقق من الهوية",
+        Tier2Name => "تم التحقق من وثيقة الهوية",
+        StatusLabel => "الحساب",
+        StatusActive => "نشط",
+        StatusUnderReview => "قيد المراجعة",
+        StatusRestricted => "مقيّد",
+        StatusFrozen => "مجمّد",
+        SentenceActive => "كل شيء يعمل: أرسل واستلم وأضف واسحب المال ضمن حدودك.",
+        SentenceUnderReview => {
+            "نراجع حسابك الآن. يمكنك متابعة استخدام Purse؛ وقد تنتظر بعض المدفوعات حتى ننتهي."
+        }
+        SentenceRestricted => {
+            "Purse غير مرخّصة في {state} بعد. يمكنك رؤية أموالك وسحبها؛ ولا يمكن تحريك أي شيء آخر."
+        }
+        SentenceRestrictedSomewhere => {
+            "Purse غير مرخّصة حيث تقيم بعد. يمكنك رؤية أموالك وسحبها؛ ولا يمكن تحريك أي شيء آخر."
+        }
+        SentenceFrozen => "حسابك مجمّد: لا يمكن تحريك أي مال، بما في ذلك السحب. تواصل مع الدعم لحل الأمر.",
+        LimitsHeading => "حدودك",
+        KindSend => "الإرسال",
+        KindReceive => "الاستلام",
+        KindWithdraw => "السحب",
+        KindDeposit => "إضافة المال",
+        WindowDay => "في اليوم",
+        Window7d => "خلال أي 7 أيام",
+        Window30d => "خلال أي 30 يومًا",
+        UsedOf => "استُخدم {used} من {limit}",
+        Left => "المتبقي {amount}",
+        MoreRoomFrom => "يتسع المجال أكثر بدءًا من {when}",
+        NothingUsed => "لم يُستخدم شيء بعد",
+        NoLimit => "بلا حد",
+        NextHeading => "تحقّق للوصول إلى المستوى {n}",
+        NextLead => "يتيح لك المستوى {n} تحريك مبالغ أكبر:",
+        TopTier => "أنت في أعلى مستوى: هذه أعلى الحدود في Purse.",
+        VerifyTitle1 => "تحقّق من هويتك",
+        VerifyLead1 => {
+            "اسمك القانوني وتاريخ ميلادك وعنوان سكنك وآخر 4 أرقام من رقم الضمان الاجتماعي. لا تحتفظ Purse إلا بهذه الأرقام الأربعة."
+        }
+        VerifyTitle2 => "تحقّق بوثيقة هوية",
+        VerifyLead2 => "رقم جواز سفرك أو رخصة القيادة. لا تحتفظ Purse إلا بآخر 4 رموز منه.",
+        LegalName => "الاسم القانوني",
+        LegalNameHint => "كما هو في هويتك",
+        DateOfBirth => "تاريخ الميلاد",
+        DateOfBirthHint => "YYYY-MM-DD، مثل 1990-02-28",
+        AddressLine => "عنوان الشارع",
+        City => "المدينة",
+        State => "الولاية",
+        ChooseState => "اختر ولايتك",
+        PostalCode => "الرمز البريدي",
+        PostalCodeHint => "5 أرقام، أو 5 و4 مثل 78701-1234",
+        SsnLast4 => "آخر 4 أرقام من رقم الضمان الاجتماعي",
+        SsnLast4Hint => "هذه الأرقام الأربعة فقط، وليس الرقم كاملًا أبدًا",
+        DocumentType => "الوثيقة",
+        ChooseDocument => "اختر وثيقة",
+        Passport => "جواز السفر",
+        DriverLicense => "رخصة القيادة",
+        DocumentNumber => "رقم الوثيقة",
+        DocumentNumberHint => "من 4 إلى 20 حرفًا ورقمًا، كما هو مطبوع",
+        Verify => "تحقّق",
+        Verifying => "جارٍ التحقق…",
+        ErrLegalName => "أدخل اسمك القانوني (حتى 100 حرف).",
+        ErrDateOfBirth => "أدخل تاريخ ميلادك بصيغة YYYY-MM-DD، مثل 1990-02-28.",
+        ErrAddressLine => "أدخل عنوان الشارع (حتى 100 حرف).",
+        ErrCity => "أدخل مدينتك (حتى 100 حرف).",
+        ErrState => "اختر ولايتك.",
+        ErrPostalCode => "أدخل رمزًا بريديًا: 5 أرقام، أو 5 و4 مثل 78701-1234.",
+        ErrSsnLast4 => "أدخل آخر 4 أرقام بالضبط من رقم الضمان الاجتماعي.",
+        ErrDocumentType => "اختر نوع الوثيقة.",
+        ErrDocumentNumber => "رقم الوثيقة من 4 إلى 20 حرفًا ورقمًا.",
+        Verified => "تم التحقق منك: مرحبًا بك في المستوى {n}.",
+        VerifyUnderReview => "شكرًا. نراجع بياناتك وسنرفع حدودك عندما ننتهي.",
+        RejectedIdentityMismatch => "هذه البيانات لا تطابق سجلاتنا. راجعها وحاول مجددًا.",
+        RejectedUnderage => "يجب أن يكون عمرك 18 عامًا أو أكثر لاستخدام Purse.",
+        RejectedDocument => "تعذّر قبول هذه الوثيقة. راجع الرقم أو استخدم وثيقة أخرى.",
+        RejectedOther => "تعذّر التحقق من هذه البيانات. راجعها وحاول مجددًا.",
+        VerifyRetrySafe => "المحاولة مجددًا ترسل البيانات نفسها مرة واحدة.",
+        HoldsHeading => "محتجز للمراجعة",
+        NoHoldsTitle => "لا شيء محتجز",
+        NoHoldsBody => "إذا احتُجزت دفعة للتدقيق فستظهر هنا مع ما عليك فعله.",
+        HoldSince => "محتجز منذ {when}",
+        HoldReasonCode => "رمز السبب",
+        HoldWhatToDo => "لا شيء عليك الآن: عند انتهاء المراجعة تمر الدفعة، أو يعود المال إليك.",
+        HoldSeePayment => "عرض الدفعة",
+        SendLeftUntil => "يمكنك إرسال {amount} إضافية حتى {when}.",
+        SendLeft => "يمكنك إرسال {amount} إضافية.",
+        SendNoneUntil => "بلغت حد الإرسال حتى {when}.",
+        SendNone => "بلغت حد الإرسال.",
+        WithdrawLeftUntil => "يمكنك سحب {amount} إضافية حتى {when}.",
+        WithdrawLeft => "يمكنك سحب {amount} إضافية.",
+        WithdrawNoneUntil => "بلغت حد السحب حتى {when}.",
+        WithdrawNone => "بلغت حد السحب.",
+        DepositLeftUntil => "يمكنك إضافة {amount} أخرى حتى {when}.",
+        DepositLeft => "يمكنك إضافة {amount} أخرى.",
+        DepositNoneUntil => "بلغت حد إضافة المال حتى {when}.",
+        DepositNone => "بلغت حد إضافة المال.",
+        SeeLimits => "عرض حدودك",
+        RestrictedMove => {
+            "Purse غير مرخّصة في {state} بعد، لذا لا يمكنك إرسال المال أو إضافته. السحب لا يزال متاحًا."
+        }
+        RestrictedMoveSomewhere => {
+            "Purse غير مرخّصة حيث تقيم بعد، لذا لا يمكنك إرسال المال أو إضافته. السحب لا يزال متاحًا."
+        }
+        FrozenMove => "حسابك مجمّد: لا يمكن تحريك أي مال، بما في ذلك السحب.",
+        RecipientUnavailable => "لا يمكن لـ {name} استلام هذه الدفعة الآن.",
+        WithdrawInstead => "سحب المال",
+        Tomorrow => "غدًا",
+        Unavailable => "تعذّر تحميل حدودك الآن.",
+    }
+}
+
+impl Limits {
+    /// Every key, for the test that checks each has its Arabic and keeps its placeholders.
+    pub const ALL: [Limits; 100] = {
+        use Limits::*;
+        [
+            MenuItem,
+            Title,
+            Lead,
+            TierN,
+            Tier0Name,
+            Tier1Name,
+            Tier2Name,
+            StatusLabel,
+            StatusActive,
+            StatusUnderReview,
+            StatusRestricted,
+            StatusFrozen,
+            SentenceActive,
+            SentenceUnderReview,
+            SentenceRestricted,
+            SentenceRestrictedSomewhere,
+            SentenceFrozen,
+            LimitsHeading,
+            KindSend,
+            KindReceive,
+            KindWithdraw,
+            KindDeposit,
+            WindowDay,
+            Window7d,
+            Window30d,
+            UsedOf,
+            Left,
+            MoreRoomFrom,
+            NothingUsed,
+            NoLimit,
+            NextHeading,
+            NextLead,
+            TopTier,
+            VerifyTitle1,
+            VerifyLead1,
+            VerifyTitle2,
+            VerifyLead2,
+            LegalName,
+            LegalNameHint,
+            DateOfBirth,
+            DateOfBirthHint,
+            AddressLine,
+            City,
+            State,
+            ChooseState,
+            PostalCode,
+            PostalCodeHint,
+            SsnLast4,
+            SsnLast4Hint,
+            DocumentType,
+            ChooseDocument,
+            Passport,
+            DriverLicense,
+            DocumentNumber,
+            DocumentNumberHint,
+            Verify,
+            Verifying,
+            ErrLegalName,
+            ErrDateOfBirth,
+            ErrAddressLine,
+            ErrCity,
+            ErrState,
+            ErrPostalCode,
+            ErrSsnLast4,
+            ErrDocumentType,
+            ErrDocumentNumber,
+            Verified,
+            VerifyUnderReview,
+            RejectedIdentityMismatch,
+            RejectedUnderage,
+            RejectedDocument,
+            RejectedOther,
+            VerifyRetrySafe,
+            HoldsHeading,
+            NoHoldsTitle,
+            NoHoldsBody,
+            HoldSince,
+            HoldReasonCode,
+            HoldWhatToDo,
+            HoldSeePayment,
+            SendLeftUntil,
+            SendLeft,
+            SendNoneUntil,
+            SendNone,
+            WithdrawLeftUntil,
+            WithdrawLeft,
+            WithdrawNoneUntil,
+            WithdrawNone,
+            DepositLeftUntil,
+            DepositLeft,
+            DepositNoneUntil,
+            DepositNone,
+            SeeLimits,
+            RestrictedMove,
+            RestrictedMoveSomewhere,
+            FrozenMove,
+            RecipientUnavailable,
+            WithdrawInstead,
+            Tomorrow,
+            Unavailable,
+        ]
+    };
+}
+
+/// The days of the week, Sunday first (as `Date.getDay()` numbers them), for "until Thursday":
+/// looked up by number at run time, so a table of their own (see [`Month`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weekday {
+    Sunday,
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+}
+
+impl Weekday {
+    /// The day numbered `number`, Sunday 0 (any number: it wraps).
+    pub fn numbered(number: i64) -> Weekday {
+        use Weekday::*;
+        [Sunday, Monday, Tuesday, Wednesday, Thursday, Friday, Saturday][number.rem_euclid(7) as usize]
+    }
+}
+
+pub fn en_weekday(key: Weekday) -> &'static str {
+    const EN: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+    EN[key as usize]
+}
+
+pub fn ar_weekday(key: Weekday) -> &'static str {
+    const AR: [&str; 7] = ["الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت"];
+    AR[key as usize]
+}
+
+/// The US states' and DC's names, in `purse_api::compliance::US_STATES`' order (place names,
+/// written as the US Postal Service does in both languages for now).
+pub const US_STATE_NAMES: [&str; 51] = [
+    "Alabama",
+    "Alaska",
+    "Arizona",
+    "Arkansas",
+    "California",
+    "Colorado",
+    "Connecticut",
+    "Delaware",
+    "District of Columbia",
+    "Florida",
+    "Georgia",
+    "Hawaii",
+    "Idaho",
+    "Illinois",
+    "Indiana",
+    "Iowa",
+    "Kansas",
+    "Kentucky",
+    "Louisiana",
+    "Maine",
+    "Maryland",
+    "Massachusetts",
+    "Michigan",
+    "Minnesota",
+    "Mississippi",
+    "Missouri",
+    "Montana",
+    "Nebraska",
+    "Nevada",
+    "New Hampshire",
+    "New Jersey",
+    "New Mexico",
+    "New York",
+    "North Carolina",
+    "North Dakota",
+    "Ohio",
+    "Oklahoma",
+    "Oregon",
+    "Pennsylvania",
+    "Rhode Island",
+    "South Carolina",
+    "South Dakota",
+    "Tennessee",
+    "Texas",
+    "Utah",
+    "Vermont",
+    "Virginia",
+    "Washington",
+    "West Virginia",
+    "Wisconsin",
+    "Wyoming",
+];
+
 /// The months' short names in dates (`Nov 22, 14:05`): a table of their own, because a date
 /// looks its month up by number at run time, and a lookup by a key only known at run time links
 /// the whole table it looks in; in [`Text`] that was every word of the app, in the embed too.
@@ -1007,6 +1555,18 @@ impl Key for Funding {
 impl Key for Month {
     fn english(self) -> &'static str {
         en_month(self)
+    }
+}
+
+impl Key for Limits {
+    fn english(self) -> &'static str {
+        en_limits(self)
+    }
+}
+
+impl Key for Weekday {
+    fn english(self) -> &'static str {
+        en_weekday(self)
     }
 }
 
@@ -1304,6 +1864,35 @@ mod tests {
             ("لم يسبق لك أن دفعت إلى ", ".")
         );
         assert_eq!(around_handle(t(Text::PinNeeded)), (t(Text::PinNeeded), ""), "no placeholder: all before");
+    }
+
+    #[test]
+    fn every_limits_string_has_its_arabic_with_the_same_placeholders() {
+        for key in Limits::ALL {
+            let (english, arabic) = (en_limits(key), ar_limits(key));
+            assert!(arabic.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{key:?}");
+            for placeholder in ["{amount}", "{when}", "{state}", "{name}", "{used}", "{limit}", "{n}"] {
+                assert_eq!(
+                    english.contains(placeholder),
+                    arabic.contains(placeholder),
+                    "{key:?}: {placeholder}"
+                );
+            }
+        }
+        for day in 0..7 {
+            let day = Weekday::numbered(day);
+            assert!(ar_weekday(day).chars().all(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{day:?}");
+        }
+        assert_eq!(
+            [Weekday::numbered(0), Weekday::numbered(4), Weekday::numbered(-1)].map(t),
+            ["Sunday", "Thursday", "Saturday"]
+        );
+        let names: Vec<(&str, &str)> =
+            purse_api::compliance::US_STATES.into_iter().zip(US_STATE_NAMES).collect();
+        for pair in [("AL", "Alabama"), ("DC", "District of Columbia"), ("NY", "New York"), ("WY", "Wyoming")]
+        {
+            assert!(names.contains(&pair), "{pair:?}");
+        }
     }
 
     #[test]

@@ -27,15 +27,18 @@ use purse_api::{
 use purse_web::api_client::ApiError;
 use purse_web::components::activity_row::ActivityRow;
 use purse_web::components::incoming_requests::IncomingRequest;
+use purse_web::components::limit_note::LimitNote;
 use purse_web::components::money::MoneyDisplay;
 use purse_web::components::states::{EmptyState, ErrorState, SkeletonList};
 use purse_web::components::tip_sheet::{TipForm, TipSheet};
 use purse_web::flows::add_money_flow::{AddMoneyFlow, Step as DepositStep};
 use purse_web::flows::checkout_flow::{CheckoutFlow, Step as CheckoutStep};
+use purse_web::flows::limit_guard::LimitRefusal;
 use purse_web::flows::tip_flow::{Choice, Step, TipFlow};
 use purse_web::flows::withdraw_flow::{Step as WithdrawStep, WithdrawFlow};
 use purse_web::pages::add_money::{AddMoneyView, DepositForm};
 use purse_web::pages::checkout::CheckoutView;
+use purse_web::pages::limits::LimitsView;
 use purse_web::pages::payment_methods::PaymentMethodsView;
 use purse_web::pages::status::Status;
 use purse_web::pages::withdraw::WithdrawForm;
@@ -506,6 +509,7 @@ async fn a_small_tip_the_server_asks_the_pin_for_shows_the_field_says_why_and_fo
         code: Some(ErrorCode::PinRequired),
         message: "Enter your payment PIN.".into(),
         field: Some("pin".into()),
+        details: None,
     };
     flow.update(|f| f.answer("k1", Err(refused), None));
     let pin = wait_for(&root, "#tip-pin", Duration::from_secs(1)).await;
@@ -542,6 +546,7 @@ async fn short_of_funds_the_sheet_says_what_the_wallet_has_and_offers_only_what_
         code: Some(ErrorCode::InsufficientFunds),
         message: "Not enough money".into(),
         field: Some("amount".into()),
+        details: None,
     };
     flow.update(|f| f.answer("k1", Err(refused), Some("6.20".into())));
     settle().await;
@@ -785,6 +790,7 @@ async fn refused_pins_and_answers_are_shown_where_they_belong() {
                 code: Some(code),
                 message: message.into(),
                 field: None,
+                details: None,
             };
             f.answer("k1", Err(refused));
         });
@@ -846,6 +852,7 @@ async fn finished_unknown_and_unreadable_sessions_each_have_their_page() {
         code: Some(ErrorCode::NotFound),
         message: "No such checkout session.".into(),
         field: None,
+        details: None,
     }));
     let page = checkout_page(unknown, signed_in());
     assert_eq!(checkout_state(&page.root), "unknown");
@@ -1210,6 +1217,7 @@ async fn a_withdrawal_refused_or_done_says_what_happened() {
             code: Some(ErrorCode::CardDeclined),
             message: "Declined.".into(),
             field: None,
+            details: None,
         };
         f.answer("k1", Err(declined));
     });
@@ -1329,4 +1337,97 @@ async fn each_payment_method_list_has_its_loading_empty_and_error_state() {
     settle().await;
     assert_eq!(text(&root, "[data-test=banks-section] .empty-title"), t(Funding::NoBanksTitle));
     assert!(find(&root, "[data-test=banks-section] #bank-routing").is_some());
+}
+
+/// Omar at tier 0, restricted to show the sentence: $37.60 of $250.00 sent, nothing held.
+fn compliance(status: purse_api::compliance::AccountStatus) -> purse_api::compliance::Compliance {
+    use purse_api::compliance::{
+        Compliance, LimitItem, LimitKind, NextTier, Region, VerificationState, VerificationStatus,
+    };
+    let item = |kind: LimitKind, limit: &str, used: &str, remaining: &str| LimitItem {
+        kind,
+        window: kind.window(),
+        limit: limit.into(),
+        used: used.into(),
+        remaining: remaining.into(),
+        currency: Currency::Usd,
+        resets_at: Some("2099-12-10T10:00:00Z".into()),
+    };
+    Compliance {
+        tier: 0,
+        status,
+        region: Region { state: Some("NY".into()), available: false },
+        verification: VerificationState { status: VerificationStatus::None, reason_code: None },
+        limits: vec![
+            item(LimitKind::Send, "250.00", "37.60", "212.40"),
+            item(LimitKind::Deposit, "500.00", "0.00", "500.00"),
+        ],
+        next_tier: Some(NextTier {
+            tier: 1,
+            unlocks: vec![item(LimitKind::Send, "7500.00", "37.60", "7462.40")],
+        }),
+        holds: vec![],
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_limits_page_shows_the_tier_a_plain_status_the_meters_and_the_verify_form() {
+    use purse_api::compliance::AccountStatus;
+    use purse_web::text::Limits;
+    let root = container();
+    let loaded = RwSignal::new(None);
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        view! { <LimitsView loaded on_retry=Callback::new(|()| {}) on_changed=Callback::new(|()| {}) /> }
+    });
+    assert_eq!(text(&root, "h1"), t(Limits::Title));
+    assert!(find(&root, ".skeleton-list[aria-busy=true]").is_some(), "a skeleton while reading");
+
+    loaded.set(Some(Ok(compliance(AccountStatus::Restricted))));
+    settle().await;
+    assert_eq!(text(&root, "[data-test=tier]"), "Tier 0");
+    assert_eq!(text(&root, "[data-test=status]"), "Restricted");
+    assert_eq!(
+        text(&root, "[data-test=status-sentence]"),
+        "Purse isn't licensed in New York yet. You can see and withdraw your money; nothing else can move."
+    );
+    assert_eq!(text(&root, ".meter[data-kind=send] .meter-used"), "$37.60 of $250.00 used");
+    assert_eq!(text(&root, ".meter[data-kind=send] [data-test=meter-left]"), "$212.40 left");
+    let bar = find(&root, ".meter[data-kind=send] progress").unwrap();
+    assert_eq!(
+        (bar.get_attribute("value").as_deref(), bar.get_attribute("max").as_deref()),
+        (Some("3760"), Some("25000"))
+    );
+    assert!(text(&root, ".unlocks").contains("Sending: $7,500.00 in any 7 days"));
+    let ssn = find(&root, "#verify-ssn-last4").unwrap();
+    assert_eq!(ssn.get_attribute("inputmode").as_deref(), Some("numeric"));
+    assert_eq!(find(&root, "#verify-state").unwrap().query_selector_all("option").unwrap().length(), 52);
+    assert_eq!(text(&root, ".empty-state .empty-title"), t(Limits::NoHoldsTitle));
+
+    // An empty form is refused on its first field, and nothing is sent.
+    find(&root, "[data-test=verify-submit]").unwrap().unchecked_into::<HtmlElement>().click();
+    settle().await;
+    assert_eq!(text(&root, "#verify-legal-name-error"), t(Limits::ErrLegalName));
+
+    loaded.set(Some(Err(ApiError::network())));
+    settle().await;
+    assert!(find(&root, ".error-state button").is_some(), "what went wrong, and a retry");
+}
+
+#[wasm_bindgen_test]
+fn the_limit_note_says_what_is_left_and_links_to_the_limits_page_and_to_withdrawing_when_restricted() {
+    use purse_api::compliance::LimitKind;
+    let root = container();
+    let over = LimitRefusal::Over { kind: LimitKind::Send, remaining_minor: 21_240, resets_at: None };
+    let restricted = LimitRefusal::Restricted { state: Some("NY".into()) };
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        view! { <LimitNote refusal=over.clone() id="over" /><LimitNote refusal=restricted.clone() id="restricted" /> }
+    });
+    assert_eq!(text(&root, "#over p"), "You can send $212.40 more.");
+    assert_eq!(find(&root, "#over a").unwrap().get_attribute("href").as_deref(), Some("/settings/limits"));
+    assert!(find(&root, "#over [data-test=limit-note-withdraw]").is_none());
+    assert!(text(&root, "#restricted p").contains("Withdrawing still works."));
+    assert_eq!(
+        find(&root, "#restricted [data-test=limit-note-withdraw]").unwrap().get_attribute("href").as_deref(),
+        Some("/withdraw")
+    );
 }

@@ -3,26 +3,37 @@
 //! friend's name); with Pay, which opens the review (payee, amount, the balance after: no money
 //! moves before its confirm; the PIN above the threshold, or below it once the server asks:
 //! [`crate::flows::step_up`]) or says first what the wallet is short of, and Decline, which asks
-//! once ("Decline Bob's request for $12.00?"). Reloads whenever the wallet's [`RequestsVersion`]
-//! changes (the live stream bumps it).
+//! once ("Decline Bob's request for $12.00?"). Pay also refuses first what is over the sending
+//! limit, or anything for a person whose status stops payments (the list reads the limit once:
+//! [`use_headroom`]). Reloads whenever the wallet's [`RequestsVersion`] changes (the live stream
+//! bumps it).
 
 use leptos::prelude::*;
+use purse_api::compliance::LimitKind;
 use purse_api::{Amount, MoneyRequest, RequestStatus};
 use wasm_bindgen::JsCast;
 
 use crate::api_client;
 use crate::components::fields::TextField;
+use crate::components::limit_note::{BlockedNote, LimitNote, use_headroom};
 use crate::components::money::{MoneyDisplay, ShortfallNote};
 use crate::components::review_summary::ReviewSummary;
 use crate::flows::attempt::Attempt;
+use crate::flows::limit_guard::{Headroom, LimitRefusal, is_recipient_unavailable, recipient_unavailable};
 use crate::flows::review::{Party, Review, Shortfall, decline_question, shortfall};
 use crate::flows::step_up::{PinAnswer, StepUp};
 use crate::pages::wallet::RequestsVersion;
 use crate::text::{ReviewText, Text, around_handle, t};
 
+/// The sending limit the list's Pay buttons check, read once for the list.
+#[derive(Clone, Copy, Debug)]
+pub struct PayHeadroom(pub RwSignal<Option<Headroom>>);
+
 #[component]
 pub fn IncomingRequests() -> impl IntoView {
     let version = use_context::<RequestsVersion>().map_or_else(|| RwSignal::new(0), |v| v.0);
+    let headroom = use_headroom(LimitKind::Send);
+    provide_context(PayHeadroom(headroom));
     let items = RwSignal::new(None::<Result<Vec<MoneyRequest>, String>>);
     Effect::new(move |_| {
         version.track();
@@ -39,6 +50,7 @@ pub fn IncomingRequests() -> impl IntoView {
         Some(Ok(open)) if !open.is_empty() => view! {
             <section class="card requests" aria-labelledby="requests-title">
                 <h2 id="requests-title">{t(Text::RequestsForYou)}</h2>
+                <BlockedNote headroom=headroom id="requests-blocked" />
                 <ul class="request-list">
                     {open.into_iter().map(|request| view! { <IncomingRequest request=request version=version /> }).collect_view()}
                 </ul>
@@ -60,6 +72,8 @@ enum RowStep {
     Opening,
     /// The wallet cannot cover it: what it has, and Add money.
     Short(Shortfall),
+    /// Over the sending limit, or the account's status stops it.
+    OverLimit(LimitRefusal),
     /// The review, with what the wallet could spend when it opened.
     Review(Option<String>),
     /// "Decline Bob's request for $12.00?"
@@ -70,6 +84,13 @@ enum RowStep {
 #[component]
 pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl IntoView {
     let amount = Amount::parse(&request.amount, request.currency.code()).ok();
+    let headroom = use_context::<PayHeadroom>().map(|h| h.0);
+    let limit_check = move |minor: i64| {
+        headroom.and_then(|h| h.with_untracked(|h| h.as_ref().and_then(|h| h.check(minor))))
+    };
+    let known_state =
+        move || headroom.and_then(|h| h.with_untracked(|h| h.as_ref().and_then(|h| h.state.clone())));
+    let requester = request.to.display_name.clone();
     // Above the threshold, or once the server asked for it (the day's payments without it).
     let step_up = RwSignal::new(StepUp::default());
     let with_pin = move || amount.filter(|a| step_up.get().needs_pin(*a));
@@ -102,9 +123,11 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
                     .map(|b| b.available)
             });
             let missing = amount.and_then(|a| shortfall(a.to_minor(), available.as_deref()));
-            let next = match missing {
-                Some(missing) => RowStep::Short(missing),
-                None => RowStep::Review(available),
+            let over = amount.and_then(|a| limit_check(a.to_minor()));
+            let next = match (missing, over) {
+                (Some(missing), _) => RowStep::Short(missing),
+                (None, Some(refusal)) => RowStep::OverLimit(refusal),
+                (None, None) => RowStep::Review(available),
             };
             // Only the Pay that is still opening: a Decline asked meanwhile keeps its question.
             let _ = step.try_update(|step| {
@@ -116,7 +139,9 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
     };
     let pay = {
         let id = id.clone();
+        let requester = requester.clone();
         move |event: leptos::ev::SubmitEvent| {
+            let requester = requester.clone();
             event.prevent_default();
             pin_error.set(None);
             error.set(None);
@@ -144,6 +169,19 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
                     (Err(failure), PinAnswer::Other) if failure.field.as_deref() == Some("pin") => {
                         pin_error.set(Some(failure.message))
                     }
+                    (Err(failure), PinAnswer::Other)
+                        if LimitRefusal::from_error(&failure, LimitKind::Send, known_state().as_deref())
+                            .is_some() =>
+                    {
+                        if let Some(refusal) =
+                            LimitRefusal::from_error(&failure, LimitKind::Send, known_state().as_deref())
+                        {
+                            step.set(RowStep::OverLimit(refusal));
+                        }
+                    }
+                    (Err(failure), PinAnswer::Other) if is_recipient_unavailable(&failure) => {
+                        error.set(Some(recipient_unavailable(&requester)))
+                    }
                     (Err(failure), PinAnswer::Other) => error.set(Some(failure.message)),
                 }
                 busy.set(false);
@@ -169,6 +207,7 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
     let step_name = move || match step.get() {
         RowStep::Ask | RowStep::Opening => "ask",
         RowStep::Short(_) => "short",
+        RowStep::OverLimit(_) => "over-limit",
         RowStep::Review(_) => "review",
         RowStep::ConfirmDecline => "decline",
         RowStep::Done(_) => "done",
@@ -202,6 +241,12 @@ pub fn IncomingRequest(request: MoneyRequest, version: RwSignal<u32>) -> impl In
                 }.into_any(),
                 RowStep::Short(missing) => view! {
                     <ShortfallNote shortfall=missing id="request-short" />
+                    <div class="button-row">
+                        <button type="button" class="button button-secondary" data-action="back" on:click=move |_| step.set(RowStep::Ask)>{t(ReviewText::Back)}</button>
+                    </div>
+                }.into_any(),
+                RowStep::OverLimit(refusal) => view! {
+                    <LimitNote refusal=refusal id="request-limit" />
                     <div class="button-row">
                         <button type="button" class="button button-secondary" data-action="back" on:click=move |_| step.set(RowStep::Ask)>{t(ReviewText::Back)}</button>
                     </div>

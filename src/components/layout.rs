@@ -1,6 +1,6 @@
 //! The frame every page slots into, phone first: a skip link; a compact header with the brand
-//! and the person's avatar, which opens the account menu (PIN and limits, payment methods, sign
-//! out), or the way to sign in; the one navigation landmark, a bottom tab bar on narrow screens
+//! and the person's avatar, which opens the account menu (PIN and limits — the payment PIN's
+//! page —, limits and verification, payment methods, sign out), or the way to sign in; the one navigation landmark, a bottom tab bar on narrow screens
 //! and a side rail on wide ones (the same `nav`, laid out by CSS: `style/shell.css`); the `main`
 //! landmark; and a footer with the operators' status page. With the tab bar on a phone, `main` and
 //! the footer scroll between the header and the bar (`.app-scroll`), so the bar never covers what
@@ -23,7 +23,7 @@ use crate::api_client;
 use crate::components::focus;
 use crate::components::icons::{Icon, icon};
 use crate::session::{SessionState, use_session};
-use crate::text::{Funding, Text, t};
+use crate::text::{Funding, Limits, Text, t};
 
 /// Moves keyboard focus to the page's content. The router handles every link click itself,
 /// so the browser's own fragment navigation (which would focus `#main`) never happens: this
@@ -237,6 +237,7 @@ fn AccountMenu(user: purse_api::User) -> impl IntoView {
                 <ul class="account-menu-list">
                     <li><a href=profile>{t(Text::MenuYourProfile)}</a></li>
                     <li><a href="/settings/pin">{t(Text::MenuPinAndLimits)}</a></li>
+                    <li><a href="/settings/limits" data-test="menu-limits">{t(Limits::MenuItem)}</a></li>
                     <li><a href="/settings/payment-methods">{t(Funding::PaymentMethodsNav)}</a></li>
                 </ul>
                 <button type="button" class="account-sign-out" data-test="sign-out" on:click=sign_out disabled=move || busy.get()>

@@ -10,6 +10,7 @@ pub mod gate;
 pub mod icons;
 pub mod incoming_requests;
 pub mod layout;
+pub mod limit_note;
 pub mod money;
 pub mod profile_preview;
 pub mod review_summary;

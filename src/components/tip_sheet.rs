@@ -3,14 +3,18 @@
 //! above the step-up threshold (or below it, once the server asks: the day's payments without
 //! it passed the threshold); the review ([`ReviewSummary`]) that says what will happen; and
 //! what the wallet can cover: presets above it are off (and say why), a bigger amount is refused
-//! before the review with Add money one tap away. Its decisions are [`crate::flows::tip_flow::TipFlow`]; this file draws them.
+//! before the review with Add money one tap away; so is an amount over the sending limit, with when
+//! room comes back and the limits page one tap away, and everything for a person whose status
+//! stops payments ([`LimitNote`]). Its decisions are [`crate::flows::tip_flow::TipFlow`]; this file draws them.
 
 use leptos::prelude::*;
+use purse_api::compliance::LimitKind;
 use purse_api::{Creator, Currency, ErrorCode, Handle, Tip};
 use wasm_bindgen::JsCast;
 
 use crate::api_client::{self, ApiError};
 use crate::components::fields::TextField;
+use crate::components::limit_note::{LimitNote, use_headroom};
 use crate::components::money::{MoneyDisplay, ShortfallNote};
 use crate::components::review_summary::ReviewSummary;
 use crate::components::sign_in::SignInForm;
@@ -79,6 +83,8 @@ fn LoadedSheet(
     // carried through the request (the embed is smaller for it).
     let loaded = RwSignal::new(None::<Result<Creator, ApiError>>);
     let available = RwSignal::new(None::<String>);
+    // The sending limit, read once for the sheet.
+    let headroom = use_headroom(LimitKind::Send);
     let load = {
         let creator = creator.clone();
         move || {
@@ -106,7 +112,13 @@ fn LoadedSheet(
         Some(Ok(page)) => {
             let mut flow = TipFlow::new(page, post_id.clone());
             flow.available = available.get_untracked();
-            view! { <TipForm flow=RwSignal::new(flow) on_sent on_close /> }.into_any()
+            let flow = RwSignal::new(flow);
+            Effect::new(move |_| {
+                if let Some(read) = headroom.get() {
+                    flow.update(|f| f.headroom = Some(read));
+                }
+            });
+            view! { <TipForm flow on_sent on_close /> }.into_any()
         }
         Some(Err(error)) => {
             // Not a creator (or gone): nothing to retry. Anything else may pass.
@@ -211,6 +223,9 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
             {move || match step.get() {
                 Step::Choose => view! {
                     <form class="tip-form" on:submit=review novalidate=true>
+                        {move || flow.with(TipFlow::blocked).map(|refusal| view! {
+                            <LimitNote refusal=refusal id="tip-blocked" />
+                        })}
                         <Presets flow />
                         {move || flow.with(|f| f.choice == Some(Choice::Custom)).then(|| view! {
                             <TextField id="tip-custom" label=t(Text::TipOtherAmount) value=custom error=amount_error hint=t(Text::AmountHint) inputmode="decimal" maxlength=12 />
@@ -220,6 +235,9 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
                         })}
                         {move || flow.with(|f| f.short.clone()).map(|short| view! {
                             <ShortfallNote shortfall=short id="tip-short" />
+                        })}
+                        {move || flow.with(|f| f.over_limit.clone().filter(|refusal| Some(refusal) != f.blocked().as_ref())).map(|refusal| view! {
+                            <LimitNote refusal=refusal id="tip-limit" />
                         })}
                         {move || flow.with(|f| f.short.is_none() && f.short_of_funds.is_some()).then(|| view! {
                             <p class="muted"><a href="/add-money" target="_top">{t(Text::AddMoney)}</a></p>

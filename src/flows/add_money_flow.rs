@@ -4,12 +4,16 @@
 //!
 //! An attempt whose fate is unknown (no answer, a server failure) is kept as it was sent: the
 //! retry sends the same body under the same key, so it cannot add the money twice, and the
-//! form cannot be edited until the retry settles it.
+//! form cannot be edited until the retry settles it. An amount over what is left of the deposit
+//! limit is refused before the review ([`crate::flows::limit_guard`]), and so is anything for a
+//! person whose status stops it.
 
+use purse_api::compliance::LimitKind;
 use purse_api::{Amount, AmountText, Card, Currency, Deposit, DepositStatus, ErrorCode, NewDeposit};
 
 use crate::api_client::ApiError;
 use crate::flows::attempt::Attempt;
+use crate::flows::limit_guard::{Headroom, LimitRefusal};
 use crate::flows::review::{Party, Review};
 use crate::format::{self, card_label};
 use crate::text::{Funding, Text, t};
@@ -32,8 +36,10 @@ pub enum Step {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Problems {
     pub amount: Option<String>,
-    /// Above the button: declined, limits, the server unreachable.
+    /// Above the button: declined, the server unreachable.
     pub form: Option<String>,
+    /// Over the deposit limit, or the account's status stops it: the limit note says it.
+    pub limit: Option<LimitRefusal>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +52,8 @@ pub struct AddMoneyFlow {
     pub problems: Problems,
     /// The attempts at `POST /deposits`: the last one's key, and its body while in doubt.
     pub attempt: Attempt<NewDeposit>,
+    /// The deposit limit and the person's status, once read (`None`: the server decides).
+    pub headroom: Option<Headroom>,
 }
 
 impl AddMoneyFlow {
@@ -59,7 +67,13 @@ impl AddMoneyFlow {
             step: Step::Form,
             problems: Problems::default(),
             attempt: Attempt::default(),
+            headroom: None,
         }
+    }
+
+    /// Why `amount` cannot be added: over what is left of the limit, or the account's status.
+    fn limit_refusal(&self, amount: Amount) -> Option<LimitRefusal> {
+        self.headroom.as_ref().and_then(|h| h.check(amount.to_minor()))
     }
 
     /// A card just linked: listed, and chosen.
@@ -113,8 +127,15 @@ impl AddMoneyFlow {
         }
         self.problems = Problems::default();
         if !self.attempt.in_doubt() {
-            if let Err(problem) = self.amount() {
-                self.problems.amount = Some(problem.to_string());
+            let amount = match self.amount() {
+                Ok(amount) => amount,
+                Err(problem) => {
+                    self.problems.amount = Some(problem.to_string());
+                    return false;
+                }
+            };
+            if let Some(refusal) = self.limit_refusal(amount) {
+                self.problems.limit = Some(refusal);
                 return false;
             }
             if self.card().is_none() {
@@ -154,6 +175,11 @@ impl AddMoneyFlow {
                 return None;
             }
         };
+        if let Some(refusal) = self.limit_refusal(amount) {
+            self.problems.limit = Some(refusal);
+            self.step = Step::Form;
+            return None;
+        }
         let Some(card) = self.card() else {
             self.problems.form = Some(t(Funding::ChooseCard).to_string());
             self.step = Step::Form;
@@ -193,6 +219,11 @@ impl AddMoneyFlow {
             // Back to the review: its confirm retries the same deposit under the same key.
             self.problems.form = Some(format!("{} {}", error.message, t(Funding::DepositRetrySafe)));
             self.step = Step::Review;
+            return;
+        }
+        let state = self.headroom.as_ref().and_then(|h| h.state.clone());
+        if let Some(refusal) = LimitRefusal::from_error(&error, LimitKind::Deposit, state.as_deref()) {
+            self.problems.limit = Some(refusal);
             return;
         }
         match (error.code, error.field.as_deref()) {
@@ -263,7 +294,13 @@ mod tests {
     }
 
     fn refused(code: ErrorCode, message: &str) -> ApiError {
-        ApiError { status: Some(code.http_status()), code: Some(code), message: message.into(), field: None }
+        ApiError {
+            status: Some(code.http_status()),
+            code: Some(code),
+            message: message.into(),
+            field: None,
+            details: None,
+        }
     }
 
     #[test]
@@ -375,5 +412,52 @@ mod tests {
         flow.answer("k1", Ok(deposit(DepositStatus::Completed, None)));
         assert!(matches!(flow.step, Step::Added { .. }));
         assert!(!flow.attempt.in_doubt());
+    }
+
+    #[test]
+    fn adding_more_than_the_deposit_limit_allows_is_refused_before_the_review() {
+        use crate::flows::limit_guard::test_compliance::{MONDAY_MS, tier_0, with_status};
+        use purse_api::compliance::{AccountStatus, LimitDetails, Window};
+        let mut over = flow("400.01");
+        over.headroom = Some(Headroom::of(&tier_0(), LimitKind::Deposit));
+        assert!(!over.review());
+        assert_eq!(
+            over.problems.limit.as_ref().map(|r| r.sentence(MONDAY_MS)).as_deref(),
+            Some("You can add $400.00 more until tomorrow.")
+        );
+        assert_eq!(over.submit(|| "k".into()), None, "and not sent");
+        over.amount = "400.00".into();
+        assert!(over.review(), "exactly what is left goes");
+
+        let mut restricted = flow("5.00");
+        restricted.headroom =
+            Some(Headroom::of(&with_status(AccountStatus::Restricted, Some("NY")), LimitKind::Deposit));
+        assert!(!restricted.review());
+        assert_eq!(restricted.problems.limit.as_ref().map(LimitRefusal::name), Some("restricted"));
+
+        let mut raced = flow("50.00");
+        raced.submit(|| "k1".into());
+        let details = LimitDetails {
+            limit: "500.00".into(),
+            used: "480.00".into(),
+            remaining: "20.00".into(),
+            window: Window::Day,
+            resets_at: None,
+            tier: 0,
+            next_tier: Some(1),
+        };
+        let refusal = ApiError {
+            status: Some(422),
+            code: Some(ErrorCode::LimitExceeded),
+            message: "Over.".into(),
+            field: Some("amount".into()),
+            details: Some(Box::new(details)),
+        };
+        raced.answer("k1", Err(refusal));
+        assert_eq!(
+            raced.problems.limit.as_ref().map(|r| r.sentence(0)).as_deref(),
+            Some("You can add $20.00 more.")
+        );
+        assert_eq!(raced.step, Step::Form);
     }
 }

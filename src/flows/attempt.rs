@@ -120,7 +120,7 @@ mod tests {
     use super::*;
 
     fn refused(status: u16, code: ErrorCode) -> ApiError {
-        ApiError { status: Some(status), code: Some(code), message: "no".into(), field: None }
+        ApiError { status: Some(status), code: Some(code), message: "no".into(), field: None, details: None }
     }
 
     /// Answers that do not say whether money moved.

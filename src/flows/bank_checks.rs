@@ -151,6 +151,7 @@ mod tests {
             code: Some(ErrorCode::InvalidRoutingNumber),
             message: "That routing number isn't valid.".into(),
             field: Some("routing_number".into()),
+            details: None,
         };
         assert_eq!(problems_from(refused).routing.as_deref(), Some("That routing number isn't valid."));
         assert!(problems_from(ApiError::network()).form.is_some());

@@ -87,9 +87,18 @@ pub fn group_number(typed: &str) -> String {
 /// else the space comes straight back and nothing seems to happen. Given the text before
 /// (`previous`) and after the deletion (`typed`) with the caret in it, returns the text with
 /// that digit gone and where the caret goes; `None` when a digit was deleted.
-pub fn delete_past_space(previous: &str, typed: &str, caret: usize, forward: bool) -> Option<(String, usize)> {
+pub fn delete_past_space(
+    previous: &str,
+    typed: &str,
+    caret: usize,
+    forward: bool,
+) -> Option<(String, usize)> {
     let spaces_only = typed.len() + 1 == previous.len() && only_digits(typed) == only_digits(previous);
-    if !spaces_only {
+    // A space with no digit after it (the one a group leaves at the end) goes as it is: it
+    // does not come back.
+    let digit_after =
+        previous.get(caret + 1..).is_some_and(|after| after.bytes().any(|b| b.is_ascii_digit()));
+    if !spaces_only || !digit_after {
         return None;
     }
     let at = if forward { caret } else { caret.checked_sub(1)? };
@@ -488,6 +497,7 @@ mod tests {
             code: Some(code),
             message: "no".into(),
             field: field.map(Into::into),
+            details: None,
         };
         assert!(problems_from(refused(ErrorCode::InvalidCardNumber, Some("number"))).number.is_some());
         assert!(problems_from(refused(ErrorCode::CardExpired, None)).expiry.is_some());

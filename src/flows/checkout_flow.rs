@@ -6,11 +6,13 @@
 //! draws a [`CheckoutFlow`] and does what [`Follow`] says.
 
 use purse_api::checkout::is_absolute_http_url;
+use purse_api::compliance::LimitKind;
 use purse_api::people::is_valid_pin;
 use purse_api::{Amount, CheckoutOutcome, CheckoutStatus, ConfirmCheckout, ErrorCode, PublicCheckoutSession};
 
 use crate::api_client::ApiError;
 use crate::flows::attempt::Attempt;
+use crate::flows::limit_guard::{Headroom, LimitRefusal, is_recipient_unavailable, recipient_unavailable};
 use crate::flows::review::{Party, Review, Shortfall, shortfall};
 use crate::format;
 use crate::text::{Text, t};
@@ -96,6 +98,9 @@ pub struct Problems {
     pub pin: Option<String>,
     /// In the alert region above the buttons.
     pub form: Option<String>,
+    /// The server refused for the buyer's limit or status (a race with another payment, or
+    /// unread before): said as the limit note says it.
+    pub limit: Option<LimitRefusal>,
 }
 
 /// Everything the checkout page shows, for one session.
@@ -159,6 +164,7 @@ impl CheckoutFlow {
             code: Some(ErrorCode::NotFound),
             message: t(Text::CheckoutUnknownTitle).to_string(),
             field: None,
+            details: None,
         }));
         None
     }
@@ -250,6 +256,17 @@ impl CheckoutFlow {
         shortfall(amount.to_minor(), available)
     }
 
+    /// Why the buyer cannot pay this session: what the server last refused, or else the sending
+    /// limit and status as read (`headroom`): over what is left, restricted, frozen.
+    pub fn limit_refusal(&self, headroom: Option<&Headroom>) -> Option<LimitRefusal> {
+        if let Some(refusal) = &self.problems.limit {
+            return Some(refusal.clone());
+        }
+        let session = self.session()?;
+        let amount = Amount::parse(&session.amount, session.currency.code()).ok()?;
+        headroom?.check(amount.to_minor())
+    }
+
     /// What will happen, before it happens: `Souq Books receives $12.50 right away.`
     pub fn review_sentence(&self) -> String {
         let merchant = self.session().map(|s| s.merchant.name.as_str()).unwrap_or_default();
@@ -320,6 +337,16 @@ impl CheckoutFlow {
             }
             Err(error) => error,
         };
+        if let Some(refusal) = LimitRefusal::from_error(&error, LimitKind::Send, None) {
+            self.problems.limit = Some(refusal);
+            return Follow::Stay;
+        }
+        if is_recipient_unavailable(&error) {
+            let merchant = self.session().map(|s| s.merchant.name.clone()).unwrap_or_default();
+            self.problems.form =
+                Some(format!("{} {}", recipient_unavailable(&merchant), t(Text::NoMoneyMoved)));
+            return Follow::Stay;
+        }
         match error.code {
             Some(ErrorCode::Unauthenticated) => {
                 self.problems.form = Some(error.message);
@@ -550,6 +577,7 @@ mod tests {
             code: Some(code),
             message: "no".into(),
             field: field.map(Into::into),
+            details: None,
         }
     }
 
@@ -816,5 +844,60 @@ mod tests {
         let mut flow = CheckoutFlow::loaded_with(session(CheckoutStatus::Open));
         assert_eq!(flow.start_loading().as_deref(), Some("cs_abc123"));
         assert_eq!(flow.screen(NOW_MS), Screen::Loading);
+    }
+
+    #[test]
+    fn a_payment_over_the_sending_limit_is_refused_before_pay_and_after_a_race() {
+        use crate::flows::limit_guard::test_compliance::{MONDAY_MS, item, tier_0, with_status};
+        use purse_api::compliance::{AccountStatus, LimitDetails, Window};
+        let mut compliance = tier_0();
+        compliance.limits[0] =
+            item(LimitKind::Send, "250.00", "240.00", "10.00", Some("2026-12-10T10:00:00Z"));
+        let headroom = Headroom::of(&compliance, LimitKind::Send);
+        let flow = open();
+        assert_eq!(flow.limit_refusal(None), None, "unread: the server decides");
+        assert_eq!(
+            flow.limit_refusal(Some(&headroom)).map(|r| r.sentence(MONDAY_MS)).as_deref(),
+            Some("You can send $10.00 more until Thursday.")
+        );
+        assert_eq!(
+            flow.limit_refusal(Some(&Headroom::of(&tier_0(), LimitKind::Send))),
+            None,
+            "$12.50 fits in $212.40"
+        );
+        let restricted = Headroom::of(&with_status(AccountStatus::Restricted, Some("NY")), LimitKind::Send);
+        assert_eq!(
+            flow.limit_refusal(Some(&restricted)).as_ref().map(LimitRefusal::name),
+            Some("restricted")
+        );
+
+        let mut flow = paying();
+        let details = LimitDetails {
+            limit: "250.00".into(),
+            used: "245.00".into(),
+            remaining: "5.00".into(),
+            window: Window::SevenDays,
+            resets_at: None,
+            tier: 0,
+            next_tier: Some(1),
+        };
+        let raced = ApiError {
+            details: Some(Box::new(details)),
+            ..refused(422, ErrorCode::LimitExceeded, Some("amount"))
+        };
+        assert_eq!(flow.answer("k1", Err(raced)), Follow::Stay);
+        assert_eq!(
+            flow.limit_refusal(None).map(|r| r.sentence(0)).as_deref(),
+            Some("You can send $5.00 more.")
+        );
+        let mut flow = paying();
+        flow.answer("k1", Err(refused(403, ErrorCode::AccountFrozen, None)));
+        assert_eq!(flow.limit_refusal(None), Some(LimitRefusal::Frozen));
+        let mut flow = paying();
+        flow.answer("k1", Err(refused(422, ErrorCode::RecipientUnavailable, None)));
+        assert_eq!(
+            flow.problems.form.as_deref(),
+            Some("Souq Books can't receive this payment right now. No money has moved.")
+        );
     }
 }

@@ -36,6 +36,10 @@
 //!   (`session`, `pages::auth`, `components::gate`).
 //! - [`creator_dashboard`]: the creator dashboard's presets and supporters (`pages::creator`).
 //! - [`status_view`]: the status page (`pages::status`).
+//! - [`limits_view`]: the limits and verification page (`pages::limits`): tier, status, meters,
+//!   what the next tier unlocks, the verify form, holds.
+//! - [`limit_guard`]: every money form's limit check before sending, and the sentence for the
+//!   server's limit and status refusals (`components::limit_note` draws it).
 
 pub mod activity_feed;
 pub mod add_money_flow;
@@ -44,6 +48,8 @@ pub mod bank_checks;
 pub mod card_checks;
 pub mod checkout_flow;
 pub mod creator_dashboard;
+pub mod limit_guard;
+pub mod limits_view;
 pub mod method_removal;
 pub mod next_path;
 pub mod review;

@@ -166,7 +166,13 @@ mod tests {
     }
 
     fn missing() -> ApiError {
-        ApiError { status: Some(404), code: Some(ErrorCode::NotFound), message: "no".into(), field: None }
+        ApiError {
+            status: Some(404),
+            code: Some(ErrorCode::NotFound),
+            message: "no".into(),
+            field: None,
+            details: None,
+        }
     }
 
     #[test]
@@ -231,6 +237,7 @@ mod tests {
             code: Some(ErrorCode::ServiceUnavailable),
             message: "busy".into(),
             field: None,
+            details: None,
         };
         lookup.typed("bobby");
         let (number, _) = lookup.paused("bobby").unwrap();

@@ -74,7 +74,13 @@ mod tests {
     }
 
     fn refused(code: ErrorCode, field: Option<&str>) -> ApiError {
-        ApiError { status: Some(403), code: Some(code), message: "no.".into(), field: field.map(Into::into) }
+        ApiError {
+            status: Some(403),
+            code: Some(code),
+            message: "no.".into(),
+            field: field.map(Into::into),
+            details: None,
+        }
     }
 
     #[test]

@@ -2,14 +2,18 @@
 //! or one typed; presets above what the wallet can spend are off, and say why), whether it can
 //! be sent as it is (an amount the wallet cannot cover is refused before the review, with the
 //! way to add the difference), what the review says ([`crate::flows::review::Review::tip`]), and what an
-//! answer from `POST /tips` turns the sheet into. The view (`components::tip_sheet`) only
+//! answer from `POST /tips` turns the sheet into. An amount over what is left of the sending
+//! limit is refused before the review too ([`crate::flows::limit_guard`]), and the server's limit
+//! and status refusals read the same way. The view (`components::tip_sheet`) only
 //! draws a [`TipFlow`] and feeds it what the person does.
 
+use purse_api::compliance::LimitKind;
 use purse_api::payments::clean_note;
 use purse_api::{Amount, AmountText, Creator, Currency, ErrorCode, Money, NewTip, Tip};
 
 use crate::api_client::ApiError;
 use crate::flows::attempt::Attempt;
+use crate::flows::limit_guard::{Headroom, LimitRefusal, is_recipient_unavailable, recipient_unavailable};
 use crate::flows::review::{Party, Review, Shortfall, shortfall};
 use crate::flows::step_up::{PinAnswer, StepUp};
 use crate::format;
@@ -75,6 +79,11 @@ pub struct TipFlow {
     /// Whether the server asked for the PIN below the threshold (the day's tips and payments
     /// without it passed it): from then on every tip from this sheet carries the PIN.
     pub step_up: StepUp,
+    /// The sending limit and the person's status, once read (`None`: the server decides).
+    pub headroom: Option<Headroom>,
+    /// Why the chosen amount cannot go: over the limit, or the account's status (before the
+    /// review, or as the server answered).
+    pub over_limit: Option<LimitRefusal>,
 }
 
 impl TipFlow {
@@ -94,7 +103,14 @@ impl TipFlow {
             short: None,
             attempt: Attempt::default(),
             step_up: StepUp::default(),
+            headroom: None,
+            over_limit: None,
         }
+    }
+
+    /// Why nothing can be tipped from this account, whatever the amount (restricted, frozen).
+    pub fn blocked(&self) -> Option<LimitRefusal> {
+        self.headroom.as_ref().and_then(Headroom::blocked)
     }
 
     /// The creator's presets, as amounts (any the server wrote badly are left out).
@@ -168,6 +184,7 @@ impl TipFlow {
     pub fn review(&mut self, new_key: impl FnOnce() -> String) {
         self.problems = Problems::default();
         self.short = None;
+        self.over_limit = None;
         let amount = self.amount();
         let message = self.cleaned_message();
         if let Err(problem) = &amount {
@@ -182,11 +199,13 @@ impl TipFlow {
                 Some(short) => short.message(),
                 None => t(Text::TipTooMuch).to_string(),
             });
+        } else if let Ok(amount) = amount {
+            self.over_limit = self.headroom.as_ref().and_then(|h| h.check(amount.to_minor()));
         }
         if let Err(problem) = message {
             self.problems.message = Some(problem);
         }
-        if self.problems == Problems::default() {
+        if self.problems == Problems::default() && self.over_limit.is_none() {
             self.pin.clear();
             // An attempt whose fate is unknown keeps its key until a retry settles it.
             self.attempt.begin(new_key);
@@ -287,6 +306,17 @@ impl TipFlow {
             }
             PinAnswer::Other => {}
         }
+        let state = self.headroom.as_ref().and_then(|h| h.state.clone());
+        if let Some(refusal) = LimitRefusal::from_error(&error, LimitKind::Send, state.as_deref()) {
+            self.over_limit = Some(refusal);
+            self.step = Step::Choose;
+            return;
+        }
+        if is_recipient_unavailable(&error) {
+            self.problems.form = Some(recipient_unavailable(&self.creator.display_name));
+            self.step = Step::Review;
+            return;
+        }
         match (error.code, error.field.as_deref()) {
             (Some(ErrorCode::InsufficientFunds), _) => {
                 let money = available.as_deref().map(|a| format::money(a, Currency::Usd));
@@ -363,6 +393,7 @@ mod tests {
             code: Some(code),
             message: "no".into(),
             field: field.map(Into::into),
+            details: None,
         }
     }
 
@@ -618,5 +649,67 @@ mod tests {
         flow.answer("k2", Ok(tip("60.00")), None);
         assert_eq!(flow.step, Step::Sent(tip("60.00")));
         assert_eq!(flow.creator.goal.map(|g| g.raised).as_deref(), Some("72.50"), "the goal moved");
+    }
+
+    #[test]
+    fn a_tip_over_the_sending_limit_is_refused_before_the_review_and_after_a_race() {
+        use crate::flows::limit_guard::test_compliance::{MONDAY_MS, tier_0, with_status};
+        use purse_api::compliance::{AccountStatus, LimitDetails, Window};
+        let mut flow = self::flow();
+        flow.headroom = Some(Headroom::of(&tier_0(), LimitKind::Send));
+        flow.choice = Some(Choice::Custom);
+        flow.custom = "212.41".into();
+        flow.review(|| "k1".into());
+        assert_eq!(flow.step, Step::Choose);
+        assert_eq!(
+            flow.over_limit.as_ref().map(|r| r.sentence(MONDAY_MS)).as_deref(),
+            Some("You can send $212.40 more until Thursday.")
+        );
+        flow.custom = "212.40".into();
+        flow.review(|| "k1".into());
+        assert_eq!(
+            (flow.step.clone(), flow.over_limit.clone()),
+            (Step::Review, None),
+            "exactly what is left goes"
+        );
+        flow.pin = "1234".into();
+        flow.send().unwrap();
+        let details = LimitDetails {
+            limit: "250.00".into(),
+            used: "240.00".into(),
+            remaining: "10.00".into(),
+            window: Window::SevenDays,
+            resets_at: None,
+            tier: 0,
+            next_tier: Some(1),
+        };
+        let raced = ApiError {
+            details: Some(Box::new(details)),
+            ..refused(422, ErrorCode::LimitExceeded, Some("amount"))
+        };
+        flow.answer("k1", Err(raced), None);
+        assert_eq!(flow.step, Step::Choose);
+        assert_eq!(
+            flow.over_limit.as_ref().map(|r| r.sentence(0)).as_deref(),
+            Some("You can send $10.00 more.")
+        );
+
+        let mut flow = self::flow();
+        flow.headroom =
+            Some(Headroom::of(&with_status(AccountStatus::Restricted, Some("NY")), LimitKind::Send));
+        assert!(flow.blocked().is_some());
+        flow.choice = Some(Choice::Preset(0));
+        flow.review(|| "k1".into());
+        assert_eq!(
+            (flow.step.clone(), flow.over_limit.as_ref().map(LimitRefusal::name)),
+            (Step::Choose, Some("restricted"))
+        );
+
+        let mut flow = self::flow();
+        flow.choice = Some(Choice::Preset(0));
+        flow.review(|| "k1".into());
+        flow.send().unwrap();
+        flow.answer("k1", Err(refused(422, ErrorCode::RecipientUnavailable, None)), None);
+        assert_eq!(flow.problems.form.as_deref(), Some("Lina Haddad can't receive this payment right now."));
     }
 }

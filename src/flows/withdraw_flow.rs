@@ -5,8 +5,11 @@
 //! attempt; and what the answer turns the page into.
 //!
 //! As for deposits, an attempt whose fate is unknown is retried exactly as it was sent, under
-//! its key, and the form is locked until the retry settles it.
+//! its key, and the form is locked until the retry settles it. An amount over what is left of the
+//! withdrawal limit is refused before the review ([`crate::flows::limit_guard`]); a restricted
+//! person can still withdraw, a frozen one cannot.
 
+use purse_api::compliance::LimitKind;
 use purse_api::funding::{QuoteMinor, quote_minor};
 use purse_api::people::is_valid_pin;
 use purse_api::{
@@ -16,6 +19,7 @@ use purse_api::{
 
 use crate::api_client::ApiError;
 use crate::flows::attempt::Attempt;
+use crate::flows::limit_guard::{Headroom, LimitRefusal};
 use crate::flows::review::{Party, Review, Shortfall, shortfall};
 use crate::format::{self, bank_label, card_label, usd_minor};
 use crate::text::{Funding, Text, t};
@@ -40,6 +44,8 @@ pub struct Problems {
     pub destination: Option<String>,
     pub pin: Option<String>,
     pub form: Option<String>,
+    /// Over the withdrawal limit, or the account is frozen: the limit note says it.
+    pub limit: Option<LimitRefusal>,
 }
 
 /// The wire name of a speed.
@@ -66,6 +72,8 @@ pub struct WithdrawFlow {
     pub problems: Problems,
     /// The attempts at `POST /withdrawals`: the last one's key, and its body while in doubt.
     pub attempt: Attempt<NewWithdrawal>,
+    /// The withdrawal limit and the person's status, once read (`None`: the server decides).
+    pub headroom: Option<Headroom>,
 }
 
 impl WithdrawFlow {
@@ -84,6 +92,7 @@ impl WithdrawFlow {
             step: Step::Form,
             problems: Problems::default(),
             attempt: Attempt::default(),
+            headroom: None,
         };
         flow.destination = flow.destinations().first().map(|(id, _)| id.clone());
         flow
@@ -241,7 +250,12 @@ impl WithdrawFlow {
         }
         match self.amount() {
             Err(problem) => self.problems.amount = Some(problem.to_string()),
-            Ok(_) => self.problems.amount = self.shortfall(),
+            Ok(amount) => {
+                self.problems.amount = self.shortfall();
+                if self.problems.amount.is_none() {
+                    self.problems.limit = self.headroom.as_ref().and_then(|h| h.check(amount.to_minor()));
+                }
+            }
         }
         let pin: String = pin.chars().filter(|c| !c.is_whitespace()).collect();
         if !is_valid_pin(&pin) {
@@ -322,6 +336,11 @@ impl WithdrawFlow {
             return;
         }
         let nothing_moved = |message: &str| format!("{message} {}", t(Text::NoMoneyMoved));
+        let state = self.headroom.as_ref().and_then(|h| h.state.clone());
+        if let Some(refusal) = LimitRefusal::from_error(&error, LimitKind::Withdraw, state.as_deref()) {
+            self.problems.limit = Some(refusal);
+            return;
+        }
         match (error.code, error.field.as_deref()) {
             (
                 Some(
@@ -515,7 +534,13 @@ mod tests {
     }
 
     fn refused(code: ErrorCode, message: &str) -> ApiError {
-        ApiError { status: Some(code.http_status()), code: Some(code), message: message.into(), field: None }
+        ApiError {
+            status: Some(code.http_status()),
+            code: Some(code),
+            message: message.into(),
+            field: None,
+            details: None,
+        }
     }
 
     #[test]
@@ -613,5 +638,54 @@ mod tests {
             done_text(&withdrawal(WithdrawalStatus::Returned, "0.00"), "x").0,
             t(Text::StatusReturned)
         );
+    }
+
+    #[test]
+    fn a_withdrawal_over_the_limit_is_refused_before_the_review_and_a_restricted_person_may_withdraw() {
+        use crate::flows::limit_guard::test_compliance::{MONDAY_MS, item, tier_0, with_status};
+        use purse_api::compliance::{AccountStatus, LimitDetails, Window};
+        let mut compliance = tier_0();
+        compliance.limits[2] =
+            item(LimitKind::Withdraw, "250.00", "200.00", "50.00", Some("2026-12-10T10:00:00Z"));
+        let mut over = flow(Speed::Standard, "50.01");
+        over.headroom = Some(Headroom::of(&compliance, LimitKind::Withdraw));
+        assert!(!over.review("1234"));
+        assert_eq!(
+            over.problems.limit.as_ref().map(|r| r.sentence(MONDAY_MS)).as_deref(),
+            Some("You can withdraw $50.00 more until Thursday.")
+        );
+        assert_eq!(over.submit("1234", || "k".into()), None, "and not sent");
+        over.amount = "50.00".into();
+        assert!(over.review("1234"), "exactly what is left goes");
+
+        let mut restricted = flow(Speed::Standard, "20.00");
+        restricted.headroom =
+            Some(Headroom::of(&with_status(AccountStatus::Restricted, Some("NY")), LimitKind::Withdraw));
+        assert!(restricted.review("1234"), "withdrawing still works");
+        let mut frozen = flow(Speed::Standard, "20.00");
+        frozen.headroom = Some(Headroom::of(&with_status(AccountStatus::Frozen, None), LimitKind::Withdraw));
+        assert!(!frozen.review("1234"));
+        assert_eq!(frozen.problems.limit, Some(LimitRefusal::Frozen));
+
+        let mut raced = flow(Speed::Instant, "20.00");
+        raced.submit("1234", || "k1".into());
+        let details = LimitDetails {
+            limit: "250.00".into(),
+            used: "240.00".into(),
+            remaining: "10.00".into(),
+            window: Window::SevenDays,
+            resets_at: None,
+            tier: 0,
+            next_tier: Some(1),
+        };
+        raced.answer(
+            "k1",
+            Err(ApiError { details: Some(Box::new(details)), ..refused(ErrorCode::LimitExceeded, "Over.") }),
+        );
+        assert_eq!(
+            raced.problems.limit.as_ref().map(|r| r.sentence(0)).as_deref(),
+            Some("You can withdraw $10.00 more.")
+        );
+        assert_eq!(raced.problems.amount, None);
     }
 }

@@ -5,11 +5,14 @@
 //! Then: which card, how much (`?amount=` starts it: the shortfall's Add money link carries what
 //! is missing), and the review ([`crate::components::review_summary::ReviewSummary`]: the balance now and
 //! after, the card, free, right away) whose confirm says it (`Add $50.00`); the result says what
-//! happened and the new balance, or why nothing moved. The decisions are
+//! happened and the new balance, or why nothing moved. An amount over what is left of the deposit
+//! limit is refused before the review, with when room comes back and the limits page one tap
+//! away. The decisions are
 //! [`crate::flows::add_money_flow::AddMoneyFlow`]; this file draws them and does the HTTP through
 //! [`api_client`].
 
 use leptos::prelude::*;
+use purse_api::compliance::LimitKind;
 use purse_api::{Card, Currency};
 
 use crate::api_client::{self, ApiError};
@@ -17,6 +20,7 @@ use crate::components::card_form::CardForm;
 use crate::components::fields::{TextField, typed_into};
 use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
+use crate::components::limit_note::{LimitNote, use_headroom};
 use crate::components::money::{MoneyDisplay, use_available};
 use crate::components::review_summary::ReviewSummary;
 use crate::components::states::{EmptyState, ErrorState, SkeletonList};
@@ -88,6 +92,13 @@ pub fn DepositForm(flow: RwSignal<AddMoneyFlow>) -> impl IntoView {
     let reviewing = Memo::new(move |_| flow.with(|f| matches!(f.step, Step::Review | Step::Adding)));
     // What the wallet holds now, for the review's balance after (kept current by the live stream).
     let available = use_available(true);
+    // The deposit limit and the person's status, read once.
+    let headroom = use_headroom(LimitKind::Deposit);
+    Effect::new(move |_| {
+        if let Some(read) = headroom.get() {
+            flow.update(|f| f.headroom = Some(read));
+        }
+    });
     let on_card = Callback::new(move |card: Card| {
         flow.update(|f| f.card_added(card));
         adding_card.set(false);
@@ -122,6 +133,10 @@ fn AmountForm(flow: RwSignal<AddMoneyFlow>, on_another: Callback<()>) -> impl In
     let amount_error = Signal::derive(move || flow.with(|f| f.problems.amount.clone()));
     let locked = Memo::new(move |_| flow.with(|f| !f.can_edit()));
     let cards = Memo::new(move |_| flow.with(|f| f.cards.clone()));
+    let blocked = Memo::new(move |_| flow.with(|f| f.headroom.as_ref().and_then(|h| h.blocked())));
+    let over = Memo::new(move |_| {
+        flow.with(|f| f.problems.limit.clone()).filter(|r| Some(r) != blocked.get().as_ref())
+    });
 
     // The amount goes into the flow as it is typed.
     let typed = move |event: leptos::ev::Event| {
@@ -131,6 +146,7 @@ fn AmountForm(flow: RwSignal<AddMoneyFlow>, on_another: Callback<()>) -> impl In
             flow.update(|f| {
                 f.amount = value;
                 f.problems.amount = None;
+                f.problems.limit = None;
             });
         }
     };
@@ -146,6 +162,7 @@ fn AmountForm(flow: RwSignal<AddMoneyFlow>, on_another: Callback<()>) -> impl In
     };
     view! {
         <form class="deposit-form" id="deposit-form" on:submit=submit on:input=typed novalidate=true>
+            {move || blocked.get().map(|refusal| view! { <LimitNote refusal=refusal id="deposit-blocked" /> })}
             // Locked while an attempt is on its way or in doubt: a retry must send what was sent.
             <fieldset class="form-fields" disabled=move || locked.get()>
                 <fieldset class="method-choice" data-test="deposit-cards">
@@ -172,6 +189,7 @@ fn AmountForm(flow: RwSignal<AddMoneyFlow>, on_another: Callback<()>) -> impl In
                     on:click=move |_| on_another.run(())>{t(Funding::UseAnotherCard)}</button>
                 <TextField id="deposit-amount" label=t(Text::Amount) value=amount error=amount_error hint=t(Text::AmountHint)
                     inputmode="decimal" maxlength=12 />
+                {move || over.get().map(|refusal| view! { <LimitNote refusal=refusal id="deposit-limit" /> })}
             </fieldset>
             <p class="form-error" id="deposit-error" role="alert">{move || flow.with(|f| f.problems.form.clone())}</p>
             <button type="submit" class="button button-block" id="deposit-submit" data-test="deposit-submit">

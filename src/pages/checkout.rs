@@ -3,7 +3,8 @@
 //! The merchant, what is bought, the amount and a live countdown to expiry; signing in inline
 //! when nobody is (the page stays put); then who pays, the review's lines (to, from and the
 //! balance after, fee, arrival, whether it can be canceled: the page is its own review, and Pay
-//! its confirm), what the wallet is short of when it cannot cover it, the PIN, Pay and Cancel. Paying or
+//! its confirm), what the wallet is short of when it cannot cover it, what is over the sending
+//! limit (or that the buyer's status stops payments), the PIN, Pay and Cancel. Paying or
 //! canceling ends with a full navigation to the merchant's site. Every other state has its own
 //! page: loading, unknown session, could not load (with a retry), already paid, expired (also
 //! the moment the countdown reaches zero) and canceled. The decisions are
@@ -14,16 +15,19 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use purse_api::compliance::LimitKind;
 use purse_api::{PublicCheckoutSession, User};
 
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::focus::focus_later;
+use crate::components::limit_note::{LimitNote, use_headroom};
 use crate::components::money::{MoneyDisplay, ShortfallNote, use_available};
 use crate::components::review_summary::ReviewLines;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::ErrorState;
 use crate::flows::checkout_flow::{CancelPlan, CheckoutFlow, Follow, Screen, Step};
+use crate::flows::limit_guard::Headroom;
 use crate::session::{Session, SessionState, use_session};
 use crate::text::{Text, t};
 
@@ -213,12 +217,17 @@ fn PayPanel(
     let pin = RwSignal::new(String::new());
     // What the buyer's wallet can spend, read once signed in and kept current by the live stream.
     let available = RwSignal::new(None::<String>);
+    // The buyer's sending limit and status, read once signed in.
+    let headroom = RwSignal::new(None::<Headroom>);
     Effect::new(move |_| {
         if matches!(person.get(), Some(Some(_))) {
             let read = use_available(true);
             Effect::new(move |_| available.set(read.get()));
+            let limit = use_headroom(LimitKind::Send);
+            Effect::new(move |_| headroom.set(limit.get()));
         }
     });
+    let refusal = Memo::new(move |_| headroom.with(|h| flow.with(|f| f.limit_refusal(h.as_ref()))));
     let pin_error = Signal::derive(move || flow.with(|f| f.problems.pin.clone()));
     let form_error = move || flow.with(|f| f.problems.form.clone());
     let step = Memo::new(move |_| flow.with(|f| f.step.clone()));
@@ -306,12 +315,13 @@ fn PayPanel(
                 {move || flow.with(|f| f.shortfall(available.get().as_deref())).map(|short| view! {
                     <ShortfallNote shortfall=short id="checkout-short" />
                 })}
+                {move || refusal.get().map(|refusal| view! { <LimitNote refusal=refusal id="checkout-limit" /> })}
                 {if pin_set {
                     view! {
                         <TextField id=PIN_ID label=t(Text::PaymentPin) value=pin error=pin_error hint=t(Text::CheckoutPinHint)
                             kind="password" inputmode="numeric" autocomplete="off" maxlength=12 />
                         <button type="submit" class="button button-block checkout-pay-button"
-                            disabled=move || busy() || flow.with(|f| f.shortfall(available.get().as_deref()).is_some())>
+                            disabled=move || busy() || flow.with(|f| f.shortfall(available.get().as_deref()).is_some()) || refusal.with(Option::is_some)>
                             {move || if step.get() == Step::Paying { t(Text::Paying).to_string() } else { flow.with_untracked(CheckoutFlow::pay_label) }}
                         </button>
                     }.into_any()

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod checkout;
 pub mod creator;
 pub mod home;
+pub mod limits;
 pub mod not_found;
 pub mod payment_methods;
 pub mod pin;

@@ -1,14 +1,18 @@
 //! `/request`: ask someone for money. They see it live and can pay or decline; the requests the
-//! person has sent are listed under the form ([`SentRequests`]), live, with Cancel.
+//! person has sent are listed under the form ([`SentRequests`]), live, with Cancel. A person
+//! whose status stops money moving (where Purse is not licensed, or frozen) is told so above the
+//! form.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use purse_api::compliance::LimitKind;
 use purse_api::payments::clean_note;
 use purse_api::{AmountText, MoneyRequest, NewMoneyRequest, PublicProfile};
 
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::gate::SignedInOnly;
+use crate::components::limit_note::{BlockedNote, use_headroom};
 use crate::components::money::MoneyDisplay;
 use crate::components::profile_preview::{ProfilePreview, watch_profile};
 use crate::components::sent_requests::SentRequests;
@@ -32,6 +36,7 @@ fn RequestForm() -> impl IntoView {
     let profile = RwSignal::new(None::<Result<PublicProfile, String>>);
     let done = RwSignal::new(None::<MoneyRequest>);
     let busy = RwSignal::new(false);
+    let headroom = use_headroom(LimitKind::Receive);
     watch_profile(from, profile);
 
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -86,6 +91,7 @@ fn RequestForm() -> impl IntoView {
                     </div>
                 }.into_any(),
                 None => view! {
+                    <BlockedNote headroom=headroom id="request-blocked" />
                     <form on:submit=submit novalidate=true>
                         <TextField id="from" label=t(Text::RequestFrom) value=from error=from_error hint=t(Text::RecipientHint) maxlength=16 />
                         <ProfilePreview to=from profile=profile show_paid_before=false />

@@ -6,7 +6,10 @@
 //! server applies), the review ([`crate::components::review_summary::ReviewSummary`]: to, from and the
 //! balance after, fee, arrival, whether it can be canceled; the PIN above the threshold, or below
 //! it once the server asks for it: see [`crate::flows::step_up`]), and the result, with a Cancel
-//! button while a first payment's grace window is open. Each review is one attempt with one idempotency key
+//! button while a first payment's grace window is open. An amount over what is left of the
+//! sending limit is refused before the review too, with when room comes back and the limits page
+//! one tap away ([`crate::flows::limit_guard`]); so is everything, for a person where Purse is
+//! not licensed. Each review is one attempt with one idempotency key
 //! ([`crate::flows::attempt::Attempt`]): pressing Send again after a lost answer can never pay
 //! twice.
 
@@ -15,6 +18,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use purse_api::compliance::LimitKind;
 use purse_api::payments::clean_note;
 use purse_api::{AmountText, ErrorCode, Handle, SendRequest, Transfer, TransferStatus};
 
@@ -22,9 +26,11 @@ use crate::api_client;
 use crate::components::fields::TextField;
 use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
+use crate::components::limit_note::{BlockedNote, LimitNote, use_headroom};
 use crate::components::money::{AvailableLine, MoneyDisplay, ShortfallNote, use_available};
 use crate::components::review_summary::ReviewSummary;
 use crate::flows::attempt::Attempt;
+use crate::flows::limit_guard::{LimitRefusal, is_recipient_unavailable, recipient_unavailable};
 use crate::flows::review::{Party, Review, Shortfall, shortfall};
 use crate::flows::send_form::{LOOKUP_PAUSE_MS, Lookup, check_amount, check_handle};
 use crate::flows::step_up::{PinAnswer, StepUp};
@@ -134,6 +140,8 @@ fn SendForm() -> impl IntoView {
     let short = RwSignal::new(None::<Shortfall>);
     let lookup = RwSignal::new(Lookup::default());
     let available = use_available(true);
+    let headroom = use_headroom(LimitKind::Send);
+    let over = RwSignal::new(None::<LimitRefusal>);
     let step = RwSignal::new(Step::Form);
     let busy = RwSignal::new(false);
     // Each review begins an attempt; every Send from that review goes under its key.
@@ -150,6 +158,7 @@ fn SendForm() -> impl IntoView {
         amount.track();
         amount_error.set(None);
         short.set(None);
+        over.set(None);
     });
 
     let review = move |event: leptos::ev::SubmitEvent| {
@@ -158,6 +167,7 @@ fn SendForm() -> impl IntoView {
             signal.set(None);
         }
         short.set(None);
+        over.set(None);
         let mut ok = true;
         let mut first_problem = None;
         if let Err(message) = check_handle(&to.get_untracked()) {
@@ -181,8 +191,16 @@ fn SendForm() -> impl IntoView {
                 ok = false;
             }
             Ok(value) => {
+                // What the wallet cannot cover first (the server refuses in that order), then the
+                // limit.
                 if let Some(missing) = shortfall(value.to_minor(), available.get_untracked().as_deref()) {
                     short.set(Some(missing));
+                    first_problem = first_problem.or(Some("amount"));
+                    ok = false;
+                } else if let Some(refusal) =
+                    headroom.with_untracked(|h| h.as_ref().and_then(|h| h.check(value.to_minor())))
+                {
+                    over.set(Some(refusal));
                     first_problem = first_problem.or(Some("amount"));
                     ok = false;
                 }
@@ -210,6 +228,7 @@ fn SendForm() -> impl IntoView {
         form_error.set(None);
         let Ok(handle) = check_handle(&to.get_untracked()) else { return };
         let Ok(value) = check_amount(&amount.get_untracked()) else { return };
+        let handle_text = handle.to_string();
         let request = SendRequest {
             to: handle,
             amount: AmountText::Text(value.money().amount_string()),
@@ -233,8 +252,24 @@ fn SendForm() -> impl IntoView {
                 Err(error) => step_up.try_update(|s| s.hear(value, error)).unwrap_or(PinAnswer::Other),
                 Ok(_) => PinAnswer::Other,
             };
+            let state = headroom.with_untracked(|h| h.as_ref().and_then(|h| h.state.clone()));
             match (answer, heard) {
                 (Ok(transfer), _) => step.set(Step::Done(transfer)),
+                // Over the limit after all (another payment got there first), or the account's
+                // status: said as the form says it, back on the form.
+                (Err(error), PinAnswer::Other)
+                    if LimitRefusal::from_error(&error, LimitKind::Send, state.as_deref()).is_some() =>
+                {
+                    over.set(LimitRefusal::from_error(&error, LimitKind::Send, state.as_deref()));
+                    step.set(Step::Form);
+                }
+                // Never why.
+                (Err(error), PinAnswer::Other) if is_recipient_unavailable(&error) => {
+                    let name = lookup.with_untracked(|l| l.profile().map(|p| p.display_name.clone()));
+                    let name = name.unwrap_or_else(|| format!("@{handle_text}"));
+                    to_error.set(Some(recipient_unavailable(&name)));
+                    step.set(Step::Form);
+                }
                 // The same payment again, with the PIN, under this review's key.
                 (Err(_), PinAnswer::Reveal) => focus_later("pin"),
                 (Err(_), PinAnswer::Locked(sentence)) => form_error.set(Some(sentence)),
@@ -276,11 +311,14 @@ fn SendForm() -> impl IntoView {
             {move || match step.get() {
                 Step::Form => view! {
                     <form on:submit=review novalidate=true>
+                        <BlockedNote headroom=headroom id="send-blocked" />
                         <AvailableLine available=available id="send-available" />
                         <TextField id="to" label=t(Text::Recipient) value=to error=to_error hint=t(Text::RecipientHint) autocomplete="off" maxlength=16 />
                         <LookupPreview lookup=lookup to_error=to_error />
                         <TextField id="amount" label=t(Text::Amount) value=amount error=amount_error hint=t(Text::AmountHint) inputmode="decimal" maxlength=12 />
                         {move || short.get().map(|missing| view! { <ShortfallNote shortfall=missing id="send-short" /> })}
+                        {move || over.get().filter(|_| headroom.with(|h| h.as_ref().and_then(|h| h.blocked()).is_none()))
+                            .map(|refusal| view! { <LimitNote refusal=refusal id="send-limit" /> })}
                         <TextField id="note" label=t(Text::Note) value=note error=note_error hint=t(Text::NoteHint) maxlength=400 />
                         <button type="submit" class="button button-block">{t(Text::Review)}</button>
                     </form>

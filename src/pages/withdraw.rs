@@ -7,7 +7,8 @@
 //! `purse_api::funding::quote_minor`, the arrival of a standard withdrawal from
 //! `GET /quotes/withdrawal` (asked once the typing pauses) — the PIN, and a button that says
 //! what it will do. What the wallet cannot cover is refused before the review ("You have
-//! $548.00 — add $352.00?", Add money one tap away); the review
+//! $548.00 — add $352.00?", Add money one tap away), and so is what is over the withdrawal limit
+//! (with when room comes back, and the limits page one tap away); the review
 //! ([`crate::components::review_summary::ReviewSummary`]) says where to, the balance after, the fee,
 //! the arrival and that it is final, and its confirm names the amount. The result says what happened, and links to the activity, where a standard
 //! withdrawal turns completed by itself when the bank settles it. The decisions are
@@ -16,12 +17,14 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use purse_api::compliance::LimitKind;
 use purse_api::{BankAccount, Card, Currency, Speed, WithdrawalStatus};
 
 use crate::api_client::{self, ApiError};
 use crate::components::fields::{TextField, typed_into};
 use crate::components::focus::focus_later;
 use crate::components::gate::SignedInOnly;
+use crate::components::limit_note::{LimitNote, use_headroom};
 use crate::components::money::{MoneyDisplay, ShortfallNote, use_available};
 use crate::components::review_summary::ReviewSummary;
 use crate::components::states::{ErrorState, SkeletonList};
@@ -120,6 +123,13 @@ pub fn WithdrawForm(flow: RwSignal<WithdrawFlow>) -> impl IntoView {
             flow.update(|f| f.available = Some(available));
         }
     });
+    // The withdrawal limit and the person's status, read once.
+    let headroom = use_headroom(LimitKind::Withdraw);
+    Effect::new(move |_| {
+        if let Some(read) = headroom.get() {
+            flow.update(|f| f.headroom = Some(read));
+        }
+    });
     // The PIN, typed on the form and sent by the review's confirm.
     let pin = RwSignal::new(String::new());
     let reviewing = Memo::new(move |_| flow.with(|f| matches!(f.step, Step::Review | Step::Sending)));
@@ -214,6 +224,10 @@ fn Form(flow: RwSignal<WithdrawFlow>, pin: RwSignal<String>) -> impl IntoView {
     let destinations = Memo::new(move |_| flow.with(WithdrawFlow::destinations));
     let available = Memo::new(move |_| flow.with(|f| f.available.clone()));
     let short = Memo::new(move |_| flow.with(WithdrawFlow::short));
+    let blocked = Memo::new(move |_| flow.with(|f| f.headroom.as_ref().and_then(|h| h.blocked())));
+    let over = Memo::new(move |_| {
+        flow.with(|f| f.problems.limit.clone()).filter(|r| Some(r) != blocked.get().as_ref())
+    });
 
     // The amount goes into the flow as it is typed (the preview follows it); typing takes a
     // field's problem away.
@@ -223,6 +237,7 @@ fn Form(flow: RwSignal<WithdrawFlow>, pin: RwSignal<String>) -> impl IntoView {
             "withdraw-amount" => {
                 f.amount = value;
                 f.problems.amount = None;
+                f.problems.limit = None;
             }
             "withdraw-pin" => f.problems.pin = None,
             _ => {}
@@ -256,6 +271,7 @@ fn Form(flow: RwSignal<WithdrawFlow>, pin: RwSignal<String>) -> impl IntoView {
 
     view! {
         <form class="withdraw-form" id="withdraw-form" on:submit=submit on:input=typed novalidate=true>
+            {move || blocked.get().map(|refusal| view! { <LimitNote refusal=refusal id="withdraw-blocked" /> })}
             {move || available.get().map(|available| view! {
                 <p class="withdraw-available" data-test="withdraw-available">
                     <span class="muted">{t(Text::AvailableBalance)}": "</span>
@@ -314,6 +330,7 @@ fn Form(flow: RwSignal<WithdrawFlow>, pin: RwSignal<String>) -> impl IntoView {
                 {move || short.get().filter(|_| amount_error.with(Option::is_none)).map(|short| view! {
                     <ShortfallNote shortfall=short id="withdraw-short" />
                 })}
+                {move || over.get().map(|refusal| view! { <LimitNote refusal=refusal id="withdraw-limit" /> })}
                 {pin_set.then(|| view! {
                     <TextField id="withdraw-pin" label=t(Text::PaymentPin) value=pin error=pin_error hint=t(Funding::WithdrawPinHint)
                         kind="password" inputmode="numeric" autocomplete="off" maxlength=12 />
