@@ -87,7 +87,12 @@ pub fn group_number(typed: &str) -> String {
 /// else the space comes straight back and nothing seems to happen. Given the text before
 /// (`previous`) and after the deletion (`typed`) with the caret in it, returns the text with
 /// that digit gone and where the caret goes; `None` when a digit was deleted.
-pub fn delete_past_space(previous: &str, typed: &str, caret: usize, forward: bool) -> Option<(String, usize)> {
+pub fn delete_past_space(
+    previous: &str,
+    typed: &str,
+    caret: usize,
+    forward: bool,
+) -> Option<(String, usize)> {
     let spaces_only = typed.len() + 1 == previous.len() && only_digits(typed) == only_digits(previous);
     if !spaces_only {
         return None;

@@ -8,6 +8,7 @@
 
 pub mod activity;
 pub mod checkout;
+pub mod compliance;
 pub mod demo;
 pub mod error;
 pub mod funding;
@@ -52,10 +53,6 @@ pub struct Settings {
     pub tip_fee_bps: u32,
     /// Demo mode: `/` is the demo timeline (a host page embedding Purse).
     pub demo: bool,
-    /// Deposits one person may make per UTC day, in minor units.
-    pub deposit_daily_cap_minor: i64,
-    /// Withdrawals one person may make per UTC day, in minor units.
-    pub withdrawal_daily_cap_minor: i64,
     /// How long a standard withdrawal takes to settle at the bank.
     pub bank_settle_s: i64,
     /// Each verification tier's limits (API.md's table by default).
@@ -74,8 +71,6 @@ impl Default for Settings {
             money_per_minute: 60,
             tip_fee_bps: 0,
             demo: false,
-            deposit_daily_cap_minor: purse_api::funding::DEPOSIT_DAILY_CAP_MINOR,
-            withdrawal_daily_cap_minor: purse_api::funding::WITHDRAWAL_DAILY_CAP_MINOR,
             bank_settle_s: DEFAULT_BANK_SETTLE_S,
             limits: LimitTable::default(),
             licensed_states: StateSet::default(),

@@ -5,6 +5,7 @@
 
 pub mod card_network;
 pub mod checkout;
+pub mod compliance;
 pub mod demo_site;
 pub mod error;
 pub mod events;
@@ -119,6 +120,7 @@ fn api() -> Router<AppState> {
         .route("/me", get(people::me))
         .route("/session", get(people::session))
         .route("/me/pin", put(people::set_pin))
+        .route("/me/compliance", get(compliance::me))
         .route("/users/{handle}", get(people::profile))
         .route("/wallet", get(wallet::wallet))
         .route("/activity", get(wallet::activity_page))

@@ -30,6 +30,7 @@ pub mod people;
 pub mod reader;
 pub mod requests;
 pub mod tips;
+pub mod usage;
 pub mod webhooks;
 
 use std::str::FromStr;
@@ -488,6 +489,7 @@ tuple_row!(A);
 tuple_row!(A, B);
 tuple_row!(A, B, C);
 tuple_row!(A, B, C, D);
+tuple_row!(A, B, C, D, E);
 
 fn sqlite_migrator() -> sqlx::migrate::Migrator {
     let mut migrator = sqlx::migrate!("./migrations/sqlite");

@@ -9,6 +9,7 @@ mod funding;
 mod hardening;
 mod http;
 mod layers;
+mod limits;
 mod payments;
 mod people;
 mod pin_rules;

