@@ -16,4 +16,5 @@ mod requests;
 mod sign_in;
 mod support;
 mod tips;
+mod verification;
 mod wallet;
