@@ -5,11 +5,9 @@
 //! the UTC day's `daily_totals`), so the page and the browser's preview say what the server will
 //! decide.
 
-use purse_api::compliance::{
-    Compliance, LimitKind, LimitTable, NextTier, Region, Usage, VerificationState, VerificationStatus, meters,
-};
+use purse_api::compliance::{Compliance, LimitKind, LimitTable, NextTier, Usage, meters};
 
-use crate::flows::{FlowError, Flows};
+use crate::flows::{FlowError, Flows, verification};
 use crate::store::funding::Cap;
 use crate::store::people::UserRow;
 use crate::time::Time;
@@ -17,12 +15,12 @@ use crate::time::Time;
 /// `user`'s standing and limits now.
 pub async fn compliance(flows: &Flows, user: &UserRow) -> Result<Compliance, FlowError> {
     let now = flows.now();
-    let tier = u8::try_from(user.tier).unwrap_or(0);
-    let (send, receive, withdraw, deposit) = tokio::try_join!(
-        flows.db.usage(user.id, LimitKind::Send, now),
-        flows.db.usage(user.id, LimitKind::Receive, now),
-        flows.db.usage(user.id, LimitKind::Withdraw, now),
-        flows.db.cap_used(Cap::Deposit, user.id, now.utc_day()),
+    let (standing, send, receive, withdraw, deposit) = tokio::try_join!(
+        async { verification::standing(flows, user.id).await },
+        async { Ok(flows.db.usage(user.id, LimitKind::Send, now).await?) },
+        async { Ok(flows.db.usage(user.id, LimitKind::Receive, now).await?) },
+        async { Ok(flows.db.usage(user.id, LimitKind::Withdraw, now).await?) },
+        async { Ok::<_, FlowError>(flows.db.cap_used(Cap::Deposit, user.id, now.utc_day()).await?) },
     )?;
     let usage = |kind| match kind {
         LimitKind::Send => send,
@@ -37,16 +35,15 @@ pub async fn compliance(flows: &Flows, user: &UserRow) -> Result<Compliance, Flo
             .map(|meter| meter.item(|ns| Time::from_nanos(ns).rfc3339()))
             .collect()
     };
-    let state = user.region_state.clone();
-    let available = state.as_deref().is_none_or(|state| flows.settings.licensed_states.contains(state));
-    let verification = if tier > 0 { VerificationStatus::Verified } else { VerificationStatus::None };
+    let tier = standing.tier;
     Ok(Compliance {
         tier,
-        status: user.status,
-        region: Region { state, available },
-        verification: VerificationState { status: verification, reason_code: None },
+        status: standing.status,
+        region: standing.region,
+        verification: standing.verification,
         limits: items(tier),
         next_tier: LimitTable::next_tier(tier).map(|next| NextTier { tier: next, unlocks: items(next) }),
+        // Movements held for review come with monitoring (issue 21); until then nothing is held.
         holds: Vec::new(),
     })
 }

@@ -143,6 +143,8 @@ pub enum FlowError {
     PayoutDeclined(ErrorCode),
     #[error("a {0:?} withdrawal cannot go there")]
     WrongDestination(Speed),
+    #[error("a document before the identity it verifies (tier 2 before tier 1)")]
+    DocumentBeforeIdentity,
 
     /// A dependency (the database, the ledger, a rail) failed or is down: nothing is known to
     /// have happened, and trying again is safe.
@@ -195,6 +197,7 @@ impl FlowError {
             FlowError::CardTokenUnknown => ErrorCode::InvalidRequest,
             FlowError::PayoutDeclined(code) => *code,
             FlowError::WrongDestination(_) => ErrorCode::InvalidRequest,
+            FlowError::DocumentBeforeIdentity => ErrorCode::VerificationFailed,
             FlowError::Internal(_) => ErrorCode::InternalError,
         }
     }

@@ -22,6 +22,7 @@ pub mod pin;
 pub mod refunds;
 pub mod requests;
 pub mod tips;
+pub mod verification;
 pub mod wallet;
 pub mod webhooks;
 
@@ -30,6 +31,7 @@ use std::sync::Arc;
 use purse_api::Currency;
 use purse_api::compliance::{LimitTable, StateSet};
 use purse_ledger::{AccountFlags, Clock, Ledger, NewAccount};
+use purse_rails::identity::{IdentityProvider, Screening};
 use purse_rails::{BankRail, CardRail};
 use tokio::sync::watch;
 
@@ -125,6 +127,10 @@ pub struct Context {
     pub cards: Arc<dyn CardRail>,
     /// The bank standard withdrawals are paid out by.
     pub bank: Arc<dyn BankRail>,
+    /// Who checks a person's identity and documents (`POST /me/verification`).
+    pub identity: Arc<dyn IdentityProvider>,
+    /// Sanctions screening of the names people verify with.
+    pub screening: Arc<dyn Screening>,
     pub settings: Settings,
     /// How a refusal is written down for its key's replay: the HTTP layer's rendering, given
     /// to the flows when the server is put together (flows know no HTTP).
@@ -163,6 +169,8 @@ async fn ensure_platform_accounts(ledger: &Ledger) -> Result<(), StoreError> {
 pub struct Wiring {
     pub cards: Arc<dyn CardRail>,
     pub bank: Arc<dyn BankRail>,
+    pub identity: Arc<dyn IdentityProvider>,
+    pub screening: Arc<dyn Screening>,
     pub render_refusal: RenderRefusal,
 }
 
@@ -200,6 +208,8 @@ impl Flows {
             streams: live::Streams::default(),
             cards: wiring.cards,
             bank: wiring.bank,
+            identity: wiring.identity,
+            screening: wiring.screening,
             settings: Settings::default(),
             render_refusal: wiring.render_refusal,
             stopping,

@@ -309,6 +309,11 @@ impl From<FlowError> for ApiError {
                 }
             })
             .with_field("destination_id"),
+            FlowError::DocumentBeforeIdentity => ApiError::new(
+                ErrorCode::VerificationFailed,
+                "Verify your name, date of birth and address (tier 1) before an identity document.",
+            )
+            .with_field("level"),
             FlowError::Unavailable(cause) => ApiError::unavailable(cause),
             FlowError::Internal(cause) => ApiError::internal(cause),
         }

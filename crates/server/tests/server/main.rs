@@ -17,4 +17,5 @@ mod requests;
 mod sign_in;
 mod support;
 mod tips;
+mod verification;
 mod wallet;
