@@ -12,8 +12,8 @@ use wasm_bindgen::JsCast;
 use crate::api_client;
 use crate::components::fields::TextField;
 use crate::flows::card_checks::{
-    CardFields, CardProblems, brand_shown, caret_after_digits, check, delete_past_space, format_expiry, group_number,
-    live_expiry_problem, live_number_problem, problems_from,
+    CardFields, CardProblems, brand_shown, caret_after_digits, check, delete_past_space, format_expiry,
+    group_number, live_expiry_problem, live_number_problem, problems_from,
 };
 use crate::text::{Funding, t};
 

@@ -37,7 +37,8 @@ pub enum LimitKind {
 }
 
 impl LimitKind {
-    pub const ALL: [LimitKind; 4] = [LimitKind::Send, LimitKind::Receive, LimitKind::Withdraw, LimitKind::Deposit];
+    pub const ALL: [LimitKind; 4] =
+        [LimitKind::Send, LimitKind::Receive, LimitKind::Withdraw, LimitKind::Deposit];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -144,9 +145,24 @@ impl Default for LimitTable {
     fn default() -> LimitTable {
         LimitTable {
             tiers: [
-                TierLimits { send: Some(25_000), receive: Some(100_000), withdraw: Some(25_000), deposit: Some(50_000) },
-                TierLimits { send: Some(750_000), receive: None, withdraw: Some(750_000), deposit: Some(250_000) },
-                TierLimits { send: Some(2_000_000), receive: None, withdraw: Some(2_000_000), deposit: Some(1_000_000) },
+                TierLimits {
+                    send: Some(25_000),
+                    receive: Some(100_000),
+                    withdraw: Some(25_000),
+                    deposit: Some(50_000),
+                },
+                TierLimits {
+                    send: Some(750_000),
+                    receive: None,
+                    withdraw: Some(750_000),
+                    deposit: Some(250_000),
+                },
+                TierLimits {
+                    send: Some(2_000_000),
+                    receive: None,
+                    withdraw: Some(2_000_000),
+                    deposit: Some(1_000_000),
+                },
             ],
         }
     }
@@ -191,7 +207,9 @@ impl Meter {
         let window = kind.window();
         let resets_at_ns = match window {
             Window::Day => Some(window.since_ns(now_ns) + 1 + DAY_NS),
-            Window::SevenDays | Window::ThirtyDays => usage.oldest_ns.map(|oldest| oldest + window.length_ns()),
+            Window::SevenDays | Window::ThirtyDays => {
+                usage.oldest_ns.map(|oldest| oldest + window.length_ns())
+            }
         };
         Meter {
             kind,
@@ -529,9 +547,9 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 /// The US states and DC by their postal codes.
 pub const US_STATES: [&str; 51] = [
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
-    "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH",
-    "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
 ];
 
 /// A set of [`US_STATES`] (where Purse is licensed): one bit per state.
@@ -549,7 +567,10 @@ impl StateSet {
     pub fn parse_list(list: &str) -> Result<StateSet, String> {
         let mut set = 0u64;
         for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let at = US_STATES.iter().position(|s| s.eq_ignore_ascii_case(entry)).ok_or_else(|| entry.to_string())?;
+            let at = US_STATES
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(entry))
+                .ok_or_else(|| entry.to_string())?;
             set |= 1 << at;
         }
         Ok(StateSet(set))
@@ -638,7 +659,9 @@ impl VerificationRequest {
                     return bad("document_number", Problem::NotForLevel);
                 }
                 let legal_name = text_field("legal_name", self.legal_name.as_deref())?;
-                let Some(born) = self.date_of_birth.as_deref() else { return bad("date_of_birth", Problem::Missing) };
+                let Some(born) = self.date_of_birth.as_deref() else {
+                    return bad("date_of_birth", Problem::Missing);
+                };
                 let date_of_birth = match Date::parse(born.trim()) {
                     Some(date) if date <= today && date.year >= 1900 => date,
                     _ => return bad("date_of_birth", Problem::BadDate),
@@ -646,7 +669,9 @@ impl VerificationRequest {
                 let Some(address) = &self.address else { return bad("address", Problem::Missing) };
                 let line1 = text_field("address.line1", Some(&address.line1))?;
                 let city = text_field("address.city", Some(&address.city))?;
-                let Some(state) = parse_state(&address.state) else { return bad("address.state", Problem::NotAState) };
+                let Some(state) = parse_state(&address.state) else {
+                    return bad("address.state", Problem::NotAState);
+                };
                 let postal_code = address.postal_code.trim().to_string();
                 if !is_postal_code(&postal_code) {
                     return bad("address.postal_code", Problem::BadPostalCode);
@@ -673,16 +698,23 @@ impl VerificationRequest {
                         return bad(field, Problem::NotForLevel);
                     }
                 }
-                let Some(document_type) = self.document_type else { return bad("document_type", Problem::Missing) };
+                let Some(document_type) = self.document_type else {
+                    return bad("document_type", Problem::Missing);
+                };
                 let Some(number) = self.document_number.as_deref() else {
                     return bad("document_number", Problem::Missing);
                 };
                 let number = number.trim().to_ascii_uppercase();
-                let fine = (4..=20).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_alphanumeric());
+                let fine =
+                    (4..=20).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_alphanumeric());
                 if !fine {
                     return bad("document_number", Problem::BadDocumentNumber);
                 }
-                Ok(Verification::Document { document_type, document_last4: last_four(&number), document_number: number })
+                Ok(Verification::Document {
+                    document_type,
+                    document_last4: last_four(&number),
+                    document_number: number,
+                })
             }
             _ => bad("level", Problem::BadLevel),
         }
@@ -740,7 +772,8 @@ mod tests {
         assert_eq!(meter.resets_at_ns, Some(NOW + 6 * DAY_NS));
         assert!(meter.allows(21_240));
         assert!(!meter.allows(21_241));
-        let over = Meter::new(LimitKind::Send, 25_000, Usage { used_minor: 30_000, oldest_ns: Some(NOW) }, NOW);
+        let over =
+            Meter::new(LimitKind::Send, 25_000, Usage { used_minor: 30_000, oldest_ns: Some(NOW) }, NOW);
         assert_eq!(over.remaining_minor, 0, "never negative");
         let fresh = Meter::new(LimitKind::Receive, 100_000, Usage::default(), NOW);
         assert_eq!((fresh.remaining_minor, fresh.resets_at_ns), (100_000, None));
@@ -748,7 +781,8 @@ mod tests {
 
     #[test]
     fn the_day_window_is_the_utc_day() {
-        let meter = Meter::new(LimitKind::Deposit, 50_000, Usage { used_minor: 1, oldest_ns: Some(NOW) }, NOW);
+        let meter =
+            Meter::new(LimitKind::Deposit, 50_000, Usage { used_minor: 1, oldest_ns: Some(NOW) }, NOW);
         let midnight = (NOW / DAY_NS + 1) * DAY_NS;
         assert_eq!(meter.resets_at_ns, Some(midnight));
         assert_eq!(Window::Day.since_ns(NOW), midnight - DAY_NS - 1);
@@ -758,8 +792,10 @@ mod tests {
     #[test]
     fn meters_leave_out_what_has_no_limit_and_write_amounts_in_full() {
         let table = LimitTable::default();
-        let items: Vec<LimitItem> =
-            meters(&table, 1, |_| Usage::default(), NOW).iter().map(|m| m.item(|ns| ns.to_string())).collect();
+        let items: Vec<LimitItem> = meters(&table, 1, |_| Usage::default(), NOW)
+            .iter()
+            .map(|m| m.item(|ns| ns.to_string()))
+            .collect();
         let kinds: Vec<LimitKind> = items.iter().map(|i| i.kind).collect();
         assert_eq!(kinds, [LimitKind::Send, LimitKind::Withdraw, LimitKind::Deposit]);
         assert_eq!(items[0].limit, "7500.00");
@@ -780,7 +816,16 @@ mod tests {
     #[test]
     fn dates_must_exist() {
         assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
-        for bad in ["2023-02-29", "2024-13-01", "2024-04-31", "2024-1-01", "24-01-01", "2024/01/01", "", "2024-00-10"] {
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-04-31",
+            "2024-1-01",
+            "24-01-01",
+            "2024/01/01",
+            "",
+            "2024-00-10",
+        ] {
             assert_eq!(Date::parse(bad), None, "{bad}");
         }
         assert_eq!(Date::of_unix_ns(NOW), Date { year: 2025, month: 12, day: 6 });
@@ -831,6 +876,9 @@ mod tests {
         }
         assert!(!format!("{:?}", identity()).contains("1234"), "no SSN part in Debug");
         let short = VerificationRequest { document_number: Some("AB1".into()), ..body };
-        assert_eq!(short.check(Date::of_unix_ns(NOW)).err().map(|p| p.problem), Some(Problem::BadDocumentNumber));
+        assert_eq!(
+            short.check(Date::of_unix_ns(NOW)).err().map(|p| p.problem),
+            Some(Problem::BadDocumentNumber)
+        );
     }
 }

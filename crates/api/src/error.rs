@@ -172,7 +172,12 @@ mod tests {
     #[test]
     fn body_omits_absent_field() {
         let body = ErrorBody {
-            error: ErrorDetail { code: ErrorCode::NotFound, message: "No such thing.".into(), field: None, details: None },
+            error: ErrorDetail {
+                code: ErrorCode::NotFound,
+                message: "No such thing.".into(),
+                field: None,
+                details: None,
+            },
         };
         let json = serde_json::to_string(&body).unwrap_or_default();
         assert_eq!(json, r#"{"error":{"code":"not_found","message":"No such thing."}}"#);

@@ -8,7 +8,11 @@
 //! the caller's `reference` (derived from the operation's idempotency key): a rail asked again
 //! with the same reference answers as the first time and moves nothing more, which is what
 //! lets a retry or a recovery job finish a movement that was cut off.
+//!
+//! [`identity`] holds the identity provider (who a person says they are) and the sanctions
+//! screening hook, behind traits of their own, with the sandbox provider.
 
+pub mod identity;
 pub mod sandbox;
 
 use futures_util::future::BoxFuture;

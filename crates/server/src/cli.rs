@@ -78,12 +78,6 @@ pub struct ServeArgs {
     /// The platform's fee on tips in basis points (0–10000; 250 = 2.5%), paid by the creator.
     #[arg(long, env = "PURSE_TIP_FEE_BPS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub tip_fee_bps: u32,
-    /// Deposits one person may make per UTC day, e.g. `2500.00`.
-    #[arg(long, env = "PURSE_DEPOSIT_DAILY_CAP", default_value = "2500.00", value_parser = parse_usd)]
-    pub deposit_daily_cap: i64,
-    /// Withdrawals one person may make per UTC day, e.g. `5000.00`.
-    #[arg(long, env = "PURSE_WITHDRAWAL_DAILY_CAP", default_value = "5000.00", value_parser = parse_usd)]
-    pub withdrawal_daily_cap: i64,
     /// Where Purse is licensed, as state codes separated by commas (`CA,TX,DC`); a person whose
     /// verified address is elsewhere is restricted. Default: every state and DC but New York.
     #[arg(long, env = "PURSE_LICENSED_STATES", value_parser = parse_states)]
@@ -265,8 +259,6 @@ pub fn settings(args: &ServeArgs) -> Settings {
         money_per_minute: args.money_per_minute,
         tip_fee_bps: args.tip_fee_bps,
         demo: args.demo,
-        deposit_daily_cap_minor: args.deposit_daily_cap,
-        withdrawal_daily_cap_minor: args.withdrawal_daily_cap,
         bank_settle_s: args.bank_settle_seconds.unwrap_or(if args.demo { 60 } else { DEFAULT_BANK_SETTLE_S }),
         trust_proxy: args.trust_proxy,
         limits: limit_table(&args.limits),
@@ -295,7 +287,8 @@ fn parse_limit(text: &str) -> Result<LimitFlag, String> {
     let shape = || format!("{text} is not TIER.KIND=AMOUNT, such as 1.send=7500.00 or 0.receive=none");
     let (name, value) = text.split_once('=').ok_or_else(shape)?;
     let (tier, kind) = name.split_once('.').ok_or_else(shape)?;
-    let tier = tier.parse::<u8>().ok().filter(|t| purse_api::compliance::TIERS.contains(t)).ok_or_else(shape)?;
+    let tier =
+        tier.parse::<u8>().ok().filter(|t| purse_api::compliance::TIERS.contains(t)).ok_or_else(shape)?;
     let kind = LimitKind::parse(kind).ok_or_else(shape)?;
     let limit_minor = if value == "none" { None } else { Some(parse_usd(value)?) };
     Ok(LimitFlag { tier, kind, limit_minor })

@@ -25,7 +25,7 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::error::{Missing, NotOpen, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
 };
 use crate::flows::webhooks::{self, EventKind};
 use crate::flows::{FlowError, Flows, merchants, payments, refunds};
@@ -270,6 +270,11 @@ impl Movement for Confirm {
         PinRule::Always
     }
 
+    /// A send for the buyer's limit; a merchant (a business) has no receive limit.
+    fn counts(&self, row: &SessionRow) -> Option<Counts> {
+        Some(Counts::payment(row.amount, None, Shortfall::Checkout))
+    }
+
     fn check_first(&self, flows: &Flows, _caller: &Caller<'_>, row: &SessionRow) -> Result<(), FlowError> {
         let now = flows.now();
         if status_at(row, now) != CheckoutStatus::Open {
@@ -283,7 +288,11 @@ impl Movement for Confirm {
 
     /// The payment is recorded and the session claimed with the key, in one batch.
     fn record(&self, flows: &Flows, row: &SessionRow) -> Recorded {
-        Recorded { payment: Some(draft(flows, row, self.buyer)), then: vec![claim_statement(flows, row)] }
+        Recorded {
+            payment: Some(draft(flows, row, self.buyer)),
+            then: vec![claim_statement(flows, row)],
+            limits: None,
+        }
     }
 
     async fn run(self, flows: &Flows, operation: OperationId, row: SessionRow, begun: Begun) -> Outcome {

@@ -1,13 +1,14 @@
 //! `FlowError`: why a flow did not do what was asked, as a code and its facts. No HTTP status,
 //! no sentence: the HTTP layer (`http::error`) says both, and a job logs the facts.
 
+use purse_api::compliance::{LimitDetails, LimitKind};
 use purse_api::funding::Speed;
 use purse_api::{Currency, ErrorCode, Handle, Money, MoneyError, RequestStatus};
 use purse_ledger::LedgerError;
 use purse_rails::RailError;
 
 use crate::store::StoreError;
-use crate::store::funding::Cap;
+use crate::store::usage::Refusal;
 
 /// Who a handle was meant to name in a flow: which side of the money a person is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,8 +113,18 @@ pub enum FlowError {
 
     #[error("not enough money ({0:?})")]
     InsufficientFunds(Shortfall),
-    #[error("over the daily {cap:?} cap; {left} left")]
-    LimitExceeded { cap: Cap, left: Money },
+    #[error("over the {kind:?} limit ({details:?})")]
+    LimitExceeded { kind: LimitKind, details: Box<LimitDetails> },
+    /// Found over a limit in the key's batch, before the refusal is worded (see
+    /// `movement::over_limit`); never an answer itself.
+    #[error("over a limit: {0:?}")]
+    OverLimit(Refusal),
+    #[error("the recipient cannot receive this")]
+    RecipientUnavailable,
+    #[error("the person lives where Purse is not licensed")]
+    RegionUnavailable,
+    #[error("the account is frozen")]
+    AccountFrozen,
     #[error("the payment can no longer be canceled")]
     CancelWindowClosed,
     #[error("the payment is still being made")]
@@ -132,6 +143,8 @@ pub enum FlowError {
     PayoutDeclined(ErrorCode),
     #[error("a {0:?} withdrawal cannot go there")]
     WrongDestination(Speed),
+    #[error("a document before the identity it verifies (tier 2 before tier 1)")]
+    DocumentBeforeIdentity,
 
     /// A dependency (the database, the ledger, a rail) failed or is down: nothing is known to
     /// have happened, and trying again is safe.
@@ -171,6 +184,10 @@ impl FlowError {
             FlowError::NotACreator(_) => ErrorCode::NotACreator,
             FlowError::InsufficientFunds(_) => ErrorCode::InsufficientFunds,
             FlowError::LimitExceeded { .. } => ErrorCode::LimitExceeded,
+            FlowError::OverLimit(_) => ErrorCode::InternalError,
+            FlowError::RecipientUnavailable => ErrorCode::RecipientUnavailable,
+            FlowError::RegionUnavailable => ErrorCode::RegionUnavailable,
+            FlowError::AccountFrozen => ErrorCode::AccountFrozen,
             FlowError::CancelWindowClosed => ErrorCode::CancelWindowClosed,
             FlowError::PaymentInProgress | FlowError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             FlowError::RequestNotOpen(_) => ErrorCode::RequestNotOpen,
@@ -180,6 +197,7 @@ impl FlowError {
             FlowError::CardTokenUnknown => ErrorCode::InvalidRequest,
             FlowError::PayoutDeclined(code) => *code,
             FlowError::WrongDestination(_) => ErrorCode::InvalidRequest,
+            FlowError::DocumentBeforeIdentity => ErrorCode::VerificationFailed,
             FlowError::Internal(_) => ErrorCode::InternalError,
         }
     }

@@ -20,14 +20,17 @@
 //! - **Instant withdrawal**: the payout (wallet → card clearing) and its fee (wallet → platform
 //!   fees) as one linked chain of holds; the card network's push approved posts both (linked),
 //!   declined voids both.
-//! - **Daily caps**: a movement reserves its amount in `daily_totals` with the statement that
-//!   checks the cap, in the group that records the movement, so concurrent movements never pass
-//!   the cap together; a movement that fails or comes back gives its amount back.
+//! - **Limits**: a deposit reserves its amount in `daily_totals` (the tier's `deposit` limit per
+//!   UTC day) with the statement that checks the cap, in the group that records it, so concurrent
+//!   deposits never pass the cap together; a withdrawal counts against the tier's rolling
+//!   `withdraw` limit on the money path (`store::usage`); either gives its amount back when it
+//!   fails or comes back.
 
+use purse_api::compliance::{LimitDetails, LimitKind, Meter, Usage};
 use purse_api::funding::{Speed, arrives_by_ns, quote_minor, withdrawal_fee_minor};
 use purse_api::{
-    ActivityKind, Amount, BankAccount, Card, Currency, Deposit, DepositResponse, DepositStatus, ErrorCode,
-    Money, Withdrawal, WithdrawalQuote, WithdrawalResponse, WithdrawalStatus,
+    ActivityKind, Amount, BankAccount, Card, Deposit, DepositResponse, DepositStatus, ErrorCode, Money,
+    Withdrawal, WithdrawalQuote, WithdrawalResponse, WithdrawalStatus,
 };
 use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequest};
 use purse_rails::{CardOutcome, PayoutStatus};
@@ -35,7 +38,7 @@ use purse_rails::{CardOutcome, PayoutStatus};
 use crate::codes;
 use crate::flows::error::{Missing, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Rules,
 };
 use crate::flows::{FlowError, Flows};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -44,6 +47,7 @@ use crate::store::funding::{
     WithdrawalState,
 };
 use crate::store::people::UserRow;
+use crate::store::usage;
 use crate::store::{Statement, StoredAnswer, notes};
 use crate::time::Time;
 
@@ -156,41 +160,53 @@ pub fn quote(flows: &Flows, amount: Amount, speed: Speed) -> WithdrawalQuote {
     }
 }
 
-impl Cap {
-    fn limit(self, flows: &Flows) -> i64 {
-        match self {
-            Cap::Deposit => flows.settings.deposit_daily_cap_minor,
-            Cap::Withdrawal => flows.settings.withdrawal_daily_cap_minor,
-        }
+/// Deposits are capped per UTC day at the person's tier's `deposit` limit (API.md): a deposit
+/// reserves its amount in `daily_totals` with the statement that checks the cap, in the group
+/// that records it, so concurrent deposits never pass the cap together; one that fails gives its
+/// amount back. (Withdrawals count against the rolling `withdraw` limit on the money path, see
+/// `store::usage`; `daily_totals` rows of kind `withdrawal` from before are no longer read.)
+struct DepositCap {
+    person: PersonId,
+    tier: u8,
+}
+
+impl DepositCap {
+    fn limit(&self, flows: &Flows) -> i64 {
+        flows.settings.limits.limit(self.tier, LimitKind::Deposit).unwrap_or(i64::MAX)
     }
 
-    /// Records a movement of `amount` (`statements`: its row, its notes) together with its share
+    /// Records a deposit of `amount` (`statements`: its row, its note) together with its share
     /// of `day`'s cap, in one group; refuses it (nothing written) past the cap.
     async fn record(
-        self,
+        &self,
         flows: &Flows,
-        person: PersonId,
         amount: Amount,
         day: i64,
         statements: Vec<Statement>,
     ) -> Result<(), FlowError> {
         let minor = amount.to_minor();
-        let mut group = vec![table::reserve_cap(self, person, day, minor, self.limit(flows))];
+        let limit = self.limit(flows);
+        let mut group = vec![table::reserve_cap(Cap::Deposit, self.person, day, minor, limit)];
         group.extend(statements);
-        let recorded = minor <= self.limit(flows) && flows.batcher.apply(group).await?;
-        if recorded { Ok(()) } else { Err(self.refusal(flows, person, day, amount.currency()).await) }
+        let recorded = minor <= limit && flows.batcher.apply(group).await?;
+        if recorded { Ok(()) } else { Err(self.refusal(flows, day).await) }
     }
 
-    /// What is left of `day`'s cap.
-    pub async fn left(self, flows: &Flows, person: PersonId, day: i64) -> Result<i64, FlowError> {
-        let used = flows.db.cap_used(self, person, day).await?;
-        Ok((self.limit(flows) - used).max(0))
-    }
-
-    /// Over the cap, saying how much is left today.
-    async fn refusal(self, flows: &Flows, person: PersonId, day: i64, currency: Currency) -> FlowError {
-        let left = self.left(flows, person, day).await.unwrap_or(0);
-        FlowError::LimitExceeded { cap: self, left: Money::from_minor(left, currency) }
+    /// Over the cap: `limit_exceeded` with the day's figures.
+    async fn refusal(&self, flows: &Flows, day: i64) -> FlowError {
+        let used_minor = match flows.db.cap_used(Cap::Deposit, self.person, day).await {
+            Ok(used) => used,
+            Err(error) => return error.into(),
+        };
+        let now = flows.now();
+        let meter = Meter::new(
+            LimitKind::Deposit,
+            self.limit(flows),
+            Usage { used_minor, oldest_ns: None },
+            now.nanos(),
+        );
+        let details = LimitDetails::of(&meter, self.tier, |ns| Time::from_nanos(ns).rfc3339());
+        FlowError::LimitExceeded { kind: LimitKind::Deposit, details: Box::new(details) }
     }
 }
 
@@ -213,13 +229,15 @@ pub async fn deposit(
     amount: Amount,
 ) -> Result<StoredAnswer, FlowError> {
     let call = Call { caller: Caller::Person(user), key, hash, pin: None };
-    movement::run(flows, call, Depositing { person: user.id, card: card.to_string(), amount }).await
+    let tier = u8::try_from(user.tier).unwrap_or(0);
+    movement::run(flows, call, Depositing { person: user.id, tier, card: card.to_string(), amount }).await
 }
 
 /// A deposit on the money path. The key is looked up first: a replay answers as the first
 /// arrival did, even if the card is gone since.
 struct Depositing {
     person: PersonId,
+    tier: u8,
     card: String,
     amount: Amount,
 }
@@ -239,12 +257,23 @@ impl Movement for Depositing {
         PinRule::Never
     }
 
+    /// Checked for standing only (a frozen or restricted person adds nothing); the day's cap is
+    /// `DepositCap`'s.
+    fn counts(&self, _card: &CardRow) -> Option<Counts> {
+        let amount_minor = self.amount.to_minor();
+        let (cost_minor, shortfall) = (0, Shortfall::Withdrawal);
+        Some(Counts { kind: LimitKind::Deposit, recipient: None, amount_minor, cost_minor, shortfall })
+    }
+
     async fn run(self, flows: &Flows, operation: OperationId, card: CardRow, begun: Begun) -> Outcome {
         let answer = async {
             let recorded = if begun == Begun::Resumed { flows.db.deposit(operation).await? } else { None };
             let row = match recorded {
                 Some(row) => row,
-                None => record_deposit(flows, operation, &card, self.amount).await?,
+                None => {
+                    let cap = DepositCap { person: self.person, tier: self.tier };
+                    record_deposit(flows, operation, &card, self.amount, &cap).await?
+                }
             };
             let row = finish_deposit(flows, row, &card).await?;
             movement::created(&DepositResponse { deposit: deposit_view(flows, &row) })
@@ -260,6 +289,7 @@ async fn record_deposit(
     operation: OperationId,
     card: &CardRow,
     amount: Amount,
+    cap: &DepositCap,
 ) -> Result<DepositRow, FlowError> {
     let now = flows.now();
     let row = DepositRow {
@@ -275,7 +305,7 @@ async fn record_deposit(
     };
     let note = format!("From {}", card_label(card));
     let note = notes::put(operation.transfer(Slot::Main), ActivityKind::Deposit, Some(&note));
-    Cap::Deposit.record(flows, row.user_id, amount, row.day, vec![table::insert_deposit(&row), note]).await?;
+    cap.record(flows, amount, row.day, vec![table::insert_deposit(&row), note]).await?;
     Ok(row)
 }
 
@@ -397,6 +427,19 @@ impl Movement for Withdrawing {
         PinRule::Always
     }
 
+    /// The amount counts against the rolling `withdraw` limit (its fee is not withdrawn).
+    fn counts(&self, _destination: &Destination) -> Option<Counts> {
+        let amount_minor = self.amount.to_minor();
+        let cost_minor = amount_minor + withdrawal_fee_minor(amount_minor, self.speed);
+        Some(Counts {
+            kind: LimitKind::Withdraw,
+            recipient: None,
+            amount_minor,
+            cost_minor,
+            shortfall: Shortfall::Withdrawal,
+        })
+    }
+
     async fn run(
         self,
         flows: &Flows,
@@ -475,12 +518,12 @@ async fn record_withdrawal(
     };
     let mut statements = vec![table::insert_withdrawal(&row)];
     statements.extend(notes);
-    Cap::Withdrawal.record(flows, person, amount, row.day, statements).await?;
+    flows.batcher.apply(statements).await?;
     Ok(row)
 }
 
-/// Moves a withdrawal on from `from` to `to` (with the failure's code), giving its share of the
-/// day's cap back if `release`, in one group: it happens once (a second run finds the row moved
+/// Moves a withdrawal on from `from` to `to` (with the failure's code), taking it off the
+/// `withdraw` limit if `release` (it did not leave), in one group: it happens once (a second run finds the row moved
 /// on and changes nothing).
 async fn mark(
     flows: &Flows,
@@ -492,7 +535,7 @@ async fn mark(
 ) -> Result<bool, FlowError> {
     let mut statements = vec![table::move_withdrawal(row.operation_id, from, to, failure, flows.now())];
     if release {
-        statements.push(table::release_cap(Cap::Withdrawal, row.user_id, row.day, row.amount));
+        statements.push(usage::release_uses(row.operation_id));
     }
     Ok(flows.batcher.apply(statements).await?)
 }

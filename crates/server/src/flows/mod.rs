@@ -8,6 +8,7 @@
 
 pub mod activity;
 pub mod checkout;
+pub mod compliance;
 pub mod demo;
 pub mod error;
 pub mod funding;
@@ -21,6 +22,7 @@ pub mod pin;
 pub mod refunds;
 pub mod requests;
 pub mod tips;
+pub mod verification;
 pub mod wallet;
 pub mod webhooks;
 
@@ -29,6 +31,7 @@ use std::sync::Arc;
 use purse_api::Currency;
 use purse_api::compliance::{LimitTable, StateSet};
 use purse_ledger::{AccountFlags, Clock, Ledger, NewAccount};
+use purse_rails::identity::{IdentityProvider, Screening};
 use purse_rails::{BankRail, CardRail};
 use tokio::sync::watch;
 
@@ -52,10 +55,6 @@ pub struct Settings {
     pub tip_fee_bps: u32,
     /// Demo mode: `/` is the demo timeline (a host page embedding Purse).
     pub demo: bool,
-    /// Deposits one person may make per UTC day, in minor units.
-    pub deposit_daily_cap_minor: i64,
-    /// Withdrawals one person may make per UTC day, in minor units.
-    pub withdrawal_daily_cap_minor: i64,
     /// How long a standard withdrawal takes to settle at the bank.
     pub bank_settle_s: i64,
     /// Each verification tier's limits (API.md's table by default).
@@ -74,8 +73,6 @@ impl Default for Settings {
             money_per_minute: 60,
             tip_fee_bps: 0,
             demo: false,
-            deposit_daily_cap_minor: purse_api::funding::DEPOSIT_DAILY_CAP_MINOR,
-            withdrawal_daily_cap_minor: purse_api::funding::WITHDRAWAL_DAILY_CAP_MINOR,
             bank_settle_s: DEFAULT_BANK_SETTLE_S,
             limits: LimitTable::default(),
             licensed_states: StateSet::default(),
@@ -130,6 +127,10 @@ pub struct Context {
     pub cards: Arc<dyn CardRail>,
     /// The bank standard withdrawals are paid out by.
     pub bank: Arc<dyn BankRail>,
+    /// Who checks a person's identity and documents (`POST /me/verification`).
+    pub identity: Arc<dyn IdentityProvider>,
+    /// Sanctions screening of the names people verify with.
+    pub screening: Arc<dyn Screening>,
     pub settings: Settings,
     /// How a refusal is written down for its key's replay: the HTTP layer's rendering, given
     /// to the flows when the server is put together (flows know no HTTP).
@@ -168,6 +169,8 @@ async fn ensure_platform_accounts(ledger: &Ledger) -> Result<(), StoreError> {
 pub struct Wiring {
     pub cards: Arc<dyn CardRail>,
     pub bank: Arc<dyn BankRail>,
+    pub identity: Arc<dyn IdentityProvider>,
+    pub screening: Arc<dyn Screening>,
     pub render_refusal: RenderRefusal,
 }
 
@@ -205,6 +208,8 @@ impl Flows {
             streams: live::Streams::default(),
             cards: wiring.cards,
             bank: wiring.bank,
+            identity: wiring.identity,
+            screening: wiring.screening,
             settings: Settings::default(),
             render_refusal: wiring.render_refusal,
             stopping,

@@ -25,9 +25,13 @@
 //! outgoing movement; at or under the step-up threshold, movements without the PIN are
 //! allowed while the last day's total of them stays at or under it), the key with its rate
 //! limit and the PIN allowance (and what the movement records with it), the run, and the
-//! stored answer. The policy checks still to
-//! come (verification tier, rolling limits, licensed region, frozen accounts, review holds)
-//! belong between the PIN rule and the key, once, for every movement.
+//! stored answer. The person's standing (frozen: nothing moves; restricted: only withdrawals) is
+//! checked after the PIN, and the tier limits (the payer's send or withdraw limit, the
+//! recipient's receive limit and standing) are checked and counted in the key's own batch
+//! ([`Counts`], `store::usage`), so concurrent movements never pass a limit together; a
+//! movement over one is refused in API.md's order (`insufficient_funds` first when the payer
+//! cannot afford it anyway, then `limit_exceeded` with its figures, then
+//! `recipient_unavailable`). Review holds (issue 21) belong there too.
 
 use std::future::Future;
 
@@ -36,6 +40,9 @@ use purse_api::payments::{STEP_UP_THRESHOLD_MINOR, needs_pin};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use purse_api::compliance::{AccountStatus, LimitDetails, LimitKind, Meter};
+
+use crate::flows::error::Shortfall;
 use crate::flows::{FlowError, Flows, limits, pin};
 use crate::ids::{OperationId, PersonId};
 use crate::store::Statement;
@@ -45,6 +52,7 @@ use crate::store::operations::{
 };
 use crate::store::payments::{Draft, PaymentRow, PaymentState, StateChange};
 use crate::store::people::UserRow;
+use crate::store::usage::{LimitCheck, Refusal, Side};
 use crate::time::Time;
 
 /// How long a processing request holds its key against a concurrent duplicate without renewing
@@ -182,6 +190,32 @@ pub struct Recorded {
     pub payment: Option<Draft>,
     /// Statements made right after the key, only if it is new (`$1`: the new operation).
     pub then: Vec<Statement>,
+    /// What it counts against tier limits (set by [`run`] from the movement's [`Counts`]).
+    pub limits: Option<LimitCheck>,
+}
+
+/// What a movement counts against the tier limits: the payer's kind (a send, a withdrawal or a
+/// deposit; deposits are capped per UTC day by their own rows, see `flows::funding`), the person
+/// receiving it (their receive limit, and whether they can receive at all), and how much, with
+/// how a refusal for want of money is worded (a limit refusal of a payer who cannot afford the
+/// movement anyway is `insufficient_funds`, which API.md orders first).
+#[derive(Clone, Copy, Debug)]
+pub struct Counts {
+    pub kind: LimitKind,
+    pub recipient: Option<PersonId>,
+    /// What counts against the limits, in minor units.
+    pub amount_minor: i64,
+    /// What leaves the payer's wallet, in minor units (a fee included).
+    pub cost_minor: i64,
+    pub shortfall: Shortfall,
+}
+
+impl Counts {
+    /// Money leaving the payer for another person (`recipient`, when they have a receive limit
+    /// to count against): a send.
+    pub fn payment(amount_minor: i64, recipient: Option<PersonId>, shortfall: Shortfall) -> Counts {
+        Counts { kind: LimitKind::Send, recipient, amount_minor, cost_minor: amount_minor, shortfall }
+    }
 }
 
 /// How this arrival came to run its operation.
@@ -236,6 +270,12 @@ pub trait Movement: Send {
     /// What is recorded with the key of a first arrival.
     fn record(&self, _flows: &Flows, _target: &Self::Target) -> Recorded {
         Recorded::default()
+    }
+
+    /// What a person's first arrival counts against the tier limits (and which of a restricted
+    /// person's movements it is): nothing by default.
+    fn counts(&self, _target: &Self::Target) -> Option<Counts> {
+        None
     }
 
     /// Moves the money (or finishes moving it, when resumed).
@@ -320,7 +360,15 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
                 }),
                 PinUse::Check | PinUse::None => None,
             };
-            let recorded = movement.record(flows, &target);
+            let counts = match call.caller {
+                Caller::Person(user) => movement.counts(&target).map(|counts| (user, counts)),
+                Caller::Merchant(_) => None,
+            };
+            if let Some((user, counts)) = counts {
+                standing_allows(user, counts.kind)?;
+            }
+            let mut recorded = movement.record(flows, &target);
+            recorded.limits = counts.map(|(_, counts)| limit_check(flows, person, counts));
             let opened = open(flows, person, call.key, &call.hash, recorded, rules.limited, pinless);
             let started = match passed {
                 // The right PIN's count is cleared in the key's batch, as a rule.
@@ -329,9 +377,15 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
                     if let Err(error) = cleared {
                         tracing::warn!(%error, person = person.0, "a right PIN's count was not cleared");
                     }
-                    started?
+                    started
                 }
-                None => opened.await?,
+                None => opened.await,
+            };
+            let started = match (started, counts) {
+                (Err(FlowError::OverLimit(refusal)), Some((user, counts))) => {
+                    return Err(over_limit(flows, user, counts, refusal).await);
+                }
+                (started, _) => started?,
             };
             match started {
                 Started::Run(operation, begun) => (operation, begun),
@@ -341,6 +395,68 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
     };
     let outcome = leased(flows, operation, movement.run(flows, operation, target, begun)).await;
     conclude(flows, operation, outcome).await
+}
+
+/// A person's standing lets this movement through: a frozen person moves nothing
+/// (`account_frozen`); a restricted one (living where Purse is not licensed) only withdraws
+/// (`region_unavailable`).
+pub fn standing_allows(user: &UserRow, kind: LimitKind) -> Result<(), FlowError> {
+    match user.status {
+        AccountStatus::Frozen => Err(FlowError::AccountFrozen),
+        AccountStatus::Restricted if kind != LimitKind::Withdraw => Err(FlowError::RegionUnavailable),
+        _ => Ok(()),
+    }
+}
+
+/// The sides `counts` has against the tier limits, checked in the key's batch.
+fn limit_check(flows: &Flows, person: PersonId, counts: Counts) -> LimitCheck {
+    let table = &flows.settings.limits;
+    let side = |person, kind| Side {
+        person,
+        kind,
+        amount_minor: counts.amount_minor,
+        by_tier: [0, 1, 2].map(|tier| table.limit(tier, kind)),
+    };
+    LimitCheck {
+        // Deposits are capped by the UTC day's rows of their own.
+        payer: (counts.kind != LimitKind::Deposit).then(|| side(person, counts.kind)),
+        recipient: counts.recipient.map(|recipient| side(recipient, LimitKind::Receive)),
+        now: flows.now(),
+    }
+}
+
+/// The refusal of a movement over a limit, in API.md's order: `insufficient_funds` when the
+/// payer cannot afford it anyway; else the payer's `limit_exceeded` with its figures, or the
+/// recipient's `recipient_unavailable` (which does not say why).
+async fn over_limit(flows: &Flows, user: &UserRow, counts: Counts, refusal: Refusal) -> FlowError {
+    match super::wallet::available_minor(flows, user.id).await {
+        Ok(available) if available < counts.cost_minor => {
+            return FlowError::InsufficientFunds(counts.shortfall);
+        }
+        Ok(_) => {}
+        Err(error) => return error,
+    }
+    match refusal {
+        Refusal::Recipient => FlowError::RecipientUnavailable,
+        Refusal::Payer { kind, tier } => match limit_exceeded(flows, user.id, kind, tier).await {
+            Ok(error) | Err(error) => error,
+        },
+    }
+}
+
+/// `limit_exceeded` for `person`'s `kind` at `tier`, with the meter's figures as of now.
+pub async fn limit_exceeded(
+    flows: &Flows,
+    person: PersonId,
+    kind: LimitKind,
+    tier: u8,
+) -> Result<FlowError, FlowError> {
+    let now = flows.now();
+    let usage = flows.db.usage(person, kind, now).await?;
+    let limit = flows.settings.limits.limit(tier, kind).unwrap_or(0);
+    let meter = Meter::new(kind, limit, usage, now.nanos());
+    let details = LimitDetails::of(&meter, tier, |ns| Time::from_nanos(ns).rfc3339());
+    Ok(FlowError::LimitExceeded { kind, details: Box::new(details) })
 }
 
 /// Runs `work` for `operation`, renewing its key's lease while it runs.
@@ -424,6 +540,7 @@ pub async fn open(
         locked_until: now.plus_seconds(LEASE_SECONDS),
         limit: limited.then_some((hit, limit.max)),
         pinless,
+        limits: recorded.limits,
         payment: recorded.payment,
         then: recorded.then,
     };
@@ -433,6 +550,7 @@ pub async fn open(
         }
         Opened::Limited(count) => Err(limit.refusal(count, now)),
         Opened::PinNeeded => Err(FlowError::PinRequired),
+        Opened::OverLimit(refusal) => Err(FlowError::OverLimit(refusal)),
         Opened::Taken => match earlier(flows, person, key, hash).await? {
             Earlier::None => Err(FlowError::KeyInUse),
             Earlier::Answered(answer) => Ok(Started::Replay(answer)),

@@ -18,7 +18,7 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferId, 
 use crate::codes;
 use crate::flows::error::{Forbidden, Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
 };
 use crate::flows::{FlowError, Flows, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -120,8 +120,12 @@ impl Movement for Send {
         PinRule::StepUp(self.plan.amount)
     }
 
+    fn counts(&self, _target: &()) -> Option<Counts> {
+        Some(Counts::payment(self.draft.amount, Some(self.plan.recipient_id), Shortfall::Payment))
+    }
+
     fn record(&self, _flows: &Flows, _target: &()) -> Recorded {
-        Recorded { payment: Some(self.draft.clone()), then: Vec::new() }
+        Recorded { payment: Some(self.draft.clone()), ..Recorded::default() }
     }
 
     async fn run(self, flows: &Flows, operation: OperationId, _target: (), begun: Begun) -> Outcome {

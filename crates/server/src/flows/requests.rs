@@ -20,9 +20,9 @@ use purse_api::{
 use purse_ledger::TransferId;
 
 use crate::codes;
-use crate::flows::error::{Forbidden, Missing, Party};
+use crate::flows::error::{Forbidden, Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Rules,
 };
 use crate::flows::payments::{self, Plan};
 use crate::flows::{FlowError, Flows, limits, people};
@@ -151,6 +151,10 @@ impl Movement for Pay {
 
     fn pin_rule(&self, (_, amount): &(RequestRow, Amount)) -> PinRule {
         PinRule::StepUp(*amount)
+    }
+
+    fn counts(&self, (row, _): &(RequestRow, Amount)) -> Option<Counts> {
+        Some(Counts::payment(row.amount, Some(row.requester_id), Shortfall::Payment))
     }
 
     fn check_first(

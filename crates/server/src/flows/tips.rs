@@ -17,7 +17,7 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::error::{Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
 };
 use crate::flows::{FlowError, Flows, payments, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -246,8 +246,12 @@ impl Movement for Tipping {
         PinRule::StepUp(self.amount)
     }
 
+    fn counts(&self, _target: &()) -> Option<Counts> {
+        Some(Counts::payment(self.draft.amount, Some(self.draft.recipient_id), Shortfall::Tip))
+    }
+
     fn record(&self, _flows: &Flows, _target: &()) -> Recorded {
-        Recorded { payment: Some(self.draft.clone()), then: Vec::new() }
+        Recorded { payment: Some(self.draft.clone()), ..Recorded::default() }
     }
 
     async fn run(self, flows: &Flows, operation: OperationId, _target: (), begun: Begun) -> Outcome {

@@ -28,6 +28,12 @@ pub async fn wallet(flows: &Flows, person: PersonId) -> Result<Wallet, FlowError
     Ok(Wallet { balances: vec![balance(account.currency, &account.balances)] })
 }
 
+/// What `person`'s wallet can spend now, in minor units (nothing when it has no wallet yet).
+pub async fn available_minor(flows: &Flows, person: PersonId) -> Result<i64, FlowError> {
+    let account = flows.ledger.lookup_account(codes::wallet_of(person)).await?;
+    Ok(account.map_or(0, |a| i64::try_from(a.balances.available_credit_balance()).unwrap_or(0)))
+}
+
 fn balance(currency: Currency, b: &Balances) -> Balance {
     let minor = |value: i128| Money::from_minor(i64::try_from(value).unwrap_or(0), currency).amount_string();
     Balance {

@@ -7,13 +7,13 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use purse_api::compliance::{LimitDetails, LimitKind, Window};
 use purse_api::funding::Speed;
 use purse_api::{ErrorBody, ErrorCode, ErrorDetail, MoneyError, RequestStatus};
 
 use crate::flows::FlowError;
 use crate::flows::error::{Forbidden, Missing, NotOpen, Party, Shortfall};
 use crate::store::StoredAnswer;
-use crate::store::funding::Cap;
 
 /// An API error: a code from API.md, a sentence for people, and the field at fault if one is.
 #[derive(Debug)]
@@ -23,13 +23,22 @@ pub struct ApiError {
     pub field: Option<String>,
     /// Seconds until trying again makes sense (`429`, `pin_locked`): sent as `Retry-After`.
     pub retry_after_s: Option<i64>,
+    /// `limit_exceeded`'s figures.
+    pub details: Option<Box<LimitDetails>>,
     /// For 5xx only: what actually happened, for the log; never sent to the client.
     cause: Option<String>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into(), field: None, retry_after_s: None, cause: None }
+        ApiError {
+            code,
+            message: message.into(),
+            field: None,
+            retry_after_s: None,
+            details: None,
+            cause: None,
+        }
     }
 
     pub fn retry_after(mut self, seconds: i64) -> ApiError {
@@ -57,6 +66,7 @@ impl ApiError {
             message: "Something went wrong on our side. Nothing was changed; please try again.".into(),
             field: None,
             retry_after_s: None,
+            details: None,
             cause: Some(cause.to_string()),
         }
     }
@@ -68,6 +78,7 @@ impl ApiError {
             message: "Purse is temporarily unavailable. Please try again shortly.".into(),
             field: None,
             retry_after_s: None,
+            details: None,
             cause: Some(cause.to_string()),
         }
     }
@@ -75,7 +86,12 @@ impl ApiError {
     /// The body API.md prescribes for this error.
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
-            error: ErrorDetail { code: self.code, message: self.message.clone(), field: self.field.clone(), details: None },
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+                field: self.field.clone(),
+                details: self.details.as_deref().cloned(),
+            },
         }
     }
 
@@ -202,21 +218,41 @@ impl From<FlowError> for ApiError {
                     .with_field("amount"),
                 }
             }
-            FlowError::LimitExceeded { cap, left } => {
-                let (verb, what) = match cap {
-                    Cap::Deposit => ("add", "adding"),
-                    Cap::Withdrawal => ("withdraw", "withdrawals"),
+            FlowError::LimitExceeded { kind, details } => {
+                let what = match kind {
+                    LimitKind::Send => "sending",
+                    LimitKind::Receive => "receiving",
+                    LimitKind::Withdraw => "withdrawals",
+                    LimitKind::Deposit => "adding money",
                 };
-                let currency = left.currency();
-                ApiError::new(
-                    ErrorCode::LimitExceeded,
-                    format!(
-                        "This is over the daily limit on {what}. You can {verb} up to {} {currency} more today.",
-                        left.amount_string()
-                    ),
-                )
-                .with_field("amount")
+                let window = match details.window {
+                    Window::Day => "today",
+                    Window::SevenDays => "in the last 7 days",
+                    Window::ThirtyDays => "in the last 30 days",
+                };
+                let message = format!(
+                    "This is over your limit on {what}: {} USD {window}, of which {} USD is left. Nothing was moved. \
+                     Verify your identity to raise it.",
+                    details.limit, details.remaining
+                );
+                let mut error = ApiError::new(ErrorCode::LimitExceeded, message).with_field("amount");
+                error.details = Some(details);
+                error
             }
+            FlowError::OverLimit(refusal) => ApiError::internal(format!("a limit refusal left unworded: {refusal:?}")),
+            FlowError::RecipientUnavailable => ApiError::new(
+                ErrorCode::RecipientUnavailable,
+                "This person can't receive this payment right now. Nothing was sent.",
+            ),
+            FlowError::RegionUnavailable => ApiError::new(
+                ErrorCode::RegionUnavailable,
+                "Purse isn't available where you live yet: you can see and withdraw your money, but not move it \
+                 otherwise. Nothing was moved.",
+            ),
+            FlowError::AccountFrozen => ApiError::new(
+                ErrorCode::AccountFrozen,
+                "Your account is frozen: no money can move. Contact support. Nothing was moved.",
+            ),
             FlowError::CancelWindowClosed => ApiError::new(
                 ErrorCode::CancelWindowClosed,
                 "This payment can no longer be canceled: it has completed.",
@@ -273,6 +309,11 @@ impl From<FlowError> for ApiError {
                 }
             })
             .with_field("destination_id"),
+            FlowError::DocumentBeforeIdentity => ApiError::new(
+                ErrorCode::VerificationFailed,
+                "Verify your name, date of birth and address (tier 1) before an identity document.",
+            )
+            .with_field("level"),
             FlowError::Unavailable(cause) => ApiError::unavailable(cause),
             FlowError::Internal(cause) => ApiError::internal(cause),
         }

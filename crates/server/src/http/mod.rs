@@ -5,6 +5,7 @@
 
 pub mod card_network;
 pub mod checkout;
+pub mod compliance;
 pub mod demo_site;
 pub mod error;
 pub mod events;
@@ -23,6 +24,7 @@ pub mod state;
 pub mod static_site;
 pub mod tips;
 pub mod transfers;
+pub mod verification;
 pub mod wallet;
 pub mod webhooks;
 
@@ -119,6 +121,8 @@ fn api() -> Router<AppState> {
         .route("/me", get(people::me))
         .route("/session", get(people::session))
         .route("/me/pin", put(people::set_pin))
+        .route("/me/compliance", get(compliance::me))
+        .route("/me/verification", post(verification::verify))
         .route("/users/{handle}", get(people::profile))
         .route("/wallet", get(wallet::wallet))
         .route("/activity", get(wallet::activity_page))

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use purse_ledger::{Clock, Ledger};
+use purse_rails::identity::{IdentityProvider, NoScreening, SandboxIdentity, Screening};
 use purse_rails::sandbox::{SandboxBank, SandboxCards};
 use purse_rails::{BankRail, CardRail};
 
@@ -47,7 +48,8 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// Puts the server together: the flows on `ledger` and `db`, with the sandbox rails (the
-    /// embedded default card network and bank, in `db`), and the site.
+    /// embedded default card network and bank, in `db`) and identity provider, no sanctions
+    /// screening, and the site.
     pub async fn new(
         ledger: Ledger,
         db: Db,
@@ -58,7 +60,9 @@ impl AppState {
         let sandbox_cards = SandboxCards::new(db.clone());
         let cards: Arc<dyn CardRail> = Arc::new(sandbox_cards.clone());
         let bank: Arc<dyn BankRail> = Arc::new(SandboxBank::new(db.clone()));
-        let wiring = Wiring { cards, bank, render_refusal: stored_refusal };
+        let identity: Arc<dyn IdentityProvider> = Arc::new(SandboxIdentity);
+        let screening: Arc<dyn Screening> = Arc::new(NoScreening);
+        let wiring = Wiring { cards, bank, identity, screening, render_refusal: stored_refusal };
         let flows = Flows::new(ledger, db, clock, passwords, wiring).await?;
         Ok(AppState(Arc::new(Shared {
             flows,
@@ -109,6 +113,17 @@ impl AppState {
                 context.bank = bank;
             })
         })
+    }
+
+    /// The same state with another identity provider. Call it before the state is shared.
+    pub fn with_identity(self, identity: Arc<dyn IdentityProvider>) -> AppState {
+        self.change(|flows| flows.change(|context| context.identity = identity))
+    }
+
+    /// The same state with sanctions screening (a list's, or tests' stub). Call it before the
+    /// state is shared.
+    pub fn with_screening(self, screening: Arc<dyn Screening>) -> AppState {
+        self.change(|flows| flows.change(|context| context.screening = screening))
     }
 
     fn change(mut self, change: impl FnOnce(&mut Flows)) -> AppState {

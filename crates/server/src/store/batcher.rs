@@ -24,7 +24,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::ids::{OperationId, PersonId};
 use crate::store::limits::{Hit, HitCount};
 use crate::store::operations::{KeyOutcome, Opened, Opening, Settlement};
-use crate::store::payments::{Draft, PaymentRow};
+use crate::store::payments::{Draft, PaymentRow, PaymentState};
+use crate::store::usage;
 use crate::store::{
     Columns, Db, Row, Statement, StoreError, Value, bound, limits, operations, payments, positional,
 };
@@ -406,6 +407,28 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
         })
         .collect();
     let pinless_day = limits::read_pinless(tx, pinless_people, &refusals, since).await?;
+    // The tier limits' room of the batch's payers and recipients, likewise: see
+    // `usage::read_room`.
+    let limit_people: Vec<PersonId> = openings
+        .iter()
+        .filter_map(|(_, o)| o.limits)
+        .flat_map(|check| [check.payer, check.recipient])
+        .flatten()
+        .map(|side| side.person)
+        .collect();
+    let limit_now = openings.iter().filter_map(|(_, o)| Some(o.limits?.now)).max().unwrap_or(Time::EPOCH);
+    // Movements that no longer count against a limit: refused at their end, or their payment
+    // canceled or failed (a grace-window send canceled, a hold voided).
+    let mut released = refusals.clone();
+    released.extend(writes.iter().filter_map(|write| match write {
+        Write::Settle(Settlement { operation, payment: Some(change), .. })
+            if matches!(change.to, PaymentState::Canceled | PaymentState::Failed) =>
+        {
+            Some(*operation)
+        }
+        _ => None,
+    }));
+    let room = usage::read_room(tx, limit_people, &released, limit_now).await?;
     let mut operations = operations::open_keys(tx, &openings).await?;
 
     // Counts, one by one.
@@ -448,6 +471,16 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     for i in limits::spend_pinless(tx, pinless_day, &pinless).await? {
         over.extend(operations.remove(&i));
         done[i] = Some(Done::Opened(Opened::PinNeeded));
+    }
+    // Movements within their limits so far: past a tier limit, the key is taken back too.
+    let limited: Vec<_> = openings
+        .iter()
+        .filter(|(i, _)| done[*i].is_none())
+        .filter_map(|(i, o)| Some((*i, *operations.get(i)?, o.limits?)))
+        .collect();
+    for (i, refusal) in usage::spend_room(tx, room, &limited).await? {
+        over.extend(operations.remove(&i));
+        done[i] = Some(Done::Opened(Opened::OverLimit(refusal)));
     }
     operations::forget_keys(tx, &over).await?;
 
@@ -510,6 +543,7 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     let changes: Vec<_> = settlements.iter().filter_map(|(_, s)| Some((s.operation, s.payment?))).collect();
     payments::change_states(tx, &changes).await?;
     operations::conclude(tx, &settlements).await?;
+    usage::forget_uses(tx, &released).await?;
     for (i, _) in &settlements {
         done[*i] = Some(Done::Settled);
     }

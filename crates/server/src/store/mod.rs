@@ -1,7 +1,7 @@
 //! The server's own tables (people, sessions, rate limits, keys, payments, requests, tips,
-//! checkout, funding, webhooks, secrets), beside the ledger's in the same database and never
-//! touching them. Every SQL statement of these tables is in this folder, one module per table
-//! family; nothing here knows HTTP or the flows above it.
+//! checkout, funding, webhooks, verifications, secrets), beside the ledger's in the same
+//! database and never touching them. Every SQL statement of these tables is in this folder, one
+//! module per table family; nothing here knows HTTP or the flows above it.
 //!
 //! One way to run a statement: a [`Statement`] (SQL with `$n` placeholders and its [`Value`]s),
 //! run by [`Db`] (reads and single writes) or inside a batch of the [`batcher`]; rows come
@@ -30,6 +30,8 @@ pub mod people;
 pub mod reader;
 pub mod requests;
 pub mod tips;
+pub mod usage;
+pub mod verification;
 pub mod webhooks;
 
 use std::str::FromStr;
@@ -488,6 +490,7 @@ tuple_row!(A);
 tuple_row!(A, B);
 tuple_row!(A, B, C);
 tuple_row!(A, B, C, D);
+tuple_row!(A, B, C, D, E);
 
 fn sqlite_migrator() -> sqlx::migrate::Migrator {
     let mut migrator = sqlx::migrate!("./migrations/sqlite");

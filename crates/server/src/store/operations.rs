@@ -8,6 +8,7 @@ use crate::ids::{OperationId, PersonId};
 use crate::store::batcher::{BatchError, Params, Tx};
 use crate::store::limits::{Hit, HitCount, Pinless};
 use crate::store::payments::{Draft, PaymentRow, StateChange};
+use crate::store::usage::{self, LimitCheck};
 use crate::store::{Columns, Db, Row, Statement, StoreError, values};
 use crate::time::Time;
 
@@ -90,6 +91,9 @@ pub struct Opening {
     /// A movement without the PIN: counted against the person's allowance when the key is
     /// new; past it, the key is taken back and nothing of this opening stays.
     pub pinless: Option<Pinless>,
+    /// What the movement counts against its payer's and recipient's tier limits, checked when
+    /// the key is new: over one, the key is taken back and nothing of this opening stays.
+    pub limits: Option<LimitCheck>,
     pub payment: Option<Draft>,
     /// Statements run right after the key is made, in its batch, and only if it is new: each
     /// one's first value (`$1`) is the new operation's id, then its own values. All of them,
@@ -108,6 +112,9 @@ pub enum Opened {
     Taken,
     /// Past the person's allowance without the PIN: the key was taken back, nothing was written.
     PinNeeded,
+    /// Over a tier limit of the payer or the recipient: the key was taken back, nothing was
+    /// written.
+    OverLimit(usage::Refusal),
     /// Over its limit: the key was taken back and nothing else of it stays (the refused hit
     /// still counts in the window, as any hit does).
     Limited(HitCount),

@@ -107,9 +107,9 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
     drop(taken);
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
     /// Where `/metrics` is served, if the server said.
     metrics_addr: Option<String>,
     /// Reads the log until the server closes it.
@@ -132,7 +132,7 @@ impl Server {
     }
 
     /// Starts the server logging at `level`, every line of its log kept in `log` if given.
-    fn start_logging(
+    pub(crate) fn start_logging(
         database_url: &str,
         static_dir: &str,
         level: &str,
@@ -225,7 +225,7 @@ impl Server {
         request_to(&self.addr, head, body)
     }
 
-    fn terminate(mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(killed.success());
@@ -333,8 +333,8 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     // The platform's fee and card and bank clearing accounts, the demo's funding account and
-    // five wallets; two funding transfers.
-    assert!(stdout.starts_with("audit: clean (9 accounts, 2 transfers"), "{stdout}");
+    // six wallets; three funding transfers (alice, bob, nadia).
+    assert!(stdout.starts_with("audit: clean (10 accounts, 3 transfers"), "{stdout}");
 }
 
 #[test]
@@ -368,7 +368,7 @@ fn audit_fails_on_a_tampered_ledger() {
 }
 
 /// Every file under `dir`, read whole.
-fn bytes_under(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn bytes_under(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::http::{Method, StatusCode};
+use purse_api::compliance::LimitTable;
 use purse_ledger::TransferId;
 use purse_rails::sandbox::{SandboxBank, SandboxCards};
 use purse_rails::{
@@ -592,8 +593,10 @@ async fn a_standard_withdrawal_is_held_then_settles_or_comes_back() {
             [("30.00".to_string(), "returned".to_string()), ("20.00".into(), "completed".into())]
         );
         assert_eq!(count(&app, "SELECT COUNT(*) FROM withdrawals WHERE status = 'returned'").await, 1);
-        // What came back no longer counts against today's cap.
-        assert_eq!(count(&app, "SELECT used FROM daily_totals WHERE kind = 'withdrawal'").await, 2_000);
+        // What came back no longer counts against the withdraw limit.
+        let used =
+            "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM limit_uses WHERE kind = 'withdraw'";
+        assert_eq!(count(&app, used).await, 2_000);
         let bank_clearing =
             app.ledger.lookup_account(purse_server::codes::BANK_CLEARING).await.unwrap().unwrap();
         assert_eq!(
@@ -625,16 +628,22 @@ async fn a_settlement_job_run_twice_or_stopped_halfway_pays_once() {
         assert_eq!(back.status, StatusCode::CREATED);
         app.advance(61);
         // Two instances' jobs at once: each withdrawal settles or comes back once, and what came
-        // back is given back to the day's cap once.
+        // back is given back to the withdraw limit once.
         let (a, b) = tokio::join!(funding::settle_due(&app.state), funding::settle_due(&second_state));
         assert_eq!(a.unwrap() + b.unwrap(), 4);
-        let used = "SELECT used FROM daily_totals WHERE kind = 'withdrawal'";
+        let used =
+            "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM limit_uses WHERE kind = 'withdraw'";
         assert_eq!(count(&app, used).await, 3_000);
 
-        // Stopped after the ledger voided the returned one, before its row (and the cap, in the
-        // same group) moved on: the next run finishes it and gives the cap back once.
+        // Stopped after the ledger voided the returned one, before its row (and its use of the
+        // limit, in the same group) moved on: the next run finishes it and gives it back once.
         execute(&app, "UPDATE withdrawals SET status = 'pending' WHERE status = 'returned'").await;
-        execute(&app, "UPDATE daily_totals SET used = used + 2500 WHERE kind = 'withdrawal'").await;
+        execute(
+            &app,
+            "INSERT INTO limit_uses (operation_id, user_id, kind, amount_minor, at) \
+             SELECT operation_id, user_id, 'withdraw', amount, created_at FROM withdrawals WHERE status = 'pending'",
+        )
+        .await;
         assert_eq!(funding::settle_due(&app.state).await.unwrap(), 1);
         assert_eq!(count(&app, used).await, 3_000);
         assert_eq!(count(&app, "SELECT COUNT(*) FROM withdrawals WHERE status = 'returned'").await, 1);
@@ -667,10 +676,12 @@ async fn a_settlement_job_run_twice_or_stopped_halfway_pays_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn daily_caps_refuse_the_movement_that_would_cross_them_and_move_nothing() {
+async fn the_deposit_and_withdraw_limits_refuse_the_movement_that_would_cross_them_and_move_nothing() {
     for db in TestDb::every_backend().await {
-        let caps =
-            Settings { deposit_daily_cap_minor: 10_000, withdrawal_daily_cap_minor: 5_000, ..settings() };
+        let mut limits = LimitTable::default();
+        limits.tiers[0].deposit = Some(10_000);
+        limits.tiers[0].withdraw = Some(5_000);
+        let caps = Settings { limits, ..settings() };
         let app = TestApp::with_settings(&db, db.dir.path(), caps).await;
         let (alice, visa) = person(&app, "alice").await;
         assert_eq!(deposit(&app, &alice, "d1", &visa, "60.00").await.body["deposit"]["status"], "completed");
@@ -679,10 +690,10 @@ async fn daily_caps_refuse_the_movement_that_would_cross_them_and_move_nothing()
             (over.status, over.code(), over.field()),
             (StatusCode::UNPROCESSABLE_ENTITY, "limit_exceeded", Some("amount"))
         );
-        assert!(
-            over.body["error"]["message"].as_str().unwrap().contains("40.00 USD more today"),
-            "{:?}",
-            over.body
+        let details = &over.body["error"]["details"];
+        assert_eq!(
+            (&details["remaining"], &details["window"], &details["tier"]),
+            (&json!("40.00"), &json!("day"), &json!(0))
         );
         assert_eq!(available(&app, &alice).await, "60.00");
         assert_eq!(
@@ -723,15 +734,12 @@ async fn daily_caps_refuse_the_movement_that_would_cross_them_and_move_nothing()
         assert_eq!(made, 2);
         assert_eq!(available(&app, &alice).await, "90.00");
 
-        // Withdrawals: 50.00 a day.
+        // Withdrawals: 50.00 in 7 days.
         assert_eq!(withdraw(&app, &alice, "w1", &visa, "40.00", "instant").await.status, StatusCode::CREATED);
         let over = withdraw(&app, &alice, "w2", &visa, "20.00", "instant").await;
         assert_eq!(over.code(), "limit_exceeded");
-        assert!(
-            over.body["error"]["message"].as_str().unwrap().contains("10.00 USD more today"),
-            "{:?}",
-            over.body
-        );
+        let details = &over.body["error"]["details"];
+        assert_eq!((&details["remaining"], &details["window"]), (&json!("10.00"), &json!("7d")));
         // Tomorrow (UTC) is a new day.
         app.advance(24 * 3600);
         assert_eq!(deposit(&app, &alice, "d9", &visa, "100.00").await.body["deposit"]["status"], "completed");

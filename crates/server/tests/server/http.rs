@@ -89,10 +89,10 @@ async fn metrics_count_requests_by_route_and_show_the_ledger() {
         r#"purse_http_requests_total{method="GET",route="/api/v1/healthz",status="200"} 2"#,
         r#"purse_http_requests_total{method="GET",route="/api/{*rest}",status="404"} 1"#,
         r#"purse_http_request_duration_seconds_count{route="/api/v1/healthz"} 2"#,
-        // The demo funds two people, one transfer (one batch) each.
-        "purse_ledger_batch_size_count 2",
-        "purse_ledger_commit_seconds_bucket{le=\"+Inf\"} 2",
-        "purse_ledger_transfers_created_total 2",
+        // The demo funds three people, one transfer (one batch) each.
+        "purse_ledger_batch_size_count 3",
+        "purse_ledger_commit_seconds_bucket{le=\"+Inf\"} 3",
+        "purse_ledger_transfers_created_total 3",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
@@ -227,6 +227,7 @@ async fn the_openapi_document_describes_the_api() {
         ("/auth/logout", "post"),
         ("/me", "get"),
         ("/me/pin", "put"),
+        ("/me/verification", "post"),
         ("/users/{handle}", "get"),
         ("/wallet", "get"),
         ("/activity", "get"),

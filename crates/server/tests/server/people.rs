@@ -364,7 +364,7 @@ async fn profiles_show_only_what_is_public() {
 async fn the_demo_seeds_its_people_once_with_their_money() {
     let db = TestDb::sqlite();
     let app = TestApp::new(&db, db.dir.path()).await;
-    assert_eq!(purse_server::flows::demo::seed(&app.state).await.unwrap(), 5);
+    assert_eq!(purse_server::flows::demo::seed(&app.state).await.unwrap(), 6);
     assert_eq!(purse_server::flows::demo::seed(&app.state).await.unwrap(), 0, "a second run changes nothing");
     let login = app
         .call(

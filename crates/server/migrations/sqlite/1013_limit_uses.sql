@@ -1,0 +1,47 @@
+-- Rolling limits (send and withdraw over 7 days, receive over 30 days), counted from what
+-- actually moved. Each new key's movement, once its batch has found it within its tiers' limits,
+-- writes one row per side it counts on (`send` or `withdraw` for the payer, `receive` for a
+-- recipient whose tier has a receive limit); `limit_totals` keeps each person's sum per kind,
+-- maintained by the triggers below, so a batch reads one row per person and kind whatever the
+-- window holds. What the window has passed is deleted by the batches themselves (through an index
+-- by time per window, normally an empty range), as are the rows of a movement refused at its end
+-- or canceled, which the delete trigger takes off. Deposits keep `daily_totals` (the UTC day).
+
+CREATE TABLE limit_uses (
+    operation_id INTEGER NOT NULL,
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    kind         TEXT    NOT NULL CHECK (kind IN ('send', 'receive', 'withdraw')),
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    at           INTEGER NOT NULL,
+    PRIMARY KEY (operation_id, kind)
+) STRICT;
+-- A person's uses by time: the meters' oldest amount (when room comes back).
+CREATE INDEX limit_uses_by_person ON limit_uses (user_id, kind, at);
+-- What each window has passed, at the start of these ranges.
+CREATE INDEX limit_uses_week ON limit_uses (at) WHERE kind <> 'receive';
+CREATE INDEX limit_uses_month ON limit_uses (at) WHERE kind = 'receive';
+
+CREATE TABLE limit_totals (
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    kind       TEXT    NOT NULL CHECK (kind IN ('send', 'receive', 'withdraw')),
+    used_minor INTEGER NOT NULL CHECK (used_minor >= 0),
+    PRIMARY KEY (user_id, kind)
+) STRICT, WITHOUT ROWID;
+INSERT INTO limit_totals (user_id, kind, used_minor)
+SELECT u.id, k.kind, 0 FROM users u, (SELECT 'send' AS kind UNION ALL SELECT 'receive' UNION ALL SELECT 'withdraw') k;
+
+CREATE TRIGGER users_limit_totals AFTER INSERT ON users
+BEGIN
+    INSERT INTO limit_totals (user_id, kind, used_minor)
+    VALUES (NEW.id, 'send', 0), (NEW.id, 'receive', 0), (NEW.id, 'withdraw', 0);
+END;
+CREATE TRIGGER limit_uses_insert AFTER INSERT ON limit_uses
+BEGIN
+    UPDATE limit_totals SET used_minor = used_minor + NEW.amount_minor
+     WHERE user_id = NEW.user_id AND kind = NEW.kind;
+END;
+CREATE TRIGGER limit_uses_delete AFTER DELETE ON limit_uses
+BEGIN
+    UPDATE limit_totals SET used_minor = used_minor - OLD.amount_minor
+     WHERE user_id = OLD.user_id AND kind = OLD.kind;
+END;
