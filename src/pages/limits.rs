@@ -25,6 +25,9 @@ use crate::flows::limits_view::{
 use crate::session::use_session;
 use crate::text::{Limits, US_STATE_NAMES, t};
 
+/// The sentence a verification ended with, at the top of the page.
+const OUTCOME_ID: &str = "verify-outcome";
+
 /// What `GET /me/compliance` answered: `None` while reading.
 pub type Loaded = Option<Result<Compliance, ApiError>>;
 
@@ -61,10 +64,14 @@ pub fn LimitsView(
 ) -> impl IntoView {
     // What the last verification from this page said: kept while the page is read again.
     let outcome = RwSignal::new(None::<Outcome>);
+    // A verification that changed where the person stands is said at the top of the page, which
+    // takes focus (and comes into view) while the page is read again; a rejection is said on the
+    // form, which keeps what was typed.
     let answered = Callback::new(move |result: Outcome| {
         let changed = !matches!(result, Outcome::Rejected(_));
         outcome.set(Some(result));
         if changed {
+            focus_later(OUTCOME_ID);
             on_changed.run(());
         }
     });
@@ -74,7 +81,7 @@ pub fn LimitsView(
             <p class="muted">{t(Limits::Lead)}</p>
             <div role="status" class="limits-outcome">
                 {move || outcome.get().map(|o| view! {
-                    <p class="notice verify-outcome" data-outcome=o.name()>{o.sentence()}</p>
+                    <p class="notice verify-outcome" id=OUTCOME_ID tabindex="-1" data-outcome=o.name()>{o.sentence()}</p>
                 })}
             </div>
             {move || match loaded.get() {

@@ -87,6 +87,7 @@ async fn omar_is_told_what_is_left_verifies_to_tier_1_on_the_limits_page_and_sen
     let reviews =
         omar.execute("return document.querySelector('#send-review') === null;", vec![]).await.unwrap();
     assert_eq!(reviews, serde_json::json!(true), "no review: nothing is about to move");
+    screenshot(&omar, "send-over-limit-phone").await;
 
     // The note's link: the limits page, with the meters and what tier 1 unlocks.
     click(&omar, "#send-limit [data-test=limit-note-link]").await;
@@ -124,6 +125,8 @@ async fn omar_is_told_what_is_left_verifies_to_tier_1_on_the_limits_page_and_sen
     )
     .await;
     assert!(text_of(&omar, ".meter[data-kind=send] .meter-limit").await.starts_with("$7,500.00"));
+    let focused = omar.execute("return document.activeElement?.id;", vec![]).await.unwrap();
+    assert_eq!(focused, serde_json::json!("verify-outcome"), "the outcome takes focus, in view");
     screenshot(&omar, "limits-verified-phone").await;
     let after = compliance(&omar).await;
     assert_eq!(
