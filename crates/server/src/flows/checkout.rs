@@ -25,7 +25,8 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::error::{Missing, NotOpen, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recipient,
+    Recorded, Rules,
 };
 use crate::flows::webhooks::{self, EventKind};
 use crate::flows::{FlowError, Flows, merchants, payments, refunds};
@@ -270,9 +271,10 @@ impl Movement for Confirm {
         PinRule::Always
     }
 
-    /// A send for the buyer's limit; a merchant (a business) has no receive limit.
+    /// A send for the buyer's limit; a merchant (a business) has no receive limit, but one that
+    /// is restricted or frozen cannot be paid.
     fn counts(&self, row: &SessionRow) -> Option<Counts> {
-        Some(Counts::payment(row.amount, None, Shortfall::Checkout))
+        Some(Counts::payment(row.amount, Some(Recipient::Merchant(row.merchant_id)), Shortfall::Checkout))
     }
 
     fn check_first(&self, flows: &Flows, _caller: &Caller<'_>, row: &SessionRow) -> Result<(), FlowError> {

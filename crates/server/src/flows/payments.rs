@@ -18,7 +18,8 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferId, 
 use crate::codes;
 use crate::flows::error::{Forbidden, Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recipient,
+    Recorded, Rules,
 };
 use crate::flows::{FlowError, Flows, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -121,7 +122,11 @@ impl Movement for Send {
     }
 
     fn counts(&self, _target: &()) -> Option<Counts> {
-        Some(Counts::payment(self.draft.amount, Some(self.plan.recipient_id), Shortfall::Payment))
+        Some(Counts::payment(
+            self.draft.amount,
+            Some(Recipient::Person(self.plan.recipient_id)),
+            Shortfall::Payment,
+        ))
     }
 
     fn record(&self, _flows: &Flows, _target: &()) -> Recorded {
