@@ -11,6 +11,7 @@ pub mod checkout;
 pub mod demo;
 pub mod error;
 pub mod funding;
+pub mod jobs;
 pub mod limits;
 pub mod live;
 pub mod merchants;
@@ -20,6 +21,7 @@ pub mod people;
 pub mod pin;
 pub mod refunds;
 pub mod requests;
+pub mod sandbox;
 pub mod tips;
 pub mod wallet;
 pub mod webhooks;
@@ -115,6 +117,9 @@ pub struct Context {
     pub batcher: WriteBatcher,
     /// Time for sessions, limits, locks, windows and expiries; tests move it by hand.
     pub clock: Arc<dyn Clock>,
+    /// The sandbox clock (`--sandbox-clock`): the same instance as `clock` and the ledger's.
+    /// `None` in production, which never has an offset.
+    pub sandbox_clock: Option<Arc<sandbox::SandboxClock>>,
     /// Public ids (`tr_…`, `rq_…`) and page cursors.
     pub ids: Arc<PublicIds>,
     pub passwords: Passwords,
@@ -197,6 +202,7 @@ impl Flows {
             db,
             batcher,
             clock,
+            sandbox_clock: None,
             ids: Arc::new(ids),
             passwords,
             handles: HandleCache::default(),
