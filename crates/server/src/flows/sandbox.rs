@@ -78,7 +78,7 @@ impl Clock for SandboxClock {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClockReading {
     pub now: Time,
-    /// Whole seconds the clock stands ahead of the system time.
+    /// Seconds the clock stands ahead of the system time, to the nearest.
     pub offset_seconds: i64,
 }
 
@@ -95,7 +95,10 @@ pub async fn read(flows: &Flows) -> Result<ClockReading, FlowError> {
 }
 
 fn reading(flows: &Flows, clock: &SandboxClock) -> ClockReading {
-    ClockReading { now: flows.now(), offset_seconds: clock.offset_ns().div_euclid(NANOS_PER_SECOND) }
+    // Rounded: stepping on the system time takes a few milliseconds off an advance's offset
+    // (the clock stands at its target, which was reckoned from the start of the advance).
+    let offset_seconds = clock.offset_ns().saturating_add(NANOS_PER_SECOND / 2).div_euclid(NANOS_PER_SECOND);
+    ClockReading { now: flows.now(), offset_seconds }
 }
 
 /// Moves the clock `seconds` forward, running every timed job that falls due on the way at

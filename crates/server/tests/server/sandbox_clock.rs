@@ -447,3 +447,100 @@ async fn sandbox_clock_paths_are_in_the_openapi_document() {
     // Served outside /api/v1: the path says so.
     assert_eq!(spec["paths"]["/sandbox/clock/advance"]["servers"][0]["url"], "/");
 }
+
+/// A server process, killed if a test fails while it runs.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            drop(self.0.kill());
+            drop(self.0.wait());
+        }
+    }
+}
+
+/// `purse-server serve` itself, with `args` and `env`, on `url`: the process and its address.
+fn serve(url: &str, dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (Running, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_purse-server"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", url, "--static-dir"])
+        .arg(dir.join("dist"))
+        .args(args)
+        .env("PURSE_METRICS_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let child = Running(child);
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("the server exited early").unwrap();
+        if let Some(rest) = line.strip_prefix("Purse is running at http://") {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    // Keep reading, so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
+    (child, addr)
+}
+
+/// One request over a new connection: the status and the body as JSON.
+fn request(addr: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn stop(mut server: Running) {
+    let pid = server.0.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(server.0.wait().unwrap().success(), "a graceful stop exits 0");
+}
+
+#[test]
+fn sandbox_clock_flag_of_the_server_itself_and_its_offset_across_a_real_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/purse.db", dir.path().display());
+    let (server, addr) = serve(&url, dir.path(), &["--sandbox-clock"], &[]);
+    let (status, moved) = request(&addr, "POST", "/sandbox/clock/advance", r#"{"days": 2}"#);
+    assert_eq!(status, 200, "{moved}");
+    let (status, read) = request(&addr, "GET", "/sandbox/clock", "");
+    assert_eq!((status, &read["offset_seconds"]), (200, &json!(2 * DAY)), "{read}");
+    stop(server);
+
+    // Production (no flag): both paths are not found, and the clock is the system's.
+    let (server, addr) = serve(&url, dir.path(), &[], &[]);
+    for (method, path, body) in [
+        ("GET", "/sandbox/clock", ""),
+        ("GET", "/api/v1/sandbox/clock", ""),
+        ("POST", "/sandbox/clock/advance", r#"{"days": 1}"#),
+    ] {
+        let (status, answer) = request(&addr, method, path, body);
+        assert_eq!(
+            (status, &answer["error"]["code"]),
+            (404, &json!("not_found")),
+            "{method} {path}: {answer}"
+        );
+    }
+    stop(server);
+
+    // The flag by its variable: the offset kept from before the restarts.
+    let (server, addr) = serve(&url, dir.path(), &[], &[("PURSE_SANDBOX_CLOCK", "true")]);
+    let (status, read) = request(&addr, "GET", "/api/v1/sandbox/clock", "");
+    assert_eq!((status, &read["offset_seconds"]), (200, &json!(2 * DAY)), "{read}");
+    stop(server);
+}
