@@ -555,18 +555,21 @@ pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
     Ok(fixed)
 }
 
-/// Runs [`recover`], [`refunds::recover`] and [`expire_due`] at once and then every second
-/// until the server stops.
+/// Runs [`recover`], [`refunds::recover`] and [`expire_due`] once (the job's tick; see
+/// [`super::jobs`]).
+pub async fn tick(flows: &Flows) {
+    if let Err(error) = recover(flows).await {
+        tracing::warn!(%error, "checkout recovery failed; retrying");
+    }
+    if let Err(error) = refunds::recover(flows).await {
+        tracing::warn!(%error, "refund recovery failed; retrying");
+    }
+    if let Err(error) = expire_due(flows).await {
+        tracing::warn!(%error, "expiring checkouts failed; retrying");
+    }
+}
+
+/// Runs [`tick`] at once and then every second until the server stops.
 pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
-    flows.spawn_every_second(|flows| async move {
-        if let Err(error) = recover(&flows).await {
-            tracing::warn!(%error, "checkout recovery failed; retrying");
-        }
-        if let Err(error) = refunds::recover(&flows).await {
-            tracing::warn!(%error, "refund recovery failed; retrying");
-        }
-        if let Err(error) = expire_due(&flows).await {
-            tracing::warn!(%error, "expiring checkouts failed; retrying");
-        }
-    })
+    flows.spawn_every_second(|flows| async move { tick(&flows).await })
 }

@@ -775,14 +775,17 @@ async fn finish_cut_off_withdrawal(flows: &Flows, row: WithdrawalRow) -> Result<
     finish_withdrawal(flows, row, &destination).await
 }
 
-/// Runs [`recover`] and [`settle_due`] at once and then every second until the server stops.
+/// Runs [`recover`] and [`settle_due`] once (the job's tick; see [`super::jobs`]).
+pub async fn tick(flows: &Flows) {
+    if let Err(error) = recover(flows).await {
+        tracing::warn!(%error, "recovering deposits and withdrawals failed; retrying");
+    }
+    if let Err(error) = settle_due(flows).await {
+        tracing::warn!(%error, "settling withdrawals failed; retrying");
+    }
+}
+
+/// Runs [`tick`] at once and then every second until the server stops.
 pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
-    flows.spawn_every_second(|flows| async move {
-        if let Err(error) = recover(&flows).await {
-            tracing::warn!(%error, "recovering deposits and withdrawals failed; retrying");
-        }
-        if let Err(error) = settle_due(&flows).await {
-            tracing::warn!(%error, "settling withdrawals failed; retrying");
-        }
-    })
+    flows.spawn_every_second(|flows| async move { tick(&flows).await })
 }

@@ -355,14 +355,17 @@ pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
     Ok(fixed)
 }
 
-/// Runs [`recover`] and [`post_due`] at once and then every second until the server stops.
+/// Runs [`recover`] and [`post_due`] once (the job's tick; see [`super::jobs`]).
+pub async fn tick(flows: &Flows) {
+    if let Err(error) = recover(flows).await {
+        tracing::warn!(%error, "payment recovery failed; retrying");
+    }
+    if let Err(error) = post_due(flows).await {
+        tracing::warn!(%error, "completing ended grace windows failed; retrying");
+    }
+}
+
+/// Runs [`tick`] at once and then every second until the server stops.
 pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
-    flows.spawn_every_second(|flows| async move {
-        if let Err(error) = recover(&flows).await {
-            tracing::warn!(%error, "payment recovery failed; retrying");
-        }
-        if let Err(error) = post_due(&flows).await {
-            tracing::warn!(%error, "completing ended grace windows failed; retrying");
-        }
-    })
+    flows.spawn_every_second(|flows| async move { tick(&flows).await })
 }

@@ -534,3 +534,31 @@ async fn compliance_shows_the_tier_its_meters_and_what_the_next_tier_unlocks() {
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_rolls_on_the_sandbox_clock_at_the_moment_resets_at_said() {
+    for db in TestDb::every_backend().await {
+        let app = crate::sandbox_clock::sandbox_app(&db, purse_server::flows::Settings::default()).await;
+        let (alice, _bob) = people(&app, 100_000).await;
+        assert_eq!(
+            send(&app, &alice, "s1", "bob", "250.00").await.status,
+            StatusCode::CREATED,
+            "{}",
+            db.backend
+        );
+        let over = send(&app, &alice, "s2", "bob", "1.00").await;
+        let resets_at = over.body["error"]["details"]["resets_at"].as_str().unwrap().to_string();
+        let advance = |body: Value| app.call(Method::POST, "/sandbox/clock/advance", None, Some(body));
+        // A second short of it: still no room.
+        let moved = advance(json!({"days": 6, "seconds": 86_399})).await;
+        assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+        assert_eq!(send(&app, &alice, "s2", "bob", "1.00").await.code(), "limit_exceeded", "{}", db.backend);
+        // At it: the whole limit is back, as the meter says.
+        let moved = advance(json!({"seconds": 1})).await;
+        assert_eq!(moved.body["now"].as_str(), Some(resets_at.as_str()), "{}", db.backend);
+        let standing = compliance(&app, &alice).await;
+        assert_eq!(meter(&standing, "send")["remaining"], "250.00", "{}", db.backend);
+        assert_eq!(send(&app, &alice, "s2", "bob", "250.00").await.status, StatusCode::CREATED);
+        app.stop().await;
+    }
+}
