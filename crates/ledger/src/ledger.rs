@@ -95,6 +95,8 @@ struct Inner {
     metrics: Arc<LedgerMetrics>,
     max_batch_requests: usize,
     read_only: bool,
+    /// The clock the writer stamps transfers with.
+    clock: Arc<dyn Clock>,
 }
 
 impl Ledger {
@@ -108,6 +110,7 @@ impl Ledger {
         let metrics = Arc::new(LedgerMetrics::default());
         let (commands, receiver) = mpsc::channel(config.queue_capacity.max(1));
         let read_only = config.read_only;
+        let clock = config.clock.clone();
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
         let listener = store.spawn_change_listener(changes.clone()).await?;
         let writer = Writer {
@@ -133,8 +136,14 @@ impl Ledger {
                 metrics,
                 max_batch_requests: config.max_batch_requests.max(1),
                 read_only,
+                clock,
             }),
         })
+    }
+
+    /// The clock this ledger stamps transfers with (the one its config gave).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
     }
 
     /// Opens `url` for reading only: see [`LedgerConfig::read_only`].

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use purse_api::compliance::{LimitKind, LimitTable, StateSet};
-use purse_ledger::Ledger;
+use purse_ledger::{Clock, Ledger, LedgerConfig};
 use tokio::net::TcpListener;
 
 use std::sync::Arc;
@@ -19,6 +19,7 @@ use std::sync::Arc;
 use purse_ledger::SystemClock;
 
 use crate::flows::people::{Passwords, ServerKey};
+use crate::flows::sandbox::{self, SandboxClock};
 use crate::flows::{DEFAULT_BANK_SETTLE_S, Settings, checkout, demo, funding, payments, webhooks};
 use crate::http::AppState;
 use crate::http::listener::{self, Limits};
@@ -69,6 +70,10 @@ pub struct ServeArgs {
     /// says otherwise.
     #[arg(long)]
     pub demo: bool,
+    /// The sandbox clock: `POST /sandbox/clock/advance` moves the business clock forward and
+    /// runs every job that came due on the way (implied by `--demo`; never in production).
+    #[arg(long, env = "PURSE_SANDBOX_CLOCK")]
+    pub sandbox_clock: bool,
     /// How long the sender of a first payment to someone can cancel it (default 600).
     #[arg(long, env = "PURSE_GRACE_WINDOW_SECONDS")]
     pub grace_window_seconds: Option<u32>,
@@ -375,7 +380,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Before anything touches the database: with PostgreSQL the key must be given.
     args.server_key.check_given(url)?;
     check_file_writable(url)?;
-    let ledger = Ledger::open(url).await.context("cannot open the ledger")?;
+    // With `--sandbox-clock` one clock, the system time plus the persisted offset, for the
+    // ledger, the flows and every job.
+    let sandbox_clock =
+        (args.demo || args.sandbox_clock).then(|| Arc::new(SandboxClock::new(Arc::new(SystemClock))));
+    let clock: Arc<dyn Clock> = match &sandbox_clock {
+        Some(sandbox_clock) => sandbox_clock.clone(),
+        None => Arc::new(SystemClock),
+    };
+    let ledger = Ledger::open_with(url, LedgerConfig { clock: clock.clone(), ..LedgerConfig::default() })
+        .await
+        .context("cannot open the ledger")?;
     let db = Db::open(url).await.context("cannot open the server's tables")?;
     // A database that takes no writes is named as such here, not by the first write that fails.
     db.probe_write(Time::now(&SystemClock)).await.map_err(|error| {
@@ -387,10 +402,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })?;
     let site = StaticSite::load(&args.static_dir);
     let passwords = Passwords::production(args.server_key.load(url)?);
-    let state = AppState::new(ledger.clone(), db.clone(), site, Arc::new(SystemClock), passwords)
+    if let Some(sandbox_clock) = &sandbox_clock {
+        sandbox_clock.load(&db).await.context("cannot read the sandbox clock")?;
+    }
+    let mut state = AppState::new(ledger.clone(), db.clone(), site, clock, passwords)
         .await
         .context("cannot read the server's secrets")?
         .with_settings(settings(&args));
+    if let Some(sandbox_clock) = sandbox_clock {
+        state = state.with_sandbox_clock(sandbox_clock);
+    }
     if args.demo {
         demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
     }
@@ -420,6 +441,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let checkout_jobs = checkout::spawn_jobs(&state);
     let webhooks = webhooks::spawn_worker(&state);
     let funding_jobs = funding::spawn_jobs(&state);
+    let sandbox_refresh = sandbox::spawn_refresh(&state);
     let mut app = crate::http::app(state.clone());
     if args.demo {
         // A separate router with its own state and headers: it uses Purse over HTTP, as a
@@ -451,6 +473,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     drop(jobs.await);
     drop(checkout_jobs.await);
     drop(funding_jobs.await);
+    if let Some(refresh) = sandbox_refresh {
+        drop(refresh.await);
+    }
     drop(webhooks.await);
     tracing::info!("stopping: flushing the ledger");
     ledger.shutdown().await;

@@ -8,7 +8,7 @@
 -- those passed rows. Rows of a movement refused at its end or canceled are deleted too, which
 -- the delete trigger takes off. Deposits keep `daily_totals` (the UTC day).
 
-LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE users, payments, withdrawals IN SHARE ROW EXCLUSIVE MODE;
 
 CREATE TABLE limit_uses (
     operation_id BIGINT NOT NULL,
@@ -20,6 +20,21 @@ CREATE TABLE limit_uses (
 );
 CREATE INDEX limit_uses_by_person ON limit_uses (user_id, kind, at);
 
+-- What moved before this migration still counts: the last 7 days' payments (not canceled or
+-- failed) as sends and withdrawals (not failed or returned), and the last 30 days' payments as
+-- receipts (a merchant's excepted). Everyone is tier 0 until verified (migration 1010).
+INSERT INTO limit_uses (operation_id, user_id, kind, amount_minor, at)
+SELECT p.operation_id, p.sender_id, 'send', p.amount, p.created_at FROM payments p
+ WHERE p.state IN ('processing', 'pending', 'completed') AND p.created_at > CAST(EXTRACT(EPOCH FROM now()) * 1000000000 AS BIGINT) - 7 * 86400000000000;
+INSERT INTO limit_uses (operation_id, user_id, kind, amount_minor, at)
+SELECT p.operation_id, p.recipient_id, 'receive', p.amount, p.created_at FROM payments p
+  JOIN users u ON u.id = p.recipient_id
+ WHERE p.state IN ('processing', 'pending', 'completed') AND (u.roles & 2) = 0
+   AND p.created_at > CAST(EXTRACT(EPOCH FROM now()) * 1000000000 AS BIGINT) - 30 * 86400000000000;
+INSERT INTO limit_uses (operation_id, user_id, kind, amount_minor, at)
+SELECT w.operation_id, w.user_id, 'withdraw', w.amount, w.created_at FROM withdrawals w
+ WHERE w.status IN ('processing', 'pending', 'completed') AND w.created_at > CAST(EXTRACT(EPOCH FROM now()) * 1000000000 AS BIGINT) - 7 * 86400000000000;
+
 CREATE TABLE limit_totals (
     user_id    BIGINT NOT NULL REFERENCES users (id),
     kind       TEXT   NOT NULL CHECK (kind IN ('send', 'receive', 'withdraw')),
@@ -27,7 +42,8 @@ CREATE TABLE limit_totals (
     PRIMARY KEY (user_id, kind)
 );
 INSERT INTO limit_totals (user_id, kind, used_minor)
-SELECT u.id, k.kind, 0 FROM users u CROSS JOIN (VALUES ('send'), ('receive'), ('withdraw')) AS k (kind);
+SELECT u.id, k.kind, COALESCE((SELECT SUM(x.amount_minor) FROM limit_uses x WHERE x.user_id = u.id AND x.kind = k.kind), 0)
+  FROM users u CROSS JOIN (VALUES ('send'), ('receive'), ('withdraw')) AS k (kind);
 
 CREATE FUNCTION users_limit_totals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

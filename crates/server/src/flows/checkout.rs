@@ -25,7 +25,8 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::error::{Missing, NotOpen, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recipient,
+    Recorded, Rules,
 };
 use crate::flows::webhooks::{self, EventKind};
 use crate::flows::{FlowError, Flows, merchants, payments, refunds};
@@ -270,9 +271,10 @@ impl Movement for Confirm {
         PinRule::Always
     }
 
-    /// A send for the buyer's limit; a merchant (a business) has no receive limit.
+    /// A send for the buyer's limit; a merchant (a business) has no receive limit, but one that
+    /// is restricted or frozen cannot be paid.
     fn counts(&self, row: &SessionRow) -> Option<Counts> {
-        Some(Counts::payment(row.amount, None, Shortfall::Checkout))
+        Some(Counts::payment(row.amount, Some(Recipient::Merchant(row.merchant_id)), Shortfall::Checkout))
     }
 
     fn check_first(&self, flows: &Flows, _caller: &Caller<'_>, row: &SessionRow) -> Result<(), FlowError> {
@@ -553,18 +555,21 @@ pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
     Ok(fixed)
 }
 
-/// Runs [`recover`], [`refunds::recover`] and [`expire_due`] at once and then every second
-/// until the server stops.
+/// Runs [`recover`], [`refunds::recover`] and [`expire_due`] once (the job's tick; see
+/// [`super::jobs`]).
+pub async fn tick(flows: &Flows) {
+    if let Err(error) = recover(flows).await {
+        tracing::warn!(%error, "checkout recovery failed; retrying");
+    }
+    if let Err(error) = refunds::recover(flows).await {
+        tracing::warn!(%error, "refund recovery failed; retrying");
+    }
+    if let Err(error) = expire_due(flows).await {
+        tracing::warn!(%error, "expiring checkouts failed; retrying");
+    }
+}
+
+/// Runs [`tick`] at once and then every second until the server stops.
 pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
-    flows.spawn_every_second(|flows| async move {
-        if let Err(error) = recover(&flows).await {
-            tracing::warn!(%error, "checkout recovery failed; retrying");
-        }
-        if let Err(error) = refunds::recover(&flows).await {
-            tracing::warn!(%error, "refund recovery failed; retrying");
-        }
-        if let Err(error) = expire_due(&flows).await {
-            tracing::warn!(%error, "expiring checkouts failed; retrying");
-        }
-    })
+    flows.spawn_every_second(|flows| async move { tick(&flows).await })
 }

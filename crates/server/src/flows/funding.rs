@@ -522,9 +522,10 @@ async fn record_withdrawal(
     Ok(row)
 }
 
-/// Moves a withdrawal on from `from` to `to` (with the failure's code), taking it off the
-/// `withdraw` limit if `release` (it did not leave), in one group: it happens once (a second run finds the row moved
-/// on and changes nothing).
+/// Moves a withdrawal on from `from` to `to` (with the failure's code), in one group: it
+/// happens once (a second run finds the row moved on and changes nothing). `release`: a payout
+/// that came back, taken off the withdraw limit in the same group (a refused withdrawal is taken
+/// off by its stored refusal, in its batch's lock order).
 async fn mark(
     flows: &Flows,
     row: &WithdrawalRow,
@@ -583,8 +584,9 @@ async fn hold_and_pay_out(
     match flows.ledger.create_transfer(hold).await? {
         Ok(_) => {}
         Err(CreateTransferError::ExceedsCredits) => {
+            // Its stored refusal takes it off the withdraw limit (in the batch's lock order).
             let short = Some(ErrorCode::InsufficientFunds);
-            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, short, true).await?;
+            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, short, false).await?;
             return Err(FlowError::InsufficientFunds(Shortfall::Withdrawal));
         }
         Err(reason) => {
@@ -629,7 +631,7 @@ async fn hold_and_push(
     if held.iter().any(|result| matches!(result, Err(CreateTransferError::ExceedsCredits))) {
         // The payout or its fee (the chain fails together).
         let short = Some(ErrorCode::InsufficientFunds);
-        mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, short, true).await?;
+        mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, short, false).await?;
         return Err(FlowError::InsufficientFunds(Shortfall::Withdrawal));
     }
     if let Some(Err(reason)) = held.iter().find(|result| result.is_err()) {
@@ -658,7 +660,8 @@ async fn hold_and_push(
             Ok(WithdrawalRow { state: WithdrawalState::Completed, ..row })
         }
         CardOutcome::Declined(code) => {
-            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, Some(code), true).await?;
+            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, Some(code), false)
+                .await?;
             Err(FlowError::PayoutDeclined(code))
         }
     }
@@ -772,14 +775,17 @@ async fn finish_cut_off_withdrawal(flows: &Flows, row: WithdrawalRow) -> Result<
     finish_withdrawal(flows, row, &destination).await
 }
 
-/// Runs [`recover`] and [`settle_due`] at once and then every second until the server stops.
+/// Runs [`recover`] and [`settle_due`] once (the job's tick; see [`super::jobs`]).
+pub async fn tick(flows: &Flows) {
+    if let Err(error) = recover(flows).await {
+        tracing::warn!(%error, "recovering deposits and withdrawals failed; retrying");
+    }
+    if let Err(error) = settle_due(flows).await {
+        tracing::warn!(%error, "settling withdrawals failed; retrying");
+    }
+}
+
+/// Runs [`tick`] at once and then every second until the server stops.
 pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
-    flows.spawn_every_second(|flows| async move {
-        if let Err(error) = recover(&flows).await {
-            tracing::warn!(%error, "recovering deposits and withdrawals failed; retrying");
-        }
-        if let Err(error) = settle_due(&flows).await {
-            tracing::warn!(%error, "settling withdrawals failed; retrying");
-        }
-    })
+    flows.spawn_every_second(|flows| async move { tick(&flows).await })
 }

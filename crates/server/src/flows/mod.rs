@@ -12,6 +12,7 @@ pub mod compliance;
 pub mod demo;
 pub mod error;
 pub mod funding;
+pub mod jobs;
 pub mod limits;
 pub mod live;
 pub mod merchants;
@@ -21,6 +22,7 @@ pub mod people;
 pub mod pin;
 pub mod refunds;
 pub mod requests;
+pub mod sandbox;
 pub mod tips;
 pub mod verification;
 pub mod wallet;
@@ -112,6 +114,9 @@ pub struct Context {
     pub batcher: WriteBatcher,
     /// Time for sessions, limits, locks, windows and expiries; tests move it by hand.
     pub clock: Arc<dyn Clock>,
+    /// The sandbox clock (`--sandbox-clock`): the same instance as `clock` and the ledger's.
+    /// `None` in production, which never has an offset.
+    pub sandbox_clock: Option<Arc<sandbox::SandboxClock>>,
     /// Public ids (`tr_…`, `rq_…`) and page cursors.
     pub ids: Arc<PublicIds>,
     pub passwords: Passwords,
@@ -200,6 +205,7 @@ impl Flows {
             db,
             batcher,
             clock,
+            sandbox_clock: None,
             ids: Arc::new(ids),
             passwords,
             handles: HandleCache::default(),

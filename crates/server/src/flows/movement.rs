@@ -202,7 +202,7 @@ pub struct Recorded {
 #[derive(Clone, Copy, Debug)]
 pub struct Counts {
     pub kind: LimitKind,
-    pub recipient: Option<PersonId>,
+    pub recipient: Option<Recipient>,
     /// What counts against the limits, in minor units.
     pub amount_minor: i64,
     /// What leaves the payer's wallet, in minor units (a fee included).
@@ -210,10 +210,16 @@ pub struct Counts {
     pub shortfall: Shortfall,
 }
 
+/// Who money is sent to: a person (with a receive limit by their tier) or a merchant (none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recipient {
+    Person(PersonId),
+    Merchant(PersonId),
+}
+
 impl Counts {
-    /// Money leaving the payer for another person (`recipient`, when they have a receive limit
-    /// to count against): a send.
-    pub fn payment(amount_minor: i64, recipient: Option<PersonId>, shortfall: Shortfall) -> Counts {
+    /// Money leaving the payer for `recipient`: a send.
+    pub fn payment(amount_minor: i64, recipient: Option<Recipient>, shortfall: Shortfall) -> Counts {
         Counts { kind: LimitKind::Send, recipient, amount_minor, cost_minor: amount_minor, shortfall }
     }
 }
@@ -417,10 +423,15 @@ fn limit_check(flows: &Flows, person: PersonId, counts: Counts) -> LimitCheck {
         amount_minor: counts.amount_minor,
         by_tier: [0, 1, 2].map(|tier| table.limit(tier, kind)),
     };
+    let recipient = counts.recipient.map(|recipient| match recipient {
+        Recipient::Person(person) => side(person, LimitKind::Receive),
+        // A business: no receive limit, but a restricted or frozen one cannot be paid either.
+        Recipient::Merchant(merchant) => Side { by_tier: [None; 3], ..side(merchant, LimitKind::Receive) },
+    });
     LimitCheck {
         // Deposits are capped by the UTC day's rows of their own.
         payer: (counts.kind != LimitKind::Deposit).then(|| side(person, counts.kind)),
-        recipient: counts.recipient.map(|recipient| side(recipient, LimitKind::Receive)),
+        recipient,
         now: flows.now(),
     }
 }
@@ -429,6 +440,11 @@ fn limit_check(flows: &Flows, person: PersonId, counts: Counts) -> LimitCheck {
 /// payer cannot afford it anyway; else the payer's `limit_exceeded` with its figures, or the
 /// recipient's `recipient_unavailable` (which does not say why).
 async fn over_limit(flows: &Flows, user: &UserRow, counts: Counts, refusal: Refusal) -> FlowError {
+    match refusal {
+        Refusal::Standing(AccountStatus::Frozen) => return FlowError::AccountFrozen,
+        Refusal::Standing(_) => return FlowError::RegionUnavailable,
+        Refusal::Payer { .. } | Refusal::Recipient => {}
+    }
     match super::wallet::available_minor(flows, user.id).await {
         Ok(available) if available < counts.cost_minor => {
             return FlowError::InsufficientFunds(counts.shortfall);
@@ -437,7 +453,7 @@ async fn over_limit(flows: &Flows, user: &UserRow, counts: Counts, refusal: Refu
         Err(error) => return error,
     }
     match refusal {
-        Refusal::Recipient => FlowError::RecipientUnavailable,
+        Refusal::Standing(_) | Refusal::Recipient => FlowError::RecipientUnavailable,
         Refusal::Payer { kind, tier } => match limit_exceeded(flows, user.id, kind, tier).await {
             Ok(error) | Err(error) => error,
         },

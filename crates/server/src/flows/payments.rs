@@ -18,7 +18,8 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferId, 
 use crate::codes;
 use crate::flows::error::{Forbidden, Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recipient,
+    Recorded, Rules,
 };
 use crate::flows::{FlowError, Flows, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -121,7 +122,11 @@ impl Movement for Send {
     }
 
     fn counts(&self, _target: &()) -> Option<Counts> {
-        Some(Counts::payment(self.draft.amount, Some(self.plan.recipient_id), Shortfall::Payment))
+        Some(Counts::payment(
+            self.draft.amount,
+            Some(Recipient::Person(self.plan.recipient_id)),
+            Shortfall::Payment,
+        ))
     }
 
     fn record(&self, _flows: &Flows, _target: &()) -> Recorded {
@@ -350,14 +355,17 @@ pub async fn recover(flows: &Flows) -> Result<usize, FlowError> {
     Ok(fixed)
 }
 
-/// Runs [`recover`] and [`post_due`] at once and then every second until the server stops.
+/// Runs [`recover`] and [`post_due`] once (the job's tick; see [`super::jobs`]).
+pub async fn tick(flows: &Flows) {
+    if let Err(error) = recover(flows).await {
+        tracing::warn!(%error, "payment recovery failed; retrying");
+    }
+    if let Err(error) = post_due(flows).await {
+        tracing::warn!(%error, "completing ended grace windows failed; retrying");
+    }
+}
+
+/// Runs [`tick`] at once and then every second until the server stops.
 pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
-    flows.spawn_every_second(|flows| async move {
-        if let Err(error) = recover(&flows).await {
-            tracing::warn!(%error, "payment recovery failed; retrying");
-        }
-        if let Err(error) = post_due(&flows).await {
-            tracing::warn!(%error, "completing ended grace windows failed; retrying");
-        }
-    })
+    flows.spawn_every_second(|flows| async move { tick(&flows).await })
 }

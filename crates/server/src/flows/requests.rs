@@ -22,7 +22,7 @@ use purse_ledger::TransferId;
 use crate::codes;
 use crate::flows::error::{Forbidden, Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recipient, Rules,
 };
 use crate::flows::payments::{self, Plan};
 use crate::flows::{FlowError, Flows, limits, people};
@@ -154,7 +154,7 @@ impl Movement for Pay {
     }
 
     fn counts(&self, (row, _): &(RequestRow, Amount)) -> Option<Counts> {
-        Some(Counts::payment(row.amount, Some(row.requester_id), Shortfall::Payment))
+        Some(Counts::payment(row.amount, Some(Recipient::Person(row.requester_id)), Shortfall::Payment))
     }
 
     fn check_first(

@@ -17,7 +17,8 @@ use purse_ledger::{CreateTransferError, Movement as LedgerMovement, TransferRequ
 use crate::codes;
 use crate::flows::error::{Missing, Party, Shortfall};
 use crate::flows::movement::{
-    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recorded, Rules,
+    self, Begun, Call, Caller, Counts, IdempotencyKey, Lookup, Movement, Outcome, PinRule, Recipient,
+    Recorded, Rules,
 };
 use crate::flows::{FlowError, Flows, payments, people};
 use crate::ids::{OperationId, PersonId, Slot};
@@ -247,7 +248,11 @@ impl Movement for Tipping {
     }
 
     fn counts(&self, _target: &()) -> Option<Counts> {
-        Some(Counts::payment(self.draft.amount, Some(self.draft.recipient_id), Shortfall::Tip))
+        Some(Counts::payment(
+            self.draft.amount,
+            Some(Recipient::Person(self.draft.recipient_id)),
+            Shortfall::Tip,
+        ))
     }
 
     fn record(&self, _flows: &Flows, _target: &()) -> Recorded {

@@ -528,6 +528,15 @@ async fn record(flows: &Flows, delivery: &DueDelivery, outcome: Outcome) -> Resu
     Ok(())
 }
 
+/// Delivers what is due once, through one client kept for it (the job's tick; see
+/// [`super::jobs`]).
+pub async fn tick(flows: &Flows) {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Err(error) = deliver_due(flows, CLIENT.get_or_init(client)).await {
+        tracing::warn!(%error, "webhook delivery failed; retrying");
+    }
+}
+
 /// Delivers due webhooks at start and then whenever an event is written or a second passes,
 /// until the server stops.
 pub fn spawn_worker(flows: &Flows) -> tokio::task::JoinHandle<()> {

@@ -230,9 +230,9 @@ impl From<FlowError> for ApiError {
                     Window::SevenDays => "in the last 7 days",
                     Window::ThirtyDays => "in the last 30 days",
                 };
+                let raise = if details.next_tier.is_some() { " Verify your identity to raise it." } else { "" };
                 let message = format!(
-                    "This is over your limit on {what}: {} USD {window}, of which {} USD is left. Nothing was moved. \
-                     Verify your identity to raise it.",
+                    "This is over your limit on {what}: {} USD {window}, of which {} USD is left. Nothing was moved.{raise}",
                     details.limit, details.remaining
                 );
                 let mut error = ApiError::new(ErrorCode::LimitExceeded, message).with_field("amount");

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod people;
 pub mod query;
 pub mod requests;
+pub mod sandbox;
 pub mod session;
 pub mod state;
 pub mod static_site;
@@ -71,6 +72,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages)
         .nest("/api/v1", api())
         .merge(card_network::router())
+        .merge(sandbox::router())
         // Any other API path is a JSON 404, never the SPA's index.
         .route("/api/{*rest}", axum::routing::any(not_found))
         // Metrics have their own listener (`metrics_app`); here the path is nothing.
@@ -157,6 +159,7 @@ fn api() -> Router<AppState> {
         .route("/deposits", post(funding::deposit))
         .route("/quotes/withdrawal", get(funding::quote))
         .route("/withdrawals", post(funding::withdraw))
+        .route("/sandbox/clock", get(sandbox::clock))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

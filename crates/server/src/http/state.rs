@@ -11,6 +11,7 @@ use purse_rails::sandbox::{SandboxBank, SandboxCards};
 use purse_rails::{BankRail, CardRail};
 
 use crate::flows::people::Passwords;
+use crate::flows::sandbox::SandboxClock;
 use crate::flows::{Flows, Settings, Wiring};
 use crate::http::error::stored_refusal;
 use crate::http::health::WriteProbe;
@@ -124,6 +125,24 @@ impl AppState {
     /// state is shared.
     pub fn with_screening(self, screening: Arc<dyn Screening>) -> AppState {
         self.change(|flows| flows.change(|context| context.screening = screening))
+    }
+
+    /// The same state on the sandbox clock (`--sandbox-clock`): it becomes the flows' clock,
+    /// and must be the clock the ledger was opened with (one business clock for the ledger's
+    /// timestamps, the server's rows and every job); a ledger on another clock is refused
+    /// (logged, the state kept as it was). Call it before the state is shared (cloned).
+    pub fn with_sandbox_clock(self, clock: Arc<SandboxClock>) -> AppState {
+        let same = std::ptr::addr_eq(Arc::as_ptr(self.ledger.clock()), Arc::as_ptr(&clock));
+        if !same {
+            tracing::error!("the ledger does not run on the sandbox clock; no sandbox clock");
+            return self;
+        }
+        self.change(|flows| {
+            flows.change(|context| {
+                context.clock = clock.clone();
+                context.sandbox_clock = Some(clock);
+            })
+        })
     }
 
     fn change(mut self, change: impl FnOnce(&mut Flows)) -> AppState {

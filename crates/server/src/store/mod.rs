@@ -29,6 +29,7 @@ pub mod payments;
 pub mod people;
 pub mod reader;
 pub mod requests;
+pub mod sandbox;
 pub mod tips;
 pub mod usage;
 pub mod verification;

@@ -39,6 +39,9 @@ pub enum Refusal {
     Payer { kind: LimitKind, tier: u8 },
     /// The recipient cannot receive it (over their receive limit, restricted or frozen).
     Recipient,
+    /// The payer's standing changed since their row was read: frozen (nothing moves), or
+    /// restricted (only withdrawals).
+    Standing(AccountStatus),
 }
 
 /// Where one person stands in a batch: tier, status and what each kind has used.
@@ -82,7 +85,8 @@ pub(crate) async fn read_room(
     let ids = || Value::Ints(people.iter().map(|p| p.0).collect());
     let week = Value::from(Time::from_nanos(Window::SevenDays.since_ns(now.nanos())));
     let month = Value::from(Time::from_nanos(Window::ThirtyDays.since_ns(now.nanos())));
-    let passed = "((x.kind <> 'receive' AND x.at <= $2) OR (x.kind = 'receive' AND x.at <= $3))";
+    // One range per person and kind, so the index by (person, kind, time) seeks to it.
+    let passed = "x.at <= CASE WHEN x.kind = 'receive' THEN $3 ELSE $2 END";
     let rows: Vec<(PersonId, i64, AccountStatus, String, i64)> = if postgres {
         let lock = "SELECT t.user_id FROM limit_totals t \
              WHERE t.user_id = ANY($1 || ARRAY(SELECT r.user_id FROM limit_uses r WHERE r.operation_id = ANY($2))) \
@@ -147,6 +151,19 @@ pub(crate) async fn spend_room(
             let used = standing.used.get(&side.kind).copied().unwrap_or(0);
             Ok((used + side.amount_minor <= limit).then_some(side.amount_minor))
         };
+        // The payer's standing as the batch reads it (their row was read before, outside it).
+        let standing = check.payer.and_then(|side| room.people.get(&side.person)).map(|s| s.status);
+        let barred = match (standing, check.payer.map(|side| side.kind)) {
+            (Some(AccountStatus::Frozen), _) => Some(AccountStatus::Frozen),
+            (Some(AccountStatus::Restricted), Some(kind)) if kind != LimitKind::Withdraw => {
+                Some(AccountStatus::Restricted)
+            }
+            _ => None,
+        };
+        if let Some(status) = barred {
+            refused.push((i, Refusal::Standing(status)));
+            continue;
+        }
         let payer = match &check.payer {
             Some(side) => match fits(&room, side)? {
                 Some(counted) => Some((side, counted)),

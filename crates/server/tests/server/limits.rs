@@ -164,6 +164,68 @@ async fn refusals_come_in_api_md_s_order_and_what_did_not_move_gives_its_room_ba
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tips_and_paid_requests_count_as_sends_and_insufficient_funds_comes_before_the_recipient() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, bob) = people(&app, 100_000).await;
+        let lina = app.sign_up("lina").await;
+        let on =
+            app.call(Method::PUT, "/api/v1/me/creator", Some(&lina), Some(json!({"enabled": true}))).await;
+        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+        let tip = app
+            .call_with(
+                Method::POST,
+                "/api/v1/tips",
+                Some(&alice),
+                Some(json!({"creator": "lina", "amount": "100.00", "currency": "USD", "pin": "1234"})),
+                &[("idempotency-key", "t1")],
+            )
+            .await;
+        assert_eq!(tip.status, StatusCode::CREATED, "{}: {:?}", db.backend, tip.body);
+        let asked = app
+            .call(
+                Method::POST,
+                "/api/v1/requests",
+                Some(&bob),
+                Some(json!({"from": "alice", "amount": "150.00", "currency": "USD"})),
+            )
+            .await;
+        let id = asked.body["request"]["id"].as_str().unwrap().to_string();
+        let pay = |key: &'static str| {
+            let (app, alice, path) = (&app, &alice, format!("/api/v1/requests/{id}/pay"));
+            async move {
+                app.call_with(
+                    Method::POST,
+                    &path,
+                    Some(alice),
+                    Some(json!({"pin": "1234"})),
+                    &[("idempotency-key", key)],
+                )
+                .await
+            }
+        };
+        assert_eq!(pay("p1").await.status, StatusCode::OK, "{}", db.backend);
+        let standing = compliance(&app, &alice).await;
+        assert_eq!(meter(&standing, "send")["used"], "250.00", "{}: the tip and the request", db.backend);
+        assert_eq!(meter(&compliance(&app, &lina).await, "receive")["used"], "100.00");
+        let over = send(&app, &alice, "s1", "bob", "0.01").await;
+        assert_eq!(over.code(), "limit_exceeded");
+
+        // Carol has 5.00 and sends 10.00 to a restricted Bob: insufficient_funds comes first.
+        let carol = app.sign_up("carol").await;
+        set_pin(&app, &carol).await;
+        app.fund(2, "carol", 500, "Top-up").await;
+        set_standing(&app, "bob", "status", "'restricted'").await;
+        let poor = send(&app, &carol, "c1", "bob", "10.00").await;
+        assert_eq!(poor.code(), "insufficient_funds", "{}", db.backend);
+        let paid = send(&app, &carol, "c2", "bob", "1.00").await;
+        assert_eq!(paid.code(), "recipient_unavailable", "{}", db.backend);
+        assert_totals_match(&app).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recipient_over_their_receive_limit_restricted_or_frozen_cannot_be_paid() {
     for db in TestDb::every_backend().await {
         let app = TestApp::new(&db, db.dir.path()).await;
@@ -354,29 +416,36 @@ async fn concurrent_sends_racing_one_limit_pass_exactly_as_many_as_fit_on_two_in
         let app = TestApp::new(&db, db.dir.path()).await;
         // A second instance on the same database (on SQLite, the same file).
         let other = TestApp::with_clock(&db, db.dir.path(), app.clock.clone()).await;
-        let (alice, _bob) = people(&app, 100_000).await;
+        let (alice, bob_cookie) = people(&app, 100_000).await;
 
-        // The sender's limit: 250.00 of room, 20 sends of 20.00 from both instances, in waves of
-        // four at once (five PIN checks in flight at once would lock the PIN, by the hardening
-        // rule that at most five are ever checked in a row).
+        // The sender's limit: 250.00 of room, 20 sends of 35.00 from both instances, in waves of
+        // four released together (five PIN checks in flight at once would lock the PIN, by the
+        // hardening rule that at most five are ever checked in a row). The second wave straddles
+        // the limit: exactly three of its four fit (245.00), then nothing does.
         let mut all = std::collections::BTreeMap::<String, usize>::new();
         for wave in 0..5 {
+            let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(4));
             let mut tasks = Vec::new();
             for i in 0..4 {
                 let state = if i % 2 == 0 { app.state.clone() } else { other.state.clone() };
-                let (cookie, key) = (alice.clone(), format!("race-{wave}-{i}"));
-                tasks.push(tokio::spawn(async move { send_on(&state, &cookie, &key, "bob", "20.00").await }));
+                let (cookie, key, barrier) = (alice.clone(), format!("race-{wave}-{i}"), barrier.clone());
+                tasks.push(tokio::spawn(async move {
+                    barrier.wait().await;
+                    send_on(&state, &cookie, &key, "bob", "35.00").await
+                }));
             }
             for (code, n) in tally(tasks).await {
                 *all.entry(code).or_default() += n;
             }
         }
-        assert_eq!(all, codes(&[("created", 12), ("limit_exceeded", 8)]), "{}", db.backend);
-        assert_eq!(meter(&compliance(&app, &alice).await, "send")["used"], "240.00");
+        assert_eq!(all, codes(&[("created", 7), ("limit_exceeded", 13)]), "{}", db.backend);
+        assert_eq!(meter(&compliance(&app, &alice).await, "send")["used"], "245.00");
+        let sent = count(&app, "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM payments").await;
+        assert_eq!(sent, 24_500, "{}", db.backend);
 
-        // The recipient's limit: Bob (tier 0) may receive 1,000.00 in 30 days, less the 240.00
-        // above; twenty people send him 60.00 each, all at once, half through each instance.
-        let mut tasks = Vec::new();
+        // The recipient's limit: Bob (tier 0) may receive 1,000.00 in 30 days, less the 245.00
+        // above; twenty people send him 60.00 each, released together, half through each instance.
+        let mut senders = Vec::new();
         for i in 0..20 {
             if i == 10 {
                 // Sign-ups are limited per address per hour; the windows here are days long.
@@ -386,12 +455,19 @@ async fn concurrent_sends_racing_one_limit_pass_exactly_as_many_as_fit_on_two_in
             let cookie = app.sign_up(&handle).await;
             set_pin(&app, &cookie).await;
             app.fund(100 + i64::from(i), &handle, 10_000, "Top-up").await;
+            senders.push(cookie);
+        }
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(20));
+        let mut tasks = Vec::new();
+        for (i, cookie) in senders.into_iter().enumerate() {
             let state = if i % 2 == 0 { app.state.clone() } else { other.state.clone() };
+            let barrier = barrier.clone();
             tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
                 send_on(&state, &cookie, &format!("to-bob-{i}"), "bob", "60.00").await
             }));
         }
-        // 760.00 of room: twelve of 60.00 fit (720.00), eight do not.
+        // 755.00 of room: twelve of 60.00 fit (720.00), eight do not.
         assert_eq!(
             tally(tasks).await,
             codes(&[("created", 12), ("recipient_unavailable", 8)]),
@@ -407,7 +483,8 @@ async fn concurrent_sends_racing_one_limit_pass_exactly_as_many_as_fit_on_two_in
             ),
         )
         .await;
-        assert_eq!(received, 24_000 + 72_000, "{}", db.backend);
+        assert_eq!(received, 24_500 + 72_000, "{}", db.backend);
+        assert_eq!(meter(&compliance(&app, &bob_cookie).await, "receive")["used"], "965.00");
         assert_totals_match(&app).await;
         assert!(app.ledger.audit().await.unwrap().is_clean());
         other.stop().await;
@@ -454,6 +531,34 @@ async fn compliance_shows_the_tier_its_meters_and_what_the_next_tier_unlocks() {
         assert_eq!((top["tier"].clone(), top["next_tier"].clone()), (json!(2), Value::Null));
         let signed_out = app.call(Method::GET, "/api/v1/me/compliance", None, None).await;
         assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_rolls_on_the_sandbox_clock_at_the_moment_resets_at_said() {
+    for db in TestDb::every_backend().await {
+        let app = crate::sandbox_clock::sandbox_app(&db, purse_server::flows::Settings::default()).await;
+        let (alice, _bob) = people(&app, 100_000).await;
+        assert_eq!(
+            send(&app, &alice, "s1", "bob", "250.00").await.status,
+            StatusCode::CREATED,
+            "{}",
+            db.backend
+        );
+        let over = send(&app, &alice, "s2", "bob", "1.00").await;
+        let resets_at = over.body["error"]["details"]["resets_at"].as_str().unwrap().to_string();
+        let advance = |body: Value| app.call(Method::POST, "/sandbox/clock/advance", None, Some(body));
+        // A second short of it: still no room.
+        let moved = advance(json!({"days": 6, "seconds": 86_399})).await;
+        assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+        assert_eq!(send(&app, &alice, "s2", "bob", "1.00").await.code(), "limit_exceeded", "{}", db.backend);
+        // At it: the whole limit is back, as the meter says.
+        let moved = advance(json!({"seconds": 1})).await;
+        assert_eq!(moved.body["now"].as_str(), Some(resets_at.as_str()), "{}", db.backend);
+        let standing = compliance(&app, &alice).await;
+        assert_eq!(meter(&standing, "send")["remaining"], "250.00", "{}", db.backend);
+        assert_eq!(send(&app, &alice, "s2", "bob", "250.00").await.status, StatusCode::CREATED);
         app.stop().await;
     }
 }

@@ -14,6 +14,7 @@ mod payments;
 mod people;
 mod pin_rules;
 mod requests;
+mod sandbox_clock;
 mod sign_in;
 mod support;
 mod tips;
