@@ -40,7 +40,8 @@ enum Write {
     Hit(Hit),
     /// One statement that returns at most one number (a PIN attempt's place in its run).
     Count(Statement),
-    Open(Opening),
+    /// Boxed: an opening (its payment, its limits) is several times any other write.
+    Open(Box<Opening>),
     Record {
         operation: OperationId,
         draft: Draft,
@@ -127,7 +128,7 @@ impl WriteBatcher {
 
     /// Records a first arrival of a key (see [`Opening`]).
     pub async fn open(&self, opening: Opening) -> Result<Opened, StoreError> {
-        match self.write(Write::Open(opening)).await? {
+        match self.write(Write::Open(Box::new(opening))).await? {
             Done::Opened(opened) => Ok(opened),
             other => Err(unexpected(&other)),
         }
@@ -386,7 +387,7 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
         .iter()
         .enumerate()
         .filter_map(|(i, write)| match write {
-            Write::Open(opening) => Some((i, opening)),
+            Write::Open(opening) => Some((i, &**opening)),
             _ => None,
         })
         .collect();
@@ -444,8 +445,10 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     for (i, write) in writes.iter().enumerate() {
         match write {
             Write::Hit(hit) => hits.push((i, hit)),
-            Write::Open(Opening { limit: Some((hit, _)), .. }) if operations.contains_key(&i) => {
-                hits.push((i, hit));
+            Write::Open(opening) if operations.contains_key(&i) => {
+                if let Some((hit, _)) = &opening.limit {
+                    hits.push((i, hit));
+                }
             }
             _ => {}
         }
@@ -453,7 +456,7 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     let mut over = Vec::new();
     for (i, count) in limits::count_hits(tx, &hits).await? {
         match &writes[i] {
-            Write::Open(Opening { limit: Some((_, max)), .. }) if count.count > *max => {
+            Write::Open(opening) if opening.limit.as_ref().is_some_and(|(_, max)| count.count > *max) => {
                 over.extend(operations.remove(&i));
                 done[i] = Some(Done::Opened(Opened::Limited(count)));
             }
