@@ -15,9 +15,10 @@ CREATE TABLE limit_uses (
     at           INTEGER NOT NULL,
     PRIMARY KEY (operation_id, kind)
 ) STRICT;
--- A person's uses by time: the meters' oldest amount (when room comes back).
-CREATE INDEX limit_uses_by_person ON limit_uses (user_id, kind, at);
--- What each window has passed, at the start of these ranges.
+-- No index by person here: one cost a page of the log per person per batch (22 % of
+-- `POST /transfers` with it, about 7 % without; docs/benchmarks.md). A person's meters read
+-- their window through the indexes by time below (what is still counted, everyone's).
+-- What each window has passed, at the start of these ranges; and each window's uses by time.
 CREATE INDEX limit_uses_week ON limit_uses (at) WHERE kind <> 'receive';
 CREATE INDEX limit_uses_month ON limit_uses (at) WHERE kind = 'receive';
 
