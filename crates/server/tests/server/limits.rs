@@ -562,3 +562,48 @@ async fn the_window_rolls_on_the_sandbox_clock_at_the_moment_resets_at_said() {
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deposit_limit_is_the_utc_day_s_exactly_the_limit_passes_and_a_cent_more_is_refused() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let omar = app.sign_up("omar").await;
+        let card = json!({"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"});
+        let token = app.call(Method::POST, "/sandbox/card-network/tokens", None, Some(card)).await;
+        let linked = app
+            .call(Method::POST, "/api/v1/cards", Some(&omar), Some(json!({"token": token.body["token"]})))
+            .await;
+        let card_id = linked.body["card"]["id"].as_str().unwrap().to_string();
+        let deposit = |key: &'static str, amount: &'static str| {
+            let body = json!({"card_id": card_id, "amount": amount, "currency": "USD"});
+            let (app, omar) = (&app, &omar);
+            async move {
+                app.call_with(
+                    Method::POST,
+                    "/api/v1/deposits",
+                    Some(omar),
+                    Some(body),
+                    &[("idempotency-key", key)],
+                )
+                .await
+            }
+        };
+        // Tier 0: 500.00 a UTC day.
+        assert_eq!(deposit("d1", "300.00").await.status, StatusCode::CREATED, "{}", db.backend);
+        assert_eq!(deposit("d2", "200.00").await.status, StatusCode::CREATED, "{}", db.backend);
+        let over = deposit("d3", "0.01").await;
+        assert_eq!((over.code(), over.field()), ("limit_exceeded", Some("amount")), "{}", db.backend);
+        let midnight = (START / 86_400_000_000_000 + 1) * 86_400_000_000_000;
+        assert_eq!(
+            over.body["error"]["details"],
+            json!({"limit": "500.00", "used": "500.00", "remaining": "0.00", "window": "day",
+                   "resets_at": purse_server::time::Time::from_nanos(midnight).rfc3339(), "tier": 0, "next_tier": 1})
+        );
+        assert_eq!(meter(&compliance(&app, &omar).await, "deposit")["remaining"], "0.00");
+        // The next UTC day has room again.
+        let to_midnight = u32::try_from((midnight - START) / 1_000_000_000).unwrap();
+        app.advance(to_midnight);
+        assert_eq!(deposit("d4", "500.00").await.status, StatusCode::CREATED, "{}", db.backend);
+        app.stop().await;
+    }
+}
