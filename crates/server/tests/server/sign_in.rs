@@ -152,6 +152,13 @@ async fn three_hundred_sign_ins_at_once_keep_memory_bounded_and_health_answering
     // Past the queue, `429`; the rest were checked (and refused: no such person).
     assert_eq!(statuses.keys().copied().collect::<Vec<_>>(), [401, 429], "{statuses:?}");
     assert!(peak < 1 << 30, "resident memory reached {} MiB", peak >> 20);
-    assert!(slowest < std::time::Duration::from_millis(250), "health took {slowest:?}: {health:?}");
+    // Health must not queue behind the hashing: queued, most samples would wait seconds (300
+    // hashes on two cores). One slow sample is the machine's noise (another build, the write
+    // probe's turn), so the median is what is held to a quarter second, and none may reach 3 s.
+    let mut sorted = health.clone();
+    sorted.sort_unstable();
+    let median = sorted[sorted.len() / 2];
+    assert!(median < std::time::Duration::from_millis(250), "health's median {median:?}: {health:?}");
+    assert!(slowest < std::time::Duration::from_secs(3), "health took {slowest:?}: {health:?}");
     ledger.shutdown().await;
 }
