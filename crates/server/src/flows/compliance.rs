@@ -16,7 +16,7 @@ use crate::time::Time;
 pub async fn compliance(flows: &Flows, user: &UserRow) -> Result<Compliance, FlowError> {
     let now = flows.now();
     let (standing, send, receive, withdraw, deposit) = tokio::try_join!(
-        async { verification::standing(flows, user.id).await },
+        verification::standing(flows, user),
         async { Ok(flows.db.usage(user.id, LimitKind::Send, now).await?) },
         async { Ok(flows.db.usage(user.id, LimitKind::Receive, now).await?) },
         async { Ok(flows.db.usage(user.id, LimitKind::Withdraw, now).await?) },

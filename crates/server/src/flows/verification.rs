@@ -45,14 +45,13 @@ pub struct Standing {
     pub verification: VerificationState,
 }
 
-/// Where `person` stands, from their row and their latest verification.
-pub async fn standing(flows: &Flows, person: PersonId) -> Result<Standing, FlowError> {
-    let user = person_row(flows, person).await?;
-    let latest = flows.db.latest_verification(person, None).await?;
+/// Where `user` stands, from their row (as the caller read it) and their latest verification.
+pub async fn standing(flows: &Flows, user: &UserRow) -> Result<Standing, FlowError> {
+    let latest = flows.db.latest_verification(user.id, None).await?;
     let available =
         user.region_state.as_deref().is_none_or(|state| flows.settings.licensed_states.contains(state));
     Ok(Standing {
-        tier: tier_of(&user)?,
+        tier: tier_of(user)?,
         status: user.status,
         region: Region { state: user.region_state.clone(), available },
         verification: latest

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-const VISA: &str = "4242424242424242";
+pub(crate) const VISA: &str = "4242424242424242";
 const DECLINED: &str = "4000000000000002";
 const NO_FUNDS: &str = "4000000000009995";
 const MASTERCARD: &str = "5555555555554444";
@@ -46,7 +46,7 @@ fn card(number: &str) -> Value {
 }
 
 /// Links `number` for the person and answers the card's id.
-async fn link(app: &TestApp, cookie: &str, number: &str) -> String {
+pub(crate) async fn link(app: &TestApp, cookie: &str, number: &str) -> String {
     let token = tokenize(app, card(number)).await;
     assert_eq!(token.status, StatusCode::CREATED, "{:?}", token.body);
     let linked = app
@@ -56,7 +56,7 @@ async fn link(app: &TestApp, cookie: &str, number: &str) -> String {
     linked.body["card"]["id"].as_str().unwrap().to_string()
 }
 
-async fn link_bank(app: &TestApp, cookie: &str, account: &str) -> String {
+pub(crate) async fn link_bank(app: &TestApp, cookie: &str, account: &str) -> String {
     let body = json!({"routing_number": "110000000", "account_number": account, "holder_name": "Alice Doe"});
     let linked = app.call(Method::POST, "/api/v1/bank-accounts", Some(cookie), Some(body)).await;
     assert_eq!(linked.status, StatusCode::CREATED, "{:?}", linked.body);

@@ -8,6 +8,7 @@ use axum::http::{Method, StatusCode};
 use purse_server::AppState;
 use serde_json::{Value, json};
 
+use crate::funding::{VISA, link, link_bank};
 use crate::support::{Answer, START, TestApp, TestDb, call_state, count, set_pin};
 
 const DAY: u32 = 24 * 3600;
@@ -59,6 +60,14 @@ async fn people(app: &TestApp, funds: u64) -> (String, String) {
     app.fund(1, "alice", funds, "Top-up").await;
     set_pin(app, &alice).await;
     (alice, bob)
+}
+
+/// `handle`, signed up and taking tips; their session cookie.
+async fn creator(app: &TestApp, handle: &str) -> String {
+    let cookie = app.sign_up(handle).await;
+    let on = app.call(Method::PUT, "/api/v1/me/creator", Some(&cookie), Some(json!({"enabled": true}))).await;
+    assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+    cookie
 }
 
 async fn set_standing(app: &TestApp, handle: &str, column: &str, value: &str) {
@@ -168,10 +177,7 @@ async fn tips_and_paid_requests_count_as_sends_and_insufficient_funds_comes_befo
     for db in TestDb::every_backend().await {
         let app = TestApp::new(&db, db.dir.path()).await;
         let (alice, bob) = people(&app, 100_000).await;
-        let lina = app.sign_up("lina").await;
-        let on =
-            app.call(Method::PUT, "/api/v1/me/creator", Some(&lina), Some(json!({"enabled": true}))).await;
-        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+        let lina = creator(&app, "lina").await;
         let tip = app
             .call_with(
                 Method::POST,
@@ -268,10 +274,7 @@ async fn a_restricted_person_moves_nothing_but_withdrawals_and_a_frozen_one_noth
     for db in TestDb::every_backend().await {
         let app = TestApp::new(&db, db.dir.path()).await;
         let (alice, _bob) = people(&app, 50_000).await;
-        let lina = app.sign_up("lina").await;
-        let on =
-            app.call(Method::PUT, "/api/v1/me/creator", Some(&lina), Some(json!({"enabled": true}))).await;
-        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+        creator(&app, "lina").await;
         set_standing(&app, "alice", "status", "'restricted'").await;
         let sent = send(&app, &alice, "x1", "bob", "5.00").await;
         assert_eq!(
@@ -294,15 +297,7 @@ async fn a_restricted_person_moves_nothing_but_withdrawals_and_a_frozen_one_noth
         let bad = send(&app, &alice, "x4", "bob", "5.001").await;
         assert_eq!(bad.code(), "invalid_amount");
         // Withdrawing still works.
-        let bank = app
-            .call(
-                Method::POST,
-                "/api/v1/bank-accounts",
-                Some(&alice),
-                Some(json!({"routing_number": "110000000", "account_number": "000123456789", "holder_name": "Alice"})),
-            )
-            .await;
-        let bank = bank.body["bank_account"]["id"].as_str().unwrap().to_string();
+        let bank = link_bank(&app, &alice, "000123456789").await;
         let body = json!({"destination_id": bank, "amount": "20.00", "currency": "USD", "speed": "standard", "pin": "1234"});
         let out = app
             .call_with(
@@ -357,15 +352,7 @@ async fn the_withdraw_limit_counts_seven_rolling_days() {
     for db in TestDb::every_backend().await {
         let app = TestApp::new(&db, db.dir.path()).await;
         let (alice, _bob) = people(&app, 100_000).await;
-        let bank = app
-            .call(
-                Method::POST,
-                "/api/v1/bank-accounts",
-                Some(&alice),
-                Some(json!({"routing_number": "110000000", "account_number": "000123456789", "holder_name": "Alice"})),
-            )
-            .await;
-        let bank = bank.body["bank_account"]["id"].as_str().unwrap().to_string();
+        let bank = link_bank(&app, &alice, "000123456789").await;
         let withdraw = |key: &'static str, amount: &'static str| {
             let body = json!({"destination_id": bank, "amount": amount, "currency": "USD", "speed": "standard", "pin": "1234"});
             let (app, alice) = (&app, &alice);
@@ -568,12 +555,7 @@ async fn the_deposit_limit_is_the_utc_day_s_exactly_the_limit_passes_and_a_cent_
     for db in TestDb::every_backend().await {
         let app = TestApp::new(&db, db.dir.path()).await;
         let omar = app.sign_up("omar").await;
-        let card = json!({"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"});
-        let token = app.call(Method::POST, "/sandbox/card-network/tokens", None, Some(card)).await;
-        let linked = app
-            .call(Method::POST, "/api/v1/cards", Some(&omar), Some(json!({"token": token.body["token"]})))
-            .await;
-        let card_id = linked.body["card"]["id"].as_str().unwrap().to_string();
+        let card_id = link(&app, &omar, VISA).await;
         let deposit = |key: &'static str, amount: &'static str| {
             let body = json!({"card_id": card_id, "amount": amount, "currency": "USD"});
             let (app, omar) = (&app, &omar);

@@ -46,7 +46,7 @@ async fn verify(app: &TestApp, cookie: &str, body: Value) -> Answer {
 }
 
 async fn standing_of(app: &TestApp, handle: &str) -> Standing {
-    standing(&app.state, app.user(handle).await.id).await.unwrap()
+    standing(&app.state, &app.user(handle).await).await.unwrap()
 }
 
 async fn rows(app: &TestApp) -> i64 {
