@@ -185,6 +185,7 @@ mod tests {
             note: None,
             created_at: "2026-11-22T10:00:00Z".into(),
             request_status: None,
+            review: None,
         }
     }
 

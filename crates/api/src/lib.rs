@@ -12,6 +12,7 @@ pub mod funding;
 pub mod handle;
 pub mod health;
 pub mod money;
+pub mod ops;
 pub mod payments;
 pub mod people;
 pub mod text;

@@ -158,6 +158,9 @@ pub struct Transfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelable_until: Option<String>,
     pub created_at: String,
+    /// A held movement's review (always the generic one; see `ops::Review`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::ops::Review>,
 }
 
 /// `{"transfer": …}`.

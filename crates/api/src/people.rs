@@ -37,6 +37,8 @@ pub enum Role {
     Member,
     Creator,
     Merchant,
+    /// A compliance officer: the `/ops` console and its endpoints.
+    Compliance,
 }
 
 /// The signed-in person.

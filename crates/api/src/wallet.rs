@@ -79,6 +79,9 @@ pub struct Activity {
     /// whether the payer declined it or the requester canceled it. Absent on everything else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_status: Option<crate::payments::RequestStatus>,
+    /// On a movement held for review (pending until an officer decides): the generic review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::ops::Review>,
 }
 
 /// `GET /activity`.

@@ -102,6 +102,7 @@ pub async fn build(
                 note,
                 created_at: Time::from(t.timestamp).rfc3339(),
                 request_status: None,
+                review: None,
             }
         })
         .collect())

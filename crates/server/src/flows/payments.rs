@@ -229,6 +229,7 @@ pub fn view(flows: &Flows, payment: &PaymentRow, recipient_handle: &str) -> Resu
             .filter(|_| status == TransferStatus::Pending)
             .map(crate::time::Time::rfc3339),
         created_at: payment.created_at.rfc3339(),
+        review: None,
     })
 }
 

@@ -367,6 +367,7 @@ pub fn activity(
         note: row.note.clone(),
         created_at: row.updated_at.rfc3339(),
         request_status: Some(row.status),
+        review: None,
     }
 }
 
