@@ -85,6 +85,11 @@ pub struct ScreeningHit {
 pub trait Screening: Send + Sync + fmt::Debug {
     /// The list's entry `legal_name` matches, if any.
     fn screen<'a>(&'a self, legal_name: &'a str) -> BoxFuture<'a, Result<Option<ScreeningHit>, RailError>>;
+
+    /// The list's current version (`None`: no list, nobody is screened).
+    fn version(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Screening against no list: matches no one (the default until a list is given).

@@ -87,6 +87,26 @@ pub struct ServeArgs {
     /// verified address is elsewhere is restricted. Default: every state and DC but New York.
     #[arg(long, env = "PURSE_LICENSED_STATES", value_parser = parse_states)]
     pub licensed_states: Option<StateSet>,
+    /// `LARGE_TRANSFER`: one movement of this much or more is held for review (USD).
+    #[arg(long, env = "PURSE_MONITOR_LARGE_TRANSFER", value_parser = parse_usd, default_value = "2000.00")]
+    pub monitor_large_transfer: i64,
+    /// `STRUCTURING`: the movement that makes this many in 24 hours between 90% and 100% of the
+    /// large-transfer amount is held.
+    #[arg(long, env = "PURSE_MONITOR_STRUCTURING_COUNT", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub monitor_structuring_count: u32,
+    /// `VELOCITY_NEW_COUNTERPARTIES`: the payment to this many people paid for the first time
+    /// within an hour is held.
+    #[arg(long, env = "PURSE_MONITOR_NEW_COUNTERPARTIES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub monitor_new_counterparties: u32,
+    /// `PASS_THROUGH`: withdrawing within 24 hours this percentage or more of at least
+    /// `--monitor-pass-through-min` received from others is held.
+    #[arg(long, env = "PURSE_MONITOR_PASS_THROUGH_MIN", value_parser = parse_usd, default_value = "1000.00")]
+    pub monitor_pass_through_min: i64,
+    #[arg(long, env = "PURSE_MONITOR_PASS_THROUGH_PERCENT", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub monitor_pass_through_percent: u32,
+    /// From this amount, two different officers must approve a held movement (USD).
+    #[arg(long, env = "PURSE_TWO_PERSON_THRESHOLD", value_parser = parse_usd, default_value = "10000.00")]
+    pub two_person_threshold: i64,
     /// One tier's limit, as `TIER.KIND=AMOUNT` or `TIER.KIND=none` (`1.send=7500.00`,
     /// `0.receive=none`); KIND is send, receive, withdraw or deposit. Repeat for each limit to
     /// change; the rest keep API.md's defaults.
@@ -268,6 +288,14 @@ pub fn settings(args: &ServeArgs) -> Settings {
         trust_proxy: args.trust_proxy,
         limits: limit_table(&args.limits),
         licensed_states: args.licensed_states.unwrap_or_default(),
+        monitoring: purse_api::ops::Thresholds {
+            large_minor: args.monitor_large_transfer,
+            structuring_count: args.monitor_structuring_count,
+            new_counterparties: args.monitor_new_counterparties,
+            pass_through_min_minor: args.monitor_pass_through_min,
+            pass_through_percent: args.monitor_pass_through_percent,
+            two_person_minor: args.two_person_threshold,
+        },
     }
 }
 
