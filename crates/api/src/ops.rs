@@ -17,7 +17,8 @@ use crate::wallet::Activity;
 /// The reason code a person sees on any held movement.
 pub const PERSON_REASON_CODE: &str = "manual_review";
 /// The sentence a person sees on any held movement (the SPA has it in its own tables too).
-pub const REVIEW_MESSAGE: &str = "This payment is being reviewed. Most reviews finish within one business day, and the money stays safe meanwhile.";
+pub const REVIEW_MESSAGE: &str =
+    "This payment is being reviewed. Most reviews finish within one business day, and the money stays safe meanwhile.";
 
 /// Why a movement was held: a monitoring rule or a sanctions hit (officers only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
