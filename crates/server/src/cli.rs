@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use purse_api::compliance::{LimitKind, LimitTable, StateSet};
 use purse_ledger::{Clock, Ledger, LedgerConfig};
+use purse_rails::sanctions::{DEFAULT_THRESHOLD, SanctionsList};
 use tokio::net::TcpListener;
 
 use std::sync::Arc;
@@ -136,6 +137,14 @@ pub struct ServeArgs {
     /// Purse is behind a reverse proxy: believe its `X-Forwarded-Proto` (HSTS over `https`).
     #[arg(long, env = "PURSE_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// The sanctions list: an OFAC SDN `sdn.csv` (an `alt.csv` beside it is read too). Replacing
+    /// the files takes effect within seconds. Default: none (no one matches), or with `--demo`
+    /// the fictional list Purse ships.
+    #[arg(long, env = "PURSE_SANCTIONS_LIST")]
+    pub sanctions_list: Option<PathBuf>,
+    /// How alike a name must be to a listed one to be a match, 0 to 1.
+    #[arg(long, env = "PURSE_SANCTIONS_THRESHOLD", default_value_t = DEFAULT_THRESHOLD, value_parser = parse_threshold)]
+    pub sanctions_threshold: f64,
 }
 
 /// Where the server key comes from (see [`ServerKey`]): never the database. Every instance on
@@ -316,6 +325,36 @@ pub struct LimitFlag {
     pub limit_minor: Option<i64>,
 }
 
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|threshold| (0.0..=1.0).contains(threshold))
+        .ok_or_else(|| format!("{text} is not a number from 0 to 1, such as 0.90"))
+}
+
+/// The fictional sanctions list shipped for the demo and tests.
+pub const SHIPPED_SANCTIONS_LIST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sanctions/sdn.csv");
+
+/// The sanctions list `args` name (with `--demo` and none named, the shipped one), loaded;
+/// `None` when there is none.
+pub fn sanctions_list(args: &ServeArgs) -> anyhow::Result<Option<SanctionsList>> {
+    let path = match &args.sanctions_list {
+        Some(path) => path.clone(),
+        None if args.demo => PathBuf::from(SHIPPED_SANCTIONS_LIST),
+        None => return Ok(None),
+    };
+    let list = SanctionsList::open(&path, args.sanctions_threshold)
+        .map_err(|error| anyhow::anyhow!("{}", error.0))?;
+    tracing::info!(
+        path = %path.display(),
+        version = %list.list_version(),
+        entries = list.len(),
+        threshold = list.threshold(),
+        "sanctions list loaded"
+    );
+    Ok(Some(list))
+}
+
 fn parse_limit(text: &str) -> Result<LimitFlag, String> {
     let shape = || format!("{text} is not TIER.KIND=AMOUNT, such as 1.send=7500.00 or 0.receive=none");
     let (name, value) = text.split_once('=').ok_or_else(shape)?;
@@ -404,6 +443,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let metrics_listener = TcpListener::bind(args.metrics_address)
         .await
         .with_context(|| format!("cannot listen on {} for metrics", args.metrics_address))?;
+    // Before anything touches the database: a sanctions list that cannot be read ends here.
+    let sanctions = sanctions_list(&args)?;
     let url = &args.database.database_url;
     // Before anything touches the database: with PostgreSQL the key must be given.
     args.server_key.check_given(url)?;
@@ -439,6 +480,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_settings(settings(&args));
     if let Some(sandbox_clock) = sandbox_clock {
         state = state.with_sandbox_clock(sandbox_clock);
+    }
+    if let Some(sanctions) = sanctions {
+        state = state.with_screening(Arc::new(sanctions));
     }
     if args.demo {
         demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
