@@ -22,6 +22,7 @@ use purse_ledger::WriteGate;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::ids::{OperationId, PersonId};
+use crate::store::audit::{self, AuditRow, NewEntry};
 use crate::store::limits::{Hit, HitCount};
 use crate::store::operations::{KeyOutcome, Opened, Opening, Settlement};
 use crate::store::payments::{Draft, PaymentRow, PaymentState};
@@ -48,6 +49,12 @@ enum Write {
     },
     Settle(Settlement),
     Statements(Vec<Statement>),
+    /// A group of statements and the audit entries that record it: the entries are appended
+    /// only when every statement that must change a row did.
+    Audited {
+        statements: Vec<Statement>,
+        entries: Vec<NewEntry>,
+    },
 }
 
 #[derive(Debug)]
@@ -58,6 +65,7 @@ enum Done {
     Recorded(PaymentRow),
     Settled,
     Applied(bool),
+    Audited(bool, Vec<AuditRow>),
 }
 
 type Reply = oneshot::Sender<Result<Done, StoreError>>;
@@ -149,6 +157,21 @@ impl WriteBatcher {
     pub async fn apply(&self, statements: Vec<Statement>) -> Result<bool, StoreError> {
         match self.write(Write::Statements(statements)).await? {
             Done::Applied(applied) => Ok(applied),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Runs `statements` as [`WriteBatcher::apply`] does and, when they all were made, appends
+    /// `entries` to the audit log in the same transaction: whether the statements were made,
+    /// and the entries as written (none when they were not: a decision already taken, whose
+    /// guarded statement changed nothing, records nothing).
+    pub async fn audited(
+        &self,
+        statements: Vec<Statement>,
+        entries: Vec<NewEntry>,
+    ) -> Result<(bool, Vec<AuditRow>), StoreError> {
+        match self.write(Write::Audited { statements, entries }).await? {
+            Done::Audited(applied, rows) => Ok((applied, rows)),
             other => Err(unexpected(&other)),
         }
     }
@@ -555,6 +578,26 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     for (i, write) in writes.iter().enumerate() {
         if let Write::Statements(statements) = write {
             done[i] = Some(Done::Applied(apply_statements(tx, None, statements).await?));
+        }
+    }
+
+    // Audited groups last, each in a savepoint of its own; then the entries of those made, in
+    // one append (on PostgreSQL it locks the log: the batch's last lock, so never a deadlock).
+    let mut audited: Vec<(usize, usize)> = Vec::new();
+    let mut entries: Vec<NewEntry> = Vec::new();
+    for (i, write) in writes.iter().enumerate() {
+        if let Write::Audited { statements, entries: these } = write {
+            let applied = apply_statements(tx, None, statements).await?;
+            let count = if applied { these.len() } else { 0 };
+            entries.extend(these.iter().take(count).cloned());
+            audited.push((i, count));
+            done[i] = Some(Done::Audited(applied, Vec::new()));
+        }
+    }
+    let mut rows = audit::append(tx, &entries).await?.into_iter();
+    for (i, count) in audited {
+        if let Some(Done::Audited(_, these)) = &mut done[i] {
+            these.extend(rows.by_ref().take(count));
         }
     }
 

@@ -17,6 +17,7 @@
 //! Migrations in `migrations/{sqlite,postgres}` are numbered from 1001 so they never collide
 //! with the ledger's.
 
+pub mod audit;
 pub mod batcher;
 pub mod checkout;
 pub mod funding;
@@ -582,6 +583,27 @@ impl Db {
                 .connect_with(options)
                 .await?;
             postgres_migrator().run(&pool).await?;
+            Ok(Db::Postgres(pool))
+        }
+    }
+
+    /// Connects to the server's tables for reading only, migrating nothing (what `purse-server
+    /// audit` reads them with): SQLite opens the file read-only, PostgreSQL sessions are
+    /// `default_transaction_read_only`.
+    pub async fn open_read_only(url: &str) -> Result<Db, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options =
+                SqliteConnectOptions::from_str(url)?.read_only(true).busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+            let reader = Arc::new(Reader::new(pool.connect_options().get_filename().to_path_buf()));
+            Ok(Db::Sqlite(pool, reader))
+        } else {
+            let options = PgConnectOptions::from_str(url)?.options([("default_transaction_read_only", "on")]);
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await?;
             Ok(Db::Postgres(pool))
         }
     }
