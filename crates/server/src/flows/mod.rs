@@ -7,6 +7,7 @@
 //! the PIN rule, the rate limit, the run and the stored answer, in one place.
 
 pub mod activity;
+pub mod audit;
 pub mod checkout;
 pub mod compliance;
 pub mod demo;
