@@ -1,6 +1,6 @@
 //! The server's own tables (people, sessions, rate limits, keys, payments, requests, tips,
-//! checkout, funding, webhooks, verifications, secrets), beside the ledger's in the same
-//! database and never touching them. Every SQL statement of these tables is in this folder, one
+//! checkout, funding, webhooks, verifications, secrets, the audit log), beside the ledger's in
+//! the same database and never touching them. Every SQL statement of these tables is in this folder, one
 //! module per table family; nothing here knows HTTP or the flows above it.
 //!
 //! One way to run a statement: a [`Statement`] (SQL with `$n` placeholders and its [`Value`]s),
