@@ -142,6 +142,14 @@ impl Db {
         self.optional(&Statement::new(sql, values![id])).await
     }
 
+    /// The reason code of the case holding `operation`'s movement, if one does.
+    pub async fn case_reason(&self, operation: OperationId) -> Result<Option<String>, StoreError> {
+        let rows: Vec<(String,)> = self
+            .all(&Statement::new("SELECT reason_code FROM cases WHERE operation_id = $1", values![operation]))
+            .await?;
+        Ok(rows.into_iter().next().map(|(reason,)| reason))
+    }
+
     /// A person's cases, newest first.
     pub async fn cases_of(&self, person: PersonId) -> Result<Vec<CaseRow>, StoreError> {
         let sql = format!(
@@ -316,5 +324,15 @@ pub fn open_verification_case(subject: PersonId, evidence: &str, now: Time) -> S
              approvals_needed, opened_at, updated_at) \
          VALUES (NULL, 'verification', 'SANCTIONS_MATCH', $1, 0, 'USD', $2, 1, $3, $3)",
         values![subject, evidence, now],
+    )
+}
+
+/// A request whose held payment an officer rejected is open again (its payer may pay it again,
+/// or its requester cancel it); moving `updated_at` tells both people live.
+pub fn reopen_request(request: i64, operation: OperationId, now: Time) -> Statement {
+    Statement::new(
+        "UPDATE money_requests SET status = 'open', paying_operation_id = NULL, claim_until = NULL, updated_at = $3 \
+         WHERE id = $1 AND status = 'paid' AND paying_operation_id = $2",
+        values![request, operation, now],
     )
 }

@@ -24,7 +24,8 @@ async fn execute(app: &TestApp, sql: &str) {
 
 async fn send(app: &TestApp, cookie: &str, key: &str, to: &str, amount: &str) -> Answer {
     let body = json!({"to": to, "amount": amount, "currency": "USD", "pin": "1234"});
-    app.call_with(Method::POST, "/api/v1/transfers", Some(cookie), Some(body), &[("idempotency-key", key)]).await
+    app.call_with(Method::POST, "/api/v1/transfers", Some(cookie), Some(body), &[("idempotency-key", key)])
+        .await
 }
 
 /// `handle` signed up with PIN 1234 at `tier`; their cookie.
@@ -104,7 +105,10 @@ async fn a_large_transfer_is_held_at_two_thousand_and_approving_it_moves_the_mon
             let compliance = app.call(Method::GET, "/api/v1/me/compliance", Some(cookie), None).await;
             let holds = compliance.body["holds"].as_array().unwrap();
             assert_eq!(holds.len(), 1, "{:?}", compliance.body);
-            assert_eq!((holds[0]["activity_id"].as_str(), holds[0]["message"].as_str()), (Some(id), Some(GENERIC)));
+            assert_eq!(
+                (holds[0]["activity_id"].as_str(), holds[0]["message"].as_str()),
+                (Some(id), Some(GENERIC))
+            );
         }
         assert_eq!(available(&app, &alice).await, "6000.01");
         assert_eq!(available(&app, &bob).await, "0.00");
@@ -117,7 +121,10 @@ async fn a_large_transfer_is_held_at_two_thousand_and_approving_it_moves_the_mon
         assert_eq!(case["status"], "open");
         assert_eq!(case["person"]["handle"], "alice");
         assert_eq!(case["movement"]["amount"], "2000.00");
-        assert_eq!((case["movement"]["from"].as_str(), case["movement"]["to"].as_str()), (Some("@alice"), Some("@bob")));
+        assert_eq!(
+            (case["movement"]["from"].as_str(), case["movement"]["to"].as_str()),
+            (Some("@alice"), Some("@bob"))
+        );
         assert_eq!(case["movement"]["activity_id"], id);
         assert_eq!(case["evidence"]["inputs"]["threshold"], "2000.00");
         assert_eq!(case["approvals_needed"], 1);
@@ -127,7 +134,10 @@ async fn a_large_transfer_is_held_at_two_thousand_and_approving_it_moves_the_mon
 
         // A note is required.
         let bare = decide(&app, &cora, case_id, "approve", "  ").await;
-        assert_eq!((bare.status, bare.code(), bare.field()), (StatusCode::BAD_REQUEST, "invalid_request", Some("note")));
+        assert_eq!(
+            (bare.status, bare.code(), bare.field()),
+            (StatusCode::BAD_REQUEST, "invalid_request", Some("note"))
+        );
 
         let approved = decide(&app, &cora, case_id, "approve", "Known customer, rent").await;
         assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
@@ -146,7 +156,8 @@ async fn a_large_transfer_is_held_at_two_thousand_and_approving_it_moves_the_mon
 
         // The audit log: the case opened, then approved, chained.
         let log = app.call(Method::GET, "/api/v1/ops/audit-log", Some(&cora), None).await;
-        let actions: Vec<&str> = log.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        let actions: Vec<&str> =
+            log.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
         assert_eq!(actions, ["case.approved", "case.opened"], "{:?}", log.body);
         assert_eq!(log.body["chain"]["verified"], true);
         audits_clean(&app, &db.backend).await;
@@ -173,7 +184,13 @@ async fn rejecting_a_held_payment_gives_the_money_and_the_limit_back() {
         assert_eq!(item.body["activity"]["status"], "canceled", "{:?}", item.body);
         // What did not move does not count against Alice's send limit.
         let compliance = app.call(Method::GET, "/api/v1/me/compliance", Some(&alice), None).await;
-        let sends = compliance.body["limits"].as_array().unwrap().iter().find(|m| m["kind"] == "send").unwrap().clone();
+        let sends = compliance.body["limits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["kind"] == "send")
+            .unwrap()
+            .clone();
         assert_eq!(sends["used"], "0.00", "{compliance:?}");
         assert!(compliance.body["holds"].as_array().unwrap().is_empty());
         audits_clean(&app, &db.backend).await;
@@ -202,7 +219,12 @@ async fn the_third_near_threshold_movement_in_a_day_is_held_as_structuring() {
         assert!(later.body["transfer"].get("review").is_none(), "{:?}", later.body);
         // Cases under the report's threshold have no report.
         let report = app
-            .call(Method::GET, &format!("/api/v1/ops/cases/{}/report", case["id"].as_str().unwrap()), Some(&cora), None)
+            .call(
+                Method::GET,
+                &format!("/api/v1/ops/cases/{}/report", case["id"].as_str().unwrap()),
+                Some(&cora),
+                None,
+            )
             .await;
         assert_eq!(report.status, StatusCode::NOT_FOUND);
         audits_clean(&app, &db.backend).await;
@@ -267,7 +289,11 @@ async fn withdrawing_most_of_what_just_came_in_is_held_as_pass_through_and_rejec
         // Held: nothing is sent to the bank, whatever time passes.
         app.advance(3 * 24 * 3600);
         purse_server::flows::funding::settle_due(&app.state).await.unwrap();
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM sandbox_bank_payouts").await, 1, "only the first reached the bank");
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM sandbox_bank_payouts").await,
+            1,
+            "only the first reached the bank"
+        );
         let rejected = decide(&app, &cora, case["id"].as_str().unwrap(), "reject", "Mule pattern").await;
         assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.body);
         assert_eq!(available(&app, &bob).await, "200.00");
@@ -323,13 +349,18 @@ async fn ten_thousand_needs_two_different_officers() {
         let second = decide(&app, &kemal, id, "approve", "Agreed").await;
         assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
         assert_eq!(second.body["case"]["status"], "approved");
-        let operators: Vec<&str> =
-            second.body["case"]["approvals"].as_array().unwrap().iter().map(|a| a["operator"].as_str().unwrap()).collect();
+        let operators: Vec<&str> = second.body["case"]["approvals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["operator"].as_str().unwrap())
+            .collect();
         assert_eq!(operators, ["cora", "kemal"]);
         assert_eq!(available(&app, &bob).await, "10000.00");
 
         // The report: the subject, the movement, both notes.
-        let report = app.call(Method::GET, &format!("/api/v1/ops/cases/{id}/report"), Some(&cora), None).await;
+        let report =
+            app.call(Method::GET, &format!("/api/v1/ops/cases/{id}/report"), Some(&cora), None).await;
         assert_eq!(report.status, StatusCode::OK, "{:?}", report.body);
         let report = &report.body["report"];
         assert_eq!(report["subject"]["handle"], "alice");
@@ -349,7 +380,12 @@ async fn a_frozen_person_moves_nothing_and_receives_nothing_until_unfrozen() {
         app.fund(2, "bob", 10_000, "Top-up").await;
         let bank = link_bank(&app, &bob, "000123456789").await;
         let frozen = app
-            .call(Method::POST, "/api/v1/ops/people/bob/freeze", Some(&cora), Some(json!({"note": "Court order"})))
+            .call(
+                Method::POST,
+                "/api/v1/ops/people/bob/freeze",
+                Some(&cora),
+                Some(json!({"note": "Court order"})),
+            )
             .await;
         assert_eq!(frozen.body, json!({"person": {"handle": "bob", "status": "frozen"}}));
         let sent = send(&app, &bob, "s", "alice", "1.00").await;
@@ -357,12 +393,20 @@ async fn a_frozen_person_moves_nothing_and_receives_nothing_until_unfrozen() {
         let out = withdraw(&app, &bob, "w", &bank, "10.00", "standard").await;
         assert_eq!((out.status, out.code()), (StatusCode::FORBIDDEN, "account_frozen"));
         let to_bob = send(&app, &alice, "t", "bob", "1.00").await;
-        assert_eq!((to_bob.status, to_bob.code()), (StatusCode::UNPROCESSABLE_ENTITY, "recipient_unavailable"));
+        assert_eq!(
+            (to_bob.status, to_bob.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "recipient_unavailable")
+        );
         let page = app.call(Method::GET, "/api/v1/ops/people/bob", Some(&cora), None).await;
         assert_eq!(page.body["person"]["status"], "frozen");
 
         let unfrozen = app
-            .call(Method::POST, "/api/v1/ops/people/bob/unfreeze", Some(&cora), Some(json!({"note": "Order lifted"})))
+            .call(
+                Method::POST,
+                "/api/v1/ops/people/bob/unfreeze",
+                Some(&cora),
+                Some(json!({"note": "Order lifted"})),
+            )
             .await;
         assert_eq!(unfrozen.body, json!({"person": {"handle": "bob", "status": "active"}}));
         assert_eq!(send(&app, &bob, "s2", "alice", "1.00").await.status, StatusCode::CREATED);
@@ -370,7 +414,10 @@ async fn a_frozen_person_moves_nothing_and_receives_nothing_until_unfrozen() {
         let entries = log.body["items"].as_array().unwrap();
         assert_eq!(entries[0]["action"], "person.unfrozen");
         assert_eq!(entries[1]["action"], "person.frozen");
-        assert_eq!((entries[1]["actor"].as_str(), entries[1]["subject"].as_str()), (Some("cora"), Some("person:@bob")));
+        assert_eq!(
+            (entries[1]["actor"].as_str(), entries[1]["subject"].as_str()),
+            (Some("cora"), Some("person:@bob"))
+        );
         assert_eq!(entries[1]["note"], "Court order");
         audits_clean(&app, &db.backend).await;
         app.stop().await;
@@ -420,7 +467,9 @@ fn list_with(dir: &std::path::Path, entries: &[&str]) -> std::path::PathBuf {
     let rows: Vec<String> = entries
         .iter()
         .enumerate()
-        .map(|(n, name)| format!("{},\"{name}\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ", 9000 + n))
+        .map(|(n, name)| {
+            format!("{},\"{name}\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ", 9000 + n)
+        })
         .collect();
     std::fs::write(&path, rows.join("\n") + "\n").unwrap();
     path
@@ -431,7 +480,9 @@ async fn a_payment_to_a_listed_name_is_held_and_a_new_list_version_screens_again
     for db in TestDb::every_backend().await {
         let lists = tempfile::tempdir().unwrap();
         let path = list_with(lists.path(), &["KARIMOV, Darius"]);
-        let list = Arc::new(SanctionsList::open(&path, 0.90).unwrap().with_recheck_interval(std::time::Duration::ZERO));
+        let list = Arc::new(
+            SanctionsList::open(&path, 0.90).unwrap().with_recheck_interval(std::time::Duration::ZERO),
+        );
         let TestApp { ledger, state, clock } = TestApp::new(&db, db.dir.path()).await;
         let app = TestApp { ledger, state: state.with_screening(list.clone()), clock };
         let (alice, _bob, cora, _) = cast(&app, 100_000).await;
@@ -467,6 +518,82 @@ async fn a_payment_to_a_listed_name_is_held_and_a_new_list_version_screens_again
         assert_eq!(app.user("dkarimov").await.status, purse_api::compliance::AccountStatus::Active);
         let after = send(&app, &alice, "k2", "dkarimov", "5.00").await;
         assert!(after.body["transfer"].get("review").is_none(), "{:?}", after.body);
+        audits_clean(&app, &db.backend).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_paid_request_is_held_and_rejecting_it_opens_the_request_again() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, bob, cora, _) = cast(&app, 500_000).await;
+        let asked = app
+            .call_with(
+                Method::POST,
+                "/api/v1/requests",
+                Some(&bob),
+                Some(json!({"from": "alice", "amount": "2500.00", "currency": "USD"})),
+                &[("idempotency-key", "ask")],
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::CREATED, "{:?}", asked.body);
+        let request = asked.body["request"]["id"].as_str().unwrap().to_string();
+        let paid = app
+            .call_with(
+                Method::POST,
+                &format!("/api/v1/requests/{request}/pay"),
+                Some(&alice),
+                Some(json!({"pin": "1234"})),
+                &[("idempotency-key", "pay")],
+            )
+            .await;
+        assert_eq!(paid.status, StatusCode::OK, "{:?}", paid.body);
+        assert_eq!(paid.body["transfer"]["status"], "pending");
+        assert!(is_generic(&paid.body["transfer"]["review"]), "{:?}", paid.body);
+        assert_eq!(available(&app, &bob).await, "0.00");
+        let case = open_cases(&app, &cora).await.remove(0);
+        assert_eq!(case["reason_code"], "LARGE_TRANSFER");
+        let rejected = decide(&app, &cora, case["id"].as_str().unwrap(), "reject", "No").await;
+        assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.body);
+        assert_eq!(available(&app, &alice).await, "5000.00");
+        let incoming = app.call(Method::GET, "/api/v1/requests?direction=incoming", Some(&alice), None).await;
+        let listed = incoming.body["items"].as_array().unwrap();
+        assert_eq!(listed.len(), 1, "{:?}", incoming.body);
+        assert_eq!(listed[0]["status"], "open");
+        audits_clean(&app, &db.backend).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_tip_is_held_and_approving_it_takes_its_fee_with_it() {
+    for db in TestDb::every_backend().await {
+        let settings = purse_server::flows::Settings { tip_fee_bps: 500, ..Default::default() };
+        let app = TestApp::with_settings(&db, db.dir.path(), settings).await;
+        let (alice, _bob, cora, _) = cast(&app, 500_000).await;
+        let lina = person(&app, "lina", 1).await;
+        let on =
+            app.call(Method::PUT, "/api/v1/me/creator", Some(&lina), Some(json!({"enabled": true}))).await;
+        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+        let body = json!({"creator": "lina", "amount": "2000.00", "currency": "USD", "pin": "1234"});
+        let tipped = app
+            .call_with(Method::POST, "/api/v1/tips", Some(&alice), Some(body), &[("idempotency-key", "t")])
+            .await;
+        assert_eq!(tipped.status, StatusCode::CREATED, "{:?}", tipped.body);
+        assert!(is_generic(&tipped.body["tip"]["review"]), "{:?}", tipped.body);
+        assert_eq!(available(&app, &alice).await, "3000.00");
+        assert_eq!(available(&app, &lina).await, "0.00");
+        let dashboard = app.call(Method::GET, "/api/v1/me/tips?direction=received", Some(&lina), None).await;
+        assert_eq!(dashboard.body["total_received"], "0.00", "a held tip is not received yet");
+        let case = open_cases(&app, &cora).await.remove(0);
+        assert_eq!(case["reason_code"], "LARGE_TRANSFER");
+        let approved = decide(&app, &cora, case["id"].as_str().unwrap(), "approve", "A fan").await;
+        assert_eq!(approved.status, StatusCode::OK, "{:?}", approved.body);
+        // 5 % of 2,000.00 goes to the platform with the tip.
+        assert_eq!(available(&app, &lina).await, "1900.00");
+        let fees = app.ledger.lookup_account(purse_server::codes::PLATFORM_FEES).await.unwrap().unwrap();
+        assert_eq!(fees.balances.posted_credit_balance(), 10_000);
         audits_clean(&app, &db.backend).await;
         app.stop().await;
     }
