@@ -492,8 +492,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
     }
     for handle in &args.officers {
-        let made = state.db.execute(&crate::store::people::make_officer(handle)).await?;
-        if made == 0 {
+        if !crate::flows::cases::grant_officer(&state, handle).await? {
             anyhow::bail!("--officer {handle}: nobody has that handle (sign them up first)");
         }
         tracing::info!(handle, "a compliance officer");
@@ -524,6 +523,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let checkout_jobs = checkout::spawn_jobs(&state);
     let webhooks = webhooks::spawn_worker(&state);
     let funding_jobs = funding::spawn_jobs(&state);
+    // Decided cases whose money has not moved yet move it; cases of movements that failed close.
+    let case_jobs = crate::flows::cases::spawn_jobs(&state);
     let sandbox_refresh = sandbox::spawn_refresh(&state);
     let mut app = crate::http::app(state.clone());
     if args.demo {
@@ -556,6 +557,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     drop(jobs.await);
     drop(checkout_jobs.await);
     drop(funding_jobs.await);
+    drop(case_jobs.await);
     if let Some(refresh) = sandbox_refresh {
         drop(refresh.await);
     }

@@ -32,10 +32,13 @@ CREATE TABLE cases (
     opened_at       BIGINT  NOT NULL,
     -- Every change moves it: officers' live queues read what changed after their last look.
     updated_at      BIGINT  NOT NULL,
-    closed_at       BIGINT
+    closed_at       BIGINT,
+    -- Decided and its money moved as decided (a job finishes what a decision left).
+    settled         BIGINT NOT NULL DEFAULT 0 CHECK (settled IN (0, 1))
 );
 CREATE INDEX cases_queue ON cases (status, id);
 CREATE INDEX cases_changes ON cases (updated_at);
+CREATE INDEX cases_unsettled ON cases (settled, status);
 CREATE INDEX cases_subject ON cases (subject_id, id);
 
 -- Officers' approvals and rejections, with their notes. One approval per officer per case.

@@ -32,10 +32,13 @@ CREATE TABLE cases (
     opened_at       INTEGER NOT NULL,
     -- Every change moves it: officers' live queues read what changed after their last look.
     updated_at      INTEGER NOT NULL,
-    closed_at       INTEGER
+    closed_at       INTEGER,
+    -- Decided and its money moved as decided (a job finishes what a decision left).
+    settled         INTEGER NOT NULL DEFAULT 0 CHECK (settled IN (0, 1))
 ) STRICT;
 CREATE INDEX cases_queue ON cases (status, id);
 CREATE INDEX cases_changes ON cases (updated_at);
+CREATE INDEX cases_unsettled ON cases (settled, status);
 CREATE INDEX cases_subject ON cases (subject_id, id);
 
 -- Officers' approvals and rejections, with their notes. One approval per officer per case.

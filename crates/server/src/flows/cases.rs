@@ -20,13 +20,13 @@ use purse_api::ops::{
 use purse_api::{Currency, Direction, Money};
 use purse_ledger::{CreateTransferError, TransferRequest};
 
-use crate::flows::error::Missing;
+use crate::flows::error::{Forbidden, Missing};
 use crate::flows::{FlowError, Flows, funding, wallet};
 use crate::ids::{PersonId, Slot};
 use crate::store::audit::NewEntry;
 use crate::store::cases::{self, CaseRow, DecisionRow};
 use crate::store::operations::{KeyOutcome, Settlement};
-use crate::store::payments::{PaymentState, StateChange};
+use crate::store::payments::{PaymentRow, PaymentState, StateChange};
 use crate::store::people::UserRow;
 use crate::time::Time;
 
@@ -181,6 +181,15 @@ fn entry(flows: &Flows, officer: &UserRow, action: &str, subject: String, note: 
     }
 }
 
+/// Refuses an officer deciding a case they are part of (their own payment, or one to them).
+fn not_a_party(officer: &UserRow, row: &CaseRow) -> Result<(), FlowError> {
+    let parties = [Some(row.subject_id), row.payer_id, row.counterparty_id];
+    if parties.contains(&Some(officer.id)) {
+        return Err(FlowError::Forbidden(Forbidden::OwnCase));
+    }
+    Ok(())
+}
+
 /// `POST /ops/cases/{id}/approve`.
 pub async fn approve(
     flows: &Flows,
@@ -190,6 +199,7 @@ pub async fn approve(
 ) -> Result<Case, FlowError> {
     let note = note(text)?;
     let row = find(flows, public_id).await?;
+    not_a_party(officer, &row)?;
     match row.status {
         CaseStatus::Approved => return detailed(flows, &row).await,
         CaseStatus::Rejected => return Err(FlowError::CaseClosed(CaseStatus::Rejected)),
@@ -207,88 +217,27 @@ pub async fn approve(
     if before.contains(&officer.id) {
         return Err(FlowError::SecondApproverRequired);
     }
+    let mut record = true;
     if before.len() + 1 < needed {
         // The first of two: recorded, the case stays open.
         let statements = cases::decide(row.id, officer.id, "approve", &note, flows.now());
         let entries = vec![entry(flows, officer, "case.approval", subject(flows, &row), &note)];
         flows.batcher.audited(statements, entries).await?;
-        let after = approvals(&flows.db.decisions(&[row.id]).await?);
-        if after.len() < needed {
+        if approvals(&flows.db.decisions(&[row.id]).await?).len() < needed {
             return get(flows, public_id).await;
         }
         // Another officer approved meanwhile: this approval completes it.
-        return complete(flows, officer, &row, &note, false).await;
+        record = false;
     }
-    complete(flows, officer, &row, &note, true).await
-}
-
-/// Moves the held money (or clears the hit) and closes the case as approved, with its audit
-/// entry; `record` also records this officer's approval.
-async fn complete(
-    flows: &Flows,
-    officer: &UserRow,
-    row: &CaseRow,
-    note: &str,
-    record: bool,
-) -> Result<Case, FlowError> {
-    release(flows, row).await?;
     let now = flows.now();
     let mut statements =
-        if record { cases::decide(row.id, officer.id, "approve", note, now) } else { Vec::new() };
+        if record { cases::decide(row.id, officer.id, "approve", &note, now) } else { Vec::new() };
     statements.push(cases::close(row.id, CaseStatus::Approved, now));
     if row.reason_code == ReasonCode::SanctionsMatch.as_str() {
         statements.extend(cases::clear_screenings(row.subject_id));
     }
-    let entries = vec![entry(flows, officer, "case.approved", subject(flows, row), note)];
-    let (closed, _) = flows.batcher.audited(statements, entries).await?;
-    if !closed {
-        // Decided meanwhile (by another officer): the case as it stands.
-        let now_row = flows.db.case(row.id).await?.ok_or_else(not_found)?;
-        if now_row.status == CaseStatus::Rejected {
-            return Err(FlowError::CaseClosed(CaseStatus::Rejected));
-        }
-    }
-    let row = flows.db.case(row.id).await?.ok_or_else(not_found)?;
-    detailed(flows, &row).await
-}
-
-/// Completes the held movement: a payment's pending transfer posted, a withdrawal sent.
-async fn release(flows: &Flows, row: &CaseRow) -> Result<(), FlowError> {
-    let Some(operation) = row.operation_id else { return Ok(()) };
-    match row.movement.as_str() {
-        "payment" => {
-            let payment = flows.db.payment_by_operation(operation).await?.ok_or_else(not_found)?;
-            if let Some(tip) = flows.db.tip(operation).await? {
-                super::tips::release_held(flows, &payment, tip.fee).await?;
-            } else {
-                let post = TransferRequest::post(
-                    operation.transfer(Slot::Post).0,
-                    payment.transfer_id.0,
-                    payment.amount.cast_unsigned(),
-                );
-                match flows.ledger.create_transfer(post).await? {
-                    Ok(_) | Err(CreateTransferError::PendingTransferAlreadyPosted) => {}
-                    Err(CreateTransferError::PendingTransferAlreadyVoided) => {
-                        return Err(FlowError::CaseClosed(CaseStatus::Rejected));
-                    }
-                    Err(reason) => {
-                        return Err(FlowError::internal(format!("the ledger refused a release: {reason:?}")));
-                    }
-                }
-            }
-            let change = StateChange {
-                from: &[PaymentState::Pending, PaymentState::Processing],
-                to: PaymentState::Completed,
-            };
-            flows
-                .batcher
-                .settle(Settlement { operation, payment: Some(change), key: KeyOutcome::Keep })
-                .await?;
-            Ok(())
-        }
-        "withdrawal" => funding::release_held(flows, operation).await,
-        _ => Ok(()),
-    }
+    let entries = vec![entry(flows, officer, "case.approved", subject(flows, &row), &note)];
+    decided(flows, &row, CaseStatus::Approved, statements, entries).await
 }
 
 /// `POST /ops/cases/{id}/reject`.
@@ -300,45 +249,16 @@ pub async fn reject(
 ) -> Result<Case, FlowError> {
     let note = note(text)?;
     let row = find(flows, public_id).await?;
+    not_a_party(officer, &row)?;
     match row.status {
         CaseStatus::Rejected => return detailed(flows, &row).await,
         CaseStatus::Approved => return Err(FlowError::CaseClosed(CaseStatus::Approved)),
         CaseStatus::Open => {}
     }
-    if let Some(operation) = row.operation_id {
-        match row.movement.as_str() {
-            "payment" => {
-                let payment = flows.db.payment_by_operation(operation).await?.ok_or_else(not_found)?;
-                let void = TransferRequest::void(operation.transfer(Slot::Void).0, payment.transfer_id.0);
-                match flows.ledger.create_transfer(void).await? {
-                    Ok(_) | Err(CreateTransferError::PendingTransferAlreadyVoided) => {}
-                    Err(CreateTransferError::PendingTransferAlreadyPosted) => {
-                        return Err(FlowError::CaseClosed(CaseStatus::Approved));
-                    }
-                    Err(reason) => {
-                        return Err(FlowError::internal(format!("the ledger refused a void: {reason:?}")));
-                    }
-                }
-                // Canceled: its limit uses are given back in the same batch.
-                let change = StateChange {
-                    from: &[PaymentState::Pending, PaymentState::Processing],
-                    to: PaymentState::Canceled,
-                };
-                flows
-                    .batcher
-                    .settle(Settlement { operation, payment: Some(change), key: KeyOutcome::Keep })
-                    .await?;
-                if let Some(request) = payment.request_id {
-                    flows.batcher.apply(vec![cases::reopen_request(request, operation, flows.now())]).await?;
-                }
-            }
-            "withdrawal" => funding::void_held(flows, operation).await?,
-            _ => {}
-        }
-    }
     let now = flows.now();
     let mut statements = cases::decide(row.id, officer.id, "reject", &note, now);
     statements.push(cases::close(row.id, CaseStatus::Rejected, now));
+    statements.extend(row.operation_id.map(cases::forget_watch));
     let mut entries = vec![entry(flows, officer, "case.rejected", subject(flows, &row), &note)];
     if row.reason_code == ReasonCode::SanctionsMatch.as_str() {
         // A match an officer confirms: nothing moves for that person any more.
@@ -350,15 +270,156 @@ pub async fn reject(
         let person = flows.db.users_by_ids(&[row.subject_id]).await?.pop().ok_or_else(not_found)?;
         entries.push(entry(flows, officer, "person.frozen", format!("person:@{}", person.handle), &note));
     }
+    decided(flows, &row, CaseStatus::Rejected, statements, entries).await
+}
+
+/// Records a decision (the case closed as `status`, guarded on it being open, with its audit
+/// entries, in one transaction), then moves the money as decided. Only one decision ever closes
+/// a case, so an approval and a rejection racing cannot both act; the money moves after the
+/// decision is durable, and [`tick`] finishes it if that fails or the server stops (the case
+/// stays `settled = 0` until it has).
+async fn decided(
+    flows: &Flows,
+    row: &CaseRow,
+    status: CaseStatus,
+    statements: Vec<crate::store::Statement>,
+    entries: Vec<NewEntry>,
+) -> Result<Case, FlowError> {
     let (closed, _) = flows.batcher.audited(statements, entries).await?;
-    if !closed {
-        let now_row = flows.db.case(row.id).await?.ok_or_else(not_found)?;
-        if now_row.status == CaseStatus::Approved {
-            return Err(FlowError::CaseClosed(CaseStatus::Approved));
+    let now_row = flows.db.case(row.id).await?.ok_or_else(not_found)?;
+    if !closed && now_row.status != status {
+        return Err(FlowError::CaseClosed(now_row.status));
+    }
+    if let Err(error) = settle(flows, &now_row).await {
+        tracing::warn!(%error, case = row.id, "a decided case's money did not move yet; the job retries");
+    }
+    let now_row = flows.db.case(row.id).await?.ok_or_else(not_found)?;
+    detailed(flows, &now_row).await
+}
+
+/// Moves the money of a decided case, if it has not moved yet: approved, the held movement
+/// completes (a payment or tip posted, a withdrawal sent); rejected, it is voided (the money back
+/// with the payer, a paid request open again). Marks the case settled once nothing is left to
+/// do. A movement still being made (its hold not yet in the ledger) waits for the next try.
+/// Safe to run twice at once: the ledger's fixed ids and the rows' guarded states decide.
+pub async fn settle(flows: &Flows, row: &CaseRow) -> Result<(), FlowError> {
+    if row.status == CaseStatus::Open || row.settled {
+        return Ok(());
+    }
+    let approved = row.status == CaseStatus::Approved;
+    let done = match (row.operation_id, row.movement.as_str()) {
+        (Some(operation), "payment") => {
+            let payment = flows.db.payment_by_operation(operation).await?;
+            match payment {
+                None => false,
+                Some(payment) => match payment.state {
+                    PaymentState::Processing => false,
+                    PaymentState::Pending if approved => {
+                        post_held(flows, &payment).await?;
+                        true
+                    }
+                    PaymentState::Pending => {
+                        void_held(flows, &payment).await?;
+                        true
+                    }
+                    PaymentState::Completed | PaymentState::Canceled | PaymentState::Failed => true,
+                },
+            }
+        }
+        (Some(operation), "withdrawal") => {
+            if approved {
+                funding::release_held(flows, operation).await?
+            } else {
+                funding::void_held(flows, operation).await?
+            }
+        }
+        _ => true,
+    };
+    if done {
+        flows.batcher.apply(vec![cases::settled(row.id)]).await?;
+    }
+    Ok(())
+}
+
+/// Posts a held payment (a tip with its fee).
+async fn post_held(flows: &Flows, payment: &PaymentRow) -> Result<(), FlowError> {
+    let operation = payment.operation_id;
+    if let Some(tip) = flows.db.tip(operation).await? {
+        super::tips::release_held(flows, payment, tip.fee).await?;
+    } else {
+        let post = TransferRequest::post(
+            operation.transfer(Slot::Post).0,
+            payment.transfer_id.0,
+            payment.amount.cast_unsigned(),
+        );
+        match flows.ledger.create_transfer(post).await? {
+            Ok(_) | Err(CreateTransferError::PendingTransferAlreadyPosted) => {}
+            Err(reason) => {
+                return Err(FlowError::internal(format!("the ledger refused a release: {reason:?}")));
+            }
         }
     }
-    let row = flows.db.case(row.id).await?.ok_or_else(not_found)?;
-    detailed(flows, &row).await
+    let change = StateChange { from: &[PaymentState::Pending], to: PaymentState::Completed };
+    flows.batcher.settle(Settlement { operation, payment: Some(change), key: KeyOutcome::Keep }).await?;
+    Ok(())
+}
+
+/// Voids a held payment: the money back with the payer, its limits given back (the payment
+/// canceled, in the same batch), a paid request open again.
+async fn void_held(flows: &Flows, payment: &PaymentRow) -> Result<(), FlowError> {
+    let operation = payment.operation_id;
+    let void = TransferRequest::void(operation.transfer(Slot::Void).0, payment.transfer_id.0);
+    match flows.ledger.create_transfer(void).await? {
+        Ok(_) | Err(CreateTransferError::PendingTransferAlreadyVoided) => {}
+        Err(reason) => return Err(FlowError::internal(format!("the ledger refused a void: {reason:?}"))),
+    }
+    let change = StateChange { from: &[PaymentState::Pending], to: PaymentState::Canceled };
+    flows.batcher.settle(Settlement { operation, payment: Some(change), key: KeyOutcome::Keep }).await?;
+    if let Some(request) = payment.request_id {
+        flows.batcher.apply(vec![cases::reopen_request(request, operation, flows.now())]).await?;
+    }
+    Ok(())
+}
+
+/// The job: finishes decided cases whose money has not moved, and closes open cases whose
+/// movement never happened (the ledger refused it for want of money), as `system`.
+pub async fn tick(flows: &Flows) {
+    match flows.db.cases_unsettled().await {
+        Ok(rows) => {
+            for row in rows {
+                if let Err(error) = settle(flows, &row).await {
+                    tracing::warn!(%error, case = row.id, "a decided case's money did not move; retrying");
+                }
+            }
+        }
+        Err(error) => tracing::warn!(%error, "could not read the decided cases; retrying"),
+    }
+    match flows.db.cases_of_failed_movements().await {
+        Ok(rows) => {
+            for row in rows {
+                let now = flows.now();
+                let statements =
+                    vec![cases::close(row.id, CaseStatus::Rejected, now), cases::settled(row.id)];
+                let system = NewEntry {
+                    at: now,
+                    actor: "system".to_owned(),
+                    action: "case.closed".to_owned(),
+                    subject: subject(flows, &row),
+                    note: "The held movement did not go through: the payer's balance could not cover it."
+                        .to_owned(),
+                };
+                if let Err(error) = flows.batcher.audited(statements, vec![system]).await {
+                    tracing::warn!(%error, case = row.id, "could not close a case whose movement failed; retrying");
+                }
+            }
+        }
+        Err(error) => tracing::warn!(%error, "could not read cases of failed movements; retrying"),
+    }
+}
+
+/// Runs [`tick`] at once and then every second until the server stops.
+pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
+    flows.spawn_every_second(|flows| async move { tick(&flows).await })
 }
 
 async fn person_by_handle(flows: &Flows, handle: &str) -> Result<UserRow, FlowError> {
@@ -413,11 +474,14 @@ pub async fn set_frozen(
 }
 
 /// `GET /ops/cases/{id}/report`: for cases of [`REPORT_FROM_MINOR`] or more.
-pub async fn report(flows: &Flows, public_id: &str) -> Result<CaseReport, FlowError> {
+pub async fn report(flows: &Flows, officer: &UserRow, public_id: &str) -> Result<CaseReport, FlowError> {
     let row = find(flows, public_id).await?;
     if row.amount < REPORT_FROM_MINOR {
         return Err(not_found());
     }
+    // Who exported what a regulator may be sent, and when.
+    let exported = entry(flows, officer, "case.report_exported", subject(flows, &row), "SAR-ready report");
+    flows.batcher.audited(Vec::new(), vec![exported]).await?;
     let case = views(flows, std::slice::from_ref(&row)).await?.pop().ok_or_else(not_found)?;
     let subject = flows.db.users_by_ids(&[row.subject_id]).await?.pop().ok_or_else(not_found)?;
     let kept = flows.db.latest_verification(subject.id, Some(1)).await?.map(|v| v.kept);
@@ -507,6 +571,7 @@ pub async fn open_for_verification(
     person: PersonId,
     sanctions: serde_json::Value,
 ) -> Result<(), FlowError> {
+    let handle = flows.db.users_by_ids(&[person]).await?.pop().map(|u| u.handle).unwrap_or_default();
     let evidence =
         serde_json::json!({"inputs": {}, "hits": [ReasonCode::SanctionsMatch], "sanctions": sanctions});
     let now = flows.now();
@@ -515,9 +580,27 @@ pub async fn open_for_verification(
         at: now,
         actor: "system".to_owned(),
         action: "case.opened".to_owned(),
-        subject: format!("person:{}", person.0),
+        subject: format!("person:@{handle}"),
         note: ReasonCode::SanctionsMatch.as_str().to_owned(),
     };
     flows.batcher.audited(vec![statement], vec![system]).await?;
     Ok(())
+}
+
+/// Makes `handle` a compliance officer (`serve --officer`, the demo), with an audit entry when
+/// that changed anything. `false`: nobody has that handle.
+pub async fn grant_officer(flows: &Flows, handle: &str) -> Result<bool, FlowError> {
+    let Some(user) = flows.db.user_by_handle(handle).await? else { return Ok(false) };
+    if !user.officer {
+        let entry = NewEntry {
+            at: flows.now(),
+            actor: "system".to_owned(),
+            action: "officer.granted".to_owned(),
+            subject: format!("person:@{}", user.handle),
+            note: "The compliance role, given at start-up.".to_owned(),
+        };
+        let grant = crate::store::people::make_officer(&user.handle).must_change();
+        flows.batcher.audited(vec![grant], vec![entry]).await?;
+    }
+    Ok(true)
 }

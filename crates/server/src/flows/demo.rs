@@ -142,7 +142,7 @@ pub async fn seed(flows: &Flows) -> Result<usize, FlowError> {
         flows.ledger.create_transfer(request).await?.map_err(FlowError::internal)?;
     }
     for officer in OFFICERS {
-        flows.db.execute(&crate::store::people::make_officer(officer)).await?;
+        super::cases::grant_officer(flows, officer).await?;
     }
     seed_verifications(flows).await?;
     seed_creator_page(flows).await?;

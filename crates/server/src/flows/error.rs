@@ -49,6 +49,8 @@ pub enum Forbidden {
     NotAMerchant,
     /// Only a compliance officer uses `/ops`.
     NotAnOfficer,
+    /// An officer never decides a case they are part of.
+    OwnCase,
 }
 
 /// Why a checkout cannot be paid (or canceled, or refunded) now.

@@ -457,7 +457,9 @@ impl Movement for Withdrawing {
             let recorded = if begun == Begun::Resumed { flows.db.withdrawal(operation).await? } else { None };
             let review = match &begun {
                 Begun::Fresh { held: Some(held), .. } => Some(held.reason.as_str().to_owned()),
-                _ => None,
+                Begun::Fresh { .. } => None,
+                // Cut off before its row was recorded: its key's batch may have held it.
+                Begun::Resumed => flows.db.case_reason(operation).await?,
             };
             let row = match recorded {
                 Some(row) => row,
@@ -695,8 +697,21 @@ async fn push(
             TransferRequest::void(id(Slot::FeeVoid), id(Slot::Fee)),
         ],
     };
-    if let Some(Err(reason)) = flows.ledger.create_transfers(resolve).await?.first() {
-        return Err(FlowError::internal(format!("the ledger refused to resolve a withdrawal: {reason:?}")));
+    // A second run (an officer's retry, the job) finds them resolved already.
+    match flows.ledger.create_transfers(resolve).await?.first() {
+        None
+        | Some(
+            Ok(_)
+            | Err(
+                CreateTransferError::PendingTransferAlreadyPosted
+                | CreateTransferError::PendingTransferAlreadyVoided,
+            ),
+        ) => {}
+        Some(Err(reason)) => {
+            return Err(FlowError::internal(format!(
+                "the ledger refused to resolve a withdrawal: {reason:?}"
+            )));
+        }
     }
     match pushed {
         CardOutcome::Approved => {
@@ -721,36 +736,39 @@ async fn hold_for_review(flows: &Flows, row: WithdrawalRow) -> Result<Withdrawal
     Ok(WithdrawalRow { state: WithdrawalState::Pending, ..row })
 }
 
-/// An officer approved a held withdrawal: the bank is paid (it settles as any standard one) or
-/// the card pushed to. Repeatable: a released one changes nothing.
-pub async fn release_held(flows: &Flows, operation: OperationId) -> Result<(), FlowError> {
-    let row = flows.db.withdrawal(operation).await?.ok_or(FlowError::NotFound(Missing::Thing))?;
-    if row.review.is_none() || row.state != WithdrawalState::Pending {
-        return Ok(());
+/// An officer approved a held withdrawal (the case's decision is recorded first): the bank is
+/// paid (it settles as any standard one) or the card pushed to, then the row is released.
+/// `Ok(true)` once nothing is left to do; `Ok(false)` while the withdrawal is still being made
+/// (its hold not yet in the ledger: the case's job tries again). Repeatable after stopping
+/// anywhere: the rails take the operation's reference once, the ledger's ids are fixed.
+pub async fn release_held(flows: &Flows, operation: OperationId) -> Result<bool, FlowError> {
+    let Some(row) = flows.db.withdrawal(operation).await? else { return Ok(false) };
+    match row.state {
+        WithdrawalState::Processing => return Ok(false),
+        WithdrawalState::Pending if row.review.is_some() => {}
+        _ => return Ok(true),
     }
     match destination_of(flows, &row).await? {
-        Destination::Bank(bank) => {
-            pay_out(flows, &row, &bank).await?;
-            flows.batcher.apply(vec![table::clear_review(operation)]).await?;
-        }
-        Destination::Card(card) => {
-            flows.batcher.apply(vec![table::clear_review(operation)]).await?;
-            // A declined push voids the holds: the money is back, the withdrawal failed.
-            match push(flows, row, &card, WithdrawalState::Pending).await {
-                Ok(_) | Err(FlowError::PayoutDeclined(_)) => {}
-                Err(error) => return Err(error),
-            }
-        }
+        Destination::Bank(bank) => pay_out(flows, &row, &bank).await?,
+        // A declined push voids the holds: the money is back, the withdrawal failed.
+        Destination::Card(card) => match push(flows, row, &card, WithdrawalState::Pending).await {
+            Ok(_) | Err(FlowError::PayoutDeclined(_)) => {}
+            Err(error) => return Err(error),
+        },
     }
-    Ok(())
+    flows.batcher.apply(vec![table::clear_review(operation)]).await?;
+    Ok(true)
 }
 
-/// An officer rejected a held withdrawal: its holds voided (the money back), the withdrawal
-/// failed and taken off the withdraw limit.
-pub async fn void_held(flows: &Flows, operation: OperationId) -> Result<(), FlowError> {
-    let row = flows.db.withdrawal(operation).await?.ok_or(FlowError::NotFound(Missing::Thing))?;
-    if row.state != WithdrawalState::Pending || row.review.is_none() {
-        return Ok(());
+/// An officer rejected a held withdrawal (the decision recorded first): its holds voided (the
+/// money back), the withdrawal failed and taken off the withdraw limit. `Ok(false)` while it is
+/// still being made.
+pub async fn void_held(flows: &Flows, operation: OperationId) -> Result<bool, FlowError> {
+    let Some(row) = flows.db.withdrawal(operation).await? else { return Ok(false) };
+    match row.state {
+        WithdrawalState::Processing => return Ok(false),
+        WithdrawalState::Pending if row.review.is_some() => {}
+        _ => return Ok(true),
     }
     let id = |slot| row.operation_id.transfer(slot).0;
     let voids = match row.speed {
@@ -768,7 +786,7 @@ pub async fn void_held(flows: &Flows, operation: OperationId) -> Result<(), Flow
     }
     mark(flows, &row, WithdrawalState::Pending, WithdrawalState::Failed, None, true).await?;
     flows.batcher.apply(vec![table::clear_review(operation)]).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Where a withdrawal goes, as officers read it (`Chase •••• 6789`).

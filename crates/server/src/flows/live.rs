@@ -31,6 +31,8 @@ use crate::time::Time;
 const REPLAY_PAGE: u32 = 100;
 /// How often an officer's stream looks for changed cases.
 pub const CASES_POLL_MS: u64 = 400;
+/// How far before its newest a case poll looks again (see `Live::cases_sent`).
+pub const CASES_LOOKBACK_SECONDS: i64 = 10;
 /// The most transfers a reconnect replays.
 pub const REPLAY_MAX: usize = 500;
 /// The most streams one person has open on an instance.
@@ -119,6 +121,7 @@ pub async fn stream(
         cursor: start,
         requests_cursor: requests_start,
         cases_cursor,
+        cases_sent: std::collections::HashMap::new(),
         events,
     };
     let (number, bumped) = flows.streams.open(person);
@@ -155,6 +158,10 @@ struct Live {
     /// An officer's: the newest case change delivered (cases are polled every
     /// [`CASES_POLL_MS`], so a case opened on any instance appears within a second).
     cases_cursor: Option<Time>,
+    /// The case changes sent within [`CASES_LOOKBACK_SECONDS`] of the cursor (a change is stamped
+    /// when its request began, so one committed later may carry an earlier time: each poll looks
+    /// back that far and skips what it sent).
+    cases_sent: std::collections::HashMap<i64, Time>,
     events: mpsc::Sender<LiveEvent>,
 }
 
@@ -277,16 +284,27 @@ impl Live {
 
     /// An officer's stream: every case changed after the cases cursor, as `{"case": …}`.
     async fn send_cases(&mut self) -> Result<(), Stop> {
-        let Some(after) = self.cases_cursor else { return Ok(()) };
-        let rows = self.flows.db.cases_changed_after(after).await?;
+        let Some(cursor) = self.cases_cursor else { return Ok(()) };
+        let since = cursor.minus_seconds(CASES_LOOKBACK_SECONDS);
+        let rows: Vec<_> = self
+            .flows
+            .db
+            .cases_changed_after(since)
+            .await?
+            .into_iter()
+            .filter(|row| self.cases_sent.get(&row.id) != Some(&row.updated_at))
+            .collect();
         if rows.is_empty() {
             return Ok(());
         }
         let views = cases::views(&self.flows, &rows).await?;
         for (row, case) in rows.iter().zip(views) {
-            self.cases_cursor = Some(row.updated_at.max(after));
             self.send("case", self.event_id(), &purse_api::ops::CaseResponse { case }).await?;
+            self.cases_sent.insert(row.id, row.updated_at);
+            self.cases_cursor = Some(row.updated_at.max(self.cases_cursor.unwrap_or(cursor)));
         }
+        let keep_after = self.cases_cursor.unwrap_or(cursor).minus_seconds(CASES_LOOKBACK_SECONDS);
+        self.cases_sent.retain(|_, at| *at > keep_after);
         Ok(())
     }
 

@@ -142,6 +142,7 @@ impl From<FlowError> for ApiError {
                     Forbidden::OnlyPayerAnswers => "Only the person asked to pay can pay or decline a request.",
                     Forbidden::OnlyRequesterCancels => "Only the person who made a request can cancel it.",
                     Forbidden::NotAnOfficer => "Only a compliance officer can do this.",
+                    Forbidden::OwnCase => "You are part of this case: another officer must decide it.",
                     Forbidden::NotAMerchant => {
                         "Only a merchant account can do this. Turn on merchant mode first (PUT /me/merchant)."
                     }

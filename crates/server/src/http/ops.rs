@@ -95,10 +95,10 @@ pub async fn reject(
 
 pub async fn report(
     State(state): State<AppState>,
-    _officer: Officer,
+    Officer(officer): Officer,
     Path(id): Path<String>,
 ) -> Result<Json<CaseReportResponse>, ApiError> {
-    Ok(Json(CaseReportResponse { report: cases::report(&state, &id).await? }))
+    Ok(Json(CaseReportResponse { report: cases::report(&state, &officer, &id).await? }))
 }
 
 pub async fn person(

@@ -29,10 +29,12 @@ pub struct CaseRow {
     pub opened_at: Time,
     pub updated_at: Time,
     pub closed_at: Option<Time>,
+    /// Decided, and its money moved as decided.
+    pub settled: bool,
 }
 
 const CASE_COLUMNS: &str = "id, operation_id, movement, reason_code, status, subject_id, payer_id, \
-     counterparty_id, amount, currency, evidence, approvals_needed, opened_at, updated_at, closed_at";
+     counterparty_id, amount, currency, evidence, approvals_needed, opened_at, updated_at, closed_at, settled";
 
 impl Row for CaseRow {
     fn read(columns: &mut Columns<'_>) -> Result<CaseRow, StoreError> {
@@ -52,6 +54,7 @@ impl Row for CaseRow {
             opened_at: columns.take()?,
             updated_at: columns.take()?,
             closed_at: columns.take()?,
+            settled: columns.take()?,
         })
     }
 }
@@ -148,6 +151,28 @@ impl Db {
             .all(&Statement::new("SELECT reason_code FROM cases WHERE operation_id = $1", values![operation]))
             .await?;
         Ok(rows.into_iter().next().map(|(reason,)| reason))
+    }
+
+    /// Decided cases whose money has not moved yet.
+    pub async fn cases_unsettled(&self) -> Result<Vec<CaseRow>, StoreError> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE settled = 0 AND status <> 'open' ORDER BY id LIMIT 100"
+        );
+        self.all(&Statement::new(sql, vec![])).await
+    }
+
+    /// Open cases whose movement never happened: the ledger refused its held payment for want
+    /// of money, or its withdrawal's hold.
+    pub async fn cases_of_failed_movements(&self) -> Result<Vec<CaseRow>, StoreError> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases c WHERE c.status = 'open' AND ( \
+                 (c.movement = 'payment' AND EXISTS (SELECT 1 FROM payments p \
+                     WHERE p.operation_id = c.operation_id AND p.state = 'failed')) \
+                 OR (c.movement = 'withdrawal' AND EXISTS (SELECT 1 FROM withdrawals w \
+                     WHERE w.operation_id = c.operation_id AND w.status = 'failed'))) \
+             ORDER BY c.id LIMIT 100"
+        );
+        self.all(&Statement::new(sql, vec![])).await
     }
 
     /// A person's cases, newest first.
@@ -317,7 +342,7 @@ fn touch(case: i64, now: Time) -> Statement {
 }
 
 /// A sanctions hit at verification: a case with no movement (its approval clears the hit, its
-/// rejection freezes the person). `RETURNING id`.
+/// rejection freezes the person).
 pub fn open_verification_case(subject: PersonId, evidence: &str, now: Time) -> Statement {
     Statement::new(
         "INSERT INTO cases (operation_id, movement, reason_code, subject_id, amount, currency, evidence, \
@@ -335,4 +360,15 @@ pub fn reopen_request(request: i64, operation: OperationId, now: Time) -> Statem
          WHERE id = $1 AND status = 'paid' AND paying_operation_id = $2",
         values![request, operation, now],
     )
+}
+
+/// A decided case whose money moved as decided.
+pub fn settled(case: i64) -> Statement {
+    Statement::new("UPDATE cases SET settled = 1 WHERE id = $1", values![case])
+}
+
+/// What the monitoring rules remember of a rejected movement: it did not happen, so it counts
+/// towards no rule.
+pub fn forget_watch(operation: OperationId) -> Statement {
+    Statement::new("DELETE FROM watch_log WHERE operation_id = $1", values![operation])
 }

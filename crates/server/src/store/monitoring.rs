@@ -183,7 +183,8 @@ async fn read_pasts(tx: &mut Tx<'_>, watches: &[(OperationId, &Watch)]) -> Resul
                  AND p.state IN ('pending', 'completed')) THEN 1 ELSE 0 END AS BIGINT), \
              (SELECT COUNT(*) FROM watch_log w WHERE w.person_id = v.column2 AND w.kind = 'near' AND w.at > v.column4), \
              (SELECT COUNT(DISTINCT w.counterparty_id) FROM watch_log w \
-                 WHERE w.person_id = v.column2 AND w.kind = 'new_counterparty' AND w.at > v.column5), \
+                 WHERE w.person_id = v.column2 AND w.kind = 'new_counterparty' AND w.at > v.column5 \
+                 AND w.counterparty_id <> v.column3), \
              CAST(COALESCE((SELECT SUM(w.amount) FROM watch_log w \
                  WHERE w.person_id = v.column2 AND w.kind = 'withdraw' AND w.at > v.column4), 0) AS BIGINT) \
          FROM (VALUES {}) AS v",

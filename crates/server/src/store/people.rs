@@ -296,5 +296,8 @@ impl Db {
 
 /// Makes the person with `handle` a compliance officer (`serve --officer`, the demo).
 pub fn make_officer(handle: &str) -> Statement {
-    Statement::new("UPDATE users SET officer = 1 WHERE handle = $1", crate::store::values![handle])
+    Statement::new(
+        "UPDATE users SET officer = 1 WHERE handle = $1 AND officer = 0",
+        crate::store::values![handle],
+    )
 }

@@ -758,17 +758,17 @@ async fn the_deposit_and_withdraw_limits_refuse_the_movement_that_would_cross_th
 /// Rails that fail their next `failures` money calls (as an unreachable processor would), then
 /// behave as the sandbox does.
 #[derive(Debug)]
-struct Flaky<R> {
+pub(crate) struct Flaky<R> {
     inner: R,
     failures: AtomicUsize,
 }
 
 impl<R> Flaky<R> {
-    fn new(inner: R) -> Arc<Flaky<R>> {
+    pub(crate) fn new(inner: R) -> Arc<Flaky<R>> {
         Arc::new(Flaky { inner, failures: AtomicUsize::new(0) })
     }
 
-    fn fail_next(&self, calls: usize) {
+    pub(crate) fn fail_next(&self, calls: usize) {
         self.failures.store(calls, Ordering::SeqCst);
     }
 

@@ -249,6 +249,15 @@ async fn the_openapi_document_describes_the_api() {
         ("/deposits", "post"),
         ("/quotes/withdrawal", "get"),
         ("/withdrawals", "post"),
+        ("/ops/cases", "get"),
+        ("/ops/cases/{id}", "get"),
+        ("/ops/cases/{id}/approve", "post"),
+        ("/ops/cases/{id}/reject", "post"),
+        ("/ops/cases/{id}/report", "get"),
+        ("/ops/people/{handle}", "get"),
+        ("/ops/people/{handle}/freeze", "post"),
+        ("/ops/people/{handle}/unfreeze", "post"),
+        ("/ops/audit-log", "get"),
     ] {
         assert!(spec["paths"][path][method].is_object(), "{method} {path} is not in the spec");
     }

@@ -10,8 +10,10 @@ use axum::http::{Method, StatusCode};
 use purse_rails::sanctions::SanctionsList;
 use serde_json::{Value, json};
 
-use crate::funding::{link_bank, withdraw};
-use crate::support::{Answer, TestApp, TestDb, available, count, set_pin};
+use purse_rails::sandbox::{SandboxBank, SandboxCards};
+
+use crate::funding::{Flaky, VISA, link, link_bank, withdraw};
+use crate::support::{Answer, TestApp, TestDb, available, balance, count, set_pin};
 
 const GENERIC: &str = purse_api::ops::REVIEW_MESSAGE;
 
@@ -594,6 +596,106 @@ async fn a_large_tip_is_held_and_approving_it_takes_its_fee_with_it() {
         assert_eq!(available(&app, &lina).await, "1900.00");
         let fees = app.ledger.lookup_account(purse_server::codes::PLATFORM_FEES).await.unwrap().unwrap();
         assert_eq!(fees.balances.posted_credit_balance(), 10_000);
+        audits_clean(&app, &db.backend).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_payment_the_ledger_refuses_closes_its_case_and_an_officer_never_decides_their_own() {
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let (alice, _bob, cora, _) = cast(&app, 10_000).await;
+        // 2,500.00 with 100.00: held by the rules, then refused by the ledger.
+        let sent = send(&app, &alice, "big", "bob", "2500.00").await;
+        assert_eq!(sent.code(), "insufficient_funds", "{:?}", sent.body);
+        purse_server::flows::cases::tick(&app.state).await;
+        assert!(open_cases(&app, &cora).await.is_empty(), "the case of a movement that never happened closes");
+        let log = app.call(Method::GET, "/api/v1/ops/audit-log", Some(&cora), None).await;
+        assert_eq!(log.body["items"][0]["action"], "case.closed", "{:?}", log.body);
+        assert_eq!(log.body["items"][0]["actor"], "system");
+
+        // Cora's own held payment is decided by someone else.
+        set_pin(&app, &cora).await;
+        execute(&app, "UPDATE users SET tier = 2 WHERE handle = 'cora'").await;
+        app.fund(2, "cora", 500_000, "Top-up").await;
+        let held = send(&app, &cora, "mine", "bob", "2500.00").await;
+        assert_eq!(held.body["transfer"]["status"], "pending", "{:?}", held.body);
+        let case = open_cases(&app, &cora).await.remove(0);
+        let id = case["id"].as_str().unwrap();
+        for decision in ["approve", "reject"] {
+            let mine = decide(&app, &cora, id, decision, "me").await;
+            assert_eq!((mine.status, mine.code()), (StatusCode::FORBIDDEN, "forbidden"), "{decision}");
+        }
+        audits_clean(&app, &db.backend).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn approve_and_reject_racing_on_a_held_withdrawal_decide_once_and_move_the_money_once() {
+    for db in TestDb::every_backend().await {
+        let settings = purse_server::flows::Settings {
+            monitoring: purse_api::ops::Thresholds { large_minor: 10_000, ..Default::default() },
+            ..Default::default()
+        };
+        let app = TestApp::with_settings(&db, db.dir.path(), settings).await;
+        let (alice, _bob, cora, kemal) = cast(&app, 500_000).await;
+        let bank = link_bank(&app, &alice, "000123456789").await;
+        for round in 0..8 {
+            let before = available(&app, &alice).await;
+            let held = withdraw(&app, &alice, &format!("w{round}"), &bank, "150.00", "standard").await;
+            assert_eq!(held.body["withdrawal"]["status"], "pending", "{:?}", held.body);
+            let id = open_cases(&app, &cora).await.remove(0)["id"].as_str().unwrap().to_owned();
+            let payouts = count(&app, "SELECT COUNT(*) FROM sandbox_bank_payouts").await;
+            let (approve, reject) = tokio::join!(
+                decide(&app, &cora, &id, "approve", "fine"),
+                decide(&app, &kemal, &id, "reject", "no")
+            );
+            let oks = [approve.status, reject.status].iter().filter(|s| **s == StatusCode::OK).count();
+            assert_eq!(oks, 1, "{round}: exactly one decision wins: {:?} {:?}", approve.body, reject.body);
+            let paid = count(&app, "SELECT COUNT(*) FROM sandbox_bank_payouts").await > payouts;
+            let refunded = available(&app, &alice).await == before;
+            assert!(paid != refunded, "{round}: paid {paid}, refunded {refunded}");
+            let won = if approve.status == StatusCode::OK { "approved" } else { "rejected" };
+            assert_eq!(paid, won == "approved", "{round}");
+        }
+        audits_clean(&app, &db.backend).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_whose_card_push_fails_is_finished_by_the_job() {
+    for db in TestDb::every_backend().await {
+        let settings = purse_server::flows::Settings {
+            monitoring: purse_api::ops::Thresholds { large_minor: 10_000, ..Default::default() },
+            ..Default::default()
+        };
+        let app = TestApp::with_settings(&db, db.dir.path(), settings).await;
+        let cards = Flaky::new(SandboxCards::new(app.state.db.clone()));
+        let bank = Flaky::new(SandboxBank::new(app.state.db.clone()));
+        let TestApp { ledger, state, clock } = app;
+        let app = TestApp { ledger, state: state.with_rails(cards.clone(), bank.clone()), clock };
+        let (alice, _bob, cora, _) = cast(&app, 50_000).await;
+        let visa = link(&app, &alice, VISA).await;
+        let held = withdraw(&app, &alice, "w", &visa, "150.00", "instant").await;
+        assert_eq!(held.body["withdrawal"]["status"], "pending", "{:?}", held.body);
+        let id = open_cases(&app, &cora).await.remove(0)["id"].as_str().unwrap().to_owned();
+        cards.fail_next(1);
+        // The decision is recorded; the push failed, so the money has not moved yet.
+        let approved = decide(&app, &cora, &id, "approve", "fine").await;
+        assert_eq!(approved.body["case"]["status"], "approved", "{:?}", approved.body);
+        let pushes = "SELECT COUNT(*) FROM sandbox_card_movements WHERE kind = 'push'";
+        assert_eq!(count(&app, pushes).await, 0);
+        purse_server::flows::cases::tick(&app.state).await;
+        assert_eq!(count(&app, pushes).await, 1);
+        let wallet = balance(&app, &alice).await;
+        assert_eq!(wallet["pending_out"], "0.00", "{wallet:?}");
+        // Again changes nothing.
+        purse_server::flows::cases::tick(&app.state).await;
+        assert_eq!(count(&app, pushes).await, 1);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM cases WHERE settled = 0").await, 0);
         audits_clean(&app, &db.backend).await;
         app.stop().await;
     }
