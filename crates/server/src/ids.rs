@@ -59,7 +59,7 @@ pub fn ledger_id(operation: OperationId, slot: Slot) -> i64 {
 /// accounts' and the platform's own).
 pub fn operation_of(transfer: purse_ledger::TransferId) -> Option<OperationId> {
     let offset = transfer.0.checked_sub(LEDGER_ID_BASE)?;
-    (offset >= 0).then(|| OperationId(offset / SLOTS))
+    (offset >= 0).then_some(OperationId(offset / SLOTS))
 }
 
 impl OperationId {

@@ -56,10 +56,10 @@ pub async fn watch(
 async fn screened(flows: &Flows, people: &[PersonId], fresh: PersonId) -> Result<Option<Forced>, FlowError> {
     let Some(version) = flows.screening.version() else { return Ok(None) };
     let mut rows = flows.db.screenings(people, &version).await?;
-    if !rows.iter().any(|row| row.user_id == fresh) {
-        if let Some(row) = screen_now(flows, fresh, &version).await? {
-            rows.push(row);
-        }
+    if !rows.iter().any(|row| row.user_id == fresh)
+        && let Some(row) = screen_now(flows, fresh, &version).await?
+    {
+        rows.push(row);
     }
     Ok(rows
         .iter()

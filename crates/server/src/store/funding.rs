@@ -486,6 +486,11 @@ impl Db {
     }
 }
 
+/// A held withdrawal released by an officer: nothing holds it back any more.
+pub fn clear_review(operation: OperationId) -> Statement {
+    Statement::new("UPDATE withdrawals SET review = NULL WHERE operation_id = $1", values![operation])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -502,9 +507,4 @@ mod tests {
         }
         assert_eq!((speed_name(Speed::Standard), speed_name(Speed::Instant)), ("standard", "instant"));
     }
-}
-
-/// A held withdrawal released by an officer: nothing holds it back any more.
-pub fn clear_review(operation: OperationId) -> Statement {
-    Statement::new("UPDATE withdrawals SET review = NULL WHERE operation_id = $1", values![operation])
 }

@@ -162,7 +162,7 @@ async fn a_large_transfer_is_held_at_two_thousand_and_approving_it_moves_the_mon
             log.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
         assert_eq!(actions, ["case.approved", "case.opened"], "{:?}", log.body);
         assert_eq!(log.body["chain"]["verified"], true);
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -195,7 +195,7 @@ async fn rejecting_a_held_payment_gives_the_money_and_the_limit_back() {
             .clone();
         assert_eq!(sends["used"], "0.00", "{compliance:?}");
         assert!(compliance.body["holds"].as_array().unwrap().is_empty());
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -229,7 +229,7 @@ async fn the_third_near_threshold_movement_in_a_day_is_held_as_structuring() {
             )
             .await;
         assert_eq!(report.status, StatusCode::NOT_FOUND);
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -258,7 +258,7 @@ async fn the_tenth_new_counterparty_within_an_hour_is_held() {
         app.advance(3601);
         let later = send(&app, &alice, "f10", "friend10", "5.00").await;
         assert!(later.body["transfer"].get("review").is_none(), "{:?}", later.body);
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -299,7 +299,7 @@ async fn withdrawing_most_of_what_just_came_in_is_held_as_pass_through_and_rejec
         let rejected = decide(&app, &cora, case["id"].as_str().unwrap(), "reject", "Mule pattern").await;
         assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.body);
         assert_eq!(available(&app, &bob).await, "200.00");
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -327,7 +327,7 @@ async fn an_approved_held_withdrawal_goes_to_the_bank() {
         assert_eq!(available(&app, &alice).await, "350.00");
         let wallet = app.call(Method::GET, "/api/v1/wallet", Some(&alice), None).await;
         assert_eq!(wallet.body["balances"][0]["pending_out"], "0.00", "{:?}", wallet.body);
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -369,7 +369,7 @@ async fn ten_thousand_needs_two_different_officers() {
         assert_eq!(report["total_amount"], "10000.00");
         assert_eq!(report["movements"][0]["amount"], "10000.00");
         assert_eq!(report["notes"].as_array().unwrap().len(), 2);
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -421,7 +421,7 @@ async fn a_frozen_person_moves_nothing_and_receives_nothing_until_unfrozen() {
             (Some("cora"), Some("person:@bob"))
         );
         assert_eq!(entries[1]["note"], "Court order");
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -520,7 +520,7 @@ async fn a_payment_to_a_listed_name_is_held_and_a_new_list_version_screens_again
         assert_eq!(app.user("dkarimov").await.status, purse_api::compliance::AccountStatus::Active);
         let after = send(&app, &alice, "k2", "dkarimov", "5.00").await;
         assert!(after.body["transfer"].get("review").is_none(), "{:?}", after.body);
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -563,7 +563,7 @@ async fn a_large_paid_request_is_held_and_rejecting_it_opens_the_request_again()
         let listed = incoming.body["items"].as_array().unwrap();
         assert_eq!(listed.len(), 1, "{:?}", incoming.body);
         assert_eq!(listed[0]["status"], "open");
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -596,7 +596,7 @@ async fn a_large_tip_is_held_and_approving_it_takes_its_fee_with_it() {
         assert_eq!(available(&app, &lina).await, "1900.00");
         let fees = app.ledger.lookup_account(purse_server::codes::PLATFORM_FEES).await.unwrap().unwrap();
         assert_eq!(fees.balances.posted_credit_balance(), 10_000);
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -610,7 +610,10 @@ async fn a_held_payment_the_ledger_refuses_closes_its_case_and_an_officer_never_
         let sent = send(&app, &alice, "big", "bob", "2500.00").await;
         assert_eq!(sent.code(), "insufficient_funds", "{:?}", sent.body);
         purse_server::flows::cases::tick(&app.state).await;
-        assert!(open_cases(&app, &cora).await.is_empty(), "the case of a movement that never happened closes");
+        assert!(
+            open_cases(&app, &cora).await.is_empty(),
+            "the case of a movement that never happened closes"
+        );
         let log = app.call(Method::GET, "/api/v1/ops/audit-log", Some(&cora), None).await;
         assert_eq!(log.body["items"][0]["action"], "case.closed", "{:?}", log.body);
         assert_eq!(log.body["items"][0]["actor"], "system");
@@ -627,7 +630,7 @@ async fn a_held_payment_the_ledger_refuses_closes_its_case_and_an_officer_never_
             let mine = decide(&app, &cora, id, decision, "me").await;
             assert_eq!((mine.status, mine.code()), (StatusCode::FORBIDDEN, "forbidden"), "{decision}");
         }
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -660,7 +663,7 @@ async fn approve_and_reject_racing_on_a_held_withdrawal_decide_once_and_move_the
             let won = if approve.status == StatusCode::OK { "approved" } else { "rejected" };
             assert_eq!(paid, won == "approved", "{round}");
         }
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
@@ -696,7 +699,7 @@ async fn an_approval_whose_card_push_fails_is_finished_by_the_job() {
         purse_server::flows::cases::tick(&app.state).await;
         assert_eq!(count(&app, pushes).await, 1);
         assert_eq!(count(&app, "SELECT COUNT(*) FROM cases WHERE settled = 0").await, 0);
-        audits_clean(&app, &db.backend).await;
+        audits_clean(&app, db.backend).await;
         app.stop().await;
     }
 }
