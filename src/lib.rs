@@ -30,6 +30,10 @@ use crate::pages::creator::CreatorPage;
 use crate::pages::home::{ActivityHome, Home};
 use crate::pages::limits::LimitsPage;
 use crate::pages::not_found::NotFound;
+use crate::pages::ops_audit::OpsAuditPage;
+use crate::pages::ops_case::OpsCasePage;
+use crate::pages::ops_person::OpsPersonPage;
+use crate::pages::ops_queue::OpsQueuePage;
 use crate::pages::payment_methods::PaymentMethodsPage;
 use crate::pages::pin::PinSettings;
 use crate::pages::profile::Profile;
@@ -77,6 +81,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/u/:handle") view=Profile />
                     <Route path=path!("/status") view=Status />
                     <Route path=path!("/checkout/:id") view=CheckoutPage />
+                    <Route path=path!("/ops") view=OpsQueuePage />
+                    <Route path=path!("/ops/cases/:id") view=OpsCasePage />
+                    <Route path=path!("/ops/people/:handle") view=OpsPersonPage />
+                    <Route path=path!("/ops/audit") view=OpsAuditPage />
                 </Routes>
             </Layout>
         </Router>

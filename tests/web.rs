@@ -43,7 +43,7 @@ use purse_web::pages::payment_methods::PaymentMethodsView;
 use purse_web::pages::status::Status;
 use purse_web::pages::withdraw::WithdrawForm;
 use purse_web::session::{Session, SessionState};
-use purse_web::text::{Funding, Text, around_handle, t};
+use purse_web::text::{Funding, Limits, Text, around_handle, t};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};
@@ -103,6 +103,7 @@ fn activity(
         note: note.map(str::to_string),
         created_at: "2026-11-22T14:05:00Z".into(),
         request_status: None,
+        review: None,
     }
 }
 
@@ -178,6 +179,21 @@ fn an_activity_row_names_the_other_side_and_links_to_its_receipt() {
     assert!(find(&root, "#held li.fresh").is_some(), "new items slide in");
 
     assert_eq!(text(&root, "#deposit .activity-title"), t(Text::KindDeposit));
+}
+
+#[wasm_bindgen_test]
+fn a_row_held_for_review_says_pending_review_with_the_generic_message_and_never_its_code() {
+    let root = container();
+    let held = Activity {
+        review: Some(purse_api::ops::Review::generic()),
+        ..activity(Direction::Out, ActivityStatus::Pending, Some(("bob", "Bob Okafor")), None)
+    };
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        view! { <ul id="review"><ActivityRow activity=held.clone() /></ul> }
+    });
+    assert_eq!(text(&root, "#review .badge"), t(Limits::PendingReview));
+    assert_eq!(text(&root, "#review .activity-review"), purse_api::ops::REVIEW_MESSAGE);
+    assert!(!text(&root, "#review").contains("manual_review"), "the code is not shown");
 }
 
 #[wasm_bindgen_test]
