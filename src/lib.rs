@@ -54,9 +54,42 @@ fn remove_static_shell() {
     }
 }
 
+/// The browser's preferred languages, in its order (`navigator.languages`, else
+/// `navigator.language`).
+fn preferred_languages() -> Vec<String> {
+    use wasm_bindgen::JsCast;
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok();
+    let Some(navigator) = navigator.filter(|n| !n.is_undefined()) else { return Vec::new() };
+    let listed = js_sys::Reflect::get(&navigator, &"languages".into())
+        .ok()
+        .and_then(|list| list.dyn_into::<js_sys::Array>().ok())
+        .map(|list| list.iter().filter_map(|tag| tag.as_string()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if !listed.is_empty() {
+        return listed;
+    }
+    js_sys::Reflect::get(&navigator, &"language".into())
+        .ok()
+        .and_then(|tag| tag.as_string())
+        .into_iter()
+        .collect()
+}
+
+/// Speaks the browser's language (Arabic or English), and lays the document out its way
+/// (`<html lang dir>`: right to left in Arabic).
+fn apply_language() {
+    let language = text::language_for(&preferred_languages());
+    text::set_language(language);
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("lang", language.code());
+        let _ = root.set_attribute("dir", language.direction());
+    }
+}
+
 /// The whole app: the session, the layout every page slots into, and the routes.
 #[component]
 pub fn App() -> impl IntoView {
+    apply_language();
     remove_static_shell();
     session::provide_session();
     view! {

@@ -1,5 +1,7 @@
 //! Every string a person reads, in one place, so a translation table (Arabic is next) can
-//! replace this one without touching a view.
+//! replace this one without touching a view. [`t`] speaks the app's language, chosen once at
+//! start from the browser's ([`language_for`]): Arabic where a table has the key, English
+//! otherwise.
 
 /// A piece of interface text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1932,11 +1934,74 @@ pub fn en_month(key: Month) -> &'static str {
 pub trait Key: Copy {
     /// The English text.
     fn english(self) -> &'static str;
+
+    /// The Arabic text, where the key has it (`None`: English stands in).
+    fn arabic(self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// The languages the app speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    English,
+    Arabic,
+}
+
+impl Language {
+    /// `lang` of the document.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::Arabic => "ar",
+        }
+    }
+
+    /// `dir` of the document.
+    pub fn direction(self) -> &'static str {
+        match self {
+            Language::English => "ltr",
+            Language::Arabic => "rtl",
+        }
+    }
+}
+
+thread_local! {
+    static LANGUAGE: std::cell::Cell<Language> = const { std::cell::Cell::new(Language::English) };
+}
+
+/// Chooses the language [`t`] speaks from now on (the app does, once, at start).
+pub fn set_language(language: Language) {
+    LANGUAGE.with(|current| current.set(language));
+}
+
+pub fn language() -> Language {
+    LANGUAGE.with(std::cell::Cell::get)
+}
+
+/// The language for a browser's preferred languages, in its order (`navigator.languages`, as
+/// `ar-EG`, `en-US`…): the first that Purse speaks; English when none is.
+pub fn language_for(preferred: &[String]) -> Language {
+    preferred
+        .iter()
+        .find_map(|tag| {
+            let primary = tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+            match primary.as_str() {
+                "ar" => Some(Language::Arabic),
+                "en" => Some(Language::English),
+                _ => None,
+            }
+        })
+        .unwrap_or(Language::English)
 }
 
 impl Key for Text {
     fn english(self) -> &'static str {
         en(self)
+    }
+
+    fn arabic(self) -> Option<&'static str> {
+        ar(self)
     }
 }
 
@@ -1944,11 +2009,19 @@ impl Key for ReviewText {
     fn english(self) -> &'static str {
         en_review(self)
     }
+
+    fn arabic(self) -> Option<&'static str> {
+        ar_review(self)
+    }
 }
 
 impl Key for Funding {
     fn english(self) -> &'static str {
         en_funding(self)
+    }
+
+    fn arabic(self) -> Option<&'static str> {
+        ar_funding(self)
     }
 }
 
@@ -1962,11 +2035,19 @@ impl Key for Limits {
     fn english(self) -> &'static str {
         en_limits(self)
     }
+
+    fn arabic(self) -> Option<&'static str> {
+        Some(ar_limits(self))
+    }
 }
 
 impl Key for Ops {
     fn english(self) -> &'static str {
         en_ops(self)
+    }
+
+    fn arabic(self) -> Option<&'static str> {
+        Some(ar_ops(self))
     }
 }
 
@@ -1974,16 +2055,24 @@ impl Key for Weekday {
     fn english(self) -> &'static str {
         en_weekday(self)
     }
+
+    fn arabic(self) -> Option<&'static str> {
+        Some(ar_weekday(self))
+    }
 }
 
-/// The text for `key` in the current language (English until a second table exists).
+/// The text for `key` in the app's language ([`set_language`]): Arabic where the key has it,
+/// English otherwise (and always in native tests, which never set one).
 pub fn t(key: impl Key) -> &'static str {
-    key.english()
+    match language() {
+        Language::Arabic => key.arabic().unwrap_or_else(|| key.english()),
+        Language::English => key.english(),
+    }
 }
 
 /// The Arabic text for the keys translated so far: the strings added since the second language
 /// was planned, kept here so the table that replaces [`en`] starts from them. `None` for a key
-/// not yet translated. (Nothing selects Arabic yet: [`t`] is English.)
+/// not yet translated (English stands in: see [`t`]).
 pub fn ar(key: Text) -> Option<&'static str> {
     use Text::*;
     match key {
@@ -2314,6 +2403,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_first_preferred_language_purse_speaks_is_chosen() {
+        let cases: [(&[&str], Language); 6] = [
+            (&[], Language::English),
+            (&["ar"], Language::Arabic),
+            (&["ar-EG", "en-US"], Language::Arabic),
+            (&["fr-FR", "AR"], Language::Arabic),
+            (&["en-GB", "ar"], Language::English),
+            (&["de", "fr"], Language::English),
+        ];
+        for (preferred, expected) in cases {
+            let preferred: Vec<String> = preferred.iter().map(|tag| tag.to_string()).collect();
+            assert_eq!(language_for(&preferred), expected, "{preferred:?}");
+        }
+        assert_eq!((Language::Arabic.code(), Language::Arabic.direction()), ("ar", "rtl"));
+    }
+
+    #[test]
+    fn in_arabic_t_speaks_arabic_where_a_table_has_it_and_english_elsewhere() {
+        // Each test runs on a thread of its own: setting the language here touches no other.
+        set_language(Language::Arabic);
+        let spoken = (t(Ops::QueueTitle), t(Limits::PendingReview), t(Text::NavHome), t(Text::Brand));
+        set_language(Language::English);
+        assert_eq!(spoken, (ar_ops(Ops::QueueTitle), ar_limits(Limits::PendingReview), "الرئيسية", "Purse"));
+        assert_eq!(t(Ops::QueueTitle), "Review queue");
     }
 
     #[test]
