@@ -508,6 +508,7 @@ mod tests {
             amount: "20.00".into(),
             fee: "0.35".into(),
             arrives_by: "2026-11-22T14:05:00Z".into(),
+            review: None,
         };
         flow.answer("k1", Ok(withdrawal.clone()));
         assert_eq!(flow.step, Step::Done { withdrawal, destination: "Visa •• 4242".into() });
@@ -622,6 +623,7 @@ mod tests {
             amount: "20.00".into(),
             fee: fee.into(),
             arrives_by: "2026-11-22T14:05:00Z".into(),
+            review: None,
         };
         assert_eq!(
             done_text(&withdrawal(WithdrawalStatus::Pending, "0.00"), "Sandbox Bank •• 6789"),

@@ -348,6 +348,9 @@ pub struct Withdrawal {
     pub amount: String,
     pub fee: String,
     pub arrives_by: String,
+    /// Held for review: the generic review (see `ops::Review`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::ops::Review>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

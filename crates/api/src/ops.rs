@@ -17,8 +17,7 @@ use crate::wallet::Activity;
 /// The reason code a person sees on any held movement.
 pub const PERSON_REASON_CODE: &str = "manual_review";
 /// The sentence a person sees on any held movement (the SPA has it in its own tables too).
-pub const REVIEW_MESSAGE: &str =
-    "This payment is being reviewed. Most reviews finish within one business day, and the money stays safe meanwhile.";
+pub const REVIEW_MESSAGE: &str = "This payment is being reviewed. Most reviews finish within one business day, and the money stays safe meanwhile.";
 
 /// Why a movement was held: a monitoring rule or a sanctions hit (officers only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -318,9 +317,172 @@ pub struct CaseReportResponse {
     pub report: CaseReport,
 }
 
+/// The monitoring rules' thresholds (each a server flag), in minor units of USD.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    /// `LARGE_TRANSFER`: one movement at or above this (2,000.00).
+    pub large_minor: i64,
+    /// `STRUCTURING`: the movement that makes this many in 24 hours between 90% and 100% of
+    /// `large_minor` (3).
+    pub structuring_count: u32,
+    /// `VELOCITY_NEW_COUNTERPARTIES`: the payment to this many new counterparties in one hour (10).
+    pub new_counterparties: u32,
+    /// `PASS_THROUGH`: at least this much received from others in 24 hours (1,000.00)…
+    pub pass_through_min_minor: i64,
+    /// …of which this percentage or more is withdrawn within those 24 hours (90).
+    pub pass_through_percent: u32,
+    /// At or above this, two different officers must approve (10,000.00).
+    pub two_person_minor: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            large_minor: 200_000,
+            structuring_count: 3,
+            new_counterparties: 10,
+            pass_through_min_minor: 100_000,
+            pass_through_percent: 90,
+            two_person_minor: 1_000_000,
+        }
+    }
+}
+
+impl Thresholds {
+    /// The near-threshold band's floor: 90% of the large-transfer threshold.
+    pub fn near_floor_minor(&self) -> i64 {
+        self.large_minor * 9 / 10
+    }
+
+    /// Whether `amount_minor` is just under the large-transfer threshold (90% to 100%).
+    pub fn is_near(&self, amount_minor: i64) -> bool {
+        (self.near_floor_minor()..self.large_minor).contains(&amount_minor)
+    }
+
+    /// How many officers must approve a case of this amount.
+    pub fn approvals_needed(&self, amount_minor: i64) -> u8 {
+        if amount_minor >= self.two_person_minor { 2 } else { 1 }
+    }
+}
+
+/// What the rules see of one movement, with what its payer did before it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    pub amount_minor: i64,
+    /// A payment: whether its recipient was never paid by this payer before.
+    pub new_counterparty: bool,
+    /// Near-threshold movements of the payer in the last 24 hours before this one.
+    pub near_before: u32,
+    /// Different new counterparties the payer paid in the last hour before this one.
+    pub new_counterparties_before: u32,
+    /// A withdrawal: received from others in the last 24 hours, and withdrawn before this one.
+    pub withdrawal: Option<Withdrawn>,
+}
+
+/// A withdrawal's side of `PASS_THROUGH`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Withdrawn {
+    pub received_minor: i64,
+    pub withdrawn_before_minor: i64,
+}
+
+/// Every monitoring rule `movement` hits, in [`ReasonCode::ALL`]'s order (sanctions aside: the
+/// screening decides those).
+pub fn rule_hits(t: &Thresholds, movement: &Observed) -> Vec<ReasonCode> {
+    let mut hits = Vec::new();
+    if movement.amount_minor >= t.large_minor {
+        hits.push(ReasonCode::LargeTransfer);
+    }
+    if t.is_near(movement.amount_minor) && movement.near_before + 1 >= t.structuring_count {
+        hits.push(ReasonCode::Structuring);
+    }
+    if let Some(w) = movement.withdrawal {
+        let withdrawn = w.withdrawn_before_minor + movement.amount_minor;
+        let share = i128::from(withdrawn) * 100;
+        if w.received_minor >= t.pass_through_min_minor
+            && share >= i128::from(w.received_minor) * i128::from(t.pass_through_percent)
+        {
+            hits.push(ReasonCode::PassThrough);
+        }
+    }
+    if movement.new_counterparty && movement.new_counterparties_before + 1 >= t.new_counterparties {
+        hits.push(ReasonCode::VelocityNewCounterparties);
+    }
+    hits
+}
+
+/// A rule in words, for officers.
+pub fn rule_sentence(code: ReasonCode, t: &Thresholds) -> String {
+    let usd = |minor: i64| format!("{}.{:02}", minor / 100, minor % 100);
+    match code {
+        ReasonCode::SanctionsMatch => "A party's name matched an entry of the sanctions list.".to_owned(),
+        ReasonCode::LargeTransfer => format!("One movement of {} or more.", usd(t.large_minor)),
+        ReasonCode::Structuring => format!(
+            "A movement number {} within 24 hours between {} and {}.",
+            t.structuring_count,
+            usd(t.near_floor_minor()),
+            usd(t.large_minor)
+        ),
+        ReasonCode::PassThrough => format!(
+            "Withdrawing, within 24 hours, {}% or more of {} or more received from others.",
+            t.pass_through_percent,
+            usd(t.pass_through_min_minor)
+        ),
+        ReasonCode::VelocityNewCounterparties => {
+            format!("Payments to {} new people within one hour.", t.new_counterparties)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hits(amount: i64, observed: Observed) -> Vec<ReasonCode> {
+        rule_hits(&Thresholds::default(), &Observed { amount_minor: amount, ..observed })
+    }
+
+    #[test]
+    fn each_rule_fires_at_its_edge_and_not_a_cent_before() {
+        let none = Observed::default();
+        assert_eq!(hits(199_999, none), []);
+        assert_eq!(hits(200_000, none), [ReasonCode::LargeTransfer]);
+        // Structuring: the third near-threshold movement in the day, not the second.
+        let two_before = Observed { near_before: 2, ..none };
+        let one_before = Observed { near_before: 1, ..none };
+        assert_eq!(hits(180_000, one_before), []);
+        assert_eq!(hits(180_000, two_before), [ReasonCode::Structuring]);
+        assert_eq!(hits(199_999, two_before), [ReasonCode::Structuring]);
+        assert_eq!(hits(179_999, two_before), []);
+        // Velocity: the tenth new counterparty in the hour.
+        let new = Observed { new_counterparty: true, ..none };
+        assert_eq!(hits(100, Observed { new_counterparties_before: 8, ..new }), []);
+        assert_eq!(
+            hits(100, Observed { new_counterparties_before: 9, ..new }),
+            [ReasonCode::VelocityNewCounterparties]
+        );
+        assert_eq!(hits(100, Observed { new_counterparties_before: 9, ..none }), []);
+    }
+
+    #[test]
+    fn pass_through_needs_enough_received_and_most_of_it_withdrawn() {
+        let withdraw = |received, before| Observed {
+            withdrawal: Some(Withdrawn { received_minor: received, withdrawn_before_minor: before }),
+            ..Observed::default()
+        };
+        assert_eq!(hits(90_000, withdraw(100_000, 0)), [ReasonCode::PassThrough]);
+        assert_eq!(hits(89_999, withdraw(100_000, 0)), []);
+        assert_eq!(hits(40_000, withdraw(100_000, 50_000)), [ReasonCode::PassThrough]);
+        assert_eq!(hits(99_000, withdraw(99_999, 0)), []);
+        assert_eq!(hits(90_000, withdraw(0, 0)), []);
+    }
+
+    #[test]
+    fn two_officers_approve_from_ten_thousand() {
+        let t = Thresholds::default();
+        assert_eq!(t.approvals_needed(999_999), 1);
+        assert_eq!(t.approvals_needed(1_000_000), 2);
+    }
 
     #[test]
     fn reason_codes_are_written_as_api_md_names_them() {

@@ -10,7 +10,7 @@
 //!
 //! Screening is a hook of its own: the server screens the legal name of a verification that
 //! the provider passed, and a match sends it to review. [`NoScreening`], the default, matches
-//! no one; the sanctions list (OFAC SDN format) plugs in here.
+//! no one; [`crate::sanctions::SanctionsList`] (OFAC SDN format) plugs in here.
 
 use std::fmt;
 
@@ -85,6 +85,12 @@ pub struct ScreeningHit {
 pub trait Screening: Send + Sync + fmt::Debug {
     /// The list's entry `legal_name` matches, if any.
     fn screen<'a>(&'a self, legal_name: &'a str) -> BoxFuture<'a, Result<Option<ScreeningHit>, RailError>>;
+
+    /// The version of the list screened against now (a name screened against an older one is
+    /// screened again); `None` when there is no list.
+    fn version(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Screening against no list: matches no one (the default until a list is given).
@@ -94,6 +100,10 @@ pub struct NoScreening;
 impl Screening for NoScreening {
     fn screen<'a>(&'a self, _legal_name: &'a str) -> BoxFuture<'a, Result<Option<ScreeningHit>, RailError>> {
         Box::pin(async { Ok(None) })
+    }
+
+    fn version(&self) -> Option<String> {
+        None
     }
 }
 

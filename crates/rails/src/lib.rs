@@ -10,9 +10,11 @@
 //! lets a retry or a recovery job finish a movement that was cut off.
 //!
 //! [`identity`] holds the identity provider (who a person says they are) and the sanctions
-//! screening hook, behind traits of their own, with the sandbox provider.
+//! screening hook, behind traits of their own, with the sandbox provider; [`sanctions`] the
+//! screening against an OFAC-format sanctions list.
 
 pub mod identity;
+pub mod sanctions;
 pub mod sandbox;
 
 use futures_util::future::BoxFuture;

@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use purse_api::compliance::{LimitKind, LimitTable, StateSet};
 use purse_ledger::{Clock, Ledger, LedgerConfig};
+use purse_rails::sanctions::{DEFAULT_THRESHOLD, SanctionsList};
 use tokio::net::TcpListener;
 
 use std::sync::Arc;
@@ -87,6 +88,26 @@ pub struct ServeArgs {
     /// verified address is elsewhere is restricted. Default: every state and DC but New York.
     #[arg(long, env = "PURSE_LICENSED_STATES", value_parser = parse_states)]
     pub licensed_states: Option<StateSet>,
+    /// `LARGE_TRANSFER`: one movement of this much or more is held for review (USD).
+    #[arg(long, env = "PURSE_MONITOR_LARGE_TRANSFER", value_parser = parse_usd, default_value = "2000.00")]
+    pub monitor_large_transfer: i64,
+    /// `STRUCTURING`: the movement that makes this many in 24 hours between 90% and 100% of the
+    /// large-transfer amount is held.
+    #[arg(long, env = "PURSE_MONITOR_STRUCTURING_COUNT", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub monitor_structuring_count: u32,
+    /// `VELOCITY_NEW_COUNTERPARTIES`: the payment to this many people paid for the first time
+    /// within an hour is held.
+    #[arg(long, env = "PURSE_MONITOR_NEW_COUNTERPARTIES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub monitor_new_counterparties: u32,
+    /// `PASS_THROUGH`: withdrawing within 24 hours this percentage or more of at least
+    /// `--monitor-pass-through-min` received from others is held.
+    #[arg(long, env = "PURSE_MONITOR_PASS_THROUGH_MIN", value_parser = parse_usd, default_value = "1000.00")]
+    pub monitor_pass_through_min: i64,
+    #[arg(long, env = "PURSE_MONITOR_PASS_THROUGH_PERCENT", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub monitor_pass_through_percent: u32,
+    /// From this amount, two different officers must approve a held movement (USD).
+    #[arg(long, env = "PURSE_TWO_PERSON_THRESHOLD", value_parser = parse_usd, default_value = "10000.00")]
+    pub two_person_threshold: i64,
     /// One tier's limit, as `TIER.KIND=AMOUNT` or `TIER.KIND=none` (`1.send=7500.00`,
     /// `0.receive=none`); KIND is send, receive, withdraw or deposit. Repeat for each limit to
     /// change; the rest keep API.md's defaults.
@@ -116,6 +137,14 @@ pub struct ServeArgs {
     /// Purse is behind a reverse proxy: believe its `X-Forwarded-Proto` (HSTS over `https`).
     #[arg(long, env = "PURSE_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// The sanctions list: an OFAC SDN `sdn.csv` (an `alt.csv` beside it is read too). Replacing
+    /// the files takes effect within seconds. Default: none (no one matches), or with `--demo`
+    /// the fictional list Purse ships.
+    #[arg(long, env = "PURSE_SANCTIONS_LIST")]
+    pub sanctions_list: Option<PathBuf>,
+    /// How alike a name must be to a listed one to be a match, 0 to 1.
+    #[arg(long, env = "PURSE_SANCTIONS_THRESHOLD", default_value_t = DEFAULT_THRESHOLD, value_parser = parse_threshold)]
+    pub sanctions_threshold: f64,
 }
 
 /// Where the server key comes from (see [`ServerKey`]): never the database. Every instance on
@@ -268,6 +297,14 @@ pub fn settings(args: &ServeArgs) -> Settings {
         trust_proxy: args.trust_proxy,
         limits: limit_table(&args.limits),
         licensed_states: args.licensed_states.unwrap_or_default(),
+        monitoring: purse_api::ops::Thresholds {
+            large_minor: args.monitor_large_transfer,
+            structuring_count: args.monitor_structuring_count,
+            new_counterparties: args.monitor_new_counterparties,
+            pass_through_min_minor: args.monitor_pass_through_min,
+            pass_through_percent: args.monitor_pass_through_percent,
+            two_person_minor: args.two_person_threshold,
+        },
     }
 }
 
@@ -286,6 +323,36 @@ pub struct LimitFlag {
     pub tier: u8,
     pub kind: LimitKind,
     pub limit_minor: Option<i64>,
+}
+
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|threshold| (0.0..=1.0).contains(threshold))
+        .ok_or_else(|| format!("{text} is not a number from 0 to 1, such as 0.90"))
+}
+
+/// The fictional sanctions list shipped for the demo and tests.
+pub const SHIPPED_SANCTIONS_LIST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sanctions/sdn.csv");
+
+/// The sanctions list `args` name (with `--demo` and none named, the shipped one), loaded;
+/// `None` when there is none.
+pub fn sanctions_list(args: &ServeArgs) -> anyhow::Result<Option<SanctionsList>> {
+    let path = match &args.sanctions_list {
+        Some(path) => path.clone(),
+        None if args.demo => PathBuf::from(SHIPPED_SANCTIONS_LIST),
+        None => return Ok(None),
+    };
+    let list = SanctionsList::open(&path, args.sanctions_threshold)
+        .map_err(|error| anyhow::anyhow!("{}", error.0))?;
+    tracing::info!(
+        path = %path.display(),
+        version = %list.list_version(),
+        entries = list.len(),
+        threshold = list.threshold(),
+        "sanctions list loaded"
+    );
+    Ok(Some(list))
 }
 
 fn parse_limit(text: &str) -> Result<LimitFlag, String> {
@@ -376,6 +443,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let metrics_listener = TcpListener::bind(args.metrics_address)
         .await
         .with_context(|| format!("cannot listen on {} for metrics", args.metrics_address))?;
+    // Before anything touches the database: a sanctions list that cannot be read ends here.
+    let sanctions = sanctions_list(&args)?;
     let url = &args.database.database_url;
     // Before anything touches the database: with PostgreSQL the key must be given.
     args.server_key.check_given(url)?;
@@ -411,6 +480,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_settings(settings(&args));
     if let Some(sandbox_clock) = sandbox_clock {
         state = state.with_sandbox_clock(sandbox_clock);
+    }
+    if let Some(sanctions) = sanctions {
+        state = state.with_screening(Arc::new(sanctions));
     }
     if args.demo {
         demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;

@@ -55,6 +55,13 @@ pub fn ledger_id(operation: OperationId, slot: Slot) -> i64 {
     LEDGER_ID_BASE + operation.0 * SLOTS + slot as i64
 }
 
+/// The operation a ledger transfer id belongs to (`None` for ids below the operations' range:
+/// accounts' and the platform's own).
+pub fn operation_of(transfer: purse_ledger::TransferId) -> Option<OperationId> {
+    let offset = transfer.0.checked_sub(LEDGER_ID_BASE)?;
+    (offset >= 0).then(|| OperationId(offset / SLOTS))
+}
+
 impl OperationId {
     /// The ledger transfer of this operation's `slot` (see [`ledger_id`]).
     pub fn transfer(self, slot: Slot) -> TransferId {

@@ -61,6 +61,11 @@ pub async fn build(
         .filter_map(|(id, person)| Some((id, people::counterparty(&person)?)))
         .collect();
 
+    // Open holds among them: held for review (the generic review, whatever the rule).
+    let open_ids: Vec<TransferId> =
+        states.iter().filter(|(_, (state, _))| *state == PendingState::Open).map(|(id, _)| *id).collect();
+    let held = super::review::held_among(flows, &open_ids).await?;
+
     let ids: Vec<TransferId> = transfers.iter().map(|t| t.id).collect();
     let notes: HashMap<TransferId, NoteRow> =
         flows.db.notes(&ids).await?.into_iter().map(|note| (note.transfer_id, note)).collect();
@@ -102,7 +107,7 @@ pub async fn build(
                 note,
                 created_at: Time::from(t.timestamp).rfc3339(),
                 request_status: None,
-                review: None,
+                review: held.contains(&t.id).then(super::review::review),
             }
         })
         .collect())

@@ -293,13 +293,13 @@ impl Movement for Confirm {
         Recorded {
             payment: Some(draft(flows, row, self.buyer)),
             then: vec![claim_statement(flows, row)],
-            limits: None,
+            ..Recorded::default()
         }
     }
 
     async fn run(self, flows: &Flows, operation: OperationId, row: SessionRow, begun: Begun) -> Outcome {
         let (recorded, claimed) = match begun {
-            Begun::Fresh { payment, then } => (payment, then),
+            Begun::Fresh { payment, then, .. } => (payment, then),
             Begun::Resumed => (None, None),
         };
         pay(flows, operation, &row, self.buyer, recorded, claimed).await

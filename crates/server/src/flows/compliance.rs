@@ -44,6 +44,6 @@ pub async fn compliance(flows: &Flows, user: &UserRow) -> Result<Compliance, Flo
         limits: items(tier),
         next_tier: LimitTable::next_tier(tier).map(|next| NextTier { tier: next, unlocks: items(next) }),
         // Movements held for review come with monitoring (issue 21); until then nothing is held.
-        holds: Vec::new(),
+        holds: super::review::holds(flows, user.id).await?,
     })
 }

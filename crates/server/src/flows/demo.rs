@@ -18,7 +18,7 @@ use crate::codes;
 use crate::flows::people::create_person;
 use crate::flows::{FlowError, Flows, merchants, verification};
 use crate::store::notes;
-use crate::store::people::{ROLE_CREATOR, ROLE_MERCHANT};
+use crate::store::people::{ROLE_COMPLIANCE, ROLE_CREATOR, ROLE_MERCHANT};
 use crate::store::tips::CreatorRow;
 use crate::time::Time;
 
@@ -26,7 +26,7 @@ pub const PASSWORD: &str = "purse-demo-pass";
 pub const PIN: &str = "1234";
 
 /// `(handle, display name, roles, funded)`.
-const PEOPLE: [(&str, &str, i64, bool); 6] = [
+const PEOPLE: [(&str, &str, i64, bool); 8] = [
     ("alice", "Alice Martin", 0, true),
     ("bob", "Bob Okafor", 0, true),
     ("lina", "Lina Haddad", ROLE_CREATOR, false),
@@ -34,6 +34,9 @@ const PEOPLE: [(&str, &str, i64, bool); 6] = [
     ("souq_books", "Souq Books", ROLE_MERCHANT, false),
     // Last, so the others keep the ids they had before she came.
     ("nadia", "Nadia Rahman", 0, true),
+    // The compliance officers (two, for the two-person rule).
+    ("cora", "Cora Whitfield", ROLE_COMPLIANCE, false),
+    ("kemal", "Kemal Aydin", ROLE_COMPLIANCE, false),
 ];
 
 /// Funding transfer ids: fixed, one per funded person, below any id the server hands out.

@@ -47,6 +47,8 @@ pub enum Forbidden {
     OnlyRequesterCancels,
     /// Only a merchant account has keys, endpoints and deliveries.
     NotAMerchant,
+    /// Only a compliance officer uses `/ops`.
+    NotAnOfficer,
 }
 
 /// Why a checkout cannot be paid (or canceled, or refunded) now.
@@ -145,6 +147,12 @@ pub enum FlowError {
     WrongDestination(Speed),
     #[error("a document before the identity it verifies (tier 2 before tier 1)")]
     DocumentBeforeIdentity,
+    #[error("an officer's note is empty or too long")]
+    InvalidNote,
+    #[error("this officer already approved the case; a second officer must")]
+    SecondApproverRequired,
+    #[error("the case is already {0:?}")]
+    CaseClosed(purse_api::ops::CaseStatus),
 
     /// A dependency (the database, the ledger, a rail) failed or is down: nothing is known to
     /// have happened, and trying again is safe.
@@ -198,6 +206,8 @@ impl FlowError {
             FlowError::PayoutDeclined(code) => *code,
             FlowError::WrongDestination(_) => ErrorCode::InvalidRequest,
             FlowError::DocumentBeforeIdentity => ErrorCode::VerificationFailed,
+            FlowError::InvalidNote | FlowError::CaseClosed(_) => ErrorCode::InvalidRequest,
+            FlowError::SecondApproverRequired => ErrorCode::SecondApproverRequired,
             FlowError::Internal(_) => ErrorCode::InternalError,
         }
     }

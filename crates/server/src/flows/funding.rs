@@ -46,6 +46,7 @@ use crate::store::funding::{
     self as table, BankRow, Cap, CardRow, DepositRow, DepositState, Linked, NewCard, WithdrawalRow,
     WithdrawalState,
 };
+use crate::store::monitoring::Watched;
 use crate::store::people::UserRow;
 use crate::store::usage;
 use crate::store::{Statement, StoredAnswer, notes};
@@ -440,6 +441,11 @@ impl Movement for Withdrawing {
         })
     }
 
+    /// `PASS_THROUGH` and the screening watch withdrawals (what was received is read then).
+    fn watched(&self, _destination: &Destination) -> Option<Watched> {
+        Some(Watched::Withdrawal { received_minor: 0 })
+    }
+
     async fn run(
         self,
         flows: &Flows,
@@ -449,9 +455,16 @@ impl Movement for Withdrawing {
     ) -> Outcome {
         let answer = async {
             let recorded = if begun == Begun::Resumed { flows.db.withdrawal(operation).await? } else { None };
+            let review = match &begun {
+                Begun::Fresh { held: Some(held), .. } => Some(held.reason.as_str().to_owned()),
+                _ => None,
+            };
             let row = match recorded {
                 Some(row) => row,
-                None => record_withdrawal(flows, operation, self.person, &destination, self.amount).await?,
+                None => {
+                    record_withdrawal(flows, operation, self.person, &destination, self.amount, review)
+                        .await?
+                }
             };
             let row = finish_withdrawal(flows, row, &destination).await?;
             movement::created(&WithdrawalResponse { withdrawal: withdrawal_view(flows, &row) })
@@ -477,6 +490,7 @@ async fn record_withdrawal(
     person: PersonId,
     destination: &Destination,
     amount: Amount,
+    review: Option<String>,
 ) -> Result<WithdrawalRow, FlowError> {
     let now = flows.now();
     let main = operation.transfer(Slot::Main);
@@ -515,6 +529,7 @@ async fn record_withdrawal(
         arrives_by: arrives_by(flows, speed),
         day: now.utc_day(),
         created_at: now,
+        review,
     };
     let mut statements = vec![table::insert_withdrawal(&row)];
     statements.extend(notes);
@@ -550,6 +565,8 @@ async fn finish_withdrawal(
     destination: &Destination,
 ) -> Result<WithdrawalRow, FlowError> {
     match row.state {
+        // Held for review: the money held, nothing sent until an officer approves.
+        WithdrawalState::Processing if row.review.is_some() => hold_for_review(flows, row).await,
         WithdrawalState::Processing => match destination {
             Destination::Bank(bank) => hold_and_pay_out(flows, row, bank).await,
             Destination::Card(card) => hold_and_push(flows, row, card).await,
@@ -570,6 +587,14 @@ async fn hold_and_pay_out(
     row: WithdrawalRow,
     bank: &BankRow,
 ) -> Result<WithdrawalRow, FlowError> {
+    hold_standard(flows, &row).await?;
+    pay_out(flows, &row, bank).await?;
+    mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Pending, None, false).await?;
+    Ok(WithdrawalRow { state: WithdrawalState::Pending, ..row })
+}
+
+/// The wallet → bank clearing hold of a standard withdrawal (refused: the row failed).
+async fn hold_standard(flows: &Flows, row: &WithdrawalRow) -> Result<(), FlowError> {
     let hold = TransferRequest::pending(
         row.operation_id.transfer(Slot::Main).0,
         LedgerMovement {
@@ -582,24 +607,25 @@ async fn hold_and_pay_out(
         0,
     );
     match flows.ledger.create_transfer(hold).await? {
-        Ok(_) => {}
+        Ok(_) => Ok(()),
         Err(CreateTransferError::ExceedsCredits) => {
             // Its stored refusal takes it off the withdraw limit (in the batch's lock order).
             let short = Some(ErrorCode::InsufficientFunds);
-            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, short, false).await?;
-            return Err(FlowError::InsufficientFunds(Shortfall::Withdrawal));
+            mark(flows, row, WithdrawalState::Processing, WithdrawalState::Failed, short, false).await?;
+            Err(FlowError::InsufficientFunds(Shortfall::Withdrawal))
         }
-        Err(reason) => {
-            return Err(FlowError::internal(format!("the ledger refused a withdrawal: {reason:?}")));
-        }
+        Err(reason) => Err(FlowError::internal(format!("the ledger refused a withdrawal: {reason:?}"))),
     }
+}
+
+/// The bank's payout of a held standard withdrawal.
+async fn pay_out(flows: &Flows, row: &WithdrawalRow, bank: &BankRow) -> Result<(), FlowError> {
     let reference = reference("wd", row.operation_id);
     flows
         .bank
         .pay_out(&bank.rail_token, row.amount, &reference, row.arrives_by.nanos(), flows.now().nanos())
         .await?;
-    mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Pending, None, false).await?;
-    Ok(WithdrawalRow { state: WithdrawalState::Pending, ..row })
+    Ok(())
 }
 
 /// Instant: the payout and its fee as one linked chain of holds, the card network's push, then
@@ -609,6 +635,12 @@ async fn hold_and_push(
     row: WithdrawalRow,
     card: &CardRow,
 ) -> Result<WithdrawalRow, FlowError> {
+    hold_instant(flows, &row).await?;
+    push(flows, row, card, WithdrawalState::Processing).await
+}
+
+/// An instant withdrawal's payout and fee holds, one linked chain (refused: the row failed).
+async fn hold_instant(flows: &Flows, row: &WithdrawalRow) -> Result<(), FlowError> {
     let currency = row.currency;
     let wallet = codes::wallet_of(row.user_id);
     let id = |slot| row.operation_id.transfer(slot).0;
@@ -631,12 +663,24 @@ async fn hold_and_push(
     if held.iter().any(|result| matches!(result, Err(CreateTransferError::ExceedsCredits))) {
         // The payout or its fee (the chain fails together).
         let short = Some(ErrorCode::InsufficientFunds);
-        mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, short, false).await?;
+        mark(flows, row, WithdrawalState::Processing, WithdrawalState::Failed, short, false).await?;
         return Err(FlowError::InsufficientFunds(Shortfall::Withdrawal));
     }
     if let Some(Err(reason)) = held.iter().find(|result| result.is_err()) {
         return Err(FlowError::internal(format!("the ledger refused a withdrawal: {reason:?}")));
     }
+    Ok(())
+}
+
+/// The card network's push of a held instant withdrawal, then both holds posted (approved) or
+/// voided (declined); the row moves on from `from`.
+async fn push(
+    flows: &Flows,
+    row: WithdrawalRow,
+    card: &CardRow,
+    from: WithdrawalState,
+) -> Result<WithdrawalRow, FlowError> {
+    let id = |slot| row.operation_id.transfer(slot).0;
     let pushed = flows
         .cards
         .push(&card.rail_token, row.amount, &reference("wd", row.operation_id), flows.now().nanos())
@@ -656,15 +700,83 @@ async fn hold_and_push(
     }
     match pushed {
         CardOutcome::Approved => {
-            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Completed, None, false).await?;
+            mark(flows, &row, from, WithdrawalState::Completed, None, false).await?;
             Ok(WithdrawalRow { state: WithdrawalState::Completed, ..row })
         }
         CardOutcome::Declined(code) => {
-            mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Failed, Some(code), false)
-                .await?;
+            mark(flows, &row, from, WithdrawalState::Failed, Some(code), false).await?;
             Err(FlowError::PayoutDeclined(code))
         }
     }
+}
+
+/// A withdrawal held for review: its money held (as it would be on its way), nothing sent, the
+/// row `pending` until an officer decides ([`release_held`], [`void_held`]).
+async fn hold_for_review(flows: &Flows, row: WithdrawalRow) -> Result<WithdrawalRow, FlowError> {
+    match row.speed {
+        Speed::Standard => hold_standard(flows, &row).await?,
+        Speed::Instant => hold_instant(flows, &row).await?,
+    }
+    mark(flows, &row, WithdrawalState::Processing, WithdrawalState::Pending, None, false).await?;
+    Ok(WithdrawalRow { state: WithdrawalState::Pending, ..row })
+}
+
+/// An officer approved a held withdrawal: the bank is paid (it settles as any standard one) or
+/// the card pushed to. Repeatable: a released one changes nothing.
+pub async fn release_held(flows: &Flows, operation: OperationId) -> Result<(), FlowError> {
+    let row = flows.db.withdrawal(operation).await?.ok_or(FlowError::NotFound(Missing::Thing))?;
+    if row.review.is_none() || row.state != WithdrawalState::Pending {
+        return Ok(());
+    }
+    match destination_of(flows, &row).await? {
+        Destination::Bank(bank) => {
+            pay_out(flows, &row, &bank).await?;
+            flows.batcher.apply(vec![table::clear_review(operation)]).await?;
+        }
+        Destination::Card(card) => {
+            flows.batcher.apply(vec![table::clear_review(operation)]).await?;
+            // A declined push voids the holds: the money is back, the withdrawal failed.
+            match push(flows, row, &card, WithdrawalState::Pending).await {
+                Ok(_) | Err(FlowError::PayoutDeclined(_)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An officer rejected a held withdrawal: its holds voided (the money back), the withdrawal
+/// failed and taken off the withdraw limit.
+pub async fn void_held(flows: &Flows, operation: OperationId) -> Result<(), FlowError> {
+    let row = flows.db.withdrawal(operation).await?.ok_or(FlowError::NotFound(Missing::Thing))?;
+    if row.state != WithdrawalState::Pending || row.review.is_none() {
+        return Ok(());
+    }
+    let id = |slot| row.operation_id.transfer(slot).0;
+    let voids = match row.speed {
+        Speed::Standard => vec![TransferRequest::void(id(Slot::Void), id(Slot::Main))],
+        Speed::Instant => vec![
+            TransferRequest::void(id(Slot::Void), id(Slot::Main)).linked(),
+            TransferRequest::void(id(Slot::FeeVoid), id(Slot::Fee)),
+        ],
+    };
+    for result in flows.ledger.create_transfers(voids).await? {
+        match result {
+            Ok(_) | Err(CreateTransferError::PendingTransferAlreadyVoided) => {}
+            Err(reason) => return Err(FlowError::internal(format!("the ledger refused a void: {reason:?}"))),
+        }
+    }
+    mark(flows, &row, WithdrawalState::Pending, WithdrawalState::Failed, None, true).await?;
+    flows.batcher.apply(vec![table::clear_review(operation)]).await?;
+    Ok(())
+}
+
+/// Where a withdrawal goes, as officers read it (`Chase •••• 6789`).
+pub async fn destination_label(flows: &Flows, row: &WithdrawalRow) -> Result<String, FlowError> {
+    Ok(match destination_of(flows, row).await? {
+        Destination::Bank(bank) => format!("{} •••• {}", bank.bank_name, bank.last4),
+        Destination::Card(card) => card_label(&card),
+    })
 }
 
 pub fn withdrawal_view(flows: &Flows, row: &WithdrawalRow) -> Withdrawal {
@@ -680,6 +792,7 @@ pub fn withdrawal_view(flows: &Flows, row: &WithdrawalRow) -> Withdrawal {
         amount: Money::from_minor(row.amount, row.currency).amount_string(),
         fee: Money::from_minor(row.fee, row.currency).amount_string(),
         arrives_by: row.arrives_by.rfc3339(),
+        review: (row.review.is_some() && status == WithdrawalStatus::Pending).then(super::review::review),
     }
 }
 

@@ -4,7 +4,9 @@
 //! by its `activity` line, [`requests::activity`]). Each event's id is
 //! `<ledger timestamp>:<request change time>`, the two positions it brings the stream up to, so a
 //! client reconnecting with `Last-Event-ID` gets exactly what it missed, from the ledger and the
-//! requests table themselves.
+//! requests table themselves. A compliance officer's stream also carries `case` events (a case
+//! opened or decided on any instance, polled; they do not take part in the event id: a
+//! reconnecting console reloads its queue).
 //!
 //! The stream wakes on the ledger's change announcements (in process on SQLite; `NOTIFY` on
 //! PostgreSQL, so a transfer committed by another instance wakes it too) and ends when the
@@ -22,11 +24,13 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::codes;
 use crate::flows::activity::{self, is_originating};
-use crate::flows::{FlowError, Flows, requests, wallet};
+use crate::flows::{FlowError, Flows, cases, requests, wallet};
 use crate::ids::PersonId;
 use crate::time::Time;
 
 const REPLAY_PAGE: u32 = 100;
+/// How often an officer's stream looks for changed cases.
+pub const CASES_POLL_MS: u64 = 400;
 /// The most transfers a reconnect replays.
 pub const REPLAY_MAX: usize = 500;
 /// The most streams one person has open on an instance.
@@ -94,6 +98,7 @@ pub struct LiveEvent {
 pub async fn stream(
     flows: &Flows,
     person: PersonId,
+    officer: bool,
     last_seen: Option<&str>,
 ) -> Result<mpsc::Receiver<LiveEvent>, FlowError> {
     let last_seen = last_seen.and_then(parse_event_id);
@@ -105,8 +110,17 @@ pub async fn stream(
         None => (latest(flows, wallet).await?, flows.db.requests_last_change(person).await?),
     };
     let (events, receiver) = mpsc::channel(64);
-    let mut live =
-        Live { flows: flows.clone(), person, wallet, cursor: start, requests_cursor: requests_start, events };
+    // An officer's stream also carries `case` events: cases opened or changed from now on.
+    let cases_cursor = if officer { Some(flows.db.cases_last_change().await?) } else { None };
+    let mut live = Live {
+        flows: flows.clone(),
+        person,
+        wallet,
+        cursor: start,
+        requests_cursor: requests_start,
+        cases_cursor,
+        events,
+    };
     let (number, bumped) = flows.streams.open(person);
     tokio::spawn(async move {
         let stop = live.run(changes, last_seen.is_some(), bumped).await;
@@ -138,6 +152,9 @@ struct Live {
     cursor: Timestamp,
     /// The newest request change this stream has delivered.
     requests_cursor: Time,
+    /// An officer's: the newest case change delivered (cases are polled every
+    /// [`CASES_POLL_MS`], so a case opened on any instance appears within a second).
+    cases_cursor: Option<Time>,
     events: mpsc::Sender<LiveEvent>,
 }
 
@@ -169,8 +186,14 @@ impl Live {
             return stop;
         }
         let mut stopping = self.flows.stopping.clone();
+        let mut cases_poll = tokio::time::interval(std::time::Duration::from_millis(CASES_POLL_MS));
         loop {
             tokio::select! {
+                _ = cases_poll.tick(), if self.cases_cursor.is_some() => {
+                    if let Err(stop) = self.send_cases().await {
+                        return stop;
+                    }
+                }
                 change = changes.recv() => {
                     let relevant = match change {
                         Ok(change) => change.touches(self.wallet),
@@ -248,6 +271,21 @@ impl Live {
                 let line = requests::activity(&self.flows, &row, self.person, &names);
                 self.send("activity", self.event_id(), &line).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// An officer's stream: every case changed after the cases cursor, as `{"case": …}`.
+    async fn send_cases(&mut self) -> Result<(), Stop> {
+        let Some(after) = self.cases_cursor else { return Ok(()) };
+        let rows = self.flows.db.cases_changed_after(after).await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let views = cases::views(&self.flows, &rows).await?;
+        for (row, case) in rows.iter().zip(views) {
+            self.cases_cursor = Some(row.updated_at.max(after));
+            self.send("case", self.event_id(), &purse_api::ops::CaseResponse { case }).await?;
         }
         Ok(())
     }

@@ -7,6 +7,8 @@
 //! the PIN rule, the rate limit, the run and the stored answer, in one place.
 
 pub mod activity;
+pub mod audit;
+pub mod cases;
 pub mod checkout;
 pub mod compliance;
 pub mod demo;
@@ -22,6 +24,7 @@ pub mod people;
 pub mod pin;
 pub mod refunds;
 pub mod requests;
+pub mod review;
 pub mod sandbox;
 pub mod tips;
 pub mod verification;
@@ -63,6 +66,8 @@ pub struct Settings {
     pub limits: LimitTable,
     /// Where Purse is licensed: a person verified elsewhere is `restricted`.
     pub licensed_states: StateSet,
+    /// The monitoring rules' thresholds (`--monitor-…` flags).
+    pub monitoring: purse_api::ops::Thresholds,
     /// Behind a reverse proxy whose `X-Forwarded-Proto` is believed (so HSTS is sent when it
     /// says `https`). Off, the header could come from anyone.
     pub trust_proxy: bool,
@@ -78,6 +83,7 @@ impl Default for Settings {
             bank_settle_s: DEFAULT_BANK_SETTLE_S,
             limits: LimitTable::default(),
             licensed_states: StateSet::default(),
+            monitoring: purse_api::ops::Thresholds::default(),
             trust_proxy: false,
         }
     }

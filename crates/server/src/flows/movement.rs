@@ -31,7 +31,9 @@
 //! ([`Counts`], `store::usage`), so concurrent movements never pass a limit together; a
 //! movement over one is refused in API.md's order (`insufficient_funds` first when the payer
 //! cannot afford it anyway, then `limit_exceeded` with its figures, then
-//! `recipient_unavailable`). Review holds (issue 21) belong there too.
+//! `recipient_unavailable`). Then the monitoring rules, in the same batch ([`Watched`],
+//! `store::monitoring`): a hit does not refuse, it holds the movement (a pending ledger transfer)
+//! and opens a case for an officer (`flows::review`).
 
 use std::future::Future;
 
@@ -47,6 +49,7 @@ use crate::flows::{FlowError, Flows, limits, pin};
 use crate::ids::{OperationId, PersonId};
 use crate::store::Statement;
 use crate::store::limits::Pinless;
+use crate::store::monitoring::{Held, Watch, Watched};
 use crate::store::operations::{
     KeyOutcome, Opened, Opening, Settlement, StoredAnswer, renew_lease, take_over,
 };
@@ -192,6 +195,8 @@ pub struct Recorded {
     pub then: Vec<Statement>,
     /// What it counts against tier limits (set by [`run`] from the movement's [`Counts`]).
     pub limits: Option<LimitCheck>,
+    /// What the monitoring rules see of it (set by [`run`] from the movement's [`Watched`]).
+    pub watch: Option<Watch>,
 }
 
 /// What a movement counts against the tier limits: the payer's kind (a send, a withdrawal or a
@@ -227,8 +232,9 @@ impl Counts {
 /// How this arrival came to run its operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Begun {
-    /// The key is new: what was recorded with it (the payment; whether `then` was made).
-    Fresh { payment: Option<PaymentRow>, then: Option<bool> },
+    /// The key is new: what was recorded with it (the payment; whether `then` was made; the
+    /// case when the monitoring rules held it).
+    Fresh { payment: Option<PaymentRow>, then: Option<bool>, held: Option<Held> },
     /// A cut-off arrival of the key, taken over: the movement finds what was recorded.
     Resumed,
 }
@@ -281,6 +287,12 @@ pub trait Movement: Send {
     /// What a person's first arrival counts against the tier limits (and which of a restricted
     /// person's movements it is): nothing by default.
     fn counts(&self, _target: &Self::Target) -> Option<Counts> {
+        None
+    }
+
+    /// What the monitoring rules watch of a person's first arrival (a payment to a person, a
+    /// withdrawal): nothing by default (deposits, tips, checkout, merchants' calls).
+    fn watched(&self, _target: &Self::Target) -> Option<Watched> {
         None
     }
 
@@ -375,6 +387,9 @@ pub async fn run<M: Movement>(flows: &Flows, call: Call<'_>, movement: M) -> Res
             }
             let mut recorded = movement.record(flows, &target);
             recorded.limits = counts.map(|(_, counts)| limit_check(flows, person, counts));
+            if let (Some((user, counts)), Some(watched)) = (counts, movement.watched(&target)) {
+                recorded.watch = Some(super::review::watch(flows, user, watched, counts.amount_minor).await?);
+            }
             let opened = open(flows, person, call.key, &call.hash, recorded, rules.limited, pinless);
             let started = match passed {
                 // The right PIN's count is cleared in the key's batch, as a rule.
@@ -557,12 +572,13 @@ pub async fn open(
         limit: limited.then_some((hit, limit.max)),
         pinless,
         limits: recorded.limits,
+        watch: recorded.watch,
         payment: recorded.payment,
         then: recorded.then,
     };
     match flows.batcher.open(opening).await? {
-        Opened::Run { operation, payment, then } => {
-            Ok(Started::Run(operation, Begun::Fresh { payment, then }))
+        Opened::Run { operation, payment, then, held } => {
+            Ok(Started::Run(operation, Begun::Fresh { payment, then, held }))
         }
         Opened::Limited(count) => Err(limit.refusal(count, now)),
         Opened::PinNeeded => Err(FlowError::PinRequired),

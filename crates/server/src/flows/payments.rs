@@ -24,6 +24,7 @@ use crate::flows::movement::{
 use crate::flows::{FlowError, Flows, people};
 use crate::ids::{OperationId, PersonId, Slot};
 use crate::store::StoredAnswer;
+use crate::store::monitoring::Watched;
 use crate::store::operations::{KeyOutcome, Settlement};
 use crate::store::payments::{Draft, PaymentRow, PaymentState, StateChange};
 use crate::store::people::UserRow;
@@ -129,6 +130,10 @@ impl Movement for Send {
         ))
     }
 
+    fn watched(&self, _target: &()) -> Option<Watched> {
+        Some(Watched::Payment { recipient: self.plan.recipient_id })
+    }
+
     fn record(&self, _flows: &Flows, _target: &()) -> Recorded {
         Recorded { payment: Some(self.draft.clone()), ..Recorded::default() }
     }
@@ -170,16 +175,18 @@ pub async fn transfer(flows: &Flows, payment: PaymentRow) -> Result<PaymentRow, 
         currency: payment.currency,
         code: codes::transfer::P2P,
     };
-    let request = match payment.hold_until {
-        // No ledger timeout: a hold that times out in the ledger is voided, and an ended grace
-        // window must post instead. The job does that.
-        Some(_) => TransferRequest::pending(payment.transfer_id.0, movement, 0),
-        None => TransferRequest::posted(payment.transfer_id.0, movement),
+    // A grace window or a hold for review: pending, with no ledger timeout (a hold that times
+    // out in the ledger is voided, and an ended grace window must post instead: the job does
+    // that; an officer posts or voids a held one).
+    let pending = payment.hold_until.is_some() || payment.review.is_some();
+    let request = if pending {
+        TransferRequest::pending(payment.transfer_id.0, movement, 0)
+    } else {
+        TransferRequest::posted(payment.transfer_id.0, movement)
     };
     match flows.ledger.create_transfer(request).await? {
         Ok(_) => {
-            let state =
-                if payment.hold_until.is_some() { PaymentState::Pending } else { PaymentState::Completed };
+            let state = if pending { PaymentState::Pending } else { PaymentState::Completed };
             Ok(PaymentRow { state, ..payment })
         }
         Err(CreateTransferError::ExceedsCredits) => Err(FlowError::InsufficientFunds(Shortfall::Payment)),
@@ -229,7 +236,7 @@ pub fn view(flows: &Flows, payment: &PaymentRow, recipient_handle: &str) -> Resu
             .filter(|_| status == TransferStatus::Pending)
             .map(crate::time::Time::rfc3339),
         created_at: payment.created_at.rfc3339(),
-        review: None,
+        review: (payment.review.is_some() && status == TransferStatus::Pending).then(super::review::review),
     })
 }
 

@@ -376,6 +376,9 @@ pub fn roles(bits: i64) -> Vec<Role> {
     if bits & ROLE_MERCHANT != 0 {
         roles.push(Role::Merchant);
     }
+    if bits & crate::store::people::ROLE_COMPLIANCE != 0 {
+        roles.push(Role::Compliance);
+    }
     roles
 }
 

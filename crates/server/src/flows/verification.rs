@@ -11,7 +11,7 @@
 use purse_api::compliance::{
     AccountStatus, Date, Region, Verification, VerificationResponse, VerificationState, VerificationStatus,
 };
-use purse_rails::identity::{IdentityOutcome, reason};
+use purse_rails::identity::{IdentityOutcome, ScreeningHit, reason};
 
 use crate::flows::error::Missing;
 use crate::flows::{FlowError, Flows};
@@ -90,7 +90,7 @@ pub async fn submit(
             );
             return Ok(VerificationResponse { verification, tier });
         }
-        let outcome = decide(flows, verification).await?;
+        let (outcome, hit) = decide(flows, verification).await?;
         let (status, reason_code) = match &outcome {
             IdentityOutcome::Verified => (VerificationStatus::Verified, None),
             IdentityOutcome::Rejected { reason_code } => {
@@ -135,6 +135,9 @@ pub async fn submit(
         };
         if flows.db.record_verification(&new, latest.map(|row| row.id)).await? {
             tracing::info!(person = person.0, level, status = status.as_str(), "verification recorded");
+            if let (Some(hit), Verification::Identity { legal_name, .. }) = (hit, verification) {
+                record_hit(flows, person, legal_name, hit).await?;
+            }
             return Ok(answer);
         }
     }
@@ -143,14 +146,35 @@ pub async fn submit(
 
 /// The provider's answer, then (for a verified identity) the sanctions screening of the legal
 /// name: a match sends it to review, with the reason code every review has.
-async fn decide(flows: &Flows, verification: &Verification) -> Result<IdentityOutcome, FlowError> {
+async fn decide(
+    flows: &Flows,
+    verification: &Verification,
+) -> Result<(IdentityOutcome, Option<ScreeningHit>), FlowError> {
     let outcome = flows.identity.verify(verification, today(flows)).await?;
     if let (IdentityOutcome::Verified, Verification::Identity { legal_name, .. }) = (&outcome, verification)
-        && flows.screening.screen(legal_name).await?.is_some()
+        && let Some(hit) = flows.screening.screen(legal_name).await?
     {
-        return Ok(IdentityOutcome::under_review(reason::MANUAL_REVIEW));
+        return Ok((IdentityOutcome::under_review(reason::MANUAL_REVIEW), Some(hit)));
     }
-    Ok(outcome)
+    Ok((outcome, None))
+}
+
+/// A sanctions hit at verification: recorded as the person's screening against the list's
+/// version (so their payments are held until an officer clears it) and a case for officers.
+async fn record_hit(flows: &Flows, person: PersonId, name: &str, hit: ScreeningHit) -> Result<(), FlowError> {
+    let score = format!("{:.3}", hit.score);
+    let statements = crate::store::cases::record_screening(
+        person,
+        &hit.list_version,
+        name,
+        Some((&hit.entry, &score)),
+        flows.now(),
+    );
+    flows.batcher.apply(statements).await?;
+    let sanctions = serde_json::json!({
+        "name": name, "list_version": hit.list_version, "entry": hit.entry, "score": score,
+    });
+    super::cases::open_for_verification(flows, person, sanctions).await
 }
 
 fn state_of(row: &VerificationRow) -> VerificationState {

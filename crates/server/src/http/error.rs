@@ -141,6 +141,7 @@ impl From<FlowError> for ApiError {
                     Forbidden::OnlySenderCancels => "Only the sender can cancel a payment.",
                     Forbidden::OnlyPayerAnswers => "Only the person asked to pay can pay or decline a request.",
                     Forbidden::OnlyRequesterCancels => "Only the person who made a request can cancel it.",
+                    Forbidden::NotAnOfficer => "Only a compliance officer can do this.",
                     Forbidden::NotAMerchant => {
                         "Only a merchant account can do this. Turn on merchant mode first (PUT /me/merchant)."
                     }
@@ -309,6 +310,23 @@ impl From<FlowError> for ApiError {
                 }
             })
             .with_field("destination_id"),
+            FlowError::InvalidNote => ApiError::new(
+                ErrorCode::InvalidRequest,
+                "Write a note of 1 to 500 characters: every decision is recorded with its reason.",
+            )
+            .with_field("note"),
+            FlowError::SecondApproverRequired => ApiError::new(
+                ErrorCode::SecondApproverRequired,
+                "You already approved this case. A second officer must approve it.",
+            ),
+            FlowError::CaseClosed(status) => ApiError::new(
+                ErrorCode::InvalidRequest,
+                match status {
+                    purse_api::ops::CaseStatus::Approved => "This case is already approved.",
+                    purse_api::ops::CaseStatus::Rejected => "This case is already rejected.",
+                    purse_api::ops::CaseStatus::Open => "This case is still open.",
+                },
+            ),
             FlowError::DocumentBeforeIdentity => ApiError::new(
                 ErrorCode::VerificationFailed,
                 "Verify your name, date of birth and address (tier 1) before an identity document.",

@@ -27,7 +27,7 @@ pub async fn stream(
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let last_seen = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let events = live::stream(&state, user.row.id, last_seen).await?;
+    let events = live::stream(&state, user.row.id, user.row.is_officer(), last_seen).await?;
     let events = ReceiverStream::new(events).map(|event| {
         Ok(if event.event == live::CLOSED {
             // Closed for a newer stream of the same person's: reconnect in an hour, not at once.

@@ -16,6 +16,7 @@ pub mod health;
 pub mod json;
 pub mod listener;
 pub mod metrics;
+pub mod ops;
 pub mod people;
 pub mod query;
 pub mod requests;
@@ -125,6 +126,15 @@ fn api() -> Router<AppState> {
         .route("/me/pin", put(people::set_pin))
         .route("/me/compliance", get(compliance::me))
         .route("/me/verification", post(verification::verify))
+        .route("/ops/cases", get(ops::list))
+        .route("/ops/cases/{id}", get(ops::case))
+        .route("/ops/cases/{id}/approve", post(ops::approve))
+        .route("/ops/cases/{id}/reject", post(ops::reject))
+        .route("/ops/cases/{id}/report", get(ops::report))
+        .route("/ops/people/{handle}", get(ops::person))
+        .route("/ops/people/{handle}/freeze", post(ops::freeze))
+        .route("/ops/people/{handle}/unfreeze", post(ops::unfreeze))
+        .route("/ops/audit-log", get(ops::audit_log))
         .route("/users/{handle}", get(people::profile))
         .route("/wallet", get(wallet::wallet))
         .route("/activity", get(wallet::activity_page))

@@ -22,13 +22,14 @@ use purse_ledger::WriteGate;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::ids::{OperationId, PersonId};
+use crate::store::audit::{self, AuditRow, NewEntry};
 use crate::store::limits::{Hit, HitCount};
 use crate::store::operations::{KeyOutcome, Opened, Opening, Settlement};
 use crate::store::payments::{Draft, PaymentRow, PaymentState};
-use crate::store::usage;
 use crate::store::{
     Columns, Db, Row, Statement, StoreError, Value, bound, limits, operations, payments, positional,
 };
+use crate::store::{monitoring, usage};
 use crate::time::Time;
 
 /// Writes in one batch at most (SQLite allows 32,766 bound values per statement; a payment
@@ -48,6 +49,12 @@ enum Write {
     },
     Settle(Settlement),
     Statements(Vec<Statement>),
+    /// A group of statements and the audit entries that record it: the entries are appended
+    /// only when every statement that must change a row did.
+    Audited {
+        statements: Vec<Statement>,
+        entries: Vec<NewEntry>,
+    },
 }
 
 #[derive(Debug)]
@@ -58,6 +65,7 @@ enum Done {
     Recorded(PaymentRow),
     Settled,
     Applied(bool),
+    Audited(bool, Vec<AuditRow>),
 }
 
 type Reply = oneshot::Sender<Result<Done, StoreError>>;
@@ -149,6 +157,21 @@ impl WriteBatcher {
     pub async fn apply(&self, statements: Vec<Statement>) -> Result<bool, StoreError> {
         match self.write(Write::Statements(statements)).await? {
             Done::Applied(applied) => Ok(applied),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Runs `statements` as [`WriteBatcher::apply`] does and, when they all were made, appends
+    /// `entries` to the audit log in the same transaction: whether the statements were made,
+    /// and the entries as written (none when they were not: a decision already taken, whose
+    /// guarded statement changed nothing, records nothing).
+    pub async fn audited(
+        &self,
+        statements: Vec<Statement>,
+        entries: Vec<NewEntry>,
+    ) -> Result<(bool, Vec<AuditRow>), StoreError> {
+        match self.write(Write::Audited { statements, entries }).await? {
+            Done::Audited(applied, rows) => Ok((applied, rows)),
             other => Err(unexpected(&other)),
         }
     }
@@ -487,6 +510,20 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     }
     operations::forget_keys(tx, &over).await?;
 
+    // The monitoring rules, for new keys within their limits: a hit holds the movement.
+    let watched: Vec<(usize, OperationId, &monitoring::Watch)> = openings
+        .iter()
+        .filter(|(i, _)| done[*i].is_none())
+        .filter_map(|(i, o)| Some((*i, *operations.get(i)?, o.watch.as_ref()?)))
+        .collect();
+    let watches: Vec<(OperationId, &monitoring::Watch)> =
+        watched.iter().map(|(_, op, w)| (*op, *w)).collect();
+    let (held, opened_entries) = monitoring::watch(tx, &watches).await?;
+    let held: HashMap<usize, monitoring::Held> =
+        held.into_iter().map(|(place, held)| (watched[place].0, held)).collect();
+    let reviews: HashMap<OperationId, &'static str> =
+        held.iter().filter_map(|(i, h)| Some((*operations.get(i)?, h.reason.as_str()))).collect();
+
     // The statements of new keys, each opening's in a savepoint of its own.
     let mut thens: HashMap<usize, bool> = HashMap::new();
     for (i, opening) in &openings {
@@ -507,7 +544,8 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
                     drafts.push((*i, operation, draft));
                 } else {
                     let then = thens.get(i).copied();
-                    done[*i] = Some(Done::Opened(Opened::Run { operation, payment: None, then }));
+                    let held = held.get(i).copied();
+                    done[*i] = Some(Done::Opened(Opened::Run { operation, payment: None, then, held }));
                 }
             }
             None => done[*i] = Some(Done::Opened(Opened::Taken)),
@@ -518,7 +556,7 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
             drafts.push((i, *operation, draft));
         }
     }
-    let payments = payments::record(tx, &drafts).await?;
+    let payments = payments::record(tx, &drafts, &reviews).await?;
     for (i, operation, _) in &drafts {
         let payment = payments
             .get(operation)
@@ -529,6 +567,7 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
                 operation: *operation,
                 payment: Some(payment),
                 then: thens.get(i).copied(),
+                held: held.get(i).copied(),
             }),
             _ => Done::Recorded(payment),
         });
@@ -555,6 +594,28 @@ async fn apply(tx: &mut Tx<'_>, writes: &[Write]) -> Result<Vec<Done>, BatchErro
     for (i, write) in writes.iter().enumerate() {
         if let Write::Statements(statements) = write {
             done[i] = Some(Done::Applied(apply_statements(tx, None, statements).await?));
+        }
+    }
+
+    // Audited groups last, each in a savepoint of its own; then the entries of those made, in
+    // one append (on PostgreSQL it locks the log: the batch's last lock, so never a deadlock).
+    let mut audited: Vec<(usize, usize)> = Vec::new();
+    // The cases the monitoring rules opened come first.
+    let opened = opened_entries.len();
+    let mut entries: Vec<NewEntry> = opened_entries;
+    for (i, write) in writes.iter().enumerate() {
+        if let Write::Audited { statements, entries: these } = write {
+            let applied = apply_statements(tx, None, statements).await?;
+            let count = if applied { these.len() } else { 0 };
+            entries.extend(these.iter().take(count).cloned());
+            audited.push((i, count));
+            done[i] = Some(Done::Audited(applied, Vec::new()));
+        }
+    }
+    let mut rows = audit::append(tx, &entries).await?.into_iter().skip(opened);
+    for (i, count) in audited {
+        if let Some(Done::Audited(_, these)) = &mut done[i] {
+            these.extend(rows.by_ref().take(count));
         }
     }
 

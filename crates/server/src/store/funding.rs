@@ -213,10 +213,13 @@ pub struct WithdrawalRow {
     pub arrives_by: Time,
     pub day: i64,
     pub created_at: Time,
+    /// Held for review (the reason code): its money is held and nothing is sent until an
+    /// officer approves, which clears this.
+    pub review: Option<String>,
 }
 
 const WITHDRAWAL_COLUMNS: &str = "operation_id, user_id, speed, card_id, bank_account_id, amount, fee, currency, \
-     status, failure_code, arrives_by, day, created_at";
+     status, failure_code, arrives_by, day, created_at, review";
 
 impl Row for WithdrawalRow {
     fn read(columns: &mut Columns<'_>) -> Result<WithdrawalRow, StoreError> {
@@ -234,6 +237,7 @@ impl Row for WithdrawalRow {
             arrives_by: columns.take()?,
             day: columns.take()?,
             created_at: columns.take()?,
+            review: columns.take()?,
         })
     }
 }
@@ -297,8 +301,8 @@ pub fn fail_deposit(operation: OperationId, code: ErrorCode) -> Statement {
 pub fn insert_withdrawal(row: &WithdrawalRow) -> Statement {
     Statement::new(
         "INSERT INTO withdrawals (operation_id, user_id, speed, card_id, bank_account_id, amount, fee, \
-         currency, status, arrives_by, day, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing', $9, $10, $11, $11)",
+         currency, status, arrives_by, day, created_at, updated_at, review) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing', $9, $10, $11, $11, $12)",
         values![
             row.operation_id,
             row.user_id,
@@ -310,7 +314,8 @@ pub fn insert_withdrawal(row: &WithdrawalRow) -> Statement {
             row.currency.code(),
             row.arrives_by,
             row.day,
-            row.created_at
+            row.created_at,
+            row.review.clone()
         ],
     )
 }
@@ -452,7 +457,7 @@ impl Db {
     /// Pending withdrawals due to arrive by `now`, soonest first.
     pub async fn withdrawals_due(&self, now: Time) -> Result<Vec<WithdrawalRow>, StoreError> {
         let sql = format!(
-            "SELECT {WITHDRAWAL_COLUMNS} FROM withdrawals WHERE status = 'pending' AND arrives_by <= $1 \
+            "SELECT {WITHDRAWAL_COLUMNS} FROM withdrawals WHERE status = 'pending' AND arrives_by <= $1 AND review IS NULL \
              ORDER BY arrives_by LIMIT 100"
         );
         self.all(&Statement::new(sql, values![now])).await
@@ -497,4 +502,9 @@ mod tests {
         }
         assert_eq!((speed_name(Speed::Standard), speed_name(Speed::Instant)), ("standard", "instant"));
     }
+}
+
+/// A held withdrawal released by an officer: nothing holds it back any more.
+pub fn clear_review(operation: OperationId) -> Statement {
+    Statement::new("UPDATE withdrawals SET review = NULL WHERE operation_id = $1", values![operation])
 }

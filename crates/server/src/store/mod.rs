@@ -17,12 +17,15 @@
 //! Migrations in `migrations/{sqlite,postgres}` are numbered from 1001 so they never collide
 //! with the ledger's.
 
+pub mod audit;
 pub mod batcher;
+pub mod cases;
 pub mod checkout;
 pub mod funding;
 pub mod health;
 pub mod limits;
 pub mod merchants;
+pub mod monitoring;
 pub mod notes;
 pub mod operations;
 pub mod payments;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::ids::{OperationId, PersonId};
 use crate::store::batcher::{BatchError, Params, Tx};
 use crate::store::limits::{Hit, HitCount, Pinless};
+use crate::store::monitoring::{Held, Watch};
 use crate::store::payments::{Draft, PaymentRow, StateChange};
 use crate::store::usage::{self, LimitCheck};
 use crate::store::{Columns, Db, Row, Statement, StoreError, values};
@@ -94,6 +95,9 @@ pub struct Opening {
     /// What the movement counts against its payer's and recipient's tier limits, checked when
     /// the key is new: over one, the key is taken back and nothing of this opening stays.
     pub limits: Option<LimitCheck>,
+    /// What the monitoring rules see of the movement, checked when the key is new and within
+    /// its limits: a hit holds it (its payment is recorded held) and opens its case.
+    pub watch: Option<Watch>,
     pub payment: Option<Draft>,
     /// Statements run right after the key is made, in its batch, and only if it is new: each
     /// one's first value (`$1`) is the new operation's id, then its own values. All of them,
@@ -107,7 +111,8 @@ pub struct Opening {
 pub enum Opened {
     /// The key is new: this operation (and its payment) now exist; `then` says whether the
     /// opening's statements were made (`None` when it had none).
-    Run { operation: OperationId, payment: Option<PaymentRow>, then: Option<bool> },
+    /// `held`: the monitoring rules (or a sanctions hit) held the movement, and its case.
+    Run { operation: OperationId, payment: Option<PaymentRow>, then: Option<bool>, held: Option<Held> },
     /// The key was there already (an earlier or concurrent arrival); nothing was written.
     Taken,
     /// Past the person's allowance without the PIN: the key was taken back, nothing was written.

@@ -57,10 +57,13 @@ pub struct PaymentRow {
     /// The request it pays, if any.
     pub request_id: Option<i64>,
     pub created_at: Time,
+    /// Held for review: the reason code (officers only). A held payment is a pending ledger
+    /// transfer with no grace window, posted or voided by an officer's decision.
+    pub review: Option<String>,
 }
 
 pub(crate) const PAYMENT_COLUMNS: &str = "operation_id, transfer_id, sender_id, recipient_id, amount, currency, note, \
-     hold_until, state, request_id, created_at";
+     hold_until, state, request_id, created_at, review";
 
 /// In [`PAYMENT_COLUMNS`] order.
 impl Row for PaymentRow {
@@ -77,6 +80,7 @@ impl Row for PaymentRow {
             state: columns.take()?,
             request_id: columns.take()?,
             created_at: columns.take()?,
+            review: columns.take()?,
         })
     }
 }
@@ -172,6 +176,7 @@ impl Db {
 pub(crate) async fn record(
     tx: &mut Tx<'_>,
     drafts: &[(usize, OperationId, &Draft)],
+    reviews: &HashMap<OperationId, &'static str>,
 ) -> Result<HashMap<OperationId, PaymentRow>, BatchError> {
     if drafts.is_empty() {
         return Ok(HashMap::new());
@@ -184,7 +189,7 @@ pub(crate) async fn record(
         .iter()
         .map(|(operation, d)| {
             format!(
-                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
                 params.cast(*operation),
                 params.cast(ledger_id(*operation, Slot::Main)),
                 params.cast(d.sender_id),
@@ -195,6 +200,7 @@ pub(crate) async fn record(
                 params.cast(d.hold_until),
                 params.cast(d.request_id),
                 params.cast(d.now),
+                params.cast(reviews.get(operation).map(|code| (*code).to_owned())),
             )
         })
         .collect();
@@ -203,10 +209,10 @@ pub(crate) async fn record(
     let sql = format!(
         "INSERT INTO payments ({PAYMENT_COLUMNS}) \
          SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
-             CASE WHEN v.column8 IS NOT NULL AND NOT EXISTS ( \
+             CASE WHEN v.column8 IS NOT NULL AND v.column11 IS NULL AND NOT EXISTS ( \
                  SELECT 1 FROM payments p WHERE p.sender_id = v.column3 AND p.recipient_id = v.column4 \
                  AND p.state IN {PAID_STATES}) THEN v.column8 END, \
-             'processing', v.column9, v.column10 \
+             'processing', v.column9, v.column10, v.column11 \
          FROM (VALUES {}) AS v WHERE true ON CONFLICT (operation_id) DO NOTHING RETURNING {PAYMENT_COLUMNS}",
         rows.join(", ")
     );

@@ -14,6 +14,8 @@ use crate::time::Time;
 /// Role bits of `users.roles`: everyone is a member; these add the creator and the merchant.
 pub const ROLE_CREATOR: i64 = 1;
 pub const ROLE_MERCHANT: i64 = 2;
+/// A compliance officer: the `/ops` console and its endpoints.
+pub const ROLE_COMPLIANCE: i64 = 4;
 
 /// A person as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +28,7 @@ pub struct UserRow {
     pub pin_hash: Option<String>,
     pub pin_failures: i64,
     pub pin_locked_until: Option<Time>,
-    /// [`ROLE_CREATOR`] and [`ROLE_MERCHANT`] bits.
+    /// [`ROLE_CREATOR`], [`ROLE_MERCHANT`] and [`ROLE_COMPLIANCE`] bits.
     pub roles: i64,
     pub created_at: Time,
     /// The verification tier, 0–2.
@@ -43,6 +45,10 @@ impl UserRow {
 
     pub fn is_merchant(&self) -> bool {
         self.roles & ROLE_MERCHANT != 0
+    }
+
+    pub fn is_officer(&self) -> bool {
+        self.roles & ROLE_COMPLIANCE != 0
     }
 }
 

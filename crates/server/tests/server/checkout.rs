@@ -938,8 +938,8 @@ async fn confirm_cut_off_after_the_ledger(app: &TestApp, handle: &str, id: &str,
     let draft = checkout::draft(&app.state, &row, buyer.id);
     let key = IdempotencyKey(key.to_string());
     let claim = vec![checkout::claim_statement(&app.state, &row)];
-    let recorded = Recorded { payment: Some(draft), then: claim, limits: None };
-    let Started::Run(operation, Begun::Fresh { payment, then: claimed }) =
+    let recorded = Recorded { payment: Some(draft), then: claim, limits: None, watch: None };
+    let Started::Run(operation, Begun::Fresh { payment, then: claimed, .. }) =
         operations::open(&app.state, buyer.id, &key, &hash, recorded, true, None).await.unwrap()
     else {
         panic!("a new key runs");

@@ -86,6 +86,11 @@ fn bad_start_up_input_gets_one_line_and_a_failing_exit() {
         ],
         "is not 64 hex digits",
     );
+    let no_list = dir.path().join("lists/sdn.csv").display().to_string();
+    check_fails(
+        &["serve", "--database-url", &free_db, "--addr", "127.0.0.1:0", "--sanctions-list", &no_list],
+        &format!("cannot read the sanctions list {no_list}"),
+    );
     check_fails(&["audit", "--database-url", "postgres://[::1"], "invalid PostgreSQL URL");
     // An audit opens read-only: a ledger that is not there is an error, not a new empty one.
     let absent = dir.path().join("absent/purse.db");

@@ -10,6 +10,8 @@ use futures_util::future::BoxFuture;
 use purse_api::compliance::{AccountStatus, Region, StateSet, VerificationState, VerificationStatus};
 use purse_rails::RailError;
 use purse_rails::identity::{Screening, ScreeningHit};
+use purse_rails::sanctions::{DEFAULT_THRESHOLD, SanctionsList};
+use purse_server::cli::SHIPPED_SANCTIONS_LIST;
 use purse_server::flows::Settings;
 use purse_server::flows::verification::{Standing, standing};
 use serde_json::{Value, json};
@@ -197,6 +199,32 @@ async fn a_name_the_screening_matches_goes_under_review() {
         // Another name passes.
         assert_outcome(&verify(&app, &omar, identity("CA")).await, "verified", None, 1);
         assert_eq!(app.user("omar").await.status, AccountStatus::Active);
+        app.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_on_the_shipped_sanctions_list_go_under_review() {
+    let list = SanctionsList::open(SHIPPED_SANCTIONS_LIST, DEFAULT_THRESHOLD).unwrap();
+    let version = list.list_version();
+    for db in TestDb::every_backend().await {
+        let app = TestApp::new(&db, db.dir.path()).await;
+        let TestApp { ledger, state: app_state, clock } = app;
+        let screening = Arc::new(SanctionsList::open(SHIPPED_SANCTIONS_LIST, DEFAULT_THRESHOLD).unwrap());
+        let app = TestApp { ledger, state: app_state.with_screening(screening), clock };
+        assert_eq!(app.state.screening.version(), Some(version.clone()), "{}", db.backend);
+        for (handle, legal_name, status, tier) in [
+            ("tariq", "Tariq al-Rashid", "under_review", 0),
+            ("samir", "سمير حداد", "under_review", 0),
+            ("omar", "Omar Farouk", "verified", 1),
+            ("ali", "Ali Hassan Khan", "verified", 1),
+        ] {
+            let cookie = app.sign_up(handle).await;
+            let body = identity_with("CA", "legal_name", json!(legal_name));
+            let reason_code = (status == "under_review").then_some("manual_review");
+            assert_outcome(&verify(&app, &cookie, body).await, status, reason_code, tier);
+        }
+        assert_eq!(app.user("tariq").await.status, AccountStatus::UnderReview, "{}", db.backend);
         app.stop().await;
     }
 }

@@ -1,0 +1,320 @@
+//! Cases (`cases`, `case_decisions`) and sanctions screenings (`screenings`): what officers
+//! read and decide, and who was screened against which list. Cases are opened by the write
+//! batch that holds their movement (`store::monitoring`); decisions are written with their
+//! audit entries (`WriteBatcher::audited`).
+
+use purse_api::ops::CaseStatus;
+
+use crate::ids::{OperationId, PersonId};
+use crate::store::{Column, Columns, Db, Row, RowRef, Statement, StoreError, values, word};
+use crate::time::Time;
+
+/// A case as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseRow {
+    pub id: i64,
+    pub operation_id: Option<OperationId>,
+    /// `payment`, `withdrawal` or `verification`.
+    pub movement: String,
+    pub reason_code: String,
+    pub status: CaseStatus,
+    pub subject_id: PersonId,
+    pub payer_id: Option<PersonId>,
+    pub counterparty_id: Option<PersonId>,
+    pub amount: i64,
+    pub currency: String,
+    /// JSON: `{inputs, hits, sanctions}`.
+    pub evidence: String,
+    pub approvals_needed: i64,
+    pub opened_at: Time,
+    pub updated_at: Time,
+    pub closed_at: Option<Time>,
+}
+
+const CASE_COLUMNS: &str = "id, operation_id, movement, reason_code, status, subject_id, payer_id, \
+     counterparty_id, amount, currency, evidence, approvals_needed, opened_at, updated_at, closed_at";
+
+impl Row for CaseRow {
+    fn read(columns: &mut Columns<'_>) -> Result<CaseRow, StoreError> {
+        Ok(CaseRow {
+            id: columns.take()?,
+            operation_id: columns.take()?,
+            movement: columns.take()?,
+            reason_code: columns.take()?,
+            status: columns.take()?,
+            subject_id: columns.take()?,
+            payer_id: columns.take()?,
+            counterparty_id: columns.take()?,
+            amount: columns.take()?,
+            currency: columns.take()?,
+            evidence: columns.take()?,
+            approvals_needed: columns.take()?,
+            opened_at: columns.take()?,
+            updated_at: columns.take()?,
+            closed_at: columns.take()?,
+        })
+    }
+}
+
+impl Column for CaseStatus {
+    fn read(row: RowRef<'_>, index: usize) -> Result<CaseStatus, StoreError> {
+        word(row, index, "case status", |text| match text {
+            "open" => Some(CaseStatus::Open),
+            "approved" => Some(CaseStatus::Approved),
+            "rejected" => Some(CaseStatus::Rejected),
+            _ => None,
+        })
+    }
+}
+
+/// An officer's approval or rejection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionRow {
+    pub case_id: i64,
+    pub operator_id: PersonId,
+    /// `approve` or `reject`.
+    pub decision: String,
+    pub note: String,
+    pub at: Time,
+}
+
+impl Row for DecisionRow {
+    fn read(columns: &mut Columns<'_>) -> Result<DecisionRow, StoreError> {
+        Ok(DecisionRow {
+            case_id: columns.take()?,
+            operator_id: columns.take()?,
+            decision: columns.take()?,
+            note: columns.take()?,
+            at: columns.take()?,
+        })
+    }
+}
+
+/// A screening of a person against one version of the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScreeningRow {
+    pub user_id: PersonId,
+    pub name: String,
+    /// The entry matched, if it was a hit.
+    pub entry: Option<String>,
+    pub score: Option<String>,
+    /// An officer found the hit false (approved its case).
+    pub cleared: bool,
+}
+
+impl ScreeningRow {
+    /// A hit no officer has cleared.
+    pub fn is_standing_hit(&self) -> bool {
+        self.entry.is_some() && !self.cleared
+    }
+}
+
+impl Row for ScreeningRow {
+    fn read(columns: &mut Columns<'_>) -> Result<ScreeningRow, StoreError> {
+        Ok(ScreeningRow {
+            user_id: columns.take()?,
+            name: columns.take()?,
+            entry: columns.take()?,
+            score: columns.take()?,
+            cleared: columns.take::<i64>()? != 0,
+        })
+    }
+}
+
+impl Db {
+    /// A page of cases (`open`, or closed: approved or rejected), newest first, before `before`
+    /// (a case id).
+    pub async fn cases(
+        &self,
+        open: bool,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<CaseRow>, StoreError> {
+        let status = if open { "status = 'open'" } else { "status <> 'open'" };
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE {status} AND id < $1 ORDER BY id DESC LIMIT {limit}"
+        );
+        self.all(&Statement::new(sql, values![before.unwrap_or(i64::MAX)])).await
+    }
+
+    pub async fn case(&self, id: i64) -> Result<Option<CaseRow>, StoreError> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
+        self.optional(&Statement::new(sql, values![id])).await
+    }
+
+    /// A person's cases, newest first.
+    pub async fn cases_of(&self, person: PersonId) -> Result<Vec<CaseRow>, StoreError> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE subject_id = $1 OR payer_id = $1 OR counterparty_id = $1 \
+             ORDER BY id DESC LIMIT 100"
+        );
+        self.all(&Statement::new(sql, values![person])).await
+    }
+
+    /// Cases changed after `after` (officers' live queues), oldest change first.
+    pub async fn cases_changed_after(&self, after: Time) -> Result<Vec<CaseRow>, StoreError> {
+        let sql =
+            format!("SELECT {CASE_COLUMNS} FROM cases WHERE updated_at > $1 ORDER BY updated_at LIMIT 100");
+        self.all(&Statement::new(sql, values![after])).await
+    }
+
+    /// The latest change of any case (where an officer's live queue starts).
+    pub async fn cases_last_change(&self) -> Result<Time, StoreError> {
+        let rows: Vec<(Option<Time>,)> =
+            self.all(&Statement::new("SELECT MAX(updated_at) FROM cases", vec![])).await?;
+        Ok(rows.first().and_then(|(at,)| *at).unwrap_or(Time::EPOCH))
+    }
+
+    /// The open cases of held movements among `operations` (a wallet's pending transfers).
+    pub async fn open_case_operations(
+        &self,
+        operations: &[OperationId],
+    ) -> Result<Vec<OperationId>, StoreError> {
+        if operations.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = operations.iter().map(|op| op.0).collect();
+        let sql = format!(
+            "SELECT operation_id FROM cases WHERE status = 'open' AND {}",
+            self.in_list("operation_id", 1)
+        );
+        let rows: Vec<(OperationId,)> =
+            self.all(&Statement::new(sql, vec![crate::store::Value::Ints(ids)])).await?;
+        Ok(rows.into_iter().map(|(op,)| op).collect())
+    }
+
+    /// A person's open cases with a held movement (their holds), newest first.
+    pub async fn open_holds_of(&self, person: PersonId) -> Result<Vec<CaseRow>, StoreError> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE status = 'open' AND operation_id IS NOT NULL \
+             AND (payer_id = $1 OR counterparty_id = $1) ORDER BY id DESC LIMIT 100"
+        );
+        self.all(&Statement::new(sql, values![person])).await
+    }
+
+    pub async fn decisions(&self, cases: &[i64]) -> Result<Vec<DecisionRow>, StoreError> {
+        if cases.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT case_id, operator_id, decision, note, at FROM case_decisions WHERE {} ORDER BY at",
+            self.in_list("case_id", 1)
+        );
+        self.all(&Statement::new(sql, vec![crate::store::Value::Ints(cases.to_vec())])).await
+    }
+
+    /// The screenings of `people` against `version`.
+    pub async fn screenings(
+        &self,
+        people: &[PersonId],
+        version: &str,
+    ) -> Result<Vec<ScreeningRow>, StoreError> {
+        let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
+        let sql = format!(
+            "SELECT user_id, name, entry, score, cleared FROM screenings WHERE list_version = $2 AND {}",
+            self.in_list("user_id", 1)
+        );
+        self.all(&Statement::new(sql, vec![crate::store::Value::Ints(ids), version.into()])).await
+    }
+
+    /// The name a person is screened by: their latest verified legal name, else their display
+    /// name.
+    pub async fn screening_name(&self, person: PersonId) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT COALESCE((SELECT v.legal_name FROM verifications v WHERE v.user_id = u.id \
+                 AND v.legal_name IS NOT NULL ORDER BY v.id DESC LIMIT 1), u.display_name) \
+             FROM users u WHERE u.id = $1";
+        let rows: Vec<(String,)> = self.all(&Statement::new(sql, values![person])).await?;
+        Ok(rows.into_iter().next().map(|(name,)| name))
+    }
+}
+
+/// Records a screening once per person and list version (a concurrent second one changes
+/// nothing); a hit sets an active person `under_review`.
+pub fn record_screening(
+    person: PersonId,
+    version: &str,
+    name: &str,
+    hit: Option<(&str, &str)>,
+    now: Time,
+) -> Vec<Statement> {
+    let mut statements = vec![Statement::new(
+        "INSERT INTO screenings (user_id, list_version, name, entry, score, at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (user_id, list_version) DO NOTHING",
+        values![person, version, name, hit.map(|h| h.0), hit.map(|h| h.1), now],
+    )];
+    if hit.is_some() {
+        statements.push(set_under_review(person));
+    }
+    statements
+}
+
+/// An active person goes `under_review` (nothing else changes: restricted or frozen stay so).
+pub fn set_under_review(person: PersonId) -> Statement {
+    Statement::new(
+        "UPDATE users SET status = 'under_review' WHERE id = $1 AND status = 'active'",
+        values![person],
+    )
+}
+
+/// An officer found a person's sanctions hits false: they no longer hold payments, and a person
+/// under review is active again.
+pub fn clear_screenings(person: PersonId) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            "UPDATE screenings SET cleared = 1 WHERE user_id = $1 AND entry IS NOT NULL",
+            values![person],
+        ),
+        Statement::new(
+            "UPDATE users SET status = 'active' WHERE id = $1 AND status = 'under_review'",
+            values![person],
+        ),
+    ]
+}
+
+/// Sets a person's status (freeze: `frozen`; unfreeze: back to `to`), only from `from`.
+pub fn set_status(person: PersonId, from: &[&str], to: &str) -> Statement {
+    let from = format!(",{},", from.join(","));
+    Statement::new(
+        "UPDATE users SET status = $3 WHERE id = $1 AND $2 LIKE ('%,' || status || ',%')",
+        values![person, from, to],
+    )
+}
+
+/// An officer's decision on an open case, moving its `updated_at` (so live queues see it).
+/// Changes nothing if the officer already made it or the case is closed.
+pub fn decide(case: i64, operator: PersonId, decision: &str, note: &str, now: Time) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            "INSERT INTO case_decisions (case_id, operator_id, decision, note, at) \
+             SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1 AND status = 'open') \
+             ON CONFLICT (case_id, operator_id, decision) DO NOTHING",
+            values![case, operator, decision, note, now],
+        )
+        .must_change(),
+        touch(case, now),
+    ]
+}
+
+/// Closes an open case as `status`.
+pub fn close(case: i64, status: CaseStatus, now: Time) -> Statement {
+    Statement::new(
+        "UPDATE cases SET status = $2, closed_at = $3, updated_at = $3 WHERE id = $1 AND status = 'open'",
+        values![case, status.as_str(), now],
+    )
+    .must_change()
+}
+
+fn touch(case: i64, now: Time) -> Statement {
+    Statement::new("UPDATE cases SET updated_at = $2 WHERE id = $1", values![case, now])
+}
+
+/// A sanctions hit at verification: a case with no movement (its approval clears the hit, its
+/// rejection freezes the person). `RETURNING id`.
+pub fn open_verification_case(subject: PersonId, evidence: &str, now: Time) -> Statement {
+    Statement::new(
+        "INSERT INTO cases (operation_id, movement, reason_code, subject_id, amount, currency, evidence, \
+             approvals_needed, opened_at, updated_at) \
+         VALUES (NULL, 'verification', 'SANCTIONS_MATCH', $1, 0, 'USD', $2, 1, $3, $3)",
+        values![subject, evidence, now],
+    )
+}
