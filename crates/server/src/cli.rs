@@ -619,5 +619,33 @@ pub async fn audit(args: &DatabaseArgs) -> anyhow::Result<bool> {
             println!("  {violation}");
         }
     }
-    Ok(report.is_clean())
+    let chain_intact = audit_chain(&args.database_url).await?;
+    Ok(report.is_clean() && chain_intact)
+}
+
+/// Checks the compliance audit log's hash chain (read-only, as the ledger's audit) and prints
+/// what it found; `Ok(false)` when the chain is broken.
+#[allow(clippy::print_stdout)]
+async fn audit_chain(database_url: &str) -> anyhow::Result<bool> {
+    let db = Db::open_read_only(database_url).await.context("cannot open the server's tables")?;
+    let result = check_chain(&db).await;
+    db.close().await;
+    let (intact, said) = result?;
+    println!("audit log: {said}");
+    Ok(intact)
+}
+
+/// Whether the chain holds, and what to say about it.
+async fn check_chain(db: &Db) -> anyhow::Result<(bool, String)> {
+    match db.audit_log_exists().await.context("cannot read the server's tables")? {
+        (true, _) => {}
+        // Migrated, yet no table: it was dropped.
+        (false, true) => return Ok((false, "missing (the audit_log table was dropped)".into())),
+        (false, false) => return Ok((true, "none yet (the server has not created it)".into())),
+    }
+    let report = crate::flows::audit::verify(db).await.context("cannot read the audit log")?;
+    Ok(match &report.broken {
+        None => (true, format!("verified ({} entries)", report.entries)),
+        Some(broken) => (false, broken.to_string()),
+    })
 }

@@ -146,9 +146,9 @@ mod tests {
     fn chain(notes: &[&str]) -> Vec<audit::AuditRow> {
         let mut prev_hash = GENESIS.to_string();
         let mut rows = Vec::new();
-        for (n, note) in notes.iter().enumerate() {
+        for (seq, note) in (1_i64..).zip(notes) {
             let mut row = audit::AuditRow {
-                seq: n as i64 + 1,
+                seq,
                 at: crate::time::Time::from_nanos(1_800_000_000_000_000_000),
                 actor: "cora".into(),
                 action: "case.approved".into(),
@@ -167,8 +167,7 @@ mod tests {
     /// The first fault of `rows` read in order, as `verify` finds it.
     fn first_fault(rows: &[audit::AuditRow]) -> Option<(i64, BreakReason)> {
         let mut prev_hash = GENESIS.to_string();
-        for (n, row) in rows.iter().enumerate() {
-            let expected = n as i64 + 1;
+        for (expected, row) in (1_i64..).zip(rows) {
             if let Some(reason) = fault(row, expected, &prev_hash) {
                 return Some((expected.min(row.seq), reason));
             }
@@ -182,7 +181,8 @@ mod tests {
         let intact = chain(&["a", "b", "c", "d"]);
         assert_eq!(first_fault(&intact), None);
         type Damage = fn(&mut Vec<audit::AuditRow>);
-        let cases: [(&str, Damage, Option<(i64, BreakReason)>); 5] = [
+        type Case = (&'static str, Damage, Option<(i64, BreakReason)>);
+        let cases: [Case; 5] = [
             ("a note edited", |rows| rows[1].note.push('!'), Some((2, BreakReason::Hash))),
             ("an entry removed", |rows| drop(rows.remove(2)), Some((3, BreakReason::Missing { found: 4 }))),
             (

@@ -1,6 +1,6 @@
 //! The server's own tables (people, sessions, rate limits, keys, payments, requests, tips,
-//! checkout, funding, webhooks, verifications, secrets), beside the ledger's in the same
-//! database and never touching them. Every SQL statement of these tables is in this folder, one
+//! checkout, funding, webhooks, verifications, secrets, the audit log), beside the ledger's in
+//! the same database and never touching them. Every SQL statement of these tables is in this folder, one
 //! module per table family; nothing here knows HTTP or the flows above it.
 //!
 //! One way to run a statement: a [`Statement`] (SQL with `$n` placeholders and its [`Value`]s),
@@ -585,6 +585,27 @@ impl Db {
                 .connect_with(options)
                 .await?;
             postgres_migrator().run(&pool).await?;
+            Ok(Db::Postgres(pool))
+        }
+    }
+
+    /// Connects to the server's tables for reading only, migrating nothing (what `purse-server
+    /// audit` reads them with): SQLite opens the file read-only, PostgreSQL sessions are
+    /// `default_transaction_read_only`.
+    pub async fn open_read_only(url: &str) -> Result<Db, StoreError> {
+        if url.starts_with("sqlite:") {
+            let options =
+                SqliteConnectOptions::from_str(url)?.read_only(true).busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+            let reader = Arc::new(Reader::new(pool.connect_options().get_filename().to_path_buf()));
+            Ok(Db::Sqlite(pool, reader))
+        } else {
+            let options = PgConnectOptions::from_str(url)?.options([("default_transaction_read_only", "on")]);
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await?;
             Ok(Db::Postgres(pool))
         }
     }
