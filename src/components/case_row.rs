@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use purse_api::ops::{Case, CaseStatus};
 
-use crate::flows::ops_view::{case_amount, case_status_label, reason_label};
+use crate::flows::ops_view::{at_handle, case_amount, case_status_label, reason_label};
 use crate::format;
 use crate::text::{Ops, t};
 
@@ -15,10 +15,10 @@ pub fn CaseRow(case: Case, #[prop(optional)] fresh: bool) -> impl IntoView {
     let status = case.status.as_str();
     let people = match &case.movement {
         Some(movement) => view! {
-            <bdi>"@"{movement.from.clone()}</bdi>" → "<bdi>{handle_or_place(&movement.to)}</bdi>
+            <bdi>{at_handle(&movement.from)}</bdi>" → "<bdi>{at_handle(&movement.to)}</bdi>
         }
         .into_any(),
-        None => view! { <bdi>"@"{case.person.handle.clone()}</bdi> }.into_any(),
+        None => view! { <bdi>{at_handle(&case.person.handle)}</bdi> }.into_any(),
     };
     view! {
         <li class="case-row" class:fresh=fresh data-id=case.id.clone() data-status=status>
@@ -43,9 +43,4 @@ pub fn CaseRow(case: Case, #[prop(optional)] fresh: bool) -> impl IntoView {
             </a>
         </li>
     }
-}
-
-/// A movement's other side: a handle gets its `@`; a bank or card (`bank ••6789`) is as sent.
-fn handle_or_place(to: &str) -> String {
-    if to.contains(' ') { to.to_string() } else { format!("@{to}") }
 }

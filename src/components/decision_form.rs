@@ -90,7 +90,7 @@ pub fn DecisionForm(
                 {actions.into_iter().map(|action| {
                     let class = match (action.primary, action.danger) {
                         (true, _) => "button",
-                        (false, true) => "button button-secondary button-danger",
+                        (false, true) => "button button-danger",
                         (false, false) => "button button-secondary",
                     };
                     view! {

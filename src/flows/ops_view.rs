@@ -163,6 +163,12 @@ fn newer(a: &Case, b: &Case) -> bool {
     (a.opened_at.as_str(), a.id.as_str()) > (b.opened_at.as_str(), b.id.as_str())
 }
 
+/// A handle as the console shows it, with one `@` however the server wrote it (`alice`,
+/// `@alice`); a movement's other side that is no handle (`bank ••6789`) stays as written.
+pub fn at_handle(handle: &str) -> String {
+    if handle.contains(' ') { handle.to_string() } else { format!("@{}", handle.trim_start_matches('@')) }
+}
+
 /// A reason code in words.
 pub fn reason_label(code: ReasonCode) -> &'static str {
     t(match code {
@@ -208,7 +214,7 @@ pub fn approvals_needed(case: &Case) -> Option<Approvals> {
     }
     match case.approvals.as_slice() {
         [] => Some(Approvals::NeedsTwo),
-        [first] => Some(Approvals::NeedsSecond { by: format!("@{}", first.operator) }),
+        [first] => Some(Approvals::NeedsSecond { by: at_handle(&first.operator) }),
         _ => None,
     }
 }
@@ -473,6 +479,14 @@ mod tests {
         assert!(!has_report(&at_verification), "no money held, no amount");
         assert_eq!(case_amount(&at_verification), None);
         assert_eq!(new_case_announcement(&open("c", "t")), "New case: Large transfer, $2,500.00.");
+    }
+
+    #[test]
+    fn handles_get_one_at_sign_and_a_bank_stays_as_written() {
+        for (written, shown) in [("alice", "@alice"), ("@alice", "@alice"), ("bank ••6789", "bank ••6789")]
+        {
+            assert_eq!(at_handle(written), shown, "{written}");
+        }
     }
 
     #[test]

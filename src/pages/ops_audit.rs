@@ -77,8 +77,8 @@ fn AuditLog() -> impl IntoView {
                 let broken = chain.first_broken;
                 view! {
                     {mark}
-                    <div class="ops-table-wrap" tabindex="0" role="region" aria-labelledby="ops-audit-title">
-                        <table class="ops-table">
+                    <div class="ops-table-wrap" tabindex="0">
+                        <table class="ops-table" aria-labelledby="ops-audit-title">
                             <thead><tr>
                                 <th scope="col">{t(Ops::ColSeq)}</th>
                                 <th scope="col">{t(Ops::ColTime)}</th>

@@ -19,8 +19,8 @@ use crate::components::money::MoneyDisplay;
 use crate::components::officer_gate::OfficerOnly;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::flows::ops_view::{
-    approvals_sentence, case_amount, case_status_label, decision_error, decision_outcome, has_report,
-    reason_label,
+    approvals_sentence, at_handle, case_amount, case_status_label, decision_error, decision_outcome,
+    has_report, reason_label,
 };
 use crate::format;
 use crate::live::{Handlers, Live};
@@ -115,7 +115,7 @@ fn CaseDetails(
     let status = shown.status;
     let evidence = shown.evidence.clone();
     let inputs: Vec<(String, String)> = evidence.inputs.clone().into_iter().collect();
-    let person_href = format!("/ops/people/{}", shown.person.handle);
+    let person_href = format!("/ops/people/{}", shown.person.handle.trim_start_matches('@'));
     let report = has_report(&shown).then(|| {
         let href = api_client::ops_report_path(&shown.id);
         let file = format!("{}-report.json", shown.id);
@@ -133,11 +133,11 @@ fn CaseDetails(
             <div><dt>{t(Ops::CaseTitle)}</dt><dd class="case-id">{shown.id.clone()}</dd></div>
             <div><dt>{t(Ops::ColReason)}</dt><dd><code>{shown.reason_code.as_str()}</code></dd></div>
             <div><dt>{t(Ops::Subject)}</dt><dd>
-                <a href=person_href data-test="case-person">{shown.person.display_name.clone()}" "<bdi>"@"{shown.person.handle.clone()}</bdi></a>
+                <a href=person_href data-test="case-person">{shown.person.display_name.clone()}" "<bdi>{at_handle(&shown.person.handle)}</bdi></a>
             </dd></div>
             {shown.movement.clone().map(|movement| view! {
                 <div><dt>{t(Ops::Movement)}</dt><dd>
-                    <bdi>"@"{movement.from}</bdi>" → "<bdi>{movement.to}</bdi>" · "{movement.kind}
+                    <bdi>{at_handle(&movement.from)}</bdi>" → "<bdi>{at_handle(&movement.to)}</bdi>" · "{movement.kind}
                 </dd></div>
             })}
             <div><dt>{t(Ops::ColOpened)}</dt><dd><time datetime=shown.opened_at.clone()>{format::when(&shown.opened_at)}</time></dd></div>
@@ -167,7 +167,7 @@ fn CaseDetails(
             {evidence.sanctions.clone().map(|hit| view! {
                 <h3>{t(Ops::SanctionsHeading)}</h3>
                 <dl class="facts ops-sanctions" data-test="case-sanctions">
-                    <div><dt>{t(Ops::SanctionsName)}</dt><dd>{hit.name}" "<bdi>"@"{hit.handle}</bdi></dd></div>
+                    <div><dt>{t(Ops::SanctionsName)}</dt><dd>{hit.name}" "<bdi>{at_handle(&hit.handle)}</bdi></dd></div>
                     <div><dt>{t(Ops::SanctionsEntry)}</dt><dd>{hit.entry}</dd></div>
                     <div><dt>{t(Ops::SanctionsScore)}</dt><dd>{hit.score}</dd></div>
                     <div><dt>{t(Ops::SanctionsList)}</dt><dd>{hit.list_version}</dd></div>
@@ -207,7 +207,7 @@ fn Decisions(approvals: Vec<Approval>, rejection: Option<Approval>) -> impl Into
         <ul class="ops-decisions">
             {rows.map(|(words, kind, decision)| view! {
                 <li class="ops-decision" data-decision=kind>
-                    <p>{words}" "<bdi>"@"{decision.operator}</bdi>" · "<time datetime=decision.at.clone()>{format::when(&decision.at)}</time></p>
+                    <p>{words}" "<bdi>{at_handle(&decision.operator)}</bdi>" · "<time datetime=decision.at.clone()>{format::when(&decision.at)}</time></p>
                     <blockquote class="ops-note">{decision.note}</blockquote>
                 </li>
             }).collect_view()}
@@ -288,7 +288,7 @@ fn Decide(
             label: t(Ops::Reject),
             busy_label: t(Ops::Rejecting),
             primary: false,
-            danger: true,
+            danger: false,
             name: "reject",
         },
     ];

@@ -14,6 +14,7 @@ use crate::components::focus::focus_later;
 use crate::components::officer_gate::OfficerOnly;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::flows::limits_view::status_word;
+use crate::flows::ops_view::at_handle;
 use crate::text::{Limits, Ops, t};
 
 #[component]
@@ -71,7 +72,7 @@ fn PersonDetails(
 ) -> impl IntoView {
     let person = shown.person.clone();
     let (status_text, status_code) = status_word(person.status);
-    let name = person.display_name.clone().unwrap_or_else(|| format!("@{}", person.handle));
+    let name = person.display_name.clone().unwrap_or_else(|| at_handle(&person.handle));
     let tier = person.tier.map(|tier| t(Limits::TierN).replace("{n}", &tier.to_string()));
     let frozen = person.status == AccountStatus::Frozen;
     let busy = RwSignal::new(None::<bool>);
@@ -118,7 +119,7 @@ fn PersonDetails(
         }
     };
     view! {
-        <h1 id="ops-person-title">{name}" "<bdi class="muted">"@"{person.handle.clone()}</bdi></h1>
+        <h1 id="ops-person-title">{name}" "<bdi class="muted">{at_handle(&person.handle)}</bdi></h1>
         <dl class="facts">
             <div><dt>{t(Ops::PersonStatus)}</dt><dd data-test="person-status" data-status=status_code>{status_text}</dd></div>
             {tier.map(|tier| view! { <div><dt>{t(Ops::PersonTier)}</dt><dd>{tier}</dd></div> })}

@@ -3,7 +3,8 @@
 //! the one generic sentence (never why). Cora, an officer, has the console open: the case
 //! arrives live and is announced; its page shows the evidence; Approve with no note is refused
 //! on the field before anything is sent; with a note it moves the money, and both wallets
-//! update live without a reload. The audit log says the chain is verified. Alice at `/ops`
+//! update live without a reload. The audit log says the chain is verified; Alice's page for
+//! officers refuses a freeze without a note. Alice at `/ops`
 //! sees the not-found page. In an Arabic browser the wallet and the console read right to left.
 //! axe-core finds nothing serious on the console's pages.
 
@@ -199,7 +200,7 @@ async fn alice_sends_bob_2500_it_waits_for_review_and_cora_approves_it_live_in_t
 
     // The case: the evidence, and the report for 2,000.00 or more.
     click(&cora, ".case-row a").await;
-    assert_eq!(text_of(&cora, "main h1").await, "Large transfer");
+    assert_eq!(text_of(&cora, ".ops-case-head h1").await, "Large transfer");
     assert!(!text_of(&cora, "[data-test=case-rule]").await.is_empty());
     assert_eq!(text_of(&cora, "[data-test=case-report]").await, "Download report (JSON)");
     let case_id = cora
@@ -258,6 +259,16 @@ async fn alice_sends_bob_2500_it_waits_for_review_and_cora_approves_it_live_in_t
     assert!(text_of(&cora, ".ops-table").await.contains("case.approved"));
     check_looks(&cora, "ops-audit").await;
 
+    // Alice's page for officers: her status and her case; Freeze without a note is refused on
+    // the field, and she stays active.
+    cora.goto(&format!("{base}/ops/people/alice")).await.unwrap();
+    assert_eq!(text_of(&cora, "[data-test=person-status]").await, "Active");
+    assert!(text_of(&cora, ".ops-person .case-row").await.contains("$2,500.00"));
+    click(&cora, "[data-action=freeze]").await;
+    assert_eq!(text_of(&cora, "#freeze-note-error").await, "Write a note: every decision needs one.");
+    assert_eq!(text_of(&cora, "[data-test=person-status]").await, "Active");
+    check_looks(&cora, "ops-person").await;
+
     // Anyone else at /ops: the not-found page.
     alice.goto(&format!("{base}/ops")).await.unwrap();
     text_of(&alice, "main h1").await;
@@ -278,7 +289,7 @@ async fn alice_sends_bob_2500_it_waits_for_review_and_cora_approves_it_live_in_t
     assert!(text_of(&cora_ar, ".case-row").await.contains("$2,500.00"), "the decided case, closed");
     check_looks(&cora_ar, "ops-queue-arabic").await;
     cora_ar.goto(&format!("{base}/ops/cases/{case_id}")).await.unwrap();
-    assert_eq!(text_of(&cora_ar, "main h1").await, "تحويل كبير");
+    assert_eq!(text_of(&cora_ar, ".ops-case-head h1").await, "تحويل كبير");
     check_looks(&cora_ar, "ops-case-arabic").await;
     cora_ar.close().await.unwrap();
 
