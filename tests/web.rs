@@ -1251,6 +1251,7 @@ async fn a_withdrawal_refused_or_done_says_what_happened() {
             amount: "20.00".into(),
             fee: "0.00".into(),
             arrives_by: "2026-11-22T14:05:00Z".into(),
+            review: None,
         };
         f.answer("k2", Ok(pending));
     });
