@@ -45,7 +45,9 @@ pub fn Receipt() -> impl IntoView {
                     // for money that was received: a canceled payment is a payment from them, its
                     // status in words below.
                     let closed = closed_request(&activity);
-                    let moved = amount_counts(activity.status);
+                    // Held for review: not yet sent or received ("Payment to Bob Okafor").
+                    let held = held_for_review(activity.review.as_ref());
+                    let moved = amount_counts(activity.status) && held.is_none();
                     let heading = match (activity.direction, &activity.counterparty) {
                         (_, Some(person)) if closed.is_some() => {
                             format!("{}: {}", person.display_name, closed.unwrap_or_default())
@@ -58,7 +60,6 @@ pub fn Receipt() -> impl IntoView {
                     };
                     let avatar = row_avatar(&activity, &title(&activity));
                     let anonymous = is_anonymous_tip(&activity);
-                    let held = held_for_review(activity.review.as_ref());
                     let status_words = held.map_or_else(|| status_label(activity.status), |(words, _)| words);
                     view! {
                         <div class="receipt-head">

@@ -5,7 +5,8 @@
 //! on the field before anything is sent; with a note it moves the money, and both wallets
 //! update live without a reload. The audit log says the chain is verified; Alice's page for
 //! officers refuses a freeze without a note. Alice at `/ops`
-//! sees the not-found page. In an Arabic browser the wallet and the console read right to left.
+//! sees the not-found page. In an Arabic browser the wallet, the limits page's hold, its
+//! receipt and the console read right to left.
 //! axe-core finds nothing serious on the console's pages.
 
 use fantoccini::key::Key;
@@ -196,6 +197,20 @@ async fn alice_sends_bob_2500_it_waits_for_review_and_cora_approves_it_live_in_t
     assert!(badge.contains("هذه الدفعة قيد المراجعة"), "{badge}");
     assert_no_sideways_scroll(&alice_ar, "/wallet in Arabic").await;
     screenshot(&alice_ar, "wallet-held-for-review-arabic-phone").await;
+    // Her limits page lists the hold: the generic sentence (never the code) and the receipt.
+    alice_ar.goto(&format!("{base}/settings/limits")).await.unwrap();
+    let hold = text_of(&alice_ar, ".hold").await;
+    assert!(hold.contains("هذه الدفعة قيد المراجعة") && !hold.contains("LARGE_TRANSFER"), "{hold}");
+    assert!(!hold.contains("manual_review"), "{hold}");
+    let receipt = alice_ar
+        .execute("return document.querySelector('.hold a')?.getAttribute('href');", vec![])
+        .await
+        .unwrap();
+    assert!(receipt.as_str().is_some_and(|href| href.starts_with("/activity/")), "{receipt}");
+    click(&alice_ar, ".hold a").await;
+    assert!(text_of(&alice_ar, "[data-test=review-message]").await.starts_with("هذه الدفعة قيد المراجعة"));
+    assert_eq!(text_of(&alice_ar, ".receipt-status").await, "قيد المراجعة");
+    screenshot(&alice_ar, "receipt-held-for-review-arabic-phone").await;
     alice_ar.close().await.unwrap();
 
     // The case: the evidence, and the report for 2,000.00 or more.
