@@ -384,6 +384,7 @@ mod tests {
             anonymous: false,
             fee: "0.00".into(),
             created_at: "2026-11-23T10:00:00Z".into(),
+            review: None,
         }
     }
 

@@ -107,6 +107,9 @@ pub struct Tip {
     /// The platform's part of it, paid by the creator (`"0.00"` without a fee).
     pub fee: String,
     pub created_at: String,
+    /// Held for review (pending until an officer decides): the generic review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::ops::Review>,
 }
 
 /// `{"tip": …}`.

@@ -108,6 +108,10 @@ pub struct ServeArgs {
     /// From this amount, two different officers must approve a held movement (USD).
     #[arg(long, env = "PURSE_TWO_PERSON_THRESHOLD", value_parser = parse_usd, default_value = "10000.00")]
     pub two_person_threshold: i64,
+    /// A person (by handle) who is a compliance officer: the `/ops` console and endpoints.
+    /// Repeat for each; they must have signed up. The demo's officers are cora and kemal.
+    #[arg(long = "officer")]
+    pub officers: Vec<String>,
     /// One tier's limit, as `TIER.KIND=AMOUNT` or `TIER.KIND=none` (`1.send=7500.00`,
     /// `0.receive=none`); KIND is send, receive, withdraw or deposit. Repeat for each limit to
     /// change; the rest keep API.md's defaults.
@@ -486,6 +490,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if args.demo {
         demo::seed(&state).await.map_err(|e| anyhow::anyhow!("cannot load the demo data: {e}"))?;
+    }
+    for handle in &args.officers {
+        let made = state.db.execute(&crate::store::people::make_officer(handle)).await?;
+        if made == 0 {
+            anyhow::bail!("--officer {handle}: nobody has that handle (sign them up first)");
+        }
+        tracing::info!(handle, "a compliance officer");
     }
     let addr = listener.local_addr().context("cannot read the listening address")?;
     let metrics_addr = metrics_listener.local_addr().context("cannot read the metrics address")?;

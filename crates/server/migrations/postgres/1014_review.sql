@@ -1,5 +1,8 @@
--- Review (officers are `users.roles` bit 4): movements held by a monitoring rule or a sanctions hit, the cases
+-- Review: compliance officers, movements held by a monitoring rule or a sanctions hit, the cases
 -- officers decide, what the rules remember, and who was screened against which list.
+
+-- A compliance officer: the /ops console and its endpoints.
+ALTER TABLE users ADD COLUMN officer BIGINT NOT NULL DEFAULT 0 CHECK (officer IN (0, 1));
 
 -- A held payment: the reason code while it waits for an officer (a pending ledger transfer with
 -- no grace window; the grace-window job never posts it). Kept after the decision.

@@ -258,18 +258,22 @@ async fn release(flows: &Flows, row: &CaseRow) -> Result<(), FlowError> {
     match row.movement.as_str() {
         "payment" => {
             let payment = flows.db.payment_by_operation(operation).await?.ok_or_else(not_found)?;
-            let post = TransferRequest::post(
-                operation.transfer(Slot::Post).0,
-                payment.transfer_id.0,
-                payment.amount.cast_unsigned(),
-            );
-            match flows.ledger.create_transfer(post).await? {
-                Ok(_) | Err(CreateTransferError::PendingTransferAlreadyPosted) => {}
-                Err(CreateTransferError::PendingTransferAlreadyVoided) => {
-                    return Err(FlowError::CaseClosed(CaseStatus::Rejected));
-                }
-                Err(reason) => {
-                    return Err(FlowError::internal(format!("the ledger refused a release: {reason:?}")));
+            if let Some(tip) = flows.db.tip(operation).await? {
+                super::tips::release_held(flows, &payment, tip.fee).await?;
+            } else {
+                let post = TransferRequest::post(
+                    operation.transfer(Slot::Post).0,
+                    payment.transfer_id.0,
+                    payment.amount.cast_unsigned(),
+                );
+                match flows.ledger.create_transfer(post).await? {
+                    Ok(_) | Err(CreateTransferError::PendingTransferAlreadyPosted) => {}
+                    Err(CreateTransferError::PendingTransferAlreadyVoided) => {
+                        return Err(FlowError::CaseClosed(CaseStatus::Rejected));
+                    }
+                    Err(reason) => {
+                        return Err(FlowError::internal(format!("the ledger refused a release: {reason:?}")));
+                    }
                 }
             }
             let change = StateChange {
@@ -324,6 +328,9 @@ pub async fn reject(
                     .batcher
                     .settle(Settlement { operation, payment: Some(change), key: KeyOutcome::Keep })
                     .await?;
+                if let Some(request) = payment.request_id {
+                    flows.batcher.apply(vec![cases::reopen_request(request, operation, flows.now())]).await?;
+                }
             }
             "withdrawal" => funding::void_held(flows, operation).await?,
             _ => {}

@@ -400,6 +400,7 @@ async fn payment(
 /// its note), for the batcher to record with the confirmation's key.
 pub fn draft(flows: &Flows, row: &SessionRow, buyer: PersonId) -> Draft {
     Draft {
+        review: None,
         sender_id: buyer,
         recipient_id: row.merchant_id,
         amount: row.amount,

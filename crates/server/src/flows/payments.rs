@@ -43,6 +43,8 @@ pub struct Plan {
     /// Whether a first payment to this recipient gets a grace window. Paying a request does
     /// not: the recipient asked for it.
     pub grace_window: bool,
+    /// Held for review: the reason code (the monitoring rules decided it in the key's batch).
+    pub review: Option<String>,
 }
 
 impl Plan {
@@ -61,6 +63,7 @@ impl Plan {
             hold_until: self.grace_window.then(|| now.plus_seconds(i64::from(flows.settings.grace_window_s))),
             now,
             tip: None,
+            review: self.review.clone(),
         }
     }
 }
@@ -92,6 +95,7 @@ pub async fn send(
         request_id: None,
         kind: ActivityKind::Transfer,
         grace_window: true,
+        review: None,
     };
     // The payment's times (and its grace window) are taken as it arrives.
     let draft = plan.draft(flows);
@@ -158,7 +162,14 @@ impl Movement for Send {
 pub async fn execute(flows: &Flows, operation: OperationId, plan: &Plan) -> Result<PaymentRow, FlowError> {
     let payment = match flows.db.payment_by_operation(operation).await? {
         Some(payment) => payment,
-        None => flows.batcher.record(operation, plan.draft(flows)).await?,
+        None => {
+            let mut draft = plan.draft(flows);
+            // Resumed after its key's batch held it: the case says so.
+            if draft.review.is_none() {
+                draft.review = flows.db.case_reason(operation).await?;
+            }
+            flows.batcher.record(operation, draft).await?
+        }
     };
     transfer(flows, payment).await
 }

@@ -363,12 +363,12 @@ pub fn user_view(row: &UserRow) -> Result<User, FlowError> {
         handle: Handle::parse(&row.handle).map_err(FlowError::internal)?,
         display_name: row.display_name.clone(),
         pin_set: row.pin_hash.is_some(),
-        roles: roles(row.roles),
+        roles: roles(row.roles, row.officer),
     })
 }
 
-/// Everyone is a member; the stored bits add creator and merchant.
-pub fn roles(bits: i64) -> Vec<Role> {
+/// Everyone is a member; the stored bits add creator and merchant, and an officer is one.
+pub fn roles(bits: i64, officer: bool) -> Vec<Role> {
     let mut roles = vec![Role::Member];
     if bits & ROLE_CREATOR != 0 {
         roles.push(Role::Creator);
@@ -376,7 +376,7 @@ pub fn roles(bits: i64) -> Vec<Role> {
     if bits & ROLE_MERCHANT != 0 {
         roles.push(Role::Merchant);
     }
-    if bits & crate::store::people::ROLE_COMPLIANCE != 0 {
+    if officer {
         roles.push(Role::Compliance);
     }
     roles

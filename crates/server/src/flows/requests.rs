@@ -28,6 +28,7 @@ use crate::flows::payments::{self, Plan};
 use crate::flows::{FlowError, Flows, limits, people};
 use crate::ids::{OperationId, PersonId, Slot};
 use crate::store::StoredAnswer;
+use crate::store::monitoring::Watched;
 use crate::store::payments::PaymentRow;
 use crate::store::people::UserRow;
 use crate::store::requests::{RequestRow, Side};
@@ -157,6 +158,10 @@ impl Movement for Pay {
         Some(Counts::payment(row.amount, Some(Recipient::Person(row.requester_id)), Shortfall::Payment))
     }
 
+    fn watched(&self, (row, _): &(RequestRow, Amount)) -> Option<Watched> {
+        Some(Watched::Payment { recipient: row.requester_id })
+    }
+
     fn check_first(
         &self,
         _flows: &Flows,
@@ -171,10 +176,14 @@ impl Movement for Pay {
         flows: &Flows,
         operation: OperationId,
         (row, amount): (RequestRow, Amount),
-        _begun: Begun,
+        begun: Begun,
     ) -> Outcome {
+        let review = match begun {
+            Begun::Fresh { held: Some(held), .. } => Some(held.reason.as_str().to_owned()),
+            _ => None,
+        };
         match claimed(flows, operation, &row).await {
-            Ok(()) => pay_claimed(flows, operation, &row, amount).await,
+            Ok(()) => pay_claimed(flows, operation, &row, amount, review).await,
             Err(error) => Outcome::answer(Err(error)),
         }
     }
@@ -194,7 +203,13 @@ async fn claimed(flows: &Flows, operation: OperationId, row: &RequestRow) -> Res
 
 /// Moves the money of a claimed request and marks it paid: the payment's new state (stored
 /// with the answer) and the answer.
-async fn pay_claimed(flows: &Flows, operation: OperationId, row: &RequestRow, amount: Amount) -> Outcome {
+async fn pay_claimed(
+    flows: &Flows,
+    operation: OperationId,
+    row: &RequestRow,
+    amount: Amount,
+    review: Option<String>,
+) -> Outcome {
     let plan = Plan {
         sender_id: row.payer_id,
         recipient_id: row.requester_id,
@@ -203,6 +218,7 @@ async fn pay_claimed(flows: &Flows, operation: OperationId, row: &RequestRow, am
         request_id: Some(row.id),
         kind: ActivityKind::Request,
         grace_window: false,
+        review,
     };
     let made = payments::execute(flows, operation, &plan).await;
     let settled = payments::settled_state(&made);

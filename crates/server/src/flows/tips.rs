@@ -23,6 +23,7 @@ use crate::flows::movement::{
 use crate::flows::{FlowError, Flows, payments, people};
 use crate::ids::{OperationId, PersonId, Slot};
 use crate::store::StoredAnswer;
+use crate::store::monitoring::Watched;
 use crate::store::payments::{Draft, PaymentRow, PaymentState, TipDraft};
 use crate::store::people::{ROLE_CREATOR, UserRow};
 use crate::store::tips::{CreatorRow, TipRow, TipSide};
@@ -208,6 +209,7 @@ pub async fn tip(
         fee: fee_minor(new.amount, flows.settings.tip_fee_bps),
     };
     let draft = Draft {
+        review: None,
         sender_id: user.id,
         recipient_id: creator.id,
         amount: new.amount.to_minor(),
@@ -255,6 +257,10 @@ impl Movement for Tipping {
         ))
     }
 
+    fn watched(&self, _target: &()) -> Option<Watched> {
+        Some(Watched::Payment { recipient: self.draft.recipient_id })
+    }
+
     fn record(&self, _flows: &Flows, _target: &()) -> Recorded {
         Recorded { payment: Some(self.draft.clone()), ..Recorded::default() }
     }
@@ -293,9 +299,29 @@ async fn resumed(flows: &Flows, operation: OperationId) -> Result<(PaymentRow, T
 
 /// Moves a recorded tip: the tip from the supporter to the creator and, if there is a fee, the
 /// fee from the creator to the platform, linked (both or neither). Returns the payment as
-/// `completed`, or `insufficient_funds` when the supporter's wallet cannot pay it.
+/// `completed`, or `insufficient_funds` when the supporter's wallet cannot pay it. A tip held
+/// for review is the tip alone, pending (the fee is taken when an officer approves it:
+/// [`release_held`]).
 pub async fn transfer(flows: &Flows, payment: PaymentRow, fee: i64) -> Result<PaymentRow, FlowError> {
     let currency = payment.currency;
+    if payment.review.is_some() {
+        let held = TransferRequest::pending(
+            payment.transfer_id.0,
+            LedgerMovement {
+                debit_account_id: codes::wallet_of(payment.sender_id),
+                credit_account_id: codes::wallet_of(payment.recipient_id),
+                amount: payment.amount.cast_unsigned(),
+                currency,
+                code: codes::transfer::TIP,
+            },
+            0,
+        );
+        return match flows.ledger.create_transfer(held).await? {
+            Ok(_) => Ok(PaymentRow { state: PaymentState::Pending, ..payment }),
+            Err(CreateTransferError::ExceedsCredits) => Err(FlowError::InsufficientFunds(Shortfall::Tip)),
+            Err(reason) => Err(FlowError::internal(format!("the ledger refused a held tip: {reason:?}"))),
+        };
+    }
     let tip = TransferRequest::posted(
         payment.transfer_id.0,
         LedgerMovement {
@@ -347,6 +373,8 @@ pub fn view(
         anonymous: tip.anonymous,
         fee: Money::from_minor(tip.fee, currency).amount_string(),
         created_at: payment.created_at.rfc3339(),
+        review: (payment.review.is_some() && payment.state == PaymentState::Pending)
+            .then(super::review::review),
     })
 }
 
@@ -384,4 +412,36 @@ pub async fn list(
     let total_received =
         if received { Some(usd(flows.db.tips_received_since(person, Time::EPOCH).await?)) } else { None };
     Ok(TipPage { items, next_cursor, total_received })
+}
+
+/// An officer approved a held tip: the tip posted and its fee taken from the creator, linked
+/// (both or neither). Repeatable: the ledger's fixed ids answer a second time as done.
+pub async fn release_held(flows: &Flows, payment: &PaymentRow, fee: i64) -> Result<(), FlowError> {
+    let post = TransferRequest::post(
+        payment.operation_id.transfer(Slot::Post).0,
+        payment.transfer_id.0,
+        payment.amount.cast_unsigned(),
+    );
+    let chain = if fee > 0 {
+        let fee = TransferRequest::posted(
+            payment.operation_id.transfer(Slot::Fee).0,
+            LedgerMovement {
+                debit_account_id: codes::wallet_of(payment.recipient_id),
+                credit_account_id: codes::PLATFORM_FEES,
+                amount: fee.cast_unsigned(),
+                currency: payment.currency,
+                code: codes::transfer::FEE,
+            },
+        );
+        vec![post.linked(), fee]
+    } else {
+        vec![post]
+    };
+    match flows.ledger.create_transfers(chain).await?.first() {
+        Some(Ok(_) | Err(CreateTransferError::PendingTransferAlreadyPosted)) => Ok(()),
+        Some(Err(CreateTransferError::PendingTransferAlreadyVoided)) => {
+            Err(FlowError::CaseClosed(purse_api::ops::CaseStatus::Rejected))
+        }
+        other => Err(FlowError::internal(format!("the ledger refused to release a tip: {other:?}"))),
+    }
 }

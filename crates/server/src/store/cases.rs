@@ -142,6 +142,14 @@ impl Db {
         self.optional(&Statement::new(sql, values![id])).await
     }
 
+    /// The reason code of the case holding `operation`'s movement, if one does.
+    pub async fn case_reason(&self, operation: OperationId) -> Result<Option<String>, StoreError> {
+        let rows: Vec<(String,)> = self
+            .all(&Statement::new("SELECT reason_code FROM cases WHERE operation_id = $1", values![operation]))
+            .await?;
+        Ok(rows.into_iter().next().map(|(reason,)| reason))
+    }
+
     /// A person's cases, newest first.
     pub async fn cases_of(&self, person: PersonId) -> Result<Vec<CaseRow>, StoreError> {
         let sql = format!(
@@ -229,7 +237,8 @@ impl Db {
 }
 
 /// Records a screening once per person and list version (a concurrent second one changes
-/// nothing); a hit sets an active person `under_review`.
+/// nothing); a hit sets an active person `under_review`, unless an officer already found that
+/// entry false for them (under an earlier version of the list): then it is recorded cleared.
 pub fn record_screening(
     person: PersonId,
     version: &str,
@@ -238,22 +247,21 @@ pub fn record_screening(
     now: Time,
 ) -> Vec<Statement> {
     let mut statements = vec![Statement::new(
-        "INSERT INTO screenings (user_id, list_version, name, entry, score, at) VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO screenings (user_id, list_version, name, entry, score, cleared, at) \
+         SELECT $1, $2, $3, $4, $5, CASE WHEN EXISTS (SELECT 1 FROM screenings s WHERE s.user_id = $1 \
+             AND s.entry = $4 AND s.cleared = 1) THEN 1 ELSE 0 END, $6 WHERE true \
          ON CONFLICT (user_id, list_version) DO NOTHING",
         values![person, version, name, hit.map(|h| h.0), hit.map(|h| h.1), now],
     )];
     if hit.is_some() {
-        statements.push(set_under_review(person));
+        statements.push(Statement::new(
+            "UPDATE users SET status = 'under_review' WHERE id = $1 AND status = 'active' \
+             AND EXISTS (SELECT 1 FROM screenings s WHERE s.user_id = $1 AND s.list_version = $2 \
+                 AND s.entry IS NOT NULL AND s.cleared = 0)",
+            values![person, version],
+        ));
     }
     statements
-}
-
-/// An active person goes `under_review` (nothing else changes: restricted or frozen stay so).
-pub fn set_under_review(person: PersonId) -> Statement {
-    Statement::new(
-        "UPDATE users SET status = 'under_review' WHERE id = $1 AND status = 'active'",
-        values![person],
-    )
 }
 
 /// An officer found a person's sanctions hits false: they no longer hold payments, and a person
@@ -316,5 +324,15 @@ pub fn open_verification_case(subject: PersonId, evidence: &str, now: Time) -> S
              approvals_needed, opened_at, updated_at) \
          VALUES (NULL, 'verification', 'SANCTIONS_MATCH', $1, 0, 'USD', $2, 1, $3, $3)",
         values![subject, evidence, now],
+    )
+}
+
+/// A request whose held payment an officer rejected is open again (its payer may pay it again,
+/// or its requester cancel it); moving `updated_at` tells both people live.
+pub fn reopen_request(request: i64, operation: OperationId, now: Time) -> Statement {
+    Statement::new(
+        "UPDATE money_requests SET status = 'open', paying_operation_id = NULL, claim_until = NULL, updated_at = $3 \
+         WHERE id = $1 AND status = 'paid' AND paying_operation_id = $2",
+        values![request, operation, now],
     )
 }

@@ -178,9 +178,9 @@ async fn read_pasts(tx: &mut Tx<'_>, watches: &[(OperationId, &Watch)]) -> Resul
         .collect();
     let sql = format!(
         "SELECT v.column1, \
-             CASE WHEN v.column3 <> 0 AND NOT EXISTS (SELECT 1 FROM payments p \
+             CAST(CASE WHEN v.column3 <> 0 AND NOT EXISTS (SELECT 1 FROM payments p \
                  WHERE p.sender_id = v.column2 AND p.recipient_id = v.column3 \
-                 AND p.state IN ('pending', 'completed')) THEN 1 ELSE 0 END, \
+                 AND p.state IN ('pending', 'completed')) THEN 1 ELSE 0 END AS BIGINT), \
              (SELECT COUNT(*) FROM watch_log w WHERE w.person_id = v.column2 AND w.kind = 'near' AND w.at > v.column4), \
              (SELECT COUNT(DISTINCT w.counterparty_id) FROM watch_log w \
                  WHERE w.person_id = v.column2 AND w.kind = 'new_counterparty' AND w.at > v.column5), \

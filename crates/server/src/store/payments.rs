@@ -103,6 +103,9 @@ pub struct Draft {
     pub now: Time,
     /// What makes it a tip, if it is one.
     pub tip: Option<TipDraft>,
+    /// Held for review (the reason code), when known before it is recorded (a paid request's
+    /// payment, recorded after its key's batch held it).
+    pub review: Option<String>,
 }
 
 /// A tip's own facts, recorded with its payment.
@@ -200,7 +203,8 @@ pub(crate) async fn record(
                 params.cast(d.hold_until),
                 params.cast(d.request_id),
                 params.cast(d.now),
-                params.cast(reviews.get(operation).map(|code| (*code).to_owned())),
+                params
+                    .cast(reviews.get(operation).map(|code| (*code).to_owned()).or_else(|| d.review.clone())),
             )
         })
         .collect();

@@ -14,8 +14,6 @@ use crate::time::Time;
 /// Role bits of `users.roles`: everyone is a member; these add the creator and the merchant.
 pub const ROLE_CREATOR: i64 = 1;
 pub const ROLE_MERCHANT: i64 = 2;
-/// A compliance officer: the `/ops` console and its endpoints.
-pub const ROLE_COMPLIANCE: i64 = 4;
 
 /// A person as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +26,7 @@ pub struct UserRow {
     pub pin_hash: Option<String>,
     pub pin_failures: i64,
     pub pin_locked_until: Option<Time>,
-    /// [`ROLE_CREATOR`], [`ROLE_MERCHANT`] and [`ROLE_COMPLIANCE`] bits.
+    /// [`ROLE_CREATOR`] and [`ROLE_MERCHANT`] bits.
     pub roles: i64,
     pub created_at: Time,
     /// The verification tier, 0–2.
@@ -36,6 +34,8 @@ pub struct UserRow {
     pub status: AccountStatus,
     /// The verified address's state (the person's region), once verified.
     pub region_state: Option<String>,
+    /// A compliance officer (the `/ops` console).
+    pub officer: bool,
 }
 
 impl UserRow {
@@ -48,12 +48,12 @@ impl UserRow {
     }
 
     pub fn is_officer(&self) -> bool {
-        self.roles & ROLE_COMPLIANCE != 0
+        self.officer
     }
 }
 
 const USER_COLUMNS: &str = "id, public_id, handle, display_name, password_hash, pin_hash, pin_failures, \
-     pin_locked_until, roles, created_at, tier, status, region_state";
+     pin_locked_until, roles, created_at, tier, status, region_state, officer";
 
 /// In [`USER_COLUMNS`] order.
 impl Row for UserRow {
@@ -72,6 +72,7 @@ impl Row for UserRow {
             tier: columns.take()?,
             status: columns.take()?,
             region_state: columns.take()?,
+            officer: columns.take()?,
         })
     }
 }
@@ -291,4 +292,9 @@ impl Db {
         .await
         .map(drop)
     }
+}
+
+/// Makes the person with `handle` a compliance officer (`serve --officer`, the demo).
+pub fn make_officer(handle: &str) -> Statement {
+    Statement::new("UPDATE users SET officer = 1 WHERE handle = $1", crate::store::values![handle])
 }

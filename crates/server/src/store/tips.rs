@@ -227,7 +227,7 @@ impl Db {
         };
         let sql = format!(
             "SELECT p.operation_id, p.transfer_id, p.sender_id, p.recipient_id, p.amount, p.currency, p.note, \
-             p.hold_until, p.state, p.request_id, p.created_at, t.post_id, t.anonymous, t.fee \
+             p.hold_until, p.state, p.request_id, p.created_at, p.review, t.post_id, t.anonymous, t.fee \
              FROM payments p JOIN tips t ON t.operation_id = p.operation_id \
              WHERE p.{column} = $1 AND p.state = 'completed' AND p.operation_id < $2 \
              ORDER BY p.operation_id DESC LIMIT $3"

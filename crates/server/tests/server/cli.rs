@@ -338,8 +338,8 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     // The platform's fee and card and bank clearing accounts, the demo's funding account and
-    // six wallets; three funding transfers (alice, bob, nadia).
-    assert!(stdout.starts_with("audit: clean (10 accounts, 3 transfers"), "{stdout}");
+    // eight wallets (the two officers' too); three funding transfers (alice, bob, nadia).
+    assert!(stdout.starts_with("audit: clean (12 accounts, 3 transfers"), "{stdout}");
 }
 
 #[test]

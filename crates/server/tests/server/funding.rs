@@ -69,7 +69,14 @@ async fn deposit(app: &TestApp, cookie: &str, key: &str, card_id: &str, amount: 
         .await
 }
 
-async fn withdraw(app: &TestApp, cookie: &str, key: &str, to: &str, amount: &str, speed: &str) -> Answer {
+pub(crate) async fn withdraw(
+    app: &TestApp,
+    cookie: &str,
+    key: &str,
+    to: &str,
+    amount: &str,
+    speed: &str,
+) -> Answer {
     let body =
         json!({"destination_id": to, "amount": amount, "currency": "USD", "speed": speed, "pin": "1234"});
     app.call_with(Method::POST, "/api/v1/withdrawals", Some(cookie), Some(body), &[("idempotency-key", key)])

@@ -15,6 +15,7 @@ mod payments;
 mod people;
 mod pin_rules;
 mod requests;
+mod review;
 mod sandbox_clock;
 mod sign_in;
 mod support;

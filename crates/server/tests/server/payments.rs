@@ -481,6 +481,7 @@ async fn a_request_cut_off_before_or_after_the_ledger_is_finished_by_its_retry_a
             request_id: None,
             kind: purse_api::ActivityKind::Transfer,
             grace_window: true,
+            review: None,
         };
 
         // Cut off after the key was recorded, before the ledger: no money moved yet.
@@ -526,6 +527,7 @@ async fn a_cut_off_payment_whose_transfer_committed_is_recovered_by_the_job() {
             request_id: None,
             kind: purse_api::ActivityKind::Transfer,
             grace_window: true,
+            review: None,
         };
         let made = payments::execute(&app.state, operation, &plan).await.unwrap();
         assert_eq!(made.state, "pending", "the ledger holds it");

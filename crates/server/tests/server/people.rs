@@ -364,7 +364,7 @@ async fn profiles_show_only_what_is_public() {
 async fn the_demo_seeds_its_people_once_with_their_money() {
     let db = TestDb::sqlite();
     let app = TestApp::new(&db, db.dir.path()).await;
-    assert_eq!(purse_server::flows::demo::seed(&app.state).await.unwrap(), 6);
+    assert_eq!(purse_server::flows::demo::seed(&app.state).await.unwrap(), 8);
     assert_eq!(purse_server::flows::demo::seed(&app.state).await.unwrap(), 0, "a second run changes nothing");
     let login = app
         .call(
@@ -384,7 +384,7 @@ async fn the_demo_seeds_its_people_once_with_their_money() {
     assert_eq!(activity.body["items"][0]["note"], "Demo funds");
     let merchant = app.user("souq_books").await;
     assert_eq!(
-        purse_server::flows::people::roles(merchant.roles),
+        purse_server::flows::people::roles(merchant.roles, merchant.officer),
         vec![purse_api::Role::Member, purse_api::Role::Merchant]
     );
     let report = app.ledger.audit().await.unwrap();

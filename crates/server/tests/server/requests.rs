@@ -443,6 +443,7 @@ async fn a_payment_cut_off_after_the_ledger_keeps_the_request_from_being_paid_or
             request_id: Some(request_id),
             kind: purse_api::ActivityKind::Request,
             grace_window: false,
+            review: None,
         };
         purse_server::flows::payments::execute(&app.state, operation, &plan).await.unwrap();
         let claim = "UPDATE money_requests SET paying_operation_id = $1, claim_until = 0 WHERE id = $2";
