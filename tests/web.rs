@@ -580,7 +580,7 @@ async fn short_of_funds_the_sheet_says_what_the_wallet_has_and_offers_only_what_
 #[wasm_bindgen_test]
 async fn a_sent_tip_says_so_and_done_closes_the_sheet() {
     let mut start = TipFlow::new(lina(), Some("42".into()));
-    start.step = Step::Sent(Tip {
+    start.step = Step::Sent(Box::new(Tip {
         id: "tip_abc".into(),
         creator: Handle::parse("lina").unwrap(),
         amount: "5.00".into(),
@@ -590,7 +590,8 @@ async fn a_sent_tip_says_so_and_done_closes_the_sheet() {
         anonymous: false,
         fee: "0.00".into(),
         created_at: "2026-11-23T10:00:00Z".into(),
-    });
+        review: None,
+    }));
     let (root, _, closes) = tip_form(start);
     assert_eq!(text(&root, ".done-title"), t(Text::TipSentTitle));
     assert_eq!(find(&root, ".done").unwrap().get_attribute("role").as_deref(), Some("status"));
