@@ -6,6 +6,9 @@
 
 use purse_api::compliance::{Compliance, LimitDetails, VerificationRequest, VerificationResponse};
 use purse_api::funding::{BankAccountList, CardList, Speed};
+use purse_api::ops::{
+    AuditPage, Case, CasePage, CaseResponse, DecisionNote, OpsPerson, OpsPersonPage, OpsPersonResponse,
+};
 use purse_api::{
     Activity, ActivityPage, ActivityResponse, BankAccount, BankAccountResponse, Card, CardDetails,
     CardResponse, CardToken, CheckoutOutcome, ConfirmCheckout, Creator, CreatorDashboard, CreatorResponse,
@@ -364,6 +367,59 @@ pub async fn compliance() -> Result<Compliance, ApiError> {
 pub async fn verify(request: &VerificationRequest, key: &str) -> Result<VerificationResponse, ApiError> {
     let (status, text) = raw_send_keyed("POST", "/api/v1/me/verification", Some(request), Some(key)).await?;
     decode(status, &text)
+}
+
+/// A cursor as it goes into a query (opaque: escaped).
+fn cursor_query(cursor: Option<&str>) -> String {
+    cursor
+        .map(|cursor| format!("&cursor={}", String::from(js_sys::encode_uri_component(cursor))))
+        .unwrap_or_default()
+}
+
+/// `GET /ops/cases?status=open|closed` (officers only), newest first.
+pub async fn ops_cases(status: &str, cursor: Option<&str>, limit: u32) -> Result<CasePage, ApiError> {
+    get(&format!("/api/v1/ops/cases?status={status}&limit={limit}{}", cursor_query(cursor))).await
+}
+
+/// `GET /ops/cases/{id}`, with the person's recent activity. `id` must already be known to be
+/// plain (letters, digits, `_`): it goes into the path as is.
+pub async fn ops_case(id: &str) -> Result<Case, ApiError> {
+    get::<CaseResponse>(&format!("/api/v1/ops/cases/{id}")).await.map(|r| r.case)
+}
+
+/// `POST /ops/cases/{id}/approve` or `/reject`, with the officer's note.
+pub async fn ops_decide(id: &str, approve: bool, note: String) -> Result<Case, ApiError> {
+    let action = if approve { "approve" } else { "reject" };
+    send::<_, CaseResponse>("POST", &format!("/api/v1/ops/cases/{id}/{action}"), Some(&DecisionNote { note }))
+        .await
+        .map(|r| r.case)
+}
+
+/// Where a case's report is downloaded from (`GET /ops/cases/{id}/report`, 2,000.00 or more).
+pub fn ops_report_path(id: &str) -> String {
+    format!("/api/v1/ops/cases/{id}/report")
+}
+
+/// `GET /ops/people/{handle}`: the person and their cases.
+pub async fn ops_person(handle: &Handle) -> Result<OpsPersonPage, ApiError> {
+    get(&format!("/api/v1/ops/people/{handle}")).await
+}
+
+/// `POST /ops/people/{handle}/freeze` or `/unfreeze`, with the officer's note.
+pub async fn ops_freeze(handle: &Handle, freeze: bool, note: String) -> Result<OpsPerson, ApiError> {
+    let action = if freeze { "freeze" } else { "unfreeze" };
+    send::<_, OpsPersonResponse>(
+        "POST",
+        &format!("/api/v1/ops/people/{handle}/{action}"),
+        Some(&DecisionNote { note }),
+    )
+    .await
+    .map(|r| r.person)
+}
+
+/// `GET /ops/audit-log`, newest first, with the server's check of the chain.
+pub async fn ops_audit(cursor: Option<&str>, limit: u32) -> Result<AuditPage, ApiError> {
+    get(&format!("/api/v1/ops/audit-log?limit={limit}{}", cursor_query(cursor))).await
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {

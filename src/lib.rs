@@ -30,6 +30,10 @@ use crate::pages::creator::CreatorPage;
 use crate::pages::home::{ActivityHome, Home};
 use crate::pages::limits::LimitsPage;
 use crate::pages::not_found::NotFound;
+use crate::pages::ops_audit::OpsAuditPage;
+use crate::pages::ops_case::OpsCasePage;
+use crate::pages::ops_person::OpsPersonPage;
+use crate::pages::ops_queue::OpsQueuePage;
 use crate::pages::payment_methods::PaymentMethodsPage;
 use crate::pages::pin::PinSettings;
 use crate::pages::profile::Profile;
@@ -50,9 +54,42 @@ fn remove_static_shell() {
     }
 }
 
+/// The browser's preferred languages, in its order (`navigator.languages`, else
+/// `navigator.language`).
+fn preferred_languages() -> Vec<String> {
+    use wasm_bindgen::JsCast;
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok();
+    let Some(navigator) = navigator.filter(|n| !n.is_undefined()) else { return Vec::new() };
+    let listed = js_sys::Reflect::get(&navigator, &"languages".into())
+        .ok()
+        .and_then(|list| list.dyn_into::<js_sys::Array>().ok())
+        .map(|list| list.iter().filter_map(|tag| tag.as_string()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if !listed.is_empty() {
+        return listed;
+    }
+    js_sys::Reflect::get(&navigator, &"language".into())
+        .ok()
+        .and_then(|tag| tag.as_string())
+        .into_iter()
+        .collect()
+}
+
+/// Speaks the browser's language (Arabic or English), and lays the document out its way
+/// (`<html lang dir>`: right to left in Arabic).
+fn apply_language() {
+    let language = text::language_for(&preferred_languages());
+    text::set_language(language);
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("lang", language.code());
+        let _ = root.set_attribute("dir", language.direction());
+    }
+}
+
 /// The whole app: the session, the layout every page slots into, and the routes.
 #[component]
 pub fn App() -> impl IntoView {
+    apply_language();
     remove_static_shell();
     session::provide_session();
     view! {
@@ -77,6 +114,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/u/:handle") view=Profile />
                     <Route path=path!("/status") view=Status />
                     <Route path=path!("/checkout/:id") view=CheckoutPage />
+                    <Route path=path!("/ops") view=OpsQueuePage />
+                    <Route path=path!("/ops/cases/:id") view=OpsCasePage />
+                    <Route path=path!("/ops/people/:handle") view=OpsPersonPage />
+                    <Route path=path!("/ops/audit") view=OpsAuditPage />
                 </Routes>
             </Layout>
         </Router>

@@ -1,4 +1,5 @@
-//! The live event stream (`GET /api/v1/events`, Server-Sent Events) as callbacks.
+//! The live event stream (`GET /api/v1/events`, Server-Sent Events) as callbacks: activity,
+//! balances, requests, and for compliance officers cases.
 //!
 //! The browser's `EventSource` reconnects by itself after a dropped connection, sending the
 //! last event id, so nothing is missed. If the server refuses the stream (the connection is
@@ -8,6 +9,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use purse_api::ops::{Case, CaseResponse};
 use purse_api::{Activity, MoneyRequest, Wallet};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -27,6 +29,8 @@ pub struct Handlers {
     pub balance: Box<dyn Fn(Wallet)>,
     /// A request for money to or from the person, new or changed.
     pub request: Box<dyn Fn(MoneyRequest)>,
+    /// A compliance case, new or changed (officers' streams only; `None`: not listened for).
+    pub case: Option<Box<dyn Fn(Case)>>,
     pub status: Box<dyn Fn(LiveStatus)>,
     /// After a stream was replaced: re-read the wallet and the first page.
     pub resync: Box<dyn Fn()>,
@@ -109,6 +113,11 @@ fn open(shared: &Rc<RefCell<Inner>>) {
             (inner.handlers.request)(request);
         }
     });
+    let on_case = listener(&weak, |inner, event| {
+        if let (Some(handler), Some(data)) = (&inner.handlers.case, data::<CaseResponse>(&event)) {
+            handler(data.case);
+        }
+    });
     // `open` is a plain `Event`, not a `MessageEvent`.
     let weak_for_open = weak.clone();
     let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_event: web_sys::Event| {
@@ -133,12 +142,13 @@ fn open(shared: &Rc<RefCell<Inner>>) {
         ("activity", &on_activity),
         ("balance", &on_balance),
         ("request", &on_request),
+        ("case", &on_case),
         ("open", &on_open),
         ("error", &on_error),
     ] {
         let _ = source.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
     }
-    listeners.extend([on_activity, on_balance, on_request, on_open, on_error]);
+    listeners.extend([on_activity, on_balance, on_request, on_case, on_open, on_error]);
     let mut inner = shared.borrow_mut();
     if let Some(old) = inner.source.replace(source) {
         old.close();

@@ -1,5 +1,7 @@
 //! Every string a person reads, in one place, so a translation table (Arabic is next) can
-//! replace this one without touching a view.
+//! replace this one without touching a view. [`t`] speaks the app's language, chosen once at
+//! start from the browser's ([`language_for`]): Arabic where a table has the key, English
+//! otherwise.
 
 /// A piece of interface text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1013,7 +1015,6 @@ pub enum Limits {
     NoHoldsTitle,
     NoHoldsBody,
     HoldSince,
-    HoldReasonCode,
     HoldWhatToDo,
     HoldSeePayment,
     SendLeftUntil,
@@ -1036,6 +1037,8 @@ pub enum Limits {
     WithdrawInstead,
     Tomorrow,
     Unavailable,
+    PendingReview,
+    ReviewMessage,
 }
 
 /// The English text for `key`.
@@ -1131,7 +1134,6 @@ pub fn en_limits(key: Limits) -> &'static str {
         NoHoldsTitle => "Nothing is held",
         NoHoldsBody => "A payment held for a check would show here, with what to do.",
         HoldSince => "Held since {when}",
-        HoldReasonCode => "Reason code",
         HoldWhatToDo => {
             "Nothing to do for now: when the review is done the payment goes through, or the money comes back to you."
         }
@@ -1160,6 +1162,10 @@ pub fn en_limits(key: Limits) -> &'static str {
         WithdrawInstead => "Withdraw money",
         Tomorrow => "tomorrow",
         Unavailable => "Your limits can't be loaded right now.",
+        PendingReview => "Pending review",
+        ReviewMessage => {
+            "This payment is being reviewed. Most reviews finish within one business day, and the money stays safe meanwhile."
+        }
     }
 }
 
@@ -1252,7 +1258,6 @@ pub fn ar_limits(key: Limits) -> &'static str {
         NoHoldsTitle => "لا شيء محتجز",
         NoHoldsBody => "إذا احتُجزت دفعة للتدقيق فستظهر هنا مع ما عليك فعله.",
         HoldSince => "محتجز منذ {when}",
-        HoldReasonCode => "رمز السبب",
         HoldWhatToDo => "لا شيء عليك الآن: عند انتهاء المراجعة تمر الدفعة، أو يعود المال إليك.",
         HoldSeePayment => "عرض الدفعة",
         SendLeftUntil => "يمكنك إرسال {amount} إضافية حتى {when}.",
@@ -1279,12 +1284,16 @@ pub fn ar_limits(key: Limits) -> &'static str {
         WithdrawInstead => "سحب المال",
         Tomorrow => "غدًا",
         Unavailable => "تعذّر تحميل حدودك الآن.",
+        PendingReview => "قيد المراجعة",
+        ReviewMessage => {
+            "هذه الدفعة قيد المراجعة. تنتهي معظم المراجعات خلال يوم عمل واحد، ويبقى المال آمنًا خلال ذلك."
+        }
     }
 }
 
 impl Limits {
     /// Every key, for the test that checks each has its Arabic and keeps its placeholders.
-    pub const ALL: [Limits; 100] = {
+    pub const ALL: [Limits; 101] = {
         use Limits::*;
         [
             MenuItem,
@@ -1364,7 +1373,6 @@ impl Limits {
             NoHoldsTitle,
             NoHoldsBody,
             HoldSince,
-            HoldReasonCode,
             HoldWhatToDo,
             HoldSeePayment,
             SendLeftUntil,
@@ -1386,6 +1394,400 @@ impl Limits {
             RecipientUnavailable,
             WithdrawInstead,
             Tomorrow,
+            Unavailable,
+            PendingReview,
+            ReviewMessage,
+        ]
+    };
+}
+
+/// The compliance console's text (officers only, `/ops`): a table of its own, with its Arabic in
+/// [`ar_ops`], whose match has no catch-all (a new string does not build without its Arabic).
+/// Placeholders: `{n}`, `{handle}`, `{amount}`, `{reason}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ops {
+    MenuItem,
+    ConsoleNav,
+    QueueNav,
+    AuditNav,
+    QueueTitle,
+    QueueLead,
+    ViewLabel,
+    OpenTab,
+    ClosedTab,
+    EmptyOpenTitle,
+    EmptyOpenBody,
+    EmptyClosedTitle,
+    EmptyClosedBody,
+    ColReason,
+    ColAmount,
+    ColPeople,
+    ColOpened,
+    NoMovement,
+    NewCase,
+    ReasonSanctions,
+    ReasonLarge,
+    ReasonStructuring,
+    ReasonPassThrough,
+    ReasonVelocity,
+    CaseOpen,
+    CaseApproved,
+    CaseRejected,
+    CaseTitle,
+    BackToQueue,
+    CaseMissing,
+    EvidenceHeading,
+    Rule,
+    Inputs,
+    Hits,
+    SanctionsHeading,
+    SanctionsName,
+    SanctionsEntry,
+    SanctionsScore,
+    SanctionsList,
+    Movement,
+    Subject,
+    RecentActivity,
+    NoRecentActivity,
+    ApprovalsHeading,
+    NoApprovals,
+    ApprovedBy,
+    RejectedBy,
+    NeedsSecond,
+    NeedsTwo,
+    DecideHeading,
+    Note,
+    NoteHint,
+    NoteEmpty,
+    NoteTooLong,
+    Approve,
+    Approving,
+    Reject,
+    Rejecting,
+    DoneApproved,
+    DoneApprovedOnce,
+    DoneRejected,
+    SecondApprover,
+    ClosedCase,
+    DownloadReport,
+    PersonTitle,
+    PersonStatus,
+    PersonTier,
+    PersonCases,
+    PersonNoCases,
+    PersonMissing,
+    Freeze,
+    Freezing,
+    Unfreeze,
+    Unfreezing,
+    DoneFrozen,
+    DoneUnfrozen,
+    AuditTitle,
+    AuditLead,
+    ColSeq,
+    ColTime,
+    ColActor,
+    ColAction,
+    ColSubject,
+    ColNote,
+    ColHash,
+    AuditEmpty,
+    ChainVerified,
+    ChainBroken,
+    Unavailable,
+}
+
+/// The English text for `key`.
+pub fn en_ops(key: Ops) -> &'static str {
+    use Ops::*;
+    match key {
+        MenuItem => "Compliance",
+        ConsoleNav => "Compliance console",
+        QueueNav => "Cases",
+        AuditNav => "Audit log",
+        QueueTitle => "Review queue",
+        QueueLead => "Held movements waiting for an officer, newest first.",
+        ViewLabel => "Show cases",
+        OpenTab => "Open",
+        ClosedTab => "Closed",
+        EmptyOpenTitle => "No open cases.",
+        EmptyOpenBody => "New ones appear here as they're opened.",
+        EmptyClosedTitle => "No closed cases yet.",
+        EmptyClosedBody => "Cases you and other officers decide are listed here.",
+        ColReason => "Reason",
+        ColAmount => "Amount",
+        ColPeople => "People",
+        ColOpened => "Opened",
+        NoMovement => "No money held",
+        NewCase => "New case: {reason}, {amount}.",
+        ReasonSanctions => "Sanctions match",
+        ReasonLarge => "Large transfer",
+        ReasonStructuring => "Structuring",
+        ReasonPassThrough => "Pass-through",
+        ReasonVelocity => "Many new counterparties",
+        CaseOpen => "Open",
+        CaseApproved => "Approved",
+        CaseRejected => "Rejected",
+        CaseTitle => "Case",
+        BackToQueue => "Back to the queue",
+        CaseMissing => "There is no such case.",
+        EvidenceHeading => "Evidence",
+        Rule => "Rule",
+        Inputs => "Inputs",
+        Hits => "Every rule hit",
+        SanctionsHeading => "Sanctions match",
+        SanctionsName => "Name screened",
+        SanctionsEntry => "List entry",
+        SanctionsScore => "Score",
+        SanctionsList => "List version",
+        Movement => "Held movement",
+        Subject => "Person",
+        RecentActivity => "Their recent activity",
+        NoRecentActivity => "No other activity.",
+        ApprovalsHeading => "Decisions so far",
+        NoApprovals => "No officer has decided yet.",
+        ApprovedBy => "Approved by",
+        RejectedBy => "Rejected by",
+        NeedsSecond => "Needs a second officer: {handle} approved it once.",
+        NeedsTwo => "Two different officers must approve this case.",
+        DecideHeading => "Decide",
+        Note => "Note (required)",
+        NoteHint => "Why you decide this way, for the record and any report. Up to 500 characters.",
+        NoteEmpty => "Write a note: every decision needs one.",
+        NoteTooLong => "Keep the note to 500 characters or fewer.",
+        Approve => "Approve",
+        Approving => "Approving…",
+        Reject => "Reject",
+        Rejecting => "Rejecting…",
+        DoneApproved => "Approved: the held money moved.",
+        DoneApprovedOnce => "Your approval is recorded. A second officer must approve it too.",
+        DoneRejected => "Rejected: the money went back to the sender.",
+        SecondApprover => "You already approved this case. A second officer must approve it.",
+        ClosedCase => "This case is closed.",
+        DownloadReport => "Download report (JSON)",
+        PersonTitle => "Person",
+        PersonStatus => "Status",
+        PersonTier => "Tier",
+        PersonCases => "Their cases",
+        PersonNoCases => "No cases about this person.",
+        PersonMissing => "There is no such person.",
+        Freeze => "Freeze",
+        Freezing => "Freezing…",
+        Unfreeze => "Unfreeze",
+        Unfreezing => "Unfreezing…",
+        DoneFrozen => "Frozen: no money moves for this person.",
+        DoneUnfrozen => "Unfrozen: this person can move money again.",
+        AuditTitle => "Audit log",
+        AuditLead => {
+            "Every case opened and every officer's action, newest first. No one can change it quietly."
+        }
+        ColSeq => "#",
+        ColTime => "Time",
+        ColActor => "Actor",
+        ColAction => "Action",
+        ColSubject => "Subject",
+        ColNote => "Note",
+        ColHash => "Hash",
+        AuditEmpty => "Nothing logged yet.",
+        ChainVerified => "Chain verified — {n} entries",
+        ChainBroken => {
+            "The audit chain is broken at entry {n}: it and everything after it cannot be trusted. Run purse-server audit and escalate."
+        }
+        Unavailable => "The console can't be loaded right now.",
+    }
+}
+
+/// The console's Arabic: every key (no catch-all).
+pub fn ar_ops(key: Ops) -> &'static str {
+    use Ops::*;
+    match key {
+        MenuItem => "الامتثال",
+        ConsoleNav => "لوحة الامتثال",
+        QueueNav => "الحالات",
+        AuditNav => "سجل التدقيق",
+        QueueTitle => "قائمة المراجعة",
+        QueueLead => "حركات محتجزة تنتظر قرار موظف، الأحدث أولًا.",
+        ViewLabel => "عرض الحالات",
+        OpenTab => "مفتوحة",
+        ClosedTab => "مغلقة",
+        EmptyOpenTitle => "لا توجد حالات مفتوحة.",
+        EmptyOpenBody => "تظهر الحالات الجديدة هنا فور فتحها.",
+        EmptyClosedTitle => "لا توجد حالات مغلقة بعد.",
+        EmptyClosedBody => "تظهر هنا الحالات التي تبتّ فيها أنت وزملاؤك.",
+        ColReason => "السبب",
+        ColAmount => "المبلغ",
+        ColPeople => "الأطراف",
+        ColOpened => "فُتحت",
+        NoMovement => "لا مال محتجز",
+        NewCase => "حالة جديدة: {reason}، {amount}.",
+        ReasonSanctions => "تطابق مع قائمة العقوبات",
+        ReasonLarge => "تحويل كبير",
+        ReasonStructuring => "تجزئة المبالغ",
+        ReasonPassThrough => "تمرير الأموال",
+        ReasonVelocity => "أطراف جديدة كثيرة",
+        CaseOpen => "مفتوحة",
+        CaseApproved => "مقبولة",
+        CaseRejected => "مرفوضة",
+        CaseTitle => "الحالة",
+        BackToQueue => "العودة إلى القائمة",
+        CaseMissing => "لا توجد حالة بهذا الرقم.",
+        EvidenceHeading => "الأدلة",
+        Rule => "القاعدة",
+        Inputs => "المعطيات",
+        Hits => "كل القواعد المنطبقة",
+        SanctionsHeading => "تطابق مع قائمة العقوبات",
+        SanctionsName => "الاسم المفحوص",
+        SanctionsEntry => "القيد في القائمة",
+        SanctionsScore => "درجة التطابق",
+        SanctionsList => "إصدار القائمة",
+        Movement => "الحركة المحتجزة",
+        Subject => "الشخص",
+        RecentActivity => "نشاطه الأخير",
+        NoRecentActivity => "لا نشاط آخر.",
+        ApprovalsHeading => "القرارات حتى الآن",
+        NoApprovals => "لم يبتّ أي موظف فيها بعد.",
+        ApprovedBy => "وافق عليها",
+        RejectedBy => "رفضها",
+        NeedsSecond => "تحتاج إلى موظف ثانٍ: وافق عليها {handle} مرة واحدة.",
+        NeedsTwo => "يجب أن يوافق على هذه الحالة موظفان مختلفان.",
+        DecideHeading => "القرار",
+        Note => "ملاحظة (مطلوبة)",
+        NoteHint => "سبب قرارك، للسجل ولأي تقرير. حتى 500 حرف.",
+        NoteEmpty => "اكتب ملاحظة: كل قرار يحتاج إلى ملاحظة.",
+        NoteTooLong => "اجعل الملاحظة 500 حرف أو أقل.",
+        Approve => "موافقة",
+        Approving => "جارٍ الموافقة…",
+        Reject => "رفض",
+        Rejecting => "جارٍ الرفض…",
+        DoneApproved => "تمت الموافقة: تحرّك المال المحتجز.",
+        DoneApprovedOnce => "سُجّلت موافقتك. يجب أن يوافق موظف ثانٍ أيضًا.",
+        DoneRejected => "تم الرفض: عاد المال إلى المرسل.",
+        SecondApprover => "لقد وافقت على هذه الحالة من قبل. يجب أن يوافق عليها موظف ثانٍ.",
+        ClosedCase => "هذه الحالة مغلقة.",
+        DownloadReport => "تنزيل التقرير (JSON)",
+        PersonTitle => "الشخص",
+        PersonStatus => "الحالة",
+        PersonTier => "المستوى",
+        PersonCases => "حالاته",
+        PersonNoCases => "لا توجد حالات تخص هذا الشخص.",
+        PersonMissing => "لا يوجد شخص بهذا الاسم.",
+        Freeze => "تجميد",
+        Freezing => "جارٍ التجميد…",
+        Unfreeze => "إلغاء التجميد",
+        Unfreezing => "جارٍ إلغاء التجميد…",
+        DoneFrozen => "تم التجميد: لن يتحرك أي مال لهذا الشخص.",
+        DoneUnfrozen => "أُلغي التجميد: يمكن لهذا الشخص تحريك المال مجددًا.",
+        AuditTitle => "سجل التدقيق",
+        AuditLead => "كل حالة فُتحت وكل إجراء لموظف، الأحدث أولًا. لا يمكن لأحد تغييره خفية.",
+        ColSeq => "رقم",
+        ColTime => "الوقت",
+        ColActor => "المنفّذ",
+        ColAction => "الإجراء",
+        ColSubject => "الموضوع",
+        ColNote => "الملاحظة",
+        ColHash => "البصمة",
+        AuditEmpty => "لم يُسجَّل شيء بعد.",
+        ChainVerified => "تم التحقق من السلسلة — {n} قيدًا",
+        ChainBroken => {
+            "سلسلة التدقيق مكسورة عند القيد {n}: لا يمكن الوثوق به ولا بما بعده. شغّل purse-server audit وصعّد الأمر."
+        }
+        Unavailable => "تعذّر تحميل لوحة الامتثال الآن.",
+    }
+}
+
+impl Ops {
+    /// Every key, for the test that checks each has its Arabic and keeps its placeholders.
+    pub const ALL: [Ops; 89] = {
+        use Ops::*;
+        [
+            MenuItem,
+            ConsoleNav,
+            QueueNav,
+            AuditNav,
+            QueueTitle,
+            QueueLead,
+            ViewLabel,
+            OpenTab,
+            ClosedTab,
+            EmptyOpenTitle,
+            EmptyOpenBody,
+            EmptyClosedTitle,
+            EmptyClosedBody,
+            ColReason,
+            ColAmount,
+            ColPeople,
+            ColOpened,
+            NoMovement,
+            NewCase,
+            ReasonSanctions,
+            ReasonLarge,
+            ReasonStructuring,
+            ReasonPassThrough,
+            ReasonVelocity,
+            CaseOpen,
+            CaseApproved,
+            CaseRejected,
+            CaseTitle,
+            BackToQueue,
+            CaseMissing,
+            EvidenceHeading,
+            Rule,
+            Inputs,
+            Hits,
+            SanctionsHeading,
+            SanctionsName,
+            SanctionsEntry,
+            SanctionsScore,
+            SanctionsList,
+            Movement,
+            Subject,
+            RecentActivity,
+            NoRecentActivity,
+            ApprovalsHeading,
+            NoApprovals,
+            ApprovedBy,
+            RejectedBy,
+            NeedsSecond,
+            NeedsTwo,
+            DecideHeading,
+            Note,
+            NoteHint,
+            NoteEmpty,
+            NoteTooLong,
+            Approve,
+            Approving,
+            Reject,
+            Rejecting,
+            DoneApproved,
+            DoneApprovedOnce,
+            DoneRejected,
+            SecondApprover,
+            ClosedCase,
+            DownloadReport,
+            PersonTitle,
+            PersonStatus,
+            PersonTier,
+            PersonCases,
+            PersonNoCases,
+            PersonMissing,
+            Freeze,
+            Freezing,
+            Unfreeze,
+            Unfreezing,
+            DoneFrozen,
+            DoneUnfrozen,
+            AuditTitle,
+            AuditLead,
+            ColSeq,
+            ColTime,
+            ColActor,
+            ColAction,
+            ColSubject,
+            ColNote,
+            ColHash,
+            AuditEmpty,
+            ChainVerified,
+            ChainBroken,
             Unavailable,
         ]
     };
@@ -1532,11 +1934,74 @@ pub fn en_month(key: Month) -> &'static str {
 pub trait Key: Copy {
     /// The English text.
     fn english(self) -> &'static str;
+
+    /// The Arabic text, where the key has it (`None`: English stands in).
+    fn arabic(self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// The languages the app speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    English,
+    Arabic,
+}
+
+impl Language {
+    /// `lang` of the document.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::Arabic => "ar",
+        }
+    }
+
+    /// `dir` of the document.
+    pub fn direction(self) -> &'static str {
+        match self {
+            Language::English => "ltr",
+            Language::Arabic => "rtl",
+        }
+    }
+}
+
+thread_local! {
+    static LANGUAGE: std::cell::Cell<Language> = const { std::cell::Cell::new(Language::English) };
+}
+
+/// Chooses the language [`t`] speaks from now on (the app does, once, at start).
+pub fn set_language(language: Language) {
+    LANGUAGE.with(|current| current.set(language));
+}
+
+pub fn language() -> Language {
+    LANGUAGE.with(std::cell::Cell::get)
+}
+
+/// The language for a browser's preferred languages, in its order (`navigator.languages`, as
+/// `ar-EG`, `en-US`…): the first that Purse speaks; English when none is.
+pub fn language_for(preferred: &[String]) -> Language {
+    preferred
+        .iter()
+        .find_map(|tag| {
+            let primary = tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+            match primary.as_str() {
+                "ar" => Some(Language::Arabic),
+                "en" => Some(Language::English),
+                _ => None,
+            }
+        })
+        .unwrap_or(Language::English)
 }
 
 impl Key for Text {
     fn english(self) -> &'static str {
         en(self)
+    }
+
+    fn arabic(self) -> Option<&'static str> {
+        ar(self)
     }
 }
 
@@ -1544,11 +2009,19 @@ impl Key for ReviewText {
     fn english(self) -> &'static str {
         en_review(self)
     }
+
+    fn arabic(self) -> Option<&'static str> {
+        ar_review(self)
+    }
 }
 
 impl Key for Funding {
     fn english(self) -> &'static str {
         en_funding(self)
+    }
+
+    fn arabic(self) -> Option<&'static str> {
+        ar_funding(self)
     }
 }
 
@@ -1562,22 +2035,44 @@ impl Key for Limits {
     fn english(self) -> &'static str {
         en_limits(self)
     }
+
+    fn arabic(self) -> Option<&'static str> {
+        Some(ar_limits(self))
+    }
+}
+
+impl Key for Ops {
+    fn english(self) -> &'static str {
+        en_ops(self)
+    }
+
+    fn arabic(self) -> Option<&'static str> {
+        Some(ar_ops(self))
+    }
 }
 
 impl Key for Weekday {
     fn english(self) -> &'static str {
         en_weekday(self)
     }
+
+    fn arabic(self) -> Option<&'static str> {
+        Some(ar_weekday(self))
+    }
 }
 
-/// The text for `key` in the current language (English until a second table exists).
+/// The text for `key` in the app's language ([`set_language`]): Arabic where the key has it,
+/// English otherwise (and always in native tests, which never set one).
 pub fn t(key: impl Key) -> &'static str {
-    key.english()
+    match language() {
+        Language::Arabic => key.arabic().unwrap_or_else(|| key.english()),
+        Language::English => key.english(),
+    }
 }
 
 /// The Arabic text for the keys translated so far: the strings added since the second language
 /// was planned, kept here so the table that replaces [`en`] starts from them. `None` for a key
-/// not yet translated. (Nothing selects Arabic yet: [`t`] is English.)
+/// not yet translated (English stands in: see [`t`]).
 pub fn ar(key: Text) -> Option<&'static str> {
     use Text::*;
     match key {
@@ -1893,6 +2388,48 @@ mod tests {
         {
             assert!(names.contains(&pair), "{pair:?}");
         }
+    }
+
+    #[test]
+    fn every_console_string_has_its_arabic_with_the_same_placeholders() {
+        for key in Ops::ALL {
+            let (english, arabic) = (en_ops(key), ar_ops(key));
+            assert!(arabic.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{key:?}");
+            for placeholder in ["{n}", "{handle}", "{amount}", "{reason}"] {
+                assert_eq!(
+                    english.contains(placeholder),
+                    arabic.contains(placeholder),
+                    "{key:?}: {placeholder}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_preferred_language_purse_speaks_is_chosen() {
+        let cases: [(&[&str], Language); 6] = [
+            (&[], Language::English),
+            (&["ar"], Language::Arabic),
+            (&["ar-EG", "en-US"], Language::Arabic),
+            (&["fr-FR", "AR"], Language::Arabic),
+            (&["en-GB", "ar"], Language::English),
+            (&["de", "fr"], Language::English),
+        ];
+        for (preferred, expected) in cases {
+            let preferred: Vec<String> = preferred.iter().map(|tag| tag.to_string()).collect();
+            assert_eq!(language_for(&preferred), expected, "{preferred:?}");
+        }
+        assert_eq!((Language::Arabic.code(), Language::Arabic.direction()), ("ar", "rtl"));
+    }
+
+    #[test]
+    fn in_arabic_t_speaks_arabic_where_a_table_has_it_and_english_elsewhere() {
+        // Each test runs on a thread of its own: setting the language here touches no other.
+        set_language(Language::Arabic);
+        let spoken = (t(Ops::QueueTitle), t(Limits::PendingReview), t(Text::NavHome), t(Text::Brand));
+        set_language(Language::English);
+        assert_eq!(spoken, (ar_ops(Ops::QueueTitle), ar_limits(Limits::PendingReview), "الرئيسية", "Purse"));
+        assert_eq!(t(Ops::QueueTitle), "Review queue");
     }
 
     #[test]

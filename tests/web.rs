@@ -43,7 +43,7 @@ use purse_web::pages::payment_methods::PaymentMethodsView;
 use purse_web::pages::status::Status;
 use purse_web::pages::withdraw::WithdrawForm;
 use purse_web::session::{Session, SessionState};
-use purse_web::text::{Funding, Text, around_handle, t};
+use purse_web::text::{Funding, Limits, Text, around_handle, t};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};
@@ -103,6 +103,7 @@ fn activity(
         note: note.map(str::to_string),
         created_at: "2026-11-22T14:05:00Z".into(),
         request_status: None,
+        review: None,
     }
 }
 
@@ -178,6 +179,21 @@ fn an_activity_row_names_the_other_side_and_links_to_its_receipt() {
     assert!(find(&root, "#held li.fresh").is_some(), "new items slide in");
 
     assert_eq!(text(&root, "#deposit .activity-title"), t(Text::KindDeposit));
+}
+
+#[wasm_bindgen_test]
+fn a_row_held_for_review_says_pending_review_with_the_generic_message_and_never_its_code() {
+    let root = container();
+    let held = Activity {
+        review: Some(purse_api::ops::Review::generic()),
+        ..activity(Direction::Out, ActivityStatus::Pending, Some(("bob", "Bob Okafor")), None)
+    };
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        view! { <ul id="review"><ActivityRow activity=held.clone() /></ul> }
+    });
+    assert_eq!(text(&root, "#review .badge"), t(Limits::PendingReview));
+    assert_eq!(text(&root, "#review .activity-review"), purse_api::ops::REVIEW_MESSAGE);
+    assert!(!text(&root, "#review").contains("manual_review"), "the code is not shown");
 }
 
 #[wasm_bindgen_test]
@@ -564,7 +580,7 @@ async fn short_of_funds_the_sheet_says_what_the_wallet_has_and_offers_only_what_
 #[wasm_bindgen_test]
 async fn a_sent_tip_says_so_and_done_closes_the_sheet() {
     let mut start = TipFlow::new(lina(), Some("42".into()));
-    start.step = Step::Sent(Tip {
+    start.step = Step::Sent(Box::new(Tip {
         id: "tip_abc".into(),
         creator: Handle::parse("lina").unwrap(),
         amount: "5.00".into(),
@@ -574,7 +590,8 @@ async fn a_sent_tip_says_so_and_done_closes_the_sheet() {
         anonymous: false,
         fee: "0.00".into(),
         created_at: "2026-11-23T10:00:00Z".into(),
-    });
+        review: None,
+    }));
     let (root, _, closes) = tip_form(start);
     assert_eq!(text(&root, ".done-title"), t(Text::TipSentTitle));
     assert_eq!(find(&root, ".done").unwrap().get_attribute("role").as_deref(), Some("status"));
@@ -1235,6 +1252,7 @@ async fn a_withdrawal_refused_or_done_says_what_happened() {
             amount: "20.00".into(),
             fee: "0.00".into(),
             arrives_by: "2026-11-22T14:05:00Z".into(),
+            review: None,
         };
         f.answer("k2", Ok(pending));
     });

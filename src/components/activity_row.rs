@@ -1,13 +1,16 @@
 //! One activity in a list: who (their initial, name and @handle: names are not unique) or what
 //! (an icon: money added, withdrawn, a fee, interest, an anonymous tip), when, how much (signed;
 //! a canceled or failed amount unsigned, neutral and struck through), and its status in words
-//! when it is not simply done. The whole row links to the receipt.
+//! when it is not simply done ("Pending review" and the one generic sentence when held for
+//! review). The whole row links to the receipt.
 
 use leptos::prelude::*;
 use purse_api::{Activity, ActivityKind, ActivityStatus, Direction, RequestStatus};
 
 use crate::components::money::MoneyDisplay;
-use crate::flows::activity_feed::{RowAvatar, RowIcon, amount_counts, is_anonymous_tip, row_avatar};
+use crate::flows::activity_feed::{
+    RowAvatar, RowIcon, amount_counts, held_for_review, is_anonymous_tip, row_avatar,
+};
 use crate::format;
 use crate::text::{Text, t};
 
@@ -121,6 +124,7 @@ pub fn closed_request(activity: &Activity) -> Option<&'static str> {
 pub fn ActivityRow(activity: Activity, #[prop(optional)] fresh: bool) -> impl IntoView {
     let avatar = row_avatar(&activity, &title(&activity));
     let status = activity.status;
+    let held = held_for_review(activity.review.as_ref());
     let href = format!("/activity/{}", activity.id);
     view! {
         <li class="activity-row" class:fresh=fresh data-status=format!("{status:?}").to_lowercase() data-id=activity.id.clone()>
@@ -134,12 +138,16 @@ pub fn ActivityRow(activity: Activity, #[prop(optional)] fresh: bool) -> impl In
                         })}
                     </span>
                     <span class="activity-sub">{subtitle(&activity)}</span>
+                    {held.map(|(_, message)| view! { <span class="activity-review">{message}</span> })}
                 </span>
                 <span class="activity-side">
                     <ActivityAmount activity=activity.clone() class="activity-amount" />
-                    {(status != ActivityStatus::Completed).then(|| view! {
-                        <span class="badge" data-status=format!("{status:?}").to_lowercase()>{status_label(status)}</span>
-                    })}
+                    {match held {
+                        Some((words, _)) => Some(view! { <span class="badge" data-status="review">{words}</span> }.into_any()),
+                        None => (status != ActivityStatus::Completed).then(|| view! {
+                            <span class="badge" data-status=format!("{status:?}").to_lowercase()>{status_label(status)}</span>
+                        }.into_any()),
+                    }}
                 </span>
             </a>
         </li>

@@ -3,6 +3,8 @@
 pub mod activity_row;
 pub mod bank_form;
 pub mod card_form;
+pub mod case_row;
+pub mod decision_form;
 pub mod dialog;
 pub mod fields;
 pub mod focus;
@@ -12,6 +14,7 @@ pub mod incoming_requests;
 pub mod layout;
 pub mod limit_note;
 pub mod money;
+pub mod officer_gate;
 pub mod profile_preview;
 pub mod review_summary;
 pub mod sent_requests;

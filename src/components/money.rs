@@ -52,6 +52,7 @@ pub fn use_available(live: bool) -> RwSignal<Option<String>> {
             balance: Box::new(move |wallet| {
                 let _ = available.try_set(usd(wallet));
             }),
+            case: None,
             request: Box::new(|_| {}),
             status: Box::new(|_| {}),
             resync: Box::new(move || {

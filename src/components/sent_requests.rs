@@ -41,6 +41,7 @@ pub fn SentRequests() -> impl IntoView {
     let live = Live::connect(Handlers {
         activity: Box::new(|_| ()),
         balance: Box::new(|_| ()),
+        case: None,
         request: Box::new(move |request: MoneyRequest| {
             let Some(me) = &me else { return };
             let closed = request.status != RequestStatus::Open;

@@ -19,6 +19,7 @@ use crate::components::money::{MoneyDisplay, ShortfallNote};
 use crate::components::review_summary::ReviewSummary;
 use crate::components::sign_in::SignInForm;
 use crate::components::states::{ErrorState, SkeletonList};
+use crate::flows::activity_feed::held_for_review;
 use crate::flows::next_path::{self, Reopen};
 use crate::flows::tip_flow::{Choice, Step, TipFlow};
 use crate::format;
@@ -281,11 +282,14 @@ pub fn TipForm(flow: RwSignal<TipFlow>, on_sent: Callback<Tip>, on_close: Callba
                 }
                 Step::Sent(tip) => {
                     let name = flow.with_untracked(|f| f.creator.display_name.clone());
+                    // Held for review: "Pending review" and the one generic sentence.
+                    let held = held_for_review(tip.review.as_ref());
                     view! {
-                        <div class="done" role="status">
-                            <p class="done-title" tabindex="-1" data-autofocus="">{t(Text::TipSentTitle)}</p>
+                        <div class="done" role="status" data-held=held.is_some().then_some("true")>
+                            <p class="done-title" tabindex="-1" data-autofocus="">{held.map_or(t(Text::TipSentTitle), |(words, _)| words)}</p>
                             <p class="balance-amount"><MoneyDisplay amount=tip.amount.clone() currency=tip.currency /></p>
                             <p>{format!("{} {name} {}.", t(Text::TipSentTo), format::money(&tip.amount, tip.currency))}</p>
+                            {held.map(|(_, message)| view! { <p class="notice review-hold" data-test="review-message">{message}</p> })}
                             <button type="button" class="button button-block" on:click=move |_| on_close.run(())>{t(Text::TipDone)}</button>
                         </div>
                     }.into_any()

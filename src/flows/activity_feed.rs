@@ -1,10 +1,21 @@
 //! The activity feed as plain state: pages appended at the end, live items merged in at the
 //! top or updated in place; and how one activity is drawn (a row, a receipt): whose initial or
 //! which icon stands at its start, whether it is an anonymous tip, and whether its amount counts
-//! (a canceled or failed payment moved nothing: no sign, no colour, struck through). The view
-//! only draws it; the rules are tested natively.
+//! (a canceled or failed payment moved nothing: no sign, no colour, struck through), and what a
+//! movement held for review says (the same words for every hold, never why). The view only
+//! draws it; the rules are tested natively.
 
+use purse_api::ops::Review;
 use purse_api::{Activity, ActivityKind, ActivityPage, ActivityStatus, Direction};
+
+use crate::text::{Limits, t};
+
+/// A movement held for review (`review` present): its status word ("Pending review") and the
+/// one generic sentence, from the app's own tables (so in the reader's language). Whatever
+/// reason code came with it is never shown: both sides see the same words for every hold.
+pub fn held_for_review(review: Option<&Review>) -> Option<(&'static str, &'static str)> {
+    review.map(|_| (t(Limits::PendingReview), t(Limits::ReviewMessage)))
+}
 
 /// The picture at the start of a row: the other person's initial, or an icon for what happened
 /// when no person is on the other side (money added, withdrawn, fees, interest, an anonymous
@@ -171,6 +182,18 @@ mod tests {
     use purse_api::{ActivityKind, ActivityStatus, Currency, Direction};
 
     use super::*;
+
+    #[test]
+    fn a_held_movement_says_pending_review_with_the_generic_message_never_its_code() {
+        assert_eq!(held_for_review(None), None);
+        for code in ["manual_review", "SANCTIONS_MATCH", "LARGE_TRANSFER"] {
+            let review = Review { reason_code: code.into(), message: "anything the server said".into() };
+            let (badge, message) = held_for_review(Some(&review)).unwrap();
+            assert_eq!(badge, "Pending review");
+            assert_eq!(message, purse_api::ops::REVIEW_MESSAGE, "the app's words are the API's sentence");
+            assert!(!message.contains(code) && !badge.contains(code), "{code}");
+        }
+    }
 
     fn item(id: &str, status: ActivityStatus) -> Activity {
         Activity {

@@ -4,7 +4,7 @@
 //! [`purse_api::compliance::Meter`]s; what the next tier unlocks; the verify form for the next
 //! tier ([`VerifyForm`]: checked field by field by `VerificationRequest::check`, the server's own
 //! checks, before anything is sent; the server's `field` put on the field it names; one
-//! idempotency key per attempt) and what its answer says; and the holds with their reason code
+//! idempotency key per attempt) and what its answer says; and the holds with the generic message
 //! and what to do.
 
 use purse_api::ErrorCode;
@@ -144,15 +144,17 @@ pub fn unlocks(current: &[LimitItem], next: &NextTier) -> Vec<(LimitKind, String
         .collect()
 }
 
-/// A hold as the page lists it.
+/// A hold as the page lists it: never its reason code (a person sees the same sentence for
+/// every hold, and nothing of sanctions or reports).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HoldView {
     pub activity_id: String,
-    pub reason_code: String,
-    /// The server's sentence (the same for every code).
+    /// The one generic sentence, in the reader's language (the app's own, as the server's).
     pub message: String,
     /// "Held since Dec 7, 14:05".
     pub since: String,
+    /// When, as the server wrote it (for `<time datetime>`).
+    pub since_at: String,
     /// Where its receipt is.
     pub href: String,
 }
@@ -160,9 +162,9 @@ pub struct HoldView {
 pub fn hold_view(hold: &Hold) -> HoldView {
     HoldView {
         activity_id: hold.activity_id.clone(),
-        reason_code: hold.reason_code.clone(),
-        message: hold.message.clone(),
+        message: t(Limits::ReviewMessage).to_string(),
         since: t(Limits::HoldSince).replace("{when}", &format::when(&hold.since)),
+        since_at: hold.since.clone(),
         href: format!("/activity/{}", hold.activity_id),
     }
 }
@@ -479,15 +481,17 @@ mod tests {
     }
 
     #[test]
-    fn holds_say_their_reason_code_and_link_to_the_payment() {
+    fn holds_say_the_generic_message_never_the_code_and_link_to_the_payment() {
         let hold = Hold {
             activity_id: "tr_abc".into(),
-            reason_code: "LARGE_TRANSFER".into(),
-            message: "This payment is being reviewed.".into(),
+            reason_code: "manual_review".into(),
+            message: purse_api::ops::REVIEW_MESSAGE.into(),
             since: "2026-12-07T14:05:00Z".into(),
         };
         let view = hold_view(&hold);
-        assert_eq!((view.reason_code.as_str(), view.href.as_str()), ("LARGE_TRANSFER", "/activity/tr_abc"));
+        assert_eq!(view.href, "/activity/tr_abc");
+        assert_eq!(view.message, purse_api::ops::REVIEW_MESSAGE);
+        assert!(!format!("{view:?}").contains("manual_review"), "the code is not kept: {view:?}");
         assert_eq!(view.since, "Held since Dec 7, 14:05");
     }
 

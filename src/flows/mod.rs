@@ -38,6 +38,8 @@
 //! - [`status_view`]: the status page (`pages::status`).
 //! - [`limits_view`]: the limits and verification page (`pages::limits`): tier, status, meters,
 //!   what the next tier unlocks, the verify form, holds.
+//! - [`ops_view`]: the compliance console (`pages::ops_*`): who sees it, the decision note, the
+//!   queue paged and live, the approvals-needed sentence, reports, the audit chain's mark.
 //! - [`limit_guard`]: every money form's limit check before sending, and the sentence for the
 //!   server's limit and status refusals (`components::limit_note` draws it).
 
@@ -52,6 +54,7 @@ pub mod limit_guard;
 pub mod limits_view;
 pub mod method_removal;
 pub mod next_path;
+pub mod ops_view;
 pub mod review;
 pub mod send_form;
 pub mod sent_list;

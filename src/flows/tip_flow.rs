@@ -38,7 +38,7 @@ pub enum Step {
     /// `POST /tips` is on its way.
     Sending,
     /// Done: the server's tip.
-    Sent(Tip),
+    Sent(Box<Tip>),
 }
 
 /// Problems with what was typed, on the field they belong to.
@@ -283,7 +283,7 @@ impl TipFlow {
         let error = match answer {
             Ok(tip) => {
                 self.count_towards_goal(&tip);
-                self.step = Step::Sent(tip);
+                self.step = Step::Sent(Box::new(tip));
                 return;
             }
             Err(error) => error,
@@ -610,7 +610,7 @@ mod tests {
             "the same tip, with the PIN, under the same key"
         );
         flow.answer("k1", Ok(tip("5.00")), None);
-        assert_eq!(flow.step, Step::Sent(tip("5.00")));
+        assert_eq!(flow.step, Step::Sent(Box::new(tip("5.00"))));
         // A next tip from this sheet asks for the PIN at once.
         let mut next = flow.clone();
         next.step = Step::Choose;
@@ -648,7 +648,7 @@ mod tests {
         flow.creator.goal =
             Some(purse_api::Goal { title: "Lens".into(), target: "500.00".into(), raised: "12.50".into() });
         flow.answer("k2", Ok(tip("60.00")), None);
-        assert_eq!(flow.step, Step::Sent(tip("60.00")));
+        assert_eq!(flow.step, Step::Sent(Box::new(tip("60.00"))));
         assert_eq!(flow.creator.goal.map(|g| g.raised).as_deref(), Some("72.50"), "the goal moved");
     }
 

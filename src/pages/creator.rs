@@ -88,6 +88,7 @@ fn Dashboard() -> impl IntoView {
             }
         }),
         balance: Box::new(|_| {}),
+        case: None,
         request: Box::new(|_| {}),
         status: Box::new(move |status| live_status.set(status)),
         resync: Box::new(move || {

@@ -341,7 +341,8 @@ fn SelectField(
     }
 }
 
-/// What is held for review: the reason code, the server's sentence, since when, what to do.
+/// What is held for review: "Pending review", the one generic sentence (never the reason code),
+/// since when, what to do, and the payment's receipt.
 #[component]
 fn Holds(compliance: Compliance) -> impl IntoView {
     let holds: Vec<_> = compliance.holds.iter().map(hold_view).collect();
@@ -355,12 +356,9 @@ fn Holds(compliance: Compliance) -> impl IntoView {
                     <ul class="holds">
                         {holds.into_iter().map(|hold| view! {
                             <li class="hold" data-activity=hold.activity_id.clone()>
-                                <p class="hold-code">
-                                    <span class="muted">{t(Limits::HoldReasonCode)}": "</span>
-                                    <code>{hold.reason_code.clone()}</code>
-                                </p>
-                                <p>{hold.message.clone()}</p>
-                                <p class="muted">{hold.since.clone()}</p>
+                                <p class="hold-status"><span class="badge" data-status="review">{t(Limits::PendingReview)}</span></p>
+                                <p class="hold-message">{hold.message.clone()}</p>
+                                <p class="muted"><time datetime=hold.since_at.clone()>{hold.since.clone()}</time></p>
                                 <p>{t(Limits::HoldWhatToDo)}</p>
                                 <a href=hold.href.clone()>{t(Limits::HoldSeePayment)}</a>
                             </li>

@@ -1,6 +1,7 @@
 //! `/activity/{id}`: one receipt, in full: who or what (an anonymous tip says so), how much (a
 //! canceled or failed amount unsigned and struck through, its status in words), the fee, when,
-//! and the reference. A receipt that is not there (or not the reader's) says so, with no Try
+//! and the reference; a payment held for review says so ("Pending review") with the one
+//! generic sentence. A receipt that is not there (or not the reader's) says so, with no Try
 //! again; any other failure offers one.
 
 use leptos::prelude::*;
@@ -14,7 +15,7 @@ use crate::components::activity_row::{
 };
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{ErrorState, SkeletonList};
-use crate::flows::activity_feed::{amount_counts, is_anonymous_tip, row_avatar};
+use crate::flows::activity_feed::{amount_counts, held_for_review, is_anonymous_tip, row_avatar};
 use crate::format;
 use crate::text::{Text, t};
 
@@ -44,7 +45,9 @@ pub fn Receipt() -> impl IntoView {
                     // for money that was received: a canceled payment is a payment from them, its
                     // status in words below.
                     let closed = closed_request(&activity);
-                    let moved = amount_counts(activity.status);
+                    // Held for review: not yet sent or received ("Payment to Bob Okafor").
+                    let held = held_for_review(activity.review.as_ref());
+                    let moved = amount_counts(activity.status) && held.is_none();
                     let heading = match (activity.direction, &activity.counterparty) {
                         (_, Some(person)) if closed.is_some() => {
                             format!("{}: {}", person.display_name, closed.unwrap_or_default())
@@ -57,6 +60,7 @@ pub fn Receipt() -> impl IntoView {
                     };
                     let avatar = row_avatar(&activity, &title(&activity));
                     let anonymous = is_anonymous_tip(&activity);
+                    let status_words = held.map_or_else(|| status_label(activity.status), |(words, _)| words);
                     view! {
                         <div class="receipt-head">
                             <ActivityAvatar avatar large=true />
@@ -65,8 +69,9 @@ pub fn Receipt() -> impl IntoView {
                         <p class="receipt-amount" data-status=format!("{:?}", activity.status).to_lowercase()>
                             <ActivityAmount activity=activity.clone() />
                         </p>
+                        {held.map(|(_, message)| view! { <p class="notice review-hold" data-test="review-message">{message}</p> })}
                         <dl class="facts">
-                            <div><dt>{t(Text::ReceiptStatus)}</dt><dd class="receipt-status">{status_label(activity.status)}</dd></div>
+                            <div><dt>{t(Text::ReceiptStatus)}</dt><dd class="receipt-status">{status_words}</dd></div>
                             <div><dt>{t(Text::Activity)}</dt><dd>{kind_label(activity.kind)}</dd></div>
                             {anonymous.then(|| view! {
                                 <div><dt>{t(Text::From)}</dt><dd class="receipt-anonymous">{t(Text::Anonymous)}</dd></div>

@@ -29,6 +29,7 @@ use crate::components::gate::SignedInOnly;
 use crate::components::limit_note::{BlockedNote, LimitNote, use_headroom};
 use crate::components::money::{AvailableLine, MoneyDisplay, ShortfallNote, use_available};
 use crate::components::review_summary::ReviewSummary;
+use crate::flows::activity_feed::held_for_review;
 use crate::flows::attempt::Attempt;
 use crate::flows::limit_guard::{LimitRefusal, is_recipient_unavailable, recipient_unavailable};
 use crate::flows::review::{Party, Review, Shortfall, shortfall};
@@ -347,15 +348,23 @@ fn SendForm() -> impl IntoView {
                     }.into_any()
                 }
                 Step::Done(transfer) => {
-                    let pending = transfer.status == TransferStatus::Pending;
+                    // Held for review: pending until an officer decides, and not the sender's
+                    // to cancel; said with the one generic sentence.
+                    let held = held_for_review(transfer.review.as_ref());
+                    let pending = transfer.status == TransferStatus::Pending && held.is_none();
                     let id = transfer.id.clone();
                     view! {
-                        <div class="done" role="status">
+                        <div class="done" role="status" data-held=held.is_some().then_some("true")>
                             <p class="done-title">
-                                {if transfer.status == TransferStatus::Canceled { t(Text::PaymentCanceled) } else { t(Text::SentTitle) }}
+                                {match held {
+                                    Some((words, _)) => words,
+                                    None if transfer.status == TransferStatus::Canceled => t(Text::PaymentCanceled),
+                                    None => t(Text::SentTitle),
+                                }}
                             </p>
                             <p class="balance-amount"><MoneyDisplay amount=transfer.amount.clone() currency=transfer.currency /></p>
                             <p>"@"{transfer.to.to_string()}</p>
+                            {held.map(|(_, message)| view! { <p class="notice review-hold" data-test="review-message">{message}</p> })}
                             {pending.then(|| view! {
                                 <p class="muted">{t(Text::SentPending)}" "{transfer.cancelable_until.as_deref().map(format::when).unwrap_or_default()}</p>
                                 <button type="button" class="button button-secondary" disabled=move || busy.get() on:click=move |_| cancel(id.clone())>

@@ -75,6 +75,7 @@ pub fn WalletHome(
             }
         }),
         balance: Box::new(move |update| wallet.set(Some(Ok(update)))),
+        case: None,
         request: Box::new(move |_| requests_version.update(|v| *v += 1)),
         status: Box::new(move |status| live_status.set(status)),
         resync: Box::new(move || {

@@ -28,9 +28,10 @@ use crate::components::limit_note::{LimitNote, use_headroom};
 use crate::components::money::{MoneyDisplay, ShortfallNote, use_available};
 use crate::components::review_summary::ReviewSummary;
 use crate::components::states::{ErrorState, SkeletonList};
+use crate::flows::activity_feed::held_for_review;
 use crate::flows::withdraw_flow::{Step, WithdrawFlow, done_text, speed_name};
 use crate::session::{SessionState, use_session};
-use crate::text::{Funding, Text, t};
+use crate::text::{Funding, Limits, Text, t};
 
 /// How long the typing must pause before the arrival time is asked for.
 const QUOTE_PAUSE: Duration = Duration::from_millis(400);
@@ -365,14 +366,21 @@ fn Done(flow: RwSignal<WithdrawFlow>) -> impl IntoView {
     }) else {
         return ().into_any();
     };
-    let (title, sentence) = done_text(&withdrawal, &destination);
+    // Held for review: "Pending review" and the one generic sentence, whatever the rule.
+    let held = held_for_review(withdrawal.review.as_ref());
+    let (title, sentence) = match held {
+        Some((words, message)) => (words, message.to_string()),
+        None => done_text(&withdrawal, &destination),
+    };
     let status = match withdrawal.status {
+        _ if held.is_some() => "review",
         WithdrawalStatus::Pending => "pending",
         WithdrawalStatus::Completed => "completed",
         WithdrawalStatus::Failed => "failed",
         WithdrawalStatus::Returned => "returned",
     };
     let badge = match withdrawal.status {
+        _ if held.is_some() => t(Limits::PendingReview),
         WithdrawalStatus::Pending => t(Text::StatusPending),
         WithdrawalStatus::Completed => t(Text::StatusCompleted),
         WithdrawalStatus::Failed => t(Text::StatusFailed),

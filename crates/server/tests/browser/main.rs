@@ -13,6 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 // One module per area's journeys; they use this file's helpers (`crate::…`) and `looks`.
+mod held_for_review;
 mod limits;
 mod looks;
 mod polish;
