@@ -74,7 +74,7 @@ async fn screen_now(
     version: &str,
 ) -> Result<Option<ScreeningRow>, FlowError> {
     let Some(name) = flows.db.screening_name(person).await? else { return Ok(None) };
-    let hit = flows.screening.screen(&name).await?;
+    let hit = screen(flows, &name).await?;
     let found = hit.as_ref().map(|hit| (hit.entry.clone(), format!("{:.3}", hit.score)));
     let statements = cases::record_screening(
         person,
@@ -93,6 +93,22 @@ async fn screen_now(
     }
     // Another request may have recorded it first: the stored row is the answer.
     Ok(flows.db.screenings(&[person], version).await?.into_iter().next())
+}
+
+/// Screens `name` off the async workers: with a list the size of OFAC's, one name costs tens of
+/// milliseconds of CPU (every entry and alias scored), which would stall every request sharing
+/// the worker.
+pub async fn screen(
+    flows: &Flows,
+    name: &str,
+) -> Result<Option<purse_rails::identity::ScreeningHit>, FlowError> {
+    let screening = flows.screening.clone();
+    let name = name.to_owned();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || runtime.block_on(screening.screen(&name)))
+        .await
+        .map_err(FlowError::internal)?
+        .map_err(FlowError::from)
 }
 
 /// The match as a case's evidence keeps it.

@@ -152,7 +152,7 @@ async fn decide(
 ) -> Result<(IdentityOutcome, Option<ScreeningHit>), FlowError> {
     let outcome = flows.identity.verify(verification, today(flows)).await?;
     if let (IdentityOutcome::Verified, Verification::Identity { legal_name, .. }) = (&outcome, verification)
-        && let Some(hit) = flows.screening.screen(legal_name).await?
+        && let Some(hit) = super::review::screen(flows, legal_name).await?
     {
         return Ok((IdentityOutcome::under_review(reason::MANUAL_REVIEW), Some(hit)));
     }
