@@ -11,6 +11,7 @@ pub mod error;
 pub mod funding;
 pub mod handle;
 pub mod health;
+pub mod interest;
 pub mod money;
 pub mod ops;
 pub mod payments;
