@@ -1,16 +1,16 @@
 //! What compliance officers do (`/ops`): the queue of cases, a case with its evidence, approving
 //! (the held movement completes) and rejecting (it is voided, the money back with the payer),
-//! freezing and unfreezing a person, and a case's report. Every decision is written with its
-//! audit entry in one transaction (`WriteBatcher::audited`); money moves first, by the held
-//! transfer's fixed ids, so the ledger decides between an approval and a rejection racing, and
-//! an officer's retry after a failure finishes what moved.
+//! freezing and unfreezing a person, and a case's report. A decision is written first, the case
+//! closed with its audit entries in one transaction (`WriteBatcher::audited`), so an approval and
+//! a rejection racing cannot both win; the held money moves after it, by the held transfer's
+//! fixed ids, and [`tick`] finishes what a failure or a stop left.
 //!
 //! The two-person rule: a case at or above `Thresholds::two_person_minor` needs approvals of two
 //! different officers; the same officer approving again is `second_approver_required`. Each
 //! approval is recorded, and whoever's approval makes the count completes the movement (two at
 //! once both complete it: posting is idempotent).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use purse_api::compliance::AccountStatus;
 use purse_api::ops::{
@@ -24,7 +24,7 @@ use crate::flows::error::{Forbidden, Missing};
 use crate::flows::{FlowError, Flows, funding, wallet};
 use crate::ids::{PersonId, Slot};
 use crate::store::audit::NewEntry;
-use crate::store::cases::{self, CaseRow, DecisionRow};
+use crate::store::cases::{self, CaseRow, DecisionRow, StoredEvidence, StoredMatch};
 use crate::store::operations::{KeyOutcome, Settlement};
 use crate::store::payments::{PaymentRow, PaymentState, StateChange};
 use crate::store::people::UserRow;
@@ -55,11 +55,8 @@ async fn find(flows: &Flows, public_id: &str) -> Result<CaseRow, FlowError> {
 /// `GET /ops/cases`: open cases (or closed ones), newest first.
 /// `before` is a cursor's position (the last case id of the page before).
 pub async fn list(flows: &Flows, open: bool, limit: u32, before: Option<i64>) -> Result<CasePage, FlowError> {
-    let limit = i64::from(limit.clamp(1, 100));
-    let mut rows = flows.db.cases(open, before, limit + 1).await?;
-    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = if more { rows.last().map(|row| flows.ids.cursor(row.id)) } else { None };
+    let rows = flows.db.cases(open, before, i64::from(limit) + 1).await?;
+    let (rows, next_cursor) = super::page(flows, rows, limit, |row| row.id);
     Ok(CasePage { items: views(flows, &rows).await?, next_cursor })
 }
 
@@ -107,17 +104,13 @@ pub async fn views(flows: &Flows, rows: &[CaseRow]) -> Result<Vec<Case>, FlowErr
             let reason = ReasonCode::parse(&row.reason_code).ok_or_else(|| {
                 FlowError::internal(format!("a stored reason code is not one: {}", row.reason_code))
             })?;
-            let stored: serde_json::Value =
-                serde_json::from_str(&row.evidence).map_err(FlowError::internal)?;
-            let inputs: BTreeMap<String, String> =
-                serde_json::from_value(stored["inputs"].clone()).unwrap_or_default();
-            let hits: Vec<ReasonCode> = serde_json::from_value(stored["hits"].clone()).unwrap_or_default();
-            let sanctions = stored.get("sanctions").filter(|s| !s.is_null()).map(|s| SanctionsEvidence {
-                name: s["name"].as_str().unwrap_or_default().to_owned(),
+            let StoredEvidence { inputs, hits, sanctions } = StoredEvidence::parse(&row.evidence)?;
+            let sanctions = sanctions.map(|m| SanctionsEvidence {
+                name: m.name,
                 handle: format!("@{}", subject.handle),
-                list_version: s["list_version"].as_str().unwrap_or_default().to_owned(),
-                entry: s["entry"].as_str().unwrap_or_default().to_owned(),
-                score: s["score"].as_str().unwrap_or_default().to_owned(),
+                list_version: m.list_version,
+                entry: m.entry,
+                score: m.score,
             });
             let currency = Currency::from_code(&row.currency).unwrap_or(Currency::Usd);
             let movement = row.operation_id.map(|operation| CaseMovement {
@@ -171,15 +164,24 @@ fn subject(flows: &Flows, row: &CaseRow) -> String {
     format!("case:{}", flows.ids.encode("cs", row.id))
 }
 
-fn entry(flows: &Flows, officer: &UserRow, action: &str, subject: String, note: &str) -> NewEntry {
+/// The audit log's subject for a person.
+fn person_subject(handle: &str) -> String {
+    format!("person:@{handle}")
+}
+
+/// An audit entry now, by `actor` (an officer's handle, or [`SYSTEM`]).
+fn entry(flows: &Flows, actor: &str, action: &str, subject: String, note: &str) -> NewEntry {
     NewEntry {
         at: flows.now(),
-        actor: officer.handle.clone(),
+        actor: actor.to_owned(),
         action: action.to_owned(),
         subject,
         note: note.to_owned(),
     }
 }
+
+/// The actor of what the server does itself.
+const SYSTEM: &str = "system";
 
 /// Refuses an officer deciding a case they are part of (their own payment, or one to them).
 fn not_a_party(officer: &UserRow, row: &CaseRow) -> Result<(), FlowError> {
@@ -221,7 +223,7 @@ pub async fn approve(
     if before.len() + 1 < needed {
         // The first of two: recorded, the case stays open.
         let statements = cases::decide(row.id, officer.id, "approve", &note, flows.now());
-        let entries = vec![entry(flows, officer, "case.approval", subject(flows, &row), &note)];
+        let entries = vec![entry(flows, &officer.handle, "case.approval", subject(flows, &row), &note)];
         flows.batcher.audited(statements, entries).await?;
         if approvals(&flows.db.decisions(&[row.id]).await?).len() < needed {
             return get(flows, public_id).await;
@@ -236,7 +238,7 @@ pub async fn approve(
     if row.reason_code == ReasonCode::SanctionsMatch.as_str() {
         statements.extend(cases::clear_screenings(row.subject_id));
     }
-    let entries = vec![entry(flows, officer, "case.approved", subject(flows, &row), &note)];
+    let entries = vec![entry(flows, &officer.handle, "case.approved", subject(flows, &row), &note)];
     decided(flows, &row, CaseStatus::Approved, statements, entries).await
 }
 
@@ -259,16 +261,12 @@ pub async fn reject(
     let mut statements = cases::decide(row.id, officer.id, "reject", &note, now);
     statements.push(cases::close(row.id, CaseStatus::Rejected, now));
     statements.extend(row.operation_id.map(cases::forget_watch));
-    let mut entries = vec![entry(flows, officer, "case.rejected", subject(flows, &row), &note)];
+    let mut entries = vec![entry(flows, &officer.handle, "case.rejected", subject(flows, &row), &note)];
     if row.reason_code == ReasonCode::SanctionsMatch.as_str() {
         // A match an officer confirms: nothing moves for that person any more.
-        statements.push(cases::set_status(
-            row.subject_id,
-            &["active", "under_review", "restricted"],
-            "frozen",
-        ));
+        statements.push(cases::freeze(row.subject_id));
         let person = flows.db.users_by_ids(&[row.subject_id]).await?.pop().ok_or_else(not_found)?;
-        entries.push(entry(flows, officer, "person.frozen", format!("person:@{}", person.handle), &note));
+        entries.push(entry(flows, &officer.handle, "person.frozen", person_subject(&person.handle), &note));
     }
     decided(flows, &row, CaseStatus::Rejected, statements, entries).await
 }
@@ -293,7 +291,7 @@ async fn decided(
     if let Err(error) = settle(flows, &now_row).await {
         tracing::warn!(%error, case = row.id, "a decided case's money did not move yet; the job retries");
     }
-    let now_row = flows.db.case(row.id).await?.ok_or_else(not_found)?;
+    // Settling changes nothing an officer reads.
     detailed(flows, &now_row).await
 }
 
@@ -400,14 +398,8 @@ pub async fn tick(flows: &Flows) {
                 let now = flows.now();
                 let statements =
                     vec![cases::close(row.id, CaseStatus::Rejected, now), cases::settled(row.id)];
-                let system = NewEntry {
-                    at: now,
-                    actor: "system".to_owned(),
-                    action: "case.closed".to_owned(),
-                    subject: subject(flows, &row),
-                    note: "The held movement did not go through: the payer's balance could not cover it."
-                        .to_owned(),
-                };
+                let note = "The held movement did not go through: the payer's balance could not cover it.";
+                let system = entry(flows, SYSTEM, "case.closed", subject(flows, &row), note);
                 if let Err(error) = flows.batcher.audited(statements, vec![system]).await {
                     tracing::warn!(%error, case = row.id, "could not close a case whose movement failed; retrying");
                 }
@@ -455,18 +447,14 @@ pub async fn set_frozen(
     let note = note(text)?;
     let user = person_by_handle(flows, handle).await?;
     let (statement, action, to) = if frozen {
-        (
-            cases::set_status(user.id, &["active", "under_review", "restricted"], "frozen"),
-            "person.frozen",
-            AccountStatus::Frozen,
-        )
+        (cases::freeze(user.id), "person.frozen", AccountStatus::Frozen)
     } else {
         let licensed =
             user.region_state.as_deref().is_none_or(|state| flows.settings.licensed_states.contains(state));
         let to = if licensed { AccountStatus::Active } else { AccountStatus::Restricted };
         (cases::set_status(user.id, &["frozen"], to.as_str()), "person.unfrozen", to)
     };
-    let entries = vec![entry(flows, officer, action, format!("person:@{}", user.handle), &note)];
+    let entries = vec![entry(flows, &officer.handle, action, person_subject(&user.handle), &note)];
     let (changed, _) = flows.batcher.audited(vec![statement.must_change()], entries).await?;
     let status =
         if changed { to } else { flows.db.users_by_ids(&[user.id]).await?.pop().map_or(to, |u| u.status) };
@@ -480,7 +468,8 @@ pub async fn report(flows: &Flows, officer: &UserRow, public_id: &str) -> Result
         return Err(not_found());
     }
     // Who exported what a regulator may be sent, and when.
-    let exported = entry(flows, officer, "case.report_exported", subject(flows, &row), "SAR-ready report");
+    let exported =
+        entry(flows, &officer.handle, "case.report_exported", subject(flows, &row), "SAR-ready report");
     flows.batcher.audited(Vec::new(), vec![exported]).await?;
     let case = views(flows, std::slice::from_ref(&row)).await?.pop().ok_or_else(not_found)?;
     let subject = flows.db.users_by_ids(&[row.subject_id]).await?.pop().ok_or_else(not_found)?;
@@ -569,20 +558,17 @@ pub async fn report(flows: &Flows, officer: &UserRow, public_id: &str) -> Result
 pub async fn open_for_verification(
     flows: &Flows,
     person: PersonId,
-    sanctions: serde_json::Value,
+    sanctions: StoredMatch,
 ) -> Result<(), FlowError> {
     let handle = flows.db.users_by_ids(&[person]).await?.pop().map(|u| u.handle).unwrap_or_default();
-    let evidence =
-        serde_json::json!({"inputs": {}, "hits": [ReasonCode::SanctionsMatch], "sanctions": sanctions});
-    let now = flows.now();
-    let statement = cases::open_verification_case(person, &evidence.to_string(), now);
-    let system = NewEntry {
-        at: now,
-        actor: "system".to_owned(),
-        action: "case.opened".to_owned(),
-        subject: format!("person:@{handle}"),
-        note: ReasonCode::SanctionsMatch.as_str().to_owned(),
+    let evidence = StoredEvidence {
+        hits: vec![ReasonCode::SanctionsMatch],
+        sanctions: Some(sanctions),
+        ..Default::default()
     };
+    let statement = cases::open_verification_case(person, &evidence, flows.now());
+    let note = ReasonCode::SanctionsMatch.as_str();
+    let system = entry(flows, SYSTEM, "case.opened", person_subject(&handle), note);
     flows.batcher.audited(vec![statement], vec![system]).await?;
     Ok(())
 }
@@ -592,15 +578,10 @@ pub async fn open_for_verification(
 pub async fn grant_officer(flows: &Flows, handle: &str) -> Result<bool, FlowError> {
     let Some(user) = flows.db.user_by_handle(handle).await? else { return Ok(false) };
     if !user.officer {
-        let entry = NewEntry {
-            at: flows.now(),
-            actor: "system".to_owned(),
-            action: "officer.granted".to_owned(),
-            subject: format!("person:@{}", user.handle),
-            note: "The compliance role, given at start-up.".to_owned(),
-        };
+        let note = "The compliance role, given at start-up.";
+        let granted = entry(flows, SYSTEM, "officer.granted", person_subject(&user.handle), note);
         let grant = crate::store::people::make_officer(&user.handle).must_change();
-        flows.batcher.audited(vec![grant], vec![entry]).await?;
+        flows.batcher.audited(vec![grant], vec![granted]).await?;
     }
     Ok(true)
 }

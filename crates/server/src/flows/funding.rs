@@ -74,6 +74,10 @@ fn card_label(card: &CardRow) -> String {
     format!("{} •••• {}", card.brand.label(), card.last4)
 }
 
+fn bank_label(bank: &BankRow) -> String {
+    format!("{} •••• {}", bank.bank_name, bank.last4)
+}
+
 /// Links the card a network token stands for (the token is used up).
 pub async fn link_card(flows: &Flows, person: PersonId, token: &str) -> Result<Card, FlowError> {
     let Some(card) = flows.cards.redeem(token).await? else {
@@ -498,7 +502,7 @@ async fn record_withdrawal(
     let main = operation.transfer(Slot::Main);
     let (speed, card_id, bank_account_id, notes) = match destination {
         Destination::Bank(bank) => {
-            let note = format!("To {} •••• {}", bank.bank_name, bank.last4);
+            let note = format!("To {}", bank_label(bank));
             (
                 Speed::Standard,
                 None,
@@ -792,7 +796,7 @@ pub async fn void_held(flows: &Flows, operation: OperationId) -> Result<bool, Fl
 /// Where a withdrawal goes, as officers read it (`Chase •••• 6789`).
 pub async fn destination_label(flows: &Flows, row: &WithdrawalRow) -> Result<String, FlowError> {
     Ok(match destination_of(flows, row).await? {
-        Destination::Bank(bank) => format!("{} •••• {}", bank.bank_name, bank.last4),
+        Destination::Bank(bank) => bank_label(&bank),
         Destination::Card(card) => card_label(&card),
     })
 }

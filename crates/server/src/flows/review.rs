@@ -7,20 +7,16 @@
 use std::collections::HashSet;
 
 use purse_api::compliance::Hold;
-use purse_api::ops::{Review, Thresholds};
+use purse_api::ops::Review;
 use purse_ledger::{TransferFlags, TransferId};
+use purse_rails::identity::ScreeningHit;
 
 use crate::codes;
 use crate::flows::{FlowError, Flows};
 use crate::ids::{OperationId, PersonId, Slot, operation_of};
-use crate::store::cases::{self, ScreeningRow};
+use crate::store::cases::{self, ScreeningRow, StoredMatch};
 use crate::store::monitoring::{DAY_SECONDS, Forced, Watch, Watched};
 use crate::store::people::UserRow;
-
-/// The rules' thresholds (server flags).
-pub fn thresholds(flows: &Flows) -> Thresholds {
-    flows.settings.monitoring
-}
 
 /// What the rules are given for `user`'s movement: for a payment, the sanctions screening of
 /// both parties; for a withdrawal, the payer's screening and what they received from others in
@@ -44,7 +40,7 @@ pub async fn watch(
         amount_minor,
         currency: purse_api::Currency::Usd,
         forced,
-        thresholds: thresholds(flows),
+        thresholds: flows.settings.monitoring,
         now: flows.now(),
         ids: flows.ids.clone(),
     })
@@ -63,8 +59,8 @@ async fn screened(flows: &Flows, people: &[PersonId], fresh: PersonId) -> Result
     }
     Ok(rows
         .iter()
-        .find(|row| row.is_standing_hit())
-        .map(|row| Forced { subject: row.user_id, sanctions: sanctions_json(row, &version) }))
+        .filter(|row| row.is_standing_hit())
+        .find_map(|row| Some(Forced { subject: row.user_id, sanctions: row.matched(&version)? })))
 }
 
 /// Screens `person`'s name (their verified legal name, else their display name) and records it.
@@ -75,15 +71,7 @@ async fn screen_now(
 ) -> Result<Option<ScreeningRow>, FlowError> {
     let Some(name) = flows.db.screening_name(person).await? else { return Ok(None) };
     let hit = screen(flows, &name).await?;
-    let found = hit.as_ref().map(|hit| (hit.entry.clone(), format!("{:.3}", hit.score)));
-    let statements = cases::record_screening(
-        person,
-        version,
-        &name,
-        found.as_ref().map(|(entry, score)| (entry.as_str(), score.as_str())),
-        flows.now(),
-    );
-    flows.batcher.apply(statements).await?;
+    record(flows, person, &name, version, hit.as_ref()).await?;
     if hit.is_some() {
         tracing::info!(
             person = person.0,
@@ -98,10 +86,7 @@ async fn screen_now(
 /// Screens `name` off the async workers: with a list the size of OFAC's, one name costs tens of
 /// milliseconds of CPU (every entry and alias scored), which would stall every request sharing
 /// the worker.
-pub async fn screen(
-    flows: &Flows,
-    name: &str,
-) -> Result<Option<purse_rails::identity::ScreeningHit>, FlowError> {
+pub async fn screen(flows: &Flows, name: &str) -> Result<Option<ScreeningHit>, FlowError> {
     let screening = flows.screening.clone();
     let name = name.to_owned();
     let runtime = tokio::runtime::Handle::current();
@@ -111,14 +96,22 @@ pub async fn screen(
         .map_err(FlowError::from)
 }
 
-/// The match as a case's evidence keeps it.
-pub fn sanctions_json(row: &ScreeningRow, version: &str) -> serde_json::Value {
-    serde_json::json!({
-        "name": row.name,
-        "list_version": version,
-        "entry": row.entry,
-        "score": row.score,
-    })
+/// Records `person`'s screening of `name` against `version` (once per person and version): a
+/// hit (`hit`, when the list matched) sets them under review unless an officer already cleared
+/// that entry for them. The match, as a case's evidence keeps it.
+pub async fn record(
+    flows: &Flows,
+    person: PersonId,
+    name: &str,
+    version: &str,
+    hit: Option<&ScreeningHit>,
+) -> Result<Option<StoredMatch>, FlowError> {
+    let matched = hit.map(|hit| StoredMatch::new(name, version, &hit.entry, hit.score));
+    flows
+        .batcher
+        .apply(cases::record_screening(person, version, name, matched.as_ref(), flows.now()))
+        .await?;
+    Ok(matched)
 }
 
 /// What `person` received from other people in the last 24 hours (posted: a payment still in

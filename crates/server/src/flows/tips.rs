@@ -303,56 +303,47 @@ async fn resumed(flows: &Flows, operation: OperationId) -> Result<(PaymentRow, T
 /// for review is the tip alone, pending (the fee is taken when an officer approves it:
 /// [`release_held`]).
 pub async fn transfer(flows: &Flows, payment: PaymentRow, fee: i64) -> Result<PaymentRow, FlowError> {
-    let currency = payment.currency;
-    if payment.review.is_some() {
-        let held = TransferRequest::pending(
-            payment.transfer_id.0,
-            LedgerMovement {
-                debit_account_id: codes::wallet_of(payment.sender_id),
-                credit_account_id: codes::wallet_of(payment.recipient_id),
-                amount: payment.amount.cast_unsigned(),
-                currency,
-                code: codes::transfer::TIP,
-            },
-            0,
-        );
-        return match flows.ledger.create_transfer(held).await? {
-            Ok(_) => Ok(PaymentRow { state: PaymentState::Pending, ..payment }),
-            Err(CreateTransferError::ExceedsCredits) => Err(FlowError::InsufficientFunds(Shortfall::Tip)),
-            Err(reason) => Err(FlowError::internal(format!("the ledger refused a held tip: {reason:?}"))),
-        };
-    }
-    let tip = TransferRequest::posted(
-        payment.transfer_id.0,
-        LedgerMovement {
-            debit_account_id: codes::wallet_of(payment.sender_id),
-            credit_account_id: codes::wallet_of(payment.recipient_id),
-            amount: payment.amount.cast_unsigned(),
-            currency,
-            code: codes::transfer::TIP,
-        },
-    );
-    let chain = if fee > 0 {
-        let fee = TransferRequest::posted(
-            payment.operation_id.transfer(Slot::Fee).0,
-            LedgerMovement {
-                debit_account_id: codes::wallet_of(payment.recipient_id),
-                credit_account_id: codes::PLATFORM_FEES,
-                amount: fee.cast_unsigned(),
-                currency,
-                code: codes::transfer::FEE,
-            },
-        );
-        vec![tip.linked(), fee]
+    let tip = LedgerMovement {
+        debit_account_id: codes::wallet_of(payment.sender_id),
+        credit_account_id: codes::wallet_of(payment.recipient_id),
+        amount: payment.amount.cast_unsigned(),
+        currency: payment.currency,
+        code: codes::transfer::TIP,
+    };
+    let held = payment.review.is_some();
+    let chain = if held {
+        vec![TransferRequest::pending(payment.transfer_id.0, tip, 0)]
     } else {
-        vec![tip]
+        with_fee(TransferRequest::posted(payment.transfer_id.0, tip), &payment, fee)
     };
     let results = flows.ledger.create_transfers(chain).await?;
     match results.first() {
-        Some(Ok(_)) => Ok(PaymentRow { state: PaymentState::Completed, ..payment }),
+        Some(Ok(_)) => {
+            let state = if held { PaymentState::Pending } else { PaymentState::Completed };
+            Ok(PaymentRow { state, ..payment })
+        }
         Some(Err(CreateTransferError::ExceedsCredits)) => Err(FlowError::InsufficientFunds(Shortfall::Tip)),
         other => Err(FlowError::internal(format!("the ledger refused a tip: {other:?} (all: {results:?})"))),
     }
+}
+
+/// `tip` (the tip itself, posted or a post of its hold) and, if there is a fee, the fee from the
+/// creator to the platform, linked after it: both or neither.
+fn with_fee(tip: TransferRequest, payment: &PaymentRow, fee: i64) -> Vec<TransferRequest> {
+    if fee <= 0 {
+        return vec![tip];
+    }
+    let fee = TransferRequest::posted(
+        payment.operation_id.transfer(Slot::Fee).0,
+        LedgerMovement {
+            debit_account_id: codes::wallet_of(payment.recipient_id),
+            credit_account_id: codes::PLATFORM_FEES,
+            amount: fee.cast_unsigned(),
+            currency: payment.currency,
+            code: codes::transfer::FEE,
+        },
+    );
+    vec![tip.linked(), fee]
 }
 
 /// A tip on the wire.
@@ -422,21 +413,7 @@ pub async fn release_held(flows: &Flows, payment: &PaymentRow, fee: i64) -> Resu
         payment.transfer_id.0,
         payment.amount.cast_unsigned(),
     );
-    let chain = if fee > 0 {
-        let fee = TransferRequest::posted(
-            payment.operation_id.transfer(Slot::Fee).0,
-            LedgerMovement {
-                debit_account_id: codes::wallet_of(payment.recipient_id),
-                credit_account_id: codes::PLATFORM_FEES,
-                amount: fee.cast_unsigned(),
-                currency: payment.currency,
-                code: codes::transfer::FEE,
-            },
-        );
-        vec![post.linked(), fee]
-    } else {
-        vec![post]
-    };
+    let chain = with_fee(post, payment, fee);
     match flows.ledger.create_transfers(chain).await?.first() {
         Some(Ok(_) | Err(CreateTransferError::PendingTransferAlreadyPosted)) => Ok(()),
         Some(Err(CreateTransferError::PendingTransferAlreadyVoided)) => {

@@ -162,19 +162,10 @@ async fn decide(
 /// A sanctions hit at verification: recorded as the person's screening against the list's
 /// version (so their payments are held until an officer clears it) and a case for officers.
 async fn record_hit(flows: &Flows, person: PersonId, name: &str, hit: ScreeningHit) -> Result<(), FlowError> {
-    let score = format!("{:.3}", hit.score);
-    let statements = crate::store::cases::record_screening(
-        person,
-        &hit.list_version,
-        name,
-        Some((&hit.entry, &score)),
-        flows.now(),
-    );
-    flows.batcher.apply(statements).await?;
-    let sanctions = serde_json::json!({
-        "name": name, "list_version": hit.list_version, "entry": hit.entry, "score": score,
-    });
-    super::cases::open_for_verification(flows, person, sanctions).await
+    match super::review::record(flows, person, name, &hit.list_version, Some(&hit)).await? {
+        Some(sanctions) => super::cases::open_for_verification(flows, person, sanctions).await,
+        None => Ok(()),
+    }
 }
 
 fn state_of(row: &VerificationRow) -> VerificationState {

@@ -3,11 +3,58 @@
 //! batch that holds their movement (`store::monitoring`); decisions are written with their
 //! audit entries (`WriteBatcher::audited`).
 
-use purse_api::ops::CaseStatus;
+use std::collections::BTreeMap;
+
+use purse_api::ops::{CaseStatus, ReasonCode};
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{OperationId, PersonId};
 use crate::store::{Column, Columns, Db, Row, RowRef, Statement, StoreError, values, word};
 use crate::time::Time;
+
+/// A case's evidence as stored (`cases.evidence`, JSON): the rule's inputs by name, every rule
+/// the movement hit (the case is filed under the first), and the sanctions match if any.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvidence {
+    #[serde(default)]
+    pub inputs: BTreeMap<String, String>,
+    #[serde(default)]
+    pub hits: Vec<ReasonCode>,
+    #[serde(default)]
+    pub sanctions: Option<StoredMatch>,
+}
+
+/// A sanctions match: the name screened, the list's version, the entry and the score (three
+/// decimals), as a screening records it and a case shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMatch {
+    pub name: String,
+    pub list_version: String,
+    pub entry: String,
+    pub score: String,
+}
+
+impl StoredMatch {
+    pub fn new(name: &str, list_version: &str, entry: &str, score: f64) -> StoredMatch {
+        StoredMatch {
+            name: name.to_owned(),
+            list_version: list_version.to_owned(),
+            entry: entry.to_owned(),
+            score: format!("{score:.3}"),
+        }
+    }
+}
+
+impl StoredEvidence {
+    /// The stored JSON, read back (a row that is not JSON is broken).
+    pub fn parse(text: &str) -> Result<StoredEvidence, StoreError> {
+        serde_json::from_str(text).map_err(|error| StoreError::Broken(format!("a case's evidence: {error}")))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
 
 /// A case as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +156,16 @@ impl ScreeningRow {
     /// A hit no officer has cleared.
     pub fn is_standing_hit(&self) -> bool {
         self.entry.is_some() && !self.cleared
+    }
+
+    /// The match, as a case's evidence keeps it (`None`: no hit).
+    pub fn matched(&self, list_version: &str) -> Option<StoredMatch> {
+        Some(StoredMatch {
+            name: self.name.clone(),
+            list_version: list_version.to_owned(),
+            entry: self.entry.clone()?,
+            score: self.score.clone().unwrap_or_default(),
+        })
     }
 }
 
@@ -268,7 +325,7 @@ pub fn record_screening(
     person: PersonId,
     version: &str,
     name: &str,
-    hit: Option<(&str, &str)>,
+    hit: Option<&StoredMatch>,
     now: Time,
 ) -> Vec<Statement> {
     let mut statements = vec![Statement::new(
@@ -276,7 +333,7 @@ pub fn record_screening(
          SELECT $1, $2, $3, $4, $5, CASE WHEN EXISTS (SELECT 1 FROM screenings s WHERE s.user_id = $1 \
              AND s.entry = $4 AND s.cleared = 1) THEN 1 ELSE 0 END, $6 WHERE true \
          ON CONFLICT (user_id, list_version) DO NOTHING",
-        values![person, version, name, hit.map(|h| h.0), hit.map(|h| h.1), now],
+        values![person, version, name, hit.map(|h| h.entry.as_str()), hit.map(|h| h.score.as_str()), now],
     )];
     if hit.is_some() {
         statements.push(Statement::new(
@@ -302,6 +359,11 @@ pub fn clear_screenings(person: PersonId) -> Vec<Statement> {
             values![person],
         ),
     ]
+}
+
+/// Freezes a person (from any other status): nothing moves for them.
+pub fn freeze(person: PersonId) -> Statement {
+    set_status(person, &["active", "under_review", "restricted"], "frozen")
 }
 
 /// Sets a person's status (freeze: `frozen`; unfreeze: back to `to`), only from `from`.
@@ -343,12 +405,12 @@ fn touch(case: i64, now: Time) -> Statement {
 
 /// A sanctions hit at verification: a case with no movement (its approval clears the hit, its
 /// rejection freezes the person).
-pub fn open_verification_case(subject: PersonId, evidence: &str, now: Time) -> Statement {
+pub fn open_verification_case(subject: PersonId, evidence: &StoredEvidence, now: Time) -> Statement {
     Statement::new(
         "INSERT INTO cases (operation_id, movement, reason_code, subject_id, amount, currency, evidence, \
              approvals_needed, opened_at, updated_at) \
          VALUES (NULL, 'verification', 'SANCTIONS_MATCH', $1, 0, 'USD', $2, 1, $3, $3)",
-        values![subject, evidence, now],
+        values![subject, evidence.to_json(), now],
     )
 }
 

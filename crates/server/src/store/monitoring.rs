@@ -19,6 +19,7 @@ use crate::ids::{OperationId, PersonId};
 use crate::public_ids::PublicIds;
 use crate::store::audit::NewEntry;
 use crate::store::batcher::{BatchError, Params, Tx};
+use crate::store::cases::{StoredEvidence, StoredMatch};
 use crate::time::Time;
 
 /// How long the structuring and pass-through rules look back.
@@ -41,8 +42,7 @@ pub enum Watched {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Forced {
     pub subject: PersonId,
-    /// The match, as the case's evidence shows it (JSON).
-    pub sanctions: serde_json::Value,
+    pub sanctions: StoredMatch,
 }
 
 /// A new key's movement for the rules.
@@ -101,7 +101,7 @@ pub(crate) async fn watch(
             ..Observed::default()
         };
         let mut inputs = BTreeMap::new();
-        inputs.insert("amount", money(watch.amount_minor, watch.currency));
+        inputs.insert("amount".to_owned(), money(watch.amount_minor, watch.currency));
         match watch.watched {
             Watched::Payment { recipient } => {
                 let paid = paid_now.entry(payer).or_default();
@@ -112,9 +112,9 @@ pub(crate) async fn watch(
                     paid.insert(recipient);
                     remembered.push((*operation, "new_counterparty", payer, Some(recipient), *watch));
                 }
-                inputs.insert("new_counterparty", observed.new_counterparty.to_string());
+                inputs.insert("new_counterparty".to_owned(), observed.new_counterparty.to_string());
                 inputs.insert(
-                    "new_counterparties_last_hour",
+                    "new_counterparties_last_hour".to_owned(),
                     (observed.new_counterparties_before + u32::from(observed.new_counterparty)).to_string(),
                 );
             }
@@ -123,26 +123,26 @@ pub(crate) async fn watch(
                 observed.withdrawal = Some(Withdrawn { received_minor, withdrawn_before_minor: before });
                 *withdrawn_added.entry(payer).or_default() += watch.amount_minor;
                 remembered.push((*operation, "withdraw", payer, None, *watch));
-                inputs.insert("received_last_24h", money(received_minor, watch.currency));
-                inputs.insert("withdrawn_last_24h", money(before + watch.amount_minor, watch.currency));
+                inputs.insert("received_last_24h".to_owned(), money(received_minor, watch.currency));
+                inputs.insert(
+                    "withdrawn_last_24h".to_owned(),
+                    money(before + watch.amount_minor, watch.currency),
+                );
             }
         }
         if t.is_near(watch.amount_minor) {
             *near_added.entry(payer).or_default() += 1;
             remembered.push((*operation, "near", payer, None, *watch));
-            inputs.insert("near_threshold_last_24h", (observed.near_before + 1).to_string());
+            inputs.insert("near_threshold_last_24h".to_owned(), (observed.near_before + 1).to_string());
         }
         let mut hits = rule_hits(t, &observed);
         if watch.forced.is_some() {
             hits.insert(0, ReasonCode::SanctionsMatch);
         }
         let Some(&reason) = hits.first() else { continue };
-        inputs.insert("threshold", money(t.large_minor, watch.currency));
-        let evidence = serde_json::json!({
-            "inputs": inputs,
-            "hits": hits,
-            "sanctions": watch.forced.as_ref().map(|forced| forced.sanctions.clone()),
-        });
+        inputs.insert("threshold".to_owned(), money(t.large_minor, watch.currency));
+        let sanctions = watch.forced.as_ref().map(|forced| forced.sanctions.clone());
+        let evidence = StoredEvidence { inputs, hits, sanctions };
         cases.push((index, *operation, reason, evidence, *watch));
     }
     remember(tx, &remembered).await?;
@@ -235,7 +235,7 @@ async fn remember(tx: &mut Tx<'_>, rows: &[Remembered<'_>]) -> Result<(), BatchE
     Ok(())
 }
 
-type NewCase<'a> = (usize, OperationId, ReasonCode, serde_json::Value, &'a Watch);
+type NewCase<'a> = (usize, OperationId, ReasonCode, StoredEvidence, &'a Watch);
 
 /// Opens the cases (one per held movement; a movement's case exists once, whatever retries
 /// do) and appends `case.opened` to the audit log for each new one.
@@ -265,7 +265,7 @@ async fn open_cases(
                 params.plain(counterparty),
                 params.plain(watch.amount_minor),
                 params.plain(watch.currency.code()),
-                params.plain(evidence.to_string()),
+                params.plain(evidence.to_json()),
                 params.plain(i64::from(watch.thresholds.approvals_needed(watch.amount_minor))),
                 params.plain(watch.now),
                 params.plain(watch.now),
