@@ -76,6 +76,42 @@ pub fn payment(accrued: Decimal) -> Payment {
     Payment { paid_minor: paid.to_i64().unwrap_or(i64::MAX), carry: accrued - paid }
 }
 
+/// `GET /me/interest`: what the wallet earns.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InterestSummary {
+    /// Percent a year (`"4.00"`); `"0.00"` when the server pays none.
+    pub apy: String,
+    /// Accrued since the last payment (this month's days and the carry), rounded down to the
+    /// cent: what the next payment is so far.
+    pub accrued_this_month: String,
+    /// Interest paid into the wallet this calendar year.
+    pub paid_this_year: String,
+    /// `YYYY-MM-DD`: the first of next month, when this month's interest is paid.
+    pub next_payment_on: String,
+    pub currency: crate::Currency,
+}
+
+/// One day's accrual, as `GET /me/interest/accruals` lists them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Accrual {
+    /// `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// The day's end-of-day posted balance.
+    pub balance: String,
+    /// The daily rate it accrued at.
+    pub daily_rate: String,
+    /// In the currency's units, with [`ACCRUAL_SCALE`] − 2 places beyond the cent.
+    pub accrued: String,
+}
+
+/// `GET /me/interest/accruals?month=YYYY-MM`: a month's accruals, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccrualList {
+    pub month: String,
+    pub currency: crate::Currency,
+    pub items: Vec<Accrual>,
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(

@@ -16,6 +16,7 @@ pub mod money;
 pub mod ops;
 pub mod payments;
 pub mod people;
+pub mod statements;
 pub mod text;
 pub mod tips;
 pub mod wallet;
@@ -45,6 +46,7 @@ pub use people::{
     LoginRequest, PasswordError, PinRequest, PublicProfile, Role, SessionResponse, SignupRequest, User,
     UserResponse,
 };
+pub use statements::{Statement, StatementEntry, StatementFormat};
 pub use tips::{
     AnonymousTotal, Creator, CreatorDashboard, CreatorResponse, CreatorSettings, Goal, GoalSettings, NewTip,
     SupporterTotal, Tip, TipItem, TipPage, TipResponse, TipTotals,
