@@ -71,6 +71,8 @@ pub struct Settings {
     /// Behind a reverse proxy whose `X-Forwarded-Proto` is believed (so HSTS is sent when it
     /// says `https`). Off, the header could come from anyone.
     pub trust_proxy: bool,
+    /// The annual percentage yield paid on balances, in percent (`--apy`; zero pays none).
+    pub apy: rust_decimal::Decimal,
 }
 
 impl Default for Settings {
@@ -85,6 +87,7 @@ impl Default for Settings {
             licensed_states: StateSet::default(),
             monitoring: purse_api::ops::Thresholds::default(),
             trust_proxy: false,
+            apy: rust_decimal::Decimal::ZERO,
         }
     }
 }
