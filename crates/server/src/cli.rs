@@ -108,6 +108,10 @@ pub struct ServeArgs {
     /// From this amount, two different officers must approve a held movement (USD).
     #[arg(long, env = "PURSE_TWO_PERSON_THRESHOLD", value_parser = parse_usd, default_value = "10000.00")]
     pub two_person_threshold: i64,
+    /// The annual percentage yield paid on wallet balances, in percent (`4.00`; 0–100 with at
+    /// most two decimals). Accrues daily, paid monthly. Default 0 (none); `--demo` 4.00.
+    #[arg(long, env = "PURSE_APY", value_parser = parse_apy)]
+    pub apy: Option<rust_decimal::Decimal>,
     /// A person (by handle) who is a compliance officer: the `/ops` console and endpoints.
     /// Repeat for each; they must have signed up. The demo's officers are cora and kemal.
     #[arg(long = "officer")]
@@ -299,6 +303,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
         demo: args.demo,
         bank_settle_s: args.bank_settle_seconds.unwrap_or(if args.demo { 60 } else { DEFAULT_BANK_SETTLE_S }),
         trust_proxy: args.trust_proxy,
+        apy: args.apy.unwrap_or(if args.demo { DEMO_APY } else { rust_decimal::Decimal::ZERO }),
         limits: limit_table(&args.limits),
         licensed_states: args.licensed_states.unwrap_or_default(),
         monitoring: purse_api::ops::Thresholds {
@@ -310,6 +315,19 @@ pub fn settings(args: &ServeArgs) -> Settings {
             two_person_minor: args.two_person_threshold,
         },
     }
+}
+
+/// The demo's yield: 4.00 %.
+const DEMO_APY: rust_decimal::Decimal = rust_decimal::Decimal::from_parts(400, 0, 0, false, 2);
+
+/// `--apy`: a percentage from 0 to 100 with at most two decimals.
+fn parse_apy(text: &str) -> Result<rust_decimal::Decimal, String> {
+    let apy: rust_decimal::Decimal =
+        text.trim().parse().map_err(|_| format!("{text:?} is not a percentage like 4.00"))?;
+    if apy.is_sign_negative() || apy > rust_decimal::Decimal::ONE_HUNDRED || apy.scale() > 2 {
+        return Err(format!("{text:?}: the APY is a percentage from 0 to 100 with at most two decimals"));
+    }
+    Ok(apy)
 }
 
 /// API.md's limits with the flags' changes.
