@@ -222,7 +222,8 @@ pub fn camt053(statement: &Statement, header: &Header) -> io::Result<Vec<u8>> {
 
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    writer.create_element("Document").with_attribute(("xmlns", CAMT053_NAMESPACE)).write_inner_content(|w| {
+    let document = writer.create_element("Document").with_attribute(("xmlns", CAMT053_NAMESPACE));
+    document.write_inner_content(|w| {
         w.create_element("BkToCstmrStmt").write_inner_content(|w| {
             w.create_element("GrpHdr").write_inner_content(|w| {
                 leaf(w, "MsgId", &message_id)?;
@@ -237,7 +238,8 @@ pub fn camt053(statement: &Statement, header: &Header) -> io::Result<Vec<u8>> {
                 })?;
                 w.create_element("Acct").write_inner_content(|w| {
                     w.create_element("Id").write_inner_content(|w| {
-                        w.create_element("Othr").write_inner_content(|w| leaf(w, "Id", &truncated(&account, MAX34)))?;
+                        w.create_element("Othr")
+                            .write_inner_content(|w| leaf(w, "Id", &truncated(&account, MAX34)))?;
                         Ok(())
                     })?;
                     leaf(w, "Ccy", currency)?;
@@ -323,7 +325,9 @@ fn camt_balance<W: Write>(
             w.create_element("CdOrPrtry").write_inner_content(|w| leaf(w, "Cd", code))?;
             Ok(())
         })?;
-        w.create_element("Amt").with_attribute(("Ccy", currency)).write_text_content(BytesText::new(&balance.abs().to_string()))?;
+        w.create_element("Amt")
+            .with_attribute(("Ccy", currency))
+            .write_text_content(BytesText::new(&balance.abs().to_string()))?;
         leaf(w, "CdtDbtInd", indicator)?;
         w.create_element("Dt").write_inner_content(|w| leaf(w, "Dt", date))?;
         Ok(())
@@ -336,7 +340,9 @@ fn camt_balance<W: Write>(
 fn camt_entry<W: Write>(writer: &mut Writer<W>, entry: &CamtEntry, currency: &str) -> io::Result<()> {
     writer.create_element("Ntry").write_inner_content(|w| {
         leaf(w, "NtryRef", &entry.reference)?;
-        w.create_element("Amt").with_attribute(("Ccy", currency)).write_text_content(BytesText::new(&entry.amount))?;
+        w.create_element("Amt")
+            .with_attribute(("Ccy", currency))
+            .write_text_content(BytesText::new(&entry.amount))?;
         leaf(w, "CdtDbtInd", entry.indicator)?;
         w.create_element("Sts").write_inner_content(|w| leaf(w, "Cd", "BOOK"))?;
         w.create_element("BookgDt").write_inner_content(|w| leaf(w, "DtTm", &entry.booked))?;
@@ -352,7 +358,8 @@ fn camt_entry<W: Write>(writer: &mut Writer<W>, entry: &CamtEntry, currency: &st
         if !entry.remittance.is_empty() {
             w.create_element("NtryDtls").write_inner_content(|w| {
                 w.create_element("TxDtls").write_inner_content(|w| {
-                    w.create_element("RmtInf").write_inner_content(|w| leaf(w, "Ustrd", &entry.remittance))?;
+                    w.create_element("RmtInf")
+                        .write_inner_content(|w| leaf(w, "Ustrd", &entry.remittance))?;
                     Ok(())
                 })?;
                 Ok(())
@@ -456,7 +463,11 @@ fn signed(entry: &StatementEntry) -> io::Result<Decimal> {
 fn decimal(text: &str) -> io::Result<Decimal> {
     let text = text.trim();
     let plain = !text.is_empty()
-        && text.strip_prefix('-').unwrap_or(text).split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        && text
+            .strip_prefix('-')
+            .unwrap_or(text)
+            .split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
         && text.matches('.').count() <= 1;
     if !plain {
         return Err(invalid(format!("not a plain decimal amount: {text:?}")));
@@ -544,7 +555,9 @@ fn parse_rfc3339(text: &str) -> Option<OffsetDateTime> {
         nanos = format!("{kept:0<9}").parse().ok()?;
         rest = fraction.get(digits..)?;
     }
-    let time = Time::from_hms_nano(number(text, 11..13)?, number(text, 14..16)?, number(text, 17..19)?, nanos).ok()?;
+    let time =
+        Time::from_hms_nano(number(text, 11..13)?, number(text, 14..16)?, number(text, 17..19)?, nanos)
+            .ok()?;
     let offset = match rest {
         "Z" | "z" => UtcOffset::UTC,
         _ => {
@@ -670,12 +683,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let file = dir.path().join(format!("statement.{format}"));
         std::fs::write(&file, bytes).expect("the file written");
-        let output = Command::new("python3")
-            .arg(&checker)
-            .arg(format)
-            .arg(&file)
-            .output()
-            .unwrap_or_else(|error| panic!("python3 is needed to check statement files (CI has it): {error}"));
+        let output =
+            Command::new("python3").arg(&checker).arg(format).arg(&file).output().unwrap_or_else(|error| {
+                panic!("python3 is needed to check statement files (CI has it): {error}")
+            });
         if !output.status.success() {
             return Err(String::from_utf8_lossy(&output.stderr).into_owned());
         }
@@ -738,9 +749,17 @@ mod tests {
     fn csv_rows_check_out_and_formulas_are_neutralised() {
         let bytes = csv(&statement()).expect("a CSV");
         let text = String::from_utf8(bytes.clone()).expect("UTF-8");
-        assert!(text.starts_with("date,activity_id,kind,description,direction,amount,balance_after\r\n"), "{text}");
+        assert!(
+            text.starts_with("date,activity_id,kind,description,direction,amount,balance_after\r\n"),
+            "{text}"
+        );
         assert!(text.ends_with("\r\n"));
-        assert!(text.contains("2026-11-01T10:30:00.250Z,act_int1,interest,Interest for October,in,0.42,10.42\r\n"), "{text}");
+        assert!(
+            text.contains(
+                "2026-11-01T10:30:00.250Z,act_int1,interest,Interest for October,in,0.42,10.42\r\n"
+            ),
+            "{text}"
+        );
         // A negative balance is a number: not neutralised.
         assert!(text.contains(",out,12.50,-2.08\r\n"), "{text}");
         // The comma, quote and newline are quoted as RFC 4180 says.
@@ -801,10 +820,21 @@ mod tests {
         assert!(text.contains("<ACCTID>PURSE-1000000007</ACCTID>"));
         assert!(text.contains("&lt;more&gt;"), "{text}");
         // One activity with two entries: the second's FITID is made unique.
-        assert!(text.contains("<FITID>act_chk1</FITID>") && text.contains("<FITID>act_chk1-2</FITID>"), "{text}");
+        assert!(
+            text.contains("<FITID>act_chk1</FITID>") && text.contains("<FITID>act_chk1-2</FITID>"),
+            "{text}"
+        );
         // NAME: one line, at most 32 characters; the kind when there is no description.
         assert!(text.contains("<NAME>Lunch, &quot;tacos&quot; &amp; &lt;more&gt; thanks</NAME>"), "{text}");
-        let long = entry("act_long", 9, ActivityKind::Transfer, Direction::Out, "1.00", "0.00", "  A very long\tnote that goes on and on  ");
+        let long = entry(
+            "act_long",
+            9,
+            ActivityKind::Transfer,
+            Direction::Out,
+            "1.00",
+            "0.00",
+            "  A very long\tnote that goes on and on  ",
+        );
         assert_eq!(ofx_name(&long), "A very long note that goes on an");
         assert!(text.contains("<NAME>Fee</NAME>"), "{text}");
 
@@ -826,7 +856,10 @@ mod tests {
     fn camt053_checks_out_in_the_xsds_order() {
         let bytes = camt053(&statement(), &header()).expect("a camt.053 document");
         let text = String::from_utf8(bytes.clone()).expect("UTF-8");
-        assert!(text.contains("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\">"), "{text}");
+        assert!(
+            text.contains("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\">"),
+            "{text}"
+        );
         // Without the indentation, for the structural checks below.
         let flat = text.lines().map(str::trim).collect::<String>();
         // The negative closing balance: DBIT with the absolute amount, on the month's last day.
@@ -838,9 +871,20 @@ mod tests {
         ), "{text}");
         assert!(flat.contains("<Nm>Layla &amp; Sons &lt;test&gt;</Nm>"), "{text}");
         assert!(flat.contains("<Cd>INTEREST</Cd><Issr>PURSE</Issr>"), "{text}");
-        assert!(flat.contains("<TtlCdtNtries><NbOfNtries>4</NbOfNtries><Sum>26.42</Sum></TtlCdtNtries>"), "{text}");
-        assert!(flat.contains("<TtlDbtNtries><NbOfNtries>5</NbOfNtries><Sum>42.00</Sum></TtlDbtNtries>"), "{text}");
-        assert!(flat.contains("<FrToDt><FrDtTm>2026-11-01T00:00:00Z</FrDtTm><ToDtTm>2026-12-01T00:00:00Z</ToDtTm></FrToDt>"), "{text}");
+        assert!(
+            flat.contains("<TtlCdtNtries><NbOfNtries>4</NbOfNtries><Sum>26.42</Sum></TtlCdtNtries>"),
+            "{text}"
+        );
+        assert!(
+            flat.contains("<TtlDbtNtries><NbOfNtries>5</NbOfNtries><Sum>42.00</Sum></TtlDbtNtries>"),
+            "{text}"
+        );
+        assert!(
+            flat.contains(
+                "<FrToDt><FrDtTm>2026-11-01T00:00:00Z</FrDtTm><ToDtTm>2026-12-01T00:00:00Z</ToDtTm></FrToDt>"
+            ),
+            "{text}"
+        );
         assert!(flat.contains("<GrpHdr><MsgId>PURSE-1000000007-20261201060000</MsgId><CreDtTm>2026-12-01T06:00:00.5Z</CreDtTm></GrpHdr>"), "{text}");
         assert!(flat.contains("<Stmt><Id>PURSE-1000000007-202611</Id>"), "{text}");
 
@@ -864,7 +908,8 @@ mod tests {
                 .chain(["Ntry"; 9])
                 .collect::<Vec<_>>()]
         );
-        let full = ["NtryRef", "Amt", "CdtDbtInd", "Sts", "BookgDt", "ValDt", "AcctSvcrRef", "BkTxCd", "NtryDtls"];
+        let full =
+            ["NtryRef", "Amt", "CdtDbtInd", "Sts", "BookgDt", "ValDt", "AcctSvcrRef", "BkTxCd", "NtryDtls"];
         let entries = children_of(&bytes, "Ntry");
         assert_eq!(entries.len(), 9);
         for entry in &entries[..8] {
@@ -893,25 +938,36 @@ mod tests {
         let mut now = header();
         now.to = "2026-11-15T12:00:00+03:00".to_owned();
         let empty = checked("camt053", &camt053(&kwd, &now).expect("camt"));
-        assert_eq!((empty["opening"].as_str(), empty["closing"].as_str(), empty["entries"].as_u64()), (Some("1.250"), Some("1.250"), Some(0)));
+        assert_eq!(
+            (empty["opening"].as_str(), empty["closing"].as_str(), empty["entries"].as_u64()),
+            (Some("1.250"), Some("1.250"), Some(0))
+        );
         let text = String::from_utf8(camt053(&kwd, &now).expect("camt")).expect("UTF-8");
         assert!(text.contains("<Sum>0.000</Sum>"), "{text}");
         assert!(text.contains("<ToDtTm>2026-11-15T09:00:00Z</ToDtTm>"), "{text}");
         assert!(text.contains("<Dt>2026-11-15</Dt>"), "{text}");
         let empty = checked("ofx", &ofx(&kwd, &now).expect("ofx"));
-        assert_eq!((empty["opening"].as_str(), empty["entries"].as_u64(), empty["currency"].as_str()), (Some("1.250"), Some(0), Some("KWD")));
+        assert_eq!(
+            (empty["opening"].as_str(), empty["entries"].as_u64(), empty["currency"].as_str()),
+            (Some("1.250"), Some(0), Some("KWD"))
+        );
         let empty = checked("csv", &csv(&kwd).expect("csv"));
         assert_eq!((empty["opening"].as_str(), empty["entries"].as_u64()), (None, Some(0)));
 
         kwd.closing_balance = "0.125".to_owned();
-        kwd.entries = vec![entry("act_k", 3, ActivityKind::Transfer, Direction::Out, "1.125", "0.125", "Rent")];
+        kwd.entries =
+            vec![entry("act_k", 3, ActivityKind::Transfer, Direction::Out, "1.125", "0.125", "Rent")];
         for (format, bytes) in [
             ("csv", csv(&kwd).expect("csv")),
             ("ofx", ofx(&kwd, &now).expect("ofx")),
             ("camt053", camt053(&kwd, &now).expect("camt")),
         ] {
             let result = checked(format, &bytes);
-            assert_eq!((result["opening"].as_str(), result["closing"].as_str(), result["sum"].as_str()), (Some("1.250"), Some("0.125"), Some("-1.125")), "{format}");
+            assert_eq!(
+                (result["opening"].as_str(), result["closing"].as_str(), result["sum"].as_str()),
+                (Some("1.250"), Some("0.125"), Some("-1.125")),
+                "{format}"
+            );
         }
     }
 
@@ -947,8 +1003,19 @@ mod tests {
     fn rfc3339_times_parse_to_utc() {
         let at = instant("2026-11-14T22:13:20.123456789+03:00").expect("a time");
         assert_eq!(ofx_date(at), "20261114191320.123[+0:UTC]");
-        assert_eq!(iso_date_time(instant("2026-11-01T00:00:00Z").expect("a time")).expect("formatted"), "2026-11-01T00:00:00Z");
-        for bad in ["", "2026-11-01", "2026-13-01T00:00:00Z", "2026-11-01T00:00:00", "2026-11-01T00:00:00.Z", "2026-11-01T25:00:00Z", "2026-11-01T00:00:00+3:00"] {
+        assert_eq!(
+            iso_date_time(instant("2026-11-01T00:00:00Z").expect("a time")).expect("formatted"),
+            "2026-11-01T00:00:00Z"
+        );
+        for bad in [
+            "",
+            "2026-11-01",
+            "2026-13-01T00:00:00Z",
+            "2026-11-01T00:00:00",
+            "2026-11-01T00:00:00.Z",
+            "2026-11-01T25:00:00Z",
+            "2026-11-01T00:00:00+3:00",
+        ] {
             assert!(instant(bad).is_err(), "{bad}");
         }
     }
