@@ -292,7 +292,7 @@ def main():
     try:
         result = checks[arguments.format](arguments.file)
     except (Invalid, ET.ParseError, OSError, UnicodeDecodeError, csv.Error) as error:
-        print(f"check_statement: {arguments.format}: {error}", file=sys.stderr)
+        print(f"check_statement: {error}", file=sys.stderr)
         sys.exit(1)
     print(json.dumps(result, ensure_ascii=False))
 
