@@ -9,6 +9,7 @@ mod cli;
 mod funding;
 mod hardening;
 mod http;
+mod interest;
 mod layers;
 mod limits;
 mod payments;
