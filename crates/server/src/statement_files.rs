@@ -42,8 +42,8 @@ pub struct Header {
 }
 
 /// The CSV's header row.
-pub const CSV_HEADER: [&str; 7] =
-    ["date", "activity_id", "kind", "description", "direction", "amount", "balance_after"];
+pub const CSV_HEADER: [&str; 8] =
+    ["date", "activity_id", "kind", "description", "note", "direction", "amount", "balance_after"];
 
 /// `camt.053.001.08`'s namespace.
 pub const CAMT053_NAMESPACE: &str = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08";
@@ -78,6 +78,8 @@ pub fn csv(statement: &Statement) -> io::Result<Vec<u8>> {
             &*neutralised(&entry.activity_id),
             kind_name(entry.kind),
             &*neutralised(&entry.description),
+            // Person-written, so the cell most likely to start with `=`.
+            &*neutralised(entry.note.as_deref().unwrap_or("")),
             direction_name(entry.direction),
             // Numbers we wrote ourselves: never neutralised (a negative balance stays `-2.08`).
             entry.amount.as_str(),
@@ -631,6 +633,7 @@ mod tests {
             booked_at: format!("2026-11-{day:02}T10:30:00.250Z"),
             kind,
             description: description.to_owned(),
+            note: None,
             amount: amount.to_owned(),
             direction,
             balance_after: balance_after.to_owned(),
@@ -657,7 +660,10 @@ mod tests {
                 entry("act_int1", 1, Interest, In, "0.42", "10.42", "Interest for October"),
                 entry("act_fee1", 2, Fee, Out, "12.50", "-2.08", "Card fee"),
                 entry("act_ref1", 3, Refund, In, "20.00", "17.92", "Refund from Corner Shop"),
-                entry("act_tr1", 4, Transfer, Out, "1.00", "16.92", "=SUM(A1)"),
+                StatementEntry {
+                    note: Some("=HYPERLINK(\"http://x\")".to_owned()),
+                    ..entry("act_tr1", 4, Transfer, Out, "1.00", "16.92", "=SUM(A1)")
+                },
                 entry("act_tip1", 5, Tip, In, "2.00", "18.92", "@x"),
                 entry("act_tr2", 6, Transfer, Out, "3.00", "15.92", "-5"),
                 entry("act_tr3", 7, Transfer, In, "4.00", "19.92", TRICKY),
@@ -750,13 +756,13 @@ mod tests {
         let bytes = csv(&statement()).expect("a CSV");
         let text = String::from_utf8(bytes.clone()).expect("UTF-8");
         assert!(
-            text.starts_with("date,activity_id,kind,description,direction,amount,balance_after\r\n"),
+            text.starts_with("date,activity_id,kind,description,note,direction,amount,balance_after\r\n"),
             "{text}"
         );
         assert!(text.ends_with("\r\n"));
         assert!(
             text.contains(
-                "2026-11-01T10:30:00.250Z,act_int1,interest,Interest for October,in,0.42,10.42\r\n"
+                "2026-11-01T10:30:00.250Z,act_int1,interest,Interest for October,,in,0.42,10.42\r\n"
             ),
             "{text}"
         );
@@ -785,6 +791,11 @@ mod tests {
                 ""
             ]
         );
+        // The person-written note is a cell of its own, neutralised the same way.
+        let notes: Vec<&str> =
+            result["notes"].as_array().unwrap().iter().map(|note| note.as_str().unwrap()).collect();
+        assert_eq!(notes[3], "'=HYPERLINK(\"http://x\")");
+        assert!(notes.iter().enumerate().all(|(i, note)| i == 3 || note.is_empty()), "{notes:?}");
     }
 
     #[test]

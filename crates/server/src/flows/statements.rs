@@ -145,6 +145,7 @@ pub async fn statement(
             booked_at: Time::from(transfer.timestamp).rfc3339(),
             kind,
             description: describe(kind, direction, found),
+            note: found.and_then(|activity| activity.note.clone()).filter(|note| !note.is_empty()),
             amount: money(change.abs()),
             direction,
             balance_after: money(running),

@@ -29,7 +29,7 @@ import sys
 import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
 
-CSV_HEADER = ["date", "activity_id", "kind", "description", "direction", "amount", "balance_after"]
+CSV_HEADER = ["date", "activity_id", "kind", "description", "note", "direction", "amount", "balance_after"]
 CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 NAMESPACES = {"c": CAMT_NS}
 AMOUNT = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -82,6 +82,7 @@ def check_csv(path):
     opening = closing = None
     total = Decimal(0)
     descriptions = []
+    notes = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(CSV_HEADER):
             raise Invalid(f"csv row {number}: {len(row)} cells, not {len(CSV_HEADER)}")
@@ -100,10 +101,11 @@ def check_csv(path):
         closing = balance
         total += signed
         descriptions.append(cells["description"])
+        notes.append(cells["note"])
     if opening is not None and opening + total != closing:
         raise Invalid(f"csv: opening {opening} + sum {total} != closing {closing}")
     return {"opening": show(opening), "closing": show(closing), "entries": len(rows) - 1,
-            "sum": show(total), "descriptions": descriptions}
+            "sum": show(total), "descriptions": descriptions, "notes": notes}
 
 
 def child(element, path, what):
