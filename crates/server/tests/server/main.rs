@@ -19,6 +19,7 @@ mod requests;
 mod review;
 mod sandbox_clock;
 mod sign_in;
+mod statements;
 mod support;
 mod tips;
 mod verification;
