@@ -254,7 +254,11 @@ pub async fn summary(flows: &Flows, person: PersonId) -> Result<InterestSummary,
 }
 
 /// `GET /me/interest/accruals?month=`: `person`'s accruals of a month, oldest first.
-pub async fn accruals(flows: &Flows, person: PersonId, month: CalendarMonth) -> Result<AccrualList, FlowError> {
+pub async fn accruals(
+    flows: &Flows,
+    person: PersonId,
+    month: CalendarMonth,
+) -> Result<AccrualList, FlowError> {
     let rows = flows.db.accruals(Some(person), month.first_day(), month.last_day()).await?;
     let per_unit = Decimal::from(10_i64.pow(Currency::Usd.exponent()));
     Ok(AccrualList {

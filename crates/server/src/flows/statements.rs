@@ -52,7 +52,8 @@ pub async fn statement(
     if account.currency != currency || month < opened || month > CalendarMonth::of(now) {
         return Err(FlowError::NotFound(Missing::Thing));
     }
-    let owner = flows.db.users_by_ids(&[person]).await?.pop().map(|user| user.display_name).unwrap_or_default();
+    let owner =
+        flows.db.users_by_ids(&[person]).await?.pop().map(|user| user.display_name).unwrap_or_default();
     let (from, to) = (month.start(), month.end().min(now));
     let before = Timestamp::from_nanos(from.nanos() - 1);
     let opening = flows
@@ -88,7 +89,11 @@ pub async fn statement(
     // The month so far ends at the entries read (a movement committing meanwhile is the next
     // statement's, not a broken one).
     let closing = if to < now {
-        flows.ledger.balance_at(wallet, Timestamp::from(to)).await?.map_or(balance, |b| b.posted_credit_balance())
+        flows
+            .ledger
+            .balance_at(wallet, Timestamp::from(to))
+            .await?
+            .map_or(balance, |b| b.posted_credit_balance())
     } else {
         balance
     };
@@ -121,7 +126,8 @@ pub async fn statement(
         .map(|activity| (activity.id.clone(), activity))
         .collect();
 
-    let money = |minor: i128| Money::from_minor(i64::try_from(minor).unwrap_or(i64::MAX), currency).amount_string();
+    let money =
+        |minor: i128| Money::from_minor(i64::try_from(minor).unwrap_or(i64::MAX), currency).amount_string();
     let (mut total_in, mut total_out, mut interest, mut fees) = (0_i128, 0_i128, 0_i128, 0_i128);
     let mut running = opening;
     let mut entries = Vec::with_capacity(moves.len());

@@ -19,7 +19,10 @@ use crate::statement_files;
 use crate::time::CalendarMonth;
 
 /// `GET /me/interest`.
-pub async fn summary(State(state): State<AppState>, user: SignedIn) -> Result<Json<InterestSummary>, ApiError> {
+pub async fn summary(
+    State(state): State<AppState>,
+    user: SignedIn,
+) -> Result<Json<InterestSummary>, ApiError> {
     Ok(Json(interest::summary(&state, user.user_id).await?))
 }
 
@@ -68,8 +71,10 @@ pub async fn statement(
     };
     let currency = match query.currency.as_deref() {
         None => Currency::Usd,
-        Some(code) => Currency::parse_enabled(code)
-            .map_err(|_| ApiError::new(ErrorCode::InvalidCurrency, "Purse does not hold that currency.").with_field("currency"))?,
+        Some(code) => Currency::parse_enabled(code).map_err(|_| {
+            ApiError::new(ErrorCode::InvalidCurrency, "Purse does not hold that currency.")
+                .with_field("currency")
+        })?,
     };
     let built = statements::statement(&state, user.user_id, month, currency).await?;
     if format == StatementFormat::Json {
@@ -85,7 +90,9 @@ pub async fn statement(
     let body = match format {
         StatementFormat::Csv => statement_files::csv(&built.statement),
         StatementFormat::Ofx => statement_files::ofx(&built.statement, &header),
-        StatementFormat::Camt053 | StatementFormat::Json => statement_files::camt053(&built.statement, &header),
+        StatementFormat::Camt053 | StatementFormat::Json => {
+            statement_files::camt053(&built.statement, &header)
+        }
     }
     .map_err(|error| ApiError::internal(format!("cannot write a statement file: {error}")))?;
     let disposition = format!("attachment; filename=\"{}\"", file_name(&built.statement.month, format));

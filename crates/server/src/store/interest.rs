@@ -18,8 +18,9 @@ use crate::time::Time;
 impl Column for Decimal {
     fn read(row: RowRef<'_>, index: usize) -> Result<Decimal, StoreError> {
         let text = String::read(row, index)?;
-        Decimal::from_str(&text)
-            .map_err(|_| StoreError::Broken(format!("a stored amount of interest is not a decimal: {text:?}")))
+        Decimal::from_str(&text).map_err(|_| {
+            StoreError::Broken(format!("a stored amount of interest is not a decimal: {text:?}"))
+        })
     }
 }
 
@@ -262,7 +263,11 @@ impl Db {
     }
 
     /// A person's payments, newest month first (at most `limit`).
-    pub async fn interest_payments_of(&self, person: PersonId, limit: i64) -> Result<Vec<PaymentRow>, StoreError> {
+    pub async fn interest_payments_of(
+        &self,
+        person: PersonId,
+        limit: i64,
+    ) -> Result<Vec<PaymentRow>, StoreError> {
         self.all(&Statement::new(
             "SELECT id, user_id, month, accrued, paid, carry FROM interest_payments \
              WHERE user_id = $1 ORDER BY month DESC LIMIT $2",

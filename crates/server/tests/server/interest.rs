@@ -44,12 +44,17 @@ pub(crate) async fn instance(db: &TestDb, base: Arc<ManualClock>, settings: Sett
     let ledger = Ledger::open_with(&db.url, config).await.unwrap();
     let server_db = Db::open(&db.url).await.unwrap();
     clock.load(&server_db).await.unwrap();
-    let state =
-        AppState::new(ledger.clone(), server_db, StaticSite::load(db.dir.path()), clock.clone(), Passwords::for_tests())
-            .await
-            .unwrap()
-            .with_settings(settings)
-            .with_sandbox_clock(clock);
+    let state = AppState::new(
+        ledger.clone(),
+        server_db,
+        StaticSite::load(db.dir.path()),
+        clock.clone(),
+        Passwords::for_tests(),
+    )
+    .await
+    .unwrap()
+    .with_settings(settings)
+    .with_sandbox_clock(clock);
     TestApp { ledger, state, clock: base }
 }
 
@@ -62,7 +67,8 @@ pub(crate) async fn interest_app(db: &TestDb, apy: &str) -> TestApp {
 pub(crate) async fn advance_to(app: &TestApp, at: Time) {
     let seconds = (at.nanos() - app.state.now().nanos()) / SECOND;
     assert!(seconds > 0, "{at} is not ahead of {}", app.state.now());
-    let moved = app.call(Method::POST, "/sandbox/clock/advance", None, Some(json!({"seconds": seconds}))).await;
+    let moved =
+        app.call(Method::POST, "/sandbox/clock/advance", None, Some(json!({"seconds": seconds}))).await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
 }
 
@@ -147,8 +153,12 @@ async fn a_thousand_held_from_the_fourth_to_the_end_of_the_next_month_earns_what
         // And floating point agrees to a millionth of a cent.
         #[allow(clippy::float_arithmetic)]
         let float = 25.0 * 100_000.0 * (1.0365_f64.powf(1.0 / 365.0) - 1.0);
-        assert!((february.to_string().parse::<f64>().unwrap() - float).abs() < 1e-6, "{february} against {float}");
-        let (feb_paid, mar_paid) = (i64::try_from(feb_paid.mantissa()).unwrap(), i64::try_from(mar_paid.mantissa()).unwrap());
+        assert!(
+            (february.to_string().parse::<f64>().unwrap() - float).abs() < 1e-6,
+            "{february} against {float}"
+        );
+        let (feb_paid, mar_paid) =
+            (i64::try_from(feb_paid.mantissa()).unwrap(), i64::try_from(mar_paid.mantissa()).unwrap());
         // (Python's decimal module agrees: 9.8223 cents a day.)
         assert_eq!((feb_paid, mar_paid), (245, 305), "1,000.00 at 3.65 % earns about 9.82 cents a day");
 
@@ -157,12 +167,29 @@ async fn a_thousand_held_from_the_fourth_to_the_end_of_the_next_month_earns_what
         let amounts: Vec<_> = items.iter().map(|item| item["amount"].as_str().unwrap().to_string()).collect();
         assert_eq!(amounts, [cents(mar_paid), cents(feb_paid)], "newest first: {items:?}");
         for item in &items {
-            assert_eq!((&item["direction"], &item["status"], &item["counterparty"]), (&json!("in"), &json!("completed"), &Value::Null));
+            assert_eq!(
+                (&item["direction"], &item["status"], &item["counterparty"]),
+                (&json!("in"), &json!("completed"), &Value::Null)
+            );
             // Its own receipt.
-            let receipt = app.call(Method::GET, &format!("/api/v1/activity/{}", item["id"].as_str().unwrap()), Some(&alice), None).await;
-            assert_eq!((receipt.status, &receipt.body["activity"]["kind"]), (StatusCode::OK, &json!("interest")));
+            let receipt = app
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/activity/{}", item["id"].as_str().unwrap()),
+                    Some(&alice),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                (receipt.status, &receipt.body["activity"]["kind"]),
+                (StatusCode::OK, &json!("interest"))
+            );
         }
-        assert_eq!(items[1]["created_at"].as_str().unwrap().get(..10), Some("2027-03-01"), "paid as March begins");
+        assert_eq!(
+            items[1]["created_at"].as_str().unwrap().get(..10),
+            Some("2027-03-01"),
+            "paid as March begins"
+        );
         assert_eq!(
             available(&app, &alice).await,
             cents(100_000 + feb_paid + mar_paid),
@@ -170,7 +197,8 @@ async fn a_thousand_held_from_the_fourth_to_the_end_of_the_next_month_earns_what
         );
 
         // The rows: February's carry went into March, and each day's accrual is the formula's.
-        let accrued = app.call(Method::GET, "/api/v1/me/interest/accruals?month=2027-02", Some(&alice), None).await;
+        let accrued =
+            app.call(Method::GET, "/api/v1/me/interest/accruals?month=2027-02", Some(&alice), None).await;
         let days = accrued.body["items"].as_array().unwrap();
         assert_eq!(days.len(), 25, "{:?}", accrued.body);
         assert_eq!((&days[0]["date"], &days[24]["date"]), (&json!("2027-02-04"), &json!("2027-02-28")));
@@ -180,10 +208,15 @@ async fn a_thousand_held_from_the_fourth_to_the_end_of_the_next_month_earns_what
             let (ours, theirs) = (dec(day["accrued"].as_str().unwrap()), day_accrual);
             assert!((ours - theirs).abs() <= dec("0.0000000000000001"), "{ours} against {theirs}");
         }
-        let march_rows = app.call(Method::GET, "/api/v1/me/interest/accruals?month=2027-03", Some(&alice), None).await;
+        let march_rows =
+            app.call(Method::GET, "/api/v1/me/interest/accruals?month=2027-03", Some(&alice), None).await;
         let march_days = march_rows.body["items"].as_array().unwrap();
         assert_eq!(march_days.len(), 31);
-        assert_eq!(march_days[0]["balance"], cents(march_balance), "the payment counts from the day it posted");
+        assert_eq!(
+            march_days[0]["balance"],
+            cents(march_balance),
+            "the payment counts from the day it posted"
+        );
         let carries = count(&app, "SELECT COUNT(*) FROM interest_payments WHERE carry <> '0'").await;
         assert_eq!(carries, 2, "each month carries its fraction of a cent");
 
@@ -195,11 +228,17 @@ async fn a_thousand_held_from_the_fourth_to_the_end_of_the_next_month_earns_what
                    "next_payment_on": "2027-05-01", "currency": "USD"})
         );
         let nothing = app.call(Method::GET, "/api/v1/me/interest", Some(&bob), None).await;
-        assert_eq!((&nothing.body["accrued_this_month"], &nothing.body["paid_this_year"]), (&json!("0.00"), &json!("0.00")));
+        assert_eq!(
+            (&nothing.body["accrued_this_month"], &nothing.body["paid_this_year"]),
+            (&json!("0.00"), &json!("0.00"))
+        );
 
         // A zero balance accrues nothing.
         let bob_id = app.user("bob").await.id.0;
-        assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM interest_accruals WHERE user_id = {bob_id}")).await, 0);
+        assert_eq!(
+            count(&app, &format!("SELECT COUNT(*) FROM interest_accruals WHERE user_id = {bob_id}")).await,
+            0
+        );
         assert!(interest_items(&app, &bob).await.is_empty());
 
         // Half way through April: what has accrued shows, not yet paid.
@@ -207,12 +246,16 @@ async fn a_thousand_held_from_the_fourth_to_the_end_of_the_next_month_earns_what
         let alice = log_in(&app, "alice").await;
         let april = day_of(march_balance + mar_paid, rate) * Decimal::from(15) + (march - march.trunc());
         let summary = app.call(Method::GET, "/api/v1/me/interest", Some(&alice), None).await;
-        assert_eq!(summary.body["accrued_this_month"], cents(i64::try_from(april.trunc().mantissa()).unwrap()));
+        assert_eq!(
+            summary.body["accrued_this_month"],
+            cents(i64::try_from(april.trunc().mantissa()).unwrap())
+        );
 
         // The platform paid exactly that, from its interest-expense account; the books balance.
         assert_eq!(expense_paid(&app).await, ((feb_paid + mar_paid).cast_unsigned(), 0));
         assert_audit_clean(&app).await;
-        let bad = app.call(Method::GET, "/api/v1/me/interest/accruals?month=2027-13", Some(&alice), None).await;
+        let bad =
+            app.call(Method::GET, "/api/v1/me/interest/accruals?month=2027-13", Some(&alice), None).await;
         assert_eq!((bad.status, bad.field()), (StatusCode::BAD_REQUEST, Some("month")));
         let nobody = app.call(Method::GET, "/api/v1/me/interest", None, None).await;
         assert_eq!(nobody.status, StatusCode::UNAUTHORIZED);
@@ -231,14 +274,29 @@ async fn each_day_accrues_on_its_closing_balance_as_it_changes_mid_month() {
         app.fund(90_011, "alice", 50_000, "Pay").await;
         advance_to(&app, on("2027-02", 3, 15)).await;
         // 200.00 to Bob the same afternoon: only the day's end counts.
-        app.move_money(90_012, codes::wallet_of(alice), codes::wallet_of(bob), 20_000, "transfer", Some("Rent"), false)
-            .await;
+        app.move_money(
+            90_012,
+            codes::wallet_of(alice),
+            codes::wallet_of(bob),
+            20_000,
+            "transfer",
+            Some("Rent"),
+            false,
+        )
+        .await;
         advance_to(&app, Time::from_nanos(on("2027-02", 4, 24).nanos() - SECOND)).await;
         app.fund(90_013, "alice", 30_000, "Late").await;
         advance_to(&app, on("2027-02", 6, 1)).await;
 
         let rate = rate_by_bisection("4.00");
-        let expected = [(alice, 3, 30_000), (alice, 4, 60_000), (alice, 5, 60_000), (bob, 3, 20_000), (bob, 4, 20_000), (bob, 5, 20_000)];
+        let expected = [
+            (alice, 3, 30_000),
+            (alice, 4, 60_000),
+            (alice, 5, 60_000),
+            (bob, 3, 20_000),
+            (bob, 4, 20_000),
+            (bob, 5, 20_000),
+        ];
         for (person, day, balance) in expected {
             let sql = format!(
                 "SELECT balance FROM interest_accruals WHERE user_id = {} AND day = {}",
@@ -250,7 +308,14 @@ async fn each_day_accrues_on_its_closing_balance_as_it_changes_mid_month() {
         let total = "SELECT COUNT(*) FROM interest_accruals";
         assert_eq!(count(&app, total).await, 6, "nothing before the money arrived");
         // Each day's amount is the formula's on that balance.
-        let listed = app.call(Method::GET, "/api/v1/me/interest/accruals?month=2027-02", Some(&app.sign_up("carol").await), None).await;
+        let listed = app
+            .call(
+                Method::GET,
+                "/api/v1/me/interest/accruals?month=2027-02",
+                Some(&app.sign_up("carol").await),
+                None,
+            )
+            .await;
         assert_eq!(listed.body["items"], json!([]), "Carol has none, and sees nobody else's");
         for (person, balance) in [(alice, 60_000), (bob, 20_000)] {
             let stored = app
@@ -263,7 +328,11 @@ async fn each_day_accrues_on_its_closing_balance_as_it_changes_mid_month() {
                 .find(|row| row.balance == balance)
                 .unwrap();
             let theirs = day_of(balance, rate);
-            assert!((stored.accrued - theirs).abs() <= dec("0.00000000000001"), "{} against {theirs}", stored.accrued);
+            assert!(
+                (stored.accrued - theirs).abs() <= dec("0.00000000000001"),
+                "{} against {theirs}",
+                stored.accrued
+            );
         }
         assert_audit_clean(&app).await;
         app.stop().await;
@@ -295,7 +364,11 @@ async fn an_apy_of_zero_pays_nothing_and_turning_interest_on_never_pays_for_the_
         advance_to(&app, on("2027-03", 4, 0)).await;
         let alice = log_in(&app, "alice").await;
         let first = CalendarMonth::parse("2027-03").unwrap().first_day();
-        let sql = format!("SELECT COUNT(*) FROM interest_accruals WHERE day >= {} AND day <= {}", first + 1, first + 2);
+        let sql = format!(
+            "SELECT COUNT(*) FROM interest_accruals WHERE day >= {} AND day <= {}",
+            first + 1,
+            first + 2
+        );
         assert_eq!(count(&app, "SELECT COUNT(*) FROM interest_accruals").await, 2);
         assert_eq!(count(&app, &sql).await, 2, "March 2nd and 3rd");
         assert_eq!(

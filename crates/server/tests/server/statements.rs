@@ -76,7 +76,8 @@ async fn a_month_of_everything_adds_up_in_every_format_and_stays_its_owners() {
         let session = open_session(&app, &secret, "s1").await;
         let paid = confirm(&app, &alice, &session, "c1", Some("1234")).await;
         assert_eq!(paid.status, StatusCode::OK, "{:?}", paid.body);
-        let refunded = refund(&app, &secret, "r1", json!({"checkout_session": session, "amount": "5.00"})).await;
+        let refunded =
+            refund(&app, &secret, "r1", json!({"checkout_session": session, "amount": "5.00"})).await;
         assert_eq!(refunded.status, StatusCode::CREATED, "{:?}", refunded.body);
         // A bank withdrawal that comes back: its money never left, so it is on no statement.
         let returns = link_bank(&app, &alice, "000111110002").await;
@@ -121,7 +122,12 @@ async fn a_month_of_everything_adds_up_in_every_format_and_stays_its_owners() {
         // Every entry's activity is the person's own receipt.
         for entry in entries {
             let receipt = app
-                .call(Method::GET, &format!("/api/v1/activity/{}", entry["activity_id"].as_str().unwrap()), Some(&alice), None)
+                .call(
+                    Method::GET,
+                    &format!("/api/v1/activity/{}", entry["activity_id"].as_str().unwrap()),
+                    Some(&alice),
+                    None,
+                )
                 .await;
             assert_eq!(receipt.status, StatusCode::OK, "{entry}");
         }
@@ -158,7 +164,11 @@ async fn a_month_of_everything_adds_up_in_every_format_and_stays_its_owners() {
                 format!("attachment; filename=\"{name}\"")
             );
             let read = checked(format, &file.raw);
-            assert_eq!((&read["opening"], &read["closing"]), (&json!("1000.00"), &json!("982.91")), "{format}: {read}");
+            assert_eq!(
+                (&read["opening"], &read["closing"]),
+                (&json!("1000.00"), &json!("982.91")),
+                "{format}: {read}"
+            );
             assert_eq!((&read["entries"], &read["sum"]), (&json!(6), &json!("-17.09")), "{format}: {read}");
             if format != "csv" {
                 assert_eq!(read["currency"], "USD");
@@ -199,7 +209,12 @@ async fn a_month_of_everything_adds_up_in_every_format_and_stays_its_owners() {
             ("month=2027-02&currency=XYZ", StatusCode::BAD_REQUEST, "invalid_currency", Some("currency")),
         ] {
             let answer = statement(&app, Some(&alice), query).await;
-            assert_eq!((answer.status, answer.code(), answer.field()), (status, code, field), "{query}: {:?}", answer.body);
+            assert_eq!(
+                (answer.status, answer.code(), answer.field()),
+                (status, code, field),
+                "{query}: {:?}",
+                answer.body
+            );
         }
         let report = app.ledger.audit().await.unwrap();
         assert!(report.is_clean(), "{report:?}");
