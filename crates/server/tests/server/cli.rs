@@ -337,9 +337,10 @@ fn serve_answers_stops_cleanly_on_sigterm_and_leaves_an_audited_ledger() {
     let output = run(&["audit", "--database-url", &url]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    // The platform's fee and card and bank clearing accounts, the demo's funding account and
-    // eight wallets (the two officers' too); three funding transfers (alice, bob, nadia).
-    assert!(stdout.starts_with("audit: clean (12 accounts, 3 transfers"), "{stdout}");
+    // The platform's fee, card and bank clearing and interest-expense accounts, the demo's
+    // funding account and eight wallets (the two officers' too); three funding transfers
+    // (alice, bob, nadia).
+    assert!(stdout.starts_with("audit: clean (13 accounts, 3 transfers"), "{stdout}");
 }
 
 #[test]
