@@ -88,6 +88,21 @@ async fn balances_as_of_a_past_moment_replay_history() {
         let bob_then = ledger.balance_at(BOB, held_at).await.unwrap().unwrap();
         assert_eq!((bob_then.credits_pending, bob_then.credits_posted), (200, 300));
         assert_eq!(ledger.balance_at(MISSING, voided_at).await.unwrap(), None);
+
+        // What moved after a moment: both sides of every later transfer, each once.
+        let everyone = ledger.accounts_moved_after(Timestamp::from_nanos(funded_at.as_nanos() - 1)).await.unwrap();
+        assert!(everyone.contains(&ALICE) && everyone.contains(&BOB), "{everyone:?}");
+        assert!(everyone.windows(2).all(|pair| pair[0] < pair[1]), "ascending, once each: {everyone:?}");
+        let after_the_send = ledger.accounts_moved_after(sent_at).await.unwrap();
+        assert_eq!(after_the_send, vec![ALICE, BOB], "the hold and its void");
+        assert!(ledger.accounts_moved_after(voided_at).await.unwrap().is_empty());
+        clock.advance_seconds(10);
+        ledger.create_transfer(TransferRequest::posted(13, movement(BANK, BOB, 5))).await.unwrap().unwrap();
+        let mut latest = ledger.accounts_moved_after(voided_at).await.unwrap();
+        latest.sort();
+        let mut expected = vec![BANK, BOB];
+        expected.sort();
+        assert_eq!(latest, expected);
         ledger.shutdown().await;
     }
 }
