@@ -118,7 +118,9 @@ mod tests {
     fn months_parse_only_in_their_one_form() {
         assert_eq!(parse_month("2026-12"), Some((2026, 12)));
         assert_eq!(parse_month("2027-01"), Some((2027, 1)));
-        for bad in ["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "2026-01-01", "", "abcd-ef", "1999-12"] {
+        for bad in
+            ["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "2026-01-01", "", "abcd-ef", "1999-12"]
+        {
             assert_eq!(parse_month(bad), None, "{bad}");
         }
     }
