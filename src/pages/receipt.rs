@@ -99,7 +99,7 @@ pub fn Receipt() -> impl IntoView {
 /// An interest payment's facts: the month it is for (when its date tells) and the APY.
 #[component]
 fn InterestFacts(created_at: String) -> impl IntoView {
-    let summary = LocalResource::new(|| api_client::interest());
+    let summary = LocalResource::new(api_client::interest);
     let month = interest_month(&created_at);
     view! {
         {month.map(|month| view! {
