@@ -100,7 +100,7 @@ pub struct Accrual {
     pub balance: String,
     /// The daily rate it accrued at.
     pub daily_rate: String,
-    /// In the currency's units, with [`ACCRUAL_SCALE`] − 2 places beyond the cent.
+    /// In the currency's units, exactly as kept ([`ACCRUAL_SCALE`] places of the minor unit).
     pub accrued: String,
 }
 

@@ -38,6 +38,9 @@ pub struct StatementEntry {
     pub kind: ActivityKind,
     /// What it was, in a line (the other side and the note).
     pub description: String,
+    /// The note its people wrote, as written (also inside `description`); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Positive; `direction` says which way.
     pub amount: String,
     pub direction: Direction,

@@ -543,6 +543,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let funding_jobs = funding::spawn_jobs(&state);
     // Decided cases whose money has not moved yet move it; cases of movements that failed close.
     let case_jobs = crate::flows::cases::spawn_jobs(&state);
+    // Interest: days that ended (also while the server was down) accrue, months that ended pay.
+    let interest_jobs = crate::flows::interest::spawn_jobs(&state);
     let sandbox_refresh = sandbox::spawn_refresh(&state);
     let mut app = crate::http::app(state.clone());
     if args.demo {
@@ -576,6 +578,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     drop(checkout_jobs.await);
     drop(funding_jobs.await);
     drop(case_jobs.await);
+    drop(interest_jobs.await);
     if let Some(refresh) = sandbox_refresh {
         drop(refresh.await);
     }

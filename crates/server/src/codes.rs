@@ -14,6 +14,9 @@ pub mod account {
     pub const CARD_CLEARING: u16 = 4;
     pub const BANK_CLEARING: u16 = 5;
     pub const DEMO_FUNDING: u16 = 6;
+    /// What the platform pays as interest on balances: debit-normal, it goes negative by
+    /// what was paid.
+    pub const INTEREST_EXPENSE: u16 = 7;
 }
 
 /// Transfer codes.
@@ -34,6 +37,8 @@ pub const PLATFORM_FEES: AccountId = AccountId(2);
 pub const CARD_CLEARING: AccountId = AccountId(3);
 /// Money paid out to banks.
 pub const BANK_CLEARING: AccountId = AccountId(4);
+/// Interest paid on balances comes from here (its balance is minus what was paid).
+pub const INTEREST_EXPENSE: AccountId = AccountId(5);
 /// Where demo money comes from (`--demo` only).
 pub const DEMO_FUNDING: AccountId = AccountId(10);
 

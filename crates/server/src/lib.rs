@@ -19,6 +19,7 @@ pub mod flows;
 pub mod http;
 pub mod ids;
 pub mod public_ids;
+pub mod statement_files;
 pub mod store;
 pub mod time;
 

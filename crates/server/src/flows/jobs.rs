@@ -4,14 +4,14 @@
 //! sandbox clock's advance ([`super::sandbox::advance`]) walks the registry instead, stopping
 //! the clock at each due instant on the way.
 //!
-//! A new timed job (daily interest at each UTC midnight, month-end statements) plugs in with a
-//! [`TimedJob`] in [`TIMED_JOBS`]: `next_due` is a store query for its earliest due row after
+//! Interest (each UTC midnight: the day ended accrues, and a month ended pays) is one too. A new
+//! timed job plugs in with a [`TimedJob`] in [`TIMED_JOBS`]: `next_due` is a store query for its earliest due row after
 //! an instant, or an instant computed from it (the next midnight); `tick` does what is due by
 //! `flows.now()` and is safe to run again or concurrently.
 
 use futures_util::future::BoxFuture;
 
-use crate::flows::{FlowError, Flows, checkout, funding, payments, webhooks};
+use crate::flows::{FlowError, Flows, checkout, funding, interest, payments, webhooks};
 use crate::time::Time;
 
 /// The earliest instant strictly after the one given at which the job has something to do.
@@ -39,6 +39,7 @@ pub const TIMED_JOBS: &[TimedJob] = &[
     TimedJob { name: "grace windows", next_due: payments_next_due, tick: payments_tick },
     TimedJob { name: "checkout expiries", next_due: checkout_next_due, tick: checkout_tick },
     TimedJob { name: "bank settlements", next_due: funding_next_due, tick: funding_tick },
+    TimedJob { name: "interest", next_due: interest_next_due, tick: interest_tick },
     TimedJob { name: "webhook deliveries", next_due: webhooks_next_due, tick: webhooks_tick },
 ];
 
@@ -64,6 +65,14 @@ fn funding_next_due(flows: &Flows, after: Time) -> BoxFuture<'_, Result<Option<T
 
 fn funding_tick(flows: &Flows) -> BoxFuture<'_, ()> {
     Box::pin(funding::tick(flows))
+}
+
+fn interest_next_due(_: &Flows, after: Time) -> BoxFuture<'_, Result<Option<Time>, FlowError>> {
+    Box::pin(async move { Ok(Some(interest::next_due(after))) })
+}
+
+fn interest_tick(flows: &Flows) -> BoxFuture<'_, ()> {
+    Box::pin(interest::tick(flows))
 }
 
 fn webhooks_next_due(flows: &Flows, after: Time) -> BoxFuture<'_, Result<Option<Time>, FlowError>> {

@@ -14,6 +14,7 @@ pub mod compliance;
 pub mod demo;
 pub mod error;
 pub mod funding;
+pub mod interest;
 pub mod jobs;
 pub mod limits;
 pub mod live;
@@ -26,6 +27,7 @@ pub mod refunds;
 pub mod requests;
 pub mod review;
 pub mod sandbox;
+pub mod statements;
 pub mod tips;
 pub mod verification;
 pub mod wallet;
@@ -151,6 +153,8 @@ pub struct Context {
     pub render_refusal: RenderRefusal,
     /// Becomes `true` when the server is stopping: live streams and jobs end.
     pub stopping: watch::Receiver<bool>,
+    /// The interest job's memory of how far it has caught up (this instance's).
+    pub interest_job: interest::JobState,
     stop: watch::Sender<bool>,
 }
 
@@ -170,6 +174,7 @@ async fn ensure_platform_accounts(ledger: &Ledger) -> Result<(), StoreError> {
         platform(codes::PLATFORM_FEES, codes::account::PLATFORM_FEES),
         platform(codes::CARD_CLEARING, codes::account::CARD_CLEARING),
         platform(codes::BANK_CLEARING, codes::account::BANK_CLEARING),
+        platform(codes::INTEREST_EXPENSE, codes::account::INTEREST_EXPENSE),
     ];
     let results = ledger.create_accounts(accounts).await.map_err(|e| StoreError::Database(e.to_string()))?;
     for result in results {
@@ -229,6 +234,7 @@ impl Flows {
             render_refusal: wiring.render_refusal,
             stopping,
             stop,
+            interest_job: interest::JobState::default(),
         })))
     }
 

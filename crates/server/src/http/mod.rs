@@ -23,6 +23,7 @@ pub mod requests;
 pub mod sandbox;
 pub mod session;
 pub mod state;
+pub mod statements;
 pub mod static_site;
 pub mod tips;
 pub mod transfers;
@@ -137,6 +138,9 @@ fn api() -> Router<AppState> {
         .route("/ops/audit-log", get(ops::audit_log))
         .route("/users/{handle}", get(people::profile))
         .route("/wallet", get(wallet::wallet))
+        .route("/me/interest", get(statements::summary))
+        .route("/me/interest/accruals", get(statements::accruals))
+        .route("/statements", get(statements::statement))
         .route("/activity", get(wallet::activity_page))
         .route("/activity/{id}", get(wallet::activity_item))
         .route("/events", get(events::stream))

@@ -23,6 +23,7 @@ pub mod cases;
 pub mod checkout;
 pub mod funding;
 pub mod health;
+pub mod interest;
 pub mod limits;
 pub mod merchants;
 pub mod monitoring;

@@ -15,7 +15,7 @@ use crate::support::*;
 use crate::wallet::Events;
 
 /// A merchant (`souq`, named "Souq Books") with a secret key.
-async fn merchant(app: &TestApp, handle: &str) -> (String, String) {
+pub(crate) async fn merchant(app: &TestApp, handle: &str) -> (String, String) {
     let cookie = app.sign_up(handle).await;
     let made = app
         .call(Method::PUT, "/api/v1/me/merchant", Some(&cookie), Some(json!({"name": "Souq Books"})))
@@ -36,7 +36,7 @@ async fn buyer(app: &TestApp, handle: &str, transfer_id: i64) -> String {
     cookie
 }
 
-fn session_body() -> Value {
+pub(crate) fn session_body() -> Value {
     json!({
         "amount": "12.50",
         "currency": "USD",
@@ -48,7 +48,7 @@ fn session_body() -> Value {
     })
 }
 
-async fn create_session(app: &TestApp, secret: &str, key: &str, body: Value) -> Answer {
+pub(crate) async fn create_session(app: &TestApp, secret: &str, key: &str, body: Value) -> Answer {
     let bearer = format!("Bearer {secret}");
     let mut headers = vec![("authorization", bearer.as_str())];
     if !key.is_empty() {
@@ -57,7 +57,7 @@ async fn create_session(app: &TestApp, secret: &str, key: &str, body: Value) -> 
     app.call_with(Method::POST, "/api/v1/checkout/sessions", None, Some(body), &headers).await
 }
 
-async fn open_session(app: &TestApp, secret: &str, key: &str) -> String {
+pub(crate) async fn open_session(app: &TestApp, secret: &str, key: &str) -> String {
     let made = create_session(app, secret, key, session_body()).await;
     assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
     made.body["session"]["id"].as_str().unwrap().to_string()
@@ -75,7 +75,7 @@ async fn get_session(app: &TestApp, secret: &str, id: &str) -> Answer {
     .await
 }
 
-async fn confirm(app: &TestApp, cookie: &str, id: &str, key: &str, pin: Option<&str>) -> Answer {
+pub(crate) async fn confirm(app: &TestApp, cookie: &str, id: &str, key: &str, pin: Option<&str>) -> Answer {
     let body = match pin {
         Some(pin) => json!({"pin": pin}),
         None => json!({}),
@@ -84,7 +84,7 @@ async fn confirm(app: &TestApp, cookie: &str, id: &str, key: &str, pin: Option<&
     app.call_with(Method::POST, &path, Some(cookie), Some(body), &[("idempotency-key", key)]).await
 }
 
-async fn refund(app: &TestApp, secret: &str, key: &str, body: Value) -> Answer {
+pub(crate) async fn refund(app: &TestApp, secret: &str, key: &str, body: Value) -> Answer {
     let bearer = format!("Bearer {secret}");
     app.call_with(
         Method::POST,
