@@ -1509,6 +1509,7 @@ async fn the_statements_page_picks_a_month_shows_its_totals_and_entries_and_link
                 amount: "1000.00".into(),
                 direction: Direction::In,
                 balance_after: "1000.00".into(),
+                note: None,
             },
             StatementEntry {
                 activity_id: "tr_interest".into(),
@@ -1518,6 +1519,7 @@ async fn the_statements_page_picks_a_month_shows_its_totals_and_entries_and_link
                 amount: "2.68".into(),
                 direction: Direction::In,
                 balance_after: "1002.68".into(),
+                note: None,
             },
         ],
     };

@@ -431,6 +431,7 @@ mod tests {
                 amount: "2.68".into(),
                 direction: Direction::In,
                 balance_after: "1002.68".into(),
+                note: None,
             }],
         }
     }

@@ -2,7 +2,7 @@
 //! and the months before it back to the account's first; last month to begin with, this month
 //! for a new account), the month's totals (opening, in, out, interest, fees, closing), its
 //! posted entries (date, description linking to the receipt, the signed amount, the balance
-//! after), and links that download it as CSV, OFX or camt.053 (`purse-YYYY-MM.csv`, `.ofx`,
+//! after; amounts isolated left to right, so a sign stays beside its number in Arabic), and links that download it as CSV, OFX or camt.053 (`purse-YYYY-MM.csv`, `.ofx`,
 //! `.xml`: plain links to the API, the session cookie goes with them). Loading (a skeleton),
 //! nothing posted (one line), could not load (what went wrong, and a retry) and no statement
 //! for the month are designed. The decisions are [`crate::flows::statements_view`]'s; this file
@@ -161,7 +161,7 @@ fn StatementBody(month: YearMonth, statement: Statement) -> impl IntoView {
                 {totals.into_iter().map(|total| view! {
                     <div class="statement-total" data-total=total.name>
                         <dt>{total.label}</dt>
-                        <dd class="money">{total.amount}</dd>
+                        <dd class="money"><bdi dir="ltr">{total.amount}</bdi></dd>
                     </div>
                 }).collect_view()}
             </dl>
@@ -182,9 +182,11 @@ fn StatementBody(month: YearMonth, statement: Statement) -> impl IntoView {
                                         <time class="muted" datetime=entry.booked_at.clone()>{entry.date.clone()}</time>
                                     </span>
                                     <span class="statement-entry-side">
-                                        <MoneyDisplay amount=entry.raw_amount.clone() currency=currency direction=direction class="statement-entry-amount" />
+                                        <bdi dir="ltr">
+                                            <MoneyDisplay amount=entry.raw_amount.clone() currency=currency direction=direction class="statement-entry-amount" />
+                                        </bdi>
                                         <span class="muted statement-entry-balance">
-                                            {t(Statements::ColBalance)}" "<bdi>{entry.balance_after.clone()}</bdi>
+                                            {t(Statements::ColBalance)}" "<bdi dir="ltr">{entry.balance_after.clone()}</bdi>
                                         </span>
                                     </span>
                                 </li>

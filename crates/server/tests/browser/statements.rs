@@ -245,7 +245,7 @@ async fn alice_sees_her_interest_arrive_live_at_the_months_end_and_downloads_the
     let body = csv[2].as_str().unwrap();
     assert_eq!(
         body.lines().next(),
-        Some("date,activity_id,kind,description,direction,amount,balance_after"),
+        Some(purse_server::statement_files::CSV_HEADER.join(",").as_str()),
         "{body}"
     );
     assert!(body.contains(&activity_id), "the interest row: {body}");
