@@ -269,6 +269,13 @@ impl Ledger {
         self.inner.store.account_transfers_after(account, after, limit).await
     }
 
+    /// Every account a transfer with a timestamp after `after` touched, each once, ascending:
+    /// the others' balances have not changed since. (A range read of the transfers' timestamp
+    /// key, so a recent `after` reads little.)
+    pub async fn accounts_moved_after(&self, after: Timestamp) -> Result<Vec<AccountId>, LedgerError> {
+        self.inner.store.accounts_moved_after(after).await
+    }
+
     /// The account's balances as they stood at `at` (after every transfer with a timestamp at
     /// or before it). `None` if the account does not exist.
     pub async fn balance_at(

@@ -47,6 +47,10 @@ pub(crate) static ACCOUNT_TRANSFERS: std::sync::LazyLock<String> = std::sync::La
 });
 
 /// An account's transfers strictly after `$2`, oldest first, at most `$3`.
+/// The accounts moved after a timestamp (`$1`), each once.
+pub(crate) const ACCOUNTS_MOVED_AFTER: &str = "SELECT debit_account_id FROM transfers WHERE timestamp > $1 \
+     UNION SELECT credit_account_id FROM transfers WHERE timestamp > $1 ORDER BY 1";
+
 pub(crate) static ACCOUNT_TRANSFERS_AFTER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let columns = rows::TRANSFER_COLUMNS;
     format!(
@@ -381,6 +385,16 @@ impl Store {
     }
 
     /// The latest transfer touching `account` at or before `at`.
+    pub(crate) async fn accounts_moved_after(&self, after: Timestamp) -> Result<Vec<AccountId>, LedgerError> {
+        let ids = match self {
+            Store::Sqlite(store) => store.accounts_moved_after(after.as_nanos()).await?,
+            Store::Postgres(store) => {
+                on_live_connection(|| store.accounts_moved_after(after.as_nanos())).await?
+            }
+        };
+        Ok(ids.into_iter().map(AccountId).collect())
+    }
+
     pub(crate) async fn latest_transfer(
         &self,
         account: AccountId,

@@ -171,6 +171,14 @@ impl PostgresStore {
         rows.into_iter().map(Transfer::try_from).collect()
     }
 
+    /// The accounts of every transfer with a timestamp after `after` (each once, ascending):
+    /// what moved since then, read from the timestamp's own index.
+    pub(crate) async fn accounts_moved_after(&self, after: i64) -> Result<Vec<i64>, LedgerError> {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as(super::ACCOUNTS_MOVED_AFTER).bind(after).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     pub(crate) async fn latest_transfer(
         &self,
         account: i64,

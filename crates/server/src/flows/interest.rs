@@ -1,62 +1,86 @@
 //! Interest on balances (API.md's "Interest and statements"; the arithmetic is
 //! [`purse_api::interest`]). A timed job ([`super::jobs`]) does two things, each idempotent:
 //!
-//! - **accrues** every ended UTC day not yet accrued, from the first day the job ran: for every
-//!   wallet, the day's end-of-day posted balance (the ledger's balances after the day's last
-//!   transfer) times the daily rate of `--apy`, kept in `interest_accruals` with 14 places. The
-//!   days and their accruals commit in one transaction, so a day is accrued for every wallet or
-//!   for none, and days missed while no server ran are accrued by the next run, at its APY.
+//! - **accrues** every ended UTC day not yet accrued (once [`SETTLE_SECONDS`] of the next day
+//!   have passed), from the first day the job ran: for every wallet, the day's end-of-day posted
+//!   balance (the ledger's balances after the day's last transfer) times the daily rate of
+//!   `--apy`, kept in `interest_accruals` with 14 places. Only wallets the ledger moved since the
+//!   range began are read transfer by transfer; the others' balance is today's all along (one
+//!   bulk read). The days and their accruals commit in one transaction, so a day is accrued for
+//!   every wallet or for none. Days missed while no server ran are accrued by the next run at the
+//!   rate recorded before it (an APY change applies from the day a server starts with it).
 //!   Days with the APY at 0 are recorded as accrued at a rate of 0: turning interest on later
 //!   never pays for them.
-//! - **pays** every month whose days are all accrued: each wallet's accruals plus the carry of
-//!   the month before, rounded down to the cent, posted as one ledger transfer (code
-//!   `INTEREST`) from the platform's interest-expense account (which goes negative by what the
-//!   platform paid), the rest carried on. The payment row is written first and its id fixes
-//!   the ledger transfer's id ([`store::interest::payment_transfer`]), so a second run or a
-//!   second instance asks the ledger for the same transfer and the money moves once.
+//! - **pays** every month whose days are all accrued, a thousand people at a time: each
+//!   wallet's accruals plus the carry of the month before, rounded down to the cent, posted as
+//!   one ledger transfer (code `INTEREST`) from the platform's interest-expense account (which
+//!   goes negative by what the platform paid), the rest carried on. The payment row is written
+//!   first and its id fixes the ledger transfer's id ([`store::interest::payment_transfer`]), so
+//!   a second run or a second instance asks the ledger for the same transfer and the money moves
+//!   once. A month is marked paid when all of it posted; a failed run waits a minute.
 //!
 //! Interest moves money without a person's request, so it takes no `Idempotency-Key`, limit or
 //! review: like a withdrawal's settlement, it is the platform's own movement, made idempotent
-//! by its ids.
+//! by its ids. For the sandbox clock the job is due when a month has ended (its payment);
+//! the days between accrue at that stop or at the advance's last step, from the ledger's history.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use purse_api::interest::{self, Accrual, AccrualList, InterestSummary};
-use purse_api::{ActivityKind, Currency, Money};
-use purse_ledger::{AccountId, Movement, Timestamp, TransferRequest};
+use purse_api::{Currency, Money};
+use purse_ledger::{AccountId, Movement, Timestamp, TransferId, TransferRequest};
 use rust_decimal::Decimal;
 
 use crate::codes;
 use crate::flows::{FlowError, Flows};
 use crate::ids::PersonId;
 use crate::store::interest::{AccrualRow, NewPayment, payment_transfer};
-use crate::store::notes;
 use crate::time::{CalendarMonth, Time, date_of_day, end_of_day, start_of_day};
 
 /// Transfers read per page while walking a wallet's days.
 const PAGE: u32 = 500;
-/// Payments posted to the ledger per submission.
-const POSTS_PER_SUBMISSION: usize = 500;
+/// People whose accruals, carries and payments are read and written together.
+const PEOPLE_PER_CHUNK: usize = 1_000;
+/// How long after a UTC midnight the day before is accrued: past a ledger batch stamped just
+/// before midnight and committed just after, and past another instance's clock running a little
+/// behind this one's.
+pub const SETTLE_SECONDS: i64 = 60;
+/// How long the job waits after a failed run before trying again.
+const RETRY_SECONDS: i64 = 60;
 
-/// The last UTC day this instance knows is accrued and paid for (so the job's every-second run
-/// reads nothing until a day ends). Another instance may be ahead; the tables are the truth.
+/// What this instance remembers of the job: the last UTC day it caught up through (so the
+/// every-second run reads nothing until a day ends; another instance may be ahead, the tables
+/// are the truth), the day it started (days before it accrue at the rate recorded before it:
+/// an APY change applies from the day the server started with it), and when to try again after
+/// a failure.
 #[derive(Debug)]
 pub struct JobState {
     caught_up_through: AtomicI64,
+    started_day: AtomicI64,
+    retry_at: AtomicI64,
 }
 
 impl Default for JobState {
     fn default() -> JobState {
-        JobState { caught_up_through: AtomicI64::new(i64::MIN) }
+        JobState {
+            caught_up_through: AtomicI64::new(i64::MIN),
+            started_day: AtomicI64::new(i64::MIN),
+            retry_at: AtomicI64::new(i64::MIN),
+        }
     }
 }
 
-/// The job's run: accrues the ended days and pays the ended months. Logs its own failures (the
-/// next run retries).
+/// The job's run: accrues the ended days and pays the ended months. Logs its own failures and
+/// tries again [`RETRY_SECONDS`] later.
 pub async fn tick(flows: &Flows) {
-    if let Err(error) = catch_up(flows).await {
-        tracing::warn!(%error, "the interest job failed; the next run retries");
+    let now = flows.now();
+    if now.nanos() < flows.interest_job.retry_at.load(Ordering::SeqCst) {
+        return;
+    }
+    if let Err(error) = catch_up(flows, now).await {
+        tracing::warn!(%error, "the interest job failed; it tries again in a minute");
+        flows.interest_job.retry_at.store(now.plus_seconds(RETRY_SECONDS).nanos(), Ordering::SeqCst);
     }
 }
 
@@ -65,50 +89,90 @@ pub fn spawn_jobs(flows: &Flows) -> tokio::task::JoinHandle<()> {
     flows.spawn_every_second(|flows| async move { tick(&flows).await })
 }
 
-/// The next instant the job has something to do after `after`: the next UTC midnight.
-pub fn next_due(after: Time) -> Time {
-    start_of_day(after.utc_day() + 1)
+/// The last day whose accrual is due at `now`: the day before today, once [`SETTLE_SECONDS`]
+/// of today have passed.
+fn last_ended_day(now: Time) -> i64 {
+    now.minus_seconds(SETTLE_SECONDS).utc_day() - 1
 }
 
-async fn catch_up(flows: &Flows) -> Result<(), FlowError> {
-    let yesterday = flows.now().utc_day() - 1;
-    if flows.interest_job.caught_up_through.load(Ordering::SeqCst) >= yesterday {
+/// The next instant the job *must* run after `after`, for the sandbox clock's advance: when the
+/// month in progress has ended and settled (a month's payment posts then). Days in between
+/// accrue together at that stop, or at the advance's last step, from the ledger's history.
+pub fn next_due(after: Time) -> Time {
+    CalendarMonth::of(after.minus_seconds(SETTLE_SECONDS)).next().start().plus_seconds(SETTLE_SECONDS)
+}
+
+async fn catch_up(flows: &Flows, now: Time) -> Result<(), FlowError> {
+    let job = &flows.interest_job;
+    let yesterday = last_ended_day(now);
+    if job.caught_up_through.load(Ordering::SeqCst) >= yesterday {
         return Ok(());
     }
+    let _first_run =
+        job.started_day.compare_exchange(i64::MIN, now.utc_day(), Ordering::SeqCst, Ordering::SeqCst);
     let first = flows.db.interest_first_day(yesterday + 1).await?;
     let next = flows.db.interest_last_day().await?.map_or(first, |day| day + 1).max(first);
     if next <= yesterday {
         accrue(flows, next, yesterday).await?;
     }
-    // Every month that ended on or before yesterday and began on or after the first day's month.
-    let mut month = CalendarMonth::of_day(first);
+    // Months are paid in order, each marked once all its payments posted: the first unpaid one
+    // is the one after the last marked.
+    let mut month = match flows.db.last_paid_month().await? {
+        Some(paid) => paid.next(),
+        None => CalendarMonth::of_day(first),
+    };
     while month.last_day() <= yesterday {
-        if !flows.db.interest_month_paid(&month.to_string()).await? {
-            pay(flows, month).await?;
-        }
+        pay(flows, month).await?;
         month = month.next();
     }
-    flows.interest_job.caught_up_through.fetch_max(yesterday, Ordering::SeqCst);
+    job.caught_up_through.fetch_max(yesterday, Ordering::SeqCst);
     Ok(())
 }
 
-/// Accrues the days `first..=last` for every wallet.
+/// Accrues the days `first..=last` for every wallet. Days before this instance started accrue
+/// at the rate of the last day accrued before it (the APY the server had then); from its start,
+/// at its own.
 async fn accrue(flows: &Flows, first: i64, last: i64) -> Result<(), FlowError> {
-    let rate = interest::daily_rate(flows.settings.apy);
+    let current = interest::daily_rate(flows.settings.apy);
+    let before = flows.db.interest_last_rate().await?.unwrap_or(current);
+    let started = flows.interest_job.started_day.load(Ordering::SeqCst);
+    let days: Vec<(i64, Decimal)> =
+        (first..=last).map(|day| (day, if day < started { before } else { current })).collect();
     let mut rows = Vec::new();
-    if rate > Decimal::ZERO {
-        for person in flows.db.everyone().await? {
-            for (day, balance) in end_of_day_balances(flows, codes::wallet_of(person), first, last).await? {
-                let accrued = interest::accrue(balance, rate);
-                if accrued > Decimal::ZERO {
-                    rows.push(AccrualRow { user_id: person, day, balance, daily_rate: rate, accrued });
+    if days.iter().any(|(_, rate)| *rate > Decimal::ZERO) {
+        // Only wallets that moved since the first day are read transfer by transfer; every
+        // other wallet's balance is today's, all along.
+        let since = Timestamp::from_nanos(start_of_day(first).nanos() - 1);
+        let moved: HashSet<AccountId> = flows.ledger.accounts_moved_after(since).await?.into_iter().collect();
+        for chunk in flows.db.everyone().await?.chunks(PEOPLE_PER_CHUNK) {
+            let wallets: Vec<AccountId> = chunk.iter().map(|person| codes::wallet_of(*person)).collect();
+            let accounts: HashMap<AccountId, i128> = flows
+                .ledger
+                .lookup_accounts(&wallets)
+                .await?
+                .into_iter()
+                .map(|account| (account.id, account.balances.posted_credit_balance()))
+                .collect();
+            for (person, wallet) in chunk.iter().zip(&wallets) {
+                let Some(balance) = accounts.get(wallet) else { continue };
+                let balances = if moved.contains(wallet) {
+                    end_of_day_balances(flows, *wallet, first, last).await?
+                } else if *balance > 0 {
+                    days.iter().map(|(day, _)| (*day, i64::try_from(*balance).unwrap_or(i64::MAX))).collect()
+                } else {
+                    Vec::new()
+                };
+                for ((day, balance), (_, rate)) in balances.into_iter().zip(&days) {
+                    let accrued = interest::accrue(balance, *rate);
+                    if accrued > Decimal::ZERO {
+                        rows.push(AccrualRow { user_id: *person, day, balance, daily_rate: *rate, accrued });
+                    }
                 }
             }
         }
     }
-    let days: Vec<i64> = (first..=last).collect();
-    flows.db.record_accruals(&days, rate, &rows, flows.now()).await?;
-    tracing::info!(from = %date_of_day(first), to = %date_of_day(last), wallets = rows.len(), "interest accrued");
+    flows.db.record_accruals(&days, &rows, flows.now()).await?;
+    tracing::info!(from = %date_of_day(first), to = %date_of_day(last), accruals = rows.len(), "interest accrued");
     Ok(())
 }
 
@@ -121,13 +185,13 @@ pub async fn end_of_day_balances(
     first: i64,
     last: i64,
 ) -> Result<Vec<(i64, i64)>, FlowError> {
-    let before = Timestamp::from(start_of_day(first)).as_nanos() - 1;
-    let Some(opening) = flows.ledger.balance_at(wallet, Timestamp::from_nanos(before)).await? else {
+    let before = Timestamp::from_nanos(start_of_day(first).nanos() - 1);
+    let Some(opening) = flows.ledger.balance_at(wallet, before).await? else {
         return Ok(Vec::new());
     };
     let mut balance = opening.posted_credit_balance();
     let mut days = Vec::with_capacity(usize::try_from(last - first + 1).unwrap_or(0));
-    let mut after = Timestamp::from_nanos(before);
+    let mut after = before;
     let mut pending = std::collections::VecDeque::new();
     let mut exhausted = false;
     for day in first..=last {
@@ -161,33 +225,38 @@ pub async fn end_of_day_balances(
     Ok(days)
 }
 
-/// Pays `month`: records each wallet's payment (its accruals and the carry in), posts the
-/// payments to the ledger, and marks the month paid once all have posted.
+/// Pays `month`, a thousand people at a time: records each wallet's payment (its accruals and
+/// the carry in), posts the payments to the ledger, and marks the month paid once all have
+/// posted.
 async fn pay(flows: &Flows, month: CalendarMonth) -> Result<(), FlowError> {
     let name = month.to_string();
-    let mut totals: BTreeMap<PersonId, Decimal> = BTreeMap::new();
-    for carried in flows.db.payments_of_month(&month.previous().to_string()).await? {
-        *totals.entry(carried.user_id).or_default() += carried.carry;
-    }
-    for row in flows.db.accruals(None, month.first_day(), month.last_day()).await? {
-        *totals.entry(row.user_id).or_default() += row.accrued;
-    }
-    let payments: Vec<NewPayment> = totals
-        .into_iter()
-        .filter(|(_, accrued)| *accrued > Decimal::ZERO)
-        .map(|(user_id, accrued)| {
-            let payment = interest::payment(accrued);
-            NewPayment { user_id, accrued, paid: payment.paid_minor, carry: payment.carry }
-        })
-        .collect();
-    let rows = flows.db.record_payments(&name, &payments, flows.now()).await?;
-    let owed: Vec<_> = rows.iter().filter(|row| row.paid > 0).collect();
-    // The notes first: a transfer never exists without its kind.
-    let notes: Vec<_> =
-        owed.iter().map(|row| notes::put(payment_transfer(row.id), ActivityKind::Interest, None)).collect();
-    flows.db.transaction(&notes).await?;
-    for chunk in owed.chunks(POSTS_PER_SUBMISSION) {
-        let requests = chunk
+    let previous = month.previous().to_string();
+    let (mut wallets, mut paid) = (0_usize, 0_i64);
+    for chunk in flows.db.everyone().await?.chunks(PEOPLE_PER_CHUNK) {
+        let mut totals: BTreeMap<PersonId, Decimal> = BTreeMap::new();
+        for carried in flows.db.payments_of(chunk, &previous).await? {
+            *totals.entry(carried.user_id).or_default() += carried.carry;
+        }
+        for row in flows.db.accruals_of(chunk, month.first_day(), month.last_day()).await? {
+            *totals.entry(row.user_id).or_default() += row.accrued;
+        }
+        let payments: Vec<NewPayment> = totals
+            .into_iter()
+            .filter(|(_, accrued)| *accrued > Decimal::ZERO)
+            .map(|(user_id, accrued)| {
+                let payment = interest::payment(accrued);
+                NewPayment { user_id, accrued, paid: payment.paid_minor, carry: payment.carry }
+            })
+            .collect();
+        if payments.is_empty() {
+            continue;
+        }
+        let rows = flows.db.record_payments(&name, &payments, flows.now()).await?;
+        let owed: Vec<_> = rows.iter().filter(|row| row.paid > 0).collect();
+        // The notes first: a transfer never exists without its kind.
+        let transfers: Vec<TransferId> = owed.iter().map(|row| payment_transfer(row.id)).collect();
+        flows.db.interest_notes(&transfers).await?;
+        let requests = owed
             .iter()
             .map(|row| {
                 TransferRequest::posted(
@@ -202,7 +271,7 @@ async fn pay(flows: &Flows, month: CalendarMonth) -> Result<(), FlowError> {
                 )
             })
             .collect();
-        for (row, result) in chunk.iter().zip(flows.ledger.create_transfers(requests).await?) {
+        for (row, result) in owed.iter().zip(flows.ledger.create_transfers(requests).await?) {
             if let Err(reason) = result {
                 return Err(FlowError::internal(format!(
                     "the ledger refused {name}'s interest payment {} to person {}: {reason:?}",
@@ -210,10 +279,11 @@ async fn pay(flows: &Flows, month: CalendarMonth) -> Result<(), FlowError> {
                 )));
             }
         }
+        wallets += owed.len();
+        paid += owed.iter().map(|row| row.paid).sum::<i64>();
     }
     flows.db.mark_interest_month_paid(&name, flows.now()).await?;
-    let paid: i64 = owed.iter().map(|row| row.paid).sum();
-    tracing::info!(month = %name, wallets = owed.len(), paid_minor = paid, "interest paid");
+    tracing::info!(month = %name, wallets, paid_minor = paid, "interest paid");
     Ok(())
 }
 

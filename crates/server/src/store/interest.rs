@@ -123,12 +123,23 @@ impl Db {
         Ok(last)
     }
 
-    /// Records the accruals of the days `days` and the days themselves, in one transaction: a
-    /// day is accrued with all its wallets or not at all. Rows already there stay as they are.
+    /// The daily rate of the last day accrued, if any.
+    pub async fn interest_last_rate(&self) -> Result<Option<Decimal>, StoreError> {
+        let row: Option<(Decimal,)> = self
+            .optional(&Statement::new(
+                "SELECT daily_rate FROM interest_days ORDER BY day DESC LIMIT 1",
+                values![],
+            ))
+            .await?;
+        Ok(row.map(|(rate,)| rate))
+    }
+
+    /// Records the accruals of the days `days` (each with its daily rate) and the days
+    /// themselves, in one transaction: a day is accrued with all its wallets or not at all. Rows
+    /// already there stay as they are.
     pub async fn record_accruals(
         &self,
-        days: &[i64],
-        daily_rate: Decimal,
+        days: &[(i64, Decimal)],
         accruals: &[AccrualRow],
         at: Time,
     ) -> Result<(), StoreError> {
@@ -155,11 +166,11 @@ impl Db {
             sql.push_str(" ON CONFLICT (user_id, day) DO NOTHING");
             statements.push(Statement::new(sql, bound));
         }
-        for day in days {
+        for (day, rate) in days {
             statements.push(Statement::new(
                 "INSERT INTO interest_days (day, daily_rate, accrued_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (day) DO NOTHING",
-                vec![Value::from(*day), decimal(daily_rate), Value::from(at)],
+                vec![Value::from(*day), decimal(*rate), Value::from(at)],
             ));
         }
         self.transaction(&statements).await
@@ -191,16 +202,56 @@ impl Db {
         }
     }
 
-    /// Whether `month`'s payments have all posted.
-    pub async fn interest_month_paid(&self, month: &str) -> Result<bool, StoreError> {
-        let row: Option<(String,)> = self
-            .optional(&Statement::new("SELECT month FROM interest_months WHERE month = $1", values![month]))
-            .await?;
-        Ok(row.is_some())
+    /// The accruals of `people` on days `first..=last` (read by the primary key).
+    pub async fn accruals_of(
+        &self,
+        people: &[PersonId],
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<AccrualRow>, StoreError> {
+        let sql = format!(
+            "SELECT user_id, day, balance, daily_rate, accrued FROM interest_accruals \
+             WHERE {} AND day >= $2 AND day <= $3",
+            self.in_list("user_id", 1)
+        );
+        let ids = people.iter().map(|person| person.0).collect();
+        self.all(&Statement::new(sql, vec![Value::Ints(ids), Value::from(first), Value::from(last)])).await
     }
 
-    /// Records `month`'s payments (rows already there stay as they are) and answers every
-    /// payment row of the month.
+    /// The last month whose payments have all posted.
+    pub async fn last_paid_month(&self) -> Result<Option<crate::time::CalendarMonth>, StoreError> {
+        let (month,): (Option<String>,) =
+            self.one(&Statement::new("SELECT MAX(month) FROM interest_months", values![])).await?;
+        month
+            .map(|text| {
+                crate::time::CalendarMonth::parse(&text)
+                    .ok_or_else(|| StoreError::Broken(format!("a paid month is not YYYY-MM: {text:?}")))
+            })
+            .transpose()
+    }
+
+    /// Records the kind (`interest`) of these ledger transfers, in one statement per 500.
+    pub async fn interest_notes(&self, transfers: &[purse_ledger::TransferId]) -> Result<(), StoreError> {
+        let statements: Vec<Statement> = transfers
+            .chunks(ROWS_PER_INSERT)
+            .map(|chunk| {
+                let rows: Vec<String> =
+                    (1..=chunk.len()).map(|n| format!("(${n}, 'interest', NULL)")).collect();
+                Statement::new(
+                    format!(
+                        "INSERT INTO transfer_notes (transfer_id, kind, note) VALUES {} \
+                         ON CONFLICT (transfer_id) DO NOTHING",
+                        rows.join(", ")
+                    ),
+                    chunk.iter().map(|id| Value::from(*id)).collect(),
+                )
+            })
+            .collect();
+        self.transaction(&statements).await
+    }
+
+    /// Records `month`'s payments (rows already there stay as they are) and answers the
+    /// month's payment rows of the people paid.
     pub async fn record_payments(
         &self,
         month: &str,
@@ -240,16 +291,19 @@ impl Db {
             statements.push(Statement::new(sql, bound));
         }
         self.transaction(&statements).await?;
-        self.payments_of_month(month).await
+        let people: Vec<PersonId> = payments.iter().map(|payment| payment.user_id).collect();
+        self.payments_of(&people, month).await
     }
 
-    /// Every payment row of `month`.
-    pub async fn payments_of_month(&self, month: &str) -> Result<Vec<PaymentRow>, StoreError> {
-        self.all(&Statement::new(
-            "SELECT id, user_id, month, accrued, paid, carry FROM interest_payments WHERE month = $1 ORDER BY id",
-            values![month],
-        ))
-        .await
+    /// The payment rows of `people` for `month` (read by the unique key), by id.
+    pub async fn payments_of(&self, people: &[PersonId], month: &str) -> Result<Vec<PaymentRow>, StoreError> {
+        let sql = format!(
+            "SELECT id, user_id, month, accrued, paid, carry FROM interest_payments \
+             WHERE {} AND month = $2 ORDER BY id",
+            self.in_list("user_id", 1)
+        );
+        let ids = people.iter().map(|person| person.0).collect();
+        self.all(&Statement::new(sql, vec![Value::Ints(ids), Value::from(month)])).await
     }
 
     /// Marks `month` paid: every payment of it posted.

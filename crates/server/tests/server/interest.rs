@@ -286,6 +286,15 @@ async fn each_day_accrues_on_its_closing_balance_as_it_changes_mid_month() {
         .await;
         advance_to(&app, Time::from_nanos(on("2027-02", 4, 24).nanos() - SECOND)).await;
         app.fund(90_013, "alice", 30_000, "Late").await;
+        // Half a minute after midnight the day is not accrued yet (a batch stamped just before
+        // midnight, or on an instance whose clock is a little behind, may still commit); a
+        // minute after, it is.
+        let february_4 = CalendarMonth::parse("2027-02").unwrap().first_day() + 3;
+        let fourth = format!("SELECT COUNT(*) FROM interest_days WHERE day = {february_4}");
+        advance_to(&app, Time::from_nanos(on("2027-02", 5, 0).nanos() + 30 * SECOND)).await;
+        assert_eq!(count(&app, &fourth).await, 0);
+        advance_to(&app, Time::from_nanos(on("2027-02", 5, 0).nanos() + 61 * SECOND)).await;
+        assert_eq!(count(&app, &fourth).await, 1);
         advance_to(&app, on("2027-02", 6, 1)).await;
 
         let rate = rate_by_bisection("4.00");
@@ -346,7 +355,7 @@ async fn an_apy_of_zero_pays_nothing_and_turning_interest_on_never_pays_for_the_
         let app = instance(&db, base.clone(), with_apy("0")).await;
         let _ = app.sign_up("alice").await;
         app.fund(90_021, "alice", 100_000, "Savings").await;
-        advance_to(&app, on("2027-03", 2, 0)).await;
+        advance_to(&app, on("2027-03", 2, 1)).await;
         let alice = log_in(&app, "alice").await;
         assert_eq!(count(&app, "SELECT COUNT(*) FROM interest_accruals").await, 0);
         assert_eq!(count(&app, "SELECT COUNT(*) FROM interest_payments").await, 0);
@@ -360,8 +369,8 @@ async fn an_apy_of_zero_pays_nothing_and_turning_interest_on_never_pays_for_the_
 
         // Restarted at 4.00 %: only days from now on accrue.
         app.stop().await;
-        let app = instance(&db, base, with_apy("4.00")).await;
-        advance_to(&app, on("2027-03", 4, 0)).await;
+        let app = instance(&db, base.clone(), with_apy("4.00")).await;
+        advance_to(&app, on("2027-03", 4, 1)).await;
         let alice = log_in(&app, "alice").await;
         let first = CalendarMonth::parse("2027-03").unwrap().first_day();
         let sql = format!(
@@ -375,6 +384,20 @@ async fn an_apy_of_zero_pays_nothing_and_turning_interest_on_never_pays_for_the_
             app.call(Method::GET, "/api/v1/me/interest", Some(&alice), None).await.body["apy"],
             "4.00"
         );
+
+        // Down for ten days, then back at 0 %: the days it was down still earn the 4.00 % the
+        // server had then; from the restart on, nothing.
+        app.stop().await;
+        base.advance_seconds(10 * 24 * 3_600);
+        let app = instance(&db, base, with_apy("0")).await;
+        interest::tick(&app.state).await;
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM interest_accruals").await, 2 + 10, "March 4th to 13th");
+        let at_zero =
+            format!("SELECT COUNT(*) FROM interest_days WHERE daily_rate = '0' AND day > {}", first + 1);
+        assert_eq!(count(&app, &at_zero).await, 0);
+        advance_to(&app, on("2027-03", 17, 1)).await;
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM interest_accruals").await, 12, "nothing at 0 %");
+        assert_eq!(count(&app, &at_zero).await, 3, "March 14th (the restart) to 16th, at 0");
         assert_audit_clean(&app).await;
         app.stop().await;
     }
@@ -406,8 +429,17 @@ async fn days_missed_while_down_accrue_at_start_and_runs_twice_or_on_two_instanc
         let rate = rate_by_bisection("3.65");
         let january = day_of(100_000, rate) * Decimal::from(17);
         let jan_paid = i64::try_from(january.trunc().mantissa()).unwrap();
-        let february = day_of(100_000 + jan_paid, rate) * Decimal::from(28) + (january - january.trunc());
+        let february = day_of(100_000, rate) * Decimal::from(28) + (january - january.trunc());
         let feb_paid = i64::try_from(february.trunc().mantissa()).unwrap();
+        // January was paid only at the restart, so February accrued on 1,000.00 (a month that
+        // ended while no server ran is paid when one starts).
+        let feb = CalendarMonth::parse("2027-02").unwrap();
+        let on_thousand = format!(
+            "SELECT COUNT(*) FROM interest_accruals WHERE balance = 100000 AND day >= {} AND day <= {}",
+            feb.first_day(),
+            feb.last_day()
+        );
+        assert_eq!(count(&one, &on_thousand).await, 28);
         let items = interest_items(&one, &alice).await;
         let amounts: Vec<_> = items.iter().map(|item| item["amount"].as_str().unwrap().to_string()).collect();
         assert_eq!(amounts, [cents(feb_paid), cents(jan_paid)]);
