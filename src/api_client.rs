@@ -6,6 +6,7 @@
 
 use purse_api::compliance::{Compliance, LimitDetails, VerificationRequest, VerificationResponse};
 use purse_api::funding::{BankAccountList, CardList, Speed};
+use purse_api::interest::InterestSummary;
 use purse_api::ops::{
     AuditPage, Case, CasePage, CaseResponse, DecisionNote, OpsPerson, OpsPersonPage, OpsPersonResponse,
 };
@@ -15,8 +16,9 @@ use purse_api::{
     CreatorSettings, Deposit, DepositResponse, ErrorBody, ErrorCode, ErrorDetail, Handle, Health,
     LoginRequest, MoneyRequest, NewBankAccount, NewCard, NewDeposit, NewMoneyRequest, NewTip, NewWithdrawal,
     PaidRequest, PayRequestBody, PinRequest, PublicCheckoutSession, PublicProfile, RequestPage,
-    RequestResponse, SendRequest, SessionResponse, SignupRequest, Tip, TipPage, TipResponse, Transfer,
-    TransferResponse, User, UserResponse, Wallet, Withdrawal, WithdrawalQuote, WithdrawalResponse,
+    RequestResponse, SendRequest, SessionResponse, SignupRequest, Statement, StatementFormat, Tip, TipPage,
+    TipResponse, Transfer, TransferResponse, User, UserResponse, Wallet, Withdrawal, WithdrawalQuote,
+    WithdrawalResponse,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -367,6 +369,22 @@ pub async fn compliance() -> Result<Compliance, ApiError> {
 pub async fn verify(request: &VerificationRequest, key: &str) -> Result<VerificationResponse, ApiError> {
     let (status, text) = raw_send_keyed("POST", "/api/v1/me/verification", Some(request), Some(key)).await?;
     decode(status, &text)
+}
+
+/// `GET /me/interest`: the APY, what has accrued this month, and when it is paid.
+pub async fn interest() -> Result<InterestSummary, ApiError> {
+    get("/api/v1/me/interest").await
+}
+
+/// Where `GET /statements` answers `month`'s (`YYYY-MM`, already checked) statement in
+/// `format`: the JSON the page reads, or a file to download (the cookie goes with a link).
+pub fn statement_path(month: &str, format: StatementFormat) -> String {
+    format!("/api/v1/statements?month={month}&format={}", format.name())
+}
+
+/// `GET /statements?month=YYYY-MM&format=json`: a month's posted movements and totals.
+pub async fn statement(month: &str) -> Result<Statement, ApiError> {
+    get(&statement_path(month, StatementFormat::Json)).await
 }
 
 /// A cursor as it goes into a query (opaque: escaped).

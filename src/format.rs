@@ -90,6 +90,16 @@ pub fn short_utc(rfc3339: &str) -> String {
     }
 }
 
+/// An RFC 3339 UTC time's day as `Nov 22` (UTC: a statement's month is a UTC month).
+pub fn day_utc(rfc3339: &str) -> String {
+    let month = rfc3339.get(5..7).and_then(|m| m.parse::<usize>().ok()).and_then(Month::numbered).map(t);
+    let day = rfc3339.get(8..10).and_then(|d| d.parse::<u32>().ok());
+    match (month, day) {
+        (Some(month), Some(day)) => format!("{month} {day}"),
+        _ => rfc3339.to_string(),
+    }
+}
+
 /// When something happened, in the reader's own time zone (in the browser).
 pub fn when(rfc3339: &str) -> String {
     #[cfg(target_arch = "wasm32")]
@@ -221,6 +231,9 @@ mod tests {
         assert_eq!(short_utc("2026-11-22T14:05:09.123Z"), "Nov 22, 14:05");
         assert_eq!(short_utc("2026-01-02T00:00:00Z"), "Jan 2, 00:00");
         assert_eq!(short_utc("garbage"), "garbage");
+        assert_eq!(day_utc("2026-11-22T23:59:59Z"), "Nov 22");
+        assert_eq!(day_utc("2027-01-01T00:00:00Z"), "Jan 1");
+        assert_eq!(day_utc("later"), "later");
     }
 
     #[test]

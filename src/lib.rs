@@ -40,6 +40,7 @@ use crate::pages::profile::Profile;
 use crate::pages::receipt::Receipt;
 use crate::pages::request::RequestPage;
 use crate::pages::send::SendPage;
+use crate::pages::statements::StatementsPage;
 use crate::pages::status::Status;
 use crate::pages::withdraw::WithdrawPage;
 
@@ -106,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/pin") view=PinSettings />
                     <Route path=path!("/settings/payment-methods") view=PaymentMethodsPage />
                     <Route path=path!("/settings/limits") view=LimitsPage />
+                    <Route path=path!("/statements") view=StatementsPage />
                     <Route path=path!("/add-money") view=AddMoneyPage />
                     <Route path=path!("/withdraw") view=WithdrawPage />
                     <Route path=path!("/send") view=SendPage />

@@ -1793,6 +1793,199 @@ impl Ops {
     };
 }
 
+/// The statements page's and interest's text (`/statements`, the wallet home's APY line, an
+/// interest payment's receipt): a table of its own, with its Arabic in [`ar_statements`], whose
+/// match has no catch-all (a new string does not build without its Arabic). Placeholders:
+/// `{month}`, `{apy}`, `{amount}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statements {
+    MenuItem,
+    WalletLink,
+    Title,
+    Lead,
+    MonthLabel,
+    MonthSoFar,
+    Opening,
+    MoneyIn,
+    MoneyOut,
+    Interest,
+    Fees,
+    Closing,
+    EntriesHeading,
+    ColBalance,
+    EmptyTitle,
+    EmptyBody,
+    Unavailable,
+    NoStatement,
+    DownloadHeading,
+    DownloadCsv,
+    DownloadOfx,
+    DownloadCamt,
+    FormatsNote,
+    EarningApy,
+    EarnedThisMonth,
+    InterestPaidBy,
+    InterestFor,
+    Period,
+    Rate,
+    ApyValue,
+}
+
+/// The English text for `key`.
+pub fn en_statements(key: Statements) -> &'static str {
+    use Statements::*;
+    match key {
+        MenuItem => "Statements",
+        WalletLink => "Monthly statements",
+        Title => "Statements",
+        Lead => "What posted to your wallet, month by month, to read here or download.",
+        MonthLabel => "Month",
+        MonthSoFar => "{month} (so far)",
+        Opening => "Opening balance",
+        MoneyIn => "Money in",
+        MoneyOut => "Money out",
+        Interest => "Interest",
+        Fees => "Fees",
+        Closing => "Closing balance",
+        EntriesHeading => "Posted activity",
+        ColBalance => "Balance after",
+        EmptyTitle => "No posted activity in this month",
+        EmptyBody => "Money still pending at the month's end shows in the month it posts.",
+        Unavailable => "This statement can't be loaded right now.",
+        NoStatement => "There's no statement for this month.",
+        DownloadHeading => "Download",
+        DownloadCsv => "Download CSV",
+        DownloadOfx => "Download OFX",
+        DownloadCamt => "Download camt.053",
+        FormatsNote => {
+            "CSV opens in any spreadsheet. OFX and camt.053 are for bank and accounting software to import."
+        }
+        EarningApy => "Earning {apy}% APY",
+        EarnedThisMonth => "{amount} earned this month",
+        InterestPaidBy => "Interest paid by Purse",
+        InterestFor => "For {month}",
+        Period => "For",
+        Rate => "Rate",
+        ApyValue => "{apy}% APY",
+    }
+}
+
+/// The statements' Arabic: every key (no catch-all).
+pub fn ar_statements(key: Statements) -> &'static str {
+    use Statements::*;
+    match key {
+        MenuItem => "كشوف الحساب",
+        WalletLink => "كشوف الحساب الشهرية",
+        Title => "كشوف الحساب",
+        Lead => "ما سُجّل في محفظتك شهرًا بشهر، لتطّلع عليه هنا أو تنزّله.",
+        MonthLabel => "الشهر",
+        MonthSoFar => "{month} (حتى الآن)",
+        Opening => "الرصيد الافتتاحي",
+        MoneyIn => "الوارد",
+        MoneyOut => "الصادر",
+        Interest => "الفائدة",
+        Fees => "الرسوم",
+        Closing => "الرصيد الختامي",
+        EntriesHeading => "الحركات المسجّلة",
+        ColBalance => "الرصيد بعدها",
+        EmptyTitle => "لا توجد حركات مسجّلة في هذا الشهر",
+        EmptyBody => "المبالغ التي بقيت معلّقة حتى نهاية الشهر تظهر في الشهر الذي تُسجَّل فيه.",
+        Unavailable => "تعذّر تحميل هذا الكشف الآن.",
+        NoStatement => "لا يوجد كشف لهذا الشهر.",
+        DownloadHeading => "التنزيل",
+        DownloadCsv => "تنزيل CSV",
+        DownloadOfx => "تنزيل OFX",
+        DownloadCamt => "تنزيل camt.053",
+        FormatsNote => {
+            "يفتح ملف CSV في أي جدول بيانات، أما OFX وcamt.053 فصيغتان تستوردهما برامج البنوك والمحاسبة."
+        }
+        EarningApy => "تربح عائدًا سنويًا بنسبة {apy}%",
+        EarnedThisMonth => "ربحت {amount} هذا الشهر",
+        InterestPaidBy => "فائدة دفعتها لك Purse",
+        InterestFor => "عن شهر {month}",
+        Period => "عن فترة",
+        Rate => "النسبة",
+        ApyValue => "{apy}% سنويًا",
+    }
+}
+
+impl Statements {
+    /// Every key, for the test that checks each has its Arabic and keeps its placeholders.
+    pub const ALL: [Statements; 30] = {
+        use Statements::*;
+        [
+            MenuItem,
+            WalletLink,
+            Title,
+            Lead,
+            MonthLabel,
+            MonthSoFar,
+            Opening,
+            MoneyIn,
+            MoneyOut,
+            Interest,
+            Fees,
+            Closing,
+            EntriesHeading,
+            ColBalance,
+            EmptyTitle,
+            EmptyBody,
+            Unavailable,
+            NoStatement,
+            DownloadHeading,
+            DownloadCsv,
+            DownloadOfx,
+            DownloadCamt,
+            FormatsNote,
+            EarningApy,
+            EarnedThisMonth,
+            InterestPaidBy,
+            InterestFor,
+            Period,
+            Rate,
+            ApyValue,
+        ]
+    };
+}
+
+/// The months' full names, January first, for a month on its own ("November 2026"): looked up
+/// by number at run time, so arrays (see [`Month`]).
+pub fn month_name(number: u32) -> &'static str {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const AR: [&str; 12] = [
+        "يناير",
+        "فبراير",
+        "مارس",
+        "أبريل",
+        "مايو",
+        "يونيو",
+        "يوليو",
+        "أغسطس",
+        "سبتمبر",
+        "أكتوبر",
+        "نوفمبر",
+        "ديسمبر",
+    ];
+    let index = (number.clamp(1, 12) - 1) as usize;
+    match language() {
+        Language::Arabic => AR[index],
+        Language::English => EN[index],
+    }
+}
+
 /// The days of the week, Sunday first (as `Date.getDay()` numbers them), for "until Thursday":
 /// looked up by number at run time, so a table of their own (see [`Month`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -2051,6 +2244,16 @@ impl Key for Ops {
     }
 }
 
+impl Key for Statements {
+    fn english(self) -> &'static str {
+        en_statements(self)
+    }
+
+    fn arabic(self) -> Option<&'static str> {
+        Some(ar_statements(self))
+    }
+}
+
 impl Key for Weekday {
     fn english(self) -> &'static str {
         en_weekday(self)
@@ -2090,6 +2293,7 @@ pub fn ar(key: Text) -> Option<&'static str> {
         PurseHandle => Some("اسم المستخدم في Purse"),
         PursePassword => Some("كلمة مرور Purse"),
         KindWithdrawal => Some("سحب"),
+        KindInterest => Some("فائدة"),
         AnonymousTip => Some("إكرامية من مجهول"),
         RateLimitedWait => Some("محاولات كثيرة جدًا — انتظر {wait} ثم حاول مجددًا."),
         RateLimitedLater => Some("محاولات كثيرة جدًا — انتظر قليلًا ثم حاول مجددًا."),
@@ -2252,6 +2456,7 @@ mod tests {
             Text::PurseHandle,
             Text::PursePassword,
             Text::KindWithdrawal,
+            Text::KindInterest,
             Text::AnonymousTip,
             Text::RateLimitedWait,
             Text::RateLimitedLater,
@@ -2388,6 +2593,26 @@ mod tests {
         {
             assert!(names.contains(&pair), "{pair:?}");
         }
+    }
+
+    #[test]
+    fn every_statements_string_has_its_arabic_with_the_same_placeholders() {
+        for key in Statements::ALL {
+            let (english, arabic) = (en_statements(key), ar_statements(key));
+            assert!(arabic.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{key:?}");
+            for placeholder in ["{month}", "{apy}", "{amount}"] {
+                assert_eq!(
+                    english.contains(placeholder),
+                    arabic.contains(placeholder),
+                    "{key:?}: {placeholder}"
+                );
+            }
+        }
+        assert_eq!([1, 11, 12].map(month_name), ["January", "November", "December"]);
+        set_language(Language::Arabic);
+        let arabic = [1, 11, 12].map(month_name);
+        set_language(Language::English);
+        assert_eq!(arabic, ["يناير", "نوفمبر", "ديسمبر"]);
     }
 
     #[test]

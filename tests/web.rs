@@ -1449,3 +1449,163 @@ fn the_limit_note_says_what_is_left_and_links_to_the_limits_page_and_to_withdraw
         Some("/withdraw")
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_statements_page_picks_a_month_shows_its_totals_and_entries_and_links_its_downloads() {
+    use std::collections::HashMap;
+
+    use purse_api::{Statement, StatementEntry};
+    use purse_web::flows::statements_view::{Found, Picker, YearMonth};
+    use purse_web::pages::statements::StatementsView;
+    use purse_web::text::Statements;
+
+    let month = |code: &str| YearMonth::parse(code).unwrap();
+    let root = container();
+    let picker = RwSignal::new(None::<Picker>);
+    let read = RwSignal::new(HashMap::new());
+    let retried = RwSignal::new(None::<YearMonth>);
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        view! { <StatementsView picker read on_retry=Callback::new(move |m| retried.set(Some(m))) /> }
+    });
+    assert_eq!(text(&root, "h1"), t(Statements::Title));
+    assert!(find(&root, ".skeleton-list[aria-busy=true]").is_some(), "a skeleton while this month is read");
+    let select = find(&root, "#statement-month").unwrap();
+    assert_eq!(
+        find(&root, "label[for=statement-month]").unwrap().text_content().as_deref(),
+        Some("Month"),
+        "the picker is labelled"
+    );
+
+    // Last month to begin with, its statement being read.
+    picker.set(Some(Picker::new(month("2027-01"))));
+    read.update(|r| {
+        r.insert(month("2026-12"), None);
+    });
+    settle().await;
+    let value =
+        |select: &Element| js_sys::Reflect::get(select, &"value".into()).unwrap().as_string().unwrap();
+    assert_eq!(value(&select), "2026-12");
+    let list = select.query_selector_all("option").unwrap();
+    let options: Vec<String> =
+        (0..list.length()).map(|i| list.item(i).unwrap().text_content().unwrap()).collect();
+    assert_eq!(options, ["January 2027 (so far)", "December 2026"]);
+    assert!(find(&root, ".statement[data-month='2026-12'] .skeleton-list").is_some());
+
+    let statement = Statement {
+        month: "2026-12".into(),
+        currency: Currency::Usd,
+        opening_balance: "0.00".into(),
+        closing_balance: "1002.68".into(),
+        total_in: "1002.68".into(),
+        total_out: "0.00".into(),
+        interest: "2.68".into(),
+        fees: "0.00".into(),
+        entries: vec![
+            StatementEntry {
+                activity_id: "tr_funding".into(),
+                booked_at: "2026-12-07T14:00:00Z".into(),
+                kind: ActivityKind::Deposit,
+                description: "Money added".into(),
+                amount: "1000.00".into(),
+                direction: Direction::In,
+                balance_after: "1000.00".into(),
+                note: None,
+            },
+            StatementEntry {
+                activity_id: "tr_interest".into(),
+                booked_at: "2026-12-31T23:59:59Z".into(),
+                kind: ActivityKind::Interest,
+                description: "Interest".into(),
+                amount: "2.68".into(),
+                direction: Direction::In,
+                balance_after: "1002.68".into(),
+                note: None,
+            },
+        ],
+    };
+    read.update(|r| {
+        r.insert(month("2026-12"), Some(Ok(statement.clone())));
+    });
+    picker.update(|p| p.as_mut().unwrap().answered(month("2026-12"), Found::Yes));
+    settle().await;
+    assert_eq!(text(&root, "#statement-title"), "December 2026");
+    assert_eq!(text(&root, "[data-total=opening] dd"), "$0.00");
+    assert_eq!(text(&root, "[data-total=in] dd"), "+$1,002.68");
+    assert_eq!(text(&root, "[data-total=interest] dd"), "$2.68");
+    assert_eq!(text(&root, "[data-total=closing] dd"), "$1,002.68");
+    let interest = text(&root, ".statement-entry[data-kind=interest]");
+    assert!(interest.contains("Interest") && interest.contains("Dec 31"), "{interest}");
+    assert!(interest.contains("+$2.68") && interest.contains("Balance after $1,002.68"), "{interest}");
+    assert_eq!(
+        find(&root, ".statement-entry[data-kind=interest] a").unwrap().get_attribute("href").as_deref(),
+        Some("/activity/tr_interest")
+    );
+    let links: Vec<(Option<String>, Option<String>)> = ["csv", "ofx", "camt053"]
+        .iter()
+        .map(|format| {
+            let link = find(&root, &format!(".statement-downloads a[data-format={format}]")).unwrap();
+            (link.get_attribute("href"), link.get_attribute("download"))
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (Some("/api/v1/statements?month=2026-12&format=csv".into()), Some("purse-2026-12.csv".into())),
+            (Some("/api/v1/statements?month=2026-12&format=ofx".into()), Some("purse-2026-12.ofx".into())),
+            (
+                Some("/api/v1/statements?month=2026-12&format=camt053".into()),
+                Some("purse-2026-12.xml".into())
+            ),
+        ]
+    );
+    assert!(text(&root, ".statement-downloads").contains("accounting software"));
+
+    // The month before it: a 404 is "before the account", not listed; picking this month, empty.
+    picker.update(|p| p.as_mut().unwrap().answered(month("2026-11"), Found::No));
+    read.update(|r| {
+        r.insert(
+            month("2027-01"),
+            Some(Ok(Statement { month: "2027-01".into(), entries: vec![], ..statement.clone() })),
+        );
+    });
+    js_sys::Reflect::set(&select, &"value".into(), &"2027-01".into()).unwrap();
+    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    settle().await;
+    assert_eq!(text(&root, "#statement-title"), "January 2027");
+    assert_eq!(text(&root, ".empty-state .empty-title"), "No posted activity in this month");
+
+    // Could not load: what went wrong and a retry for that month; no statement: no retry.
+    read.update(|r| {
+        r.insert(month("2027-01"), Some(Err(ApiError::network())));
+    });
+    settle().await;
+    assert!(text(&root, ".error-state").starts_with("This statement can't be loaded right now."));
+    find(&root, ".error-state button").unwrap().unchecked_into::<HtmlElement>().click();
+    assert_eq!(retried.get_untracked(), Some(month("2027-01")));
+    read.update(|r| {
+        r.insert(
+            month("2027-01"),
+            Some(Err(ApiError::from_answer(404, r#"{"error":{"code":"not_found","message":"No."}}"#))),
+        );
+    });
+    settle().await;
+    assert_eq!(text(&root, ".error-state .error-message"), "There's no statement for this month.");
+    assert!(find(&root, ".error-state button").is_none());
+}
+
+#[wasm_bindgen_test]
+fn an_interest_payment_reads_interest_and_the_month_it_is_for() {
+    let root = container();
+    let interest = Activity {
+        kind: ActivityKind::Interest,
+        amount: "2.68".into(),
+        created_at: "2027-01-01T00:00:00Z".into(),
+        ..activity(Direction::In, ActivityStatus::Completed, None, None)
+    };
+    let _view = leptos::mount::mount_to(root.clone(), move || {
+        view! { <ul id="interest"><ActivityRow activity=interest.clone() /></ul> }
+    });
+    assert_eq!(text(&root, "#interest .activity-title"), "Interest");
+    assert!(text(&root, "#interest .activity-sub").starts_with("For December 2026 · "));
+    assert!(text(&root, "#interest .activity-amount").ends_with("+$2.68"));
+}

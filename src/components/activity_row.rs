@@ -11,8 +11,9 @@ use crate::components::money::MoneyDisplay;
 use crate::flows::activity_feed::{
     RowAvatar, RowIcon, amount_counts, held_for_review, is_anonymous_tip, row_avatar,
 };
+use crate::flows::statements_view::interest_month;
 use crate::format;
-use crate::text::{Text, t};
+use crate::text::{Statements, Text, t};
 
 /// The kind as people call it.
 pub fn kind_label(kind: ActivityKind) -> &'static str {
@@ -95,14 +96,18 @@ pub fn ActivityAmount(activity: Activity, #[prop(optional, into)] class: String)
     }
 }
 
-/// The row's second line: the note, else the kind; then when. (The other person's @handle is on
-/// the first line, beside their name.)
+/// The row's second line: the note, else the kind (for interest, the month it is for when the
+/// date tells); then when. (The other person's @handle is on the first line, beside their name.)
 pub fn subtitle(activity: &Activity) -> String {
+    let interest_for = (activity.kind == ActivityKind::Interest)
+        .then(|| interest_month(&activity.created_at))
+        .flatten()
+        .map(|month| t(Statements::InterestFor).replace("{month}", &month.label()));
     let what = match (closed_request(activity), &activity.note) {
         (Some(words), Some(note)) => format!("{words}: {note}"),
         (Some(words), None) => words.to_string(),
         (None, Some(note)) => note.clone(),
-        (None, None) => kind_label(activity.kind).to_string(),
+        (None, None) => interest_for.unwrap_or_else(|| kind_label(activity.kind).to_string()),
     };
     format!("{what} · {}", format::when(&activity.created_at))
 }

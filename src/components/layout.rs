@@ -1,6 +1,6 @@
 //! The frame every page slots into, phone first: a skip link; a compact header with the brand
 //! and the person's avatar, which opens the account menu (PIN and limits — the payment PIN's
-//! page —, limits and verification, payment methods, for compliance officers the console, sign out), or the way to sign in; the one navigation landmark, a bottom tab bar on narrow screens
+//! page —, limits and verification, payment methods, statements, for compliance officers the console, sign out), or the way to sign in; the one navigation landmark, a bottom tab bar on narrow screens
 //! and a side rail on wide ones (the same `nav`, laid out by CSS: `style/shell.css`); the `main`
 //! landmark; and a footer with the operators' status page. With the tab bar on a phone, `main` and
 //! the footer scroll between the header and the bar (`.app-scroll`), so the bar never covers what
@@ -24,7 +24,7 @@ use crate::components::focus;
 use crate::components::icons::{Icon, icon};
 use crate::flows::ops_view::is_officer;
 use crate::session::{SessionState, use_session};
-use crate::text::{Funding, Limits, Ops, Text, t};
+use crate::text::{Funding, Limits, Ops, Statements, Text, t};
 
 /// Moves keyboard focus to the page's content. The router handles every link click itself,
 /// so the browser's own fragment navigation (which would focus `#main`) never happens: this
@@ -240,6 +240,7 @@ fn AccountMenu(user: purse_api::User) -> impl IntoView {
                     <li><a href="/settings/pin">{t(Text::MenuPinAndLimits)}</a></li>
                     <li><a href="/settings/limits" data-test="menu-limits">{t(Limits::MenuItem)}</a></li>
                     <li><a href="/settings/payment-methods">{t(Funding::PaymentMethodsNav)}</a></li>
+                    <li><a href="/statements" data-test="menu-statements">{t(Statements::MenuItem)}</a></li>
                     {is_officer(&user).then(|| view! {
                         <li><a href="/ops" data-test="menu-ops">{t(Ops::MenuItem)}</a></li>
                     })}

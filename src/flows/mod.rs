@@ -40,6 +40,9 @@
 //!   what the next tier unlocks, the verify form, holds.
 //! - [`ops_view`]: the compliance console (`pages::ops_*`): who sees it, the decision note, the
 //!   queue paged and live, the approvals-needed sentence, reports, the audit chain's mark.
+//! - [`statements_view`]: the statements page (`pages::statements`): the month picker back to the
+//!   account's first month, totals and entries, downloads; interest's APY line and the month an
+//!   interest payment is for.
 //! - [`limit_guard`]: every money form's limit check before sending, and the sentence for the
 //!   server's limit and status refusals (`components::limit_note` draws it).
 
@@ -58,6 +61,7 @@ pub mod ops_view;
 pub mod review;
 pub mod send_form;
 pub mod sent_list;
+pub mod statements_view;
 pub mod status_view;
 pub mod step_up;
 pub mod tip_flow;

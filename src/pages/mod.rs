@@ -17,6 +17,7 @@ pub mod profile;
 pub mod receipt;
 pub mod request;
 pub mod send;
+pub mod statements;
 pub mod status;
 pub mod wallet;
 pub mod withdraw;

@@ -1,13 +1,14 @@
 //! `/activity/{id}`: one receipt, in full: who or what (an anonymous tip says so), how much (a
 //! canceled or failed amount unsigned and struck through, its status in words), the fee, when,
 //! and the reference; a payment held for review says so ("Pending review") with the one
-//! generic sentence. A receipt that is not there (or not the reader's) says so, with no Try
+//! generic sentence. Interest says it was paid by Purse, the month it is for (when its date
+//! tells) and the APY (`GET /me/interest`'s). A receipt that is not there (or not the reader's) says so, with no Try
 //! again; any other failure offers one.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use purse_api::Direction;
+use purse_api::{ActivityKind, Direction};
 
 use crate::api_client;
 use crate::components::activity_row::{
@@ -16,8 +17,9 @@ use crate::components::activity_row::{
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{ErrorState, SkeletonList};
 use crate::flows::activity_feed::{amount_counts, held_for_review, is_anonymous_tip, row_avatar};
+use crate::flows::statements_view::{apy_pays, apy_text, interest_month};
 use crate::format;
-use crate::text::{Text, t};
+use crate::text::{Statements, Text, t};
 
 #[component]
 pub fn Receipt() -> impl IntoView {
@@ -56,6 +58,7 @@ pub fn Receipt() -> impl IntoView {
                         (Direction::Out, Some(person)) if moved => format!("{} {} {}", t(Text::Sent), t(Text::To), person.display_name),
                         (Direction::In, Some(person)) => format!("{} {} {}", kind_label(activity.kind), t(Text::From), person.display_name),
                         (Direction::Out, Some(person)) => format!("{} {} {}", kind_label(activity.kind), t(Text::To), person.display_name),
+                        _ if activity.kind == ActivityKind::Interest => t(Statements::InterestPaidBy).to_string(),
                         _ => title(&activity),
                     };
                     let avatar = row_avatar(&activity, &title(&activity));
@@ -81,6 +84,7 @@ pub fn Receipt() -> impl IntoView {
                                 <dd>{person.display_name}" · @"{person.handle.to_string()}</dd></div>
                             })}
                             {activity.note.clone().map(|note| view! { <div><dt>{t(Text::ReceiptNote)}</dt><dd>{note}</dd></div> })}
+                            {(activity.kind == ActivityKind::Interest).then(|| view! { <InterestFacts created_at=activity.created_at.clone() /> })}
                             <div><dt>{t(Text::ReceiptFee)}</dt><dd><MoneyDisplay amount=activity.fee.clone() currency=activity.currency /></dd></div>
                             <div><dt>{t(Text::ReceiptWhen)}</dt><dd><time datetime=activity.created_at.clone()>{format::when(&activity.created_at)}</time></dd></div>
                             <div><dt>{t(Text::ReceiptId)}</dt><dd class="receipt-id">{activity.id.clone()}</dd></div>
@@ -89,5 +93,23 @@ pub fn Receipt() -> impl IntoView {
                 }
             }}
         </section>
+    }
+}
+
+/// An interest payment's facts: the month it is for (when its date tells) and the APY.
+#[component]
+fn InterestFacts(created_at: String) -> impl IntoView {
+    let summary = LocalResource::new(api_client::interest);
+    let month = interest_month(&created_at);
+    view! {
+        {month.map(|month| view! {
+            <div data-test="interest-period"><dt>{t(Statements::Period)}</dt><dd>{month.label()}</dd></div>
+        })}
+        {move || match summary.get() {
+            Some(Ok(summary)) if apy_pays(&summary.apy) => Some(view! {
+                <div data-test="interest-rate"><dt>{t(Statements::Rate)}</dt><dd>{apy_text(&summary.apy)}</dd></div>
+            }),
+            _ => None,
+        }}
     }
 }

@@ -1,10 +1,13 @@
 //! The wallet home: one big balance (what is available, and what is pending when anything is),
 //! the two primary actions (pay, request) and the two secondary ones (add money, withdraw) as a
 //! row of labelled icon buttons, then the activity with infinite scroll; the balance and the
-//! activity kept live by the event stream. New money slides in at the top and is announced to
+//! activity kept live by the event stream. Under the balance, when the server pays interest, the
+//! APY and what has been earned this month (read again whenever the balance changes), and the
+//! way to the monthly statements. New money slides in at the top and is announced to
 //! screen readers. `/activity` draws the same activity alone ([`WalletHome`]'s `activity_only`).
 
 use leptos::prelude::*;
+use purse_api::interest::InterestSummary;
 use purse_api::{Currency, Direction, Money, User, Wallet};
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
@@ -16,9 +19,10 @@ use crate::components::icons::{Icon, icon};
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{EmptyState, ErrorState, LiveIndicator, SkeletonList};
 use crate::flows::activity_feed::{Feed, PageState};
+use crate::flows::statements_view::apy_line;
 use crate::format;
 use crate::live::{Handlers, Live, LiveStatus};
-use crate::text::{Text, received_announcement, t};
+use crate::text::{Statements, Text, received_announcement, t};
 
 const PAGE_SIZE: u32 = 20;
 
@@ -45,8 +49,21 @@ pub fn WalletHome(
     let requests_version = RwSignal::new(0u32);
     provide_context(RequestsVersion(requests_version));
 
+    // What the balance earns: nothing shown until read, nor when it cannot be.
+    let interest = RwSignal::new(None::<InterestSummary>);
+    let load_interest = move || {
+        if activity_only {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(summary) = api_client::interest().await {
+                let _ = interest.try_set(Some(summary));
+            }
+        });
+    };
     let load_wallet = move || {
         leptos::task::spawn_local(async move { wallet.set(Some(api_client::wallet().await)) });
+        load_interest();
     };
     let load_next = move || {
         let Some(cursor) = feed.try_update(Feed::start_next).flatten() else { return };
@@ -74,7 +91,10 @@ pub fn WalletHome(
                 }
             }
         }),
-        balance: Box::new(move |update| wallet.set(Some(Ok(update)))),
+        balance: Box::new(move |update| {
+            wallet.set(Some(Ok(update)));
+            load_interest();
+        }),
         case: None,
         request: Box::new(move |_| requests_version.update(|v| *v += 1)),
         status: Box::new(move |status| live_status.set(status)),
@@ -105,7 +125,16 @@ pub fn WalletHome(
                 }.into_any(),
                 Some(Ok(wallet)) => balance_view(&wallet).into_any(),
             }}
+            {move || interest.get().as_ref().and_then(apy_line).map(|(earning, earned)| view! {
+                <p class="balance-interest" data-test="wallet-apy">
+                    <span class="balance-apy">{earning}</span>
+                    <span class="balance-earned" data-test="wallet-earned">{earned}</span>
+                </p>
+            })}
             <LiveIndicator status=live_status />
+            <p class="balance-links">
+                <a href="/statements" data-test="wallet-statements">{t(Statements::WalletLink)}</a>
+            </p>
         </section>
         <div class="actions quick-actions">
             <a href="/send" class="quick-action quick-action-primary">{icon(Icon::Pay)}<span>{t(Text::NavPay)}</span></a>

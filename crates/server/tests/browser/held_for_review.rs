@@ -41,7 +41,7 @@ async fn fund(state: &purse_server::AppState, handle: &str, cents: u64) {
 }
 
 /// A browser whose preferred language is Arabic.
-async fn arabic_browser(driver: &ChromeDriver) -> Client {
+pub(crate) async fn arabic_browser(driver: &ChromeDriver) -> Client {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(

@@ -20,6 +20,7 @@ mod polish;
 mod requests;
 mod reviews;
 mod shell;
+mod statements;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
