@@ -80,8 +80,13 @@ pub fn current_month(summary: &InterestSummary) -> Option<YearMonth> {
     YearMonth::of_date(&summary.next_payment_on).map(YearMonth::previous)
 }
 
-/// How far back the picker looks for the account's first month.
-pub const MAX_MONTHS_BACK: usize = 24;
+/// The wallet's first month, as the server says it; `None` when it wrote it unreadably.
+pub fn first_month(summary: &InterestSummary) -> Option<YearMonth> {
+    YearMonth::parse(&summary.first_month)
+}
+
+/// The most months the picker lists (ten years).
+pub const MAX_MONTHS: usize = 120;
 
 /// What `GET /statements` answered for a month, as the picker reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,49 +109,39 @@ impl Found {
     }
 }
 
-/// The month picker: its options, what is picked, and which earlier month to ask about next.
+/// The month picker: its options and what is picked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Picker {
     pub this_month: YearMonth,
-    /// Newest first: this month, and every earlier month with a statement found so far (last
-    /// month until it is known not to have one).
+    /// Newest first: this month back to the wallet's first month.
     pub months: Vec<YearMonth>,
     pub selected: YearMonth,
-    /// The earlier month to ask about next, until the account's first month is found.
-    pub probe: Option<YearMonth>,
 }
 
 impl Picker {
-    /// Starts on last month (whose statement says whether the account is older than this month).
-    pub fn new(this_month: YearMonth) -> Picker {
-        let last = this_month.previous();
-        Picker { this_month, months: vec![this_month, last], selected: last, probe: Some(last) }
+    /// This month back to `first` (the wallet's first month, as the server says), starting on
+    /// last month when the wallet is older than this month.
+    pub fn new(this_month: YearMonth, first: YearMonth) -> Picker {
+        let mut months = vec![this_month];
+        while months.len() < MAX_MONTHS {
+            let earlier = months[months.len() - 1].previous();
+            if earlier < first {
+                break;
+            }
+            months.push(earlier);
+        }
+        let selected = months.get(1).copied().unwrap_or(this_month);
+        Picker { this_month, months, selected }
     }
 
-    /// What the server answered for `month`'s statement.
+    /// What the server answered for `month`'s statement: a `404` for a month before this one
+    /// takes it and every earlier month off the list.
     pub fn answered(&mut self, month: YearMonth, found: Found) {
-        match found {
-            Found::Yes => {
-                if !self.months.contains(&month) {
-                    self.months.push(month);
-                    self.months.sort_by(|a, b| b.cmp(a));
-                }
-                if self.probe == Some(month) {
-                    let next = month.previous();
-                    self.probe = (self.months.len() <= MAX_MONTHS_BACK).then_some(next);
-                }
+        if found == Found::No && month != self.this_month {
+            self.months.retain(|listed| *listed > month || *listed == self.this_month);
+            if self.selected <= month {
+                self.selected = self.this_month;
             }
-            Found::No if month != self.this_month => {
-                // Before the account: neither it nor anything earlier is listed.
-                self.months.retain(|listed| *listed > month || *listed == self.this_month);
-                if self.probe.is_some_and(|probe| probe <= month) {
-                    self.probe = None;
-                }
-                if self.selected <= month {
-                    self.selected = self.this_month;
-                }
-            }
-            Found::No | Found::Unknown => {}
         }
     }
 
@@ -315,6 +310,7 @@ mod tests {
             accrued_this_month: accrued.into(),
             paid_this_year: "0.00".into(),
             next_payment_on: next.into(),
+            first_month: "2026-10".into(),
             currency: Currency::Usd,
         }
     }
@@ -347,17 +343,10 @@ mod tests {
     }
 
     #[test]
-    fn the_picker_starts_on_last_month_and_finds_the_accounts_first_month() {
-        let mut picker = Picker::new(month("2027-01"));
-        assert_eq!(picker.selected, month("2026-12"));
-        assert_eq!(picker.probe, Some(month("2026-12")));
-        picker.answered(month("2026-12"), Found::Yes);
-        assert_eq!(picker.probe, Some(month("2026-11")), "asks about the month before");
-        picker.answered(month("2026-11"), Found::Yes);
-        picker.answered(month("2026-10"), Found::No);
-        assert_eq!(picker.probe, None, "the account's first month is found");
+    fn the_picker_lists_this_month_back_to_the_wallets_first_and_starts_on_last_month() {
+        let mut picker = Picker::new(month("2027-01"), month("2026-11"));
         assert_eq!(picker.months, [month("2027-01"), month("2026-12"), month("2026-11")]);
-        assert_eq!(picker.selected, month("2026-12"), "still last month");
+        assert_eq!(picker.selected, month("2026-12"), "last month");
         assert_eq!(
             picker.options(),
             [
@@ -371,35 +360,26 @@ mod tests {
         assert!(!picker.select("2026-10"), "not an option");
         assert!(!picker.select("garbage"));
         assert_eq!(picker.selected, month("2026-11"));
-    }
-
-    #[test]
-    fn a_new_account_starts_on_this_month_and_a_failure_stops_nothing_for_good() {
-        let mut picker = Picker::new(month("2026-12"));
+        // The server says a month has no statement after all: it and earlier ones go.
         picker.answered(month("2026-11"), Found::No);
-        assert_eq!((picker.selected, picker.probe), (month("2026-12"), None));
-        assert_eq!(picker.months, [month("2026-12")]);
-        assert_eq!(picker.options()[0].1, "December 2026 (so far)");
-
-        let mut picker = Picker::new(month("2026-12"));
-        picker.answered(month("2026-11"), Found::Unknown);
-        assert_eq!((picker.selected, picker.probe), (month("2026-11"), Some(month("2026-11"))));
-        assert_eq!(picker.months.len(), 2, "last month stays, to try again");
-        picker.answered(month("2026-11"), Found::Yes);
-        assert_eq!(picker.probe, Some(month("2026-10")));
+        assert_eq!(picker.months, [month("2027-01"), month("2026-12")]);
+        assert_eq!(picker.selected, month("2027-01"));
+        picker.answered(month("2026-12"), Found::Unknown);
+        assert_eq!(picker.months.len(), 2, "a failure takes nothing away");
     }
 
     #[test]
-    fn the_picker_looks_back_two_years_at_most() {
-        let mut picker = Picker::new(month("2026-12"));
-        let mut asked = 0;
-        while let Some(probe) = picker.probe {
-            picker.answered(probe, Found::Yes);
-            asked += 1;
-            assert!(asked <= MAX_MONTHS_BACK + 1, "it stops");
-        }
-        assert_eq!(picker.months.len(), MAX_MONTHS_BACK + 1);
-        assert_eq!(picker.months.last(), Some(&month("2024-12")));
+    fn a_new_wallet_starts_on_this_month_and_an_old_one_lists_ten_years_at_most() {
+        let picker = Picker::new(month("2026-12"), month("2026-12"));
+        assert_eq!(
+            (picker.months.as_slice(), picker.selected),
+            ([month("2026-12")].as_slice(), month("2026-12"))
+        );
+        assert_eq!(picker.options()[0].1, "December 2026 (so far)");
+        let old = Picker::new(month("2026-12"), month("2001-01"));
+        assert_eq!(old.months.len(), MAX_MONTHS);
+        assert_eq!(old.months.last(), Some(&month("2017-01")));
+        assert_eq!(first_month(&summary("4.00", "0.00", "2027-01-01")), Some(month("2026-10")));
     }
 
     #[test]

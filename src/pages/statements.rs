@@ -18,7 +18,9 @@ use crate::components::gate::SignedInOnly;
 use crate::components::limit_note::now_ms;
 use crate::components::money::MoneyDisplay;
 use crate::components::states::{EmptyState, ErrorState, SkeletonList};
-use crate::flows::statements_view::{Found, Picker, YearMonth, current_month, entry_view, failure, totals};
+use crate::flows::statements_view::{
+    Found, Picker, YearMonth, current_month, entry_view, failure, first_month, totals,
+};
 use crate::text::{Statements, t};
 
 /// A month's statement as read: `None` while it is being read.
@@ -42,12 +44,14 @@ fn StatementsLoader() -> impl IntoView {
     // This month is the server's (its clock may stand ahead of the browser's); the browser's
     // when the server cannot say.
     leptos::task::spawn_local(async move {
-        let this_month = match api_client::interest().await {
-            Ok(summary) => current_month(&summary),
-            Err(_) => None,
-        }
-        .unwrap_or_else(|| YearMonth::of_unix_ms(now_ms()));
-        let _ = picker.try_set(Some(Picker::new(this_month)));
+        let (this_month, first) = match api_client::interest().await {
+            Ok(summary) => (current_month(&summary), first_month(&summary)),
+            Err(_) => (None, None),
+        };
+        let this_month = this_month.unwrap_or_else(|| YearMonth::of_unix_ms(now_ms()));
+        // Without the server's word, last month is offered (a 404 takes it away).
+        let first = first.unwrap_or_else(|| this_month.previous());
+        let _ = picker.try_set(Some(Picker::new(this_month, first)));
     });
     let fetch = move |month: YearMonth| {
         read.update(|read| {
@@ -64,15 +68,13 @@ fn StatementsLoader() -> impl IntoView {
             });
         });
     };
-    // Whatever is picked, and the earlier month the picker asks about, is read once.
+    // Whatever is picked is read once.
     Effect::new(move |_| {
-        let Some((selected, probe)) = picker.with(|p| p.as_ref().map(|p| (p.selected, p.probe))) else {
+        let Some(selected) = picker.with(|p| p.as_ref().map(|p| p.selected)) else {
             return;
         };
-        for month in [Some(selected), probe].into_iter().flatten() {
-            if !read.with(|read| read.contains_key(&month)) {
-                fetch(month);
-            }
+        if !read.with(|read| read.contains_key(&selected)) {
+            fetch(selected);
         }
     });
     // Trying again forgets the failed answer; the effect reads it again.

@@ -88,6 +88,8 @@ pub struct InterestSummary {
     pub paid_this_year: String,
     /// `YYYY-MM-DD`: the first of next month, when this month's interest is paid.
     pub next_payment_on: String,
+    /// `YYYY-MM`: the wallet's first month, the earliest with a statement.
+    pub first_month: String,
     pub currency: crate::Currency,
 }
 

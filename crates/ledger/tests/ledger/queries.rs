@@ -90,7 +90,8 @@ async fn balances_as_of_a_past_moment_replay_history() {
         assert_eq!(ledger.balance_at(MISSING, voided_at).await.unwrap(), None);
 
         // What moved after a moment: both sides of every later transfer, each once.
-        let everyone = ledger.accounts_moved_after(Timestamp::from_nanos(funded_at.as_nanos() - 1)).await.unwrap();
+        let everyone =
+            ledger.accounts_moved_after(Timestamp::from_nanos(funded_at.as_nanos() - 1)).await.unwrap();
         assert!(everyone.contains(&ALICE) && everyone.contains(&BOB), "{everyone:?}");
         assert!(everyone.windows(2).all(|pair| pair[0] < pair[1]), "ascending, once each: {everyone:?}");
         let after_the_send = ledger.accounts_moved_after(sent_at).await.unwrap();

@@ -314,11 +314,14 @@ pub async fn summary(flows: &Flows, person: PersonId) -> Result<InterestSummary,
         .map(|row| row.paid)
         .sum();
     let usd = |minor: i64| Money::from_minor(minor, Currency::Usd).amount_string();
+    let opened = flows.ledger.lookup_account(codes::wallet_of(person)).await?;
+    let first_month = opened.map_or(this_month, |account| CalendarMonth::of(Time::from(account.timestamp)));
     Ok(InterestSummary {
         apy: format!("{:.2}", flows.settings.apy),
         accrued_this_month: usd(interest::payment(accrued).paid_minor),
         paid_this_year: usd(paid),
         next_payment_on: date_of_day(this_month.next().first_day()),
+        first_month: first_month.to_string(),
         currency: Currency::Usd,
     })
 }

@@ -225,7 +225,7 @@ async fn a_thousand_held_from_the_fourth_to_the_end_of_the_next_month_earns_what
         assert_eq!(
             summary.body,
             json!({"apy": "3.65", "accrued_this_month": "0.00", "paid_this_year": cents(feb_paid + mar_paid),
-                   "next_payment_on": "2027-05-01", "currency": "USD"})
+                   "next_payment_on": "2027-05-01", "first_month": "2027-01", "currency": "USD"})
         );
         let nothing = app.call(Method::GET, "/api/v1/me/interest", Some(&bob), None).await;
         assert_eq!(
