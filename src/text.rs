@@ -1865,7 +1865,7 @@ pub fn en_statements(key: Statements) -> &'static str {
         InterestPaidBy => "Interest paid by Purse",
         InterestFor => "For {month}",
         Period => "For",
-        Rate => "Rate",
+        Rate => "Today's rate",
         ApyValue => "{apy}% APY",
     }
 }
@@ -1904,7 +1904,7 @@ pub fn ar_statements(key: Statements) -> &'static str {
         InterestPaidBy => "فائدة دفعتها لك Purse",
         InterestFor => "عن شهر {month}",
         Period => "عن فترة",
-        Rate => "النسبة",
+        Rate => "النسبة اليوم",
         ApyValue => "{apy}% سنويًا",
     }
 }

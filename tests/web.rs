@@ -1510,6 +1510,7 @@ async fn the_statements_page_picks_a_month_shows_its_totals_and_entries_and_link
                 direction: Direction::In,
                 balance_after: "1000.00".into(),
                 note: None,
+                counterparty: None,
             },
             StatementEntry {
                 activity_id: "tr_interest".into(),
@@ -1520,6 +1521,7 @@ async fn the_statements_page_picks_a_month_shows_its_totals_and_entries_and_link
                 direction: Direction::In,
                 balance_after: "1002.68".into(),
                 note: None,
+                counterparty: None,
             },
         ],
     };

@@ -99,15 +99,18 @@ pub fn ActivityAmount(activity: Activity, #[prop(optional, into)] class: String)
 /// The row's second line: the note, else the kind (for interest, the month it is for when the
 /// date tells); then when. (The other person's @handle is on the first line, beside their name.)
 pub fn subtitle(activity: &Activity) -> String {
-    let interest_for = (activity.kind == ActivityKind::Interest)
-        .then(|| interest_month(&activity.created_at))
-        .flatten()
-        .map(|month| t(Statements::InterestFor).replace("{month}", &month.label()));
-    let what = match (closed_request(activity), &activity.note) {
-        (Some(words), Some(note)) => format!("{words}: {note}"),
-        (Some(words), None) => words.to_string(),
-        (None, Some(note)) => note.clone(),
-        (None, None) => interest_for.unwrap_or_else(|| kind_label(activity.kind).to_string()),
+    let what = if activity.kind == ActivityKind::Interest {
+        // Its note is the month it was earned in.
+        interest_month(activity.note.as_deref(), &activity.created_at)
+            .map(|month| t(Statements::InterestFor).replace("{month}", &month.label()))
+            .unwrap_or_else(|| kind_label(activity.kind).to_string())
+    } else {
+        match (closed_request(activity), &activity.note) {
+            (Some(words), Some(note)) => format!("{words}: {note}"),
+            (Some(words), None) => words.to_string(),
+            (None, Some(note)) => note.clone(),
+            (None, None) => kind_label(activity.kind).to_string(),
+        }
     };
     format!("{what} · {}", format::when(&activity.created_at))
 }

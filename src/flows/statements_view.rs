@@ -2,18 +2,16 @@
 //! home's APY line, an interest payment's receipt), as plain data tested natively.
 //!
 //! - The month picker ([`Picker`]): this month (the server's, from `GET /me/interest`'s
-//!   `next_payment_on`, since a sandbox clock may stand ahead of the browser's) and the months
-//!   before it back to the account's first. Nothing on the wire says when the account was
-//!   opened, so the picker asks for each earlier month's statement in turn (a `404` is "before
-//!   the account existed", API.md) and stops there or [`MAX_MONTHS_BACK`] back; each answer is
-//!   the statement the page shows when that month is picked. It starts on last month, or on this
-//!   month when last month has no statement (a new account).
+//!   `next_payment_on`, since a sandbox clock may stand ahead of the browser's) back to the
+//!   wallet's `first_month` (ten years at most). It starts on last month, or on this month for a
+//!   wallet opened this month; a `404` for a month takes it and earlier ones away.
 //! - A statement as the page shows it: the totals ([`totals`]) and one line per entry
 //!   ([`entry_view`]) with its signed amount and the balance after.
 //! - Interest: the APY line under the balance, hidden at 0% ([`apy_line`]); the month an
 //!   interest payment is for ([`interest_month`]: the one posted on the 1st is for the month
 //!   before).
 
+use crate::components::activity_row::kind_label;
 use purse_api::compliance::Date;
 use purse_api::interest::InterestSummary;
 use purse_api::statements::{StatementFormat, file_name, parse_month};
@@ -187,10 +185,18 @@ pub fn totals(statement: &Statement) -> Vec<Total> {
     let currency = statement.currency;
     let plain = |amount: &str| format::money(amount, currency);
     let total = |name, key, amount: String| Total { name, label: t(key), amount };
+    // Nothing moved reads as a plain zero, not "−$0.00".
+    let signed = |amount: &str, incoming| {
+        if amount.chars().all(|c| c == '0' || c == '.') {
+            plain(amount)
+        } else {
+            format::signed_money(amount, currency, incoming)
+        }
+    };
     vec![
         total("opening", Statements::Opening, plain(&statement.opening_balance)),
-        total("in", Statements::MoneyIn, format::signed_money(&statement.total_in, currency, true)),
-        total("out", Statements::MoneyOut, format::signed_money(&statement.total_out, currency, false)),
+        total("in", Statements::MoneyIn, signed(&statement.total_in, true)),
+        total("out", Statements::MoneyOut, signed(&statement.total_out, false)),
         total("interest", Statements::Interest, plain(&statement.interest)),
         total("fees", Statements::Fees, plain(&statement.fees)),
         total("closing", Statements::Closing, plain(&statement.closing_balance)),
@@ -227,13 +233,33 @@ pub fn entry_view(entry: &StatementEntry, currency: Currency) -> EntryView {
         date: format::day_utc(&entry.booked_at),
         booked_at: entry.booked_at.clone(),
         kind: kind_name(entry.kind),
-        description: entry.description.clone(),
+        description: line(entry),
         amount: format::signed_money(&entry.amount, currency, incoming),
         raw_amount: entry.amount.clone(),
         direction: if incoming { "in" } else { "out" },
         balance_after: format::money(&entry.balance_after, currency),
         href: format!("/activity/{}", entry.activity_id),
     }
+}
+
+/// An entry's line in the reader's language, from its parts (the server's `description` is the
+/// files' English one): the other person, what it was (for interest, the month it was earned
+/// in), and the note.
+pub fn line(entry: &StatementEntry) -> String {
+    let interest = entry.kind == purse_api::ActivityKind::Interest;
+    let what = if interest {
+        interest_month(entry.note.as_deref(), &entry.booked_at).map_or_else(
+            || kind_label(entry.kind).to_string(),
+            |month| t(Statements::InterestFor).replace("{month}", &month.label()),
+        )
+    } else {
+        kind_label(entry.kind).to_string()
+    };
+    let mut parts: Vec<String> =
+        entry.counterparty.iter().map(|person| person.display_name.clone()).collect();
+    parts.push(what);
+    parts.extend(entry.note.clone().filter(|_| !interest));
+    parts.join(" · ")
 }
 
 /// A kind as the wire names it (`interest`).
@@ -289,7 +315,12 @@ pub fn apy_line(summary: &InterestSummary) -> Option<(String, String)> {
 
 /// The month an interest payment posted at `created_at` is for: the payment posted on the 1st
 /// (UTC) is the month before's; on any other day it cannot be told from the date.
-pub fn interest_month(created_at: &str) -> Option<YearMonth> {
+pub fn interest_month(note: Option<&str>, created_at: &str) -> Option<YearMonth> {
+    // The server writes the month on the payment (its note); an older payment without it was
+    // posted on the 1st of the month after.
+    if let Some(month) = note.and_then(YearMonth::parse) {
+        return Some(month);
+    }
     let day = created_at.get(8..10)?.parse::<u32>().ok()?;
     (day == 1).then(|| YearMonth::of_date(created_at).map(YearMonth::previous)).flatten()
 }
@@ -412,8 +443,30 @@ mod tests {
                 direction: Direction::In,
                 balance_after: "1002.68".into(),
                 note: None,
+                counterparty: None,
             }],
         }
+    }
+
+    #[test]
+    fn an_entry_reads_in_the_readers_words_not_the_files_english() {
+        let interest = &statement().entries[0];
+        assert_eq!(
+            line(&StatementEntry { note: Some("2026-11".into()), ..interest.clone() }),
+            "For November 2026"
+        );
+        assert_eq!(line(interest), "For December 2026", "paid on the 1st: the month before");
+        let to_bob = StatementEntry {
+            kind: ActivityKind::Transfer,
+            description: "To Bob (@bob) — Dinner".into(),
+            note: Some("Dinner".into()),
+            counterparty: Some(purse_api::Counterparty {
+                handle: purse_api::Handle::parse("bob").unwrap(),
+                display_name: "Bob".into(),
+            }),
+            ..interest.clone()
+        };
+        assert_eq!(line(&to_bob), format!("Bob · {} · Dinner", kind_label(ActivityKind::Transfer)));
     }
 
     #[test]
@@ -427,7 +480,7 @@ mod tests {
             [
                 ("opening", "Opening balance", "$0.00"),
                 ("in", "Money in", "+$1,002.68"),
-                ("out", "Money out", "\u{2212}$0.00"),
+                ("out", "Money out", "$0.00"),
                 ("interest", "Interest", "$2.68"),
                 ("fees", "Fees", "$0.00"),
                 ("closing", "Closing balance", "$1,002.68"),
@@ -463,9 +516,11 @@ mod tests {
 
     #[test]
     fn interest_posted_on_the_first_is_for_the_month_before() {
-        assert_eq!(interest_month("2027-01-01T00:00:00Z"), Some(month("2026-12")));
-        assert_eq!(interest_month("2026-12-01T00:00:00.123Z"), Some(month("2026-11")));
-        assert_eq!(interest_month("2026-12-03T10:00:00Z"), None, "late: cannot be told");
-        assert_eq!(interest_month("garbage"), None);
+        // The month the server wrote on it, even when it was paid late (a catch-up).
+        assert_eq!(interest_month(Some("2026-10"), "2026-12-01T00:00:00Z"), Some(month("2026-10")));
+        assert_eq!(interest_month(None, "2027-01-01T00:00:00Z"), Some(month("2026-12")));
+        assert_eq!(interest_month(None, "2026-12-01T00:00:00.123Z"), Some(month("2026-11")));
+        assert_eq!(interest_month(None, "2026-12-03T10:00:00Z"), None, "late: cannot be told");
+        assert_eq!(interest_month(Some("not a month"), "garbage"), None);
     }
 }

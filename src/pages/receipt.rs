@@ -83,8 +83,8 @@ pub fn Receipt() -> impl IntoView {
                                 <div><dt>{if activity.direction == Direction::In { t(Text::From) } else { t(Text::To) }}</dt>
                                 <dd>{person.display_name}" · @"{person.handle.to_string()}</dd></div>
                             })}
-                            {activity.note.clone().map(|note| view! { <div><dt>{t(Text::ReceiptNote)}</dt><dd>{note}</dd></div> })}
-                            {(activity.kind == ActivityKind::Interest).then(|| view! { <InterestFacts created_at=activity.created_at.clone() /> })}
+                            {activity.note.clone().filter(|_| activity.kind != ActivityKind::Interest).map(|note| view! { <div><dt>{t(Text::ReceiptNote)}</dt><dd>{note}</dd></div> })}
+                            {(activity.kind == ActivityKind::Interest).then(|| view! { <InterestFacts note=activity.note.clone() created_at=activity.created_at.clone() /> })}
                             <div><dt>{t(Text::ReceiptFee)}</dt><dd><MoneyDisplay amount=activity.fee.clone() currency=activity.currency /></dd></div>
                             <div><dt>{t(Text::ReceiptWhen)}</dt><dd><time datetime=activity.created_at.clone()>{format::when(&activity.created_at)}</time></dd></div>
                             <div><dt>{t(Text::ReceiptId)}</dt><dd class="receipt-id">{activity.id.clone()}</dd></div>
@@ -96,11 +96,12 @@ pub fn Receipt() -> impl IntoView {
     }
 }
 
-/// An interest payment's facts: the month it is for (when its date tells) and the APY.
+/// An interest payment's facts: the month it is for (written on it by the server) and the APY
+/// paid today (labelled as today's: the month may have earned at another).
 #[component]
-fn InterestFacts(created_at: String) -> impl IntoView {
+fn InterestFacts(note: Option<String>, created_at: String) -> impl IntoView {
     let summary = LocalResource::new(api_client::interest);
-    let month = interest_month(&created_at);
+    let month = interest_month(note.as_deref(), &created_at);
     view! {
         {month.map(|month| view! {
             <div data-test="interest-period"><dt>{t(Statements::Period)}</dt><dd>{month.label()}</dd></div>

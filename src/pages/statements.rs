@@ -180,7 +180,7 @@ fn StatementBody(month: YearMonth, statement: Statement) -> impl IntoView {
                             view! {
                                 <li class="statement-entry" data-kind=entry.kind data-direction=entry.direction data-activity=entry.activity_id.clone()>
                                     <span class="statement-entry-main">
-                                        <a class="statement-entry-description" href=entry.href.clone()>{entry.description.clone()}</a>
+                                        <a class="statement-entry-description" href=entry.href.clone()><bdi>{entry.description.clone()}</bdi></a>
                                         <time class="muted" datetime=entry.booked_at.clone()>{entry.date.clone()}</time>
                                     </span>
                                     <span class="statement-entry-side">

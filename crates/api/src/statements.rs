@@ -38,9 +38,14 @@ pub struct StatementEntry {
     pub kind: ActivityKind,
     /// What it was, in a line (the other side and the note).
     pub description: String,
-    /// The note its people wrote, as written (also inside `description`); absent without one.
+    /// The note its people wrote, as written (also inside `description`); for interest, the
+    /// month it was earned in (`YYYY-MM`). Absent without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The other person, when there is one the owner may know (so a client can write the line
+    /// in its own language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterparty: Option<crate::wallet::Counterparty>,
     /// Positive; `direction` says which way.
     pub amount: String,
     pub direction: Direction,

@@ -634,6 +634,7 @@ mod tests {
             kind,
             description: description.to_owned(),
             note: None,
+            counterparty: None,
             amount: amount.to_owned(),
             direction,
             balance_after: balance_after.to_owned(),
@@ -662,6 +663,7 @@ mod tests {
                 entry("act_ref1", 3, Refund, In, "20.00", "17.92", "Refund from Corner Shop"),
                 StatementEntry {
                     note: Some("=HYPERLINK(\"http://x\")".to_owned()),
+                    counterparty: None,
                     ..entry("act_tr1", 4, Transfer, Out, "1.00", "16.92", "=SUM(A1)")
                 },
                 entry("act_tip1", 5, Tip, In, "2.00", "18.92", "@x"),

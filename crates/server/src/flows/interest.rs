@@ -255,7 +255,7 @@ async fn pay(flows: &Flows, month: CalendarMonth) -> Result<(), FlowError> {
         let owed: Vec<_> = rows.iter().filter(|row| row.paid > 0).collect();
         // The notes first: a transfer never exists without its kind.
         let transfers: Vec<TransferId> = owed.iter().map(|row| payment_transfer(row.id)).collect();
-        flows.db.interest_notes(&transfers).await?;
+        flows.db.interest_notes(&transfers, &name).await?;
         let requests = owed
             .iter()
             .map(|row| {

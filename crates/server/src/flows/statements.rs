@@ -152,6 +152,7 @@ pub async fn statement(
             kind,
             description: describe(kind, direction, found),
             note: found.and_then(|activity| activity.note.clone()).filter(|note| !note.is_empty()),
+            counterparty: found.and_then(|activity| activity.counterparty.clone()),
             amount: money(change.abs()),
             direction,
             balance_after: money(running),
@@ -181,8 +182,12 @@ pub fn describe(kind: ActivityKind, direction: Direction, activity: Option<&Acti
     let who = activity
         .and_then(|activity| activity.counterparty.as_ref())
         .map(|other| format!("{} (@{})", other.display_name, other.handle.as_str()));
+    let note = activity.and_then(|activity| activity.note.as_deref()).filter(|note| !note.is_empty());
     let what = match (kind, direction, who) {
-        (ActivityKind::Interest, ..) => "Interest".to_string(),
+        // An interest payment's note is the month it was earned in.
+        (ActivityKind::Interest, ..) => {
+            return note.map_or_else(|| "Interest".to_string(), |month| format!("Interest for {month}"));
+        }
         (ActivityKind::Fee, ..) => "Fee".to_string(),
         (ActivityKind::Deposit, ..) => "Money added".to_string(),
         (ActivityKind::Withdrawal, Direction::Out, _) => "Withdrawal".to_string(),
@@ -199,7 +204,7 @@ pub fn describe(kind: ActivityKind, direction: Direction, activity: Option<&Acti
         (_, Direction::In, None) => "Money in".to_string(),
         (_, Direction::Out, None) => "Money out".to_string(),
     };
-    match activity.and_then(|activity| activity.note.as_deref()).filter(|note| !note.is_empty()) {
+    match note {
         Some(note) => format!("{what} — {note}"),
         None => what,
     }

@@ -230,20 +230,29 @@ impl Db {
             .transpose()
     }
 
-    /// Records the kind (`interest`) of these ledger transfers, in one statement per 500.
-    pub async fn interest_notes(&self, transfers: &[purse_ledger::TransferId]) -> Result<(), StoreError> {
+    /// Records the kind (`interest`) of these ledger transfers, with the month they pay for as
+    /// their note (`YYYY-MM`: a payment made late, after downtime, still says its month), in one
+    /// statement per 500.
+    pub async fn interest_notes(
+        &self,
+        transfers: &[purse_ledger::TransferId],
+        month: &str,
+    ) -> Result<(), StoreError> {
         let statements: Vec<Statement> = transfers
             .chunks(ROWS_PER_INSERT)
             .map(|chunk| {
+                let month_at = chunk.len() + 1;
                 let rows: Vec<String> =
-                    (1..=chunk.len()).map(|n| format!("(${n}, 'interest', NULL)")).collect();
+                    (1..=chunk.len()).map(|n| format!("(${n}, 'interest', ${month_at})")).collect();
+                let mut bound: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
+                bound.push(Value::from(month));
                 Statement::new(
                     format!(
                         "INSERT INTO transfer_notes (transfer_id, kind, note) VALUES {} \
                          ON CONFLICT (transfer_id) DO NOTHING",
                         rows.join(", ")
                     ),
-                    chunk.iter().map(|id| Value::from(*id)).collect(),
+                    bound,
                 )
             })
             .collect();

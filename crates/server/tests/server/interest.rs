@@ -190,6 +190,8 @@ async fn a_thousand_held_from_the_fourth_to_the_end_of_the_next_month_earns_what
             Some("2027-03-01"),
             "paid as March begins"
         );
+        // Each says the month it was earned in.
+        assert_eq!((&items[0]["note"], &items[1]["note"]), (&json!("2027-03"), &json!("2027-02")));
         assert_eq!(
             available(&app, &alice).await,
             cents(100_000 + feb_paid + mar_paid),
@@ -443,6 +445,8 @@ async fn days_missed_while_down_accrue_at_start_and_runs_twice_or_on_two_instanc
         let items = interest_items(&one, &alice).await;
         let amounts: Vec<_> = items.iter().map(|item| item["amount"].as_str().unwrap().to_string()).collect();
         assert_eq!(amounts, [cents(feb_paid), cents(jan_paid)]);
+        // Paid late, on March 6th, each still says its month.
+        assert_eq!((&items[0]["note"], &items[1]["note"]), (&json!("2027-02"), &json!("2027-01")));
         assert_eq!(expense_paid(&one).await, ((jan_paid + feb_paid).cast_unsigned(), 0));
 
         // Even with its month's mark lost (a crash between the ledger and the mark), a run asks
