@@ -120,7 +120,10 @@ async fn a_month_of_everything_adds_up_in_every_format_and_stays_its_owners() {
         assert_eq!(to_bob["note"], "=1+2");
         assert_eq!(to_bob["counterparty"], json!({"handle": "bob", "display_name": "BOB"}));
         let interest = entries.iter().find(|entry| entry["kind"] == "interest").unwrap();
-        assert_eq!((&interest["note"], &interest["description"]), (&json!("2027-01"), &json!("Interest for 2027-01")));
+        assert_eq!(
+            (&interest["note"], &interest["description"]),
+            (&json!("2027-01"), &json!("Interest for 2027-01"))
+        );
         assert_eq!(interest.get("counterparty"), None, "Purse pays it: nobody to name");
         assert!(entries.iter().all(|entry| entry["booked_at"].as_str().unwrap().starts_with("2027-02-")));
         // Every entry's activity is the person's own receipt.
