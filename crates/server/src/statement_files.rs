@@ -26,6 +26,8 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesPI, BytesText, Event};
 use rust_decimal::Decimal;
 
+use crate::store::notes::kind_name;
+
 /// Who and when a file is about, beside the statement itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
@@ -379,21 +381,6 @@ fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(format!("'{text}"))
     } else {
         std::borrow::Cow::Borrowed(text)
-    }
-}
-
-/// The kind as the API names it (snake_case).
-fn kind_name(kind: ActivityKind) -> &'static str {
-    match kind {
-        ActivityKind::Transfer => "transfer",
-        ActivityKind::Tip => "tip",
-        ActivityKind::Request => "request",
-        ActivityKind::Checkout => "checkout",
-        ActivityKind::Refund => "refund",
-        ActivityKind::Deposit => "deposit",
-        ActivityKind::Withdrawal => "withdrawal",
-        ActivityKind::Fee => "fee",
-        ActivityKind::Interest => "interest",
     }
 }
 

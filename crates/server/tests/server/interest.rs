@@ -9,19 +9,15 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
-use purse_ledger::{Ledger, LedgerConfig, ManualClock, Timestamp};
-use purse_server::AppState;
+use purse_ledger::{ManualClock, Timestamp};
 use purse_server::codes;
 use purse_server::flows::Settings;
 use purse_server::flows::interest;
-use purse_server::flows::people::Passwords;
-use purse_server::flows::sandbox::SandboxClock;
-use purse_server::http::static_site::StaticSite;
-use purse_server::store::Db;
 use purse_server::time::{CalendarMonth, Time};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+pub(crate) use crate::sandbox_clock::sandbox_instance as instance;
 use crate::support::*;
 
 const SECOND: i64 = 1_000_000_000;
@@ -34,28 +30,6 @@ pub(crate) fn dec(text: &str) -> Decimal {
 
 pub(crate) fn with_apy(apy: &str) -> Settings {
     Settings { apy: dec(apy), grace_window_s: 60, bank_settle_s: 60, ..Settings::default() }
-}
-
-/// An instance on the sandbox clock over `base` (a second instance, or the same one after a
-/// restart, shares the base and reads the persisted offset).
-pub(crate) async fn instance(db: &TestDb, base: Arc<ManualClock>, settings: Settings) -> TestApp {
-    let clock = Arc::new(SandboxClock::new(base.clone()));
-    let config = LedgerConfig { clock: clock.clone(), ..LedgerConfig::default() };
-    let ledger = Ledger::open_with(&db.url, config).await.unwrap();
-    let server_db = Db::open(&db.url).await.unwrap();
-    clock.load(&server_db).await.unwrap();
-    let state = AppState::new(
-        ledger.clone(),
-        server_db,
-        StaticSite::load(db.dir.path()),
-        clock.clone(),
-        Passwords::for_tests(),
-    )
-    .await
-    .unwrap()
-    .with_settings(settings)
-    .with_sandbox_clock(clock);
-    TestApp { ledger, state, clock: base }
 }
 
 /// A fresh app on the sandbox clock, standing at [`START`] (2027-01-15T08:00:00Z).

@@ -26,7 +26,12 @@ const DAY: i64 = 24 * 60 * 60;
 /// (`app.clock`), the one clock of the ledger and the flows. Its offset is read from the
 /// database, as the server does at start.
 pub(crate) async fn sandbox_app(db: &TestDb, settings: Settings) -> TestApp {
-    let base = Arc::new(ManualClock::new(Timestamp::from_nanos(START)));
+    sandbox_instance(db, Arc::new(ManualClock::new(Timestamp::from_nanos(START))), settings).await
+}
+
+/// An instance on the sandbox clock over `base` (a second instance, or the same one after a
+/// restart, shares the base and reads the persisted offset).
+pub(crate) async fn sandbox_instance(db: &TestDb, base: Arc<ManualClock>, settings: Settings) -> TestApp {
     let clock = Arc::new(SandboxClock::new(base.clone()));
     let config = LedgerConfig { clock: clock.clone(), ..LedgerConfig::default() };
     let ledger = Ledger::open_with(&db.url, config).await.unwrap();
